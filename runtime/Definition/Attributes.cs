@@ -1,0 +1,88 @@
+using System;
+
+namespace NetCompiler;
+
+/// <summary>Marks a partial class as a network: the generator compiles its <see cref="ForwardAttribute"/>
+/// and <see cref="LossAttribute"/> methods into specialized training and inference code.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class NetworkAttribute : Attribute { }
+
+/// <summary>Marks a partial class as a reusable module: its layers and <see cref="ForwardAttribute"/> method
+/// are inlined into every network that holds it as a field.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ModuleAttribute : Attribute { }
+
+/// <summary>The computation of a network or module, written with <see cref="Ops"/>.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class ForwardAttribute : Attribute { }
+
+/// <summary>The per-sample loss of a network: <c>static Tensor Loss(Tensor output, Tensor target)</c>.
+/// The trainer minimizes its mean over the batch.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class LossAttribute : Attribute { }
+
+/// <summary>The per-sample shape of an input or target (the batch dimension is implicit).</summary>
+[AttributeUsage(AttributeTargets.Parameter, Inherited = false)]
+public sealed class ShapeAttribute : Attribute
+{
+    /// <summary>Creates a shape from its dimensions, outermost first.</summary>
+    public ShapeAttribute(params int[] dimensions) => Dimensions = dimensions;
+
+    /// <summary>The dimensions, outermost first.</summary>
+    public int[] Dimensions { get; }
+}
+
+/// <summary>A fully connected layer <c>y = x W^T + b</c> with <c>W</c> of shape [outputs, inputs]
+/// (the PyTorch layout). Applies to the last dimension of its input.</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class DenseAttribute : Attribute
+{
+    /// <summary>Creates a layer from <paramref name="inputs"/> to <paramref name="outputs"/> features.</summary>
+    public DenseAttribute(int inputs, int outputs) { Inputs = inputs; Outputs = outputs; }
+
+    /// <summary>Input features.</summary>
+    public int Inputs { get; }
+    /// <summary>Output features.</summary>
+    public int Outputs { get; }
+    /// <summary>Whether the layer has a bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+    /// <summary>Initializer of the weight (default <see cref="Init.Xavier"/>).</summary>
+    public Init WeightInit { get; set; } = Init.Xavier;
+    /// <summary>Initializer of the bias (default <see cref="Init.Zeros"/>).</summary>
+    public Init BiasInit { get; set; } = Init.Zeros;
+    /// <summary>Explicit weight values, row-major [outputs, inputs]; overrides <see cref="WeightInit"/>.</summary>
+    public float[]? Weights { get; set; }
+    /// <summary>Explicit bias values; overrides <see cref="BiasInit"/>.</summary>
+    public float[]? Biases { get; set; }
+    /// <summary>Standard deviation for <see cref="Init.Normal"/>.</summary>
+    public float Std { get; set; } = 0.01f;
+}
+
+/// <summary>A raw trainable parameter tensor of the given shape.</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class ParamAttribute : Attribute
+{
+    /// <summary>Creates a parameter of the given shape, outermost dimension first.</summary>
+    public ParamAttribute(params int[] shape) => Shape = shape;
+
+    /// <summary>The shape, outermost first.</summary>
+    public int[] Shape { get; }
+    /// <summary>Initializer (default <see cref="Init.Xavier"/>).</summary>
+    public Init Init { get; set; } = Init.Xavier;
+    /// <summary>Explicit values, row-major; overrides <see cref="Init"/>.</summary>
+    public float[]? Values { get; set; }
+    /// <summary>Standard deviation for <see cref="Init.Normal"/>.</summary>
+    public float Std { get; set; } = 0.01f;
+}
+
+/// <summary>Declares an array field of layers or modules with independent copies
+/// (named <c>field.0</c>, <c>field.1</c>, ...).</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class RepeatAttribute : Attribute
+{
+    /// <summary>Creates a repeat of <paramref name="count"/> copies.</summary>
+    public RepeatAttribute(int count) => Count = count;
+
+    /// <summary>Number of copies.</summary>
+    public int Count { get; }
+}

@@ -1,0 +1,39 @@
+using System;
+
+namespace NetCompiler;
+
+/// <summary>What the generator adds to every <see cref="NetworkAttribute"/> class: compiled training and
+/// inference over the network's <see cref="Parameters"/>, and the hooks the interpreted path uses to run the
+/// definition's own methods over the same storage. Inputs, outputs and targets are flat, row-major,
+/// sample after sample.</summary>
+public interface INetwork
+{
+    /// <summary>Parameters and gradients, by definition name.</summary>
+    ParameterStore Parameters { get; }
+
+    /// <summary>Per-sample input shape.</summary>
+    int[] InputShape { get; }
+
+    /// <summary>Per-sample output shape.</summary>
+    int[] OutputShape { get; }
+
+    /// <summary>Per-sample target shape (what the loss compares the output with).</summary>
+    int[] TargetShape { get; }
+
+    /// <summary>Compiled inference of <paramref name="batch"/> samples.</summary>
+    void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch);
+
+    /// <summary>Compiled forward, loss and backward: overwrites <see cref="ParameterStore.Gradients"/> with the
+    /// gradient of the batch-mean loss and returns that loss.</summary>
+    float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch);
+
+    /// <summary>Compiled training step: <see cref="ComputeGradients"/> then plain SGD,
+    /// <c>p -= learningRate * grad</c>. Allocates nothing. Returns the batch-mean loss before the update.</summary>
+    float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate);
+
+    /// <summary>Runs the definition's <see cref="ForwardAttribute"/> method eagerly (the interpreted path).</summary>
+    Tensor InterpretForward(Tensor input);
+
+    /// <summary>Runs the definition's <see cref="LossAttribute"/> method eagerly: per-sample losses.</summary>
+    Tensor InterpretLoss(Tensor output, Tensor target);
+}

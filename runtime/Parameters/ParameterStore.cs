@@ -1,0 +1,67 @@
+using System;
+using System.Collections.Generic;
+
+namespace NetCompiler;
+
+/// <summary>A network's parameters and their gradients, each in one flat array. The compiled code reads them
+/// at constant offsets; the interpreted path sees the same memory through tensor views.</summary>
+public sealed class ParameterStore
+{
+    private readonly Dictionary<string, ParameterInfo> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tensor> _views = new(StringComparer.Ordinal);
+
+    /// <summary>Creates zeroed storage for <paramref name="layout"/> (offsets must be contiguous, in order).</summary>
+    public ParameterStore(IReadOnlyList<ParameterInfo> layout)
+    {
+        Layout = layout;
+        int next = 0;
+        foreach (var p in layout)
+        {
+            if (p.Offset != next) throw new ArgumentException($"Parameter '{p.Name}' starts at {p.Offset}, expected {next}.", nameof(layout));
+            if (!_byName.TryAdd(p.Name, p)) throw new ArgumentException($"Duplicate parameter name '{p.Name}'.", nameof(layout));
+            next += p.Length;
+        }
+        Values = new float[next];
+        Gradients = new float[next];
+    }
+
+    /// <summary>The parameters in storage order.</summary>
+    public IReadOnlyList<ParameterInfo> Layout { get; }
+
+    /// <summary>All parameter values, in layout order.</summary>
+    public float[] Values { get; }
+
+    /// <summary>All gradients, in layout order (same offsets as <see cref="Values"/>).</summary>
+    public float[] Gradients { get; }
+
+    /// <summary>Total number of scalar parameters.</summary>
+    public int Count => Values.Length;
+
+    /// <summary>Looks a parameter up by its definition name.</summary>
+    /// <exception cref="KeyNotFoundException">No parameter has that name; the message lists the names.</exception>
+    public ParameterInfo Find(string name) =>
+        _byName.TryGetValue(name, out var p) ? p
+        : throw new KeyNotFoundException($"No parameter named '{name}'. Parameters: {string.Join(", ", _byName.Keys)}.");
+
+    /// <summary>The values of one parameter.</summary>
+    public Span<float> GetValues(string name) { var p = Find(name); return Values.AsSpan(p.Offset, p.Length); }
+
+    /// <summary>The gradient of one parameter.</summary>
+    public Span<float> GetGradients(string name) { var p = Find(name); return Gradients.AsSpan(p.Offset, p.Length); }
+
+    /// <summary>The parameter as a tensor view over this storage (used by the interpreted path).</summary>
+    public Tensor this[string name]
+    {
+        get
+        {
+            if (_views.TryGetValue(name, out var t)) return t;
+            var p = Find(name);
+            t = Tensor.Parameter(this, p);
+            _views[name] = t;
+            return t;
+        }
+    }
+
+    /// <summary>Sets every gradient to zero.</summary>
+    public void ZeroGradients() => Array.Clear(Gradients);
+}
