@@ -1,0 +1,55 @@
+using System.Collections.Generic;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Ir;
+
+/// <summary>A node of the per-sample graph with its inferred shape.</summary>
+internal sealed class Node
+{
+    public Node(NodeSpec spec, int[] shape) { Spec = spec; Shape = shape; }
+
+    public NodeSpec Spec { get; }
+    public int Id => Spec.Id;
+    public OpKind Op => Spec.Op;
+    public EquatableArray<int> Inputs => Spec.Inputs;
+    public float Attribute => Spec.Attribute;
+    public int[] Shape { get; }
+
+    public int Size
+    {
+        get { int n = 1; foreach (int d in Shape) n *= d; return n; }
+    }
+
+    /// <summary>Last dimension (1 for a scalar).</summary>
+    public int Last => Shape.Length == 0 ? 1 : Shape[Shape.Length - 1];
+
+    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
+
+    public bool IsLeaf => Op is OpKind.Input or OpKind.Target or OpKind.Param or OpKind.Constant;
+
+    public bool IsLoss => Op is OpKind.BinaryCrossEntropy or OpKind.MeanSquaredError or OpKind.QuadraticCost or OpKind.CrossEntropy;
+
+    /// <summary>Element-wise activations (one input, same shape) that can be fused into a producer's epilogue.</summary>
+    public bool IsActivation => Op is OpKind.Sigmoid or OpKind.Tanh or OpKind.Relu or OpKind.LeakyRelu or OpKind.Swish
+        or OpKind.Gelu or OpKind.GeluTanh;
+}
+
+/// <summary>The shaped graph of one network: nodes in topological order (inputs before users).</summary>
+internal sealed class Graph
+{
+    public Graph(NetworkSpec spec, List<Node> nodes, int[] targetShape)
+    {
+        Spec = spec; Nodes = nodes; TargetShape = targetShape;
+        Users = new List<int>[nodes.Count];
+        for (int i = 0; i < nodes.Count; i++) Users[i] = new List<int>();
+        foreach (var n in nodes) foreach (int input in n.Inputs) Users[input].Add(n.Id);
+    }
+
+    public NetworkSpec Spec { get; }
+    public List<Node> Nodes { get; }
+    public List<int>[] Users { get; }
+    public int[] TargetShape { get; }
+    public Node Output => Nodes[Spec.OutputNode];
+    public Node? Loss => Spec.LossNode >= 0 ? Nodes[Spec.LossNode] : null;
+    public Node this[int id] => Nodes[id];
+}

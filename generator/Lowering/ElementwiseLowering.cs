@@ -1,0 +1,126 @@
+using NetCompiler.Generator.Emit;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Lowering;
+
+/// <summary>Unary activations and broadcasting + - *: forward and derivative rules.</summary>
+internal static class ElementwiseLowering
+{
+    // y = f(x); dx += dy * f'(x, y)
+    public static void UnaryForward(KernelContext c, Node node)
+    {
+        if (c.Fusion.FusedInto[node.Id] >= 0) return; // computed in the linear layer's epilogue
+        var act = Activation.For(node);
+        string x = c.V(node.Inputs[0]), y = c.V(node.Id);
+        VectorLoops.Map(c.W, node.Size, y, false, (isa, i) => act.Apply(isa.Load(x, i)));
+    }
+
+    public static void UnaryBackward(KernelContext c, Node node)
+    {
+        int input = node.Inputs[0];
+        if (c.Fusion.FusedInto[node.Id] >= 0 || !c.HasGradient(input)) return;
+        var act = Activation.For(node);
+        if (!act.HasGradient) return;
+        string dy = c.D(node.Id), dx = c.D(input);
+        if (node.Op == OpKind.Neg)
+        {
+            VectorLoops.Map(c.W, node.Size, dx, true, (isa, i) => "-" + isa.Load(dy, i));
+            return;
+        }
+        string x = act.GradientNeedsInput ? c.V(input) : "", y = act.GradientNeedsInput ? "" : c.V(node.Id);
+        VectorLoops.Map(c.W, node.Size, dx, true, (isa, i) =>
+            $"{isa.Load(dy, i)} * {act.Gradient(act.GradientNeedsInput ? isa.Load(x, i) : "", act.GradientNeedsInput ? "" : isa.Load(y, i))}");
+    }
+
+    // out = a (+|-|*) b, the smaller operand repeated over the larger one's leading dimensions.
+    public static void BinaryForward(KernelContext c, Node node)
+    {
+        var (a, b) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+        string output = c.V(node.Id), va = c.V(a.Id), vb = c.V(b.Id);
+        string op = node.Op switch { OpKind.Add => "+", OpKind.Sub => "-", _ => "*" };
+        ForEachRow(c, node.Size, a.Size, b.Size, va, vb, output, (ra, rb, ro, n, sa, sb) =>
+            VectorLoops.Map(c.W, n, ro, false, (isa, i) => $"{Operand(isa, ra, sa, i)} {op} {Operand(isa, rb, sb, i)}"));
+    }
+
+    public static void BinaryBackward(KernelContext c, Node node)
+    {
+        var (a, b) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+        string dy = c.D(node.Id);
+        for (int side = 0; side < 2; side++)
+        {
+            var self = side == 0 ? a : b;
+            var other = side == 0 ? b : a;
+            if (!c.HasGradient(self.Id)) continue;   // x * x: both sides add into the same gradient
+            string ds = c.D(self.Id), vo = c.V(other.Id);
+            string Factor(Isa isa, string g, string o, bool oScalar, string i)
+            {
+                string gi = isa.Load(g, i);
+                string term = node.Op switch
+                {
+                    OpKind.Mul => $"{gi} * {Operand(isa, o, oScalar, i)}",
+                    OpKind.Sub when side == 1 => "-" + gi,
+                    _ => gi,
+                };
+                return term;
+            }
+            if (self.Size == node.Size)
+            {
+                ForEachRow(c, node.Size, node.Size, other.Size, dy, vo, ds, (rg, ro, rs, n, _, oScalar) =>
+                    VectorLoops.Map(c.W, n, rs, true, (isa, i) => Factor(isa, rg, ro, oScalar, i)));
+            }
+            else if (self.Size == 1)
+            {
+                // A broadcast scalar receives the sum of its contributions.
+                string sum = $"sum{node.Id}_{side}";
+                c.W.Open("");
+                VectorLoops.Reduce(c.W, node.Size, sum, (isa, i, acc) => $"{acc} + {Factor(isa, dy, vo, false, i)}");
+                c.W.Line($"{ds} += {sum};");
+                c.W.Close();
+            }
+            else
+            {
+                // A broadcast row receives the sum over the rows it was repeated across.
+                int reps = node.Size / self.Size;
+                c.W.Open($"for (int r = 0; r < {reps}; r++)");
+                c.W.Line($"ref float gRow = ref Unsafe.Add(ref {dy}, r * {self.Size});");
+                string otherRow = other.Size == node.Size ? "oRow" : vo;
+                if (other.Size == node.Size) c.W.Line($"ref float oRow = ref Unsafe.Add(ref {vo}, r * {self.Size});");
+                bool oScalar = other.Size == 1 && self.Size != 1;
+                VectorLoops.Map(c.W, self.Size, ds, true, (isa, i) => Factor(isa, "gRow", otherRow, oScalar, i));
+                c.W.Close();
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> over rows so that both operands line up with the output:
+    /// equal sizes in one pass; a scalar operand broadcast; a smaller operand repeated per row.</summary>
+    private static void ForEachRow(KernelContext c, int size, int sizeA, int sizeB, string a, string b, string output,
+        System.Action<string, string, string, int, bool, bool> body)
+    {
+        if (sizeA == sizeB || sizeA == 1 || sizeB == 1)
+        {
+            string sa = sizeA == 1 && size != 1 ? ScalarLocal(c, a) : a;
+            string sb = sizeB == 1 && size != 1 ? ScalarLocal(c, b) : b;
+            c.W.Open("");
+            if (sa != a) c.W.Line($"float {sa} = {a};");
+            if (sb != b) c.W.Line($"float {sb} = {b};");
+            body(sa, sb, output, size, sa != a, sb != b);
+            c.W.Close();
+            return;
+        }
+        int row = System.Math.Min(sizeA, sizeB);
+        c.W.Open($"for (int r = 0; r < {size / row}; r++)");
+        c.W.Line($"ref float outRow = ref Unsafe.Add(ref {output}, r * {row});");
+        string ra = a, rb = b;
+        if (sizeA != row) { c.W.Line($"ref float aRow = ref Unsafe.Add(ref {a}, r * {row});"); ra = "aRow"; }
+        if (sizeB != row) { c.W.Line($"ref float bRow = ref Unsafe.Add(ref {b}, r * {row});"); rb = "bRow"; }
+        body(ra, rb, "outRow", row, false, false);
+        c.W.Close();
+    }
+
+    private static string ScalarLocal(KernelContext c, string buffer) => "s_" + buffer;
+
+    private static string Operand(Isa isa, string reference, bool scalar, string index) =>
+        scalar ? isa.Broadcast(reference) : isa.Load(reference, index);
+}

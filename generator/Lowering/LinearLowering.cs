@@ -1,0 +1,114 @@
+using System.Text;
+using NetCompiler.Generator.Emit;
+using NetCompiler.Generator.Ir;
+
+namespace NetCompiler.Generator.Lowering;
+
+/// <summary>Dense layers, y = act(x W^T + b) with W [N, K], over R rows of x [R, K]. Small layers become
+/// straight-line FMA chains with constant offsets; larger ones a dot product per output with the bias and the
+/// fused activation applied as each output is produced. Backward: dz = dy * act'(.), then db += dz,
+/// dW[o, :] += dz * x, dx += dz * W[o, :] (each a vector axpy over K).</summary>
+internal static class LinearLowering
+{
+    /// <summary>Up to this many multiply-adds per sample a layer is written out as straight-line code.</summary>
+    public const int StraightLineLimit = 64;
+
+    public static void Forward(KernelContext c, Node node)
+    {
+        var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+        int k = w.Shape[1], n = w.Shape[0], rows = x.Size / k;
+        string vx = c.V(x.Id), vw = c.V(w.Id), vb = node.Inputs.Count > 2 ? c.V(node.Inputs[2]) : "";
+        int actId = c.Fusion.Epilogue[node.Id];
+        Activation? act = actId >= 0 ? Activation.For(c.Graph[actId]) : null;
+        string y = actId >= 0 ? c.V(actId) : c.V(node.Id);
+        string? z = c.Memory.ValueOffset[node.Id] >= 0 && actId >= 0 ? c.V(node.Id) : null;
+
+        if (rows * n * k <= StraightLineLimit)
+        {
+            for (int r = 0; r < rows; r++)
+                for (int o = 0; o < n; o++)
+                {
+                    var sum = new StringBuilder(vb.Length > 0 ? IsaText.Elem(vb, SourceWriter.Int(o)) : "0f");
+                    for (int i = 0; i < k; i++)
+                        sum.Insert(0, $"MathF.FusedMultiplyAdd({IsaText.Elem(vw, SourceWriter.Int(o * k + i))}, {IsaText.Elem(vx, SourceWriter.Int(r * k + i))}, ").Append(')');
+                    string at = SourceWriter.Int(r * n + o);
+                    Store(c, act, y, z, at, sum.ToString());
+                }
+            return;
+        }
+        c.W.Open($"for (int r = 0; r < {rows}; r++)");
+        c.W.Line($"ref float xRow = ref Unsafe.Add(ref {vx}, r * {k});");
+        c.W.Open($"for (int o = 0; o < {n}; o++)");
+        c.W.Line($"ref float wRow = ref Unsafe.Add(ref {vw}, o * {k});");
+        VectorLoops.Reduce(c.W, k, "sum", (isa, i, acc) => isa.Fma(isa.Load("wRow", i), isa.Load("xRow", i), acc));
+        string pre = vb.Length > 0 ? $"sum + Unsafe.Add(ref {vb}, o)" : "sum";
+        Store(c, act, y, z, $"r * {n} + o", pre);
+        c.W.Close();
+        c.W.Close();
+    }
+
+    private static void Store(KernelContext c, Activation? act, string y, string? z, string at, string value)
+    {
+        if (act is null) { c.W.Line($"{IsaText.Elem(y, at)} = {value};"); return; }
+        if (z is not null)
+        {
+            c.W.Line($"{IsaText.Elem(z, at)} = {value};");
+            c.W.Line($"{IsaText.Elem(y, at)} = {act.Apply(IsaText.Elem(z, at))};");
+        }
+        else c.W.Line($"{IsaText.Elem(y, at)} = {act.Apply(value)};");
+    }
+
+    public static void Backward(KernelContext c, Node node)
+    {
+        var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+        int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+        int k = w.Shape[1], n = w.Shape[0], rows = x.Size / k;
+        int actId = c.Fusion.Epilogue[node.Id];
+        Activation? act = actId >= 0 ? Activation.For(c.Graph[actId]) : null;
+        if (act is { HasGradient: false }) return;
+        string dy = c.D(actId >= 0 ? actId : node.Id);
+        string? actArg = act is null ? null : act.GradientNeedsInput ? c.V(node.Id) : c.V(actId);
+        bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
+        string vx = c.V(x.Id), vw = c.V(w.Id);
+        string dx = needX ? c.D(x.Id) : "", dw = needW ? c.D(w.Id) : "", db = needB ? c.D(bias) : "";
+        string Dz(string at) =>
+            act is null ? IsaText.Elem(dy, at)
+            : act.GradientNeedsInput ? $"{IsaText.Elem(dy, at)} * {act.Gradient(IsaText.Elem(actArg!, at), "")}"
+            : $"{IsaText.Elem(dy, at)} * {act.Gradient("", IsaText.Elem(actArg!, at))}";
+
+        if (rows * n * k <= StraightLineLimit)
+        {
+            for (int r = 0; r < rows; r++)
+                for (int o = 0; o < n; o++)
+                {
+                    string dz = $"dz{r}_{o}";
+                    c.W.Line($"float {dz} = {Dz(SourceWriter.Int(r * n + o))};");
+                    if (needB) c.W.Line($"{IsaText.Elem(db, SourceWriter.Int(o))} += {dz};");
+                    for (int i = 0; i < k; i++)
+                    {
+                        if (needW) c.W.Line($"{IsaText.Elem(dw, SourceWriter.Int(o * k + i))} += {dz} * {IsaText.Elem(vx, SourceWriter.Int(r * k + i))};");
+                        if (needX) c.W.Line($"{IsaText.Elem(dx, SourceWriter.Int(r * k + i))} += {dz} * {IsaText.Elem(vw, SourceWriter.Int(o * k + i))};");
+                    }
+                }
+            return;
+        }
+        c.W.Open($"for (int r = 0; r < {rows}; r++)");
+        c.W.Line($"ref float xRow = ref Unsafe.Add(ref {vx}, r * {k});");
+        if (needX) c.W.Line($"ref float dxRow = ref Unsafe.Add(ref {dx}, r * {k});");
+        c.W.Open($"for (int o = 0; o < {n}; o++)");
+        c.W.Line($"float dz = {Dz($"r * {n} + o")};");
+        if (needB) c.W.Line($"Unsafe.Add(ref {db}, o) += dz;");
+        if (needW)
+        {
+            c.W.Line($"ref float dwRow = ref Unsafe.Add(ref {dw}, o * {k});");
+            VectorLoops.Map(c.W, k, "dwRow", true, (isa, i) => $"{isa.Broadcast("dz")} * {isa.Load("xRow", i)}");
+        }
+        if (needX)
+        {
+            c.W.Line($"ref float wRow = ref Unsafe.Add(ref {vw}, o * {k});");
+            VectorLoops.Map(c.W, k, "dxRow", true, (isa, i) => $"{isa.Broadcast("dz")} * {isa.Load("wRow", i)}");
+        }
+        c.W.Close();
+        c.W.Close();
+    }
+}

@@ -1,0 +1,47 @@
+using NetCompiler.Generator.Autodiff;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Optimize;
+
+namespace NetCompiler.Generator.Lowering;
+
+/// <summary>Where every per-sample value and gradient lives. Inputs, targets and parameters are read in place;
+/// every other node gets a slot in the value workspace, and a slot in the gradient workspace when reverse mode
+/// needs it. Slots start on 16-float (64-byte) boundaries.</summary>
+internal sealed class MemoryPlan
+{
+    public const int NoSlot = -1;
+
+    private MemoryPlan(int[] value, int[] gradient, int valueSize, int gradientSize)
+    {
+        ValueOffset = value; GradientOffset = gradient; ValueSize = valueSize; GradientSize = gradientSize;
+    }
+
+    public int[] ValueOffset { get; }
+    public int[] GradientOffset { get; }
+    public int ValueSize { get; }
+    public int GradientSize { get; }
+
+    public static MemoryPlan Build(Graph graph, GradientPlan gradients, Fusion fusion)
+    {
+        int n = graph.Nodes.Count;
+        var value = new int[n];
+        var gradient = new int[n];
+        int valueTop = 0, gradientTop = 0;
+        foreach (var node in graph.Nodes)
+        {
+            value[node.Id] = gradient[node.Id] = NoSlot;
+            bool live = gradients.InForward[node.Id] || gradients.InLoss[node.Id];
+            if (!live || node.Op is OpKind.Input or OpKind.Target or OpKind.Param) continue;
+            // A linear layer with a fused activation keeps its pre-activation only if the derivative needs it.
+            int act = fusion.Epilogue[node.Id];
+            bool keepsValue = act < 0 || Activation.For(graph[act]).GradientNeedsInput;
+            if (keepsValue) { value[node.Id] = valueTop; valueTop += Align(node.Size); }
+            bool needsSlot = gradients.NeedsGradient[node.Id] && act < 0 && node.Op != OpKind.Constant;
+            if (needsSlot) { gradient[node.Id] = gradientTop; gradientTop += Align(node.Size); }
+        }
+        return new MemoryPlan(value, gradient, valueTop, gradientTop);
+    }
+
+    private static int Align(int size) => (size + 15) / 16 * 16;
+}

@@ -1,0 +1,73 @@
+using System;
+
+namespace NetCompiler.Generator.Model;
+
+// The parser's output: everything the later stages need, as plain equatable values.
+// These records must stay equatable (no ISymbol, SyntaxNode, Location or Compilation) so the
+// incremental generator can cache them.
+
+/// <summary>The containing class of a network or module.</summary>
+internal sealed record ClassInfo(string Namespace, string Name, string Accessibility, string FullName);
+
+/// <summary>One node of the per-sample graph the [Forward]/[Loss] bodies were traced into.</summary>
+/// <param name="Id">Position in <see cref="NetworkSpec.Nodes"/>; inputs always have smaller ids.</param>
+/// <param name="Op">The operation.</param>
+/// <param name="Inputs">Ids of the operands.</param>
+/// <param name="Attribute">The op's scalar argument (alpha, beta, constant value), else 0.</param>
+/// <param name="Parameter">For <see cref="OpKind.Param"/>: index into <see cref="NetworkSpec.Parameters"/>.</param>
+/// <param name="Label">What the node came from, e.g. the layer name, for messages.</param>
+/// <param name="Source">The definition expression it came from (one line), for comments and messages.</param>
+/// <param name="Location">Where that expression is.</param>
+internal sealed record NodeSpec(int Id, OpKind Op, EquatableArray<int> Inputs, float Attribute, int Parameter,
+    string Label, string Source, LocationInfo? Location);
+
+/// <summary>A trainable parameter in the flat layout.</summary>
+internal sealed record ParamSpec(string Name, EquatableArray<int> Shape, int Offset, string Init, int FanIn, int FanOut,
+    float Std, EquatableArray<float> Values, LocationInfo? Location)
+{
+    public int Length
+    {
+        get { int n = 1; foreach (int d in Shape) n *= d; return n; }
+    }
+}
+
+/// <summary>How one field of a network or module class is bound to parameter storage by the generated constructor.</summary>
+/// <param name="Field">The field name.</param>
+/// <param name="Kind">Dense, Param or Module.</param>
+/// <param name="Count">0 for a single field, else the [Repeat] count of an array field.</param>
+/// <param name="ModuleType">For modules: the fully qualified module type.</param>
+/// <param name="HasBias">For dense layers: whether a bias exists.</param>
+internal sealed record FieldBinding(string Field, string Kind, int Count, string ModuleType, bool HasBias);
+
+/// <summary>A [Module] class: only its constructor is generated; its body is inlined where it is used.</summary>
+internal sealed record ModuleSpec(ClassInfo Class, EquatableArray<FieldBinding> Fields, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>A [Network] class traced into a graph.</summary>
+internal sealed record NetworkSpec(
+    ClassInfo Class,
+    EquatableArray<FieldBinding> Fields,
+    EquatableArray<ParamSpec> Parameters,
+    EquatableArray<NodeSpec> Nodes,
+    EquatableArray<int> InputShape,
+    EquatableArray<int> TargetShape,
+    bool TargetShapeExplicit,
+    int OutputNode,
+    int LossNode,
+    string ForwardMethod,
+    string LossMethod,
+    EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    public bool HasLoss => LossNode >= 0;
+}
+
+internal static class Shapes
+{
+    public static string Format(EquatableArray<int> shape) => "[" + string.Join(", ", shape) + "]";
+
+    public static int Size(EquatableArray<int> shape)
+    {
+        long n = 1;
+        foreach (int d in shape) n *= d;
+        return n > int.MaxValue ? throw new OverflowException() : (int)n;
+    }
+}

@@ -1,0 +1,37 @@
+namespace NetCompiler.Generator.Model;
+
+/// <summary>Every operation the IR knows. Leaves first, then element-wise, structural, layers and losses.</summary>
+internal enum OpKind
+{
+    // Leaves
+    Input,
+    Target,
+    Param,
+    Constant,
+    // Element-wise binary (with broadcasting) and unary
+    Add,
+    Sub,
+    Mul,
+    Neg,
+    Sigmoid,
+    Tanh,
+    Relu,
+    LeakyRelu,
+    Swish,
+    Gelu,
+    GeluTanh,
+    Step,
+    // Structural
+    MatMul,
+    Transpose,
+    Sum,
+    Mean,
+    Softmax,
+    // Layers
+    Linear,
+    // Losses (per-sample scalar)
+    BinaryCrossEntropy,
+    MeanSquaredError,
+    QuadraticCost,
+    CrossEntropy,
+}

@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NetCompiler.Generator.Diagnostics;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Parse;
+
+/// <summary>Semantic model -> <see cref="NetworkSpec"/> / <see cref="ModuleSpec"/>. Nothing from Roslyn's
+/// object model survives past this class.</summary>
+internal static class NetworkParser
+{
+    public static NetworkSpec ParseNetwork(INamedTypeSymbol type, Compilation compilation)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var info = ClassInfoOf(type);
+        var fields = new List<FieldBinding>();
+        var layout = new ParameterLayout(diagnostics);
+        var tracer = new BodyTracer(compilation, layout, diagnostics);
+        int output = -1, loss = -1;
+        int[] inputShape = new int[0], targetShape = new int[0];
+        bool targetExplicit = false;
+        string forwardName = "", lossName = "";
+        try
+        {
+            if (CheckClass(type, diagnostics))
+            {
+                fields.AddRange(Bindings(type, diagnostics));
+                layout.AddClass(type, "", new List<INamedTypeSymbol>());
+                var forward = Single(type, "NetCompiler.ForwardAttribute", "Forward", diagnostics);
+                var lossMethod = Single(type, "NetCompiler.LossAttribute", "Loss", diagnostics);
+                if (forward is null && !diagnostics.Any(d => d.IsError))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoForward, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name));
+                if (forward is not null && !diagnostics.Any(d => d.IsError) && CheckForward(forward, diagnostics, out inputShape))
+                {
+                    forwardName = forward.Name;
+                    var self = new InstanceValue(type, "");
+                    int input = tracer.AddNode(OpKind.Input, new int[0], 0, forward.Parameters[0].Name, null);
+                    var result = tracer.TraceMethod(forward, self, new TraceValue[] { new TensorValue(input) });
+                    if (result is TensorValue t) output = t.Node;
+                    else if (result is not null)
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(forward), $"[Forward] '{forward.Name}' returns {result.Describe()}; it must return a tensor"));
+                    if (output >= 0 && lossMethod is not null && CheckLoss(lossMethod, diagnostics, out targetShape, out targetExplicit))
+                    {
+                        lossName = lossMethod.Name;
+                        int target = tracer.AddNode(OpKind.Target, new int[0], 0, lossMethod.Parameters[1].Name, null);
+                        var lossValue = tracer.TraceMethod(lossMethod, self, new TraceValue[] { new TensorValue(output), new TensorValue(target) });
+                        if (lossValue is TensorValue l) loss = l.Node;
+                        else if (lossValue is not null)
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(lossMethod), $"[Loss] '{lossMethod.Name}' returns {lossValue.Describe()}; it must return a tensor"));
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message));
+        }
+        return new NetworkSpec(info, fields.ToEquatableArray(), layout.Parameters.ToEquatableArray(), tracer.Nodes.ToEquatableArray(),
+            inputShape.ToEquatableArray(), targetShape.ToEquatableArray(), targetExplicit, output, loss, forwardName, lossName,
+            diagnostics.ToEquatableArray());
+    }
+
+    public static ModuleSpec ParseModule(INamedTypeSymbol type)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var fields = new List<FieldBinding>();
+        try
+        {
+            if (CheckClass(type, diagnostics)) fields.AddRange(Bindings(type, new List<DiagnosticInfo>()));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message));
+        }
+        return new ModuleSpec(ClassInfoOf(type), fields.ToEquatableArray(), diagnostics.ToEquatableArray());
+    }
+
+    private static ClassInfo ClassInfoOf(INamedTypeSymbol type)
+    {
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        string accessibility = type.DeclaredAccessibility switch
+        {
+            Accessibility.Public => "public",
+            Accessibility.Internal => "internal",
+            _ => "",
+        };
+        return new ClassInfo(ns, type.Name, accessibility, type.ToDisplayString());
+    }
+
+    private static bool CheckClass(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    {
+        var location = LocationInfo.From(type.Locations.FirstOrDefault());
+        bool partial = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<ClassDeclarationSyntax>()
+            .Any(c => c.Modifiers.Any(SyntaxKind.PartialKeyword));
+        if (!partial)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, type.Name));
+            return false;
+        }
+        if (type.ContainingType is not null || type.IsGenericType || type.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, location,
+                $"'{type.Name}' must be a non-generic, non-static, top-level class to be a network or module"));
+            return false;
+        }
+        return true;
+    }
+
+    private static IEnumerable<FieldBinding> Bindings(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var field in ParameterLayout.Fields(type))
+        {
+            var decl = FieldDeclaration.Read(field, diagnostics);
+            if (decl is not null) yield return decl.ToBinding();
+        }
+    }
+
+    private static IMethodSymbol? Single(INamedTypeSymbol type, string attribute, string what, List<DiagnosticInfo> diagnostics)
+    {
+        var methods = type.GetMembers().OfType<IMethodSymbol>()
+            .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == attribute)).ToList();
+        if (methods.Count > 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleMethods, LocationInfo.From(methods[1].Locations.FirstOrDefault()), type.Name, what));
+        return methods.FirstOrDefault();
+    }
+
+    private static LocationInfo? Where(ISymbol symbol) => LocationInfo.From(symbol.Locations.FirstOrDefault());
+
+    private static bool IsTensor(ITypeSymbol type) => type.ToDisplayString() == "NetCompiler.Tensor";
+
+    private static bool CheckForward(IMethodSymbol forward, List<DiagnosticInfo> diagnostics, out int[] shape)
+    {
+        shape = new int[0];
+        if (forward.Parameters.Length != 1 || !IsTensor(forward.Parameters[0].Type) || !IsTensor(forward.ReturnType) || forward.IsGenericMethod)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(forward),
+                $"[Forward] '{forward.Name}' must take one Tensor input with a [Shape] and return a Tensor"));
+            return false;
+        }
+        return ReadShape(forward.Parameters[0], "input", diagnostics, required: true, out shape);
+    }
+
+    private static bool CheckLoss(IMethodSymbol loss, List<DiagnosticInfo> diagnostics, out int[] shape, out bool isExplicit)
+    {
+        shape = new int[0]; isExplicit = false;
+        if (loss.Parameters.Length != 2 || !loss.Parameters.All(p => IsTensor(p.Type)) || !IsTensor(loss.ReturnType) || loss.IsGenericMethod)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(loss),
+                $"[Loss] '{loss.Name}' must take (Tensor output, Tensor target) and return a Tensor"));
+            return false;
+        }
+        if (!ReadShape(loss.Parameters[1], "target", diagnostics, required: false, out shape)) return false;
+        isExplicit = shape.Length > 0 || HasShape(loss.Parameters[1]);
+        return true;
+    }
+
+    private static bool HasShape(IParameterSymbol parameter) =>
+        parameter.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "NetCompiler.ShapeAttribute");
+
+    private static bool ReadShape(IParameterSymbol parameter, string what, List<DiagnosticInfo> diagnostics, bool required, out int[] shape)
+    {
+        shape = new int[0];
+        var attribute = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "NetCompiler.ShapeAttribute");
+        if (attribute is null)
+        {
+            if (!required) return true;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(parameter),
+                $"The {what} '{parameter.Name}' needs a [Shape(...)] giving its per-sample dimensions"));
+            return false;
+        }
+        var args = attribute.ConstructorArguments;
+        shape = args.Length == 1 && args[0].Kind == TypedConstantKind.Array
+            ? args[0].Values.Select(v => v.Value is int d ? d : 0).ToArray()
+            : args.Select(v => v.Value is int d ? d : 0).ToArray();
+        var location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax()) ?? Where(parameter);
+        if (shape.Length == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, location, $"[Shape] on '{parameter.Name}' needs at least one dimension"));
+            return false;
+        }
+        foreach (int d in shape)
+            if (d <= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, location, $"The {what} '{parameter.Name}'", d));
+                return false;
+            }
+        return true;
+    }
+}

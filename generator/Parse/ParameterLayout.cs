@@ -1,0 +1,86 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using NetCompiler.Generator.Diagnostics;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Parse;
+
+/// <summary>Walks a network's fields (and its modules' fields, recursively) in declaration order and lays
+/// every parameter out in one flat array: a dense layer is <c>name.weight</c> [out, in] then <c>name.bias</c>
+/// [out]; a repeated field is <c>name.0</c>, <c>name.1</c>, ...; a module's parameters get its field name as prefix.</summary>
+internal sealed class ParameterLayout
+{
+    private readonly List<DiagnosticInfo> _diagnostics;
+    private readonly Dictionary<string, int> _byName = new();
+
+    public ParameterLayout(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
+
+    public List<ParamSpec> Parameters { get; } = new();
+
+    public int Total { get; private set; }
+
+    /// <summary>Index of the parameter called <paramref name="name"/>, or -1.</summary>
+    public int IndexOf(string name) => _byName.TryGetValue(name, out int i) ? i : -1;
+
+    public static IEnumerable<IFieldSymbol> Fields(INamedTypeSymbol type) =>
+        type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst && !f.IsImplicitlyDeclared);
+
+    public void AddClass(INamedTypeSymbol type, string prefix, List<INamedTypeSymbol> enclosing)
+    {
+        foreach (var field in Fields(type))
+        {
+            var decl = FieldDeclaration.Read(field, _diagnostics);
+            if (decl is null) continue;
+            int copies = decl.Count == 0 ? 1 : decl.Count;
+            for (int i = 0; i < copies; i++)
+            {
+                string name = prefix + decl.Name + (decl.Count == 0 ? "" : "." + i);
+                switch (decl.Kind)
+                {
+                    case "Dense":
+                        Add(name + ".weight", new[] { decl.Outputs, decl.Inputs }, decl.WeightInit, decl.Inputs, decl.Outputs, decl.Std, decl.Weights, decl.Location);
+                        if (decl.HasBias)
+                            Add(name + ".bias", new[] { decl.Outputs }, decl.BiasInit, decl.Inputs, decl.Outputs, decl.Std, decl.Biases, decl.Location);
+                        break;
+                    case "Param":
+                        var (fanIn, fanOut) = Fans(decl.Shape);
+                        Add(name, decl.Shape, decl.WeightInit, fanIn, fanOut, decl.Std, decl.Weights, decl.Location);
+                        break;
+                    case "Module":
+                        var module = decl.ModuleType!;
+                        if (enclosing.Contains(module, SymbolEqualityComparer.Default) || SymbolEqualityComparer.Default.Equals(module, type))
+                        {
+                            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, decl.Location,
+                                $"Module field '{decl.Name}' of type {module.Name} contains itself (recursive modules cannot be laid out)"));
+                            return;
+                        }
+                        enclosing.Add(type);
+                        AddClass(module, name + ".", enclosing);
+                        enclosing.RemoveAt(enclosing.Count - 1);
+                        break;
+                }
+            }
+        }
+    }
+
+    // PyTorch's convention: for [out, in, ...] fan_in = in * receptive field, fan_out = out * receptive field.
+    private static (int FanIn, int FanOut) Fans(int[] shape)
+    {
+        if (shape.Length == 0) return (1, 1);
+        if (shape.Length == 1) return (shape[0], shape[0]);
+        int receptive = 1;
+        for (int i = 2; i < shape.Length; i++) receptive *= shape[i];
+        return (shape[1] * receptive, shape[0] * receptive);
+    }
+
+    private void Add(string name, int[] shape, string init, int fanIn, int fanOut, float std, float[]? values, LocationInfo? location)
+    {
+        var spec = new ParamSpec(name, shape.ToEquatableArray(), Total, values is null ? init : "Values", fanIn, fanOut, std,
+            (values ?? new float[0]).ToEquatableArray(), location);
+        _byName[name] = Parameters.Count;
+        Parameters.Add(spec);
+        long total = (long)Total + spec.Length;
+        Total = total > int.MaxValue ? int.MaxValue : (int)total;
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.CodeAnalysis;
+
+namespace NetCompiler.Generator.Parse;
+
+/// <summary>What an expression evaluates to while a body is traced at compile time.</summary>
+internal abstract class TraceValue
+{
+    public abstract string Describe();
+}
+
+/// <summary>A tensor: a node of the graph being built.</summary>
+internal sealed class TensorValue : TraceValue
+{
+    public TensorValue(int node) => Node = node;
+    public int Node { get; }
+    public override string Describe() => "a tensor";
+}
+
+/// <summary>A compile-time number (loop counters, scalar arguments, literals).</summary>
+internal sealed class NumberValue : TraceValue
+{
+    public NumberValue(double value) => Value = value;
+    public double Value { get; }
+    public override string Describe() => "the number " + Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>A compile-time boolean (loop conditions).</summary>
+internal sealed class BoolValue : TraceValue
+{
+    public BoolValue(bool value) => Value = value;
+    public bool Value { get; }
+    public override string Describe() => Value ? "true" : "false";
+}
+
+/// <summary>An instance of the network or of a module, identified by its parameter-name prefix.</summary>
+internal sealed class InstanceValue : TraceValue
+{
+    public InstanceValue(INamedTypeSymbol type, string prefix) { Type = type; Prefix = prefix; }
+    public INamedTypeSymbol Type { get; }
+    public string Prefix { get; }
+    public override string Describe() => "module " + Type.Name;
+}
+
+/// <summary>A dense layer; <see cref="Name"/> is its parameter prefix (e.g. <c>block.up</c>).</summary>
+internal sealed class DenseValue : TraceValue
+{
+    public DenseValue(string name) => Name = name;
+    public string Name { get; }
+    public override string Describe() => "layer " + Name;
+}
+
+/// <summary>A [Repeat] array field; elements are addressed by a constant index.</summary>
+internal sealed class ArrayValue : TraceValue
+{
+    public ArrayValue(FieldDeclaration field, string name) { Field = field; Name = name; }
+    public FieldDeclaration Field { get; }
+    public string Name { get; }
+    public int Length => Field.Count;
+    public override string Describe() => "array " + Name;
+}
