@@ -69,9 +69,9 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Parameters and gradients by definition name (the compiled and interpreted paths share them).</summary>");
         w.Line("public global::NetCompiler.ParameterStore Parameters { get; }");
         w.Line();
-        w.Line($"int[] global::NetCompiler.INetwork.InputShape => new[] {{ {SourceWriter.Join(spec.InputShape.ToArray())} }};");
-        w.Line($"int[] global::NetCompiler.INetwork.OutputShape => new[] {{ {SourceWriter.Join(graph.Output.Shape)} }};");
-        w.Line($"int[] global::NetCompiler.INetwork.TargetShape => new[] {{ {SourceWriter.Join(graph.TargetShape)} }};");
+        w.Line($"int[] global::NetCompiler.INetwork.InputShape => new int[] {{ {SourceWriter.Join(spec.InputShape.ToArray())} }};");
+        w.Line($"int[] global::NetCompiler.INetwork.OutputShape => new int[] {{ {SourceWriter.Join(graph.Output.Shape)} }};");
+        w.Line($"int[] global::NetCompiler.INetwork.TargetShape => new int[] {{ {SourceWriter.Join(graph.TargetShape)} }};");
         w.Line();
     }
 

@@ -81,7 +81,7 @@ internal static class LinearLowering
             for (int r = 0; r < rows; r++)
                 for (int o = 0; o < n; o++)
                 {
-                    string dz = $"dz{r}_{o}";
+                    string dz = $"dz{node.Id}_{r}_{o}";
                     c.W.Line($"float {dz} = {Dz(SourceWriter.Int(r * n + o))};");
                     if (needB) c.W.Line($"{IsaText.Elem(db, SourceWriter.Int(o))} += {dz};");
                     for (int i = 0; i < k; i++)

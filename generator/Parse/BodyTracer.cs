@@ -340,6 +340,8 @@ internal sealed class BodyTracer
         var info = frame.Model.GetSymbolInfo(invocation);
         if (info.Symbol is not IMethodSymbol method)
         {
+            // A known method whose arguments do not fit: the C# compiler reports that error itself.
+            if (!info.CandidateSymbols.IsEmpty) throw new TraceFailed();
             string name = invocation.Expression switch
             {
                 MemberAccessExpressionSyntax m => m.Name.Identifier.Text,
