@@ -1,0 +1,68 @@
+using System;
+using System.Linq;
+using System.Reflection;
+using NetCompiler.Definitions.Seeds;
+using Xunit;
+
+namespace NetCompiler.Tests.Zoo;
+
+/// <summary>Differential tests over every network in definitions/: the compiled code and the interpreted
+/// path agree on outputs, losses and every gradient, on the same parameters.</summary>
+public class CompiledVsInterpretedTests
+{
+    public static TheoryData<string> Networks()
+    {
+        var data = new TheoryData<string>();
+        foreach (var t in ZooTypes()) data.Add(t.FullName!);
+        return data;
+    }
+
+    private static Type[] ZooTypes() => typeof(Seed000Net).Assembly.GetTypes()
+        .Where(t => t.GetCustomAttribute<NetworkAttribute>() is not null && typeof(INetwork).IsAssignableFrom(t))
+        .OrderBy(t => t.FullName, StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public void TheZooIsNotEmpty() => Assert.True(ZooTypes().Length >= 7, $"found {ZooTypes().Length} networks");
+
+    [Theory, MemberData(nameof(Networks))]
+    public void CompiledMatchesInterpreted(string typeName)
+    {
+        var type = typeof(Seed000Net).Assembly.GetType(typeName)!;
+        var rng = new Rng(11);
+        foreach (int batch in new[] { 1, 3 })
+        {
+            var compiled = (INetwork)Activator.CreateInstance(type, 5)!;
+            var interpreted = (INetwork)Activator.CreateInstance(type, 5)!;
+            int inputSize = Size(compiled.InputShape), outputSize = Size(compiled.OutputShape), targetSize = Size(compiled.TargetShape);
+            var x = Enumerable.Range(0, batch * inputSize).Select(_ => rng.NextFloat() * 2 - 1).ToArray();
+            var t = Enumerable.Range(0, batch * targetSize).Select(_ => rng.NextFloat()).ToArray();
+
+            var yc = new float[batch * outputSize];
+            var yi = new float[batch * outputSize];
+            compiled.Infer(x, yc, batch);
+            Interpreter.Infer(interpreted, x, yi, batch);
+            AssertClose(yi, yc, $"{type.Name} outputs, batch {batch}");
+
+            if (type.GetMethods(BindingFlags.Instance | BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)
+                .All(m => m.GetCustomAttribute<LossAttribute>() is null)) continue;
+            float lc = compiled.ComputeGradients(x, t, batch);
+            float li = Interpreter.ComputeGradients(interpreted, x, t, batch);
+            AssertClose(new[] { li }, new[] { lc }, $"{type.Name} loss, batch {batch}");
+            foreach (var p in compiled.Parameters.Layout)
+                AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), compiled.Parameters.GetGradients(p.Name).ToArray(),
+                    $"{type.Name} d loss / d {p.Name}, batch {batch}");
+        }
+    }
+
+    private static int Size(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    internal static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = 1e-4 * Math.Abs(expected[i]) + 1e-6;
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what}[{i}]: interpreted {expected[i]:G9}, compiled {actual[i]:G9}");
+        }
+    }
+}
