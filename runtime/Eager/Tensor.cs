@@ -100,7 +100,8 @@ public sealed partial class Tensor
     internal static Tensor Result(int batch, int[] shape, Tensor[] parents, Action<Tensor>? backward)
     {
         bool requiresGrad = false;
-        foreach (var p in parents) requiresGrad |= p.RequiresGrad;
+        if (t_noGradDepth == 0)
+            foreach (var p in parents) requiresGrad |= p.RequiresGrad;
         int size = 1;
         foreach (int d in shape) size *= d;
         var data = new float[Math.Max(batch, 1) * size];
@@ -108,6 +109,22 @@ public sealed partial class Tensor
         Action? run = requiresGrad && backward is not null ? () => backward(self!) : null;
         self = new Tensor(data, 0, batch, shape, requiresGrad, requiresGrad ? parents : Array.Empty<Tensor>(), run);
         return self;
+    }
+
+    [ThreadStatic] private static int t_noGradDepth;
+
+    /// <summary>Within the returned scope (on this thread) op results record nothing on the tape, as for
+    /// inference. Dispose it to end the scope; scopes nest.</summary>
+    internal static NoGradScope NoGrad()
+    {
+        t_noGradDepth++;
+        return new NoGradScope();
+    }
+
+    /// <summary>Ends a <see cref="NoGrad"/> scope when disposed.</summary>
+    internal readonly struct NoGradScope : IDisposable
+    {
+        public void Dispose() => t_noGradDepth--;
     }
 
     /// <summary>Reverse-mode differentiation from this per-sample loss. The objective is the mean over the batch

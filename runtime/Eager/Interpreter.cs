@@ -1,0 +1,86 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace NetCompiler;
+
+/// <summary>The interpreted path: runs a network's own definition methods (<see cref="INetwork.InterpretForward"/>,
+/// <see cref="INetwork.InterpretLoss"/>) eagerly over its parameter storage, with the same flat row-major
+/// buffers as the compiled members of <see cref="INetwork"/>. It is the reference the compiled code is checked
+/// and timed against. Only the first <c>batch</c> samples' worth of each buffer is read or written, so the
+/// buffers of a full batch can serve a partial last batch.</summary>
+public static class Interpreter
+{
+    /// <summary>Inference of <paramref name="batch"/> samples: <paramref name="outputs"/> receives
+    /// <c>batch * size(OutputShape)</c> values. Nothing is recorded on the tape.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">A buffer is too short, or the forward method returns a tensor of
+    /// another shape than <see cref="INetwork.OutputShape"/>.</exception>
+    public static void Infer(INetwork net, ReadOnlySpan<float> inputs, Span<float> outputs, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        var x = Input(net, inputs, batch, nameof(Infer));
+        int outSize = Shapes.Size(net.OutputShape);
+        Require(nameof(Infer), nameof(outputs), outputs.Length, batch, net.OutputShape);
+        Tensor y;
+        using (Tensor.NoGrad()) y = net.InterpretForward(x);
+        CheckOutput(net, y, batch, nameof(Infer));
+        if (y.Batch == 0)
+            for (int s = 0; s < batch; s++) y.Values.CopyTo(outputs.Slice(s * outSize, outSize));
+        else y.Values.CopyTo(outputs);
+    }
+
+    /// <summary>Forward, loss and backward: overwrites <see cref="ParameterStore.Gradients"/> of
+    /// <see cref="INetwork.Parameters"/> with the gradient of the batch-mean loss and returns that loss.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">A buffer is too short, the forward method returns another shape
+    /// than <see cref="INetwork.OutputShape"/>, or the loss method does not return one value per sample
+    /// (shape [] or [1]).</exception>
+    public static float ComputeGradients(INetwork net, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        var x = Input(net, inputs, batch, nameof(ComputeGradients));
+        Require(nameof(ComputeGradients), nameof(targets), targets.Length, batch, net.TargetShape);
+        var t = Tensor.FromBatch(targets, batch, net.TargetShape);
+        net.Parameters.ZeroGradients();
+        var y = net.InterpretForward(x);
+        CheckOutput(net, y, batch, nameof(ComputeGradients));
+        var loss = net.InterpretLoss(y, t);
+        if (loss.SampleSize != 1 || (loss.Batch != batch && loss.Batch != 0))
+            throw new ArgumentException($"{nameof(ComputeGradients)}: the loss method must return one value per sample (shape [] or [1]) for batch {batch}; it returned {Shapes.Describe(loss)}.");
+        if (loss.RequiresGrad) loss.Backward();
+        float mean = TensorPrimitives.Sum(loss.Values) / Shapes.Samples(loss.Batch);
+        return mean;
+    }
+
+    /// <summary>One step of plain SGD: <see cref="ComputeGradients"/>, then <c>p -= learningRate * grad</c> over
+    /// every parameter. Returns the batch-mean loss before the update.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="ComputeGradients"/>.</exception>
+    public static float TrainStep(INetwork net, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)
+    {
+        float loss = ComputeGradients(net, inputs, targets, batch);
+        var store = net.Parameters;
+        TensorPrimitives.MultiplyAdd(store.Gradients, -learningRate, store.Values, store.Values);
+        return loss;
+    }
+
+    private static Tensor Input(INetwork net, ReadOnlySpan<float> inputs, int batch, string method)
+    {
+        if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{method}: the batch must be positive.");
+        Require(method, nameof(inputs), inputs.Length, batch, net.InputShape);
+        return Tensor.FromBatch(inputs, batch, net.InputShape);
+    }
+
+    private static void Require(string method, string name, int length, int batch, int[] shape)
+    {
+        long needed = (long)batch * Shapes.Size(shape);
+        if (length < needed)
+            throw new ArgumentException($"{method}: {name} holds {length} values; batch {batch} of {Shapes.Text(shape)} needs {needed}.", name);
+    }
+
+    private static void CheckOutput(INetwork net, Tensor y, int batch, string method)
+    {
+        if (!y.Shape.AsSpan().SequenceEqual(net.OutputShape) || (y.Batch != batch && y.Batch != 0))
+            throw new ArgumentException($"{method}: the forward method returned {Shapes.Describe(y)}; the network declares output {Shapes.Text(net.OutputShape)} for batch {batch}.");
+    }
+}

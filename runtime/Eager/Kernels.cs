@@ -1,0 +1,239 @@
+using System;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NetCompiler;
+
+/// <summary>An element-wise function at every register width, so one driver runs it on the Vector512, Vector256
+/// and scalar paths (the TensorPrimitives operator-struct pattern). Implemented by structs so the JIT
+/// specializes and inlines each use.</summary>
+internal interface IUnaryKernel
+{
+    float Invoke(float x);
+    Vector256<float> Invoke(Vector256<float> x);
+    Vector512<float> Invoke(Vector512<float> x);
+}
+
+/// <summary>The vectorized loops of the interpreted path: element-wise drivers and the three matrix-product
+/// forms forward and backward need. Every matrix routine accumulates (<c>C +=</c>) into row-major storage.</summary>
+internal static class Kernels
+{
+    /// <summary>y[i] = op(x[i]). <paramref name="x"/> and <paramref name="y"/> may be the same span.</summary>
+    public static void Map<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IUnaryKernel
+    {
+        int n = x.Length;
+        if (y.Length < n) throw new ArgumentException("Destination too short.", nameof(y));
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+                op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = op.Invoke(Unsafe.Add(ref xr, i));
+    }
+
+    /// <summary>dx[i] += dy[i] * op(u[i]): the backward of an element-wise function whose derivative is
+    /// <paramref name="op"/> of <paramref name="u"/> (the input, or the output for tanh and sigmoid).</summary>
+    public static void MultiplyAccumulate<TOp>(TOp op, ReadOnlySpan<float> u, ReadOnlySpan<float> dy, Span<float> dx) where TOp : struct, IUnaryKernel
+    {
+        int n = u.Length;
+        if (dy.Length < n || dx.Length < n) throw new ArgumentException("Spans differ in length.");
+        ref float ur = ref MemoryMarshal.GetReference(u);
+        ref float dyr = ref MemoryMarshal.GetReference(dy);
+        ref float dxr = ref MemoryMarshal.GetReference(dx);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+                (Vector512.LoadUnsafe(ref dxr, (nuint)i) + Vector512.LoadUnsafe(ref dyr, (nuint)i) * op.Invoke(Vector512.LoadUnsafe(ref ur, (nuint)i)))
+                    .StoreUnsafe(ref dxr, (nuint)i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+                (Vector256.LoadUnsafe(ref dxr, (nuint)i) + Vector256.LoadUnsafe(ref dyr, (nuint)i) * op.Invoke(Vector256.LoadUnsafe(ref ur, (nuint)i)))
+                    .StoreUnsafe(ref dxr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref dxr, i) += Unsafe.Add(ref dyr, i) * op.Invoke(Unsafe.Add(ref ur, i));
+    }
+
+    /// <summary>C[M, N] += A[M, K] B[K, N]. Rows of C are updated with vectorized axpy over N (a dot product
+    /// over K when N is 1).</summary>
+    public static void MatMulNN(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k)
+    {
+        if (n == 1)
+        {
+            var column = b.Slice(0, k);
+            for (int i = 0; i < m; i++) c[i] += TensorPrimitives.Dot(a.Slice(i * k, k), column);
+            return;
+        }
+        for (int i = 0; i < m; i++)
+        {
+            var row = c.Slice(i * n, n);
+            var ai = a.Slice(i * k, k);
+            for (int p = 0; p < k; p++)
+            {
+                TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), ai[p], row, row);
+            }
+        }
+    }
+
+    /// <summary>C[M, N] += A[M, K] B[N, K]^T. Each element is a vectorized dot product over K (an outer-product
+    /// axpy when K is 1).</summary>
+    public static void MatMulNT(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k)
+    {
+        if (k == 1)
+        {
+            var column = b.Slice(0, n);
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * n, n);
+                TensorPrimitives.MultiplyAdd(column, a[i], row, row);
+            }
+            return;
+        }
+        for (int i = 0; i < m; i++)
+        {
+            var ai = a.Slice(i * k, k);
+            var row = c.Slice(i * n, n);
+            for (int j = 0; j < n; j++) row[j] += TensorPrimitives.Dot(ai, b.Slice(j * k, k));
+        }
+    }
+
+    /// <summary>C[M, N] += A[K, M]^T B[K, N]: for each of the K rows, the outer product of A's row and B's row
+    /// is added (vectorized axpy over N, or over M when N is 1).</summary>
+    public static void MatMulTN(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k)
+    {
+        if (n == 1)
+        {
+            var column = c.Slice(0, m);
+            for (int p = 0; p < k; p++) TensorPrimitives.MultiplyAdd(a.Slice(p * m, m), b[p], column, column);
+            return;
+        }
+        for (int p = 0; p < k; p++)
+        {
+            var ap = a.Slice(p * m, m);
+            var bp = b.Slice(p * n, n);
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * n, n);
+                TensorPrimitives.MultiplyAdd(bp, ap[i], row, row);
+            }
+        }
+    }
+
+    /// <summary>dst[N, M] (+)= src[M, N]^T, in 8x8 tiles so both sides stay in cache.</summary>
+    public static void Transpose(ReadOnlySpan<float> src, Span<float> dst, int m, int n, bool accumulate)
+    {
+        const int Tile = 8;
+        for (int i0 = 0; i0 < m; i0 += Tile)
+        {
+            int i1 = Math.Min(i0 + Tile, m);
+            for (int j0 = 0; j0 < n; j0 += Tile)
+            {
+                int j1 = Math.Min(j0 + Tile, n);
+                for (int i = i0; i < i1; i++)
+                    for (int j = j0; j < j1; j++)
+                    {
+                        if (accumulate) dst[j * m + i] += src[i * n + j];
+                        else dst[j * m + i] = src[i * n + j];
+                    }
+            }
+        }
+    }
+
+    /// <summary>Adds <paramref name="x"/> into <paramref name="acc"/> element-wise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddInto(Span<float> acc, ReadOnlySpan<float> x) => TensorPrimitives.Add(acc, x, acc);
+}
+
+// ---- element-wise functions (forward and derivative) --------------------------------------------------------
+
+/// <summary>1 for x &gt; 0, else 0 (the step function; also the derivative of ReLU).</summary>
+internal readonly struct StepKernel : IUnaryKernel
+{
+    public float Invoke(float x) => x > 0f ? 1f : 0f;
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256<float>.Zero);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero);
+}
+
+/// <summary>x for x &gt; 0, else alpha x.</summary>
+internal readonly struct LeakyReluKernel(float alpha) : IUnaryKernel
+{
+    public float Invoke(float x) => x > 0f ? x : alpha * x;
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, x * alpha);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, x * alpha);
+}
+
+/// <summary>1 for x &gt; 0, else alpha (derivative of leaky ReLU).</summary>
+internal readonly struct LeakyReluGradKernel(float alpha) : IUnaryKernel
+{
+    public float Invoke(float x) => x > 0f ? 1f : alpha;
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(alpha));
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512.Create(alpha));
+}
+
+/// <summary>1 - y^2: derivative of tanh from its output.</summary>
+internal readonly struct TanhGradKernel : IUnaryKernel
+{
+    public float Invoke(float y) => 1f - y * y;
+    public Vector256<float> Invoke(Vector256<float> y) => Vector256<float>.One - y * y;
+    public Vector512<float> Invoke(Vector512<float> y) => Vector512<float>.One - y * y;
+}
+
+/// <summary>y (1 - y): derivative of the sigmoid from its output.</summary>
+internal readonly struct SigmoidGradKernel : IUnaryKernel
+{
+    public float Invoke(float y) => y * (1f - y);
+    public Vector256<float> Invoke(Vector256<float> y) => y * (Vector256<float>.One - y);
+    public Vector512<float> Invoke(Vector512<float> y) => y * (Vector512<float>.One - y);
+}
+
+/// <summary>GELU (erf form), from <see cref="SimdMath"/>.</summary>
+internal readonly struct GeluKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.Gelu(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Gelu(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Gelu(x);
+}
+
+/// <summary>Derivative of GELU (erf form), from <see cref="SimdMath"/>.</summary>
+internal readonly struct GeluGradKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.GeluGrad(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.GeluGrad(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.GeluGrad(x);
+}
+
+/// <summary>GELU (tanh approximation), from <see cref="SimdMath"/>.</summary>
+internal readonly struct GeluTanhKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.GeluTanh(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.GeluTanh(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.GeluTanh(x);
+}
+
+/// <summary>Derivative of the tanh-approximated GELU, from <see cref="SimdMath"/>.</summary>
+internal readonly struct GeluTanhGradKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.GeluTanhGrad(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.GeluTanhGrad(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.GeluTanhGrad(x);
+}
+
+/// <summary>Swish x sigmoid(beta x), from <see cref="SimdMath"/>.</summary>
+internal readonly struct SwishKernel(float beta) : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.Swish(x, beta);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Swish(x, beta);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Swish(x, beta);
+}
+
+/// <summary>Derivative of Swish, from <see cref="SimdMath"/>.</summary>
+internal readonly struct SwishGradKernel(float beta) : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.SwishGrad(x, beta);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.SwishGrad(x, beta);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.SwishGrad(x, beta);
+}
