@@ -55,7 +55,7 @@ public class Seed000Tests
         var output = new float[1];
         new Seed000Net().Infer(X, output, 1);
         Assert.Equal(y, output[0], Tolerance);
-        Assert.Equal(-Math.Log(y), 0.494005, 1e-6);
+        Assert.Equal(0.494005, -Math.Log(y), 1e-6);
     }
 
     internal static void AssertClose(double[] expected, ReadOnlySpan<float> actual, double tolerance = Tolerance)
