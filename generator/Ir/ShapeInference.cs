@@ -19,6 +19,8 @@ internal static class ShapeInference
             if (shape is null) return null;
             nodes.Add(new Node(n, shape));
         }
+        // Without a [Shape] on the target (or without a loss at all) the target is shaped like the output.
+        if (!spec.TargetShapeExplicit) targetShape = nodes[spec.OutputNode].Shape;
         var graph = new Graph(spec, nodes, targetShape);
         if (graph.Loss is { } loss && loss.Size != 1)
         {

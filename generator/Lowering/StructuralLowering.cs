@@ -45,8 +45,8 @@ internal static class StructuralLowering
         if (!c.HasGradient(x.Id)) return;
         string dx = c.D(x.Id), dy = c.D(node.Id);
         c.W.Open("");
-        c.W.Line(node.Op == OpKind.Mean ? $"float g = {dy} * {SourceWriter.Float(1f / x.Size)};" : $"float g = {dy};");
-        VectorLoops.Map(c.W, x.Size, dx, true, (isa, i) => isa.Broadcast("g"));
+        c.W.Line(node.Op == OpKind.Mean ? $"float share = {dy} * {SourceWriter.Float(1f / x.Size)};" : $"float share = {dy};");
+        VectorLoops.Map(c.W, x.Size, dx, true, (isa, i) => isa.Broadcast("share"));
         c.W.Close();
     }
 
