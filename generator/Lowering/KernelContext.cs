@@ -73,6 +73,9 @@ internal sealed class KernelContext
     public void Header(Node node, string what)
     {
         string line = node.Spec.Location is { } l ? $"line {l.Line}: " : "";
-        W.Line($"// {what} {node.Op} {node.ShapeText}, {line}{SourceWriter.Comment(node.Spec.Source)}");
+        string op = node.Op == OpKind.Linear ? $"Linear '{node.Spec.Label}'" : node.Op.ToString();
+        int fused = Fusion.Epilogue[node.Id];
+        if (fused >= 0) op += " + " + Graph[fused].Op;   // activation fused into the epilogue
+        W.Line($"// {what} {op} -> {node.ShapeText}, {line}{SourceWriter.Comment(node.Spec.Source)}");
     }
 }
