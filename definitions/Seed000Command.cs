@@ -19,21 +19,33 @@ internal static class Seed000Command
         Console.WriteLine("Seed 000: 2 -> 2 tanh -> 1 sigmoid, binary cross-entropy, x = [0.7, 0.8], y = 1, eta = 0.1");
         Console.WriteLine($"ISA: Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, Vector256 {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}");
         Console.WriteLine();
-        Console.WriteLine($"{"",-22} {"compiled",28} {"interpreted",28}");
+        Console.WriteLine($"{"",-30} {"compiled",12} {"interpreted",12}");
         Row("loss", new[] { compiledLoss }, new[] { interpretedLoss });
         foreach (var p in compiled.Parameters.Layout)
-            Row("d loss / d " + p.Name, compiled.Parameters.GetGradients(p.Name).ToArray(), interpreted.Parameters.GetGradients(p.Name).ToArray());
+            Row("d loss / d " + p.Name, compiled.Parameters.GetGradients(p.Name).ToArray(), interpreted.Parameters.GetGradients(p.Name).ToArray(), p.Shape);
 
         compiled.TrainStep(x, y, 1, eta);
         Interpreter.TrainStep(interpreted, x, y, 1, eta);
         Console.WriteLine();
         Console.WriteLine("after one SGD step:");
         foreach (var p in compiled.Parameters.Layout)
-            Row(p.Name, compiled.Parameters.GetValues(p.Name).ToArray(), interpreted.Parameters.GetValues(p.Name).ToArray());
+            Row(p.Name, compiled.Parameters.GetValues(p.Name).ToArray(), interpreted.Parameters.GetValues(p.Name).ToArray(), p.Shape);
     }
 
-    private static void Row(string name, float[] compiled, float[] interpreted) =>
-        Console.WriteLine($"{name,-22} {Format(compiled),28} {Format(interpreted),28}");
+    // One line per scalar, e.g. "hidden.weight[0, 1]", compiled beside interpreted.
+    private static void Row(string name, float[] compiled, float[] interpreted, int[]? shape = null)
+    {
+        for (int i = 0; i < compiled.Length; i++)
+        {
+            string label = compiled.Length == 1 && shape is null ? name : $"{name}[{Index(i, shape ?? new[] { compiled.Length })}]";
+            Console.WriteLine($"{label,-30} {compiled[i],12:F6} {interpreted[i],12:F6}");
+        }
+    }
 
-    private static string Format(float[] values) => "[" + string.Join(", ", Array.ConvertAll(values, v => v.ToString("F6"))) + "]";
+    private static string Index(int flat, int[] shape)
+    {
+        var index = new int[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--) { index[d] = flat % shape[d]; flat /= shape[d]; }
+        return string.Join(", ", index);
+    }
 }
