@@ -48,6 +48,9 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 if (graph is not null)
                 {
                     var gradients = GradientPlan.Build(graph);
+                    foreach (int step in gradients.BlockingSteps)
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoGradient, graph[step].Spec.Location, graph[step].Spec.Source));
+                    if (gradients.BlockingSteps.Count > 0) return;
                     var fusion = Fusion.Build(graph);
                     var memory = MemoryPlan.Build(graph, gradients, fusion);
                     string source = NetworkEmitter.Emit(graph, gradients, fusion, memory);
@@ -59,7 +62,10 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, spec.Class.Name, e.GetType().Name + ": " + e.Message));
         }
-        foreach (var d in diagnostics) context.ReportDiagnostic(d.ToDiagnostic());
+        finally
+        {
+            foreach (var d in diagnostics) context.ReportDiagnostic(d.ToDiagnostic());
+        }
     }
 
     private static void EmitModule(SourceProductionContext context, ModuleSpec spec)

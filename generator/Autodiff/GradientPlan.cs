@@ -11,10 +11,14 @@ namespace NetCompiler.Generator.Autodiff;
 /// <c>*_forward</c> with <c>*_backward</c>.</summary>
 internal sealed class GradientPlan
 {
-    private GradientPlan(bool[] forward, bool[] lossOnly, bool[] needsGradient)
+    private GradientPlan(bool[] forward, bool[] lossOnly, bool[] needsGradient, List<int> blockingSteps)
     {
-        InForward = forward; InLoss = lossOnly; NeedsGradient = needsGradient;
+        InForward = forward; InLoss = lossOnly; NeedsGradient = needsGradient; BlockingSteps = blockingSteps;
     }
+
+    /// <summary>Step nodes between a parameter and the loss: nothing flows back through them, so the
+    /// parameters before them would never train (reported as NC0104).</summary>
+    public List<int> BlockingSteps { get; }
 
     /// <summary>Nodes the output depends on (computed by inference and training).</summary>
     public bool[] InForward { get; }
@@ -41,7 +45,10 @@ internal sealed class GradientPlan
             foreach (int input in node.Inputs) dependsOnParam[node.Id] |= dependsOnParam[input];
         }
         for (int i = 0; i < n; i++) needs[i] = loss[i] && dependsOnParam[i];
-        return new GradientPlan(forward, lossOnly, needs);
+        var blocking = new List<int>();
+        foreach (var node in graph.Nodes)
+            if (node.Op == OpKind.Step && loss[node.Id] && dependsOnParam[node.Inputs[0]]) blocking.Add(node.Id);
+        return new GradientPlan(forward, lossOnly, needs, blocking);
     }
 
     private static bool[] Ancestors(Graph graph, int root)
