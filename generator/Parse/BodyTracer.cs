@@ -23,6 +23,7 @@ internal sealed class BodyTracer
     private readonly List<DiagnosticInfo> _diagnostics;
     private readonly Dictionary<int, int> _paramNodes = new();
     private int _depth;
+    private ExpressionSyntax? _loopCondition;   // the for-loop condition being evaluated, for NC0006
 
     public BodyTracer(Compilation compilation, ParameterLayout layout, List<DiagnosticInfo> diagnostics)
     {
@@ -133,7 +134,10 @@ internal sealed class BodyTracer
             throw Fail(DiagnosticDescriptors.NonConstantLoop, loop.ForKeyword.Parent, "has no condition", "");
         for (int iteration = 0; ; iteration++)
         {
-            if (Eval(loop.Condition, frame) is not BoolValue condition)
+            _loopCondition = loop.Condition;
+            var value = Eval(loop.Condition, frame);
+            _loopCondition = null;
+            if (value is not BoolValue condition)
                 throw Fail(DiagnosticDescriptors.NonConstantLoop, loop.Condition, $"condition '{OneLine(loop.Condition.ToString())}' is not a compile-time constant");
             if (!condition.Value) return;
             if (iteration >= MaxLoopIterations)
@@ -306,6 +310,9 @@ internal sealed class BodyTracer
     {
         var scratch = new List<DiagnosticInfo>();
         var decl = FieldDeclaration.Read(field, scratch);
+        if (decl is null && _loopCondition is not null && field.Type.SpecialType is >= SpecialType.System_Char and <= SpecialType.System_Double)
+            throw Fail(DiagnosticDescriptors.NonConstantLoop, _loopCondition,
+                $"condition '{OneLine(_loopCondition.ToString())}' is not a compile-time constant (it reads the field '{field.Name}'; declare it const)");
         if (decl is null)
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The field '{field.Name}'",
                 "only [Dense], [Param] and [Module] fields can be used in a network body");

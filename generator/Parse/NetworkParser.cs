@@ -28,7 +28,7 @@ internal static class NetworkParser
         {
             if (CheckClass(type, diagnostics))
             {
-                fields.AddRange(Bindings(type, diagnostics));
+                fields.AddRange(Bindings(type, new List<DiagnosticInfo>())); // field errors are reported once, by the layout
                 layout.AddClass(type, "", new List<INamedTypeSymbol>());
                 var forward = Single(type, "NetCompiler.ForwardAttribute", "Forward", diagnostics);
                 var lossMethod = Single(type, "NetCompiler.LossAttribute", "Loss", diagnostics);
