@@ -86,7 +86,7 @@ internal static class NetworkEmitter
         w.Line("{");
         w.Indent++;
         foreach (var p in spec.Parameters)
-            w.Line($"new({SourceWriter.Quote(p.Name)}, {p.Offset}, new[] {{ {SourceWriter.Join(p.Shape.ToArray())} }}),");
+            w.Line($"new({SourceWriter.Quote(p.Name)}, {p.Offset}, new int[] {{ {SourceWriter.Join(p.Shape.ToArray())} }}),");
         w.Indent--;
         w.Line("});");
         w.Line("Parameters = parameters;");
