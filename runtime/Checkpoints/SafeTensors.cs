@@ -1,0 +1,225 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace NetCompiler;
+
+/// <summary>Reads and writes the Hugging Face safetensors format: an 8-byte little-endian header length, a JSON
+/// header describing each tensor, then the raw little-endian row-major data.</summary>
+/// <remarks>Files written here load with <c>safetensors.torch.load_file</c>; files saved by PyTorch's
+/// <c>save_file</c> load here (F32, and F16, BF16, F64 converted to float32).</remarks>
+public static class SafeTensors
+{
+    /// <summary>Bytes of the little-endian u64 that precedes the JSON header.</summary>
+    internal const int LengthPrefixBytes = 8;
+
+    /// <summary>Largest header accepted (the reference implementation's limit): a hostile length cannot make us
+    /// allocate or parse gigabytes of "JSON".</summary>
+    public const int MaxHeaderBytes = 100_000_000;
+
+    /// <summary>The reserved header key for the string-to-string metadata map.</summary>
+    public const string MetadataKey = "__metadata__";
+
+    /// <summary>Test hook: wraps the stream the temporary file is written through, so a test can make the write
+    /// fail midway. Thread-static so tests running in parallel do not see each other's faults.</summary>
+    [ThreadStatic] internal static Func<Stream, Stream>? WrapStreamForTests;
+
+    // Large tensors bypass the buffer (FileStream writes big spans directly); it only batches the header and small tensors.
+    private const int WriteBufferBytes = 1 << 16;
+
+    /// <summary>Writes <paramref name="tensors"/> as float32 (dtype <c>F32</c>) to <paramref name="path"/>, atomically:
+    /// either the complete new file is in place afterwards, or (on any exception) the previous file, if any, is
+    /// untouched and no temporary file is left behind.</summary>
+    /// <param name="path">The file to create or replace.</param>
+    /// <param name="tensors">The tensors, written in this order (header and data).</param>
+    /// <param name="metadata">Optional free-form strings stored under <c>__metadata__</c> (written sorted by key).</param>
+    /// <exception cref="ArgumentException">A name is empty, repeated, reserved or not valid UTF-16, a shape is missing or
+    /// has a negative dimension, a tensor's data length is not the product of its shape, or the header would exceed
+    /// <see cref="MaxHeaderBytes"/>. Nothing on disk is touched.</exception>
+    /// <exception cref="IOException">Writing or replacing the file failed; the previous file is unchanged.</exception>
+    public static void Write(string path, IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(tensors);
+        EnsureLittleEndian();
+        ValidateForWrite(tensors, metadata);
+
+        // Everything that can be rejected is rejected before the first byte hits the disk.
+        byte[] header = BuildHeader(tensors, metadata);
+
+        string fullPath = System.IO.Path.GetFullPath(path);
+        string directory = System.IO.Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' has no directory.", nameof(path));
+        // Same directory, so the final move is a rename within one file system (atomic) rather than a copy.
+        // A fresh GUID plus CreateNew means two concurrent writers never share a temp file.
+        // (The directory entry itself is not fsynced: .NET has no in-box way to do that.)
+        string temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferBytes))
+            {
+                Stream output = WrapStreamForTests?.Invoke(file) ?? file;
+                try
+                {
+                    output.Write(header);
+                    foreach (var t in tensors) output.Write(MemoryMarshal.AsBytes(t.Data.Span));
+                    output.Flush();
+                }
+                finally
+                {
+                    if (!ReferenceEquals(output, file)) output.Dispose();
+                }
+                // Without this a crash shortly after the rename can leave the new name pointing at unwritten blocks.
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, fullPath, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Reads and fully validates a safetensors file. The whole file is loaded, so the returned object is a
+    /// consistent snapshot even if the file is replaced afterwards, and no data is handed out before every entry of
+    /// the header has been checked.</summary>
+    /// <param name="path">The file to read.</param>
+    /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message names the file and,
+    /// where one is at fault, the tensor.</exception>
+    /// <exception cref="NotSupportedException">The file is too large to load into one array (about 2 GB).</exception>
+    public static SafeTensorsFile Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        EnsureLittleEndian();
+        byte[] bytes;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
+        {
+            long length = file.Length;
+            if (length > Array.MaxLength)
+                throw new NotSupportedException($"Safetensors file '{path}' is {length} bytes; files over {Array.MaxLength} bytes cannot be loaded.");
+            bytes = new byte[length];
+            file.ReadExactly(bytes);
+        }
+        return SafeTensorsReader.Parse(path, bytes);
+    }
+
+    internal static void EnsureLittleEndian()
+    {
+        // The data section is little-endian and we move float spans as raw bytes.
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Safetensors reading and writing is only supported on little-endian machines.");
+    }
+
+    private static void ValidateForWrite(IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            var t = tensors[i];
+            if (string.IsNullOrEmpty(t.Name))
+                throw new ArgumentException($"Tensor #{i} has an empty name.", nameof(tensors));
+            if (t.Name == MetadataKey)
+                throw new ArgumentException($"Tensor #{i} is named '{MetadataKey}', which the format reserves for metadata.", nameof(tensors));
+            if (!IsWellFormedUtf16(t.Name))
+                throw new ArgumentException($"Tensor #{i}'s name has an unpaired surrogate, which cannot be stored as UTF-8.", nameof(tensors));
+            if (!names.Add(t.Name))
+                throw new ArgumentException($"Tensor name '{t.Name}' appears more than once.", nameof(tensors));
+            if (t.Shape is null)
+                throw new ArgumentException($"Tensor '{t.Name}' has no shape (use an empty array for a scalar).", nameof(tensors));
+            if (Array.Exists(t.Shape, d => d < 0))
+                throw new ArgumentException($"Tensor '{t.Name}' has a negative dimension in shape [{string.Join(", ", t.Shape)}].", nameof(tensors));
+            long count = ElementCount(t.Shape);
+            if (count != t.Data.Length)
+                throw new ArgumentException(
+                    $"Tensor '{t.Name}' has shape [{string.Join(", ", t.Shape)}] ({count} elements) but {t.Data.Length} values.", nameof(tensors));
+        }
+        if (metadata is not null)
+        {
+            foreach (var (key, value) in metadata)
+            {
+                if (key is null || value is null)
+                    throw new ArgumentException("Metadata keys and values must not be null.", nameof(metadata));
+                if (!IsWellFormedUtf16(key) || !IsWellFormedUtf16(value))
+                    throw new ArgumentException($"Metadata '{key}' has an unpaired surrogate, which cannot be stored as UTF-8.", nameof(metadata));
+            }
+        }
+    }
+
+    /// <summary>Whether every surrogate in <paramref name="text"/> is paired. The JSON encoder would silently
+    /// replace an unpaired one with U+FFFD, so the name read back would differ from the name written.</summary>
+    private static bool IsWellFormedUtf16(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Product of non-negative dimensions, saturated just above <see cref="int.MaxValue"/> (no float data
+    /// can be that long, so any larger product is simply a mismatch).</summary>
+    private static long ElementCount(int[] shape)
+    {
+        if (Array.IndexOf(shape, 0) >= 0) return 0;
+        long count = 1;
+        foreach (int d in shape) count = Math.Min(count * d, (long)int.MaxValue + 1);
+        return count;
+    }
+
+    private static byte[] BuildHeader(IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var json = new ArrayBufferWriter<byte>();
+        // Relaxed escaping keeps non-ASCII names readable in the file; it is still valid JSON (the "unsafe" is about HTML).
+        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                writer.WriteStartObject(MetadataKey);
+                foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal)) writer.WriteString(key, value);
+                writer.WriteEndObject();
+            }
+            long offset = 0;
+            foreach (var t in tensors)
+            {
+                long end = offset + (long)t.Data.Length * sizeof(float);
+                writer.WriteStartObject(t.Name);
+                writer.WriteString("dtype", "F32");
+                writer.WriteStartArray("shape");
+                foreach (int d in t.Shape) writer.WriteNumberValue(d);
+                writer.WriteEndArray();
+                writer.WriteStartArray("data_offsets");
+                writer.WriteNumberValue(offset);
+                writer.WriteNumberValue(end);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+                offset = end;
+            }
+            writer.WriteEndObject();
+        }
+
+        // Pad with spaces (valid JSON whitespace) so the data section starts 8-byte aligned, as the reference writer does.
+        int padded = (json.WrittenCount + 7) & ~7;
+        if (padded > MaxHeaderBytes)
+            throw new ArgumentException($"The header would be {padded} bytes, over the format's {MaxHeaderBytes}-byte limit.", nameof(tensors));
+        var bytes = new byte[LengthPrefixBytes + padded];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)padded);
+        json.WrittenSpan.CopyTo(bytes.AsSpan(LengthPrefixBytes));
+        bytes.AsSpan(LengthPrefixBytes + json.WrittenCount).Fill((byte)' ');
+        return bytes;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { } // the original exception matters more than a leftover temp file
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,159 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using NetCompiler;
+using Xunit;
+
+namespace NetCompiler.Tests.Checkpoints;
+
+/// <summary>Every malformed file is refused with an <see cref="InvalidDataException"/> whose message names the file
+/// and, where one is at fault, the tensor.</summary>
+public class SafeTensorsCorruptionTests
+{
+    private const string Good = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
+
+    private static InvalidDataException ReadFails(byte[] bytes)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("bad.safetensors");
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Read(path));
+        Assert.Contains(path, e.Message);
+        return e;
+    }
+
+    [Fact]
+    public void TheBaseFileIsValid()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("good.safetensors");
+        File.WriteAllBytes(path, HandBuilt.File(Good, new byte[12]));
+        Assert.Equal(2, SafeTensors.Read(path).Tensors.Count);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void FileShorterThanTheLengthPrefix(int length)
+    {
+        var e = ReadFails(new byte[length]);
+        Assert.Contains("shorter than", e.Message);
+    }
+
+    [Fact]
+    public void HeaderLengthOverTheLimit()
+    {
+        var bytes = HandBuilt.File(Good, new byte[12]);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, 100_000_001);
+        Assert.Contains("limit", ReadFails(bytes).Message);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, ulong.MaxValue);
+        Assert.Contains("limit", ReadFails(bytes).Message);
+    }
+
+    [Fact]
+    public void HeaderLengthLargerThanTheFile()
+    {
+        var bytes = HandBuilt.File(Good, new byte[12]);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)bytes.Length - 7);
+        Assert.Contains("header length", ReadFails(bytes).Message);
+    }
+
+    [Fact]
+    public void TruncatedDataNamesTheLastTensor()
+    {
+        var bytes = HandBuilt.File(Good, new byte[12]);
+        var e = ReadFails(bytes[..^3]);
+        Assert.Contains("tensor 'b'", e.Message);
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Fact]
+    public void TrailingBytesAfterTheLastTensor()
+    {
+        Assert.Contains("trailing", ReadFails(HandBuilt.File(Good, new byte[13])).Message);
+    }
+
+    [Fact]
+    public void HeaderThatIsNotUtf8()
+    {
+        var bytes = HandBuilt.File("{\"a\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}", new byte[4]);
+        bytes[10] = 0xFF; // inside the name "a"
+        Assert.Contains("UTF-8", ReadFails(bytes).Message);
+    }
+
+    [Theory]
+    // Header JSON, data bytes, the tensor the message must name (or null), a fragment it must contain.
+    [InlineData("", 0, null, "JSON")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",", 0, null, "JSON")]
+    [InlineData("{\"a\":1,}", 0, null, "JSON")]
+    [InlineData("[1,2]", 0, null, "array, not an object")]
+    [InlineData("\"text\"", 0, null, "string, not an object")]
+    [InlineData("{\"a\":[0,4]}", 4, "a", "not an object")]
+    [InlineData("{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "a", "no \"dtype\"")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", 4, "a", "no \"shape\"")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4, "a", "no \"data_offsets\"")]
+    [InlineData("{\"a\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "a", "unknown dtype \"F33\"")]
+    [InlineData("{\"a\":{\"dtype\":\"f32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "a", "unknown dtype")]
+    [InlineData("{\"a\":{\"dtype\":32,\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "a", "not a string")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":3,\"data_offsets\":[0,12]}}", 12, "a", "not an array")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4, "a", "non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", 4, "a", "non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[\"1\"],\"data_offsets\":[0,4]}}", 4, "a", "non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999],\"data_offsets\":[0,4]}}", 4, "a", "non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}", 4, "a", "overflows")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", 8, "a", "3 values")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", 4, "a", "end before they begin")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, "a", "span 8 bytes")]
+    [InlineData("{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "a", "(4 bytes)")]
+    [InlineData("{\"a\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}}", 2, "a", "whole number of bytes")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "a", "more than once")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, null, "'a' more than once")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 0, "a", "beyond the end")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12, "b", "overlap tensor 'a'")]
+    [InlineData("{\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 12, "b", "overlap tensor 'a'")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "b", "overlap tensor 'a'")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[12,20]}}", 20, "b", "hole after byte 8")]
+    [InlineData("{\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12, "b", "hole after byte 0")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 9, null, "trailing bytes")]
+    [InlineData("{}", 4, null, "trailing bytes")]
+    [InlineData("{\"__metadata__\":[\"pt\"]}", 0, null, "not an object of strings")]
+    [InlineData("{\"__metadata__\":{\"format\":1}}", 0, null, "metadata 'format'")]
+    public void MalformedHeaderIsRefused(string header, int dataBytes, string? tensor, string fragment)
+    {
+        var e = ReadFails(HandBuilt.File(header, new byte[dataBytes]));
+        Assert.Contains(fragment, e.Message);
+        if (tensor is not null) Assert.Contains($"tensor '{tensor}'", e.Message);
+    }
+
+    [Theory]
+    // Accepted, as by the reference: unknown fields, null metadata, zero-size tensors sharing an offset.
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"extra\":true}}", 4)]
+    [InlineData("{\"__metadata__\":null,\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4)]
+    [InlineData("{\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"y\":{\"dtype\":\"F16\",\"shape\":[2,0],\"data_offsets\":[4,4]}}", 4)]
+    [InlineData("  {\"a\" : {\"shape\" : [ 1 ] , \"data_offsets\" : [0, 4], \"dtype\" : \"F32\"}}\n", 4)]
+    public void UnusualButValidHeaderIsAccepted(string header, int dataBytes)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("ok.safetensors");
+        File.WriteAllBytes(path, HandBuilt.File(header, new byte[dataBytes]));
+        var file = SafeTensors.Read(path);
+        Assert.True(file.Contains("a"));
+    }
+
+    [Fact]
+    public void EmptyFileNameIsAnArgumentErrorAndMissingFileIsAnIOError()
+    {
+        Assert.Throws<ArgumentException>(() => SafeTensors.Read(""));
+        using var dir = new TempDirectory();
+        Assert.Throws<FileNotFoundException>(() => SafeTensors.Read(dir.File("missing.safetensors")));
+    }
+
+    [Fact]
+    public void EveryTruncationOfAValidFileIsRefused()
+    {
+        byte[] full = HandBuilt.File("{\"__metadata__\":{\"k\":\"v\"}," + Good.Substring(1), new byte[12]);
+        for (int length = 0; length < full.Length; length++)
+            ReadFails(full[..length]);
+    }
+}
