@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Linq;
+using NetCompiler.Definitions.Training;
 
 namespace NetCompiler.Definitions;
 
@@ -10,13 +11,17 @@ internal static class Program
     private static int Main(string[] args)
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        string command = args.Length > 0 ? args[0] : "seed000";
+        // No command, or options only: the main job (train). Other commands are named first.
+        string command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "train";
+        var rest = args.Length > 0 && !args[0].StartsWith('-') ? args.Skip(1).ToArray() : args;
         switch (command)
         {
+            case "train":
+                return TrainCommand.Run(rest);
             case "seed000":
                 Seed000Command.Run();
                 return 0;
-            case "--help" or "-h" or "help":
+            case "help":
                 PrintHelp();
                 return 0;
             default:
@@ -28,9 +33,10 @@ internal static class Program
 
     private static void PrintHelp()
     {
-        Console.WriteLine("usage: dotnet run -c Release --project definitions -- <command>");
+        Console.WriteLine("usage: dotnet run -c Release --project definitions -- [command] [options]");
         Console.WriteLine();
         Console.WriteLine("commands:");
+        Console.WriteLine("  train     (default) train a zoo network on Fashion-MNIST; see train --help for the options");
         Console.WriteLine("  seed000   one training step of seed 000's 2-2-1 network: loss, gradients and updated");
         Console.WriteLine("            parameters from the compiled code, beside the interpreted path's");
     }

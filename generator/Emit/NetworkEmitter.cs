@@ -176,6 +176,16 @@ internal static class NetworkEmitter
         w.Line("return loss;");
         w.Close();
         w.Line();
+        w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then one update by <paramref name=\"optimizer\"/>");
+        w.Line("/// (clipping, weight decay and the rule's state in one vectorized pass; frozen parameters untouched).");
+        w.Line("/// Returns the batch-mean loss before the update. Allocates nothing after the optimizer's first step.</summary>");
+        w.Open("public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
+        w.Line("ArgumentNullException.ThrowIfNull(optimizer);");
+        w.Line("float loss = ComputeGradients(inputs, targets, batch);");
+        w.Line("optimizer.Step(Parameters);");
+        w.Line("return loss;");
+        w.Close();
+        w.Line();
         w.Line($"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretForward(global::NetCompiler.Tensor input) => {spec.ForwardMethod}(input);");
         w.Line(spec.HasLoss
             ? $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => {spec.LossMethod}(output, target);"

@@ -31,6 +31,10 @@ public interface INetwork
     /// <c>p -= learningRate * grad</c>. Allocates nothing. Returns the batch-mean loss before the update.</summary>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate);
 
+    /// <summary>Compiled training step: <see cref="ComputeGradients"/> then one <see cref="Optimizer.Step"/>.
+    /// Returns the batch-mean loss before the update.</summary>
+    float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer);
+
     /// <summary>Runs the definition's <see cref="ForwardAttribute"/> method eagerly (the interpreted path).</summary>
     Tensor InterpretForward(Tensor input);
 

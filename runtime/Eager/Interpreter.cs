@@ -64,6 +64,18 @@ public static class Interpreter
         return loss;
     }
 
+    /// <summary>One training step on the interpreted path: <see cref="ComputeGradients"/>, then
+    /// <see cref="Optimizer.Step"/>. Returns the batch-mean loss before the update.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="ComputeGradients"/>.</exception>
+    public static float TrainStep(INetwork net, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        float loss = ComputeGradients(net, inputs, targets, batch);
+        optimizer.Step(net.Parameters);
+        return loss;
+    }
+
     private static Tensor Input(INetwork net, ReadOnlySpan<float> inputs, int batch, string method)
     {
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{method}: the batch must be positive.");

@@ -23,7 +23,10 @@ public sealed class ParameterStore
         }
         Values = new float[next];
         Gradients = new float[next];
+        _frozen = new bool[layout.Count];
     }
+
+    private readonly bool[] _frozen;
 
     /// <summary>The parameters in storage order.</summary>
     public IReadOnlyList<ParameterInfo> Layout { get; }
@@ -64,4 +67,47 @@ public sealed class ParameterStore
 
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGradients() => Array.Clear(Gradients);
+
+    /// <summary>Whether the parameter at <paramref name="layoutIndex"/> in <see cref="Layout"/> is frozen:
+    /// optimizers leave its values bit-identical and it does not count towards gradient clipping.</summary>
+    public bool IsFrozen(int layoutIndex) => _frozen[layoutIndex];
+
+    /// <summary>Whether the named parameter is frozen.</summary>
+    public bool IsFrozen(string name) => _frozen[IndexOf(name)];
+
+    /// <summary>Freezes parameters for transfer learning (seed 004, 2.4): <paramref name="nameOrPrefix"/> is a full
+    /// parameter name (<c>hidden.weight</c>) or a layer or module prefix (<c>hidden</c>, <c>blocks.0</c>) that
+    /// freezes every parameter under it. Returns the number of parameters frozen.</summary>
+    /// <exception cref="KeyNotFoundException">Nothing matches; the message lists the names.</exception>
+    public int Freeze(string nameOrPrefix) => SetFrozen(nameOrPrefix, true);
+
+    /// <summary>Undoes <see cref="Freeze"/> for the same name or prefix. Returns the number of parameters matched.</summary>
+    /// <exception cref="KeyNotFoundException">Nothing matches; the message lists the names.</exception>
+    public int Unfreeze(string nameOrPrefix) => SetFrozen(nameOrPrefix, false);
+
+    private int SetFrozen(string nameOrPrefix, bool frozen)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nameOrPrefix);
+        int matched = 0;
+        for (int i = 0; i < Layout.Count; i++)
+        {
+            string name = Layout[i].Name;
+            if (name == nameOrPrefix || (name.StartsWith(nameOrPrefix, StringComparison.Ordinal) && name.Length > nameOrPrefix.Length && name[nameOrPrefix.Length] == '.'))
+            {
+                _frozen[i] = frozen;
+                matched++;
+            }
+        }
+        if (matched == 0)
+            throw new KeyNotFoundException($"No parameter is named '{nameOrPrefix}' or starts with '{nameOrPrefix}.'. Parameters: {string.Join(", ", _byName.Keys)}.");
+        return matched;
+    }
+
+    private int IndexOf(string name)
+    {
+        var p = Find(name);
+        for (int i = 0; i < Layout.Count; i++)
+            if (ReferenceEquals(Layout[i], p)) return i;
+        throw new InvalidOperationException("unreachable: a found parameter is in the layout");
+    }
 }

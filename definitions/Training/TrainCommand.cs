@@ -1,0 +1,213 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using NetCompiler.Definitions.Plotting;
+
+namespace NetCompiler.Definitions.Training;
+
+/// <summary>The main job: trains a zoo network on Fashion-MNIST with live progress, evaluates every epoch, writes a
+/// checkpoint, a PNG plot and a CSV of the curves, and ends with a summary that includes one epoch timed on the
+/// interpreted path.</summary>
+public static class TrainCommand
+{
+    private const string HistoryKey = "netcompiler.history";
+
+    /// <summary>Runs the command; returns the process exit code (0 done, 1 error, 2 bad usage, 130 interrupted).</summary>
+    public static int Run(IReadOnlyList<string> args)
+    {
+        TrainArguments a;
+        ZooEntry entry;
+        try
+        {
+            a = TrainArguments.Parse(args);
+            if (a.Help) { PrintHelp(); return 0; }
+            entry = ZooCatalog.Find(a.Network);
+            if (a.Threads > 1)
+                throw new ArgumentException($"--threads {a.Threads}: the compiled kernels run on one core in this version; multi-core training is not built yet.");
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        try
+        {
+            return Train(a, entry);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or TrainingDivergedException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int Train(TrainArguments a, ZooEntry entry)
+    {
+        var wall = Stopwatch.StartNew();
+        var recipe = entry.Recipe;
+        var data = FashionMnistSource.Load(a.DataDirectory);
+        Console.WriteLine($"data: {data.Description}");
+
+        var network = entry.Create(a.Seed);
+        var options = new TrainerOptions
+        {
+            Epochs = a.Epochs ?? recipe.Epochs,
+            BatchSize = a.BatchSize ?? recipe.BatchSize,
+            Seed = a.Seed,
+        };
+        int batchesPerEpoch = (data.Train.Count + options.BatchSize - 1) / options.BatchSize;
+        var optimizer = CreateOptimizer(a, recipe, (long)batchesPerEpoch * options.Epochs);
+        var trainer = new Trainer(network, optimizer, options);
+        var history = new List<EpochRow>();
+        if (a.Resume is not null)
+        {
+            var info = Checkpoint.Load(a.Resume, network, optimizer);
+            if (info.State is null || !info.OptimizerRestored)
+                throw new InvalidDataException($"Checkpoint '{a.Resume}' holds parameters only (no trainer or optimizer state); it cannot be resumed.");
+            trainer.Restore(info.State);
+            if (info.Metadata.TryGetValue(HistoryKey, out string? saved)) history.AddRange(EpochRow.ParseAll(saved));
+            Console.WriteLine($"resumed from {a.Resume}: epoch {info.State.Epoch + 1}, batch {info.State.Batch}, update {optimizer.StepCount} " +
+                "(use the same --seed and --batch-size as the interrupted run for an identical continuation)");
+        }
+        Console.WriteLine($"network: {entry.Name} ({entry.Summary}), {network.Parameters.Count:N0} parameters");
+        Console.WriteLine($"training: {options.Epochs} epochs, batch {options.BatchSize}, {Describe(optimizer)}, seed {a.Seed}, compiled path, 1 thread");
+
+        Directory.CreateDirectory(a.OutputDirectory);
+        string checkpointPath = Path.Combine(a.OutputDirectory, entry.Name + ".safetensors");
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;   // finish the step, save, then exit
+            cancel.Cancel();
+            Console.Error.WriteLine();
+            Console.Error.WriteLine("interrupted: finishing the current step and writing a checkpoint...");
+        };
+        Console.CancelKeyPress += onCancel;
+        var progress = new ProgressBar();
+        trainer.BatchCompleted += progress.Update;
+        trainer.EpochCompleted += report =>
+        {
+            progress.Finish();
+            history.Add(new EpochRow(report.Epoch, report.TrainLoss, report.Test?.Loss ?? double.NaN, report.Test?.Accuracy ?? double.NaN, report.Duration.TotalSeconds));
+            Console.WriteLine($"epoch {report.Epoch}: train loss {report.TrainLoss:F4}, test loss {report.Test?.Loss:F4}, test accuracy {report.Test?.Accuracy * 100:F2}%, " +
+                $"{report.Duration.TotalSeconds:F2} s ({report.SamplesPerSecond:N0} samples/s)");
+            if (a.ShowGradientNorms)
+                Console.WriteLine("  gradient norm (mean / max): " + string.Join(", ", report.GradientNorms.Select(g => $"{g.Name} {g.Mean:G3} / {g.Max:G3}")));
+        };
+
+        TrainingResult result;
+        try { result = trainer.Fit(data.Train, data.Test, cancel.Token); }
+        finally { Console.CancelKeyPress -= onCancel; progress.Finish(); }
+
+        var metadata = new Dictionary<string, string> { [HistoryKey] = EpochRow.FormatAll(history), ["netcompiler.seed"] = a.Seed.ToString(CultureInfo.InvariantCulture) };
+        Checkpoint.Save(checkpointPath, network, optimizer, trainer.State, metadata);
+        VerifyCheckpoint(checkpointPath, entry, network);
+        if (result.Cancelled)
+        {
+            Console.WriteLine($"stopped in epoch {trainer.State.Epoch + 1} after batch {trainer.State.Batch}; checkpoint: {checkpointPath}");
+            Console.WriteLine($"continue with: dotnet run -c Release --project definitions -- --network {entry.Name} --seed {a.Seed} --batch-size {options.BatchSize} --resume {checkpointPath}");
+            return 130;
+        }
+
+        string plotPath = Path.Combine(a.OutputDirectory, entry.Name + ".png");
+        string csvPath = Path.Combine(a.OutputDirectory, entry.Name + ".csv");
+        WritePlot(plotPath, $"{entry.Name} on Fashion-MNIST, {Describe(optimizer)}, batch {options.BatchSize}", history);
+        File.WriteAllText(csvPath, EpochRow.Csv(history));
+        double trainingSeconds = history.Sum(h => h.Seconds);
+        wall.Stop();
+
+        Console.WriteLine();
+        Console.WriteLine("summary");
+        var final = history.Count > 0 ? history[^1] : null;
+        Console.WriteLine($"  test accuracy:     {final?.TestAccuracy * 100:F2}% after {history.Count} epochs (best {history.Max(h => h.TestAccuracy) * 100:F2}%)");
+        Console.WriteLine($"  wall time:         {wall.Elapsed.TotalSeconds:F1} s (training {trainingSeconds:F1} s, {trainingSeconds / Math.Max(1, history.Count):F2} s per epoch)");
+        Console.WriteLine($"  checkpoint:        {checkpointPath} (reloaded and verified)");
+        Console.WriteLine($"  plot / curves:     {plotPath} / {csvPath}");
+        if (a.CompareInterpreted && history.Count > 0)
+            CompareInterpreted(entry, a, options, data, history[0].Seconds);
+        return 0;
+    }
+
+    private static Optimizer CreateOptimizer(TrainArguments a, TrainingRecipe recipe, long totalSteps)
+    {
+        float lr = a.LearningRate ?? recipe.LearningRate;
+        LearningRateSchedule schedule = a.Schedule switch
+        {
+            "cosine" => new CosineSchedule(lr, Math.Max(1, totalSteps - a.WarmupSteps)),
+            "step" => new StepSchedule(lr, Math.Max(1, totalSteps / 3), 0.1f),
+            _ => new ConstantSchedule(lr),
+        };
+        if (a.WarmupSteps > 0) schedule = new WarmupSchedule(a.WarmupSteps, schedule);
+        float clip = a.ClipNorm is float c && c > 0 ? c : float.PositiveInfinity;
+        string name = a.Optimizer ?? recipe.Optimizer;
+        return name switch
+        {
+            "sgd" => new Sgd(schedule) { WeightDecay = a.WeightDecay, MaxGradientNorm = clip },
+            "momentum" => new Sgd(schedule, a.Momentum) { WeightDecay = a.WeightDecay, MaxGradientNorm = clip },
+            "nesterov" => new Sgd(schedule, a.Momentum, nesterov: true) { WeightDecay = a.WeightDecay, MaxGradientNorm = clip },
+            "adam" => new Adam(schedule) { WeightDecay = a.WeightDecay, MaxGradientNorm = clip },
+            "adamw" => new AdamW(schedule) { WeightDecay = a.WeightDecay, MaxGradientNorm = clip },
+            _ => throw new ArgumentException($"--optimizer must be sgd, momentum, nesterov, adam or adamw, not '{name}'."),
+        };
+    }
+
+    private static string Describe(Optimizer o)
+    {
+        var s = new StringBuilder(o.Name);
+        s.Append(" lr ").Append(o.LearningRate);
+        if (o is Sgd { Momentum: > 0 } sgd) s.Append(" momentum ").Append(sgd.Momentum.ToString(CultureInfo.InvariantCulture));
+        if (o.WeightDecay > 0) s.Append(" weight decay ").Append(o.WeightDecay.ToString(CultureInfo.InvariantCulture));
+        if (float.IsFinite(o.MaxGradientNorm)) s.Append(" clip ").Append(o.MaxGradientNorm.ToString(CultureInfo.InvariantCulture));
+        return s.ToString();
+    }
+
+    /// <summary>Reloads the checkpoint into a fresh instance and checks every parameter bit for bit.</summary>
+    private static void VerifyCheckpoint(string path, ZooEntry entry, INetwork trained)
+    {
+        var copy = entry.Create(0);
+        Checkpoint.Load(path, copy);
+        if (!copy.Parameters.Values.AsSpan().SequenceEqual(trained.Parameters.Values))
+            throw new InvalidDataException($"Checkpoint '{path}' did not reload to the trained parameters.");
+    }
+
+    /// <summary>Times the first epoch again on the interpreted path, from the same initial parameters and order.</summary>
+    private static void CompareInterpreted(ZooEntry entry, TrainArguments a, TrainerOptions options, FashionMnistData data, double compiledSeconds)
+    {
+        var network = entry.Create(a.Seed);
+        var optimizer = CreateOptimizer(a, entry.Recipe, 1);
+        var trainer = new Trainer(network, optimizer, options with { Epochs = 1, Path = ExecutionPath.Interpreted });
+        var progress = new ProgressBar();
+        trainer.BatchCompleted += progress.Update;
+        Console.WriteLine();
+        Console.WriteLine("the same first epoch on the interpreted path (eager tensors over the same definition):");
+        var result = trainer.Fit(data.Train);
+        progress.Finish();
+        double seconds = result.Epochs[0].Duration.TotalSeconds;
+        double ratio = seconds / compiledSeconds;
+        Console.WriteLine($"  interpreted epoch: {seconds:F2} s vs compiled {compiledSeconds:F2} s: " +
+            (ratio >= 1 ? $"compiled is {ratio:F1}x faster" : $"compiled is {1 / ratio:F1}x SLOWER (large layers still run per sample, without batch GEMM)"));
+    }
+
+    private static void WritePlot(string path, string title, IReadOnlyList<EpochRow> history)
+    {
+        var loss = new List<ChartSeries>
+        {
+            new("train loss", history.Select(h => h.TrainLoss).ToList(), (31, 119, 180)),
+            new("test loss", history.Select(h => h.TestLoss).ToList(), (255, 127, 14)),
+        };
+        var accuracy = new List<ChartSeries> { new("test accuracy", history.Select(h => h.TestAccuracy * 100).ToList(), (44, 160, 44)) };
+        TrainingChart.WritePng(path, title, loss, accuracy);
+    }
+
+    private static void PrintHelp()
+    {
+        Console.WriteLine(TrainArguments.Usage);
+        Console.WriteLine("networks:");
+        foreach (var e in ZooCatalog.All) Console.WriteLine($"  {e.Name,-24} {e.Summary}");
+    }
+}

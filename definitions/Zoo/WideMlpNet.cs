@@ -1,0 +1,18 @@
+using NetCompiler;
+using static NetCompiler.Ops;
+
+namespace NetCompiler.Definitions.Zoo;
+
+/// <summary>A wide MLP for 28x28 images: 784 -> 512 ReLU -> 512 ReLU -> 10 logits, softmax cross-entropy with
+/// class-index targets. He initialization for the ReLU layers. Trained with Adam (lr 1e-3), batch 128.</summary>
+[Network]
+public partial class WideMlpNet
+{
+    [Dense(784, 512, WeightInit = Init.He)] Dense hidden1;
+    [Dense(512, 512, WeightInit = Init.He)] Dense hidden2;
+    [Dense(512, 10)] Dense output;
+
+    [Forward] Tensor Forward([Shape(784)] Tensor x) => output.Forward(Relu(hidden2.Forward(Relu(hidden1.Forward(x)))));
+
+    [Loss] static Tensor Loss(Tensor logits, [Shape(1)] Tensor label) => CrossEntropy(logits, label);
+}

@@ -1,0 +1,55 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using NetCompiler.Definitions.Seeds;
+using NetCompiler.Definitions.Zoo;
+
+namespace NetCompiler.Definitions;
+
+/// <summary>How a zoo network is trained by default (the main job's options override each field).</summary>
+/// <param name="Optimizer">Optimizer name as the <c>--optimizer</c> option takes it.</param>
+/// <param name="LearningRate">Learning rate.</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+/// <param name="Epochs">Epochs.</param>
+public sealed record TrainingRecipe(string Optimizer, float LearningRate, int BatchSize, int Epochs);
+
+/// <summary>One network of the zoo: its name, what it is, a factory and its default recipe.</summary>
+/// <param name="Name">The class name, which is what <c>--network</c> takes.</param>
+/// <param name="Summary">One line on what it is.</param>
+/// <param name="Create">Creates an instance with parameters initialized from a seed.</param>
+/// <param name="Recipe">The default training recipe.</param>
+public sealed record ZooEntry(string Name, string Summary, Func<int, INetwork> Create, TrainingRecipe Recipe);
+
+/// <summary>Every <c>[Network]</c> of the zoo by name (no reflection, so the main job works under NativeAOT; a test
+/// checks that no network is missing).</summary>
+public static class ZooCatalog
+{
+    /// <summary>The network the main job trains when none is named.</summary>
+    public const string DefaultNetwork = nameof(Seed001MnistNet);
+
+    private static readonly TrainingRecipe Tiny = new("sgd", 0.5f, 4, 1000);
+
+    /// <summary>All networks, in the order <c>--help</c> lists them.</summary>
+    public static IReadOnlyList<ZooEntry> All { get; } =
+    [
+        new(nameof(WideMlpNet), "784 -> 512 ReLU -> 512 ReLU -> 10, softmax cross-entropy (Adam 1e-3, batch 128)",
+            seed => new WideMlpNet(seed), new("adam", 1e-3f, 128, 10)),
+        new(nameof(Seed001MnistNet), "seed 001: 784 -> 30 sigmoid -> 10 sigmoid, quadratic cost (SGD 3.0, batch 10)",
+            seed => new Seed001MnistNet(seed), new("sgd", 3.0f, 10, 5)),
+        new(nameof(Seed000Net), "seed 000: 2 -> 2 tanh -> 1 sigmoid, binary cross-entropy", seed => new Seed000Net(seed), Tiny),
+        new(nameof(XorNet), "XOR: 2 -> 2 sigmoid -> 1 sigmoid, quadratic cost", seed => new XorNet(seed), Tiny),
+        new(nameof(StepXorNet), "XOR with step activations (inference only: no gradient)", seed => new StepXorNet(seed), Tiny),
+        new(nameof(PerceptronNet), "seed 002: a perceptron with a step activation", seed => new PerceptronNet(seed), Tiny),
+        new(nameof(Seed002ChainNet), "seed 002: scalar chain sigmoid(w2 sigmoid(w1 x))", seed => new Seed002ChainNet(seed), Tiny),
+        new(nameof(Seed002IdentityChainNet), "seed 002: scalar chain w2 (w1 x)", seed => new Seed002IdentityChainNet(seed), Tiny),
+        new(nameof(Seed002DeepSigmoidNet), "seed 002: ten-layer scalar sigmoid chain (vanishing gradients)", seed => new Seed002DeepSigmoidNet(seed), Tiny),
+        new(nameof(ResidualMlpNet), "4 -> 3 classes through two residual blocks (modules, Repeat)", seed => new ResidualMlpNet(seed), new("adam", 1e-2f, 16, 50)),
+        new(nameof(TinyAttentionNet), "single-head self-attention over 4 tokens of 6 features", seed => new TinyAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
+    ];
+
+    /// <summary>Finds a network by name (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">No network has that name; the message lists them.</exception>
+    public static ZooEntry Find(string name) =>
+        All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"No network named '{name}' in the zoo. Networks: {string.Join(", ", All.Select(e => e.Name))}.");
+}

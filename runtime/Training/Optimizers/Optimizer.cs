@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+
+namespace NetCompiler;
+
+/// <summary>Updates a network's parameters from the gradients that <see cref="INetwork.ComputeGradients"/> (or the
+/// interpreted path) left in <see cref="ParameterStore.Gradients"/> — already averaged over the batch, as in the
+/// seeds' <c>update_mini_batch</c>. One <see cref="Step"/> is a single vectorized pass per parameter that applies
+/// clipping, weight decay and the rule's own state together; frozen parameters are skipped and stay bit-identical.
+/// An optimizer belongs to one <see cref="ParameterStore"/>; its state arrays are allocated on first use (or by
+/// <see cref="Attach"/>), after which a step allocates nothing.</summary>
+public abstract class Optimizer
+{
+    private readonly float[][] _state;
+    private int _attachedCount = -1;
+
+    /// <summary>Creates the optimizer with <paramref name="stateSlots"/> per-parameter state arrays.</summary>
+    private protected Optimizer(LearningRateSchedule learningRate, IReadOnlyList<string> stateSlots)
+    {
+        LearningRate = learningRate ?? throw new ArgumentNullException(nameof(learningRate));
+        StateSlots = stateSlots;
+        _state = new float[stateSlots.Count][];
+        for (int i = 0; i < _state.Length; i++) _state[i] = [];
+    }
+
+    /// <summary>The learning-rate schedule, queried with <see cref="StepCount"/>.</summary>
+    public LearningRateSchedule LearningRate { get; }
+
+    /// <summary>Weight decay factor (0 = none). <see cref="Sgd"/> and <see cref="Adam"/> add it to the gradient as L2
+    /// regularization (<c>g + decay * p</c>); <see cref="AdamW"/> decouples it (<c>p -= lr * decay * p</c>).</summary>
+    public float WeightDecay
+    {
+        get;
+        init => field = float.IsFinite(value) && value >= 0f ? value
+            : throw new ArgumentOutOfRangeException(nameof(WeightDecay), value, "Weight decay must be finite and not negative.");
+    }
+
+    /// <summary>Clip gradients by their global L2 norm over all trainable parameters (seed 002, 3.5.3): when the
+    /// norm exceeds this, every gradient is scaled by <c>max / (norm + 1e-6)</c> as PyTorch's
+    /// <c>clip_grad_norm_</c> does. Infinity (the default) disables clipping. The gradients are scaled inside the
+    /// update; <see cref="ParameterStore.Gradients"/> keeps the unclipped values.</summary>
+    public float MaxGradientNorm
+    {
+        get;
+        init => field = value > 0f ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxGradientNorm), value, "The clipping norm must be positive (use infinity for no clipping).");
+    } = float.PositiveInfinity;
+
+    /// <summary>Updates applied so far; the schedule is evaluated at this step. Restored from checkpoints.</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>The global gradient norm of the last step, when clipping computed it (NaN otherwise).</summary>
+    public float LastGradientNorm { get; private set; } = float.NaN;
+
+    /// <summary>The short name of the rule, as checkpoints record it (<c>sgd</c>, <c>adam</c>, <c>adamw</c>).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The names of the per-parameter state arrays (e.g. <c>m</c>, <c>v</c>), for checkpoints.</summary>
+    public IReadOnlyList<string> StateSlots { get; }
+
+    /// <summary>State array number <paramref name="slot"/>, laid out like <see cref="ParameterStore.Values"/>
+    /// (empty before <see cref="Attach"/> or the first step).</summary>
+    public float[] GetState(int slot) => _state[slot];
+
+    /// <summary>Allocates the state for <paramref name="store"/> (zeroed) if not done yet.</summary>
+    /// <exception cref="InvalidOperationException">The optimizer is already attached to storage of another size.</exception>
+    public void Attach(ParameterStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (_attachedCount == store.Count) return;
+        if (_attachedCount >= 0)
+            throw new InvalidOperationException($"This {Name} optimizer holds state for {_attachedCount} parameters; the network has {store.Count}. Create one optimizer per network.");
+        for (int i = 0; i < _state.Length; i++) _state[i] = new float[store.Count];
+        _attachedCount = store.Count;
+    }
+
+    /// <summary>Restores the step count (checkpoint loading; the state arrays are filled through <see cref="GetState"/>).</summary>
+    public void RestoreStepCount(long stepCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        StepCount = stepCount;
+    }
+
+    /// <summary>Applies one update to every trainable parameter of <paramref name="store"/> from its gradients.</summary>
+    public void Step(ParameterStore store)
+    {
+        Attach(store);
+        float scale = 1f;
+        if (float.IsFinite(MaxGradientNorm))
+        {
+            float norm = GradientNorms.Global(store);
+            LastGradientNorm = norm;
+            if (norm > MaxGradientNorm) scale = MaxGradientNorm / (norm + 1e-6f);
+        }
+        long t = StepCount + 1;
+        BeginStep(t, LearningRate.At(StepCount));
+        var layout = store.Layout;
+        for (int i = 0; i < layout.Count; i++)
+        {
+            if (store.IsFrozen(i)) continue;
+            var p = layout[i];
+            Update(store.Values.AsSpan(p.Offset, p.Length), store.Gradients.AsSpan(p.Offset, p.Length), p.Offset, scale);
+        }
+        StepCount = t;
+    }
+
+    /// <summary>Prepares the per-step constants for update number <paramref name="t"/> (1-based) at
+    /// <paramref name="learningRate"/>.</summary>
+    private protected abstract void BeginStep(long t, float learningRate);
+
+    /// <summary>Updates one parameter: <paramref name="offset"/> locates it in the state arrays;
+    /// <paramref name="gradientScale"/> is the clipping factor.</summary>
+    private protected abstract void Update(Span<float> values, ReadOnlySpan<float> gradients, int offset, float gradientScale);
+}

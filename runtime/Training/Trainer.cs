@@ -1,0 +1,188 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+
+namespace NetCompiler;
+
+/// <summary>Trains a network on a <see cref="Dataset"/>: epochs of seeded-shuffled mini-batches (the last one
+/// partial), one optimizer update per batch with gradients averaged over it, a held-out evaluation after every
+/// epoch, per-parameter gradient norms, and a stop with a clear message when the loss or a gradient stops being
+/// finite. Cancellation is honoured between steps; <see cref="State"/> then says where to resume, and a
+/// checkpoint of it continues bit-identically (see <see cref="Checkpoint"/>).</summary>
+/// <example><code>
+/// var net = new WideMlpNet(seed: 1);
+/// var trainer = new Trainer(net, new Adam(1e-3f), new TrainerOptions { Epochs = 10, BatchSize = 128 });
+/// trainer.EpochCompleted += r => Console.WriteLine($"epoch {r.Epoch}: test accuracy {r.Test?.Accuracy:P2}");
+/// trainer.Fit(train, test);
+/// </code></example>
+public sealed class Trainer
+{
+    private readonly float[] _stepNorms;
+    private readonly double[] _normSums;
+    private readonly float[] _normMax;
+
+    /// <summary>Creates a trainer for <paramref name="network"/> updated by <paramref name="optimizer"/>.</summary>
+    public Trainer(INetwork network, Optimizer optimizer, TrainerOptions? options = null)
+    {
+        Network = network ?? throw new ArgumentNullException(nameof(network));
+        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        Options = options ?? new TrainerOptions();
+        int count = network.Parameters.Layout.Count;
+        _stepNorms = new float[count];
+        _normSums = new double[count];
+        _normMax = new float[count];
+    }
+
+    /// <summary>The network being trained.</summary>
+    public INetwork Network { get; }
+
+    /// <summary>The optimizer applying the updates.</summary>
+    public Optimizer Optimizer { get; }
+
+    /// <summary>Epochs, batch size, seed and execution path.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>Where the next <see cref="Fit"/> starts.</summary>
+    public TrainingState State { get; private set; } = TrainingState.Start;
+
+    /// <summary>Raised after every batch.</summary>
+    public event Action<BatchProgress>? BatchCompleted;
+
+    /// <summary>Raised after every epoch, once the held-out set is evaluated.</summary>
+    public event Action<EpochReport>? EpochCompleted;
+
+    /// <summary>Continues from a saved state (after loading the parameters and optimizer from a checkpoint).</summary>
+    public void Restore(TrainingState state) => State = state ?? throw new ArgumentNullException(nameof(state));
+
+    /// <summary>Trains from <see cref="State"/> until <see cref="TrainerOptions.Epochs"/> epochs are done or
+    /// <paramref name="cancellation"/> is signalled (the step in progress finishes first).</summary>
+    /// <exception cref="ArgumentException">The datasets do not fit the network (feature count, labels vs targets).</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite; the message names the
+    /// parameter, and the step was not applied.</exception>
+    public TrainingResult Fit(Dataset train, Dataset? test = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (train.Count == 0) throw new ArgumentException($"Dataset '{train.Name}' is empty.", nameof(train));
+        var encoder = new BatchEncoder(Network, train);
+        if (test is not null) _ = new BatchEncoder(Network, test);
+        int batchSize = Options.BatchSize;
+        int batches = (train.Count + batchSize - 1) / batchSize;
+        var inputs = new float[batchSize * encoder.InputSize];
+        var targets = new float[batchSize * encoder.TargetSize];
+        var order = new int[train.Count];
+        var store = Network.Parameters;
+        var reports = new List<EpochReport>();
+
+        while (State.Epoch < Options.Epochs)
+        {
+            int epoch = State.Epoch;
+            Shuffle(order, Options.Shuffle ? Options.Seed : (int?)null, epoch);
+            if (State.Batch == 0) { Array.Clear(_normSums); Array.Clear(_normMax); }
+            var clock = Stopwatch.StartNew();
+            long samplesThisSession = 0;
+            for (int b = State.Batch; b < batches; b++)
+            {
+                if (cancellation.IsCancellationRequested) return new TrainingResult(reports, Cancelled: true);
+                int start = b * batchSize, count = Math.Min(batchSize, train.Count - start);
+                encoder.Fill(order, start, count, inputs, targets);
+                float loss = Network.ComputeGradients(Options.Path, inputs, targets, count);
+                GradientNorms.PerParameter(store, _stepNorms);
+                CheckFinite(loss, epoch, b);
+                Optimizer.Step(store);
+                for (int i = 0; i < _stepNorms.Length; i++)
+                {
+                    _normSums[i] += _stepNorms[i];
+                    _normMax[i] = Math.Max(_normMax[i], _stepNorms[i]);
+                }
+                samplesThisSession += count;
+                State = new TrainingState(epoch, b + 1, State.EpochLossSum + (double)loss * count, State.EpochSamples + count);
+                var elapsed = clock.Elapsed;
+                BatchCompleted?.Invoke(new BatchProgress(epoch + 1, Options.Epochs, b + 1, batches, State.EpochSamples, train.Count,
+                    State.EpochLossSum / State.EpochSamples, elapsed, samplesThisSession / Math.Max(elapsed.TotalSeconds, 1e-9)));
+            }
+            var duration = clock.Elapsed;
+            var norms = new GradientNormReport[_stepNorms.Length];
+            for (int i = 0; i < norms.Length; i++)
+                norms[i] = new GradientNormReport(store.Layout[i].Name, _normSums[i] / batches, _normMax[i]);
+            var report = new EpochReport(epoch + 1, State.EpochLossSum / State.EpochSamples, test is null ? null : Evaluate(test),
+                duration, samplesThisSession / Math.Max(duration.TotalSeconds, 1e-9), norms);
+            State = new TrainingState(epoch + 1, 0, 0, 0);
+            reports.Add(report);
+            EpochCompleted?.Invoke(report);
+        }
+        return new TrainingResult(reports, Cancelled: false);
+    }
+
+    /// <summary>Mean loss and accuracy of the network over <paramref name="data"/> on the trainer's execution path
+    /// (inference, then the definition's loss; no gradients are touched).</summary>
+    public Evaluation Evaluate(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var encoder = new BatchEncoder(Network, data);
+        int batchSize = Options.EvaluationBatchSize > 0 ? Options.EvaluationBatchSize : Options.BatchSize;
+        var inputs = new float[batchSize * encoder.InputSize];
+        var targets = new float[batchSize * encoder.TargetSize];
+        var outputs = new float[batchSize * encoder.OutputSize];
+        double lossSum = 0;
+        long correct = 0;
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, data.Count - start);
+            encoder.Fill(default, start, count, inputs, targets);
+            Network.Infer(Options.Path, inputs, outputs, count);
+            lossSum += BatchLoss(outputs, targets, count);
+            correct += encoder.CountCorrect(outputs, start, count);
+        }
+        return new Evaluation(lossSum / data.Count, data.Labels is null ? double.NaN : (double)correct / data.Count, data.Count);
+    }
+
+    /// <summary>Sum of per-sample losses from the definition's own loss method, evaluated eagerly on the outputs.</summary>
+    private double BatchLoss(float[] outputs, float[] targets, int count)
+    {
+        using var _ = Tensor.NoGrad();
+        var y = Tensor.FromBatch(outputs.AsSpan(0, count * Shapes.Size(Network.OutputShape)), count, Network.OutputShape);
+        var t = Tensor.FromBatch(targets.AsSpan(0, count * Shapes.Size(Network.TargetShape)), count, Network.TargetShape);
+        var loss = Network.InterpretLoss(y, t);
+        double sum = 0;
+        foreach (float v in loss.Values) sum += v;
+        return loss.Batch == 0 ? sum * count : sum;
+    }
+
+    /// <summary>Epoch <paramref name="epoch"/>'s sample order: a Fisher-Yates shuffle seeded by (seed, epoch), or
+    /// dataset order when <paramref name="seed"/> is null.</summary>
+    internal static void Shuffle(int[] order, int? seed, int epoch)
+    {
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        if (seed is null) return;
+        var rng = new Rng(((ulong)(uint)seed.Value << 32) ^ (uint)epoch ^ 0x5_4FF1_E5UL);
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+    }
+
+    private void CheckFinite(float loss, int epoch, int batch)
+    {
+        var layout = Network.Parameters.Layout;
+        for (int i = 0; i < _stepNorms.Length; i++)
+        {
+            if (float.IsFinite(_stepNorms[i])) continue;
+            string what = ContainsNaN(Network.Parameters.Gradients.AsSpan(layout[i].Offset, layout[i].Length)) ? "NaN" : "an infinite value";
+            throw new TrainingDivergedException(
+                $"Training diverged in epoch {epoch + 1}, batch {batch + 1} (update {Optimizer.StepCount + 1}): the gradient of '{layout[i].Name}' contains {what} " +
+                $"(batch loss {loss}). The update was not applied. Lower the learning rate, or clip gradients with MaxGradientNorm.");
+        }
+        if (!float.IsFinite(loss))
+            throw new TrainingDivergedException(
+                $"Training diverged in epoch {epoch + 1}, batch {batch + 1} (update {Optimizer.StepCount + 1}): the batch loss is {loss}. " +
+                "The update was not applied. Check the inputs and targets for NaN, or lower the learning rate.");
+    }
+
+    private static bool ContainsNaN(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values) if (float.IsNaN(v)) return true;
+        return false;
+    }
+}

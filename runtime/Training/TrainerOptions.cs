@@ -1,0 +1,38 @@
+using System;
+
+namespace NetCompiler;
+
+/// <summary>How a <see cref="Trainer"/> runs: epochs, batch size, shuffling seed, execution path and checks.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Epochs to train (the trainer stops after this many, counting epochs done before a resume).</summary>
+    public int Epochs
+    {
+        get;
+        init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(Epochs), value, "Train for at least one epoch.");
+    } = 1;
+
+    /// <summary>Samples per mini-batch; the last batch of an epoch holds the remainder.</summary>
+    public int BatchSize
+    {
+        get;
+        init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(BatchSize), value, "The batch size must be positive.");
+    } = 32;
+
+    /// <summary>Seeds the per-epoch shuffle: epoch <c>e</c>'s order depends only on (seed, e), which is what makes
+    /// a resumed run identical to an uninterrupted one.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Whether to shuffle the training set each epoch (seeded).</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>Compiled (default) or interpreted execution.</summary>
+    public ExecutionPath Path { get; init; } = ExecutionPath.Compiled;
+
+    /// <summary>Batch size for evaluation (0 = <see cref="BatchSize"/>).</summary>
+    public int EvaluationBatchSize
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(EvaluationBatchSize), value, "The evaluation batch size cannot be negative.");
+    }
+}
