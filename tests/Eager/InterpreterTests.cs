@@ -39,6 +39,7 @@ internal sealed class SeedNet : INetwork
     public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch) => Interpreter.Infer(this, inputs, outputs, batch);
     public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch) => Interpreter.ComputeGradients(this, inputs, targets, batch);
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate) => Interpreter.TrainStep(this, inputs, targets, batch, learningRate);
+    public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer) => Interpreter.TrainStep(this, inputs, targets, batch, optimizer);
 }
 
 public class InterpreterTests
