@@ -141,11 +141,11 @@ public static class TrainingChart
         int yLabelWidth = yAxis.Labels.Length == 0 ? 0 : yAxis.Labels.Max(l => BitmapFont.Measure(l, textScale));
         int plotLeft = panel.X + yLabelWidth + TickLength + 4;
         // Room on the right for half of a tick label centred on the last epoch.
-        int plotRight = panel.Right - BitmapFont.Measure(Math.Max(epochs, 1).ToString(CultureInfo.InvariantCulture), textScale) / 2 - 1;
+        string widestEpoch = Math.Max(epochs, 1).ToString(CultureInfo.InvariantCulture);
+        int plotRight = panel.Right - BitmapFont.Measure(widestEpoch, textScale) / 2 - 1;
         var plot = new Rect(plotLeft, plotTop, plotRight - plotLeft, plotHeight);
         if (plot.Width < 10 || plot.Height < 10) return;  // only at the minimum sizes with huge tick labels
 
-        string widestEpoch = Math.Max(epochs, 1).ToString(CultureInfo.InvariantCulture);
         Axis xAxis = Axis.ForEpochs(epochs, maxTicks: Math.Max(1, plot.Width / (BitmapFont.Measure(widestEpoch, textScale) + 40)));
 
         // Pixel centres: the first and last columns and rows of the plot rectangle are its frame. The y range stops
@@ -154,7 +154,7 @@ public static class TrainingChart
         double MapX(double x) => plot.X + (x - xAxis.Min) / (xAxis.Max - xAxis.Min) * (plot.Width - 1);
         double MapY(double y) => plot.Bottom - 1 - YInset - (y - yAxis.Min) / (yAxis.Max - yAxis.Min) * (plot.Height - 1 - 2 * YInset);
 
-        // Grid, then frame, then ticks and their labels.
+        // Grid lines first so that the frame, drawn after them, covers their ends.
         for (int i = 0; i < yAxis.Ticks.Length; i++)
         {
             int y = (int)Math.Round(MapY(yAxis.Ticks[i]));
@@ -184,7 +184,6 @@ public static class TrainingChart
             return;
         }
 
-        // Curves inside the frame only: a marker on the top row must not paint over the axes or the title.
         (double X, double Y)[][] curves = series
             .Select(s => s.Values.Select((v, i) => IsPlottable(v) ? (MapX(i + 1), MapY(v)) : (double.NaN, double.NaN)).ToArray())
             .ToArray();
@@ -192,6 +191,7 @@ public static class TrainingChart
         // theirs regardless, as they would be invisible without one.
         double spacing = (plot.Width - 1) / (xAxis.Max - xAxis.Min);  // pixels per epoch
         double markerSize = Math.Clamp(spacing * 0.18, 2, 3.5);
+        // Curves inside the frame only: a marker at the edge of the range must not paint over the axes.
         canvas.SetClip(plot.X + 1, plot.Y + 1, plot.Width - 2, plot.Height - 2);
         for (int s = 0; s < series.Count; s++)
         {
@@ -338,8 +338,9 @@ public static class TrainingChart
 
             double step = NiceStep(hi - lo, maxTicks);
             double min = Math.Floor(lo / step) * step, max = Math.Ceiling(hi / step) * step;
-            // Floor/ceil of a value a hair past a multiple (rounding) must not add an empty step.
-            if (max - min > (maxTicks + 1) * step)
+            // Widening to whole steps adds up to two intervals; past the budget the labels would collide, so choose the
+            // step again for the widened range.
+            if (max - min > maxTicks * step * (1 + 1e-9))
             {
                 step = NiceStep(max - min, maxTicks);
                 min = Math.Floor(lo / step) * step;
