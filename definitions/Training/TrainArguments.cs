@@ -67,7 +67,7 @@ public sealed record TrainArguments
           --data DIR            directory with the Fashion-MNIST IDX files (raw or .gz); default: Debian's
                                 /usr/share/datasets/fashion-mnist if installed, else the 10k split shipped here
           --seed N              seed for initialization and shuffling (default 1)
-          --threads N           worker threads (default 1)
+          --threads N           threads sharing each batch (data parallel; default 1)
           --output DIR          output directory (default ./out)
           --resume FILE         continue from a checkpoint written by this command
           --no-compare          skip the interpreted-path timing at the end

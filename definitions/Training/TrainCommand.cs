@@ -27,8 +27,6 @@ public static class TrainCommand
             a = TrainArguments.Parse(args);
             if (a.Help) { PrintHelp(); return 0; }
             entry = ZooCatalog.Find(a.Network);
-            if (a.Threads > 1)
-                throw new ArgumentException($"--threads {a.Threads}: the compiled kernels run on one core in this version; multi-core training is not built yet.");
         }
         catch (ArgumentException e)
         {
@@ -59,6 +57,7 @@ public static class TrainCommand
             Epochs = a.Epochs ?? recipe.Epochs,
             BatchSize = a.BatchSize ?? recipe.BatchSize,
             Seed = a.Seed,
+            Threads = a.Threads,
         };
         int batchesPerEpoch = (data.Train.Count + options.BatchSize - 1) / options.BatchSize;
         var optimizer = CreateOptimizer(a, recipe, (long)batchesPerEpoch * options.Epochs);
@@ -75,7 +74,7 @@ public static class TrainCommand
                 "(use the same --seed and --batch-size as the interrupted run for an identical continuation)");
         }
         Console.WriteLine($"network: {entry.Name} ({entry.Summary}), {network.Parameters.Count:N0} parameters");
-        Console.WriteLine($"training: {options.Epochs} epochs, batch {options.BatchSize}, {Describe(optimizer)}, seed {a.Seed}, compiled path, 1 thread");
+        Console.WriteLine($"training: {options.Epochs} epochs, batch {options.BatchSize}, {Describe(optimizer)}, seed {a.Seed}, compiled path, {a.Threads} thread{(a.Threads == 1 ? "" : "s")}");
 
         Directory.CreateDirectory(a.OutputDirectory);
         string checkpointPath = Path.Combine(a.OutputDirectory, entry.Name + ".safetensors");
@@ -197,10 +196,10 @@ public static class TrainCommand
     {
         var loss = new List<ChartSeries>
         {
-            new("train loss", history.Select(h => h.TrainLoss).ToList(), (31, 119, 180)),
-            new("test loss", history.Select(h => h.TestLoss).ToList(), (255, 127, 14)),
+            new("train loss", history.Select(h => h.TrainLoss).ToList(), ChartColors.Blue),
+            new("test loss", history.Select(h => h.TestLoss).ToList(), ChartColors.Orange),
         };
-        var accuracy = new List<ChartSeries> { new("test accuracy", history.Select(h => h.TestAccuracy * 100).ToList(), (44, 160, 44)) };
+        var accuracy = new List<ChartSeries> { new("test accuracy", history.Select(h => h.TestAccuracy * 100).ToList(), ChartColors.Green) };
         TrainingChart.WritePng(path, title, loss, accuracy);
     }
 

@@ -78,18 +78,22 @@ internal static class NetworkEmitter
     private static void EmitConstructor(SourceWriter w, Graph graph, MemoryPlan memory)
     {
         var spec = graph.Spec;
+        string name = spec.Class.Name;
         w.Line("/// <summary>Creates the network with parameters initialized as declared; random initializers draw");
         w.Line("/// from <paramref name=\"seed\"/>, so the same seed gives the same network.</summary>");
         w.Line("/// <param name=\"seed\">Seed of the random initializers.</param>");
-        w.Open($"public {spec.Class.Name}(int seed = 0)");
-        w.Line("var parameters = new global::NetCompiler.ParameterStore(new global::NetCompiler.ParameterInfo[]");
+        w.Line($"public {name}(int seed = 0)");
+        w.Indent++;
+        w.Line(": this(new global::NetCompiler.ParameterStore(new global::NetCompiler.ParameterInfo[]");
         w.Line("{");
         w.Indent++;
         foreach (var p in spec.Parameters)
             w.Line($"new({SourceWriter.Quote(p.Name)}, {p.Offset}, new int[] {{ {SourceWriter.Join(p.Shape.ToArray())} }}),");
         w.Indent--;
-        w.Line("});");
-        w.Line("Parameters = parameters;");
+        w.Line("}))");
+        w.Indent--;
+        w.Open("");
+        w.Line("var parameters = Parameters;");
         for (int i = 0; i < spec.Parameters.Count; i++)
         {
             var p = spec.Parameters[i];
@@ -100,10 +104,21 @@ internal static class NetworkEmitter
                 w.Line($"global::NetCompiler.Initializers.Fill(parameters.Values.AsSpan({p.Offset}, {p.Length}), global::NetCompiler.Init.{p.Init}, " +
                        $"{p.FanIn}, {p.FanOut}, {SourceWriter.Float(p.Std)}, seed, {i}); // {p.Name}{where}");
         }
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Binds the network to <paramref name=\"parameters\"/>: workspace constants and the definition's fields.</summary>");
+        w.Open($"private {name}(global::NetCompiler.ParameterStore parameters)");
+        w.Line("Parameters = parameters;");
         foreach (var node in graph.Nodes.Where(n => n.Op == OpKind.Constant && memory.ValueOffset[n.Id] >= 0))
             w.Line($"_values[{memory.ValueOffset[node.Id]}] = {SourceWriter.Float(node.Attribute)}; // constant {SourceWriter.Comment(node.Spec.Source)}");
         BindingEmitter.Emit(w, spec.Fields, "");
         w.Close();
+        w.Line();
+        w.Line("/// <summary>A second instance over the same parameter values with its own gradients and workspace, for");
+        w.Line("/// data-parallel training (see <see cref=\"global::NetCompiler.INetwork.CreateReplica\"/>).</summary>");
+        w.Line($"public {name} CreateReplica() => new {name}(Parameters.CreateReplica());");
+        w.Line();
+        w.Line($"global::NetCompiler.INetwork global::NetCompiler.INetwork.CreateReplica() => CreateReplica();");
         w.Line();
     }
 

@@ -35,6 +35,11 @@ public interface INetwork
     /// Returns the batch-mean loss before the update.</summary>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer);
 
+    /// <summary>A second instance over the same parameter values (<see cref="ParameterStore.CreateReplica"/>) with its
+    /// own gradients and workspace: a data-parallel worker computes gradients on it while the original's values
+    /// are not being updated.</summary>
+    INetwork CreateReplica();
+
     /// <summary>Runs the definition's <see cref="ForwardAttribute"/> method eagerly (the interpreted path).</summary>
     Tensor InterpretForward(Tensor input);
 

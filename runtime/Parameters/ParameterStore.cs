@@ -28,6 +28,19 @@ public sealed class ParameterStore
 
     private readonly bool[] _frozen;
 
+    private ParameterStore(ParameterStore source)
+    {
+        Layout = source.Layout;
+        foreach (var p in Layout) _byName.Add(p.Name, p);
+        Values = source.Values;
+        Gradients = new float[source.Count];
+        _frozen = new bool[Layout.Count];
+    }
+
+    /// <summary>A store over the same <see cref="Values"/> array with its own <see cref="Gradients"/>: what a
+    /// data-parallel worker's replica of the network uses. Freezing applies to the original (its optimizer).</summary>
+    public ParameterStore CreateReplica() => new(this);
+
     /// <summary>The parameters in storage order.</summary>
     public IReadOnlyList<ParameterInfo> Layout { get; }
 

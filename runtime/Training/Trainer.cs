@@ -73,6 +73,7 @@ public sealed class Trainer
         var order = new int[train.Count];
         var store = Network.Parameters;
         var reports = new List<EpochReport>();
+        using var parallel = Options.Threads > 1 ? new DataParallelGradients(Network, Options.Threads, Options.Path) : null;
 
         while (State.Epoch < Options.Epochs)
         {
@@ -86,7 +87,9 @@ public sealed class Trainer
                 if (cancellation.IsCancellationRequested) return new TrainingResult(reports, Cancelled: true);
                 int start = b * batchSize, count = Math.Min(batchSize, train.Count - start);
                 encoder.Fill(order, start, count, inputs, targets);
-                float loss = Network.ComputeGradients(Options.Path, inputs, targets, count);
+                float loss = parallel is null
+                    ? Network.ComputeGradients(Options.Path, inputs, targets, count)
+                    : parallel.ComputeGradients(inputs, targets, count);
                 GradientNorms.PerParameter(store, _stepNorms);
                 CheckFinite(loss, epoch, b);
                 Optimizer.Step(store);

@@ -29,6 +29,14 @@ public sealed record TrainerOptions
     /// <summary>Compiled (default) or interpreted execution.</summary>
     public ExecutionPath Path { get; init; } = ExecutionPath.Compiled;
 
+    /// <summary>Threads that share each batch (data parallel: the batch is split into chunks computed on replicas of
+    /// the network, then the gradients are combined). 1 runs everything on the calling thread.</summary>
+    public int Threads
+    {
+        get;
+        init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(Threads), value, "Use at least one thread.");
+    } = 1;
+
     /// <summary>Batch size for evaluation (0 = <see cref="BatchSize"/>).</summary>
     public int EvaluationBatchSize
     {

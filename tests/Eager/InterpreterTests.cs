@@ -40,6 +40,7 @@ internal sealed class SeedNet : INetwork
     public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch) => Interpreter.ComputeGradients(this, inputs, targets, batch);
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate) => Interpreter.TrainStep(this, inputs, targets, batch, learningRate);
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer) => Interpreter.TrainStep(this, inputs, targets, batch, optimizer);
+    public INetwork CreateReplica() => throw new NotSupportedException("This hand-written test network has no replicas.");
 }
 
 public class InterpreterTests
