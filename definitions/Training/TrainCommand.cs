@@ -15,7 +15,7 @@ namespace NetCompiler.Definitions.Training;
 /// interpreted path.</summary>
 public static class TrainCommand
 {
-    private const string HistoryKey = "netcompiler.history";
+    private const string HistoryKey = "netcompiler.history", SeedKey = "netcompiler.seed", BatchSizeKey = "netcompiler.batch_size";
 
     /// <summary>Runs the command; returns the process exit code (0 done, 1 error, 2 bad usage, 130 interrupted).</summary>
     public static int Run(IReadOnlyList<string> args)
@@ -35,7 +35,7 @@ public static class TrainCommand
         }
         try
         {
-            return Train(a, entry);
+            return Train(a, entry, args);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or TrainingDivergedException)
         {
@@ -44,7 +44,7 @@ public static class TrainCommand
         }
     }
 
-    private static int Train(TrainArguments a, ZooEntry entry)
+    private static int Train(TrainArguments a, ZooEntry entry, IReadOnlyList<string> args)
     {
         var wall = Stopwatch.StartNew();
         var recipe = entry.Recipe;
@@ -70,8 +70,11 @@ public static class TrainCommand
                 throw new InvalidDataException($"Checkpoint '{a.Resume}' holds parameters only (no trainer or optimizer state); it cannot be resumed.");
             trainer.Restore(info.State);
             if (info.Metadata.TryGetValue(HistoryKey, out string? saved)) history.AddRange(EpochRow.ParseAll(saved));
-            Console.WriteLine($"resumed from {a.Resume}: epoch {info.State.Epoch + 1}, batch {info.State.Batch}, update {optimizer.StepCount} " +
-                "(use the same --seed and --batch-size as the interrupted run for an identical continuation)");
+            Console.WriteLine($"resumed from {a.Resume}: epoch {info.State.Epoch + 1}, batch {info.State.Batch}, update {optimizer.StepCount}");
+            foreach (var (key, value) in new[] { (SeedKey, a.Seed.ToString(CultureInfo.InvariantCulture)), (BatchSizeKey, options.BatchSize.ToString(CultureInfo.InvariantCulture)) })
+                if (info.Metadata.TryGetValue(key, out string? saved) && saved != value)
+                    Console.WriteLine($"warning: the checkpoint was trained with {key["netcompiler.".Length..].Replace('_', ' ')} {saved}, this run uses {value}: " +
+                        "training continues, but not as the interrupted run would have.");
         }
         Console.WriteLine($"network: {entry.Name} ({entry.Summary}), {network.Parameters.Count:N0} parameters");
         Console.WriteLine($"training: {options.Epochs} epochs, batch {options.BatchSize}, {Describe(optimizer)}, seed {a.Seed}, compiled path, {a.Threads} thread{(a.Threads == 1 ? "" : "s")}");
@@ -103,13 +106,18 @@ public static class TrainCommand
         try { result = trainer.Fit(data.Train, data.Test, cancel.Token); }
         finally { Console.CancelKeyPress -= onCancel; progress.Finish(); }
 
-        var metadata = new Dictionary<string, string> { [HistoryKey] = EpochRow.FormatAll(history), ["netcompiler.seed"] = a.Seed.ToString(CultureInfo.InvariantCulture) };
+        var metadata = new Dictionary<string, string>
+        {
+            [HistoryKey] = EpochRow.FormatAll(history),
+            [SeedKey] = a.Seed.ToString(CultureInfo.InvariantCulture),
+            [BatchSizeKey] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+        };
         Checkpoint.Save(checkpointPath, network, optimizer, trainer.State, metadata);
         VerifyCheckpoint(checkpointPath, entry, network);
         if (result.Cancelled)
         {
             Console.WriteLine($"stopped in epoch {trainer.State.Epoch + 1} after batch {trainer.State.Batch}; checkpoint: {checkpointPath}");
-            Console.WriteLine($"continue with: dotnet run -c Release --project definitions -- --network {entry.Name} --seed {a.Seed} --batch-size {options.BatchSize} --resume {checkpointPath}");
+            Console.WriteLine($"continue with: dotnet run -c Release --project definitions -- {ResumeCommand(args, checkpointPath)}");
             return 130;
         }
 
@@ -124,12 +132,28 @@ public static class TrainCommand
         Console.WriteLine("summary");
         var final = history.Count > 0 ? history[^1] : null;
         Console.WriteLine($"  test accuracy:     {final?.TestAccuracy * 100:F2}% after {history.Count} epochs (best {history.Max(h => h.TestAccuracy) * 100:F2}%)");
-        Console.WriteLine($"  wall time:         {wall.Elapsed.TotalSeconds:F1} s (training {trainingSeconds:F1} s, {trainingSeconds / Math.Max(1, history.Count):F2} s per epoch)");
+        Console.WriteLine($"  wall time:         {wall.Elapsed.TotalSeconds:F1} s; training {trainingSeconds:F1} s over all {history.Count} epochs" +
+            $"{(a.Resume is null ? "" : " (including the runs before the resume)")}, {trainingSeconds / Math.Max(1, history.Count):F2} s per epoch");
         Console.WriteLine($"  checkpoint:        {checkpointPath} (reloaded and verified)");
         Console.WriteLine($"  plot / curves:     {plotPath} / {csvPath}");
         if (a.CompareInterpreted && history.Count > 0)
             CompareInterpreted(entry, a, options, data, history[0].Seconds);
         return 0;
+    }
+
+    /// <summary>The same options with <c>--resume</c> pointing at the new checkpoint (same seed, batch size,
+    /// optimizer and epochs, which an identical continuation needs).</summary>
+    private static string ResumeCommand(IReadOnlyList<string> args, string checkpointPath)
+    {
+        var kept = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--resume") { i++; continue; }
+            kept.Add(args[i].Contains(' ') ? $"\"{args[i]}\"" : args[i]);
+        }
+        kept.Add("--resume");
+        kept.Add(checkpointPath.Contains(' ') ? $"\"{checkpointPath}\"" : checkpointPath);
+        return string.Join(' ', kept);
     }
 
     private static Optimizer CreateOptimizer(TrainArguments a, TrainingRecipe recipe, long totalSteps)
