@@ -72,8 +72,8 @@ public static class TrainCommand
             if (info.Metadata.TryGetValue(HistoryKey, out string? saved)) history.AddRange(EpochRow.ParseAll(saved));
             Console.WriteLine($"resumed from {a.Resume}: epoch {info.State.Epoch + 1}, batch {info.State.Batch}, update {optimizer.StepCount}");
             foreach (var (key, value) in new[] { (SeedKey, a.Seed.ToString(CultureInfo.InvariantCulture)), (BatchSizeKey, options.BatchSize.ToString(CultureInfo.InvariantCulture)) })
-                if (info.Metadata.TryGetValue(key, out string? saved) && saved != value)
-                    Console.WriteLine($"warning: the checkpoint was trained with {key["netcompiler.".Length..].Replace('_', ' ')} {saved}, this run uses {value}: " +
+                if (info.Metadata.TryGetValue(key, out string? before) && before != value)
+                    Console.WriteLine($"warning: the checkpoint was trained with {key["netcompiler.".Length..].Replace('_', ' ')} {before}, this run uses {value}: " +
                         "training continues, but not as the interrupted run would have.");
         }
         Console.WriteLine($"network: {entry.Name} ({entry.Summary}), {network.Parameters.Count:N0} parameters");
