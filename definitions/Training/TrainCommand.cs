@@ -130,8 +130,8 @@ public static class TrainCommand
 
         Console.WriteLine();
         Console.WriteLine("summary");
-        var final = history.Count > 0 ? history[^1] : null;
-        Console.WriteLine($"  test accuracy:     {final?.TestAccuracy * 100:F2}% after {history.Count} epochs (best {history.Max(h => h.TestAccuracy) * 100:F2}%)");
+        if (history.Count > 0)
+            Console.WriteLine($"  test accuracy:     {history[^1].TestAccuracy * 100:F2}% after {history.Count} epochs (best {history.Max(h => h.TestAccuracy) * 100:F2}%)");
         Console.WriteLine($"  wall time:         {wall.Elapsed.TotalSeconds:F1} s; training {trainingSeconds:F1} s over all {history.Count} epochs" +
             $"{(a.Resume is null ? "" : " (including the runs before the resume)")}, {trainingSeconds / Math.Max(1, history.Count):F2} s per epoch");
         Console.WriteLine($"  checkpoint:        {checkpointPath} (reloaded and verified)");

@@ -79,7 +79,9 @@ public sealed class Trainer
         {
             int epoch = State.Epoch;
             Shuffle(order, Options.Shuffle ? Options.Seed : (int?)null, epoch);
-            if (State.Batch == 0) { Array.Clear(_normSums); Array.Clear(_normMax); }
+            Array.Clear(_normSums);
+            Array.Clear(_normMax);
+            int normSteps = 0;   // steps of this epoch run in this call (fewer than the epoch's after a resume)
             var clock = Stopwatch.StartNew();
             long samplesThisSession = 0;
             for (int b = State.Batch; b < batches; b++)
@@ -98,6 +100,7 @@ public sealed class Trainer
                     _normSums[i] += _stepNorms[i];
                     _normMax[i] = Math.Max(_normMax[i], _stepNorms[i]);
                 }
+                normSteps++;
                 samplesThisSession += count;
                 State = new TrainingState(epoch, b + 1, State.EpochLossSum + (double)loss * count, State.EpochSamples + count);
                 var elapsed = clock.Elapsed;
@@ -107,7 +110,7 @@ public sealed class Trainer
             var duration = clock.Elapsed;
             var norms = new GradientNormReport[_stepNorms.Length];
             for (int i = 0; i < norms.Length; i++)
-                norms[i] = new GradientNormReport(store.Layout[i].Name, _normSums[i] / batches, _normMax[i]);
+                norms[i] = new GradientNormReport(store.Layout[i].Name, normSteps == 0 ? 0 : _normSums[i] / normSteps, _normMax[i]);
             var report = new EpochReport(epoch + 1, State.EpochLossSum / State.EpochSamples, test is null ? null : Evaluate(test),
                 duration, samplesThisSession / Math.Max(duration.TotalSeconds, 1e-9), norms);
             State = new TrainingState(epoch + 1, 0, 0, 0);

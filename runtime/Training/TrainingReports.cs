@@ -35,7 +35,7 @@ public readonly record struct GradientNormReport(string Name, double Mean, doubl
 /// <param name="Test">Evaluation on the held-out set, if one was given.</param>
 /// <param name="Duration">Training time of the epoch (without evaluation; this session's part after a resume).</param>
 /// <param name="SamplesPerSecond">Training throughput.</param>
-/// <param name="GradientNorms">Per-parameter gradient norms over the epoch, in layout order.</param>
+/// <param name="GradientNorms">Per-parameter gradient norms over the epoch (this session's steps of it after a resume), in layout order.</param>
 public sealed record EpochReport(int Epoch, double TrainLoss, Evaluation? Test, TimeSpan Duration, double SamplesPerSecond,
     IReadOnlyList<GradientNormReport> GradientNorms);
 
