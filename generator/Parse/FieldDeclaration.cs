@@ -22,7 +22,7 @@ internal sealed class FieldDeclaration
     public INamedTypeSymbol? ModuleType;  // Module
     public LocationInfo? Location;
 
-    private static readonly string[] InitNames = { "Zeros", "Ones", "Xavier", "He", "Normal" };
+    private static readonly string[] InitNames = { "Zeros", "Ones", "Xavier", "He", "Normal", "FanInUniform" };
 
     /// <summary>Classifies <paramref name="field"/>; null when it is not a network field (ordinary user state)
     /// or is invalid (then a diagnostic is added).</summary>

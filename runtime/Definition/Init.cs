@@ -13,4 +13,7 @@ public enum Init
     He,
     /// <summary>Normal N(0, Std^2).</summary>
     Normal,
+    /// <summary>U(-1/sqrt(fanIn), 1/sqrt(fanIn)): PyTorch's <c>nn.Linear</c> default for weights and biases
+    /// (Kaiming uniform with a = sqrt(5)).</summary>
+    FanInUniform,
 }

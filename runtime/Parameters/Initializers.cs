@@ -32,6 +32,10 @@ public static class Initializers
             case Init.Normal:
                 for (int i = 0; i < values.Length; i++) values[i] = (float)(rng.NextGaussian() * std);
                 break;
+            case Init.FanInUniform:
+                float bound = 1f / MathF.Sqrt(fanIn);
+                for (int i = 0; i < values.Length; i++) values[i] = (2f * rng.NextFloat() - 1f) * bound;
+                break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown initializer.");
         }
     }
