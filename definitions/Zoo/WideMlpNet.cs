@@ -4,13 +4,15 @@ using static NetCompiler.Ops;
 namespace NetCompiler.Definitions.Zoo;
 
 /// <summary>A wide MLP for 28x28 images: 784 -> 512 ReLU -> 512 ReLU -> 10 logits, softmax cross-entropy with
-/// class-index targets. He initialization for the ReLU layers. Trained with Adam (lr 1e-3), batch 128.</summary>
+/// class-index targets. Weights and biases start as PyTorch's <c>nn.Linear</c> does (U(-1/sqrt(in), 1/sqrt(in))),
+/// so a PyTorch or TorchSharp run of the same recipe starts from the same distribution. Recipe: Adam (lr 1e-3),
+/// batch 128, 10 epochs.</summary>
 [Network]
 public partial class WideMlpNet
 {
-    [Dense(784, 512, WeightInit = Init.He)] Dense hidden1;
-    [Dense(512, 512, WeightInit = Init.He)] Dense hidden2;
-    [Dense(512, 10)] Dense output;
+    [Dense(784, 512, WeightInit = Init.FanInUniform, BiasInit = Init.FanInUniform)] Dense hidden1;
+    [Dense(512, 512, WeightInit = Init.FanInUniform, BiasInit = Init.FanInUniform)] Dense hidden2;
+    [Dense(512, 10, WeightInit = Init.FanInUniform, BiasInit = Init.FanInUniform)] Dense output;
 
     [Forward] Tensor Forward([Shape(784)] Tensor x) => output.Forward(Relu(hidden2.Forward(Relu(hidden1.Forward(x)))));
 

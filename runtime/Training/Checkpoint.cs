@@ -62,6 +62,7 @@ public static class Checkpoint
     /// <see cref="InvalidDataException"/> naming the tensor, with the network and optimizer unchanged.</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors or does not match the network.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="optimizer"/> already holds state for another network.</exception>
     public static CheckpointInfo Load(string path, INetwork network, Optimizer? optimizer = null)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -79,7 +80,8 @@ public static class Checkpoint
         bool restoreOptimizer = optimizer is not null && savedOptimizer is not null;
         if (restoreOptimizer)
         {
-            if (savedOptimizer != optimizer!.Name)
+            optimizer!.Attach(store);   // an optimizer bound to another network throws here, before anything is written
+            if (savedOptimizer != optimizer.Name)
                 throw Refuse(file, $"it holds the state of a '{savedOptimizer}' optimizer; the optimizer given is '{optimizer.Name}'. Pass no optimizer to load the parameters alone.");
             for (int slot = 0; slot < optimizer.StateSlots.Count; slot++)
                 foreach (var p in store.Layout)
@@ -114,9 +116,8 @@ public static class Checkpoint
             }
         }
         values.CopyTo(store.Values.AsSpan());
-        if (optimizerState is not null)
+        if (optimizerState is not null && optimizer is not null)
         {
-            optimizer!.Attach(store);
             for (int slot = 0; slot < optimizerState.Length; slot++) optimizerState[slot].CopyTo(optimizer.GetState(slot).AsSpan());
             optimizer.RestoreStepCount(steps);
         }

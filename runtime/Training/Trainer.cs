@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using System.Threading;
 
 namespace NetCompiler;
@@ -58,8 +59,9 @@ public sealed class Trainer
     /// <summary>Trains from <see cref="State"/> until <see cref="TrainerOptions.Epochs"/> epochs are done or
     /// <paramref name="cancellation"/> is signalled (the step in progress finishes first).</summary>
     /// <exception cref="ArgumentException">The datasets do not fit the network (feature count, labels vs targets).</exception>
-    /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite; the message names the
-    /// parameter, and the step was not applied.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite (the message names the
+    /// parameter; the step was not applied), or an update overflowed a parameter (named; the values are then not
+    /// finite and the last checkpoint is the way back). <see cref="State"/> points at the failing batch.</exception>
     public TrainingResult Fit(Dataset train, Dataset? test = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -95,6 +97,7 @@ public sealed class Trainer
                 GradientNorms.PerParameter(store, _stepNorms);
                 CheckFinite(loss, epoch, b);
                 Optimizer.Step(store);
+                CheckUpdatedValues(epoch, b);
                 for (int i = 0; i < _stepNorms.Length; i++)
                 {
                     _normSums[i] += _stepNorms[i];
@@ -184,6 +187,20 @@ public sealed class Trainer
             throw new TrainingDivergedException(
                 $"Training diverged in epoch {epoch + 1}, batch {batch + 1} (update {Optimizer.StepCount + 1}): the batch loss is {loss}. " +
                 "The update was not applied. Check the inputs and targets for NaN, or lower the learning rate.");
+    }
+
+    /// <summary>Finite gradients can still overflow the parameters (a huge learning rate); stop at that update.</summary>
+    private void CheckUpdatedValues(int epoch, int batch)
+    {
+        var store = Network.Parameters;
+        foreach (var p in store.Layout)
+        {
+            if (float.IsFinite(TensorPrimitives.MaxMagnitude(store.Values.AsSpan(p.Offset, p.Length)))) continue;
+            throw new TrainingDivergedException(
+                $"Training diverged in epoch {epoch + 1}, batch {batch + 1} (update {Optimizer.StepCount}): the update made '{p.Name}' overflow to " +
+                $"{(ContainsNaN(store.Values.AsSpan(p.Offset, p.Length)) ? "NaN" : "infinity")} although its gradient was finite. The parameters now hold " +
+                "non-finite values: reload the last checkpoint, and lower the learning rate or clip gradients with MaxGradientNorm.");
+        }
     }
 
     private static bool ContainsNaN(ReadOnlySpan<float> values)

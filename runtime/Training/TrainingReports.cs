@@ -45,6 +45,7 @@ public sealed record EpochReport(int Epoch, double TrainLoss, Evaluation? Test, 
 /// then says where to resume.</param>
 public sealed record TrainingResult(IReadOnlyList<EpochReport> Epochs, bool Cancelled);
 
-/// <summary>Thrown when the loss or a gradient becomes NaN or infinite. The step that produced it is not applied,
-/// so the parameters are still the finite ones from before it.</summary>
+/// <summary>Thrown when the loss or a gradient becomes NaN or infinite (that step is not applied, so the parameters
+/// are still the finite ones from before it), or when an update with finite gradients overflows a parameter (the
+/// message says so; the parameters are then not finite and should be reloaded from the last checkpoint).</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
