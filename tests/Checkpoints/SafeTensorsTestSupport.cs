@@ -7,29 +7,6 @@ using System.Text;
 
 namespace NetCompiler.Tests.Checkpoints;
 
-/// <summary>A fresh directory under the system temp directory, deleted with everything in it on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "netcompiler-st-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    /// <summary>Names of all entries (files, including hidden temp files, and directories), sorted.</summary>
-    public string[] Entries() =>
-        Directory.EnumerateFileSystemEntries(Path).Select(p => System.IO.Path.GetFileName(p)!).OrderBy(n => n, StringComparer.Ordinal).ToArray();
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
-    }
-}
-
 /// <summary>Builds safetensors files byte by byte, independently of the code under test.</summary>
 internal static class HandBuilt
 {

@@ -5,40 +5,6 @@ using System.IO.Compression;
 
 namespace NetCompiler.Tests.Data;
 
-/// <summary>A fresh temporary directory, deleted on dispose, for tests that write data files.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "netcompiler-data-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public string Write(string name, byte[] bytes)
-    {
-        string path = File(name);
-        System.IO.File.WriteAllBytes(path, bytes);
-        return path;
-    }
-
-    public string WriteText(string name, string text)
-    {
-        string path = File(name);
-        System.IO.File.WriteAllText(path, text);
-        return path;
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); }
-        catch (IOException) { } // a leftover temp directory must not fail a test
-    }
-}
-
 /// <summary>Builds IDX file contents the way the MNIST files are laid out.</summary>
 internal static class Idx
 {

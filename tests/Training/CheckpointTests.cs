@@ -19,7 +19,7 @@ public sealed class CheckpointTests : IDisposable
     private static readonly Dataset Train = TrainingFixtures.Blobs("blobs train", 301, seed: 41);
     private static readonly Dataset Test = TrainingFixtures.Blobs("blobs test", 60, seed: 42);
 
-    private readonly TrainingTempDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

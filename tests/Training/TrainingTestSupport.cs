@@ -6,27 +6,6 @@ using System.Runtime.InteropServices;
 
 namespace NetCompiler.Tests.Training;
 
-/// <summary>A fresh directory under the system temp directory, deleted with everything in it on dispose.</summary>
-internal sealed class TrainingTempDirectory : IDisposable
-{
-    public TrainingTempDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "netcompiler-training-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-}
-
 /// <summary>Parameter stores, gradients and datasets built without the code under test.</summary>
 internal static class TrainingFixtures
 {
