@@ -44,8 +44,13 @@ public sealed class Trainer
     /// <summary>Epochs, batch size, seed and execution path.</summary>
     public TrainerOptions Options { get; }
 
+    // Where training stands, kept in fields so a step does not allocate a new TrainingState.
+    private int _epoch, _batch;
+    private double _epochLossSum;
+    private long _epochSamples;
+
     /// <summary>Where the next <see cref="Fit"/> starts.</summary>
-    public TrainingState State { get; private set; } = TrainingState.Start;
+    public TrainingState State => new(_epoch, _batch, _epochLossSum, _epochSamples);
 
     /// <summary>Raised after every batch.</summary>
     public event Action<BatchProgress>? BatchCompleted;
@@ -54,7 +59,11 @@ public sealed class Trainer
     public event Action<EpochReport>? EpochCompleted;
 
     /// <summary>Continues from a saved state (after loading the parameters and optimizer from a checkpoint).</summary>
-    public void Restore(TrainingState state) => State = state ?? throw new ArgumentNullException(nameof(state));
+    public void Restore(TrainingState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        (_epoch, _batch, _epochLossSum, _epochSamples) = (state.Epoch, state.Batch, state.EpochLossSum, state.EpochSamples);
+    }
 
     /// <summary>Trains from <see cref="State"/> until <see cref="TrainerOptions.Epochs"/> epochs are done or
     /// <paramref name="cancellation"/> is signalled (the step in progress finishes first).</summary>
@@ -77,16 +86,16 @@ public sealed class Trainer
         var reports = new List<EpochReport>();
         using var parallel = Options.Threads > 1 ? new DataParallelGradients(Network, Options.Threads, Options.Path) : null;
 
-        while (State.Epoch < Options.Epochs)
+        while (_epoch < Options.Epochs)
         {
-            int epoch = State.Epoch;
+            int epoch = _epoch;
             Shuffle(order, Options.Shuffle ? Options.Seed : (int?)null, epoch);
             Array.Clear(_normSums);
             Array.Clear(_normMax);
             int normSteps = 0;   // steps of this epoch run in this call (fewer than the epoch's after a resume)
             var clock = Stopwatch.StartNew();
             long samplesThisSession = 0;
-            for (int b = State.Batch; b < batches; b++)
+            for (int b = _batch; b < batches; b++)
             {
                 if (cancellation.IsCancellationRequested) return new TrainingResult(reports, Cancelled: true);
                 int start = b * batchSize, count = Math.Min(batchSize, train.Count - start);
@@ -105,18 +114,20 @@ public sealed class Trainer
                 }
                 normSteps++;
                 samplesThisSession += count;
-                State = new TrainingState(epoch, b + 1, State.EpochLossSum + (double)loss * count, State.EpochSamples + count);
+                _batch = b + 1;
+                _epochLossSum += (double)loss * count;
+                _epochSamples += count;
                 var elapsed = clock.Elapsed;
-                BatchCompleted?.Invoke(new BatchProgress(epoch + 1, Options.Epochs, b + 1, batches, State.EpochSamples, train.Count,
-                    State.EpochLossSum / State.EpochSamples, elapsed, samplesThisSession / Math.Max(elapsed.TotalSeconds, 1e-9)));
+                BatchCompleted?.Invoke(new BatchProgress(epoch + 1, Options.Epochs, b + 1, batches, _epochSamples, train.Count,
+                    _epochLossSum / _epochSamples, elapsed, samplesThisSession / Math.Max(elapsed.TotalSeconds, 1e-9)));
             }
             var duration = clock.Elapsed;
             var norms = new GradientNormReport[_stepNorms.Length];
             for (int i = 0; i < norms.Length; i++)
                 norms[i] = new GradientNormReport(store.Layout[i].Name, normSteps == 0 ? 0 : _normSums[i] / normSteps, _normMax[i]);
-            var report = new EpochReport(epoch + 1, State.EpochLossSum / State.EpochSamples, test is null ? null : Evaluate(test),
+            var report = new EpochReport(epoch + 1, _epochLossSum / _epochSamples, test is null ? null : Evaluate(test),
                 duration, samplesThisSession / Math.Max(duration.TotalSeconds, 1e-9), norms);
-            State = new TrainingState(epoch + 1, 0, 0, 0);
+            (_epoch, _batch, _epochLossSum, _epochSamples) = (epoch + 1, 0, 0, 0);
             reports.Add(report);
             EpochCompleted?.Invoke(report);
         }
@@ -193,8 +204,9 @@ public sealed class Trainer
     private void CheckUpdatedValues(int epoch, int batch)
     {
         var store = Network.Parameters;
-        foreach (var p in store.Layout)
+        for (int i = 0; i < store.Layout.Count; i++)   // not foreach: an interface enumerator would allocate every step
         {
+            var p = store.Layout[i];
             if (float.IsFinite(TensorPrimitives.MaxMagnitude(store.Values.AsSpan(p.Offset, p.Length)))) continue;
             throw new TrainingDivergedException(
                 $"Training diverged in epoch {epoch + 1}, batch {batch + 1} (update {Optimizer.StepCount}): the update made '{p.Name}' overflow to " +

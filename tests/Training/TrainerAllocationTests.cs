@@ -1,0 +1,35 @@
+using System;
+using NetCompiler.Definitions.Zoo;
+using Xunit;
+
+namespace NetCompiler.Tests.Training;
+
+/// <summary>The compiled training loop allocates per epoch (buffers, the report), never per step: ten times the
+/// batches must not cost more memory.</summary>
+public class TrainerAllocationTests
+{
+    private static long AllocatedByOneEpoch(int batchSize, int threads)
+    {
+        var data = TrainingFixtures.Blobs("blobs", 640, seed: 3);
+        var trainer = new Trainer(new ResidualMlpNet(seed: 1), new Adam(1e-3f) { MaxGradientNorm = 1f },
+            new TrainerOptions { Epochs = 2, BatchSize = batchSize, Seed = 1, Threads = threads });
+        var progress = 0;
+        trainer.BatchCompleted += _ => progress++;
+        trainer.Fit(data, null, default);   // warm up: JIT, optimizer state, worker threads
+        trainer.Restore(new TrainingState(1, 0, 0, 0));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        trainer.Fit(data);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void An_epoch_of_many_small_batches_allocates_no_more_than_one_of_few_large_ones(int threads)
+    {
+        long few = AllocatedByOneEpoch(batchSize: 64, threads);    // 10 steps
+        long many = AllocatedByOneEpoch(batchSize: 4, threads);    // 160 steps
+        // Per-epoch buffers shrink with the batch; anything per step would add at least 150 x (a few bytes).
+        Assert.True(many <= few + 512, $"160 steps allocated {many} bytes, 10 steps {few}");
+    }
+}
