@@ -31,7 +31,7 @@ public interface INetwork
     /// <c>p -= learningRate * grad</c>. Allocates nothing. Returns the batch-mean loss before the update.</summary>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate);
 
-    /// <summary>Compiled training step: <see cref="ComputeGradients"/> then one <see cref="Optimizer.Step"/>.
+    /// <summary>Compiled training step: <see cref="ComputeGradients"/> then one <see cref="Optimizer.Step(ParameterStore)"/>.
     /// Returns the batch-mean loss before the update.</summary>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer);
 

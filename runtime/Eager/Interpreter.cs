@@ -65,7 +65,7 @@ public static class Interpreter
     }
 
     /// <summary>One training step on the interpreted path: <see cref="ComputeGradients"/>, then
-    /// <see cref="Optimizer.Step"/>. Returns the batch-mean loss before the update.</summary>
+    /// <see cref="Optimizer.Step(ParameterStore)"/>. Returns the batch-mean loss before the update.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
     /// <exception cref="ArgumentException">As for <see cref="ComputeGradients"/>.</exception>
     public static float TrainStep(INetwork net, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer)

@@ -105,7 +105,7 @@ public sealed class Trainer
                     : parallel.ComputeGradients(inputs, targets, count);
                 GradientNorms.PerParameter(store, _stepNorms);
                 CheckFinite(loss, epoch, b);
-                Optimizer.Step(store);
+                Optimizer.Step(store, _stepNorms);
                 CheckUpdatedValues(epoch, b);
                 for (int i = 0; i < _stepNorms.Length; i++)
                 {

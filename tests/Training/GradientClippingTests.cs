@@ -142,4 +142,25 @@ public class GradientClippingTests
         Assert.Equal(Math.Sqrt(25 + 49), GradientNorms.Global(store, norms), 5);
         Assert.Throws<ArgumentException>(() => GradientNorms.PerParameter(store, new float[2]));
     }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void NormsComputedByTheCallerClipExactlyLikeTheOptimizersOwn(string kind)
+    {
+        var own = NewStore();
+        var given = NewStore();
+        var a = Make(kind, Limit);
+        var b = Make(kind, Limit);
+        var norms = new float[own.Layout.Count];
+        foreach (float m in Magnitudes)
+        {
+            foreach (var s in new[] { own, given })
+                for (int i = 0; i < s.Count; i++) s.Gradients[i] = m * MathF.Sin(i + m);
+            a.Step(own);
+            GradientNorms.PerParameter(given, norms);
+            b.Step(given, norms);
+            Assert.Equal(a.LastGradientNorm, b.LastGradientNorm, 5);
+        }
+        Assert.Equal(own.Values, given.Values);
+    }
 }

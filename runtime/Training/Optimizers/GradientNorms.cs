@@ -33,8 +33,12 @@ public static class GradientNorms
     }
 
     /// <summary>Combines per-parameter norms into the global norm over the parameters that are not frozen.</summary>
+    /// <exception cref="ArgumentException"><paramref name="perParameter"/> has fewer entries than the layout.</exception>
     public static float Global(ParameterStore store, ReadOnlySpan<float> perParameter)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        if (perParameter.Length < store.Layout.Count)
+            throw new ArgumentException($"perParameter holds {perParameter.Length} norms; the network has {store.Layout.Count} parameters.", nameof(perParameter));
         double sum = 0;
         for (int i = 0; i < store.Layout.Count; i++)
             if (!store.IsFrozen(i)) sum += (double)perParameter[i] * perParameter[i];

@@ -5,7 +5,7 @@ namespace NetCompiler;
 
 /// <summary>Updates a network's parameters from the gradients that <see cref="INetwork.ComputeGradients"/> (or the
 /// interpreted path) left in <see cref="ParameterStore.Gradients"/> — already averaged over the batch, as in the
-/// seeds' <c>update_mini_batch</c>. One <see cref="Step"/> is a single vectorized pass per parameter that applies
+/// seeds' <c>update_mini_batch</c>. One <see cref="Step(ParameterStore)"/> is a single vectorized pass per parameter that applies
 /// clipping, weight decay and the rule's own state together; frozen parameters are skipped and stay bit-identical.
 /// An optimizer belongs to one <see cref="ParameterStore"/>; its state arrays are allocated on first use (or by
 /// <see cref="Attach"/>), after which a step allocates nothing.</summary>
@@ -82,13 +82,17 @@ public abstract class Optimizer
     }
 
     /// <summary>Applies one update to every trainable parameter of <paramref name="store"/> from its gradients.</summary>
-    public void Step(ParameterStore store)
+    public void Step(ParameterStore store) => Step(store, default);
+
+    /// <summary>As <see cref="Step(ParameterStore)"/>, with the per-parameter gradient norms already computed
+    /// (<see cref="GradientNorms.PerParameter"/>) so clipping does not read the gradients twice.</summary>
+    public void Step(ParameterStore store, ReadOnlySpan<float> gradientNorms)
     {
         Attach(store);
         float scale = 1f;
         if (float.IsFinite(MaxGradientNorm))
         {
-            float norm = GradientNorms.Global(store);
+            float norm = gradientNorms.IsEmpty ? GradientNorms.Global(store) : GradientNorms.Global(store, gradientNorms);
             LastGradientNorm = norm;
             if (norm > MaxGradientNorm) scale = MaxGradientNorm / (norm + 1e-6f);
         }
