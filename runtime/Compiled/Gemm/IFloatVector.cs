@@ -1,0 +1,62 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NetCompiler;
+
+/// <summary>One register of floats, as the GEMM kernels see it. The kernels are generic over a struct
+/// implementing this, so the JIT compiles one specialized copy per width with every call inlined: Vector512,
+/// Vector256, and a one-lane scalar for the portable path and for the tails of rows.</summary>
+internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
+{
+    static abstract int Count { get; }
+    static abstract TSelf Zero { get; }
+    static abstract TSelf Load(ref float source, nint offset);
+    static abstract void Store(TSelf value, ref float destination, nint offset);
+    static abstract TSelf Broadcast(float value);
+    /// <summary>a * b + c (fused where the hardware has it).</summary>
+    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+    static abstract TSelf Add(TSelf a, TSelf b);
+    static abstract float Sum(TSelf value);
+}
+
+/// <summary>A Vector512 register (16 floats).</summary>
+internal readonly struct Float512(Vector512<float> v) : IFloatVector<Float512>
+{
+    private readonly Vector512<float> _v = v;
+    public static int Count => Vector512<float>.Count;
+    public static Float512 Zero => new(Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Load(ref float source, nint offset) => new(Vector512.LoadUnsafe(ref source, (nuint)offset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Float512 value, ref float destination, nint offset) => value._v.StoreUnsafe(ref destination, (nuint)offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Broadcast(float value) => new(Vector512.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 MultiplyAdd(Float512 a, Float512 b, Float512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Add(Float512 a, Float512 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float512 value) => Vector512.Sum(value._v);
+}
+
+/// <summary>A Vector256 register (8 floats).</summary>
+internal readonly struct Float256(Vector256<float> v) : IFloatVector<Float256>
+{
+    private readonly Vector256<float> _v = v;
+    public static int Count => Vector256<float>.Count;
+    public static Float256 Zero => new(Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Load(ref float source, nint offset) => new(Vector256.LoadUnsafe(ref source, (nuint)offset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Float256 value, ref float destination, nint offset) => value._v.StoreUnsafe(ref destination, (nuint)offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Broadcast(float value) => new(Vector256.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 MultiplyAdd(Float256 a, Float256 b, Float256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Add(Float256 a, Float256 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float256 value) => Vector256.Sum(value._v);
+}
+
+/// <summary>One float: the portable path, and the elements left over after the last full register.</summary>
+internal readonly struct Float1(float v) : IFloatVector<Float1>
+{
+    private readonly float _v = v;
+    public static int Count => 1;
+    public static Float1 Zero => new(0f);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Load(ref float source, nint offset) => new(Unsafe.Add(ref source, offset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Float1 value, ref float destination, nint offset) => Unsafe.Add(ref destination, offset) = value._v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Broadcast(float value) => new(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 MultiplyAdd(Float1 a, Float1 b, Float1 c) => new(System.MathF.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Add(Float1 a, Float1 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float1 value) => value._v;
+}

@@ -1,0 +1,248 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NetCompiler;
+
+/// <summary>Register-blocked matrix kernels for dense layers over a tile of samples, called by generated code
+/// with the layer's constant shape. Matrices are row-major with explicit row strides, so a tile's rows can sit
+/// in the per-sample workspace. Three products cover a dense layer y = x W^T + b (W is [n, k] as in PyTorch):
+/// <list type="bullet">
+/// <item><see cref="Forward"/>: y[r, o] = x[r, :] . W[o, :] + b[o] (dot form: 4 rows x 4 outputs of accumulators,
+/// each W vector used for 4 rows and each x vector for 4 outputs; the W rows stay in L1 across the tile).</item>
+/// <item><see cref="BackwardInput"/>: dx[r, :] += sum_o dz[r, o] W[o, :].</item>
+/// <item><see cref="BackwardWeights"/>: dW[o, :] += sum_r dz[r, o] x[r, :], db[o] += sum_r dz[r, o].</item>
+/// </list>
+/// The widest accelerated register is used (Vector512, Vector256, else one float); a test compares every path
+/// with a double-precision reference over odd shapes.</summary>
+public static class TileGemm
+{
+    /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows, o &lt; n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k)
+    {
+        if (Vector512.IsHardwareAccelerated) DotRows<Float512>(ref x, xStride, rows, ref w, k, n, k, ref y, yStride, 1, ref bias, hasBias);
+        else if (Vector256.IsHardwareAccelerated) DotRows<Float256>(ref x, xStride, rows, ref w, k, n, k, ref y, yStride, 1, ref bias, hasBias);
+        else DotRows<Float1>(ref x, xStride, rows, ref w, k, n, k, ref y, yStride, 1, ref bias, hasBias);
+    }
+
+    /// <summary>dx[r * dxStride + i] += sum_o dz[r * dzStride + o] * w[o * k + i] for r &lt; rows, i &lt; k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardInput(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k)
+    {
+        if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dz, dzStride, 1, rows, ref w, k, n, k, ref dx, dxStride);
+        else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dz, dzStride, 1, rows, ref w, k, n, k, ref dx, dxStride);
+        else AxpyRows<Float1>(ref dz, dzStride, 1, rows, ref w, k, n, k, ref dx, dxStride);
+    }
+
+    /// <summary>dw[o * k + i] += sum_r dz[r * dzStride + o] * x[r * xStride + i], and db[o] += sum_r dz[r * dzStride + o]
+    /// when <paramref name="hasBias"/>, for o &lt; n, i &lt; k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardWeights(ref float dz, int dzStride, ref float x, int xStride, ref float dw, ref float db, bool hasBias, int rows, int n, int k)
+    {
+        if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dz, 1, dzStride, n, ref x, xStride, rows, k, ref dw, k);
+        else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dz, 1, dzStride, n, ref x, xStride, rows, k, ref dw, k);
+        else AxpyRows<Float1>(ref dz, 1, dzStride, n, ref x, xStride, rows, k, ref dw, k);
+        if (!hasBias) return;
+        for (int r = 0; r < rows; r++)
+            AddRow(ref Unsafe.Add(ref dz, r * dzStride), ref db, n);
+    }
+
+    private static void AddRow(ref float source, ref float destination, int length)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= length - 16; i += 16)
+                (Vector512.LoadUnsafe(ref destination, (nuint)i) + Vector512.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref destination, (nuint)i);
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= length - 8; i += 8)
+                (Vector256.LoadUnsafe(ref destination, (nuint)i) + Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref destination, (nuint)i);
+        for (; i < length; i++) Unsafe.Add(ref destination, i) += Unsafe.Add(ref source, i);
+    }
+
+    // ---- C[a, b] = A[a, :] . B[b, :] (+ bias[b]) -------------------------------------------------------------
+
+    /// <summary>C[a * cA + b * cB] = sum_i A[a * aStride + i] * B[b * bStride + i] (+ bias[b]) over aCount x bCount.
+    /// Blocks of 4 B rows outside (they stay in L1 while every A row passes), 4 A rows inside.</summary>
+    private static void DotRows<V>(ref float a, int aStride, int aCount, ref float b, int bStride, int bCount, int length,
+        ref float c, int cA, int cB, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
+    {
+        int bj = 0;
+        for (; bj <= bCount - 4; bj += 4)
+        {
+            ref float b0 = ref Unsafe.Add(ref b, bj * bStride);
+            int ai = 0;
+            for (; ai <= aCount - 4; ai += 4)
+                Dot4x4<V>(ref Unsafe.Add(ref a, ai * aStride), aStride, ref b0, bStride, length, ref Unsafe.Add(ref c, ai * cA + bj * cB), cA, cB);
+            for (; ai < aCount; ai++)   // a single A row against 4 B rows: C[ai, bj..bj+3]
+                Dot1x4<V>(ref Unsafe.Add(ref a, ai * aStride), ref b0, bStride, length, ref Unsafe.Add(ref c, ai * cA + bj * cB), cB);
+        }
+        for (; bj < bCount; bj++)
+        {
+            ref float b0 = ref Unsafe.Add(ref b, bj * bStride);
+            int ai = 0;
+            for (; ai <= aCount - 4; ai += 4)   // 4 A rows against one B row: the same kernel with the roles swapped
+                Dot1x4<V>(ref b0, ref Unsafe.Add(ref a, ai * aStride), aStride, length, ref Unsafe.Add(ref c, ai * cA + bj * cB), cA);
+            for (; ai < aCount; ai++)
+                Unsafe.Add(ref c, ai * cA + bj * cB) = Dot<V>(ref Unsafe.Add(ref a, ai * aStride), ref b0, length);
+        }
+        if (!hasBias) return;
+        for (int ai = 0; ai < aCount; ai++)
+            for (int bk = 0; bk < bCount; bk++)
+                Unsafe.Add(ref c, ai * cA + bk * cB) += Unsafe.Add(ref bias, bk);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4x4<V>(ref float a, int aStride, ref float b, int bStride, int length, ref float c, int cA, int cB)
+        where V : struct, IFloatVector<V>
+    {
+        ref float a1 = ref Unsafe.Add(ref a, aStride); ref float a2 = ref Unsafe.Add(ref a, 2 * aStride); ref float a3 = ref Unsafe.Add(ref a, 3 * aStride);
+        ref float b1 = ref Unsafe.Add(ref b, bStride); ref float b2 = ref Unsafe.Add(ref b, 2 * bStride); ref float b3 = ref Unsafe.Add(ref b, 3 * bStride);
+        V c00 = V.Zero, c01 = V.Zero, c02 = V.Zero, c03 = V.Zero, c10 = V.Zero, c11 = V.Zero, c12 = V.Zero, c13 = V.Zero;
+        V c20 = V.Zero, c21 = V.Zero, c22 = V.Zero, c23 = V.Zero, c30 = V.Zero, c31 = V.Zero, c32 = V.Zero, c33 = V.Zero;
+        int i = 0;
+        for (; i <= length - V.Count; i += V.Count)
+        {
+            V w0 = V.Load(ref b, i), w1 = V.Load(ref b1, i), w2 = V.Load(ref b2, i), w3 = V.Load(ref b3, i);
+            V x = V.Load(ref a, i);
+            c00 = V.MultiplyAdd(x, w0, c00); c01 = V.MultiplyAdd(x, w1, c01); c02 = V.MultiplyAdd(x, w2, c02); c03 = V.MultiplyAdd(x, w3, c03);
+            x = V.Load(ref a1, i);
+            c10 = V.MultiplyAdd(x, w0, c10); c11 = V.MultiplyAdd(x, w1, c11); c12 = V.MultiplyAdd(x, w2, c12); c13 = V.MultiplyAdd(x, w3, c13);
+            x = V.Load(ref a2, i);
+            c20 = V.MultiplyAdd(x, w0, c20); c21 = V.MultiplyAdd(x, w1, c21); c22 = V.MultiplyAdd(x, w2, c22); c23 = V.MultiplyAdd(x, w3, c23);
+            x = V.Load(ref a3, i);
+            c30 = V.MultiplyAdd(x, w0, c30); c31 = V.MultiplyAdd(x, w1, c31); c32 = V.MultiplyAdd(x, w2, c32); c33 = V.MultiplyAdd(x, w3, c33);
+        }
+        ref float r1 = ref Unsafe.Add(ref c, cA); ref float r2 = ref Unsafe.Add(ref c, 2 * cA); ref float r3 = ref Unsafe.Add(ref c, 3 * cA);
+        c = V.Sum(c00) + Tail(ref a, ref b, i, length); Unsafe.Add(ref c, cB) = V.Sum(c01) + Tail(ref a, ref b1, i, length);
+        Unsafe.Add(ref c, 2 * cB) = V.Sum(c02) + Tail(ref a, ref b2, i, length); Unsafe.Add(ref c, 3 * cB) = V.Sum(c03) + Tail(ref a, ref b3, i, length);
+        r1 = V.Sum(c10) + Tail(ref a1, ref b, i, length); Unsafe.Add(ref r1, cB) = V.Sum(c11) + Tail(ref a1, ref b1, i, length);
+        Unsafe.Add(ref r1, 2 * cB) = V.Sum(c12) + Tail(ref a1, ref b2, i, length); Unsafe.Add(ref r1, 3 * cB) = V.Sum(c13) + Tail(ref a1, ref b3, i, length);
+        r2 = V.Sum(c20) + Tail(ref a2, ref b, i, length); Unsafe.Add(ref r2, cB) = V.Sum(c21) + Tail(ref a2, ref b1, i, length);
+        Unsafe.Add(ref r2, 2 * cB) = V.Sum(c22) + Tail(ref a2, ref b2, i, length); Unsafe.Add(ref r2, 3 * cB) = V.Sum(c23) + Tail(ref a2, ref b3, i, length);
+        r3 = V.Sum(c30) + Tail(ref a3, ref b, i, length); Unsafe.Add(ref r3, cB) = V.Sum(c31) + Tail(ref a3, ref b1, i, length);
+        Unsafe.Add(ref r3, 2 * cB) = V.Sum(c32) + Tail(ref a3, ref b2, i, length); Unsafe.Add(ref r3, 3 * cB) = V.Sum(c33) + Tail(ref a3, ref b3, i, length);
+    }
+
+    /// <summary>One row of A against 4 rows of B: C[0], C[cB], C[2 cB], C[3 cB].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot1x4<V>(ref float a, ref float b, int bStride, int length, ref float c, int cB)
+        where V : struct, IFloatVector<V>
+    {
+        ref float b1 = ref Unsafe.Add(ref b, bStride); ref float b2 = ref Unsafe.Add(ref b, 2 * bStride); ref float b3 = ref Unsafe.Add(ref b, 3 * bStride);
+        V c0 = V.Zero, c1 = V.Zero, c2 = V.Zero, c3 = V.Zero;
+        int i = 0;
+        for (; i <= length - V.Count; i += V.Count)
+        {
+            V x = V.Load(ref a, i);
+            c0 = V.MultiplyAdd(x, V.Load(ref b, i), c0); c1 = V.MultiplyAdd(x, V.Load(ref b1, i), c1);
+            c2 = V.MultiplyAdd(x, V.Load(ref b2, i), c2); c3 = V.MultiplyAdd(x, V.Load(ref b3, i), c3);
+        }
+        c = V.Sum(c0) + Tail(ref a, ref b, i, length);
+        Unsafe.Add(ref c, cB) = V.Sum(c1) + Tail(ref a, ref b1, i, length);
+        Unsafe.Add(ref c, 2 * cB) = V.Sum(c2) + Tail(ref a, ref b2, i, length);
+        Unsafe.Add(ref c, 3 * cB) = V.Sum(c3) + Tail(ref a, ref b3, i, length);
+    }
+
+    private static float Dot<V>(ref float a, ref float b, int length) where V : struct, IFloatVector<V>
+    {
+        V acc = V.Zero;
+        int i = 0;
+        for (; i <= length - V.Count; i += V.Count) acc = V.MultiplyAdd(V.Load(ref a, i), V.Load(ref b, i), acc);
+        return V.Sum(acc) + Tail(ref a, ref b, i, length);
+    }
+
+    /// <summary>The scalar remainder of a dot product, from <paramref name="start"/> to <paramref name="length"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Tail(ref float a, ref float b, int start, int length)
+    {
+        float sum = 0f;
+        for (int i = start; i < length; i++) sum = System.MathF.FusedMultiplyAdd(Unsafe.Add(ref a, i), Unsafe.Add(ref b, i), sum);
+        return sum;
+    }
+
+    // ---- C[a, :] += sum_j A(a, j) B[j, :] --------------------------------------------------------------------
+
+    /// <summary>C[a * cStride + i] += sum_j A[a * aA + j * aJ] * B[j * bStride + i] for a &lt; aCount, i &lt; length.
+    /// Blocks of 4 C rows x 4 registers, the j loop innermost (B rows broadcast-multiplied, C in registers).</summary>
+    private static void AxpyRows<V>(ref float a, int aA, int aJ, int aCount, ref float b, int bStride, int jCount, int length,
+        ref float c, int cStride) where V : struct, IFloatVector<V>
+    {
+        int wide = 4 * V.Count, i = 0;
+        for (; i <= length - wide; i += wide)
+        {
+            int ai = 0;
+            for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride);
+            for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride);
+        }
+        for (; i <= length - V.Count; i += V.Count)
+            for (int ai = 0; ai < aCount; ai++) Axpy1x1<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride);
+        for (; i < length; i++)
+            for (int ai = 0; ai < aCount; ai++) Axpy1x1<Float1>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy4x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride)
+        where V : struct, IFloatVector<V>
+    {
+        int n = V.Count;
+        V c00 = V.Zero, c01 = V.Zero, c02 = V.Zero, c03 = V.Zero, c10 = V.Zero, c11 = V.Zero, c12 = V.Zero, c13 = V.Zero;
+        V c20 = V.Zero, c21 = V.Zero, c22 = V.Zero, c23 = V.Zero, c30 = V.Zero, c31 = V.Zero, c32 = V.Zero, c33 = V.Zero;
+        ref float a0 = ref Unsafe.Add(ref a, ai * aA);
+        for (int j = 0; j < jCount; j++)
+        {
+            ref float bRow = ref Unsafe.Add(ref b, j * bStride + i);
+            V w0 = V.Load(ref bRow, 0), w1 = V.Load(ref bRow, n), w2 = V.Load(ref bRow, 2 * n), w3 = V.Load(ref bRow, 3 * n);
+            ref float aj = ref Unsafe.Add(ref a0, j * aJ);
+            V s = V.Broadcast(aj);
+            c00 = V.MultiplyAdd(s, w0, c00); c01 = V.MultiplyAdd(s, w1, c01); c02 = V.MultiplyAdd(s, w2, c02); c03 = V.MultiplyAdd(s, w3, c03);
+            s = V.Broadcast(Unsafe.Add(ref aj, aA));
+            c10 = V.MultiplyAdd(s, w0, c10); c11 = V.MultiplyAdd(s, w1, c11); c12 = V.MultiplyAdd(s, w2, c12); c13 = V.MultiplyAdd(s, w3, c13);
+            s = V.Broadcast(Unsafe.Add(ref aj, 2 * aA));
+            c20 = V.MultiplyAdd(s, w0, c20); c21 = V.MultiplyAdd(s, w1, c21); c22 = V.MultiplyAdd(s, w2, c22); c23 = V.MultiplyAdd(s, w3, c23);
+            s = V.Broadcast(Unsafe.Add(ref aj, 3 * aA));
+            c30 = V.MultiplyAdd(s, w0, c30); c31 = V.MultiplyAdd(s, w1, c31); c32 = V.MultiplyAdd(s, w2, c32); c33 = V.MultiplyAdd(s, w3, c33);
+        }
+        AddTo<V>(ref c, ai * cStride + i, n, c00, c01, c02, c03);
+        AddTo<V>(ref c, (ai + 1) * cStride + i, n, c10, c11, c12, c13);
+        AddTo<V>(ref c, (ai + 2) * cStride + i, n, c20, c21, c22, c23);
+        AddTo<V>(ref c, (ai + 3) * cStride + i, n, c30, c31, c32, c33);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy1x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride)
+        where V : struct, IFloatVector<V>
+    {
+        int n = V.Count;
+        V c0 = V.Zero, c1 = V.Zero, c2 = V.Zero, c3 = V.Zero;
+        ref float a0 = ref Unsafe.Add(ref a, ai * aA);
+        for (int j = 0; j < jCount; j++)
+        {
+            ref float bRow = ref Unsafe.Add(ref b, j * bStride + i);
+            V s = V.Broadcast(Unsafe.Add(ref a0, j * aJ));
+            c0 = V.MultiplyAdd(s, V.Load(ref bRow, 0), c0); c1 = V.MultiplyAdd(s, V.Load(ref bRow, n), c1);
+            c2 = V.MultiplyAdd(s, V.Load(ref bRow, 2 * n), c2); c3 = V.MultiplyAdd(s, V.Load(ref bRow, 3 * n), c3);
+        }
+        AddTo<V>(ref c, ai * cStride + i, n, c0, c1, c2, c3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy1x1<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride)
+        where V : struct, IFloatVector<V>
+    {
+        V acc = V.Zero;
+        ref float a0 = ref Unsafe.Add(ref a, ai * aA);
+        for (int j = 0; j < jCount; j++)
+            acc = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a0, j * aJ)), V.Load(ref b, j * bStride + i), acc);
+        nint at = ai * cStride + i;
+        V.Store(V.Add(V.Load(ref c, at), acc), ref c, at);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo<V>(ref float c, nint at, int n, V v0, V v1, V v2, V v3) where V : struct, IFloatVector<V>
+    {
+        V.Store(V.Add(V.Load(ref c, at), v0), ref c, at);
+        V.Store(V.Add(V.Load(ref c, at + n), v1), ref c, at + n);
+        V.Store(V.Add(V.Load(ref c, at + 2 * n), v2), ref c, at + 2 * n);
+        V.Store(V.Add(V.Load(ref c, at + 3 * n), v3), ref c, at + 3 * n);
+    }
+}
