@@ -32,15 +32,17 @@ internal static class NetworkEmitter
     {
         var spec = graph.Spec;
         var cls = spec.Class;
-        var c = new KernelContext(graph, gradients, fusion, memory);
+        var c = new KernelContext(graph, gradients, fusion, memory) { Tiled = UsesTiles(graph, gradients) };
         var w = new SourceWriter();
         FileHeader(w, cls);
         w.Line($"/// <summary>{cls.Name}, compiled by NetCompiler: {spec.Parameters.Sum(p => p.Length)} parameters,");
         w.Line($"/// input {Shapes.Format(spec.InputShape)} -> output {graph.Output.ShapeText} per sample.</summary>");
         w.Open($"partial class {cls.Name} : global::NetCompiler.INetwork");
-        EmitConstants(w, graph, memory);
-        EmitConstructor(w, graph, memory);
-        EmitEntryPoints(w, graph, memory);
+        EmitConstants(w, graph, memory, c.Tiled);
+        EmitConstructor(w, graph, memory, c.Tiled);
+        if (c.Tiled) EmitTiledEntryPoints(w, graph, memory);
+        else EmitEntryPoints(w, graph, memory);
+        EmitTrainSteps(w, graph);
         EmitForward(w, c);
         if (graph.Loss is not null)
         {
@@ -51,7 +53,16 @@ internal static class NetworkEmitter
         return w.ToString();
     }
 
-    private static void EmitConstants(SourceWriter w, Graph graph, MemoryPlan memory)
+    /// <summary>A network runs a tile of samples per call when one of its dense layers is large enough for
+    /// <see cref="LinearLowering.UsesTileGemm"/>; small networks keep the per-sample code (no row loops at all).</summary>
+    private static bool UsesTiles(Graph graph, GradientPlan gradients) =>
+        graph.Nodes.Any(n => gradients.InForward[n.Id] && LinearLowering.UsesTileGemm(graph, n));
+
+    /// <summary>Samples per tile: large enough that every weight loaded is reused many times, small enough that a
+    /// tile's activations stay in the L2 cache.</summary>
+    private const int TileRows = 32;
+
+    private static void EmitConstants(SourceWriter w, Graph graph, MemoryPlan memory, bool tiled)
     {
         var spec = graph.Spec;
         w.Line($"/// <summary>Floats per input sample, shape {Shapes.Format(spec.InputShape)}.</summary>");
@@ -62,9 +73,19 @@ internal static class NetworkEmitter
         w.Line($"public const int TargetSize = {graph.TargetShape.Aggregate(1, (a, b) => a * b)};");
         w.Line($"private const int ValueWorkspaceSize = {memory.ValueSize};");
         w.Line($"private const int GradientWorkspaceSize = {memory.GradientSize};");
-        w.Line();
-        w.Line("private readonly float[] _values = new float[ValueWorkspaceSize];");
-        w.Line("private readonly float[] _gradients = new float[GradientWorkspaceSize];");
+        if (tiled)
+        {
+            w.Line($"private const int TileRows = {TileRows}; // samples per tile; sample s of a tile uses workspace s * size");
+            w.Line();
+            w.Line("private readonly float[] _values = new float[TileRows * ValueWorkspaceSize];");
+            w.Line("private readonly float[] _gradients = new float[TileRows * GradientWorkspaceSize];");
+        }
+        else
+        {
+            w.Line();
+            w.Line("private readonly float[] _values = new float[ValueWorkspaceSize];");
+            w.Line("private readonly float[] _gradients = new float[GradientWorkspaceSize];");
+        }
         w.Line();
         w.Line("/// <summary>Parameters and gradients by definition name (the compiled and interpreted paths share them).</summary>");
         w.Line("public global::NetCompiler.ParameterStore Parameters { get; }");
@@ -75,7 +96,7 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void EmitConstructor(SourceWriter w, Graph graph, MemoryPlan memory)
+    private static void EmitConstructor(SourceWriter w, Graph graph, MemoryPlan memory, bool tiled)
     {
         var spec = graph.Spec;
         string name = spec.Class.Name;
@@ -110,7 +131,9 @@ internal static class NetworkEmitter
         w.Open($"private {name}(global::NetCompiler.ParameterStore parameters)");
         w.Line("Parameters = parameters;");
         foreach (var node in graph.Nodes.Where(n => n.Op == OpKind.Constant && memory.ValueOffset[n.Id] >= 0))
-            w.Line($"_values[{memory.ValueOffset[node.Id]}] = {SourceWriter.Float(node.Attribute)}; // constant {SourceWriter.Comment(node.Spec.Source)}");
+            w.Line(tiled
+                ? $"for (int s = 0; s < TileRows; s++) _values[s * ValueWorkspaceSize + {memory.ValueOffset[node.Id]}] = {SourceWriter.Float(node.Attribute)}; // constant {SourceWriter.Comment(node.Spec.Source)}"
+                : $"_values[{memory.ValueOffset[node.Id]}] = {SourceWriter.Float(node.Attribute)}; // constant {SourceWriter.Comment(node.Spec.Source)}");
         BindingEmitter.Emit(w, spec.Fields, "");
         w.Close();
         w.Line();
@@ -122,15 +145,74 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static string OutputRef(Graph graph, MemoryPlan memory, string p, string x, string ws)
+    /// <summary>The output of the sample in <paramref name="row"/> (null: the only sample) as a ref expression.</summary>
+    private static string OutputRef(Graph graph, MemoryPlan memory, string p, string x, string ws, string? row = null)
     {
         var o = graph.Output;
         return o.Op switch
         {
-            OpKind.Input => x,
+            OpKind.Input => row is null ? x : $"Unsafe.Add(ref {x}, {row} * InputSize)",
             OpKind.Param => $"Unsafe.Add(ref {p}, {graph.Spec.Parameters[o.Spec.Parameter].Offset})",
-            _ => $"Unsafe.Add(ref {ws}, {memory.ValueOffset[o.Id]})",
+            _ => row is null ? $"Unsafe.Add(ref {ws}, {memory.ValueOffset[o.Id]})"
+                : $"Unsafe.Add(ref {ws}, {row} * ValueWorkspaceSize + {memory.ValueOffset[o.Id]})",
         };
+    }
+
+    /// <summary>Infer and ComputeGradients for a tiled network: the batch is cut into tiles of up to TileRows
+    /// samples and each method runs a whole tile.</summary>
+    private static void EmitTiledEntryPoints(SourceWriter w, Graph graph, MemoryPlan memory)
+    {
+        var spec = graph.Spec;
+        w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
+        w.Line("/// <see cref=\"OutputSize\"/> floats per sample out, a tile of up to TileRows samples at a time. Allocates nothing.</summary>");
+        w.Open("public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
+        w.Line("global::NetCompiler.CompiledSupport.CheckInfer(inputs.Length, outputs.Length, batch, InputSize, OutputSize);");
+        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
+        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
+        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
+        w.Line("ref float output = ref MemoryMarshal.GetReference(outputs);");
+        w.Open("for (int first = 0; first < batch; first += TileRows)");
+        w.Line("int rows = Math.Min(TileRows, batch - first);");
+        w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
+        w.Line("ForwardTile(ref p, ref x, ref ws, rows);");
+        w.Open("for (int s = 0; s < rows; s++)");
+        w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {OutputRef(graph, memory, "p", "x", "ws", "s")}, OutputSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, (first + s) * OutputSize), OutputSize));");
+        w.Close();
+        w.Close();
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples, a tile at a time: overwrites");
+        w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing.</summary>");
+        w.Open("public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)");
+        if (graph.Loss is null)
+        {
+            w.Line($"throw new InvalidOperationException(\"{spec.Class.Name} has no [Loss] method, so it cannot be trained.\");");
+            w.Close();
+            w.Line();
+            return;
+        }
+        w.Line("global::NetCompiler.CompiledSupport.CheckTrain(inputs.Length, targets.Length, batch, InputSize, TargetSize);");
+        w.Line("Array.Clear(Parameters.Gradients);");
+        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
+        w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(Parameters.Gradients);");
+        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
+        w.Line("ref float gs = ref MemoryMarshal.GetArrayDataReference(_gradients);");
+        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
+        w.Line("ref float target = ref MemoryMarshal.GetReference(targets);");
+        w.Line("float seed = 1f / batch; // d(batch-mean loss) / d(sample loss)");
+        w.Line("double total = 0;");
+        w.Open("for (int first = 0; first < batch; first += TileRows)");
+        w.Line("int rows = Math.Min(TileRows, batch - first);");
+        w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
+        w.Line("ref float t = ref Unsafe.Add(ref target, first * TargetSize);");
+        w.Line("ForwardTile(ref p, ref x, ref ws, rows);");
+        w.Line("total += LossTile(ref p, ref x, ref t, ref ws, rows);");
+        w.Line("BackwardTile(ref p, ref g, ref x, ref t, ref ws, ref gs, seed, rows);");
+        w.Close();
+        w.Line("return (float)(total / batch);");
+        w.Close();
+        w.Line();
     }
 
     private static void EmitEntryPoints(SourceWriter w, Graph graph, MemoryPlan memory)
@@ -183,6 +265,11 @@ internal static class NetworkEmitter
             w.Close();
         }
         w.Line();
+    }
+
+    private static void EmitTrainSteps(SourceWriter w, Graph graph)
+    {
+        var spec = graph.Spec;
         w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then SGD <c>p -= learningRate * gradient</c>.");
         w.Line("/// Returns the batch-mean loss before the update. Allocates nothing.</summary>");
         w.Open("public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
@@ -222,8 +309,34 @@ internal static class NetworkEmitter
         w.Line();
     }
 
+    /// <summary>Writes one op of a tiled method: a tile kernel, or the per-sample kernel in a loop over the rows.</summary>
+    private static void TiledOp(KernelContext c, Node node, bool forward)
+    {
+        if (LinearLowering.UsesTileGemm(c.Graph, node))
+        {
+            if (forward) LinearLowering.ForwardTile(c, node);
+            else LinearLowering.BackwardTile(c, node);
+        }
+        else if (forward) c.RowLoop(() => KernelTable.Forward(c, node));
+        else c.RowLoop(() => KernelTable.Backward(c, node));
+    }
+
     private static void EmitForward(SourceWriter w, KernelContext c)
     {
+        if (c.Tiled)
+        {
+            Method(w, c, "Forward pass of a tile of <paramref name=\"rows\"/> samples: inputs x -> every value the outputs depend on.",
+                "private static void ForwardTile(ref float p, ref float x, ref float ws, int rows)", () =>
+                {
+                    foreach (var node in c.Graph.Nodes)
+                        if (c.Gradients.InForward[node.Id] && KernelTable.EmitsForward(c, node))
+                        {
+                            c.Header(node, "forward");
+                            TiledOp(c, node, forward: true);
+                        }
+                });
+            return;
+        }
         Method(w, c, "Forward pass of one sample: input x -> every value the output depends on.",
             "private static void ForwardSample(ref float p, ref float x, ref float ws)", () =>
             {
@@ -239,6 +352,23 @@ internal static class NetworkEmitter
     private static void EmitLoss(SourceWriter w, KernelContext c)
     {
         var loss = c.Graph.Loss!;
+        if (c.Tiled)
+        {
+            Method(w, c, "The summed loss of a tile of samples, after ForwardTile: the values only the loss depends on.",
+                "private static double LossTile(ref float p, ref float x, ref float t, ref float ws, int rows)", () =>
+                {
+                    foreach (var node in c.Graph.Nodes)
+                        if (c.Gradients.InLoss[node.Id] && KernelTable.EmitsForward(c, node))
+                        {
+                            c.Header(node, "loss");
+                            TiledOp(c, node, forward: true);
+                        }
+                    c.W.Line("double tileLoss = 0;");
+                    c.RowLoop(() => c.W.Line($"tileLoss += {c.V(loss.Id)};"));
+                    c.W.Line("return tileLoss;");
+                });
+            return;
+        }
         Method(w, c, "The loss of one sample, after ForwardSample: the values only the loss depends on.",
             "private static float LossSample(ref float p, ref float x, ref float t, ref float ws)", () =>
             {
@@ -255,6 +385,23 @@ internal static class NetworkEmitter
     private static void EmitBackward(SourceWriter w, KernelContext c)
     {
         var loss = c.Graph.Loss!;
+        if (c.Tiled)
+        {
+            Method(w, c, "Reverse mode for a tile of samples: adds seed * d loss / d parameter of every sample into g.",
+                "private static void BackwardTile(ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed, int rows)", () =>
+                {
+                    c.W.Line("MemoryMarshal.CreateSpan(ref gs, rows * GradientWorkspaceSize).Clear();");
+                    c.RowLoop(() => c.W.Line($"{c.D(loss.Id)} = seed;"));
+                    for (int i = c.Graph.Nodes.Count - 1; i >= 0; i--)
+                    {
+                        var node = c.Graph[i];
+                        if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
+                        c.Header(node, "backward");
+                        TiledOp(c, node, forward: false);
+                    }
+                });
+            return;
+        }
         Method(w, c, "Reverse mode for one sample: adds seed * d loss / d parameter into g.",
             "private static void BackwardSample(ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed)", () =>
             {

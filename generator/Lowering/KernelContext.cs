@@ -28,6 +28,49 @@ internal sealed class KernelContext
     /// <summary>Starts a new method body.</summary>
     public void Begin() { W = new SourceWriter(); _values.Clear(); _gradients.Clear(); }
 
+    /// <summary>Whether the methods being written run a tile of <c>rows</c> samples at once (see
+    /// <see cref="MemoryPlan"/>: sample s's workspace starts at s times the workspace size).</summary>
+    public bool Tiled { get; set; }
+
+    /// <summary>Writes <paramref name="body"/> once per sample of the tile, in a loop over <c>s</c> that declares the
+    /// buffers the body uses at sample s.</summary>
+    public void RowLoop(System.Action body) => Scope(body, "s");
+
+    /// <summary>Writes <paramref name="body"/> in a block that declares the buffers it uses at the tile's first
+    /// sample (for kernels that take the whole tile with row strides).</summary>
+    public void Block(System.Action body) => Scope(body, null);
+
+    private void Scope(System.Action body, string? row)
+    {
+        var outer = W;
+        var outerValues = new SortedSet<int>(_values);
+        var outerGradients = new SortedSet<int>(_gradients);
+        W = new SourceWriter();
+        _values.Clear();
+        _gradients.Clear();
+        body();
+        var inner = W;
+        var declarations = new List<string>(Declarations(row));
+        W = outer;
+        _values.Clear(); _values.UnionWith(outerValues);
+        _gradients.Clear(); _gradients.UnionWith(outerGradients);
+        W.Open(row is null ? "" : $"for (int {row} = 0; {row} < rows; {row}++)");
+        foreach (string d in declarations) W.Line(d);
+        W.Append(inner);
+        W.Line();
+        W.Close();
+    }
+
+    /// <summary>Row stride of a node's values in a tile: the input or target size for those, the workspace size
+    /// for workspace values, 0 for parameters (shared by every sample).</summary>
+    public string ValueStride(int id) => Graph[id].Op switch
+    {
+        OpKind.Input => "InputSize",
+        OpKind.Target => "TargetSize",
+        OpKind.Param => "0",
+        _ => "ValueWorkspaceSize",
+    };
+
     public string V(int id) { _values.Add(id); return "v" + id; }
 
     public string D(int id) { _gradients.Add(id); return "d" + id; }
@@ -35,18 +78,22 @@ internal sealed class KernelContext
     /// <summary>Whether the backward pass propagates into node <paramref name="id"/>.</summary>
     public bool HasGradient(int id) => Gradients.NeedsGradient[id] && Graph[id].Op is not (OpKind.Input or OpKind.Target or OpKind.Constant);
 
-    /// <summary>The ref-local declarations for the buffers the body used.</summary>
-    public IEnumerable<string> Declarations()
+    /// <summary>The ref-local declarations for the buffers the body used, at the sample in the variable
+    /// <paramref name="row"/> of a tile (null: the first or only sample).</summary>
+    public IEnumerable<string> Declarations(string? row = null)
     {
+        string At(string buffer, string stride, int offset) =>
+            row is null ? (offset == 0 ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {offset})")
+            : offset == 0 ? $"ref Unsafe.Add(ref {buffer}, {row} * {stride})" : $"ref Unsafe.Add(ref {buffer}, {row} * {stride} + {offset})";
         foreach (int id in _values)
         {
             var node = Graph[id];
             string location = node.Op switch
             {
-                OpKind.Input => "ref x",
-                OpKind.Target => "ref t",
+                OpKind.Input => At("x", "InputSize", 0),
+                OpKind.Target => At("t", "TargetSize", 0),
                 OpKind.Param => $"ref Unsafe.Add(ref p, {Graph.Spec.Parameters[node.Spec.Parameter].Offset})",
-                _ => $"ref Unsafe.Add(ref ws, {Memory.ValueOffset[id]})",
+                _ => At("ws", "ValueWorkspaceSize", Memory.ValueOffset[id]),
             };
             yield return $"ref float v{id} = {location}; // {Describe(node)}";
         }
@@ -55,7 +102,7 @@ internal sealed class KernelContext
             var node = Graph[id];
             string location = node.Op == OpKind.Param
                 ? $"ref Unsafe.Add(ref g, {Graph.Spec.Parameters[node.Spec.Parameter].Offset})"
-                : $"ref Unsafe.Add(ref gs, {Memory.GradientOffset[id]})";
+                : At("gs", "GradientWorkspaceSize", Memory.GradientOffset[id]);
             yield return $"ref float d{id} = {location}; // d loss / d {Describe(node)}";
         }
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using NetCompiler.Generator.Emit;
 using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Lowering;
 
@@ -12,6 +13,85 @@ internal static class LinearLowering
 {
     /// <summary>Up to this many multiply-adds per sample a layer is written out as straight-line code.</summary>
     public const int StraightLineLimit = 64;
+
+    /// <summary>From this many multiply-adds per sample a layer runs on a whole tile of samples through the
+    /// runtime's register-blocked <c>TileGemm</c>, which reuses each weight for every sample of the tile.</summary>
+    public const int TileGemmThreshold = 1024;
+
+    /// <summary>Whether <paramref name="node"/> is a dense layer that <c>TileGemm</c> can run over a tile: one row
+    /// per sample, weights (and bias) that are parameters shared by every sample, and an input that lives in the
+    /// input buffer or the workspace (so its rows are evenly strided).</summary>
+    public static bool UsesTileGemm(Graph graph, Node node)
+    {
+        if (node.Op != OpKind.Linear) return false;
+        var (x, w) = (graph[node.Inputs[0]], graph[node.Inputs[1]]);
+        int k = w.Shape[1], n = w.Shape[0];
+        bool biasShared = node.Inputs.Count < 3 || graph[node.Inputs[2]].Op == OpKind.Param;
+        return x.Size == k && n * k >= TileGemmThreshold && w.Op == OpKind.Param && biasShared
+            && x.Op is not (OpKind.Param or OpKind.Constant or OpKind.Target);
+    }
+
+    /// <summary>Forward over a tile: z = x W^T + b for all rows in one TileGemm call, then the fused activation
+    /// row by row (in place when the pre-activation is not kept).</summary>
+    public static void ForwardTile(KernelContext c, Node node)
+    {
+        var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+        int k = w.Shape[1], n = w.Shape[0];
+        int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+        int actId = c.Fusion.Epilogue[node.Id];
+        Activation? act = actId >= 0 ? Activation.For(c.Graph[actId]) : null;
+        bool keepsZ = c.Memory.ValueOffset[node.Id] >= 0;
+        int destination = act is null || keepsZ ? node.Id : actId;
+        c.Block(() =>
+        {
+            string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
+            c.W.Line($"TileGemm.Forward(ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
+                     $"ref {c.V(destination)}, ValueWorkspaceSize, rows, {n}, {k});");
+        });
+        if (act is null) return;
+        c.RowLoop(() =>
+        {
+            string from = c.V(destination), to = c.V(actId);
+            VectorLoops.Map(c.W, n, to, false, (isa, i) => act.Apply(isa.Load(from, i)));
+        });
+    }
+
+    /// <summary>Backward over a tile: dz = dy * act'(.) in place (dy is read by nothing else), then dW += dz^T x and
+    /// db += sum dz in one TileGemm call, and dx += dz W in another.</summary>
+    public static void BackwardTile(KernelContext c, Node node)
+    {
+        var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+        int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+        int k = w.Shape[1], n = w.Shape[0];
+        int actId = c.Fusion.Epilogue[node.Id];
+        Activation? act = actId >= 0 ? Activation.For(c.Graph[actId]) : null;
+        if (act is { HasGradient: false }) return;
+        int dyId = actId >= 0 ? actId : node.Id;
+        bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
+        if (act is not null)
+            c.RowLoop(() =>
+            {
+                string dy = c.D(dyId), arg = act.GradientNeedsInput ? c.V(node.Id) : c.V(actId);
+                VectorLoops.Map(c.W, n, dy, false, (isa, i) =>
+                    $"{isa.Load(dy, i)} * {(act.GradientNeedsInput ? act.Gradient(isa.Load(arg, i), "") : act.Gradient("", isa.Load(arg, i)))}");
+            });
+        if (needW)
+            c.Block(() =>
+            {
+                string dw = c.D(w.Id), db = needB ? c.D(bias) : dw;
+                c.W.Line($"TileGemm.BackwardWeights(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, " +
+                         $"ref {dw}, ref {db}, {(needB ? "true" : "false")}, rows, {n}, {k});");
+            });
+        else if (needB)
+            c.RowLoop(() =>
+            {
+                string dy = c.D(dyId);
+                VectorLoops.Map(c.W, n, c.D(bias), true, (isa, i) => isa.Load(dy, i));
+            });
+        if (needX)
+            c.Block(() => c.W.Line($"TileGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
+                                   $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {n}, {k});"));
+    }
 
     public static void Forward(KernelContext c, Node node)
     {

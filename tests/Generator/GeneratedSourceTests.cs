@@ -20,8 +20,8 @@ public class GeneratedSourceTests
         [Network]
         public partial class Wide
         {
-            [Dense(64, 32)] Dense l0;
-            [Dense(32, 3)] Dense l1;
+            [Dense(64, 12)] Dense l0;   // 768 multiply-adds: below the tile-GEMM threshold
+            [Dense(12, 3)] Dense l1;
 
             [Forward]
             Tensor Forward([Shape(64)] Tensor x)
@@ -83,8 +83,8 @@ public class GeneratedSourceTests
         Assert.Matches(@"else if \(Vector256\.IsHardwareAccelerated\)", layer);
         Assert.Matches(@"else\s*\{\s*for \(int i = 0; i < 64; i\+\+\)\s*\{?\s*sum = MathF\.FusedMultiplyAdd", layer);
 
-        // Every dimension is a literal: 32 outputs of 64 inputs, no shape read at run time.
-        Assert.Matches(@"\b32\b", layer);
+        // Every dimension is a literal: 12 outputs of 64 inputs, no shape read at run time.
+        Assert.Matches(@"\b12\b", layer);
         Assert.Matches(@"\b64\b", layer);
         foreach (var kernel in new[] { forward, backward, Method(source, "LossSample") })
         {
@@ -101,6 +101,42 @@ public class GeneratedSourceTests
 
         // Kernels are marked to skip tiering.
         Assert.Equal(3, Regex.Matches(source, @"\[MethodImpl\(MethodImplOptions\.AggressiveOptimization\)\]\s*private static \w+ (ForwardSample|LossSample|BackwardSample)\(").Count);
+        run.Unload();
+    }
+
+    private const string Large = """
+        using NetCompiler;
+        using static NetCompiler.Ops;
+
+        namespace SourceCases;
+
+        [Network]
+        public partial class Large
+        {
+            [Dense(100, 40)] Dense l0;
+            [Dense(40, 3)] Dense l1;
+
+            [Forward] Tensor Forward([Shape(100)] Tensor x) => l1.Forward(Tanh(l0.Forward(x)));
+            [Loss] static Tensor Loss(Tensor y, Tensor t) => MeanSquaredError(y, t);
+        }
+        """;
+
+    [Fact]
+    public void LargeLayersRunOnTilesOfSamplesThroughTileGemmWithConstantShapes()
+    {
+        var run = GeneratorHarness.Run(Large);
+        Assert.Empty(run.GeneratorDiagnostics);
+        run.AssertNoErrors();
+        string source = run.Source("Large");
+        Assert.DoesNotContain("ForwardSample", source);
+        Assert.Equal(3, Regex.Matches(source, @"\[MethodImpl\(MethodImplOptions\.AggressiveOptimization\)\]\s*private static \w+ (ForwardTile|LossTile|BackwardTile)\(").Count);
+        string forward = Method(source, "ForwardTile"), backward = Method(source, "BackwardTile");
+        // 4,000 multiply-adds per sample: one GEMM per tile, its shape as literals; the input rows are InputSize apart.
+        Assert.Matches(@"TileGemm\.Forward\(ref v0, InputSize, ref v\d+, ref v\d+, true, ref v\d+, ValueWorkspaceSize, rows, 40, 100\);", forward);
+        Assert.Matches(@"TileGemm\.BackwardWeights\(ref d\d+, GradientWorkspaceSize, ref v0, InputSize, ref d\d+, ref d\d+, true, rows, 40, 100\);", backward);
+        // The input needs no gradient, so no dX product for the first layer; the small second layer loops over the rows.
+        Assert.DoesNotContain("BackwardInput(", backward);
+        Assert.Matches(@"for \(int s = 0; s < rows; s\+\+\)", forward);
         run.Unload();
     }
 
@@ -149,7 +185,7 @@ public class GeneratedSourceTests
 
         // A change to the network itself is seen: the spec is recomputed and differs.
         var oldTree = compilation.SyntaxTrees.Single();
-        var edited = GeneratorHarness.Parse(Wide.Replace("[Dense(32, 3)] Dense l1;", "[Dense(32, 4)] Dense l1;"));
+        var edited = GeneratorHarness.Parse(Wide.Replace("[Dense(12, 3)] Dense l1;", "[Dense(12, 4)] Dense l1;"));
         var third = driver.RunGenerators(compilation.ReplaceSyntaxTree(oldTree, edited)).GetRunResult().Results.Single();
         Assert.Contains(third.TrackedSteps[TrackingNames.NetworkSpec].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
         Assert.Contains("OutputSize = 4;", third.GeneratedSources.Single().SourceText.ToString());

@@ -29,7 +29,7 @@ public class CompiledVsInterpretedTests
     {
         var type = typeof(Seed000Net).Assembly.GetType(typeName)!;
         var rng = new Rng(11);
-        foreach (int batch in new[] { 1, 3 })
+        foreach (int batch in new[] { 1, 3, 35 })   // 35: a full tile of 32 and a partial one
         {
             var compiled = (INetwork)Activator.CreateInstance(type, 5)!;
             var interpreted = (INetwork)Activator.CreateInstance(type, 5)!;

@@ -1,0 +1,71 @@
+using System;
+using System.Linq;
+using Xunit;
+using static NetCompiler.Ops;
+
+namespace NetCompiler.Tests.Zoo;
+
+/// <summary>Layers large enough for tile GEMM, with shapes that are not multiples of 4 or of a register, an
+/// activation whose derivative needs the pre-activation (LeakyRelu keeps z), one that does not (Tanh, in place),
+/// a layer without bias, and a hidden-to-hidden layer that needs dX.</summary>
+[Network]
+public partial class TiledOddNet
+{
+    [Dense(37, 45)] Dense a;               // 1,665 multiply-adds: tiled, input rows InputSize apart
+    [Dense(45, 33, Bias = false)] Dense b; // 1,485: tiled, no bias, needs dX into a's activation
+    [Dense(33, 3)] Dense head;             // small: per-sample code inside the tile loop
+
+    [Forward] Tensor Forward([Shape(37)] Tensor x) => head.Forward(Tanh(b.Forward(LeakyRelu(a.Forward(x), 0.1f))));
+    [Loss] static Tensor Loss(Tensor logits, [Shape(1)] Tensor label) => CrossEntropy(logits, label);
+}
+
+public class TiledNetworkTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(70)]
+    public void Tiled_layers_match_the_interpreter_at_every_batch_size(int batch)
+    {
+        var compiled = new TiledOddNet(seed: 3);
+        var interpreted = new TiledOddNet(seed: 3);
+        var rng = new Rng((ulong)batch);
+        var x = Enumerable.Range(0, batch * 37).Select(_ => rng.NextFloat() * 4 - 2).ToArray();
+        var t = Enumerable.Range(0, batch).Select(_ => (float)rng.NextInt(3)).ToArray();
+
+        var yc = new float[batch * 3 + 5];
+        var yi = new float[batch * 3];
+        Array.Fill(yc, 7f);
+        compiled.Infer(x, yc, batch);
+        Interpreter.Infer(interpreted, x, yi, batch);
+        CompiledVsInterpretedTests.AssertClose(yi, yc[..(batch * 3)], "outputs");
+        Assert.All(yc[(batch * 3)..], v => Assert.Equal(7f, v));   // nothing written past the batch
+
+        float lc = compiled.ComputeGradients(x, t, batch);
+        float li = Interpreter.ComputeGradients(interpreted, x, t, batch);
+        CompiledVsInterpretedTests.AssertClose([li], [lc], "loss");
+        foreach (var p in compiled.Parameters.Layout)
+            CompiledVsInterpretedTests.AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), compiled.Parameters.GetGradients(p.Name).ToArray(), $"d loss / d {p.Name}");
+    }
+
+    [Fact]
+    public void A_second_call_gives_the_same_gradients_as_the_first()
+    {
+        // The tile workspace is reused: stale rows of a previous, larger batch must not leak into a smaller one.
+        var net = new TiledOddNet(seed: 4);
+        var rng = new Rng(9);
+        var big = Enumerable.Range(0, 40 * 37).Select(_ => rng.NextFloat()).ToArray();
+        var bigT = Enumerable.Range(0, 40).Select(i => (float)(i % 3)).ToArray();
+        var x = big[..(5 * 37)];
+        var t = bigT[..5];
+        float first = net.ComputeGradients(x, t, 5);
+        var g1 = net.Parameters.Gradients.ToArray();
+        net.ComputeGradients(big, bigT, 40);
+        float again = net.ComputeGradients(x, t, 5);
+        Assert.Equal(first, again);
+        Assert.Equal(g1, net.Parameters.Gradients);
+    }
+}
