@@ -11,7 +11,8 @@ namespace NetCompiler.Definitions;
 /// <param name="LearningRate">Learning rate.</param>
 /// <param name="BatchSize">Mini-batch size.</param>
 /// <param name="Epochs">Epochs.</param>
-public sealed record TrainingRecipe(string Optimizer, float LearningRate, int BatchSize, int Epochs);
+/// <param name="Schedule">Learning-rate schedule as <c>--schedule</c> takes it (constant, step, cosine).</param>
+public sealed record TrainingRecipe(string Optimizer, float LearningRate, int BatchSize, int Epochs, string Schedule = "constant");
 
 /// <summary>One network of the zoo: its name, what it is, a factory and its default recipe.</summary>
 /// <param name="Name">The class name, which is what <c>--network</c> takes.</param>
@@ -32,8 +33,8 @@ public static class ZooCatalog
     /// <summary>All networks, in the order <c>--help</c> lists them.</summary>
     public static IReadOnlyList<ZooEntry> All { get; } =
     [
-        new(nameof(WideMlpNet), "784 -> 512 ReLU -> 512 ReLU -> 10, softmax cross-entropy (Adam 1e-3, batch 128)",
-            seed => new WideMlpNet(seed), new("adam", 1e-3f, 128, 10)),
+        new(nameof(WideMlpNet), "784 -> 512 ReLU -> 512 ReLU -> 10, softmax cross-entropy (Adam 1e-3 cosine, batch 128)",
+            seed => new WideMlpNet(seed), new("adam", 1e-3f, 128, 10, "cosine")),
         new(nameof(Seed001MnistNet), "seed 001: 784 -> 30 sigmoid -> 10 sigmoid, quadratic cost (SGD 3.0, batch 10)",
             seed => new Seed001MnistNet(seed), new("sgd", 3.0f, 10, 5)),
         new(nameof(Seed000Net), "seed 000: 2 -> 2 tanh -> 1 sigmoid, binary cross-entropy", seed => new Seed000Net(seed), Tiny),

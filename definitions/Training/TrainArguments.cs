@@ -24,8 +24,8 @@ public sealed record TrainArguments
     public float WeightDecay { get; init; }
     /// <summary>Global gradient-norm clipping threshold (null: none).</summary>
     public float? ClipNorm { get; init; }
-    /// <summary>Learning-rate schedule: constant, step, cosine.</summary>
-    public string Schedule { get; init; } = "constant";
+    /// <summary>Learning-rate schedule: constant, step, cosine (null: the recipe's).</summary>
+    public string? Schedule { get; init; }
     /// <summary>Linear warmup length in updates (0: none).</summary>
     public int WarmupSteps { get; init; }
     /// <summary>Directory with Fashion-MNIST IDX files (null: the Debian package, else the shipped split).</summary>
@@ -62,7 +62,8 @@ public sealed record TrainArguments
           --momentum X          momentum for momentum/nesterov (default 0.9)
           --weight-decay X      L2 weight decay; decoupled for adamw (default 0)
           --clip-norm X         clip gradients to this global L2 norm (default: off)
-          --schedule NAME       constant | step (x0.1 every third of the run) | cosine (default constant)
+          --schedule NAME       constant | step (x0.1 every third of the run) | cosine to 0 over the run
+                                (default: the recipe's)
           --warmup N            linear learning-rate warmup over N updates (default 0)
           --data DIR            directory with the Fashion-MNIST IDX files (raw or .gz); default: Debian's
                                 /usr/share/datasets/fashion-mnist if installed, else the 10k split shipped here
@@ -109,7 +110,7 @@ public sealed record TrainArguments
                 _ => throw new ArgumentException($"Unknown option '{option}'. Run with --help for the list."),
             };
         }
-        if (a.Schedule is not ("constant" or "step" or "cosine"))
+        if (a.Schedule is not (null or "constant" or "step" or "cosine"))
             throw new ArgumentException($"--schedule must be constant, step or cosine, not '{a.Schedule}'.");
         return a;
     }

@@ -137,7 +137,7 @@ public static class TrainCommand
         Console.WriteLine($"  checkpoint:        {checkpointPath} (reloaded and verified)");
         Console.WriteLine($"  plot / curves:     {plotPath} / {csvPath}");
         if (a.CompareInterpreted && history.Count > 0)
-            CompareInterpreted(entry, a, options, data, history[0].Seconds);
+            CompareInterpreted(entry, a, options, data, history[0].Seconds, (long)batchesPerEpoch * options.Epochs);
         return 0;
     }
 
@@ -159,7 +159,7 @@ public static class TrainCommand
     private static Optimizer CreateOptimizer(TrainArguments a, TrainingRecipe recipe, long totalSteps)
     {
         float lr = a.LearningRate ?? recipe.LearningRate;
-        LearningRateSchedule schedule = a.Schedule switch
+        LearningRateSchedule schedule = (a.Schedule ?? recipe.Schedule) switch
         {
             "cosine" => new CosineSchedule(lr, Math.Max(1, totalSteps - a.WarmupSteps)),
             "step" => new StepSchedule(lr, Math.Max(1, totalSteps / 3), 0.1f),
@@ -199,10 +199,10 @@ public static class TrainCommand
     }
 
     /// <summary>Times the first epoch again on the interpreted path, from the same initial parameters and order.</summary>
-    private static void CompareInterpreted(ZooEntry entry, TrainArguments a, TrainerOptions options, FashionMnistData data, double compiledSeconds)
+    private static void CompareInterpreted(ZooEntry entry, TrainArguments a, TrainerOptions options, FashionMnistData data, double compiledSeconds, long totalSteps)
     {
         var network = entry.Create(a.Seed);
-        var optimizer = CreateOptimizer(a, entry.Recipe, 1);
+        var optimizer = CreateOptimizer(a, entry.Recipe, totalSteps);   // the same schedule as the compiled run's first epoch
         var trainer = new Trainer(network, optimizer, options with { Epochs = 1, Path = ExecutionPath.Interpreted });
         var progress = new ProgressBar();
         trainer.BatchCompleted += progress.Update;

@@ -41,6 +41,7 @@ public class TrainArgumentsTests
         Assert.Null(a.BatchSize);
         Assert.Null(a.Optimizer);
         Assert.Null(a.LearningRate);
+        Assert.Null(a.Schedule);
         Assert.True(a.CompareInterpreted);
         Assert.True(TrainArguments.Parse(["--help"]).Help);
     }
