@@ -1,20 +1,51 @@
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Running;
 
 namespace NetCompiler.Bench;
 
 /// <summary><c>dotnet run -c Release --project bench -- [BenchmarkDotNet args]</c> runs the BenchmarkDotNet suites
-/// (for example <c>--filter '*Seed000*' --job short</c>); <c>quick</c> runs a short in-process Stopwatch timing
-/// instead, as a fast sanity check.</summary>
+/// (for example <c>--filter '*Seed000*' --job short</c>); <c>compare</c> times every workload in one process and
+/// prints one Markdown table; <c>quick</c> is a fast in-process sanity check of seed 000; <c>torch-check</c> says
+/// whether TorchSharp loads.</summary>
 internal static class Program
 {
+    /// <summary>glibc malloc settings that keep libtorch's large per-step temporaries mapped (see DESIGN.md: without
+    /// them they are unmapped and re-faulted every step on this VM, which would make the peer look slower than it is).
+    /// Our own code preallocates and does not depend on them.</summary>
+    private const string MallocTunables =
+        "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296:glibc.malloc.top_pad=268435456";
+
     private static int Main(string[] args)
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        if (args.Length > 0 && args[0] == "quick")
-            return QuickBench.Run(args.AsSpan(1));
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-        return 0;
+        // glibc reads GLIBC_TUNABLES only at process start, so run ourselves again with it set. BenchmarkDotNet's
+        // child processes inherit it. Set GLIBC_TUNABLES yourself (even to nothing) to skip this.
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is null)
+            return RunAgainWithTunables(args);
+
+        switch (args.Length > 0 ? args[0] : "")
+        {
+            case "quick": return QuickBench.Run(args.AsSpan(1));
+            case "compare": return CompareCommand.Run(args.AsSpan(1));
+            case "torch-check": return TorchCheckCommand.Run();
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+                return 0;
+        }
+    }
+
+    private static int RunAgainWithTunables(string[] args)
+    {
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this program's path.");
+        var start = new ProcessStartInfo(self) { UseShellExecute = false };
+        // Run as `dotnet NetCompiler.Bench.dll ...` the process is the dotnet host: pass the assembly again.
+        if (System.IO.Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["GLIBC_TUNABLES"] = MallocTunables;
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Cannot start {self}.");
+        child.WaitForExit();
+        return child.ExitCode;
     }
 }

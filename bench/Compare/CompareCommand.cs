@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace NetCompiler.Bench;
+
+/// <summary>The <c>compare</c> command: a short, fixed version of every workload (W1 seed 000, W2 seed 001, W3 wide
+/// MLP, FMA peak), each variant in this one process, printed as one Markdown table on standard output (progress
+/// goes to standard error, so <c>compare &gt; table.md</c> keeps just the table). About two minutes on the 2-core
+/// development machine. <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test,
+/// not for publishing).</summary>
+internal static class CompareCommand
+{
+    /// <summary>Repetition settings for the normal and the <c>--short</c> run.</summary>
+    private static Harness CreateHarness(bool brief) => brief ? new Harness(0.3, 0.1, 3) : new Harness(1.0, 0.25, 5);
+
+    public static int Run(ReadOnlySpan<string> args)
+    {
+        bool brief = false;
+        foreach (var arg in args)
+        {
+            if (arg == "--short") brief = true;
+            else
+            {
+                Console.Error.WriteLine("usage: compare [--short]");
+                return 2;
+            }
+        }
+
+        var started = DateTime.UtcNow;
+        var harness = CreateHarness(brief);
+        var rows = new List<ResultRow>();
+        var checks = new List<string>();
+        Progress($"compare: {(brief ? "short run" : "full run")}; TorchSharp: {(TorchSharpPeer.IsAvailable ? "available" : "n/a, " + TorchSharpPeer.FailureReason)}");
+
+        var peaks = MeasurePeaks(brief);
+        var data = TrainingData.Instance;
+        Progress($"data: {data.Description}");
+
+        using (var w1 = new Seed000Workload())
+        {
+            if (TorchSharpPeer.IsAvailable) { w1.CreateTorchSharp(); checks.Add(w1.CheckTorchSharp().Line); }
+            var naiveTrain = Measure(harness, "W1 train naive C#", w1.TrainNaive, Metric.Time("ns", "step"));
+            rows.Add(Row(harness, "W1 seed 000 training step (SGD, batch 1)", Metric.Time("ns", "step"),
+                w1.TrainCompiled, w1.TrainInterpreted, () => w1.TrainTorchSharp(1), () => w1.TrainTorchSharp(2),
+                compiled => $"naive scalar C#: {Ns(naiveTrain)} ns/step ({Speed(naiveTrain, compiled)} of it)"));
+            var naiveInfer = Measure(harness, "W1 infer naive C#", w1.InferNaive, Metric.Time("ns", "call"));
+            rows.Add(Row(harness, "W1 seed 000 inference (batch 1)", Metric.Time("ns", "call"),
+                w1.InferCompiled, w1.InferInterpreted, () => w1.InferTorchSharp(1), () => w1.InferTorchSharp(2),
+                compiled => $"naive scalar C#: {Ns(naiveInfer)} ns/call ({Speed(naiveInfer, compiled)} of it)"));
+        }
+
+        using (var w2 = new Seed001Workload())
+        {
+            if (TorchSharpPeer.IsAvailable) { w2.CreateTorchSharp(); checks.Add(w2.CheckTorchSharp().Line); }
+            rows.Add(Row(harness, $"W2 seed 001 epoch ({w2.EpochSamples:N0} samples, SGD, batch 10)", Metric.ScaledSeconds("epoch", w2.StepsPerEpoch),
+                w2.StepCompiled, w2.StepInterpreted, () => w2.StepTorchSharp(1), () => w2.StepTorchSharp(2),
+                _ => $"median step time x {w2.StepsPerEpoch:N0} steps"));
+        }
+
+        double weightMegabytes = WideMlpWorkload.ParameterCount * sizeof(float) / 1e6;
+        ResultRow train, inferOne, inferBatch;
+        using (var w3 = new WideMlpWorkload())
+        {
+            if (TorchSharpPeer.IsAvailable) { w3.CreateTorchSharp(); checks.Add(w3.CheckTorchSharp().Line); }
+            train = Row(harness, "W3 wide MLP training (Adam, batch 128)", Metric.Throughput(WideMlpWorkload.TrainBatch),
+                w3.TrainCompiled, w3.TrainInterpreted, () => w3.TrainTorchSharp(1), () => w3.TrainTorchSharp(2),
+                _ => "");
+            inferOne = Row(harness, "W3 wide MLP inference latency (batch 1)", Metric.Time("us", "call"),
+                () => w3.InferCompiled(1), () => w3.InferInterpreted(1), () => w3.InferTorchSharp(1, 1), () => w3.InferTorchSharp(2, 1),
+                _ => "");
+            inferBatch = Row(harness, "W3 wide MLP inference (batch 128)", Metric.Throughput(WideMlpWorkload.InferBatch),
+                () => w3.InferCompiled(WideMlpWorkload.InferBatch), () => w3.InferInterpreted(WideMlpWorkload.InferBatch),
+                () => w3.InferTorchSharp(1, WideMlpWorkload.InferBatch), () => w3.InferTorchSharp(2, WideMlpWorkload.InferBatch),
+                _ => "");
+        }
+        rows.Add(train with { Notes = PeakNote(train, WideMlpWorkload.TrainBatch * WideMlpWorkload.TrainFlopsPerSample, peaks) });
+        rows.Add(inferOne with { Notes = Bandwidth(inferOne, weightMegabytes) });
+        rows.Add(inferBatch with { Notes = PeakNote(inferBatch, WideMlpWorkload.InferBatch * WideMlpWorkload.ForwardFlopsPerSample, peaks) });
+
+        Console.Write(Report(rows, peaks, checks, data.Description, started, brief));
+        Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+        GC.KeepAlive(Harness.Sink());
+        return 0;
+    }
+
+    /// <summary>The four FMA peaks, GFLOP/s, keyed by (bits, threads); absent when the width is not accelerated.</summary>
+    private static Dictionary<(int Bits, int Threads), double> MeasurePeaks(bool brief)
+    {
+        var peaks = new Dictionary<(int, int), double>();
+        foreach (int bits in new[] { 512, 256 })
+        {
+            if (!FmaPeak.IsSupported(bits)) { Progress($"FMA peak Vector{bits}: not hardware accelerated, skipped"); continue; }
+            foreach (int threads in new[] { 1, 2 })
+            {
+                double gflops = FmaPeak.Median(bits, threads, brief ? 0.1 : 0.25, brief ? 3 : 5);
+                peaks[(bits, threads)] = gflops;
+                Progress($"FMA peak Vector{bits}, {threads} thread(s): {gflops:F1} GFLOP/s");
+            }
+        }
+        return peaks;
+    }
+
+    /// <summary>Measures the four variants of one row (TorchSharp only when it loads) and builds it.</summary>
+    private static ResultRow Row(Harness harness, string workload, Metric metric, Func<float> compiled, Func<float> interpreted,
+        Func<float> torch1, Func<float> torch2, Func<Timing, string> notes)
+    {
+        var c = Measure(harness, workload + ": compiled", compiled, metric);
+        var i = Measure(harness, workload + ": interpreted", interpreted, metric);
+        var t1 = MeasureTorchSharp(harness, workload + ": TorchSharp 1 thread", torch1, metric);
+        var t2 = MeasureTorchSharp(harness, workload + ": TorchSharp 2 threads", torch2, metric);
+        return new ResultRow(workload, metric, c, i, t1, t2, notes(c));
+    }
+
+    private static Timing Measure(Harness harness, string name, Func<float> call, Metric metric)
+    {
+        // Start each variant from a clean heap, so one variant's garbage is not collected on another's time.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var t = harness.Measure(call);
+        Progress(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: {MarkdownTable.Number(metric.FromSecondsPerCall(t.SecondsPerCall))} {metric.Unit} " +
+            $"(median of {t.Repetitions} x {t.CallsPerRepetition:N0} calls; range {MarkdownTable.Number(metric.FromSecondsPerCall(t.MinSecondsPerCall))}" +
+            $"-{MarkdownTable.Number(metric.FromSecondsPerCall(t.MaxSecondsPerCall))})"));
+        return t;
+    }
+
+    private static Timing? MeasureTorchSharp(Harness harness, string name, Func<float> call, Metric metric)
+    {
+        if (!TorchSharpPeer.IsAvailable) return null;
+        try
+        {
+            return Measure(harness, name, call, metric);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Progress($"{name}: failed, reported as n/a: {e.GetType().Name}: {e.Message.Split('\n', 2)[0]}");
+            return null;
+        }
+    }
+
+    /// <summary>GFLOP/s of each variant of a GEMM-bound row and its fraction of the FMA peak: the compiled code and
+    /// TorchSharp 1 thread against the 1-thread peak, TorchSharp 2 threads against the 2-thread peak (the compiled
+    /// code may use both cores, so its fraction of the 2-thread peak is given too).</summary>
+    private static string PeakNote(ResultRow row, double flopsPerCall, Dictionary<(int Bits, int Threads), double> peaks)
+    {
+        int bits = peaks.ContainsKey((512, 1)) ? 512 : 256;
+        if (!peaks.TryGetValue((bits, 1), out double one) || !peaks.TryGetValue((bits, 2), out double two)) return "";
+        string Gflops(Timing? t) => t is { } v ? MarkdownTable.Number(flopsPerCall / v.SecondsPerCall / 1e9) : "n/a";
+        string Percent(Timing? t, double peak) => t is { } v ? $"{100 * flopsPerCall / v.SecondsPerCall / 1e9 / peak:F0}%" : "n/a";
+        return $"GFLOP/s: compiled {Gflops(row.Compiled)} ({Percent(row.Compiled, one)} of 1-thread, {Percent(row.Compiled, two)} of 2-thread V{bits} peak), " +
+               $"TorchSharp {Gflops(row.TorchSharp1)} ({Percent(row.TorchSharp1, one)} of 1-thread) / {Gflops(row.TorchSharp2)} ({Percent(row.TorchSharp2, two)} of 2-thread)";
+    }
+
+    /// <summary>Weight traffic of batch-1 inference: every weight is read once per call, so bytes / latency.</summary>
+    private static string Bandwidth(ResultRow row, double weightMegabytes)
+    {
+        string GBs(Timing? t) => t is { } v ? MarkdownTable.Number(weightMegabytes / 1e3 / v.SecondsPerCall) : "n/a";
+        return $"weights {weightMegabytes:F2} MB read per call: compiled {GBs(row.Compiled)} GB/s, interpreted {GBs(row.Interpreted)}, " +
+               $"TorchSharp {GBs(row.TorchSharp1)} / {GBs(row.TorchSharp2)} GB/s";
+    }
+
+    private static string Report(List<ResultRow> rows, Dictionary<(int Bits, int Threads), double> peaks, List<string> checks,
+        string data, DateTime started, bool brief)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"NetCompiler compare, {started:yyyy-MM-dd HH:mm} UTC{(brief ? " (--short run: fewer, shorter repetitions)" : "")}");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {MachineInfo.Cpu()}; {MachineInfo.Runtime()}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- ISA: {MachineInfo.Isa()}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- NetCompiler commit: {MachineInfo.Commit()}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- TorchSharp: {TorchSharpPeer.Describe()}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Data: {data}");
+        text.AppendLine();
+        text.Append(MarkdownTable.Render(rows));
+        text.AppendLine();
+        text.Append("FMA peak (12 independent accumulators, no memory traffic):");
+        if (peaks.Count == 0) text.Append(" n/a (no accelerated Vector256/Vector512)");
+        foreach (var ((bits, threads), gflops) in peaks)
+            text.Append(CultureInfo.InvariantCulture, $" Vector{bits} {threads} thread{(threads > 1 ? "s" : "")} {MarkdownTable.Number(gflops)} GFLOP/s;");
+        text.AppendLine();
+        text.AppendLine();
+        text.AppendLine("Checks (TorchSharp against compiled NetCompiler, same initial weights, tolerance 1e-4):");
+        if (checks.Count == 0) text.AppendLine("- not run: TorchSharp is not available");
+        foreach (var check in checks) text.AppendLine("- " + check);
+        text.AppendLine();
+        text.AppendLine("Notes:");
+        text.AppendLine("- Median of " + (brief ? "3" : "5") + " repetitions after a warm-up; each repetition runs enough calls to last " +
+                        (brief ? "0.1" : "0.25") + " s. Ratios are speedups of the compiled code (above 1: compiled is faster); " +
+                        "'best TorchSharp' is the faster of its two thread counts.");
+        text.AppendLine("- Training rows: every variant trains its own copy of the same initial network on the training set in a fixed order; " +
+                        "W2 and W3 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
+        text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
+        text.AppendLine("- The compiled and interpreted columns use as many threads as the NetCompiler runtime chooses; TorchSharp is pinned with torch.set_num_threads.");
+        text.AppendLine("- TorchSharp runs under GLIBC_TUNABLES=" + (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { Length: > 0 } tunables ? tunables : "(not set)") +
+                        " (libtorch's large temporaries are otherwise unmapped and re-faulted every step).");
+        return text.ToString();
+    }
+
+    private static string Ns(Timing t) => MarkdownTable.Number(t.SecondsPerCall * 1e9);
+
+    /// <summary>"2.5x the speed" style comparison of the compiled timing with a baseline.</summary>
+    private static string Speed(Timing baseline, Timing compiled) =>
+        "compiled runs at " + MarkdownTable.Ratio(baseline.SecondsPerCall / compiled.SecondsPerCall) + " the speed";
+
+    private static void Progress(string line) => Console.Error.WriteLine(line);
+}
