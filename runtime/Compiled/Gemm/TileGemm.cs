@@ -47,6 +47,7 @@ public static class TileGemm
             AddRow(ref Unsafe.Add(ref dz, r * dzStride), ref db, n);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
     private static void AddRow(ref float source, ref float destination, int length)
     {
         int i = 0;
@@ -63,6 +64,7 @@ public static class TileGemm
 
     /// <summary>C[a * cA + b * cB] = sum_i A[a * aStride + i] * B[b * bStride + i] (+ bias[b]) over aCount x bCount.
     /// Blocks of 4 B rows outside (they stay in L1 while every A row passes), 4 A rows inside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
     private static void DotRows<V>(ref float a, int aStride, int aCount, ref float b, int bStride, int bCount, int length,
         ref float c, int cA, int cB, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
     {
@@ -143,6 +145,7 @@ public static class TileGemm
         Unsafe.Add(ref c, 3 * cB) = V.Sum(c3) + Tail(ref a, ref b3, i, length);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
     private static float Dot<V>(ref float a, ref float b, int length) where V : struct, IFloatVector<V>
     {
         V acc = V.Zero;
@@ -164,6 +167,7 @@ public static class TileGemm
 
     /// <summary>C[a * cStride + i] += sum_j A[a * aA + j * aJ] * B[j * bStride + i] for a &lt; aCount, i &lt; length.
     /// Blocks of 4 C rows x 4 registers, the j loop innermost (B rows broadcast-multiplied, C in registers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
     private static void AxpyRows<V>(ref float a, int aA, int aJ, int aCount, ref float b, int bStride, int jCount, int length,
         ref float c, int cStride) where V : struct, IFloatVector<V>
     {
