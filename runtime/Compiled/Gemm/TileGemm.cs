@@ -16,38 +16,144 @@ namespace NetCompiler;
 /// with a double-precision reference over odd shapes.</summary>
 public static class TileGemm
 {
-    /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows, o &lt; n.</summary>
+    /// <summary>Below this many multiply-adds a product runs on the calling thread: a hand-off to the worker pool
+    /// costs a few microseconds, so a net as small as seed 000's (or one seed-001 batch) never pays for it.</summary>
+    public const long ParallelThreshold = 1 << 19;
+
+    /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows, o &lt; n.
+    /// Large products are split over the outputs across <see cref="WorkerPool"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k)
+    public static unsafe void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k)
     {
-        if (Vector512.IsHardwareAccelerated) DotRows<Float512>(ref x, xStride, rows, ref w, k, n, k, ref y, yStride, 1, ref bias, hasBias);
-        else if (Vector256.IsHardwareAccelerated) DotRows<Float256>(ref x, xStride, rows, ref w, k, n, k, ref y, yStride, 1, ref bias, hasBias);
-        else DotRows<Float1>(ref x, xStride, rows, ref w, k, n, k, ref y, yStride, 1, ref bias, hasBias);
+        int parts = Parts((long)rows * n * k, n / 4);
+        if (parts <= 1) { ForwardRange(ref x, xStride, ref w, ref bias, hasBias, ref y, yStride, rows, 0, n, k); return; }
+        fixed (float* px = &x, pw = &w, pb = &bias, py = &y)
+        {
+            var work = t_forward ??= new ForwardWork();
+            work.X = px; work.W = pw; work.Bias = pb; work.Y = py;
+            (work.XStride, work.YStride, work.Rows, work.N, work.K, work.HasBias, work.Parts) = (xStride, yStride, rows, n, k, hasBias, parts);
+            WorkerPool.Run(work, parts);
+        }
     }
 
-    /// <summary>dx[r * dxStride + i] += sum_o dz[r * dzStride + o] * w[o * k + i] for r &lt; rows, i &lt; k.</summary>
+    /// <summary>dx[r * dxStride + i] += sum_o dz[r * dzStride + o] * w[o * k + i] for r &lt; rows, i &lt; k.
+    /// Large products are split over the columns of dx.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BackwardInput(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k)
+    public static unsafe void BackwardInput(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k)
     {
-        if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dz, dzStride, 1, rows, ref w, k, n, k, ref dx, dxStride);
-        else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dz, dzStride, 1, rows, ref w, k, n, k, ref dx, dxStride);
-        else AxpyRows<Float1>(ref dz, dzStride, 1, rows, ref w, k, n, k, ref dx, dxStride);
+        int parts = Parts((long)rows * n * k, k / 64);
+        if (parts <= 1) { BackwardInputRange(ref dz, dzStride, ref w, ref dx, dxStride, rows, n, k, 0, k); return; }
+        fixed (float* pdz = &dz, pw = &w, pdx = &dx)
+        {
+            var work = t_backwardInput ??= new BackwardInputWork();
+            work.Dz = pdz; work.W = pw; work.Dx = pdx;
+            (work.DzStride, work.DxStride, work.Rows, work.N, work.K, work.Parts) = (dzStride, dxStride, rows, n, k, parts);
+            WorkerPool.Run(work, parts);
+        }
     }
 
     /// <summary>dw[o * k + i] += sum_r dz[r * dzStride + o] * x[r * xStride + i], and db[o] += sum_r dz[r * dzStride + o]
-    /// when <paramref name="hasBias"/>, for o &lt; n, i &lt; k.</summary>
+    /// when <paramref name="hasBias"/>, for o &lt; n, i &lt; k. Large products are split over the outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BackwardWeights(ref float dz, int dzStride, ref float x, int xStride, ref float dw, ref float db, bool hasBias, int rows, int n, int k)
+    public static unsafe void BackwardWeights(ref float dz, int dzStride, ref float x, int xStride, ref float dw, ref float db, bool hasBias, int rows, int n, int k)
     {
-        if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dz, 1, dzStride, n, ref x, xStride, rows, k, ref dw, k);
-        else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dz, 1, dzStride, n, ref x, xStride, rows, k, ref dw, k);
-        else AxpyRows<Float1>(ref dz, 1, dzStride, n, ref x, xStride, rows, k, ref dw, k);
+        int parts = Parts((long)rows * n * k, n / 4);
+        if (parts <= 1) BackwardWeightsRange(ref dz, dzStride, ref x, xStride, ref dw, rows, 0, n, k);
+        else
+            fixed (float* pdz = &dz, px = &x, pdw = &dw)
+            {
+                var work = t_backwardWeights ??= new BackwardWeightsWork();
+                work.Dz = pdz; work.X = px; work.Dw = pdw;
+                (work.DzStride, work.XStride, work.Rows, work.N, work.K, work.Parts) = (dzStride, xStride, rows, n, k, parts);
+                WorkerPool.Run(work, parts);
+            }
         if (!hasBias) return;
         for (int r = 0; r < rows; r++)
             AddRow(ref Unsafe.Add(ref dz, r * dzStride), ref db, n);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
+    /// <summary>How many parts to cut a product into: one per thread, when it is large enough and has at least that
+    /// many blocks to share.</summary>
+    private static int Parts(long multiplyAdds, int blocks) =>
+        multiplyAdds < ParallelThreshold ? 1 : System.Math.Min(WorkerPool.Threads, blocks);
+
+    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of [0, count), cut at multiples of
+    /// <paramref name="align"/>; the last part takes the remainder.</summary>
+    private static (int Start, int End) Range(int count, int align, int part, int parts)
+    {
+        int blocks = count / align;
+        int start = blocks * part / parts * align;
+        int end = part == parts - 1 ? count : blocks * (part + 1) / parts * align;
+        return (start, end);
+    }
+
+    private static void ForwardRange(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int start, int end, int k)
+    {
+        ref float wPart = ref Unsafe.Add(ref w, start * k);
+        ref float yPart = ref Unsafe.Add(ref y, start);
+        ref float bPart = ref Unsafe.Add(ref bias, hasBias ? start : 0);
+        if (Vector512.IsHardwareAccelerated) DotRows<Float512>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
+        else if (Vector256.IsHardwareAccelerated) DotRows<Float256>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
+        else DotRows<Float1>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
+    }
+
+    private static void BackwardInputRange(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k, int start, int end)
+    {
+        ref float wPart = ref Unsafe.Add(ref w, start);
+        ref float dxPart = ref Unsafe.Add(ref dx, start);
+        if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dz, dzStride, 1, rows, ref wPart, k, n, end - start, ref dxPart, dxStride);
+        else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dz, dzStride, 1, rows, ref wPart, k, n, end - start, ref dxPart, dxStride);
+        else AxpyRows<Float1>(ref dz, dzStride, 1, rows, ref wPart, k, n, end - start, ref dxPart, dxStride);
+    }
+
+    private static void BackwardWeightsRange(ref float dz, int dzStride, ref float x, int xStride, ref float dw, int rows, int start, int end, int k)
+    {
+        ref float dzPart = ref Unsafe.Add(ref dz, start);
+        ref float dwPart = ref Unsafe.Add(ref dw, start * k);
+        if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dzPart, 1, dzStride, end - start, ref x, xStride, rows, k, ref dwPart, k);
+        else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dzPart, 1, dzStride, end - start, ref x, xStride, rows, k, ref dwPart, k);
+        else AxpyRows<Float1>(ref dzPart, 1, dzStride, end - start, ref x, xStride, rows, k, ref dwPart, k);
+    }
+
+    // One reusable work object per kind and thread: the pool runs one job at a time, and each thread fills its own.
+    [System.ThreadStatic] private static ForwardWork? t_forward;
+    [System.ThreadStatic] private static BackwardInputWork? t_backwardInput;
+    [System.ThreadStatic] private static BackwardWeightsWork? t_backwardWeights;
+
+    private sealed unsafe class ForwardWork : IPartedWork
+    {
+        public float* X, W, Bias, Y;
+        public int XStride, YStride, Rows, N, K, Parts;
+        public bool HasBias;
+        public void RunPart(int part)
+        {
+            var (start, end) = Range(N, 4, part, Parts);
+            ForwardRange(ref *X, XStride, ref *W, ref *Bias, HasBias, ref *Y, YStride, Rows, start, end, K);
+        }
+    }
+
+    private sealed unsafe class BackwardInputWork : IPartedWork
+    {
+        public float* Dz, W, Dx;
+        public int DzStride, DxStride, Rows, N, K, Parts;
+        public void RunPart(int part)
+        {
+            var (start, end) = Range(K, 64, part, Parts);
+            BackwardInputRange(ref *Dz, DzStride, ref *W, ref *Dx, DxStride, Rows, N, K, start, end);
+        }
+    }
+
+    private sealed unsafe class BackwardWeightsWork : IPartedWork
+    {
+        public float* Dz, X, Dw;
+        public int DzStride, XStride, Rows, N, K, Parts;
+        public void RunPart(int part)
+        {
+            var (start, end) = Range(N, 4, part, Parts);
+            BackwardWeightsRange(ref *Dz, DzStride, ref *X, XStride, ref *Dw, Rows, start, end, K);
+        }
+    }
+
     private static void AddRow(ref float source, ref float destination, int length)
     {
         int i = 0;

@@ -1,0 +1,129 @@
+using System;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace NetCompiler;
+
+/// <summary>A work item that can be cut into independent parts, run by <see cref="WorkerPool"/>.</summary>
+internal interface IPartedWork
+{
+    /// <summary>Runs part <paramref name="part"/> of the work; parts never write the same memory.</summary>
+    void RunPart(int part);
+}
+
+/// <summary>The process-wide pool that splits one large kernel (a GEMM over a tile) across the cores: persistent
+/// background threads that spin briefly for the next job before they sleep, no allocation and no <c>Task</c> per
+/// call. Only one job runs at a time; a caller that finds the pool busy (another network on another thread) runs
+/// its parts itself, so nothing ever waits on a second job. Parts write disjoint outputs with the same arithmetic
+/// as a serial run, so results do not depend on the number of threads.</summary>
+public static class WorkerPool
+{
+    private static readonly object Gate = new();
+    private static Thread[] _workers = [];
+    private static SemaphoreSlim[] _wake = [];
+    private static volatile int _generation;
+    private static IPartedWork? _work;
+    private static int _parts, _unfinished;
+    // The job's generation (high 32 bits) and its next unclaimed part (low 32 bits): a part is claimed with a
+    // compare-exchange that also checks the generation, so a worker that fell behind can never run a part of an
+    // earlier job against a later one's counters.
+    private static long _claim = int.MaxValue;   // no job: nothing to claim
+    private static Exception? _error;
+    private static int _threads = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>Threads a kernel may use, the caller included (default: the processor count). 1 turns the pool off.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Below 1.</exception>
+    public static int Threads
+    {
+        get => _threads;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            lock (Gate) _threads = value;
+        }
+    }
+
+    /// <summary>Runs parts 0 .. <paramref name="parts"/>-1 of <paramref name="work"/>, on the pool when it is free and
+    /// there is more than one thread, else on the calling thread. Returns when every part is done.</summary>
+    internal static void Run(IPartedWork work, int parts)
+    {
+        if (parts <= 1 || _threads <= 1 || !Monitor.TryEnter(Gate))
+        {
+            for (int p = 0; p < parts; p++) work.RunPart(p);
+            return;
+        }
+        try
+        {
+            EnsureWorkers(_threads - 1);
+            int generation = _generation + 1;
+            _parts = parts;
+            _unfinished = parts;
+            _error = null;
+            Volatile.Write(ref _work, work);
+            Volatile.Write(ref _claim, (long)generation << 32);
+            _generation = generation;   // volatile: wakes the spinning workers after everything above is visible
+            foreach (var wake in _wake) if (wake.CurrentCount == 0) wake.Release();
+            Drain();
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _unfinished) > 0) spin.SpinOnce(sleep1Threshold: -1);
+            // Close the job: a worker still holding this generation now finds nothing to claim, even after the next
+            // job has reset the part count.
+            Volatile.Write(ref _claim, ((long)generation << 32) | int.MaxValue);
+            Volatile.Write(ref _work, null);
+            if (_error is { } error) ExceptionDispatchInfo.Throw(error);
+        }
+        finally { Monitor.Exit(Gate); }
+    }
+
+    /// <summary>Claims and runs parts of the current job until none are left.</summary>
+    private static void Drain()
+    {
+        long claim = Volatile.Read(ref _claim);
+        long generation = claim >> 32;
+        var work = Volatile.Read(ref _work);
+        int parts = _parts;
+        while (work is not null)
+        {
+            claim = Volatile.Read(ref _claim);
+            int part = (int)claim;
+            if (claim >> 32 != generation || part >= parts) return;
+            if (Interlocked.CompareExchange(ref _claim, claim + 1, claim) != claim) continue;
+            try { work.RunPart(part); }
+            catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
+            finally { Interlocked.Decrement(ref _unfinished); }
+        }
+    }
+
+    private static void EnsureWorkers(int count)
+    {
+        if (_workers.Length >= count) return;
+        var workers = new Thread[count];
+        var wake = new SemaphoreSlim[count];
+        Array.Copy(_workers, workers, _workers.Length);
+        Array.Copy(_wake, wake, _wake.Length);
+        for (int i = _workers.Length; i < count; i++)
+        {
+            var signal = wake[i] = new SemaphoreSlim(0, 1);
+            workers[i] = new Thread(() => Work(signal)) { IsBackground = true, Name = "NetCompiler worker " + (i + 1) };
+            workers[i].Start();
+        }
+        _workers = workers;
+        _wake = wake;
+    }
+
+    /// <summary>A worker: after each job it spins for a while (kernels come in bursts: several layers per step),
+    /// then sleeps until woken.</summary>
+    private static void Work(SemaphoreSlim wake)
+    {
+        int seen = _generation;
+        while (true)
+        {
+            var spin = new SpinWait();
+            int spins = 0;
+            while (_generation == seen && spins++ < 2000) spin.SpinOnce(sleep1Threshold: -1);
+            if (_generation == seen) { wake.Wait(); continue; }
+            seen = _generation;
+            Drain();
+        }
+    }
+}
