@@ -7,7 +7,7 @@ namespace NetCompiler.Bench;
 
 /// <summary><c>dotnet run -c Release --project bench -- [BenchmarkDotNet args]</c> runs the BenchmarkDotNet suites
 /// (for example <c>--filter '*Seed000*' --job short</c>); <c>compare</c> times every workload in one process and
-/// prints one Markdown table; <c>quick</c> is a fast in-process sanity check of seed 000; <c>torch-check</c> says
+/// prints one Markdown table; <c>peak</c> prints the FMA peaks alone; <c>quick</c> is a fast in-process sanity check of seed 000; <c>torch-check</c> says
 /// whether TorchSharp loads.</summary>
 internal static class Program
 {
@@ -30,6 +30,7 @@ internal static class Program
             case "quick": return QuickBench.Run(args.AsSpan(1));
             case "compare": return CompareCommand.Run(args.AsSpan(1));
             case "torch-check": return TorchCheckCommand.Run();
+            case "peak": return PeakCommand.Run();
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 return 0;

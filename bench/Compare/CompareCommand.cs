@@ -120,10 +120,11 @@ internal static class CompareCommand
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var t = harness.Measure(call);
+        // For throughputs the fastest repetition is the largest value: show the range low to high either way.
+        double a = metric.FromSecondsPerCall(t.MinSecondsPerCall), b = metric.FromSecondsPerCall(t.MaxSecondsPerCall);
         Progress(string.Create(CultureInfo.InvariantCulture,
             $"{name}: {MarkdownTable.Number(metric.FromSecondsPerCall(t.SecondsPerCall))} {metric.Unit} " +
-            $"(median of {t.Repetitions} x {t.CallsPerRepetition:N0} calls; range {MarkdownTable.Number(metric.FromSecondsPerCall(t.MinSecondsPerCall))}" +
-            $"-{MarkdownTable.Number(metric.FromSecondsPerCall(t.MaxSecondsPerCall))})"));
+            $"(median of {t.Repetitions} x {t.CallsPerRepetition:N0} calls; range {MarkdownTable.Number(Math.Min(a, b))}-{MarkdownTable.Number(Math.Max(a, b))})"));
         return t;
     }
 

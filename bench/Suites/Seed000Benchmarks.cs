@@ -1,59 +1,59 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using NetCompiler.Definitions.Seeds;
 
 namespace NetCompiler.Bench;
 
-/// <summary>Seed 000's 2 -> 2 tanh -> 1 sigmoid network (binary cross-entropy), batch 1, x = [0.7, 0.8], y = 1:
-/// one SGD training step (lr 0.1) and one inference, each three ways: the generated code, the interpreted path
-/// over the same definition, and a hand-written scalar C# loop (the baseline). Steps keep training the same
-/// network; parameters are not reset between iterations.</summary>
+/// <summary>W1: seed 000's 2 -> 2 tanh -> 1 sigmoid network (binary cross-entropy), batch 1, x = [0.7, 0.8], y = 1:
+/// one SGD training step (lr 0.1) and one inference, five ways: the hand-written scalar loop (the baseline), the
+/// generated code, the interpreted path over the same definition, and TorchSharp at 1 and 2 threads
+/// (<see cref="Seed000Workload"/>). Steps keep training the same network; parameters are not reset between
+/// iterations.</summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class Seed000Benchmarks
 {
-    private const float LearningRate = 0.1f;
-
-    private readonly float[] _x = { 0.7f, 0.8f };
-    private readonly float[] _y = { 1f };
-    private readonly float[] _out = new float[1];
-
-    private Seed000Net _compiled = null!;
-    private Seed000Net _interpreted = null!;
-    private NaiveSeed000 _naive = null!;
+    private Seed000Workload _w = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        _compiled = new Seed000Net();
-        _interpreted = new Seed000Net();
-        _naive = new NaiveSeed000();
+        _w = new Seed000Workload();
+        if (!TorchSharpPeer.IsAvailable) return;
+        _w.CreateTorchSharp();
+        if (_w.CheckTorchSharp() is (false, var line)) System.Console.WriteLine(line);
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _w.Dispose();
 
     [BenchmarkCategory("TrainStep"), Benchmark(Baseline = true, Description = "naive C#")]
-    public float TrainNaive() => _naive.TrainStep(_x, _y[0], LearningRate);
+    public float TrainNaive() => _w.TrainNaive();
 
     [BenchmarkCategory("TrainStep"), Benchmark(Description = "compiled")]
-    public float TrainCompiled() => _compiled.TrainStep(_x, _y, 1, LearningRate);
+    public float TrainCompiled() => _w.TrainCompiled();
 
     [BenchmarkCategory("TrainStep"), Benchmark(Description = "interpreted")]
-    public float TrainInterpreted() => Interpreter.TrainStep(_interpreted, _x, _y, 1, LearningRate);
+    public float TrainInterpreted() => _w.TrainInterpreted();
+
+    [BenchmarkCategory("TrainStep"), Benchmark(Description = "TorchSharp 1 thread")]
+    public float TrainTorchSharp1() => _w.TrainTorchSharp(TorchSharpPeer.Require(1));
+
+    [BenchmarkCategory("TrainStep"), Benchmark(Description = "TorchSharp 2 threads")]
+    public float TrainTorchSharp2() => _w.TrainTorchSharp(TorchSharpPeer.Require(2));
 
     [BenchmarkCategory("Infer"), Benchmark(Baseline = true, Description = "naive C#")]
-    public float InferNaive() => _naive.Infer(_x);
+    public float InferNaive() => _w.InferNaive();
 
     [BenchmarkCategory("Infer"), Benchmark(Description = "compiled")]
-    public float InferCompiled()
-    {
-        _compiled.Infer(_x, _out, 1);
-        return _out[0];
-    }
+    public float InferCompiled() => _w.InferCompiled();
 
     [BenchmarkCategory("Infer"), Benchmark(Description = "interpreted")]
-    public float InferInterpreted()
-    {
-        Interpreter.Infer(_interpreted, _x, _out, 1);
-        return _out[0];
-    }
+    public float InferInterpreted() => _w.InferInterpreted();
+
+    [BenchmarkCategory("Infer"), Benchmark(Description = "TorchSharp 1 thread")]
+    public float InferTorchSharp1() => _w.InferTorchSharp(TorchSharpPeer.Require(1));
+
+    [BenchmarkCategory("Infer"), Benchmark(Description = "TorchSharp 2 threads")]
+    public float InferTorchSharp2() => _w.InferTorchSharp(TorchSharpPeer.Require(2));
 }

@@ -23,6 +23,11 @@ internal static class TorchSharpPeer
         ? $"{typeof(torch).Assembly.GetName().Version?.ToString(3)} (TorchSharp-cpu, libtorch CPU), timed at 1 and 2 threads"
         : $"n/a: {FailureReason}";
 
+    /// <summary>Returns <paramref name="threads"/> when TorchSharp is available and throws with the reason when
+    /// not: a BenchmarkDotNet case of a TorchSharp variant then fails with a message that says why.</summary>
+    public static int Require(int threads) =>
+        IsAvailable ? threads : throw new InvalidOperationException($"TorchSharp is not available: {FailureReason}");
+
     /// <summary>Sets libtorch's intra-op thread count (its OpenMP pool). Process-wide, so each TorchSharp variant
     /// sets it before it runs.</summary>
     public static void SetThreads(int threads)

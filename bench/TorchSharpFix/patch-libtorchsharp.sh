@@ -2,8 +2,9 @@
 # patch-libtorchsharp.sh NATIVE_DIR
 #
 # Makes TorchSharp 0.107's libLibTorchSharp.so load on a system whose libstdc++ is older than GCC 13's
-# (Debian 12: GLIBCXX up to 3.4.30). Run by the bench build (Directory.Build.targets) on the copy in the build
-# output, NATIVE_DIR = <output>/runtimes/linux-x64/native; never on the NuGet cache.
+# (Debian 12: GLIBCXX up to 3.4.30). Patches NATIVE_DIR/libLibTorchSharp.so in place and builds the shim beside it.
+# The bench build (TorchSharpFix.targets) runs it on a copy in obj/, never on the NuGet cache, and copies the result
+# to the output's runtimes/linux-x64/native/.
 #
 # Why: libLibTorchSharp.so was linked with GCC 13 and asks for GLIBCXX_3.4.32 for exactly one symbol,
 # std::ios_base_library_init(), which GCC 13's <iostream> names only to pull in the iostream initialiser. Without
@@ -14,11 +15,12 @@
 #   3. build libstdcxx-ios-init.so (an empty std::ios_base_library_init()) beside the library and add it as a
 #      needed library, so the name resolves like any other (the library's RUNPATH starts with $ORIGIN).
 # Does nothing when the system libstdc++ already has GLIBCXX_3.4.32, when the library is already patched, or when
-# the library is absent. When patchelf or a compiler is missing it explains and exits 0: the build succeeds, and
-# the bench's compare command reports TorchSharp as n/a with the reason.
+# the library is absent. When patchelf or a compiler is missing it explains and exits 0 without creating the shim:
+# the build succeeds, and the bench reports TorchSharp as n/a with the reason.
 set -euo pipefail
 
 native_dir=${1:?usage: patch-libtorchsharp.sh NATIVE_DIR}
+native_dir=${native_dir%/}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lib="$native_dir/libLibTorchSharp.so"
 shim_name=libstdcxx-ios-init.so

@@ -53,19 +53,19 @@ internal static class FmaPeak
             return threads * iterations * FlopsPerIteration(lanes) / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
         }
 
-        // Dedicated threads, released together, so neither finishes its share before the other has started.
-        using var go = new ManualResetEventSlim(false);
+        // Dedicated threads, released together by a barrier the timing thread also waits at, so the clock starts
+        // when both start and neither finishes its share before the other has begun.
+        using var ready = new Barrier(threads + 1);
         var workers = new Thread[threads];
         var results = new float[threads];
         for (int t = 0; t < threads; t++)
         {
             int index = t;
-            workers[t] = new Thread(() => { go.Wait(); results[index] = Loop(bits, iterations); }) { IsBackground = true };
+            workers[t] = new Thread(() => { ready.SignalAndWait(); results[index] = Loop(bits, iterations); }) { IsBackground = true };
             workers[t].Start();
         }
-        Thread.Sleep(10); // let both threads reach the gate
+        ready.SignalAndWait();
         long begin = Stopwatch.GetTimestamp();
-        go.Set();
         foreach (var worker in workers) worker.Join();
         double seconds = Stopwatch.GetElapsedTime(begin).TotalSeconds;
         foreach (float r in results) Sink += r;
