@@ -10,6 +10,8 @@ internal static class TorchCheckCommand
     {
         if (!TorchSharpPeer.IsAvailable)
         {
+            Console.WriteLine("TorchSharp's loading trace:");
+            Console.WriteLine(TorchSharpPeer.LoadTrace);
             Console.WriteLine($"TorchSharp: {TorchSharpPeer.Describe()}");
             return 1;
         }

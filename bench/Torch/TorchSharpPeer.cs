@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace NetCompiler.Bench;
@@ -35,8 +36,15 @@ internal static class TorchSharpPeer
         if (torch.get_num_threads() != threads) torch.set_num_threads(threads);
     }
 
+    /// <summary>What TorchSharp printed while loading (it writes its probing trace and file copies to the console);
+    /// kept out of the benchmark output, shown by the <c>torch-check</c> command when loading fails.</summary>
+    public static string LoadTrace { get; private set; } = "";
+
     private static string? TryLoad()
     {
+        var console = Console.Out;
+        var trace = new StringWriter();
+        Console.SetOut(trace);
         try
         {
             using var ones = torch.ones(2);
@@ -46,14 +54,39 @@ internal static class TorchSharpPeer
         }
         catch (Exception e)
         {
-            // TorchSharp wraps the loader failure in a TypeInitializationException whose inner message starts
-            // with the useful line and goes on with a long probing trace; keep the first line.
+            // TorchSharp's own message blames a missing libtorch package whatever the cause; the dynamic loader's
+            // message says what is really wrong (e.g. "version `GLIBCXX_3.4.32' not found"), so ask it directly.
             var inner = e;
             while (inner.InnerException is not null) inner = inner.InnerException;
-            string first = inner.Message.Split('\n', 2)[0].Trim();
-            string hint = !OperatingSystem.IsLinux() || File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libstdcxx-ios-init.so"))
-                ? "" : " (the build's libLibTorchSharp.so patch is not in place; see bench/TorchSharpFix and the build output)";
-            return $"{e.GetType().Name}: {first}{hint}";
+            string reason = LoaderError() ?? inner.Message.Split('\n', 2)[0].Trim();
+            string hint = !OperatingSystem.IsLinux() || File.Exists(Path.Combine(NativeDirectory, "libstdcxx-ios-init.so"))
+                ? "" : " (the build's libLibTorchSharp.so patch is not in place: see bench/TorchSharpFix and the build output)";
+            return $"{e.GetType().Name}: {reason}{hint}";
+        }
+        finally
+        {
+            Console.SetOut(console);
+            LoadTrace = trace.ToString();
+        }
+    }
+
+    private static string NativeDirectory => Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
+
+    /// <summary>The dynamic loader's error for libLibTorchSharp.so in the build output, or null if it loads (or is absent).</summary>
+    private static string? LoaderError()
+    {
+        string path = Path.Combine(NativeDirectory, "libLibTorchSharp.so");
+        if (!OperatingSystem.IsLinux() || !File.Exists(path)) return null;
+        try
+        {
+            NativeLibrary.Free(NativeLibrary.Load(path));
+            return null;
+        }
+        catch (DllNotFoundException e)
+        {
+            // .NET's message is a generic preamble, then dlerror()'s line: keep that.
+            var lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return lines.Length > 0 ? lines[^1] : e.Message;
         }
     }
 }
