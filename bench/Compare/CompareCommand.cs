@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 
 namespace NetCompiler.Bench;
@@ -59,27 +60,30 @@ internal static class CompareCommand
                 _ => $"median step time x {w2.StepsPerEpoch:N0} steps"));
         }
 
-        double weightMegabytes = WideMlpWorkload.ParameterCount * sizeof(float) / 1e6;
         ResultRow train, inferOne, inferBatch;
         using (var w3 = new WideMlpWorkload())
         {
             if (TorchSharpPeer.IsAvailable) { w3.CreateTorchSharp(); checks.Add(w3.CheckTorchSharp().Line); }
             train = Row(harness, "W3 wide MLP training (Adam, batch 128)", Metric.Throughput(WideMlpWorkload.TrainBatch),
                 w3.TrainCompiled, w3.TrainInterpreted, () => w3.TrainTorchSharp(1), () => w3.TrainTorchSharp(2),
-                _ => "");
+                _ => "", compiledOneThread: true);
             inferOne = Row(harness, "W3 wide MLP inference latency (batch 1)", Metric.Time("us", "call"),
                 () => w3.InferCompiled(1), () => w3.InferInterpreted(1), () => w3.InferTorchSharp(1, 1), () => w3.InferTorchSharp(2, 1),
-                _ => "");
+                _ => "", compiledOneThread: true);
             inferBatch = Row(harness, "W3 wide MLP inference (batch 128)", Metric.Throughput(WideMlpWorkload.InferBatch),
                 () => w3.InferCompiled(WideMlpWorkload.InferBatch), () => w3.InferInterpreted(WideMlpWorkload.InferBatch),
                 () => w3.InferTorchSharp(1, WideMlpWorkload.InferBatch), () => w3.InferTorchSharp(2, WideMlpWorkload.InferBatch),
-                _ => "");
+                _ => "", compiledOneThread: true);
         }
-        rows.Add(train with { Notes = PeakNote(train, WideMlpWorkload.TrainBatch * WideMlpWorkload.TrainFlopsPerSample, peaks) });
-        rows.Add(inferOne with { Notes = Bandwidth(inferOne, weightMegabytes) });
-        rows.Add(inferBatch with { Notes = PeakNote(inferBatch, WideMlpWorkload.InferBatch * WideMlpWorkload.ForwardFlopsPerSample, peaks) });
+        rows.AddRange([train, inferOne, inferBatch]);
+        var gemmLines = new List<string>
+        {
+            PeakLine("W3 training, batch 128", train, WideMlpWorkload.TrainBatch * WideMlpWorkload.TrainFlopsPerSample, peaks),
+            PeakLine("W3 inference, batch 128", inferBatch, WideMlpWorkload.InferBatch * WideMlpWorkload.ForwardFlopsPerSample, peaks),
+            BandwidthLine("W3 inference, batch 1", inferOne, WideMlpWorkload.ParameterCount * (double)sizeof(float)),
+        };
 
-        Console.Write(Report(rows, peaks, checks, data.Description, started, brief));
+        Console.Write(Report(rows, peaks, gemmLines, checks, data.Description, started, brief));
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         GC.KeepAlive(Harness.Sink());
         return 0;
@@ -102,15 +106,28 @@ internal static class CompareCommand
         return peaks;
     }
 
-    /// <summary>Measures the four variants of one row (TorchSharp only when it loads) and builds it.</summary>
+    /// <summary>Measures the four variants of one row (TorchSharp only when it loads) and builds it; with
+    /// <paramref name="compiledOneThread"/>, also the compiled code with the runtime's worker pool off, which is
+    /// what the 1-thread FMA peak compares with, and notes that value.</summary>
     private static ResultRow Row(Harness harness, string workload, Metric metric, Func<float> compiled, Func<float> interpreted,
-        Func<float> torch1, Func<float> torch2, Func<Timing, string> notes)
+        Func<float> torch1, Func<float> torch2, Func<Timing, string> notes, bool compiledOneThread = false)
     {
         var c = Measure(harness, workload + ": compiled", compiled, metric);
+        Timing? c1 = null;
+        if (compiledOneThread)
+        {
+            int threads = WorkerPool.Threads;
+            WorkerPool.Threads = 1;
+            try { c1 = Measure(harness, workload + ": compiled, 1 thread", compiled, metric); }
+            finally { WorkerPool.Threads = threads; }
+        }
         var i = Measure(harness, workload + ": interpreted", interpreted, metric);
         var t1 = MeasureTorchSharp(harness, workload + ": TorchSharp 1 thread", torch1, metric);
         var t2 = MeasureTorchSharp(harness, workload + ": TorchSharp 2 threads", torch2, metric);
-        return new ResultRow(workload, metric, c, i, t1, t2, notes(c));
+        string note = notes(c);
+        if (c1 is { } one)
+            note = $"compiled at 1 thread: {MarkdownTable.Number(metric.FromSecondsPerCall(one.SecondsPerCall))} {metric.Unit}" + (note == "" ? "" : "; " + note);
+        return new ResultRow(workload, metric, c, i, t1, t2, note, c1);
     }
 
     private static Timing Measure(Harness harness, string name, Func<float> call, Metric metric)
@@ -142,28 +159,35 @@ internal static class CompareCommand
         }
     }
 
-    /// <summary>GFLOP/s of each variant of a GEMM-bound row and its fraction of the FMA peak: the compiled code and
-    /// TorchSharp 1 thread against the 1-thread peak, TorchSharp 2 threads against the 2-thread peak (the compiled
-    /// code may use both cores, so its fraction of the 2-thread peak is given too).</summary>
-    private static string PeakNote(ResultRow row, double flopsPerCall, Dictionary<(int Bits, int Threads), double> peaks)
+    /// <summary>GFLOP/s of each variant of a GEMM-bound row and its fraction of the widest FMA peak at the same
+    /// thread count: the compiled code (all cores) and TorchSharp 2 threads against the 2-thread peak, the compiled
+    /// code at 1 thread and TorchSharp 1 thread against the 1-thread peak.</summary>
+    private static string PeakLine(string name, ResultRow row, double flopsPerCall, Dictionary<(int Bits, int Threads), double> peaks)
     {
         int bits = peaks.ContainsKey((512, 1)) ? 512 : 256;
-        if (!peaks.TryGetValue((bits, 1), out double one) || !peaks.TryGetValue((bits, 2), out double two)) return "";
-        string Gflops(Timing? t) => t is { } v ? MarkdownTable.Number(flopsPerCall / v.SecondsPerCall / 1e9) : "n/a";
-        string Percent(Timing? t, double peak) => t is { } v ? $"{100 * flopsPerCall / v.SecondsPerCall / 1e9 / peak:F0}%" : "n/a";
-        return $"GFLOP/s: compiled {Gflops(row.Compiled)} ({Percent(row.Compiled, one)} of 1-thread, {Percent(row.Compiled, two)} of 2-thread V{bits} peak), " +
-               $"TorchSharp {Gflops(row.TorchSharp1)} ({Percent(row.TorchSharp1, one)} of 1-thread) / {Gflops(row.TorchSharp2)} ({Percent(row.TorchSharp2, two)} of 2-thread)";
+        peaks.TryGetValue((bits, 1), out double one);
+        peaks.TryGetValue((bits, Environment.ProcessorCount >= 2 ? 2 : 1), out double two);
+        string Rate(Timing? t, double peak)
+        {
+            if (t is not { } v) return "n/a";
+            double gflops = flopsPerCall / v.SecondsPerCall / 1e9;
+            return peak > 0 ? $"{MarkdownTable.Number(gflops)} GFLOP/s = {100 * gflops / peak:F0}%" : $"{MarkdownTable.Number(gflops)} GFLOP/s";
+        }
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{name} ({flopsPerCall / 1e6:F0} MFLOP per call): compiled {Rate(row.Compiled, two)}, compiled at 1 thread {Rate(row.CompiledOneThread, one)}; " +
+            $"TorchSharp 1 thread {Rate(row.TorchSharp1, one)}, 2 threads {Rate(row.TorchSharp2, two)}; interpreted {Rate(row.Interpreted, two)}");
     }
 
-    /// <summary>Weight traffic of batch-1 inference: every weight is read once per call, so bytes / latency.</summary>
-    private static string Bandwidth(ResultRow row, double weightMegabytes)
+    /// <summary>Weight traffic of batch-1 inference, which reads every weight once per call: bytes / latency.</summary>
+    private static string BandwidthLine(string name, ResultRow row, double weightBytes)
     {
-        string GBs(Timing? t) => t is { } v ? MarkdownTable.Number(weightMegabytes / 1e3 / v.SecondsPerCall) : "n/a";
-        return $"weights {weightMegabytes:F2} MB read per call: compiled {GBs(row.Compiled)} GB/s, interpreted {GBs(row.Interpreted)}, " +
-               $"TorchSharp {GBs(row.TorchSharp1)} / {GBs(row.TorchSharp2)} GB/s";
+        string GBs(Timing? t) => t is { } v ? MarkdownTable.Number(weightBytes / 1e9 / v.SecondsPerCall) + " GB/s" : "n/a";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{name} (weight-bandwidth bound: {weightBytes / 1e6:F2} MB of weights per call): compiled {GBs(row.Compiled)}, " +
+            $"compiled at 1 thread {GBs(row.CompiledOneThread)}; TorchSharp 1 thread {GBs(row.TorchSharp1)}, 2 threads {GBs(row.TorchSharp2)}; interpreted {GBs(row.Interpreted)}");
     }
 
-    private static string Report(List<ResultRow> rows, Dictionary<(int Bits, int Threads), double> peaks, List<string> checks,
+    private static string Report(List<ResultRow> rows, Dictionary<(int Bits, int Threads), double> peaks, List<string> gemmLines, List<string> checks,
         string data, DateTime started, bool brief)
     {
         var text = new StringBuilder();
@@ -179,9 +203,12 @@ internal static class CompareCommand
         text.AppendLine();
         text.Append("FMA peak (12 independent accumulators, no memory traffic):");
         if (peaks.Count == 0) text.Append(" n/a (no accelerated Vector256/Vector512)");
-        foreach (var ((bits, threads), gflops) in peaks)
-            text.Append(CultureInfo.InvariantCulture, $" Vector{bits} {threads} thread{(threads > 1 ? "s" : "")} {MarkdownTable.Number(gflops)} GFLOP/s;");
+        text.AppendJoin(";", peaks.Select(p => string.Create(CultureInfo.InvariantCulture,
+            $" Vector{p.Key.Bits} {p.Key.Threads} thread{(p.Key.Threads > 1 ? "s" : "")} {MarkdownTable.Number(p.Value)} GFLOP/s")));
         text.AppendLine();
+        text.AppendLine();
+        text.AppendLine("Fraction of the FMA peak at the same thread count (GEMM-bound rows), and weight bandwidth at batch 1:");
+        foreach (var line in gemmLines) text.AppendLine("- " + line);
         text.AppendLine();
         text.AppendLine("Checks (TorchSharp against compiled NetCompiler, same initial weights, tolerance 1e-4):");
         if (checks.Count == 0) text.AppendLine("- not run: TorchSharp is not available");
@@ -194,7 +221,8 @@ internal static class CompareCommand
         text.AppendLine("- Training rows: every variant trains its own copy of the same initial network on the training set in a fixed order; " +
                         "W2 and W3 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
         text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
-        text.AppendLine("- The compiled and interpreted columns use as many threads as the NetCompiler runtime chooses; TorchSharp is pinned with torch.set_num_threads.");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"- The compiled column runs with the runtime's default worker pool (WorkerPool.Threads = {WorkerPool.Threads}: all cores); 'compiled at 1 thread' sets WorkerPool.Threads = 1. TorchSharp is pinned with torch.set_num_threads.");
         text.AppendLine("- TorchSharp runs under GLIBC_TUNABLES=" + (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { Length: > 0 } tunables ? tunables : "(not set)") +
                         " (libtorch's large temporaries are otherwise unmapped and re-faulted every step).");
         return text.ToString();

@@ -25,9 +25,10 @@ internal sealed record Metric(string Unit, Func<double, double> FromSecondsPerCa
 }
 
 /// <summary>One line of the <c>compare</c> table: a workload's timings per variant (null when a variant does not
-/// exist or could not run), how to show them, and notes.</summary>
+/// exist or could not run), how to show them, and notes. <see cref="CompiledOneThread"/> is the compiled code with
+/// the runtime's worker pool limited to the calling thread (measured for the W3 rows only).</summary>
 internal sealed record ResultRow(string Workload, Metric Metric, Timing? Compiled, Timing? Interpreted,
-    Timing? TorchSharp1, Timing? TorchSharp2, string Notes)
+    Timing? TorchSharp1, Timing? TorchSharp2, string Notes, Timing? CompiledOneThread = null)
 {
     /// <summary>The shown value of a timing, or null.</summary>
     public double? Value(Timing? timing) => timing is { } t ? Metric.FromSecondsPerCall(t.SecondsPerCall) : null;
