@@ -8,13 +8,13 @@ namespace NetCompiler.Bench;
 
 /// <summary>The <c>compare</c> command: a short, fixed version of every workload (W1 seed 000, W2 seed 001, W3 wide
 /// MLP, FMA peak), each variant in this one process, printed as one Markdown table on standard output (progress
-/// goes to standard error, so <c>compare &gt; table.md</c> keeps just the table). About two minutes on the 2-core
+/// goes to standard error, so <c>compare &gt; table.md</c> keeps just the table). About a minute and a half on the 2-core
 /// development machine. <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test,
 /// not for publishing).</summary>
 internal static class CompareCommand
 {
     /// <summary>Repetition settings for the normal and the <c>--short</c> run.</summary>
-    private static Harness CreateHarness(bool brief) => brief ? new Harness(0.3, 0.1, 3) : new Harness(1.0, 0.25, 5);
+    private static Harness CreateHarness(bool brief) => brief ? new Harness(0.3, 0.1, 3) : new Harness(1.0, 0.25, 7);
 
     public static int Run(ReadOnlySpan<string> args)
     {
@@ -83,7 +83,7 @@ internal static class CompareCommand
             BandwidthLine("W3 inference, batch 1", inferOne, WideMlpWorkload.ParameterCount * (double)sizeof(float)),
         };
 
-        Console.Write(Report(rows, peaks, gemmLines, checks, data.Description, started, brief));
+        Console.Write(Report(rows, peaks, gemmLines, checks, data.Description, started, harness, brief));
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         GC.KeepAlive(Harness.Sink());
         return 0;
@@ -98,7 +98,7 @@ internal static class CompareCommand
             if (!FmaPeak.IsSupported(bits)) { Progress($"FMA peak Vector{bits}: not hardware accelerated, skipped"); continue; }
             foreach (int threads in new[] { 1, 2 })
             {
-                double gflops = FmaPeak.Median(bits, threads, brief ? 0.1 : 0.25, brief ? 3 : 5);
+                double gflops = FmaPeak.Median(bits, threads, brief ? 0.1 : 0.25, brief ? 3 : 7);
                 peaks[(bits, threads)] = gflops;
                 Progress($"FMA peak Vector{bits}, {threads} thread(s): {gflops:F1} GFLOP/s");
             }
@@ -175,7 +175,7 @@ internal static class CompareCommand
         }
         return string.Create(CultureInfo.InvariantCulture,
             $"{name} ({flopsPerCall / 1e6:F0} MFLOP per call): compiled {Rate(row.Compiled, two)}, compiled at 1 thread {Rate(row.CompiledOneThread, one)}; " +
-            $"TorchSharp 1 thread {Rate(row.TorchSharp1, one)}, 2 threads {Rate(row.TorchSharp2, two)}; interpreted {Rate(row.Interpreted, two)}");
+            $"TorchSharp 1 thread {Rate(row.TorchSharp1, one)}, 2 threads {Rate(row.TorchSharp2, two)}; interpreted {Rate(row.Interpreted, 0)}");
     }
 
     /// <summary>Weight traffic of batch-1 inference, which reads every weight once per call: bytes / latency.</summary>
@@ -188,7 +188,7 @@ internal static class CompareCommand
     }
 
     private static string Report(List<ResultRow> rows, Dictionary<(int Bits, int Threads), double> peaks, List<string> gemmLines, List<string> checks,
-        string data, DateTime started, bool brief)
+        string data, DateTime started, Harness harness, bool brief)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"NetCompiler compare, {started:yyyy-MM-dd HH:mm} UTC{(brief ? " (--short run: fewer, shorter repetitions)" : "")}");
@@ -215,9 +215,8 @@ internal static class CompareCommand
         foreach (var check in checks) text.AppendLine("- " + check);
         text.AppendLine();
         text.AppendLine("Notes:");
-        text.AppendLine("- Median of " + (brief ? "3" : "5") + " repetitions after a warm-up; each repetition runs enough calls to last " +
-                        (brief ? "0.1" : "0.25") + " s. Ratios are speedups of the compiled code (above 1: compiled is faster); " +
-                        "'best TorchSharp' is the faster of its two thread counts.");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"- Median of {harness.Repetitions} repetitions after a warm-up of at least {(brief ? 0.3 : 1.0)} s; each repetition runs enough calls to last {harness.RepetitionSeconds} s. Ratios are speedups of the compiled code (above 1: compiled is faster); 'best TorchSharp' is the faster of its two thread counts.");
         text.AppendLine("- Training rows: every variant trains its own copy of the same initial network on the training set in a fixed order; " +
                         "W2 and W3 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
         text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");

@@ -15,6 +15,12 @@ internal sealed class Harness(double warmupSeconds, double repetitionSeconds, in
     private static float s_sink;
     private double _overhead = double.NaN;
 
+    /// <summary>Timed repetitions per measurement.</summary>
+    public int Repetitions => repetitions;
+
+    /// <summary>Target duration of one repetition, in seconds.</summary>
+    public double RepetitionSeconds => repetitionSeconds;
+
     /// <summary>Times <paramref name="call"/>. Its result is kept so the JIT cannot drop the work.</summary>
     public Timing Measure(Func<float> call)
     {
