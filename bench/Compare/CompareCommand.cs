@@ -41,7 +41,7 @@ internal static class CompareCommand
 
         using (var w1 = new Seed000Workload())
         {
-            if (TorchSharpPeer.IsAvailable) { w1.CreateTorchSharp(); checks.Add(w1.CheckTorchSharp().Line); }
+            PrepareTorchSharp("W1", w1.CreateTorchSharp, w1.CheckTorchSharp, checks);
             var naiveTrain = Measure(harness, "W1 train naive C#", w1.TrainNaive, Metric.Time("ns", "step"));
             rows.Add(Row(harness, "W1 seed 000 training step (SGD, batch 1)", Metric.Time("ns", "step"),
                 w1.TrainCompiled, w1.TrainInterpreted, () => w1.TrainTorchSharp(1), () => w1.TrainTorchSharp(2),
@@ -54,7 +54,7 @@ internal static class CompareCommand
 
         using (var w2 = new Seed001Workload())
         {
-            if (TorchSharpPeer.IsAvailable) { w2.CreateTorchSharp(); checks.Add(w2.CheckTorchSharp().Line); }
+            PrepareTorchSharp("W2", w2.CreateTorchSharp, w2.CheckTorchSharp, checks);
             rows.Add(Row(harness, $"W2 seed 001 epoch ({w2.EpochSamples:N0} samples, SGD, batch 10)", Metric.ScaledSeconds("epoch", w2.StepsPerEpoch),
                 w2.StepCompiled, w2.StepInterpreted, () => w2.StepTorchSharp(1), () => w2.StepTorchSharp(2),
                 _ => $"median step time x {w2.StepsPerEpoch:N0} steps"));
@@ -63,7 +63,7 @@ internal static class CompareCommand
         ResultRow train, inferOne, inferBatch;
         using (var w3 = new WideMlpWorkload())
         {
-            if (TorchSharpPeer.IsAvailable) { w3.CreateTorchSharp(); checks.Add(w3.CheckTorchSharp().Line); }
+            PrepareTorchSharp("W3", w3.CreateTorchSharp, w3.CheckTorchSharp, checks);
             train = Row(harness, "W3 wide MLP training (Adam, batch 128)", Metric.Throughput(WideMlpWorkload.TrainBatch),
                 w3.TrainCompiled, w3.TrainInterpreted, () => w3.TrainTorchSharp(1), () => w3.TrainTorchSharp(2),
                 _ => "", compiledOneThread: true);
@@ -87,6 +87,26 @@ internal static class CompareCommand
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         GC.KeepAlive(Harness.Sink());
         return 0;
+    }
+
+    /// <summary>Builds a workload's TorchSharp models and runs its correctness check, noting the result. A failure
+    /// here is reported and leaves that workload's TorchSharp columns n/a (the variants then throw and are caught).</summary>
+    private static void PrepareTorchSharp(string workload, Action create, Func<(bool Ok, string Line)> check, List<string> checks)
+    {
+        if (!TorchSharpPeer.IsAvailable) return;
+        try
+        {
+            create();
+            var (ok, line) = check();
+            checks.Add(line);
+            if (!ok) Progress(line);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            string line = $"{workload}: TorchSharp setup failed, its columns are n/a: {e.GetType().Name}: {e.Message.Split('\n', 2)[0]}";
+            checks.Add(line);
+            Progress(line);
+        }
     }
 
     /// <summary>The four FMA peaks, GFLOP/s, keyed by (bits, threads); absent when the width is not accelerated.</summary>
