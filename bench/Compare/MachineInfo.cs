@@ -43,16 +43,20 @@ internal static class MachineInfo
     public static string Isa() =>
         $"Vector512 accelerated: {Vector512.IsHardwareAccelerated}, Vector256 accelerated: {Vector256.IsHardwareAccelerated}";
 
-    /// <summary>The git commit of the sources the benchmark was built from, with a note when generator/, runtime/
-    /// or definitions/ had uncommitted changes (then the commit alone does not say what was measured).</summary>
+    /// <summary>The git commit of the sources the benchmark was built from, the last commit that changed the compiler
+    /// (generator/, runtime/, definitions/), and a note when those had uncommitted changes (then the commit alone
+    /// does not say what was measured).</summary>
     public static string Commit()
     {
         string? root = RepositoryRoot();
         if (root is null) return "unknown (not run from a git checkout)";
         string? head = Git(root, "rev-parse --short HEAD");
         if (head is null) return "unknown (git not available)";
+        // The bench's own commits do not change what is measured: name the last one that touched the compiler too.
+        string? kernels = Git(root, "log -1 --format=%h -- generator runtime definitions");
         string? dirty = Git(root, "status --porcelain -- generator runtime definitions");
-        return string.IsNullOrWhiteSpace(dirty) ? head : $"{head} + uncommitted changes in generator/runtime/definitions";
+        string text = kernels is null || kernels == head ? head : $"{head} (generator/runtime/definitions last changed in {kernels})";
+        return string.IsNullOrWhiteSpace(dirty) ? text : text + " + uncommitted changes in generator/runtime/definitions";
     }
 
     private static string MemoryGiB()
