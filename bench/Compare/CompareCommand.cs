@@ -42,14 +42,10 @@ internal static class CompareCommand
         using (var w1 = new Seed000Workload())
         {
             PrepareTorchSharp("W1", w1.CreateTorchSharp, w1.CheckTorchSharp, checks);
-            var naiveTrain = Measure(harness, "W1 train naive C#", w1.TrainNaive, Metric.Time("ns", "step"));
             rows.Add(Row(harness, "W1 seed 000 training step (SGD, batch 1)", Metric.Time("ns", "step"),
-                w1.TrainCompiled, w1.TrainInterpreted, () => w1.TrainTorchSharp(1), () => w1.TrainTorchSharp(2),
-                compiled => $"naive scalar C#: {Ns(naiveTrain)} ns/step ({Speed(naiveTrain, compiled)} of it)"));
-            var naiveInfer = Measure(harness, "W1 infer naive C#", w1.InferNaive, Metric.Time("ns", "call"));
+                w1.TrainCompiled, w1.TrainInterpreted, () => w1.TrainTorchSharp(1), () => w1.TrainTorchSharp(2), naive: w1.TrainNaive));
             rows.Add(Row(harness, "W1 seed 000 inference (batch 1)", Metric.Time("ns", "call"),
-                w1.InferCompiled, w1.InferInterpreted, () => w1.InferTorchSharp(1), () => w1.InferTorchSharp(2),
-                compiled => $"naive scalar C#: {Ns(naiveInfer)} ns/call ({Speed(naiveInfer, compiled)} of it)"));
+                w1.InferCompiled, w1.InferInterpreted, () => w1.InferTorchSharp(1), () => w1.InferTorchSharp(2), naive: w1.InferNaive));
         }
 
         using (var w2 = new Seed001Workload())
@@ -57,7 +53,7 @@ internal static class CompareCommand
             PrepareTorchSharp("W2", w2.CreateTorchSharp, w2.CheckTorchSharp, checks);
             rows.Add(Row(harness, $"W2 seed 001 epoch ({w2.EpochSamples:N0} samples, SGD, batch 10)", Metric.ScaledSeconds("epoch", w2.StepsPerEpoch),
                 w2.StepCompiled, w2.StepInterpreted, () => w2.StepTorchSharp(1), () => w2.StepTorchSharp(2),
-                _ => $"median step time x {w2.StepsPerEpoch:N0} steps"));
+                note: $"median step time x {w2.StepsPerEpoch:N0} steps"));
         }
 
         ResultRow train, inferOne, inferBatch;
@@ -66,14 +62,14 @@ internal static class CompareCommand
             PrepareTorchSharp("W3", w3.CreateTorchSharp, w3.CheckTorchSharp, checks);
             train = Row(harness, "W3 wide MLP training (Adam, batch 128)", Metric.Throughput(WideMlpWorkload.TrainBatch),
                 w3.TrainCompiled, w3.TrainInterpreted, () => w3.TrainTorchSharp(1), () => w3.TrainTorchSharp(2),
-                _ => "", compiledOneThread: true);
+                compiledOneThread: true);
             inferOne = Row(harness, "W3 wide MLP inference latency (batch 1)", Metric.Time("us", "call"),
                 () => w3.InferCompiled(1), () => w3.InferInterpreted(1), () => w3.InferTorchSharp(1, 1), () => w3.InferTorchSharp(2, 1),
-                _ => "", compiledOneThread: true);
+                compiledOneThread: true);
             inferBatch = Row(harness, "W3 wide MLP inference (batch 128)", Metric.Throughput(WideMlpWorkload.InferBatch),
                 () => w3.InferCompiled(WideMlpWorkload.InferBatch), () => w3.InferInterpreted(WideMlpWorkload.InferBatch),
                 () => w3.InferTorchSharp(1, WideMlpWorkload.InferBatch), () => w3.InferTorchSharp(2, WideMlpWorkload.InferBatch),
-                _ => "", compiledOneThread: true);
+                compiledOneThread: true);
         }
         rows.AddRange([train, inferOne, inferBatch]);
         var gemmLines = new List<string>
@@ -85,7 +81,7 @@ internal static class CompareCommand
 
         Console.Write(Report(rows, peaks, gemmLines, checks, data.Description, started, harness, brief));
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
-        GC.KeepAlive(Harness.Sink());
+        GC.KeepAlive(Harness.Sink);
         return 0;
     }
 
@@ -126,57 +122,47 @@ internal static class CompareCommand
         return peaks;
     }
 
-    /// <summary>Measures the four variants of one row (TorchSharp only when it loads) and builds it; with
-    /// <paramref name="compiledOneThread"/>, also the compiled code with the runtime's worker pool off, which is
-    /// what the 1-thread FMA peak compares with, and notes that value.</summary>
+    /// <summary>Measures the variants of one row, interleaved (see <see cref="Harness"/>): compiled, interpreted and
+    /// TorchSharp at 1 and 2 threads (when it loads); with <paramref name="compiledOneThread"/> also the compiled code
+    /// with the runtime's worker pool off (what the 1-thread FMA peak compares with), and with
+    /// <paramref name="naive"/> the hand-written baseline. The extra variants are given in the notes.</summary>
     private static ResultRow Row(Harness harness, string workload, Metric metric, Func<float> compiled, Func<float> interpreted,
-        Func<float> torch1, Func<float> torch2, Func<Timing, string> notes, bool compiledOneThread = false)
+        Func<float> torch1, Func<float> torch2, bool compiledOneThread = false, Func<float>? naive = null, string note = "")
     {
-        var c = Measure(harness, workload + ": compiled", compiled, metric);
-        Timing? c1 = null;
-        if (compiledOneThread)
-        {
-            int threads = WorkerPool.Threads;
-            WorkerPool.Threads = 1;
-            try { c1 = Measure(harness, workload + ": compiled, 1 thread", compiled, metric); }
-            finally { WorkerPool.Threads = threads; }
-        }
-        var i = Measure(harness, workload + ": interpreted", interpreted, metric);
-        var t1 = MeasureTorchSharp(harness, workload + ": TorchSharp 1 thread", torch1, metric);
-        var t2 = MeasureTorchSharp(harness, workload + ": TorchSharp 2 threads", torch2, metric);
-        string note = notes(c);
-        if (c1 is { } one)
-            note = $"compiled at 1 thread: {MarkdownTable.Number(metric.FromSecondsPerCall(one.SecondsPerCall))} {metric.Unit}" + (note == "" ? "" : "; " + note);
-        return new ResultRow(workload, metric, c, i, t1, t2, note, c1);
+        int poolThreads = WorkerPool.Threads;
+        var variants = new List<Variant>();
+        int Add(Variant variant) { variants.Add(variant); return variants.Count - 1; }
+        int iCompiled = Add(new(workload + ": compiled", compiled));
+        int iInterpreted = Add(new(workload + ": interpreted", interpreted));
+        int iTorch1 = TorchSharpPeer.IsAvailable ? Add(new(workload + ": TorchSharp 1 thread", torch1)) : -1;
+        int iTorch2 = TorchSharpPeer.IsAvailable ? Add(new(workload + ": TorchSharp 2 threads", torch2)) : -1;
+        int iCompiled1 = compiledOneThread
+            ? Add(new(workload + ": compiled, 1 thread", compiled, () => WorkerPool.Threads = 1, () => WorkerPool.Threads = poolThreads))
+            : -1;
+        int iNaive = naive is not null ? Add(new(workload + ": naive C#", naive)) : -1;
+
+        var timings = harness.Measure(variants, Progress);
+        for (int v = 0; v < variants.Count; v++)
+            if (timings[v] is { } t) Log(variants[v].Name, t, metric);
+        Timing? Get(int index) => index >= 0 ? timings[index] : null;
+        Timing? c = Get(iCompiled), c1 = Get(iCompiled1), baseline = Get(iNaive);
+
+        var notes = new List<string>();
+        if (c1 is { } one) notes.Add($"compiled at 1 thread: {MarkdownTable.Number(metric.FromSecondsPerCall(one.SecondsPerCall))} {metric.Unit}");
+        if (baseline is { } b)
+            notes.Add($"naive scalar C#: {MarkdownTable.Number(metric.FromSecondsPerCall(b.SecondsPerCall))} {metric.Unit}" +
+                      (c is { } cc ? $" (compiled runs at {MarkdownTable.Ratio(b.SecondsPerCall / cc.SecondsPerCall)} its speed)" : ""));
+        if (note != "") notes.Add(note);
+        return new ResultRow(workload, metric, c, Get(iInterpreted), Get(iTorch1), Get(iTorch2), string.Join("; ", notes), c1);
     }
 
-    private static Timing Measure(Harness harness, string name, Func<float> call, Metric metric)
+    private static void Log(string name, Timing t, Metric metric)
     {
-        // Start each variant from a clean heap, so one variant's garbage is not collected on another's time.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        var t = harness.Measure(call);
         // For throughputs the fastest repetition is the largest value: show the range low to high either way.
         double a = metric.FromSecondsPerCall(t.MinSecondsPerCall), b = metric.FromSecondsPerCall(t.MaxSecondsPerCall);
         Progress(string.Create(CultureInfo.InvariantCulture,
             $"{name}: {MarkdownTable.Number(metric.FromSecondsPerCall(t.SecondsPerCall))} {metric.Unit} " +
             $"(median of {t.Repetitions} x {t.CallsPerRepetition:N0} calls; range {MarkdownTable.Number(Math.Min(a, b))}-{MarkdownTable.Number(Math.Max(a, b))})"));
-        return t;
-    }
-
-    private static Timing? MeasureTorchSharp(Harness harness, string name, Func<float> call, Metric metric)
-    {
-        if (!TorchSharpPeer.IsAvailable) return null;
-        try
-        {
-            return Measure(harness, name, call, metric);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            Progress($"{name}: failed, reported as n/a: {e.GetType().Name}: {e.Message.Split('\n', 2)[0]}");
-            return null;
-        }
     }
 
     /// <summary>GFLOP/s of each variant of a GEMM-bound row and its fraction of the widest FMA peak at the same
@@ -236,7 +222,7 @@ internal static class CompareCommand
         text.AppendLine();
         text.AppendLine("Notes:");
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"- Median of {harness.Repetitions} repetitions after a warm-up of at least {(brief ? 0.3 : 1.0)} s; each repetition runs enough calls to last {harness.RepetitionSeconds} s. Ratios are speedups of the compiled code (above 1: compiled is faster); 'best TorchSharp' is the faster of its two thread counts.");
+            $"- Each variant is warmed up (at least {harness.WarmupSeconds} s), then the variants of a row take turns: {harness.Repetitions} repetitions of about {harness.RepetitionSeconds} s each, median per variant. Ratios are speedups of the compiled code (above 1: compiled is faster); 'best TorchSharp' is the faster of its two thread counts.");
         text.AppendLine("- Training rows: every variant trains its own copy of the same initial network on the training set in a fixed order; " +
                         "W2 and W3 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
         text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
@@ -246,12 +232,6 @@ internal static class CompareCommand
                         " (libtorch's large temporaries are otherwise unmapped and re-faulted every step).");
         return text.ToString();
     }
-
-    private static string Ns(Timing t) => MarkdownTable.Number(t.SecondsPerCall * 1e9);
-
-    /// <summary>"2.5x the speed" style comparison of the compiled timing with a baseline.</summary>
-    private static string Speed(Timing baseline, Timing compiled) =>
-        "compiled runs at " + MarkdownTable.Ratio(baseline.SecondsPerCall / compiled.SecondsPerCall) + " the speed";
 
     private static void Progress(string line) => Console.Error.WriteLine(line);
 }
