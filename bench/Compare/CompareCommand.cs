@@ -29,6 +29,9 @@ internal static class CompareCommand
             }
         }
 
+        bool quiet = SystemLoad.WaitForQuiet(0.2, TimeSpan.FromSeconds(30), Progress);
+        if (!quiet) Progress("the machine is still busy: the results will be unreliable");
+        var load = SystemLoad.Start();
         var started = DateTime.UtcNow;
         var harness = CreateHarness(brief);
         var rows = new List<ResultRow>();
@@ -79,7 +82,8 @@ internal static class CompareCommand
             BandwidthLine("W3 inference, batch 1", inferOne, WideMlpWorkload.ParameterCount * (double)sizeof(float)),
         };
 
-        Console.Write(Report(rows, peaks, gemmLines, checks, data.Description, started, harness, brief));
+        string loadLine = LoadLine(load.Stop(), quiet, out bool disturbed);
+        Console.Write(Report(rows, peaks, gemmLines, checks, data.Description, started, harness, brief, loadLine, disturbed));
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         GC.KeepAlive(Harness.Sink);
         return 0;
@@ -194,11 +198,12 @@ internal static class CompareCommand
     }
 
     private static string Report(List<ResultRow> rows, Dictionary<(int Bits, int Threads), double> peaks, List<string> gemmLines, List<string> checks,
-        string data, DateTime started, Harness harness, bool brief)
+        string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"NetCompiler compare, {started:yyyy-MM-dd HH:mm} UTC{(brief ? " (--short run: fewer, shorter repetitions)" : "")}");
         text.AppendLine();
+        if (disturbed) text.AppendLine("**Warning: other processes or the hypervisor took CPU time during this run (see the last note); the numbers are unreliable.**").AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {MachineInfo.Cpu()}; {MachineInfo.Runtime()}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- ISA: {MachineInfo.Isa()}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- NetCompiler commit: {MachineInfo.Commit()}");
@@ -230,7 +235,22 @@ internal static class CompareCommand
             $"- The compiled column runs with the runtime's default worker pool (WorkerPool.Threads = {WorkerPool.Threads}: all cores); 'compiled at 1 thread' sets WorkerPool.Threads = 1. TorchSharp is pinned with torch.set_num_threads.");
         text.AppendLine("- TorchSharp runs under GLIBC_TUNABLES=" + (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { Length: > 0 } tunables ? tunables : "(not set)") +
                         " (libtorch's large temporaries are otherwise unmapped and re-faulted every step).");
+        text.AppendLine("- " + loadLine);
         return text.ToString();
+    }
+
+    /// <summary>The note on what else ran: cores used by other processes and hypervisor steal during the run.
+    /// More than a tenth of a core of either (or a machine that never got quiet) marks the run as disturbed.</summary>
+    private static string LoadLine((double OtherCores, double StealCores)? load, bool quiet, out bool disturbed)
+    {
+        if (load is not var (other, steal))
+        {
+            disturbed = !quiet;
+            return "Other load during the run: unknown (no /proc/stat).";
+        }
+        disturbed = !quiet || other > 0.1 || steal > 0.1;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Other load during the run: {other:F2} cores busy in other processes, {steal:F2} cores of hypervisor steal (from /proc/stat; more than 0.1 of either disturbs a 2-core run).");
     }
 
     private static void Progress(string line) => Console.Error.WriteLine(line);
