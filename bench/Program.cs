@@ -7,8 +7,8 @@ namespace NetCompiler.Bench;
 
 /// <summary><c>dotnet run -c Release --project bench -- [BenchmarkDotNet args]</c> runs the BenchmarkDotNet suites
 /// (for example <c>--filter '*Seed000*' --job short</c>); <c>compare</c> times every workload in one process and
-/// prints one Markdown table; <c>peak</c> prints the FMA peaks alone; <c>quick</c> is a fast in-process sanity check of seed 000; <c>torch-check</c> says
-/// whether TorchSharp loads.</summary>
+/// prints one Markdown table; <c>peak</c> prints the FMA peaks alone; <c>quick</c> is a fast in-process sanity
+/// check of seed 000; <c>torch-check</c> says whether TorchSharp loads and agrees with NetCompiler.</summary>
 internal static class Program
 {
     /// <summary>glibc malloc settings that keep libtorch's large per-step temporaries mapped (see DESIGN.md: without

@@ -6,7 +6,7 @@ namespace NetCompiler.Bench;
 /// <summary>W2: one epoch of seed 001's 784 -> 30 sigmoid -> 10 sigmoid network, quadratic cost, SGD lr 3.0,
 /// batch 10, over the whole Fashion-MNIST training set in a fixed order (60,000 samples with Debian's
 /// dataset-fashion-mnist installed, else the shipped 8,000), four ways: compiled, interpreted, TorchSharp at 1 and
-/// 2 threads (<see cref="Seed001Workload"/>). An epoch takes seconds, so this suite uses BenchmarkDotNet's
+/// 2 threads (<see cref="Seed001Workload"/>). An epoch takes 0.1 to 1 s, so this suite uses BenchmarkDotNet's
 /// Monitoring strategy (each iteration is one epoch, no pilot stage) with 5 measured epochs per variant.</summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
 [MemoryDiagnoser]

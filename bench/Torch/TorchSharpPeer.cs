@@ -6,8 +6,8 @@ using TorchSharp;
 namespace NetCompiler.Bench;
 
 /// <summary>Whether TorchSharp (libtorch) can run in this process, and if not, why. The first <c>torch.*</c> call
-/// loads the native libraries; when that fails (on Debian 12, because the post-build patch in
-/// <c>TorchSharpFix/</c> did not run), every later call throws again, so the benchmarks ask here first and report
+/// loads the native libraries; when that fails (on Debian 12, because the build's patch in <c>TorchSharpFix/</c>
+/// could not run), every later call throws again, so the benchmarks ask here first and report
 /// the TorchSharp variants as n/a instead of crashing.</summary>
 internal static class TorchSharpPeer
 {
