@@ -158,6 +158,31 @@ internal static class NetworkEmitter
         };
     }
 
+    /// <summary>Argument checks and buffer refs at the top of Infer.</summary>
+    private static void InferPreamble(SourceWriter w)
+    {
+        w.Line("global::NetCompiler.CompiledSupport.CheckInfer(inputs.Length, outputs.Length, batch, InputSize, OutputSize);");
+        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
+        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
+        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
+        w.Line("ref float output = ref MemoryMarshal.GetReference(outputs);");
+    }
+
+    /// <summary>Argument checks, cleared gradients and buffer refs at the top of ComputeGradients.</summary>
+    private static void TrainPreamble(SourceWriter w)
+    {
+        w.Line("global::NetCompiler.CompiledSupport.CheckTrain(inputs.Length, targets.Length, batch, InputSize, TargetSize);");
+        w.Line("Array.Clear(Parameters.Gradients);");
+        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
+        w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(Parameters.Gradients);");
+        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
+        w.Line("ref float gs = ref MemoryMarshal.GetArrayDataReference(_gradients);");
+        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
+        w.Line("ref float target = ref MemoryMarshal.GetReference(targets);");
+        w.Line("float seed = 1f / batch; // d(batch-mean loss) / d(sample loss)");
+        w.Line("double total = 0;");
+    }
+
     /// <summary>Infer and ComputeGradients for a tiled network: the batch is cut into tiles of up to TileRows
     /// samples and each method runs a whole tile.</summary>
     private static void EmitTiledEntryPoints(SourceWriter w, Graph graph, MemoryPlan memory)
@@ -166,11 +191,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
         w.Line("/// <see cref=\"OutputSize\"/> floats per sample out, a tile of up to TileRows samples at a time. Allocates nothing.</summary>");
         w.Open("public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
-        w.Line("global::NetCompiler.CompiledSupport.CheckInfer(inputs.Length, outputs.Length, batch, InputSize, OutputSize);");
-        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
-        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
-        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
-        w.Line("ref float output = ref MemoryMarshal.GetReference(outputs);");
+        InferPreamble(w);
         w.Open("for (int first = 0; first < batch; first += TileRows)");
         w.Line("int rows = Math.Min(TileRows, batch - first);");
         w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
@@ -192,16 +213,7 @@ internal static class NetworkEmitter
             w.Line();
             return;
         }
-        w.Line("global::NetCompiler.CompiledSupport.CheckTrain(inputs.Length, targets.Length, batch, InputSize, TargetSize);");
-        w.Line("Array.Clear(Parameters.Gradients);");
-        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
-        w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(Parameters.Gradients);");
-        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
-        w.Line("ref float gs = ref MemoryMarshal.GetArrayDataReference(_gradients);");
-        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
-        w.Line("ref float target = ref MemoryMarshal.GetReference(targets);");
-        w.Line("float seed = 1f / batch; // d(batch-mean loss) / d(sample loss)");
-        w.Line("double total = 0;");
+        TrainPreamble(w);
         w.Open("for (int first = 0; first < batch; first += TileRows)");
         w.Line("int rows = Math.Min(TileRows, batch - first);");
         w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
@@ -221,11 +233,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
         w.Line("/// <see cref=\"OutputSize\"/> floats per sample out. Allocates nothing.</summary>");
         w.Open("public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
-        w.Line("global::NetCompiler.CompiledSupport.CheckInfer(inputs.Length, outputs.Length, batch, InputSize, OutputSize);");
-        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
-        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
-        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
-        w.Line("ref float output = ref MemoryMarshal.GetReference(outputs);");
+        InferPreamble(w);
         w.Open("for (int b = 0; b < batch; b++)");
         w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
         w.Line("ForwardSample(ref p, ref x, ref ws);");
@@ -244,16 +252,7 @@ internal static class NetworkEmitter
         }
         else
         {
-            w.Line("global::NetCompiler.CompiledSupport.CheckTrain(inputs.Length, targets.Length, batch, InputSize, TargetSize);");
-            w.Line("Array.Clear(Parameters.Gradients);");
-            w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
-            w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(Parameters.Gradients);");
-            w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
-            w.Line("ref float gs = ref MemoryMarshal.GetArrayDataReference(_gradients);");
-            w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
-            w.Line("ref float target = ref MemoryMarshal.GetReference(targets);");
-            w.Line("float seed = 1f / batch; // d(batch-mean loss) / d(sample loss)");
-            w.Line("double total = 0;");
+            TrainPreamble(w);
             w.Open("for (int b = 0; b < batch; b++)");
             w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
             w.Line("ref float t = ref Unsafe.Add(ref target, b * TargetSize);");
