@@ -169,12 +169,13 @@ internal static class NetworkEmitter
     }
 
     /// <summary>Argument checks, cleared gradients and buffer refs at the top of ComputeGradients.</summary>
-    private static void TrainPreamble(SourceWriter w)
+    private static void TrainPreamble(SourceWriter w, Graph graph)
     {
+        int parameterCount = graph.Spec.Parameters.Sum(p => p.Length);
         w.Line("global::NetCompiler.CompiledSupport.CheckTrain(inputs.Length, targets.Length, batch, InputSize, TargetSize);");
-        w.Line("Array.Clear(Parameters.Gradients);");
         w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
         w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(Parameters.Gradients);");
+        w.Line($"Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref g), 0, {parameterCount} * sizeof(float)); // all {parameterCount} gradients; constant size: unrolled when small");
         w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
         w.Line("ref float gs = ref MemoryMarshal.GetArrayDataReference(_gradients);");
         w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
@@ -213,7 +214,7 @@ internal static class NetworkEmitter
             w.Line();
             return;
         }
-        TrainPreamble(w);
+        TrainPreamble(w, graph);
         w.Open("for (int first = 0; first < batch; first += TileRows)");
         w.Line("int rows = Math.Min(TileRows, batch - first);");
         w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
@@ -252,7 +253,7 @@ internal static class NetworkEmitter
         }
         else
         {
-            TrainPreamble(w);
+            TrainPreamble(w, graph);
             w.Open("for (int b = 0; b < batch; b++)");
             w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
             w.Line("ref float t = ref Unsafe.Add(ref target, b * TargetSize);");
@@ -269,11 +270,26 @@ internal static class NetworkEmitter
     private static void EmitTrainSteps(SourceWriter w, Graph graph)
     {
         var spec = graph.Spec;
-        w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then SGD <c>p -= learningRate * gradient</c>.");
-        w.Line("/// Returns the batch-mean loss before the update. Allocates nothing.</summary>");
+        w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then SGD <c>p -= learningRate * gradient</c>");
+        w.Line("/// on every parameter that is not frozen. Returns the batch-mean loss before the update. Allocates nothing.</summary>");
         w.Open("public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
         w.Line("float loss = ComputeGradients(inputs, targets, batch);");
-        w.Line("global::NetCompiler.CompiledSupport.Sgd(Parameters.Values, Parameters.Gradients, learningRate);");
+        w.Line("var parameters = Parameters;");
+        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters.Values);");
+        w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(parameters.Gradients);");
+        w.Line("float step = -learningRate;");
+        // Inline, one constant-length loop per parameter: for a network as small as seed 000's a call into a
+        // general routine costs more than the update itself.
+        for (int i = 0; i < spec.Parameters.Count; i++)
+        {
+            var param = spec.Parameters[i];
+            w.Open($"if (!parameters.IsFrozen({i})) // {param.Name}");
+            string pi = param.Offset == 0 ? "p" : $"Unsafe.Add(ref p, {param.Offset})", gi = param.Offset == 0 ? "g" : $"Unsafe.Add(ref g, {param.Offset})";
+            w.Line($"ref float pi = ref {pi};");
+            w.Line($"ref float gi = ref {gi};");
+            VectorLoops.Map(w, param.Length, "pi", true, (isa, k) => isa == Isa.Scalar ? $"step * {isa.Load("gi", k)}" : $"{isa.Broadcast("step")} * {isa.Load("gi", k)}");
+            w.Close();
+        }
         w.Line("return loss;");
         w.Close();
         w.Line();
@@ -404,7 +420,7 @@ internal static class NetworkEmitter
         Method(w, c, "Reverse mode for one sample: adds seed * d loss / d parameter into g.",
             "private static void BackwardSample(ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed)", () =>
             {
-                c.W.Line("MemoryMarshal.CreateSpan(ref gs, GradientWorkspaceSize).Clear();");
+                c.W.Line("Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref gs), 0, GradientWorkspaceSize * sizeof(float)); // constant size: unrolled when small");
                 c.W.Line($"{c.D(loss.Id)} = seed;");
                 for (int i = c.Graph.Nodes.Count - 1; i >= 0; i--)
                 {

@@ -6,7 +6,9 @@ namespace NetCompiler.Generator.Lowering;
 
 /// <summary>Forward and derivative expressions of the element-wise ops, usable at any register width (the
 /// runtime's SimdMath has float, Vector256 and Vector512 overloads). The derivative is written with the output
-/// where that is cheapest (tanh, sigmoid, relu) and with the input otherwise.</summary>
+/// where that is cheapest (tanh, sigmoid, relu) and with the input otherwise. Scalar transcendentals call the
+/// runtime's ScalarMath (SimdMath's approximations on one lane, no libm call), so a scalar element gets the same
+/// value as a vector lane would.</summary>
 internal sealed class Activation
 {
     private Activation(OpKind op, float attribute) { Op = op; Attribute = attribute; }
@@ -23,30 +25,32 @@ internal sealed class Activation
 
     private string A => SourceWriter.Float(Attribute);
 
-    public string Apply(string x) => Op switch
+    /// <summary>The op applied to <paramref name="x"/>, an expression of width <paramref name="isa"/>.</summary>
+    public string Apply(string x, Isa isa) => Op switch
     {
         OpKind.Neg => $"-{x}",
-        OpKind.Sigmoid => $"SimdMath.Sigmoid({x})",
-        OpKind.Tanh => $"SimdMath.Tanh({x})",
+        OpKind.Sigmoid => $"{isa.Math()}.Sigmoid({x})",
+        OpKind.Tanh => $"{isa.Math()}.Tanh({x})",
         OpKind.Relu => $"SimdMath.Relu({x})",
         OpKind.LeakyRelu => $"SimdMath.LeakyRelu({x}, {A})",
-        OpKind.Swish => $"SimdMath.Swish({x}, {A})",
-        OpKind.Gelu => $"SimdMath.Gelu({x})",
-        OpKind.GeluTanh => $"SimdMath.GeluTanh({x})",
+        OpKind.Swish => $"{isa.Math()}.Swish({x}, {A})",
+        OpKind.Gelu => $"{isa.Math()}.Gelu({x})",
+        OpKind.GeluTanh => $"{isa.Math()}.GeluTanh({x})",
         OpKind.Step => $"SimdMath.Step({x})",
         _ => throw new System.InvalidOperationException("not element-wise: " + Op),
     };
 
-    /// <summary>d output / d input, from the input <paramref name="x"/> or output <paramref name="y"/>.</summary>
-    public string Gradient(string x, string y) => Op switch
+    /// <summary>d output / d input, from the input <paramref name="x"/> or output <paramref name="y"/> (expressions
+    /// of width <paramref name="isa"/>).</summary>
+    public string Gradient(string x, string y, Isa isa) => Op switch
     {
         OpKind.Sigmoid => $"SimdMath.SigmoidGradFromOutput({y})",
         OpKind.Tanh => $"SimdMath.TanhGradFromOutput({y})",
         OpKind.Relu => $"SimdMath.ReluGrad({y})",
         OpKind.LeakyRelu => $"SimdMath.LeakyReluGrad({x}, {A})",
-        OpKind.Swish => $"SimdMath.SwishGrad({x}, {A})",
-        OpKind.Gelu => $"SimdMath.GeluGrad({x})",
-        OpKind.GeluTanh => $"SimdMath.GeluTanhGrad({x})",
+        OpKind.Swish => $"{isa.Math()}.SwishGrad({x}, {A})",
+        OpKind.Gelu => $"{isa.Math()}.GeluGrad({x})",
+        OpKind.GeluTanh => $"{isa.Math()}.GeluTanhGrad({x})",
         _ => throw new System.InvalidOperationException("no derivative expression for " + Op),
     };
 

@@ -13,7 +13,7 @@ internal static class ElementwiseLowering
         if (c.Fusion.FusedInto[node.Id] >= 0) return; // computed in the linear layer's epilogue
         var act = Activation.For(node);
         string x = c.V(node.Inputs[0]), y = c.V(node.Id);
-        VectorLoops.Map(c.W, node.Size, y, false, (isa, i) => act.Apply(isa.Load(x, i)));
+        VectorLoops.Map(c.W, node.Size, y, false, (isa, i) => act.Apply(isa.Load(x, i), isa));
     }
 
     public static void UnaryBackward(KernelContext c, Node node)
@@ -30,7 +30,7 @@ internal static class ElementwiseLowering
         }
         string x = act.GradientNeedsInput ? c.V(input) : "", y = act.GradientNeedsInput ? "" : c.V(node.Id);
         VectorLoops.Map(c.W, node.Size, dx, true, (isa, i) =>
-            $"{isa.Load(dy, i)} * {act.Gradient(act.GradientNeedsInput ? isa.Load(x, i) : "", act.GradientNeedsInput ? "" : isa.Load(y, i))}");
+            $"{isa.Load(dy, i)} * {act.Gradient(act.GradientNeedsInput ? isa.Load(x, i) : "", act.GradientNeedsInput ? "" : isa.Load(y, i), isa)}");
     }
 
     // out = a (+|-|*) b, the smaller operand repeated over the larger one's leading dimensions.

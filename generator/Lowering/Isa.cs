@@ -29,6 +29,10 @@ internal static class IsaText
     public static string Fma(this Isa isa, string a, string b, string c) =>
         isa == Isa.Scalar ? $"MathF.FusedMultiplyAdd({a}, {b}, {c})" : $"{isa.Vector()}.FusedMultiplyAdd({a}, {b}, {c})";
 
+    /// <summary>The runtime class whose overload evaluates a transcendental (exp, log, tanh, ...) at this width:
+    /// ScalarMath for one float (SimdMath's approximation on one lane, no libm call), else SimdMath.</summary>
+    public static string Math(this Isa isa) => isa == Isa.Scalar ? "ScalarMath" : "SimdMath";
+
     public static string Zero(this Isa isa) => isa == Isa.Scalar ? "0f" : $"{isa.Vector()}<float>.Zero";
 
     /// <summary>Index expression <c>i + offset</c> written simply.</summary>

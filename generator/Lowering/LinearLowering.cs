@@ -52,7 +52,7 @@ internal static class LinearLowering
         c.RowLoop(() =>
         {
             string from = c.V(destination), to = c.V(actId);
-            VectorLoops.Map(c.W, n, to, false, (isa, i) => act.Apply(isa.Load(from, i)));
+            VectorLoops.Map(c.W, n, to, false, (isa, i) => act.Apply(isa.Load(from, i), isa));
         });
     }
 
@@ -73,7 +73,7 @@ internal static class LinearLowering
             {
                 string dy = c.D(dyId), arg = act.GradientNeedsInput ? c.V(node.Id) : c.V(actId);
                 VectorLoops.Map(c.W, n, dy, false, (isa, i) =>
-                    $"{isa.Load(dy, i)} * {(act.GradientNeedsInput ? act.Gradient(isa.Load(arg, i), "") : act.Gradient("", isa.Load(arg, i)))}");
+                    $"{isa.Load(dy, i)} * {(act.GradientNeedsInput ? act.Gradient(isa.Load(arg, i), "", isa) : act.Gradient("", isa.Load(arg, i), isa))}");
             });
         if (needW)
             c.Block(() =>
@@ -133,9 +133,9 @@ internal static class LinearLowering
         if (z is not null)
         {
             c.W.Line($"{IsaText.Elem(z, at)} = {value};");
-            c.W.Line($"{IsaText.Elem(y, at)} = {act.Apply(IsaText.Elem(z, at))};");
+            c.W.Line($"{IsaText.Elem(y, at)} = {act.Apply(IsaText.Elem(z, at), Isa.Scalar)};");
         }
-        else c.W.Line($"{IsaText.Elem(y, at)} = {act.Apply(value)};");
+        else c.W.Line($"{IsaText.Elem(y, at)} = {act.Apply(value, Isa.Scalar)};");
     }
 
     public static void Backward(KernelContext c, Node node)
@@ -153,8 +153,8 @@ internal static class LinearLowering
         string dx = needX ? c.D(x.Id) : "", dw = needW ? c.D(w.Id) : "", db = needB ? c.D(bias) : "";
         string Dz(string at) =>
             act is null ? IsaText.Elem(dy, at)
-            : act.GradientNeedsInput ? $"{IsaText.Elem(dy, at)} * {act.Gradient(IsaText.Elem(actArg!, at), "")}"
-            : $"{IsaText.Elem(dy, at)} * {act.Gradient("", IsaText.Elem(actArg!, at))}";
+            : act.GradientNeedsInput ? $"{IsaText.Elem(dy, at)} * {act.Gradient(IsaText.Elem(actArg!, at), "", Isa.Scalar)}"
+            : $"{IsaText.Elem(dy, at)} * {act.Gradient("", IsaText.Elem(actArg!, at), Isa.Scalar)}";
 
         if (rows * n * k <= StraightLineLimit)
         {

@@ -28,7 +28,7 @@ internal static class LossLowering
                 c.W.Line("float sum = 0f;");
                 c.W.Open($"for (int i = 0; i < {n}; i++)");
                 c.W.Line($"float yi = Unsafe.Add(ref {vy}, i), ti = Unsafe.Add(ref {vt}, i);");
-                c.W.Line("sum += ti * MathF.Max(MathF.Log(yi), -100f) + (1f - ti) * MathF.Max(MathF.Log(1f - yi), -100f);");
+                c.W.Line("sum += ti * MathF.Max(ScalarMath.Log(yi), -100f) + (1f - ti) * MathF.Max(ScalarMath.Log(1f - yi), -100f);");
                 c.W.Close();
                 c.W.Line($"{l} = -sum * {SourceWriter.Float(1f / n)};");
                 break;
@@ -83,7 +83,7 @@ internal static class LossLowering
         c.W.Open($"for (int r = 0; r < {rows}; r++)");
         c.W.Line($"ref float xRow = ref Unsafe.Add(ref {vy}, r * {classes});");
         StructuralLowering.RowMax(c.W, "xRow", classes, "max");
-        VectorLoops.Reduce(c.W, classes, "sumExp", (isa, i, acc) => $"{acc} + SimdMath.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")})");
+        VectorLoops.Reduce(c.W, classes, "sumExp", (isa, i, acc) => $"{acc} + {isa.Math()}.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")})");
         if (indices)
         {
             c.W.Line($"int label = (int)Unsafe.Add(ref {vt}, r);");
@@ -96,7 +96,7 @@ internal static class LossLowering
         }
         if (!backward)
         {
-            c.W.Line("float lse = max + MathF.Log(sumExp);");
+            c.W.Line("float lse = max + ScalarMath.Log(sumExp);");
             if (indices) c.W.Line("total += lse - Unsafe.Add(ref xRow, label);");
             else
             {
@@ -110,8 +110,8 @@ internal static class LossLowering
             c.W.Line($"ref float dRow = ref Unsafe.Add(ref {dy}, r * {classes});");
             c.W.Line(indices ? "float factor = scale / sumExp;" : "float factor = scale * mass / sumExp;");
             VectorLoops.Map(c.W, classes, "dRow", true, (isa, i) => indices
-                ? $"{isa.Broadcast("factor")} * SimdMath.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")})"
-                : $"{isa.Broadcast("factor")} * SimdMath.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")}) - {isa.Broadcast("scale")} * {isa.Load("tRow", i)}");
+                ? $"{isa.Broadcast("factor")} * {isa.Math()}.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")})"
+                : $"{isa.Broadcast("factor")} * {isa.Math()}.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")}) - {isa.Broadcast("scale")} * {isa.Load("tRow", i)}");
             if (indices) c.W.Line("Unsafe.Add(ref dRow, label) -= scale;");
         }
         c.W.Close();

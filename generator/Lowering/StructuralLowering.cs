@@ -59,7 +59,7 @@ internal static class StructuralLowering
         c.W.Line($"ref float xRow = ref Unsafe.Add(ref {x}, r * {cols});");
         c.W.Line($"ref float yRow = ref Unsafe.Add(ref {y}, r * {cols});");
         RowMax(c.W, "xRow", cols, "max");
-        VectorLoops.Map(c.W, cols, "yRow", false, (isa, i) => $"SimdMath.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")})");
+        VectorLoops.Map(c.W, cols, "yRow", false, (isa, i) => $"{isa.Math()}.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")})");
         VectorLoops.Reduce(c.W, cols, "sum", (isa, i, acc) => $"{acc} + {isa.Load("yRow", i)}");
         c.W.Line("float inverse = 1f / sum;");
         VectorLoops.Map(c.W, cols, "yRow", false, (isa, i) => $"{isa.Load("yRow", i)} * {isa.Broadcast("inverse")}");

@@ -1,11 +1,10 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
-using System.Numerics.Tensors;
 
 namespace NetCompiler;
 
 /// <summary>Small helpers the generated code calls: argument checks with clear messages (kept out of the hot
-/// loops), the SGD update, and throw helpers so the kernels stay free of allocation.</summary>
+/// loops) and throw helpers so the kernels stay free of allocation.</summary>
 public static class CompiledSupport
 {
     /// <summary>Validates the arguments of a compiled Infer call.</summary>
@@ -32,10 +31,6 @@ public static class CompiledSupport
     {
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must hold at least one sample.");
     }
-
-    /// <summary>Plain SGD: <c>values -= learningRate * gradients</c>, vectorized.</summary>
-    public static void Sgd(Span<float> values, ReadOnlySpan<float> gradients, float learningRate) =>
-        TensorPrimitives.MultiplyAdd(gradients, -learningRate, values, values);
 
     /// <summary>Reports a class-index target outside [0, classes).</summary>
     [DoesNotReturn]

@@ -28,7 +28,8 @@ public interface INetwork
     float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch);
 
     /// <summary>Compiled training step: <see cref="ComputeGradients"/> then plain SGD,
-    /// <c>p -= learningRate * grad</c>. Allocates nothing. Returns the batch-mean loss before the update.</summary>
+    /// <c>p -= learningRate * grad</c> on every parameter that is not frozen. Allocates nothing. Returns the
+    /// batch-mean loss before the update.</summary>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate);
 
     /// <summary>Compiled training step: <see cref="ComputeGradients"/> then one <see cref="Optimizer.Step(ParameterStore)"/>.

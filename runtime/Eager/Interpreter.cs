@@ -53,14 +53,20 @@ public static class Interpreter
     }
 
     /// <summary>One step of plain SGD: <see cref="ComputeGradients"/>, then <c>p -= learningRate * grad</c> over
-    /// every parameter. Returns the batch-mean loss before the update.</summary>
+    /// every parameter that is not frozen. Returns the batch-mean loss before the update.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
     /// <exception cref="ArgumentException">As for <see cref="ComputeGradients"/>.</exception>
     public static float TrainStep(INetwork net, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)
     {
         float loss = ComputeGradients(net, inputs, targets, batch);
         var store = net.Parameters;
-        TensorPrimitives.MultiplyAdd(store.Gradients, -learningRate, store.Values, store.Values);
+        for (int i = 0; i < store.Layout.Count; i++)
+        {
+            if (store.IsFrozen(i)) continue;
+            var p = store.Layout[i];
+            var values = store.Values.AsSpan(p.Offset, p.Length);
+            TensorPrimitives.MultiplyAdd(store.Gradients.AsSpan(p.Offset, p.Length), -learningRate, values, values);
+        }
         return loss;
     }
 

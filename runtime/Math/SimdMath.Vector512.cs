@@ -1,8 +1,9 @@
-// SimdMath overloads for one register width. The two files SimdMath.Vector{256,512}.cs are identical up to
-// the width (a test checks it): edit the 512-bit one, then regenerate the 256-bit one with
-//   cd runtime/Math && sed s/Vector5''12/Vector2''56/g SimdMath.Vector5''12.cs > SimdMath.Vector2''56.cs
+// SimdMath overloads for one register width. The files SimdMath.Vector{128,256,512}.cs are identical up to
+// the width (a test checks it): edit the 512-bit one, then regenerate the others with
+//   cd runtime/Math && for w in 1''28 2''56; do sed s/Vector5''12/Vector$w/g SimdMath.Vector5''12.cs > SimdMath.Vector$w.cs; done
 // (the quotes keep this line itself unchanged). The accuracy contract is in SimdMath.cs; each approximation's
 // origin and error are on its method; the measured errors are checked in tests/Math/SimdMathTests.cs.
+// The 128-bit overloads exist for ScalarMath, which runs them on one lane in compiled scalar code.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 

@@ -38,7 +38,7 @@ public sealed class SimdMathTests
     /// <summary>About 45k floats: a grid of step 1/128 over [-100, 100] (exact in float), five mantissas in every
     /// binade (subnormals included) with both signs, 8k random bit patterns (NaN payloads included), 8k
     /// uniform values in [-12, 12], and the specials. The length is a multiple of 16.</summary>
-    private static readonly float[] Inputs = BuildInputs();
+    internal static readonly float[] Inputs = BuildInputs();
 
     private static float[] BuildInputs()
     {
@@ -113,7 +113,7 @@ public sealed class SimdMathTests
 
     /// <summary>Inputs for the vector overloads: all of them where Vector256 is accelerated, else (the software
     /// path, which is much slower and computes the same bits) the specials and every eighth other input.</summary>
-    private static readonly float[] VectorInputs = Vector256.IsHardwareAccelerated ? Inputs : Subsample();
+    internal static readonly float[] VectorInputs = Vector256.IsHardwareAccelerated ? Inputs : Subsample();
 
     private static float[] Subsample()
     {
@@ -415,9 +415,10 @@ public sealed class SimdMathTests
         Assert.Equal(3.7200760e-44f, SimdMath.Sigmoid(-100f));
     }
 
-    /// <summary>SimdMath.Vector256.cs must be SimdMath.Vector512.cs with the width replaced (see its header).</summary>
+    /// <summary>SimdMath.Vector256.cs and SimdMath.Vector128.cs must be SimdMath.Vector512.cs with the width replaced
+    /// (see its header).</summary>
     [Fact]
-    public void Vector256SourceIsTheVector512SourceWithTheWidthReplaced()
+    public void NarrowerSourcesAreTheVector512SourceWithTheWidthReplaced()
     {
         string? dir = AppContext.BaseDirectory;
         while (dir != null && !File.Exists(Path.Combine(dir, "NetCompiler.sln"))) dir = Path.GetDirectoryName(dir);
@@ -425,7 +426,9 @@ public sealed class SimdMathTests
         string math = Path.Combine(dir, "runtime", "Math");
         string v512 = File.ReadAllText(Path.Combine(math, "SimdMath.Vector512.cs"));
         string v256 = File.ReadAllText(Path.Combine(math, "SimdMath.Vector256.cs"));
+        string v128 = File.ReadAllText(Path.Combine(math, "SimdMath.Vector128.cs"));
         Assert.Equal(v512.Replace("Vector512", "Vector256"), v256);
+        Assert.Equal(v512.Replace("Vector512", "Vector128"), v128);
     }
 
     [Fact]
