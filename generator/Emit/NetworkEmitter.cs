@@ -42,7 +42,7 @@ internal static class NetworkEmitter
         EmitConstructor(w, graph, memory, c.Tiled);
         if (c.Tiled) EmitTiledEntryPoints(w, graph, memory);
         else EmitEntryPoints(w, graph, memory);
-        EmitTrainSteps(w, graph);
+        EmitTrainSteps(w, graph, c.Tiled);
         EmitForward(w, c);
         if (graph.Loss is not null)
         {
@@ -214,6 +214,15 @@ internal static class NetworkEmitter
             w.Line();
             return;
         }
+        w.Line("return Train(inputs, targets, batch, null, null, 0f);");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>ComputeGradients, and with <paramref name=\"update\"/> set also the training step fused into it: in the last");
+        w.Line("/// tile, each parameter is updated (by <paramref name=\"optimizer\"/>, or plain SGD at <paramref name=\"learningRate\"/>)");
+        w.Line("/// as soon as backward has finished its gradient and read its value for the last time, while that gradient is");
+        w.Line("/// still in cache, instead of in a separate pass over every parameter afterwards.</summary>");
+        w.Open("private float Train(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate)");
         TrainPreamble(w, graph);
         w.Open("for (int first = 0; first < batch; first += TileRows)");
         w.Line("int rows = Math.Min(TileRows, batch - first);");
@@ -221,7 +230,7 @@ internal static class NetworkEmitter
         w.Line("ref float t = ref Unsafe.Add(ref target, first * TargetSize);");
         w.Line("ForwardTile(ref p, ref x, ref ws, rows);");
         w.Line("total += LossTile(ref p, ref x, ref t, ref ws, rows);");
-        w.Line("BackwardTile(ref p, ref g, ref x, ref t, ref ws, ref gs, seed, rows);");
+        w.Line("BackwardTile(ref p, ref g, ref x, ref t, ref ws, ref gs, seed, rows, first + rows == batch ? update : null, optimizer, learningRate);");
         w.Close();
         w.Line("return (float)(total / batch);");
         w.Close();
@@ -267,7 +276,49 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void EmitTrainSteps(SourceWriter w, Graph graph)
+    private static void EmitTrainSteps(SourceWriter w, Graph graph, bool tiled)
+    {
+        var spec = graph.Spec;
+        if (tiled && graph.Loss is not null) EmitFusedTrainSteps(w);
+        else EmitSeparateTrainSteps(w, graph);
+        w.Line($"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretForward(global::NetCompiler.Tensor input) => {spec.ForwardMethod}(input);");
+        w.Line(spec.HasLoss
+            ? $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => {spec.LossMethod}(output, target);"
+            : $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => throw new InvalidOperationException(\"{spec.Class.Name} has no [Loss] method.\");");
+        w.Line();
+    }
+
+    /// <summary>Training steps of a tiled network: the update is fused into the last tile's backward pass.</summary>
+    private static void EmitFusedTrainSteps(SourceWriter w)
+    {
+        w.Line("/// <summary>Compiled training step: the gradient of <see cref=\"ComputeGradients\"/>, and SGD <c>p -= learningRate * gradient</c>");
+        w.Line("/// on every parameter that is not frozen, each applied as soon as its gradient is final. Leaves the gradients in");
+        w.Line("/// <c>Parameters.Gradients</c>. Returns the batch-mean loss before the update. Allocates nothing.</summary>");
+        w.Open("public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
+        w.Line("return Train(inputs, targets, batch, Parameters, null, learningRate);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Compiled training step: the gradient of <see cref=\"ComputeGradients\"/> and one update by <paramref name=\"optimizer\"/>");
+        w.Line("/// (weight decay and the rule's state; frozen parameters untouched), each parameter updated as soon as its gradient");
+        w.Line("/// is final. With gradient clipping, which needs the global norm first, the update runs after the gradients instead.");
+        w.Line("/// Leaves the gradients in <c>Parameters.Gradients</c>. Returns the batch-mean loss before the update.");
+        w.Line("/// Allocates nothing after the optimizer's first step.</summary>");
+        w.Open("public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
+        w.Line("ArgumentNullException.ThrowIfNull(optimizer);");
+        w.Open("if (!optimizer.BeginFusedStep(Parameters))");
+        w.Line("float unfused = ComputeGradients(inputs, targets, batch);");
+        w.Line("optimizer.Step(Parameters);");
+        w.Line("return unfused;");
+        w.Close();
+        w.Line("float loss = Train(inputs, targets, batch, Parameters, optimizer, 0f);");
+        w.Line("optimizer.EndFusedStep();");
+        w.Line("return loss;");
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>Training steps of a per-sample network (or one without a loss): gradients, then the update.</summary>
+    private static void EmitSeparateTrainSteps(SourceWriter w, Graph graph)
     {
         var spec = graph.Spec;
         w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then SGD <c>p -= learningRate * gradient</c>");
@@ -302,11 +353,6 @@ internal static class NetworkEmitter
         w.Line("optimizer.Step(Parameters);");
         w.Line("return loss;");
         w.Close();
-        w.Line();
-        w.Line($"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretForward(global::NetCompiler.Tensor input) => {spec.ForwardMethod}(input);");
-        w.Line(spec.HasLoss
-            ? $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => {spec.LossMethod}(output, target);"
-            : $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => throw new InvalidOperationException(\"{spec.Class.Name} has no [Loss] method.\");");
         w.Line();
     }
 
@@ -397,13 +443,39 @@ internal static class NetworkEmitter
             });
     }
 
+    /// <summary>For each parameter (index into the spec's parameters), the backward op after which nothing reads its
+    /// value or adds to its gradient: the user with the lowest node id, since backward runs in decreasing id order.
+    /// -1 when no backward op touches it.</summary>
+    private static int[] LastBackwardUse(KernelContext c)
+    {
+        var graph = c.Graph;
+        var last = Enumerable.Repeat(-1, graph.Spec.Parameters.Count).ToArray();
+        for (int i = graph.Nodes.Count - 1; i >= 0; i--)
+        {
+            var node = graph[i];
+            if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
+            foreach (int input in node.Inputs)
+                if (graph[input].Op == OpKind.Param) last[graph[input].Spec.Parameter] = i;
+        }
+        return last;
+    }
+
+    private static void EmitUpdate(KernelContext c, int parameter, string why)
+    {
+        c.W.Line($"if (update is not null) global::NetCompiler.CompiledSupport.UpdateParameter(update, {parameter}, optimizer, learningRate); " +
+                 $"// {c.Graph.Spec.Parameters[parameter].Name}: {why}");
+    }
+
     private static void EmitBackward(SourceWriter w, KernelContext c)
     {
         var loss = c.Graph.Loss!;
         if (c.Tiled)
         {
-            Method(w, c, "Reverse mode for a tile of samples: adds seed * d loss / d parameter of every sample into g.",
-                "private static void BackwardTile(ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed, int rows)", () =>
+            int[] lastUse = LastBackwardUse(c);
+            Method(w, c, "Reverse mode for a tile of samples: adds seed * d loss / d parameter of every sample into g; with " +
+                "<paramref name=\"update\"/> (the last tile of a training step) it also updates each parameter once its gradient is final.",
+                "private static void BackwardTile(ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed, int rows, " +
+                "global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate)", () =>
                 {
                     c.W.Line("MemoryMarshal.CreateSpan(ref gs, rows * GradientWorkspaceSize).Clear();");
                     c.RowLoop(() => c.W.Line($"{c.D(loss.Id)} = seed;"));
@@ -413,7 +485,11 @@ internal static class NetworkEmitter
                         if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
                         c.Header(node, "backward");
                         TiledOp(c, node, forward: false);
+                        for (int param = 0; param < lastUse.Length; param++)
+                            if (lastUse[param] == i) EmitUpdate(c, param, "its gradient is final and backward reads it no more");
                     }
+                    for (int param = 0; param < lastUse.Length; param++)
+                        if (lastUse[param] < 0) EmitUpdate(c, param, "no gradient (zero), but weight decay and momentum still apply");
                 });
             return;
         }

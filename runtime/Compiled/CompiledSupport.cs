@@ -1,10 +1,14 @@
 using System;
+using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetCompiler;
 
 /// <summary>Small helpers the generated code calls: argument checks with clear messages (kept out of the hot
-/// loops) and throw helpers so the kernels stay free of allocation.</summary>
+/// loops), the parameter update fused into a training step, and throw helpers so the kernels stay free of allocation.</summary>
 public static class CompiledSupport
 {
     /// <summary>Validates the arguments of a compiled Infer call.</summary>
@@ -30,6 +34,26 @@ public static class CompiledSupport
     private static void CheckBatch(int batch)
     {
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must hold at least one sample.");
+    }
+
+    /// <summary>The update a generated training step fuses into backward, for parameter <paramref name="index"/> of
+    /// <paramref name="store"/> once its gradient is final: one <paramref name="optimizer"/> update (between its
+    /// <see cref="Optimizer.BeginFusedStep"/> and <see cref="Optimizer.EndFusedStep"/>), or without one plain SGD
+    /// <c>p -= learningRate * gradient</c>. Frozen parameters are left untouched.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void UpdateParameter(ParameterStore store, int index, Optimizer? optimizer, float learningRate)
+    {
+        if (optimizer is not null) { optimizer.UpdateFused(store, index); return; }
+        if (store.IsFrozen(index)) return;
+        var p = store.Layout[index];
+        ref float value = ref MemoryMarshal.GetArrayDataReference(store.Values);
+        ref float gradient = ref MemoryMarshal.GetArrayDataReference(store.Gradients);
+        float step = -learningRate;
+        int i = p.Offset, end = p.Offset + p.Length;
+        // p + step * g, unfused like the generated per-sample update and the interpreter's.
+        for (; i <= end - Vector<float>.Count; i += Vector<float>.Count)
+            (Vector.LoadUnsafe(ref value, (nuint)i) + Vector.LoadUnsafe(ref gradient, (nuint)i) * step).StoreUnsafe(ref value, (nuint)i);
+        for (; i < end; i++) Unsafe.Add(ref value, i) += step * Unsafe.Add(ref gradient, i);
     }
 
     /// <summary>Reports a class-index target outside [0, classes).</summary>

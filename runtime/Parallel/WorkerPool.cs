@@ -47,11 +47,23 @@ public static class WorkerPool
     /// there is more than one thread, else on the calling thread. Returns when every part is done.</summary>
     internal static void Run(IPartedWork work, int parts)
     {
-        if (parts <= 1 || _threads <= 1 || !Monitor.TryEnter(Gate))
+        if (parts <= 1 || !TryAcquire())
         {
             for (int p = 0; p < parts; p++) work.RunPart(p);
             return;
         }
+        RunAcquired(work, parts);
+    }
+
+    /// <summary>Claims the pool for one job. False when it is off (one thread) or another thread's job is running:
+    /// then do the work on the calling thread. While claimed, the caller may fill shared (static) work objects,
+    /// since no other job can start; <see cref="RunAcquired"/> releases the claim.</summary>
+    internal static bool TryAcquire() => _threads > 1 && Monitor.TryEnter(Gate);
+
+    /// <summary>Runs the parts of <paramref name="work"/> across the pool after <see cref="TryAcquire"/> returned true,
+    /// and releases the pool. Returns when every part is done.</summary>
+    internal static void RunAcquired(IPartedWork work, int parts)
+    {
         try
         {
             EnsureWorkers(_threads - 1);

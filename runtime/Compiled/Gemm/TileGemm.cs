@@ -18,7 +18,7 @@ public static class TileGemm
 {
     /// <summary>Below this many multiply-adds a product runs on the calling thread: a hand-off to the worker pool
     /// costs a few microseconds, so a net as small as seed 000's (or one seed-001 batch) never pays for it.</summary>
-    public const long ParallelThreshold = 1 << 19;
+    public const long ParallelThreshold = 1 << 17;
 
     /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows, o &lt; n.
     /// Large products are split over the outputs across <see cref="WorkerPool"/>.</summary>
@@ -26,13 +26,13 @@ public static class TileGemm
     public static unsafe void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k)
     {
         int parts = Parts((long)rows * n * k, n / 4);
-        if (parts <= 1) { ForwardRange(ref x, xStride, ref w, ref bias, hasBias, ref y, yStride, rows, 0, n, k); return; }
+        if (parts <= 1 || !WorkerPool.TryAcquire()) { ForwardRange(ref x, xStride, ref w, ref bias, hasBias, ref y, yStride, rows, 0, n, k); return; }
         fixed (float* px = &x, pw = &w, pb = &bias, py = &y)
         {
-            var work = t_forward ??= new ForwardWork();
+            var work = ForwardJob;
             work.X = px; work.W = pw; work.Bias = pb; work.Y = py;
             (work.XStride, work.YStride, work.Rows, work.N, work.K, work.HasBias, work.Parts) = (xStride, yStride, rows, n, k, hasBias, parts);
-            WorkerPool.Run(work, parts);
+            WorkerPool.RunAcquired(work, parts);
         }
     }
 
@@ -42,13 +42,13 @@ public static class TileGemm
     public static unsafe void BackwardInput(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k)
     {
         int parts = Parts((long)rows * n * k, k / 64);
-        if (parts <= 1) { BackwardInputRange(ref dz, dzStride, ref w, ref dx, dxStride, rows, n, k, 0, k); return; }
+        if (parts <= 1 || !WorkerPool.TryAcquire()) { BackwardInputRange(ref dz, dzStride, ref w, ref dx, dxStride, rows, n, k, 0, k); return; }
         fixed (float* pdz = &dz, pw = &w, pdx = &dx)
         {
-            var work = t_backwardInput ??= new BackwardInputWork();
+            var work = BackwardInputJob;
             work.Dz = pdz; work.W = pw; work.Dx = pdx;
             (work.DzStride, work.DxStride, work.Rows, work.N, work.K, work.Parts) = (dzStride, dxStride, rows, n, k, parts);
-            WorkerPool.Run(work, parts);
+            WorkerPool.RunAcquired(work, parts);
         }
     }
 
@@ -58,14 +58,14 @@ public static class TileGemm
     public static unsafe void BackwardWeights(ref float dz, int dzStride, ref float x, int xStride, ref float dw, ref float db, bool hasBias, int rows, int n, int k)
     {
         int parts = Parts((long)rows * n * k, n / 4);
-        if (parts <= 1) BackwardWeightsRange(ref dz, dzStride, ref x, xStride, ref dw, rows, 0, n, k);
+        if (parts <= 1 || !WorkerPool.TryAcquire()) BackwardWeightsRange(ref dz, dzStride, ref x, xStride, ref dw, rows, 0, n, k);
         else
             fixed (float* pdz = &dz, px = &x, pdw = &dw)
             {
-                var work = t_backwardWeights ??= new BackwardWeightsWork();
+                var work = BackwardWeightsJob;
                 work.Dz = pdz; work.X = px; work.Dw = pdw;
                 (work.DzStride, work.XStride, work.Rows, work.N, work.K, work.Parts) = (dzStride, xStride, rows, n, k, parts);
-                WorkerPool.Run(work, parts);
+                WorkerPool.RunAcquired(work, parts);
             }
         if (!hasBias) return;
         for (int r = 0; r < rows; r++)
@@ -115,10 +115,11 @@ public static class TileGemm
         else AxpyRows<Float1>(ref dzPart, 1, dzStride, end - start, ref x, xStride, rows, k, ref dwPart, k);
     }
 
-    // One reusable work object per kind and thread: the pool runs one job at a time, and each thread fills its own.
-    [System.ThreadStatic] private static ForwardWork? t_forward;
-    [System.ThreadStatic] private static BackwardInputWork? t_backwardInput;
-    [System.ThreadStatic] private static BackwardWeightsWork? t_backwardWeights;
+    // One work object per kind for the whole process, filled only while the pool is claimed (WorkerPool.TryAcquire),
+    // so no job can be using it; allocated once here, so no thread allocates on its first parallel call.
+    private static readonly ForwardWork ForwardJob = new();
+    private static readonly BackwardInputWork BackwardInputJob = new();
+    private static readonly BackwardWeightsWork BackwardWeightsJob = new();
 
     private sealed unsafe class ForwardWork : IPartedWork
     {

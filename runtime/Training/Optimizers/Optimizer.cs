@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 
 namespace NetCompiler;
 
@@ -106,6 +107,41 @@ public abstract class Optimizer
             Update(store.Values.AsSpan(p.Offset, p.Length), store.Gradients.AsSpan(p.Offset, p.Length), p.Offset, scale);
         }
         StepCount = t;
+    }
+
+    private long _fusedStep;
+
+    /// <summary>Starts a step that generated code fuses into backward, updating each parameter through
+    /// <see cref="UpdateFused"/> as soon as its gradient is final, then calling <see cref="EndFusedStep"/>.
+    /// Returns false when the step cannot be fused: gradient clipping needs the global norm of every gradient
+    /// first, so the caller runs <see cref="Step(ParameterStore)"/> after the gradients instead.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool BeginFusedStep(ParameterStore store)
+    {
+        if (float.IsFinite(MaxGradientNorm)) return false;
+        Attach(store);
+        _fusedStep = StepCount + 1;
+        BeginStep(_fusedStep, LearningRate.At(StepCount));
+        return true;
+    }
+
+    /// <summary>Updates parameter <paramref name="index"/> of <paramref name="store"/> from its final gradient, within a
+    /// fused step (see <see cref="BeginFusedStep"/>); frozen parameters are skipped.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void UpdateFused(ParameterStore store, int index)
+    {
+        if (_fusedStep != StepCount + 1) throw new InvalidOperationException("UpdateFused outside BeginFusedStep / EndFusedStep.");
+        if (store.IsFrozen(index)) return;
+        var p = store.Layout[index];
+        Update(store.Values.AsSpan(p.Offset, p.Length), store.Gradients.AsSpan(p.Offset, p.Length), p.Offset, 1f);
+    }
+
+    /// <summary>Ends a fused step: counts it, as <see cref="Step(ParameterStore)"/> does.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void EndFusedStep()
+    {
+        if (_fusedStep != StepCount + 1) throw new InvalidOperationException("EndFusedStep without BeginFusedStep.");
+        StepCount = _fusedStep;
     }
 
     /// <summary>Prepares the per-step constants for update number <paramref name="t"/> (1-based) at
