@@ -16,8 +16,9 @@ namespace NetCompiler;
 /// with a double-precision reference over odd shapes.</summary>
 public static class TileGemm
 {
-    /// <summary>Below this many multiply-adds a product runs on the calling thread: a hand-off to the worker pool
-    /// costs a few microseconds, so a net as small as seed 000's (or one seed-001 batch) never pays for it.</summary>
+    /// <summary>Below this many multiply-adds (about 1.5 us of one core's work) a product runs on the calling
+    /// thread: handing half of it to a spinning worker costs a fraction of a microsecond, waking a sleeping one
+    /// much more. A per-sample network (seed 000's) never calls TileGemm at all.</summary>
     public const long ParallelThreshold = 1 << 17;
 
     /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows, o &lt; n.
