@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Running;
 
@@ -8,7 +7,9 @@ namespace NetCompiler.Bench;
 /// <summary><c>dotnet run -c Release --project bench -- [BenchmarkDotNet args]</c> runs the BenchmarkDotNet suites
 /// (for example <c>--filter '*Seed000*' --job short</c>); <c>compare</c> times every workload in one process and
 /// prints one Markdown table; <c>peak</c> prints the FMA peaks alone; <c>quick</c> is a fast in-process sanity
-/// check of seed 000; <c>torch-check</c> says whether TorchSharp loads and agrees with NetCompiler.</summary>
+/// check of seed 000; <c>torch-check</c> says whether TorchSharp loads and agrees with NetCompiler; <c>jit-check</c>
+/// shows from the JIT's own log that the hot kernels ran as optimized code; <c>alloc-check</c> counts W3's allocations
+/// the way BenchmarkDotNet does.</summary>
 internal static class Program
 {
     /// <summary>glibc malloc settings that keep libtorch's large per-step temporaries mapped (see DESIGN.md: without
@@ -31,6 +32,8 @@ internal static class Program
             case "compare": return CompareCommand.Run(args.AsSpan(1));
             case "torch-check": return TorchCheckCommand.Run();
             case "peak": return PeakCommand.Run();
+            case "jit-check": return JitCheckCommand.Run(args.AsSpan(1));
+            case "alloc-check": return AllocCheckCommand.Run(args.AsSpan(1));
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 return 0;
@@ -39,14 +42,8 @@ internal static class Program
 
     private static int RunAgainWithTunables(string[] args)
     {
-        string self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this program's path.");
-        var start = new ProcessStartInfo(self) { UseShellExecute = false };
-        // Run as `dotnet NetCompiler.Bench.dll ...` the process is the dotnet host: pass the assembly again.
-        if (System.IO.Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var start = SelfProcess.StartInfo(args);
         start.Environment["GLIBC_TUNABLES"] = MallocTunables;
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Cannot start {self}.");
-        child.WaitForExit();
-        return child.ExitCode;
+        return SelfProcess.Run(start);
     }
 }

@@ -127,6 +127,9 @@ public static class WorkerPool
     /// then sleeps until woken.</summary>
     private static void Work(SemaphoreSlim wake)
     {
+        // The process's first blocking SemaphoreSlim.Wait allocates 64 bytes, once. Pay it here, at start, so that it
+        // does not land in the first call after warm-up in which this worker happens to fall asleep.
+        using (var once = new SemaphoreSlim(0, 1)) once.Wait(1);
         int seen = _generation;
         while (true)
         {
