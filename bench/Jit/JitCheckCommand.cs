@@ -73,11 +73,14 @@ internal static class JitCheckCommand
         }
     }
 
+    /// <summary>Kernel methods: the generated ones, and TileGemm's and SimdMath's except constructors (which run
+    /// once, so tier 0 is right for them).</summary>
     private static bool IsChecked(JitMethod m) =>
-        s_generatedKernel.IsMatch(m.Method)
-        || m.Method.StartsWith("NetCompiler.TileGemm:", StringComparison.Ordinal)
-        || m.Method.StartsWith("NetCompiler.TileGemm+", StringComparison.Ordinal)
-        || m.Method.StartsWith("NetCompiler.SimdMath:", StringComparison.Ordinal);
+        !m.Method.Contains(":.ctor(", StringComparison.Ordinal) && !m.Method.Contains(":.cctor(", StringComparison.Ordinal) &&
+        (s_generatedKernel.IsMatch(m.Method)
+         || m.Method.StartsWith("NetCompiler.TileGemm:", StringComparison.Ordinal)
+         || m.Method.StartsWith("NetCompiler.TileGemm+", StringComparison.Ordinal)
+         || m.Method.StartsWith("NetCompiler.SimdMath:", StringComparison.Ordinal));
 
     private static int Report(List<JitMethod> methods, bool forcedMinOpts)
     {
