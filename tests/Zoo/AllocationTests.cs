@@ -7,7 +7,8 @@ namespace NetCompiler.Tests.Zoo;
 
 /// <summary>The compiled training step and inference allocate nothing: a per-sample network (XorNet) and a tiled
 /// one whose large layers go through TileGemm and the worker pool (WideMlpNet), with plain SGD and with Adam.
-/// (Measured on the calling thread; the pool's workers allocate nothing by construction.)</summary>
+/// (Measured on the calling thread; the pool's workers allocate nothing after their first product, which may
+/// allocate the packed forward kernel's per-thread scratch.)</summary>
 public class AllocationTests
 {
     [Theory]

@@ -26,7 +26,7 @@ public static class TileGemm
     public static unsafe void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k)
     {
         int parts = Parts((long)rows * n * k, n / 4);
-        if (parts <= 1) { ForwardRange(ref x, xStride, ref w, ref bias, hasBias, ref y, yStride, rows, 0, n, k); return; }
+        if (parts <= 1) { ForwardRange(ref x, xStride, ref w, ref bias, hasBias, ref y, yStride, rows, 0, n, n, k); return; }
         fixed (float* px = &x, pw = &w, pb = &bias, py = &y)
         {
             var work = t_forward ??= new ForwardWork();
@@ -87,13 +87,23 @@ public static class TileGemm
         return (start, end);
     }
 
-    private static void ForwardRange(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int start, int end, int k)
+    /// <summary>Outputs [start, end) of the forward product. The kernel is chosen from the whole layer's n, never from
+    /// the part's width, so that every part of a split computes exactly what a serial call would.</summary>
+    private static void ForwardRange(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int start, int end, int n, int k)
     {
         ref float wPart = ref Unsafe.Add(ref w, start * k);
         ref float yPart = ref Unsafe.Add(ref y, start);
         ref float bPart = ref Unsafe.Add(ref bias, hasBias ? start : 0);
-        if (Vector512.IsHardwareAccelerated) DotRows<Float512>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
-        else if (Vector256.IsHardwareAccelerated) DotRows<Float256>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            if (PackedForward.Pays<Float512>(rows, n)) PackedForward.Run<Float512>(ref x, xStride, rows, ref wPart, k, end - start, ref yPart, yStride, ref bPart, hasBias);
+            else DotRows<Float512>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            if (PackedForward.Pays<Float256>(rows, n)) PackedForward.Run<Float256>(ref x, xStride, rows, ref wPart, k, end - start, ref yPart, yStride, ref bPart, hasBias);
+            else DotRows<Float256>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
+        }
         else DotRows<Float1>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
     }
 
@@ -128,7 +138,7 @@ public static class TileGemm
         public void RunPart(int part)
         {
             var (start, end) = Range(N, 4, part, Parts);
-            ForwardRange(ref *X, XStride, ref *W, ref *Bias, HasBias, ref *Y, YStride, Rows, start, end, K);
+            ForwardRange(ref *X, XStride, ref *W, ref *Bias, HasBias, ref *Y, YStride, Rows, start, end, N, K);
         }
     }
 
