@@ -61,6 +61,41 @@ public class PackedForwardTests
     }
 
     [Fact]
+    public void TileGemm_forward_through_the_packed_kernel_is_the_same_on_one_thread_and_on_the_pool()
+    {
+        // A full tile of a layer wide enough for the packed kernel, above the parallel threshold; 522 outputs leave
+        // a 2-output block at the end of the second part, 530 columns a tail after the transposed blocks.
+        int rows = 32, n = 522, k = 530, xStride = k + 7, yStride = n + 3;
+        Assert.True(PackedForward.Pays<Float512>(rows, n) && PackedForward.Pays<Float256>(rows, n));
+        Assert.True((long)rows * n * k >= TileGemm.ParallelThreshold);
+        var x = Random(rows * xStride, 7);
+        var w = Random(n * k, 8);
+        var b = Random(n, 9);
+        float[] Run()
+        {
+            var y = new float[rows * yStride];
+            TileGemm.Forward(ref x[0], xStride, ref w[0], ref b[0], true, ref y[0], yStride, rows, n, k);
+            return y;
+        }
+        int saved = WorkerPool.Threads;
+        try
+        {
+            WorkerPool.Threads = 1;
+            var serial = Run();
+            WorkerPool.Threads = 2;
+            Assert.Equal(serial, Run());
+            for (int r = 0; r < rows; r += 5)
+                for (int o = 0; o < n; o += 31)
+                {
+                    double sum = b[o];
+                    for (int i = 0; i < k; i++) sum += (double)x[r * xStride + i] * w[o * k + i];
+                    Assert.True(Math.Abs(sum - serial[r * yStride + o]) <= 1e-4 * (1 + Math.Abs(sum)), $"y[{r}, {o}]");
+                }
+        }
+        finally { WorkerPool.Threads = saved; }
+    }
+
+    [Fact]
     public void A_larger_call_after_a_smaller_one_gets_a_larger_scratch()
     {
         // The per-thread scratch grows: a small call first, then one that needs more than the first allocation.

@@ -32,6 +32,7 @@ internal static class BlockTranspose
 
     /// <summary>The same for a <paramref name="rows"/> x <paramref name="columns"/> block, one float at a time: the
     /// edges of a tile, and widths without a shuffle sequence.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called in loops from the first product on: no tier-0 code
     public static void Scalar(ref float source, nint sourceStride, ref float destination, nint destinationStride, int rows, int columns)
     {
         for (int r = 0; r < rows; r++)

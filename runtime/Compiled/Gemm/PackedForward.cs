@@ -52,6 +52,9 @@ internal static class PackedForward
         for (; o <= count - 4; o += 4)
             for (int p = 0; p < r; p += lanes)
                 Tile2x4<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k, ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+        for (; o <= count - 2; o += 2)
+            for (int p = 0; p < r; p += lanes)
+                Tile2x2<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k, ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
         for (; o < count; o++)
             for (int p = 0; p < r; p += lanes)
                 Tile2x1<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k, ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
@@ -181,7 +184,24 @@ internal static class PackedForward
         Finish<V>(ref yT, 2 * r, a2, b2, ref bias, 2, hasBias); Finish<V>(ref yT, 3 * r, a3, b3, ref bias, 3, hasBias);
     }
 
-    /// <summary>Two registers of rows x 1 output (the last 1 to 3 outputs).</summary>
+    /// <summary>Two registers of rows x 2 outputs: 4 accumulators, enough chains to keep one FMA per cycle going
+    /// where a single output would wait on the FMA latency (n = 10 ends in 2 outputs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile2x2<V>(ref float xT, int r, ref float w, int k, ref float yT, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
+    {
+        ref float w1 = ref Unsafe.Add(ref w, k);
+        V a0 = V.Zero, a1 = V.Zero, b0 = V.Zero, b1 = V.Zero;
+        nint at = 0;
+        for (int i = 0; i < k; i++, at += r)
+        {
+            V x0 = V.Load(ref xT, at), x1 = V.Load(ref xT, at + V.Count);
+            V s = V.Broadcast(Unsafe.Add(ref w, i)); a0 = V.MultiplyAdd(x0, s, a0); b0 = V.MultiplyAdd(x1, s, b0);
+            s = V.Broadcast(Unsafe.Add(ref w1, i)); a1 = V.MultiplyAdd(x0, s, a1); b1 = V.MultiplyAdd(x1, s, b1);
+        }
+        Finish<V>(ref yT, 0, a0, b0, ref bias, 0, hasBias); Finish<V>(ref yT, r, a1, b1, ref bias, 1, hasBias);
+    }
+
+    /// <summary>Two registers of rows x 1 output (the last output of an odd count).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile2x1<V>(ref float xT, int r, ref float w, int k, ref float yT, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
     {
