@@ -30,7 +30,9 @@ internal static class PackedForward
 
     /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows,
     /// o &lt; count.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
+    // Loops run long: no tier-0 or OSR code. Never inlined: a tier-1 caller that inlined it ran out of inlining
+    // budget and called the blocks' helpers out of line, 4x slower (seen with dynamic PGO in W3's inference).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Run<V>(ref float x, int xStride, int rows, ref float w, int k, int count,
         ref float y, int yStride, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
     {
