@@ -28,10 +28,10 @@ internal static class PackedForward
         return n >= 16 && 4 * rows >= 3 * ((rows + lanes - 1) / lanes * lanes);
     }
 
-    /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows,
-    /// o &lt; count.</summary>
     // Loops run long: no tier-0 or OSR code. Never inlined: a tier-1 caller that inlined it ran out of inlining
     // budget and called the blocks' helpers out of line, 4x slower (seen with dynamic PGO in W3's inference).
+    /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows,
+    /// o &lt; count.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Run<V>(ref float x, int xStride, int rows, ref float w, int k, int count,
         ref float y, int yStride, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
@@ -47,19 +47,24 @@ internal static class PackedForward
         if (V.Count < 16)
             for (; o <= count - 6; o += 6)
                 for (int p = 0; p < r; p += lanes)
-                    Tile2x6<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k, ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+                    Tile2x6<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
+                        ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
         for (; o <= count - 8; o += 8)
             for (int p = 0; p < r; p += lanes)
-                Tile2x8<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k, ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+                Tile2x8<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
+                    ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
         for (; o <= count - 4; o += 4)
             for (int p = 0; p < r; p += lanes)
-                Tile2x4<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k, ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+                Tile2x4<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
+                    ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
         for (; o <= count - 2; o += 2)
             for (int p = 0; p < r; p += lanes)
-                Tile2x2<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k, ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+                Tile2x2<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
+                    ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
         for (; o < count; o++)
             for (int p = 0; p < r; p += lanes)
-                Tile2x1<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k, ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+                Tile2x1<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
+                    ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
         Unpack<V>(ref yT, r, rows, count, ref y, yStride);
     }
 
@@ -70,7 +75,10 @@ internal static class PackedForward
         const int align = 16; // floats per 64 bytes: a misaligned Vector512 load spans two cache lines
         var buffer = t_buffer;
         if (buffer is null || buffer.Length < length + align)   // 256 KB at least: one allocation covers W3's layers
-            t_buffer = buffer = GC.AllocateUninitializedArray<float>(Math.Max(length + align, Math.Max(1 << 16, (buffer?.Length ?? 0) * 2)), pinned: true);
+        {
+            int size = Math.Max(length + align, Math.Max(1 << 16, (buffer?.Length ?? 0) * 2));
+            t_buffer = buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
+        }
         ref float first = ref buffer[0];
         int skip = (int)((64 - (nint)Unsafe.AsPointer(ref first) % 64) % 64 / sizeof(float));
         return ref Unsafe.Add(ref first, skip);
