@@ -7,7 +7,8 @@ namespace NetCompiler.Tests.Zoo;
 
 /// <summary>The compiled training step and inference allocate nothing: a per-sample network (XorNet) and a tiled
 /// one whose large layers go through TileGemm and the worker pool (WideMlpNet), with plain SGD and with Adam.
-/// (Measured on the calling thread; AllThreadsAllocationTests covers the worker pool's threads.)</summary>
+/// (Measured on the calling thread; AllThreadsAllocationTests covers the worker pool's threads, which allocate the
+/// packed forward kernel's per-thread scratch once, on their first product.)</summary>
 public class AllocationTests
 {
     [Theory]

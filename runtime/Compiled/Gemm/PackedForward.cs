@@ -1,0 +1,241 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace NetCompiler;
+
+/// <summary>The forward product of a dense layer over a tile of many rows, y = x W^T (+ b), in outer-product form
+/// with the vector lanes over the rows. The tile's x is packed transposed (k x R floats, R = rows rounded up to
+/// two registers) into a per-thread buffer; each step i then broadcasts W[o, i] for a block of 8 outputs and
+/// multiplies it with the two registers of x^T[i, :], so W is read once per call from its own [n, k] layout, every
+/// FMA feeds a different accumulator and no horizontal sums are left at the end. The block's y^T goes to the buffer
+/// and is transposed into y at the end. Packing and unpacking cost rows x (k + n) copies against rows x n x k
+/// multiply-adds, so this form pays for wide layers and tiles that fill the lanes (<see cref="Pays{V}"/>).
+/// <para>Every output is a single fused multiply-add chain over i in order, then + b, whichever block it falls in,
+/// so the result does not depend on how the outputs are split across threads (the same holds for each lane of a
+/// wider register, so Float1 and Float512 runs of this kernel agree bit for bit).</para></summary>
+internal static class PackedForward
+{
+    // Per-thread scratch: x^T, then y^T. Pinned so that the 64-byte alignment chosen once stays valid.
+    [ThreadStatic] private static float[]? t_buffer;
+
+    /// <summary>Whether this kernel beats the dot form (<see cref="TileGemm"/>) for a tile of <paramref name="rows"/>
+    /// rows of a layer with <paramref name="n"/> outputs: the rows must fill at least 3/4 of the lanes they are rounded
+    /// up to (padding lanes do wasted FMAs), and the layer must be wide enough to repay packing x (rows x k copies
+    /// against rows x n x k multiply-adds). Both limits are where the two kernels measured even on Zen 4.</summary>
+    public static bool Pays<V>(int rows, int n) where V : struct, IFloatVector<V>
+    {
+        int lanes = 2 * V.Count;
+        return n >= 16 && 4 * rows >= 3 * ((rows + lanes - 1) / lanes * lanes);
+    }
+
+    // Loops run long: no tier-0 or OSR code. Never inlined: a tier-1 caller that inlined it ran out of inlining
+    // budget and called the blocks' helpers out of line, 4x slower (seen with dynamic PGO in W3's inference).
+    /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows,
+    /// o &lt; count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    public static void Run<V>(ref float x, int xStride, int rows, ref float w, int k, int count,
+        ref float y, int yStride, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
+    {
+        int lanes = 2 * V.Count;
+        int r = (rows + lanes - 1) / lanes * lanes;
+        ref float xT = ref Scratch(k * r + count * r);
+        ref float yT = ref Unsafe.Add(ref xT, k * r);
+        Pack<V>(ref x, xStride, rows, k, ref xT, r);
+        int o = 0;
+        // 8 outputs x 2 registers = 16 accumulators need AVX-512's 32 registers; with 16 (AVX2, x64 scalar) 6 x 2 is
+        // the widest block that does not spill.
+        if (V.Count < 16)
+            for (; o <= count - 6; o += 6)
+                for (int p = 0; p < r; p += lanes)
+                    Tile2x6<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
+                        ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+        for (; o <= count - 8; o += 8)
+            for (int p = 0; p < r; p += lanes)
+                Tile2x8<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
+                    ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+        for (; o <= count - 4; o += 4)
+            for (int p = 0; p < r; p += lanes)
+                Tile2x4<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
+                    ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+        for (; o <= count - 2; o += 2)
+            for (int p = 0; p < r; p += lanes)
+                Tile2x2<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
+                    ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+        for (; o < count; o++)
+            for (int p = 0; p < r; p += lanes)
+                Tile2x1<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
+                    ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
+        Unpack<V>(ref yT, r, rows, count, ref y, yStride);
+    }
+
+    /// <summary>A 64-byte aligned run of at least <paramref name="length"/> floats, reused by later calls on this
+    /// thread (allocated only when a call needs more than any before it).</summary>
+    private static unsafe ref float Scratch(int length)
+    {
+        const int align = 16; // floats per 64 bytes: a misaligned Vector512 load spans two cache lines
+        var buffer = t_buffer;
+        if (buffer is null || buffer.Length < length + align)   // 256 KB at least: one allocation covers W3's layers
+        {
+            int size = Math.Max(length + align, Math.Max(1 << 16, (buffer?.Length ?? 0) * 2));
+            t_buffer = buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
+        }
+        ref float first = ref buffer[0];
+        int skip = (int)((64 - (nint)Unsafe.AsPointer(ref first) % 64) % 64 / sizeof(float));
+        return ref Unsafe.Add(ref first, skip);
+    }
+
+    /// <summary>xT[i * r + row] = x[row * xStride + i]; rows from <paramref name="rows"/> to r are zeros.
+    /// Square blocks of one register's width go through <see cref="BlockTranspose"/>, the edges one float at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pack<V>(ref float x, int xStride, int rows, int k, ref float xT, int r) where V : struct, IFloatVector<V>
+    {
+        int n = V.Count, row = 0;
+        for (; row <= rows - n; row += n)
+        {
+            ref float source = ref Unsafe.Add(ref x, row * xStride);
+            int i = 0;
+            for (; i <= k - n; i += n)
+                BlockTranspose.Square<V>(ref Unsafe.Add(ref source, i), xStride, ref Unsafe.Add(ref xT, i * r + row), r);
+            BlockTranspose.Scalar(ref Unsafe.Add(ref source, i), xStride, ref Unsafe.Add(ref xT, i * r + row), r, n, k - i);
+        }
+        // The last rows, a cache line of columns at a time so that the rows of xT being written stay in L1.
+        for (int i = 0; i < k; i += 16)
+            BlockTranspose.Scalar(ref Unsafe.Add(ref x, row * xStride + i), xStride, ref Unsafe.Add(ref xT, i * r + row), r, rows - row, Math.Min(16, k - i));
+        if (rows == r) return;
+        for (int i = 0; i < k; i++)
+            for (int pad = rows; pad < r; pad++) Unsafe.Add(ref xT, i * r + pad) = 0f;
+    }
+
+    /// <summary>y[row * yStride + o] = yT[o * r + row], the bias already added.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Unpack<V>(ref float yT, int r, int rows, int count, ref float y, int yStride) where V : struct, IFloatVector<V>
+    {
+        int n = V.Count, row = 0;
+        for (; row <= rows - n; row += n)
+        {
+            ref float target = ref Unsafe.Add(ref y, row * yStride);
+            int o = 0;
+            for (; o <= count - n; o += n)
+                BlockTranspose.Square<V>(ref Unsafe.Add(ref yT, o * r + row), r, ref Unsafe.Add(ref target, o), yStride);
+            BlockTranspose.Scalar(ref Unsafe.Add(ref yT, o * r + row), r, ref Unsafe.Add(ref target, o), yStride, count - o, n);
+        }
+        BlockTranspose.Scalar(ref Unsafe.Add(ref yT, row), r, ref Unsafe.Add(ref y, row * yStride), yStride, count, rows - row);
+    }
+
+    /// <summary>Two registers of rows x 8 outputs: yT[j * r + lane] = sum_i xT[i * r + lane] * w[j * k + i].
+    /// 16 accumulators hide the FMA latency; the 8 W rows are 8 sequential streams of broadcasts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile2x8<V>(ref float xT, int r, ref float w, int k, ref float yT, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
+    {
+        ref float w1 = ref Unsafe.Add(ref w, k); ref float w2 = ref Unsafe.Add(ref w, 2 * k); ref float w3 = ref Unsafe.Add(ref w, 3 * k);
+        ref float w4 = ref Unsafe.Add(ref w, 4 * k); ref float w5 = ref Unsafe.Add(ref w, 5 * k); ref float w6 = ref Unsafe.Add(ref w, 6 * k);
+        ref float w7 = ref Unsafe.Add(ref w, 7 * k);
+        V a0 = V.Zero, a1 = V.Zero, a2 = V.Zero, a3 = V.Zero, a4 = V.Zero, a5 = V.Zero, a6 = V.Zero, a7 = V.Zero;
+        V b0 = V.Zero, b1 = V.Zero, b2 = V.Zero, b3 = V.Zero, b4 = V.Zero, b5 = V.Zero, b6 = V.Zero, b7 = V.Zero;
+        nint at = 0;
+        for (int i = 0; i < k; i++, at += r)
+        {
+            V x0 = V.Load(ref xT, at), x1 = V.Load(ref xT, at + V.Count);
+            V s = V.Broadcast(Unsafe.Add(ref w, i)); a0 = V.MultiplyAdd(x0, s, a0); b0 = V.MultiplyAdd(x1, s, b0);
+            s = V.Broadcast(Unsafe.Add(ref w1, i)); a1 = V.MultiplyAdd(x0, s, a1); b1 = V.MultiplyAdd(x1, s, b1);
+            s = V.Broadcast(Unsafe.Add(ref w2, i)); a2 = V.MultiplyAdd(x0, s, a2); b2 = V.MultiplyAdd(x1, s, b2);
+            s = V.Broadcast(Unsafe.Add(ref w3, i)); a3 = V.MultiplyAdd(x0, s, a3); b3 = V.MultiplyAdd(x1, s, b3);
+            s = V.Broadcast(Unsafe.Add(ref w4, i)); a4 = V.MultiplyAdd(x0, s, a4); b4 = V.MultiplyAdd(x1, s, b4);
+            s = V.Broadcast(Unsafe.Add(ref w5, i)); a5 = V.MultiplyAdd(x0, s, a5); b5 = V.MultiplyAdd(x1, s, b5);
+            s = V.Broadcast(Unsafe.Add(ref w6, i)); a6 = V.MultiplyAdd(x0, s, a6); b6 = V.MultiplyAdd(x1, s, b6);
+            s = V.Broadcast(Unsafe.Add(ref w7, i)); a7 = V.MultiplyAdd(x0, s, a7); b7 = V.MultiplyAdd(x1, s, b7);
+        }
+        Finish<V>(ref yT, 0, a0, b0, ref bias, 0, hasBias); Finish<V>(ref yT, r, a1, b1, ref bias, 1, hasBias);
+        Finish<V>(ref yT, 2 * r, a2, b2, ref bias, 2, hasBias); Finish<V>(ref yT, 3 * r, a3, b3, ref bias, 3, hasBias);
+        Finish<V>(ref yT, 4 * r, a4, b4, ref bias, 4, hasBias); Finish<V>(ref yT, 5 * r, a5, b5, ref bias, 5, hasBias);
+        Finish<V>(ref yT, 6 * r, a6, b6, ref bias, 6, hasBias); Finish<V>(ref yT, 7 * r, a7, b7, ref bias, 7, hasBias);
+    }
+
+    /// <summary>Two registers of rows x 6 outputs: 12 accumulators, 2 x registers and a broadcast fit 16 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile2x6<V>(ref float xT, int r, ref float w, int k, ref float yT, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
+    {
+        ref float w1 = ref Unsafe.Add(ref w, k); ref float w2 = ref Unsafe.Add(ref w, 2 * k); ref float w3 = ref Unsafe.Add(ref w, 3 * k);
+        ref float w4 = ref Unsafe.Add(ref w, 4 * k); ref float w5 = ref Unsafe.Add(ref w, 5 * k);
+        V a0 = V.Zero, a1 = V.Zero, a2 = V.Zero, a3 = V.Zero, a4 = V.Zero, a5 = V.Zero;
+        V b0 = V.Zero, b1 = V.Zero, b2 = V.Zero, b3 = V.Zero, b4 = V.Zero, b5 = V.Zero;
+        nint at = 0;
+        for (int i = 0; i < k; i++, at += r)
+        {
+            V x0 = V.Load(ref xT, at), x1 = V.Load(ref xT, at + V.Count);
+            V s = V.Broadcast(Unsafe.Add(ref w, i)); a0 = V.MultiplyAdd(x0, s, a0); b0 = V.MultiplyAdd(x1, s, b0);
+            s = V.Broadcast(Unsafe.Add(ref w1, i)); a1 = V.MultiplyAdd(x0, s, a1); b1 = V.MultiplyAdd(x1, s, b1);
+            s = V.Broadcast(Unsafe.Add(ref w2, i)); a2 = V.MultiplyAdd(x0, s, a2); b2 = V.MultiplyAdd(x1, s, b2);
+            s = V.Broadcast(Unsafe.Add(ref w3, i)); a3 = V.MultiplyAdd(x0, s, a3); b3 = V.MultiplyAdd(x1, s, b3);
+            s = V.Broadcast(Unsafe.Add(ref w4, i)); a4 = V.MultiplyAdd(x0, s, a4); b4 = V.MultiplyAdd(x1, s, b4);
+            s = V.Broadcast(Unsafe.Add(ref w5, i)); a5 = V.MultiplyAdd(x0, s, a5); b5 = V.MultiplyAdd(x1, s, b5);
+        }
+        Finish<V>(ref yT, 0, a0, b0, ref bias, 0, hasBias); Finish<V>(ref yT, r, a1, b1, ref bias, 1, hasBias);
+        Finish<V>(ref yT, 2 * r, a2, b2, ref bias, 2, hasBias); Finish<V>(ref yT, 3 * r, a3, b3, ref bias, 3, hasBias);
+        Finish<V>(ref yT, 4 * r, a4, b4, ref bias, 4, hasBias); Finish<V>(ref yT, 5 * r, a5, b5, ref bias, 5, hasBias);
+    }
+
+    /// <summary>Two registers of rows x 4 outputs (the blocks of 4 left after the blocks of 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile2x4<V>(ref float xT, int r, ref float w, int k, ref float yT, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
+    {
+        ref float w1 = ref Unsafe.Add(ref w, k); ref float w2 = ref Unsafe.Add(ref w, 2 * k); ref float w3 = ref Unsafe.Add(ref w, 3 * k);
+        V a0 = V.Zero, a1 = V.Zero, a2 = V.Zero, a3 = V.Zero, b0 = V.Zero, b1 = V.Zero, b2 = V.Zero, b3 = V.Zero;
+        nint at = 0;
+        for (int i = 0; i < k; i++, at += r)
+        {
+            V x0 = V.Load(ref xT, at), x1 = V.Load(ref xT, at + V.Count);
+            V s = V.Broadcast(Unsafe.Add(ref w, i)); a0 = V.MultiplyAdd(x0, s, a0); b0 = V.MultiplyAdd(x1, s, b0);
+            s = V.Broadcast(Unsafe.Add(ref w1, i)); a1 = V.MultiplyAdd(x0, s, a1); b1 = V.MultiplyAdd(x1, s, b1);
+            s = V.Broadcast(Unsafe.Add(ref w2, i)); a2 = V.MultiplyAdd(x0, s, a2); b2 = V.MultiplyAdd(x1, s, b2);
+            s = V.Broadcast(Unsafe.Add(ref w3, i)); a3 = V.MultiplyAdd(x0, s, a3); b3 = V.MultiplyAdd(x1, s, b3);
+        }
+        Finish<V>(ref yT, 0, a0, b0, ref bias, 0, hasBias); Finish<V>(ref yT, r, a1, b1, ref bias, 1, hasBias);
+        Finish<V>(ref yT, 2 * r, a2, b2, ref bias, 2, hasBias); Finish<V>(ref yT, 3 * r, a3, b3, ref bias, 3, hasBias);
+    }
+
+    /// <summary>Two registers of rows x 2 outputs: 4 accumulators, enough chains to keep one FMA per cycle going
+    /// where a single output would wait on the FMA latency (n = 10 ends in 2 outputs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile2x2<V>(ref float xT, int r, ref float w, int k, ref float yT, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
+    {
+        ref float w1 = ref Unsafe.Add(ref w, k);
+        V a0 = V.Zero, a1 = V.Zero, b0 = V.Zero, b1 = V.Zero;
+        nint at = 0;
+        for (int i = 0; i < k; i++, at += r)
+        {
+            V x0 = V.Load(ref xT, at), x1 = V.Load(ref xT, at + V.Count);
+            V s = V.Broadcast(Unsafe.Add(ref w, i)); a0 = V.MultiplyAdd(x0, s, a0); b0 = V.MultiplyAdd(x1, s, b0);
+            s = V.Broadcast(Unsafe.Add(ref w1, i)); a1 = V.MultiplyAdd(x0, s, a1); b1 = V.MultiplyAdd(x1, s, b1);
+        }
+        Finish<V>(ref yT, 0, a0, b0, ref bias, 0, hasBias); Finish<V>(ref yT, r, a1, b1, ref bias, 1, hasBias);
+    }
+
+    /// <summary>Two registers of rows x 1 output (the last output of an odd count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile2x1<V>(ref float xT, int r, ref float w, int k, ref float yT, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
+    {
+        V a = V.Zero, b = V.Zero;
+        nint at = 0;
+        for (int i = 0; i < k; i++, at += r)
+        {
+            V s = V.Broadcast(Unsafe.Add(ref w, i));
+            a = V.MultiplyAdd(V.Load(ref xT, at), s, a); b = V.MultiplyAdd(V.Load(ref xT, at + V.Count), s, b);
+        }
+        Finish<V>(ref yT, 0, a, b, ref bias, 0, hasBias);
+    }
+
+    /// <summary>Stores one output's two registers of rows into yT, plus the output's bias: after the whole chain,
+    /// as the dot form adds it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish<V>(ref float yT, nint at, V a, V b, ref float bias, int j, bool hasBias) where V : struct, IFloatVector<V>
+    {
+        if (hasBias)
+        {
+            V s = V.Broadcast(Unsafe.Add(ref bias, j));
+            (a, b) = (V.Add(a, s), V.Add(b, s));
+        }
+        V.Store(a, ref yT, at);
+        V.Store(b, ref yT, at + V.Count);
+    }
+}
