@@ -32,7 +32,8 @@ internal static class FmaPeak
     public static double Median(int bits, int threads, double seconds, int repetitions)
     {
         const long calibration = 2_000_000;
-        double gflops = Run(bits, threads, calibration);
+        // Capped: a calibration timed too short (seen once on this VM) would otherwise ask for hours of iterations.
+        double gflops = Math.Min(Run(bits, threads, calibration), 500.0 * threads);
         long iterations = Math.Max(calibration, (long)(seconds * gflops * 1e9 / threads / FlopsPerIteration(bits / 32)));
         var results = new double[repetitions];
         for (int r = 0; r < repetitions; r++) results[r] = Run(bits, threads, iterations);
