@@ -48,6 +48,9 @@ public class WorkerPoolTests
     [Fact]
     public void Threads_below_one_are_refused() => Assert.Throws<ArgumentOutOfRangeException>(() => WorkerPool.Threads = 0);
 
+    [Fact]
+    public void A_parallel_threshold_below_one_is_refused() => Assert.Throws<ArgumentOutOfRangeException>(() => TileGemm.ParallelThreshold = 0);
+
     private static float[] Random(int length, int seed)
     {
         var rng = new Random(seed);

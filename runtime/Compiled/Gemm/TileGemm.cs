@@ -16,10 +16,22 @@ namespace NetCompiler;
 /// with a double-precision reference over odd shapes.</summary>
 public static class TileGemm
 {
-    /// <summary>Below this many multiply-adds (about 3 us of one core's work at 80 GFLOP/s) a product runs on the calling
-    /// thread: handing half of it to a spinning worker costs a fraction of a microsecond, waking a sleeping one
-    /// much more. A per-sample network (seed 000's) never calls TileGemm at all.</summary>
-    public const long ParallelThreshold = 1 << 17;
+    /// <summary>Below this many multiply-adds a product runs on the calling thread. The default, 2^18 (about 6 us of
+    /// one core's work), splits W3's 784x512 and 512x512 layers at batch 1 (38 -> 26 us per inference here) but
+    /// not seed 001's batch of 10 through 784x30 (235k), where splitting measured no gain. A per-sample network
+    /// (seed 000's) never calls TileGemm at all.</summary>
+    /// <exception cref="System.ArgumentOutOfRangeException">Below 1.</exception>
+    public static long ParallelThreshold
+    {
+        get => s_parallelThreshold;
+        set
+        {
+            System.ArgumentOutOfRangeException.ThrowIfLessThan(value, 1L);
+            s_parallelThreshold = value;
+        }
+    }
+
+    private static long s_parallelThreshold = 1 << 18;
 
     /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows, o &lt; n.
     /// Large products are split over the outputs across <see cref="WorkerPool"/>.</summary>
@@ -76,7 +88,7 @@ public static class TileGemm
     /// <summary>How many parts to cut a product into: one per thread, when it is large enough and has at least that
     /// many blocks to share.</summary>
     private static int Parts(long multiplyAdds, int blocks) =>
-        multiplyAdds < ParallelThreshold ? 1 : System.Math.Min(WorkerPool.Threads, blocks);
+        multiplyAdds < s_parallelThreshold ? 1 : System.Math.Min(WorkerPool.Threads, blocks);
 
     /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of [0, count), cut at multiples of
     /// <paramref name="align"/>; the last part takes the remainder.</summary>
