@@ -1,4 +1,5 @@
 using System;
+using NetCompiler.Tests.TestSupport;
 using Xunit;
 
 namespace NetCompiler.Tests.Runtime;
@@ -8,6 +9,7 @@ namespace NetCompiler.Tests.Runtime;
 /// three CI modes): against double-precision loops over shapes that leave every kind of edge (rows not filling the
 /// lanes, rows and columns outside the 8 x 8 / 16 x 16 transposes, outputs outside the blocks of 8 and 4), and bit
 /// for bit across widths, since every output is one FMA chain in the same order.</summary>
+[Collection(ExclusiveCollection.Name)] // changes WorkerPool.Threads
 public class PackedForwardTests
 {
     public static TheoryData<int, int, int> Shapes()

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using NetCompiler.Tests.TestSupport;
 using Xunit;
 
 namespace NetCompiler.Tests.Runtime;
@@ -9,6 +10,7 @@ namespace NetCompiler.Tests.Runtime;
 /// <summary>The worker pool and the parallel GEMM: every part runs exactly once, failures reach the caller,
 /// concurrent callers (the pool busy) fall back to running their parts themselves, and a product split across
 /// threads is bit-identical to the serial one.</summary>
+[Collection(ExclusiveCollection.Name)] // changes WorkerPool.Threads
 public class WorkerPoolTests
 {
     private sealed class CountingWork(int parts) : IPartedWork
