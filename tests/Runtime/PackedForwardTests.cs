@@ -20,14 +20,6 @@ public class PackedForwardTests
         return data;
     }
 
-    private static float[] Random(int length, int seed)
-    {
-        var rng = new Random(seed);
-        var v = new float[length];
-        for (int i = 0; i < v.Length; i++) v[i] = (float)(rng.NextDouble() * 2 - 1);
-        return v;
-    }
-
     private static float[] Run<V>(int rows, int n, int k, bool hasBias, int xStride, int yStride, float[] x, float[] w, float[] b)
         where V : struct, IFloatVector<V>
     {
@@ -42,9 +34,9 @@ public class PackedForwardTests
     public void Every_width_computes_x_times_w_transposed_plus_bias_and_agrees_bit_for_bit(int rows, int n, int k)
     {
         int xStride = k + 3, yStride = n + 5;
-        var x = Random(rows * xStride, 1);
-        var w = Random(n * k, 2);
-        var b = Random(n, 3);
+        var x = RandomArrays.Uniform(rows * xStride, 1);
+        var w = RandomArrays.Uniform(n * k, 2);
+        var b = RandomArrays.Uniform(n, 3);
         foreach (bool hasBias in new[] { true, false })
         {
             var scalar = Run<Float1>(rows, n, k, hasBias, xStride, yStride, x, w, b);
@@ -70,9 +62,9 @@ public class PackedForwardTests
         int rows = 32, n = 522, k = 530, xStride = k + 7, yStride = n + 3;
         Assert.True(PackedForward.Pays<Float512>(rows, n) && PackedForward.Pays<Float256>(rows, n));
         Assert.True((long)rows * n * k >= TileGemm.ParallelThreshold);
-        var x = Random(rows * xStride, 7);
-        var w = Random(n * k, 8);
-        var b = Random(n, 9);
+        var x = RandomArrays.Uniform(rows * xStride, 7);
+        var w = RandomArrays.Uniform(n * k, 8);
+        var b = RandomArrays.Uniform(n, 9);
         float[] Run()
         {
             var y = new float[rows * yStride];
@@ -103,9 +95,9 @@ public class PackedForwardTests
         // The per-thread scratch grows: a small call first, then one that needs more than the first allocation.
         foreach (var (rows, n, k) in new[] { (4, 4, 4), (32, 300, 2000) })
         {
-            var x = Random(rows * k, 4);
-            var w = Random(n * k, 5);
-            var b = Random(n, 6);
+            var x = RandomArrays.Uniform(rows * k, 4);
+            var w = RandomArrays.Uniform(n * k, 5);
+            var b = RandomArrays.Uniform(n, 6);
             var y = Run<Float1>(rows, n, k, true, k, n, x, w, b);
             for (int r = 0; r < rows; r += 7)
                 for (int o = 0; o < n; o += 29)

@@ -1,4 +1,5 @@
 using System;
+using NetCompiler.Tests.TestSupport;
 using Xunit;
 
 namespace NetCompiler.Tests.Runtime;
@@ -16,14 +17,6 @@ public class TileGemmTests
         return data;
     }
 
-    private static float[] Random(int length, int seed)
-    {
-        var rng = new Random(seed);
-        var v = new float[length];
-        for (int i = 0; i < v.Length; i++) v[i] = (float)(rng.NextDouble() * 2 - 1);
-        return v;
-    }
-
     private static void Close(double expected, float actual, string what)
     {
         Assert.True(Math.Abs(expected - actual) <= 1e-5 * (1 + Math.Abs(expected)), $"{what}: {actual}, expected {expected}");
@@ -34,9 +27,9 @@ public class TileGemmTests
     public void Forward_is_x_times_w_transposed_plus_bias(int rows, int n, int k)
     {
         int xStride = k + 3, yStride = n + 5;
-        var x = Random(rows * xStride, 1);
-        var w = Random(n * k, 2);
-        var b = Random(n, 3);
+        var x = RandomArrays.Uniform(rows * xStride, 1);
+        var w = RandomArrays.Uniform(n * k, 2);
+        var b = RandomArrays.Uniform(n, 3);
         foreach (bool hasBias in new[] { true, false })
         {
             var y = new float[rows * yStride];
@@ -58,9 +51,9 @@ public class TileGemmTests
     public void BackwardInput_adds_dz_times_w(int rows, int n, int k)
     {
         int dzStride = n + 2, dxStride = k + 4;
-        var dz = Random(rows * dzStride, 4);
-        var w = Random(n * k, 5);
-        var dx = Random(rows * dxStride, 6);
+        var dz = RandomArrays.Uniform(rows * dzStride, 4);
+        var w = RandomArrays.Uniform(n * k, 5);
+        var dx = RandomArrays.Uniform(rows * dxStride, 6);
         var before = (float[])dx.Clone();
         TileGemm.BackwardInput(ref dz[0], dzStride, ref w[0], ref dx[0], dxStride, rows, n, k);
         for (int r = 0; r < rows; r++)
@@ -78,10 +71,10 @@ public class TileGemmTests
     public void BackwardWeights_adds_dz_transposed_times_x_and_the_bias_gradient(int rows, int n, int k)
     {
         int dzStride = n + 1, xStride = k + 2;
-        var dz = Random(rows * dzStride, 7);
-        var x = Random(rows * xStride, 8);
-        var dw = Random(n * k, 9);
-        var db = Random(n, 10);
+        var dz = RandomArrays.Uniform(rows * dzStride, 7);
+        var x = RandomArrays.Uniform(rows * xStride, 8);
+        var dw = RandomArrays.Uniform(n * k, 9);
+        var db = RandomArrays.Uniform(n, 10);
         var (dwBefore, dbBefore) = ((float[])dw.Clone(), (float[])db.Clone());
         TileGemm.BackwardWeights(ref dz[0], dzStride, ref x[0], xStride, ref dw[0], ref db[0], true, rows, n, k);
         for (int o = 0; o < n; o++)

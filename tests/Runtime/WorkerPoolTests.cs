@@ -53,11 +53,6 @@ public class WorkerPoolTests
     [Fact]
     public void A_parallel_threshold_below_one_is_refused() => Assert.Throws<ArgumentOutOfRangeException>(() => TileGemm.ParallelThreshold = 0);
 
-    private static float[] Random(int length, int seed)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-    }
 
     [Fact]
     public void A_large_product_is_the_same_on_one_thread_and_on_the_pool()
@@ -65,10 +60,10 @@ public class WorkerPoolTests
         // 37 x 522 x 530 multiply-adds is above the parallel threshold; 522 and 530 leave tails after the blocks.
         int rows = 37, n = 522, k = 530;
         Assert.True((long)rows * n * k >= TileGemm.ParallelThreshold);
-        var x = Random(rows * k, 1);
-        var w = Random(n * k, 2);
-        var b = Random(n, 3);
-        var dz = Random(rows * n, 4);
+        var x = RandomArrays.Uniform(rows * k, 1);
+        var w = RandomArrays.Uniform(n * k, 2);
+        var b = RandomArrays.Uniform(n, 3);
+        var dz = RandomArrays.Uniform(rows * n, 4);
         (float[] Y, float[] Dx, float[] Dw, float[] Db) Run()
         {
             var y = new float[rows * n];
