@@ -32,6 +32,7 @@ internal static class Program
             case "compare": return CompareCommand.Run(args.AsSpan(1));
             case "torch-check": return TorchCheckCommand.Run();
             case "peak": return PeakCommand.Run();
+            case "breakdown": return BreakdownCommand.Run();
             case "jit-check": return JitCheckCommand.Run(args.AsSpan(1));
             case "alloc-check": return AllocCheckCommand.Run(args.AsSpan(1));
             default:
