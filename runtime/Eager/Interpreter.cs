@@ -61,12 +61,7 @@ public static class Interpreter
         float loss = ComputeGradients(net, inputs, targets, batch);
         var store = net.Parameters;
         for (int i = 0; i < store.Layout.Count; i++)
-        {
-            if (store.IsFrozen(i)) continue;
-            var p = store.Layout[i];
-            var values = store.Values.AsSpan(p.Offset, p.Length);
-            TensorPrimitives.MultiplyAdd(store.Gradients.AsSpan(p.Offset, p.Length), -learningRate, values, values);
-        }
+            CompiledSupport.UpdateParameter(store, i, null, learningRate);   // the compiled step's update, frozen ones skipped
         return loss;
     }
 
