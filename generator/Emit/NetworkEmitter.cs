@@ -338,7 +338,7 @@ internal static class NetworkEmitter
             string pi = param.Offset == 0 ? "p" : $"Unsafe.Add(ref p, {param.Offset})", gi = param.Offset == 0 ? "g" : $"Unsafe.Add(ref g, {param.Offset})";
             w.Line($"ref float pi = ref {pi};");
             w.Line($"ref float gi = ref {gi};");
-            VectorLoops.Map(w, param.Length, "pi", true, (isa, k) => isa == Isa.Scalar ? $"step * {isa.Load("gi", k)}" : $"{isa.Broadcast("step")} * {isa.Load("gi", k)}");
+            VectorLoops.Map(w, param.Length, "pi", true, (isa, k) => $"{isa.Broadcast("step")} * {isa.Load("gi", k)}");
             w.Close();
         }
         w.Line("return loss;");
