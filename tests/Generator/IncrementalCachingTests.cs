@@ -231,7 +231,8 @@ public class IncrementalCachingTests
             public partial class Zeros
             {
                 [Dense(2, 1, Weights = new[] { 0.5f, +0f }, Biases = new[] { 0f })] Dense d;
-                [Forward] Tensor Forward([Shape(2)] Tensor x) => d.Forward(x);
+                [Param(2, Init = Init.Normal, Std = +0f)] Tensor p;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => d.Forward(x + p);
             }
             """;
         var compilation = GeneratorHarness.CreateCompilation(new[] { GeneratorHarness.Parse(Net, "Zeros.cs") });
@@ -241,6 +242,12 @@ public class IncrementalCachingTests
             GeneratorHarness.Parse(Net.Replace("0.5f, +0f", "0.5f, -0f"), "Zeros.cs")));
         Assert.Equal(IncrementalStepRunReason.Modified, Outputs(second, TrackingNames.NetworkSpec).Single().Reason);
         Assert.Contains("-0f", SourceOf(Outputs(second, TrackingNames.NetworkSource).Single().Value));
+
+        // A scalar float field of the spec (ParamSpec.Std) too.
+        var third = Run(ref driver, compilation.ReplaceSyntaxTree(compilation.SyntaxTrees.Single(),
+            GeneratorHarness.Parse(Net.Replace("0.5f, +0f", "0.5f, -0f").Replace("Std = +0f", "Std = -0f"), "Zeros.cs")));
+        Assert.Equal(IncrementalStepRunReason.Modified, Outputs(third, TrackingNames.NetworkSpec).Single().Reason);
+        Assert.Contains("-0f, seed", SourceOf(Outputs(third, TrackingNames.NetworkSource).Single().Value));
     }
 
     [Fact]
