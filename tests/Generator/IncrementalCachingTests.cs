@@ -219,6 +219,30 @@ public class IncrementalCachingTests
     }
 
     [Fact]
+    public void EditingAModuleInAnotherFileRegeneratesTheNetworkThatInlinesIt()
+    {
+        // The network's spec inlines the module, so the cache must not keep the old one (no stale output).
+        string module = NetB.Substring(0, NetB.IndexOf("[Network]", StringComparison.Ordinal));
+        string network = NetB.Replace(module.Substring(module.IndexOf("[Module]", StringComparison.Ordinal)), "");
+        var compilation = GeneratorHarness.CreateCompilation(new[]
+        {
+            GeneratorHarness.Parse(module, "Block.cs"), GeneratorHarness.Parse(network, "NetB.cs"), GeneratorHarness.Parse(NetA, "NetA.cs"),
+        });
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+        var first = Run(ref driver, compilation);
+        Assert.Equal(3, first.GeneratedSources.Length);
+        Assert.Contains("Relu", first.GeneratedSources.Single(g => g.HintName.Contains("NetB", StringComparison.Ordinal)).SourceText.ToString(), StringComparison.Ordinal);
+
+        var blockTree = compilation.SyntaxTrees.Single(t => t.FilePath == "Block.cs");
+        var second = Run(ref driver, compilation.ReplaceSyntaxTree(blockTree,
+            GeneratorHarness.Parse(module.Replace("x + Relu(inner.Forward(x))", "x + Tanh(inner.Forward(x))"), "Block.cs")));
+        var sources = Outputs(second, TrackingNames.NetworkSource).ToDictionary(o => ClassOf(o.Value));
+        Assert.Equal(IncrementalStepRunReason.Modified, sources["NetB"].Reason);
+        Assert.True(Reused(sources["NetA"].Reason), $"NetA's source was {sources["NetA"].Reason}");
+        Assert.DoesNotContain("Relu", SourceOf(sources["NetB"].Value) ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NegativeZeroWeightIsAChange()
     {
         // float.Equals(0f, -0f) is true, but "-0f" is emitted: the spec must compare floats by bits. (Same text
