@@ -22,24 +22,32 @@ public sealed class NetworkGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // Parse: semantic model -> NetworkSpec. Re-runs when the compilation changes (a network may use modules
+        // declared in other files), but its output compares by value, so an unrelated edit ends here as Unchanged.
         var networks = context.SyntaxProvider.ForAttributeWithMetadataName(
                 "NetCompiler.NetworkAttribute",
                 static (node, _) => node is ClassDeclarationSyntax,
                 static (ctx, _) => NetworkParser.ParseNetwork((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation))
             .WithTrackingName(TrackingNames.NetworkSpec);
-        context.RegisterSourceOutput(networks, static (spc, spec) => EmitNetwork(spc, spec));
+        // IR, autodiff, fusion, lowering and emit: runs only for a new or modified spec.
+        var networkSources = networks.Select(static (spec, _) => BuildNetwork(spec))
+            .WithTrackingName(TrackingNames.NetworkSource);
+        context.RegisterSourceOutput(networkSources, static (spc, output) => output.AddTo(spc));
 
         var modules = context.SyntaxProvider.ForAttributeWithMetadataName(
                 "NetCompiler.ModuleAttribute",
                 static (node, _) => node is ClassDeclarationSyntax,
                 static (ctx, _) => NetworkParser.ParseModule((INamedTypeSymbol)ctx.TargetSymbol))
             .WithTrackingName(TrackingNames.ModuleSpec);
-        context.RegisterSourceOutput(modules, static (spc, spec) => EmitModule(spc, spec));
+        var moduleSources = modules.Select(static (spec, _) => BuildModule(spec))
+            .WithTrackingName(TrackingNames.ModuleSource);
+        context.RegisterSourceOutput(moduleSources, static (spc, output) => output.AddTo(spc));
     }
 
-    private static void EmitNetwork(SourceProductionContext context, NetworkSpec spec)
+    private static GeneratedOutput BuildNetwork(NetworkSpec spec)
     {
         var diagnostics = new List<DiagnosticInfo>(spec.Diagnostics);
+        string? source = null;
         try
         {
             if (!diagnostics.Exists(d => d.IsError) && spec.OutputNode >= 0)
@@ -50,44 +58,60 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                     var gradients = GradientPlan.Build(graph);
                     foreach (int step in gradients.BlockingSteps)
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoGradient, graph[step].Spec.Location, graph[step].Spec.Source));
-                    if (gradients.BlockingSteps.Count > 0) return;
-                    var fusion = Fusion.Build(graph);
-                    var memory = MemoryPlan.Build(graph, gradients, fusion);
-                    string source = NetworkEmitter.Emit(graph, gradients, fusion, memory);
-                    context.AddSource(HintName(spec.Class), SourceText.From(source, System.Text.Encoding.UTF8));
+                    if (gradients.BlockingSteps.Count == 0)
+                    {
+                        var fusion = Fusion.Build(graph);
+                        var memory = MemoryPlan.Build(graph, gradients, fusion);
+                        source = NetworkEmitter.Emit(graph, gradients, fusion, memory);
+                    }
                 }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            source = null;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, spec.Class.Name, e.GetType().Name + ": " + e.Message));
         }
-        finally
-        {
-            foreach (var d in diagnostics) context.ReportDiagnostic(d.ToDiagnostic());
-        }
+        return new GeneratedOutput(spec.Class.Name, HintName(spec.Class), source, diagnostics.ToEquatableArray());
     }
 
-    private static void EmitModule(SourceProductionContext context, ModuleSpec spec)
+    private static GeneratedOutput BuildModule(ModuleSpec spec)
     {
-        foreach (var d in spec.Diagnostics) context.ReportDiagnostic(d.ToDiagnostic());
-        if (spec.Diagnostics.Count > 0) return;
-        try
+        var diagnostics = new List<DiagnosticInfo>(spec.Diagnostics);
+        string? source = null;
+        if (spec.Diagnostics.Count == 0)
         {
-            context.AddSource(HintName(spec.Class), SourceText.From(ModuleEmitter.Emit(spec), System.Text.Encoding.UTF8));
+            try
+            {
+                source = ModuleEmitter.Emit(spec);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, spec.Class.Name, e.GetType().Name + ": " + e.Message));
+            }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, spec.Class.Name, e.GetType().Name + ": " + e.Message).ToDiagnostic());
-        }
+        return new GeneratedOutput(spec.Class.Name, HintName(spec.Class), source, diagnostics.ToEquatableArray());
     }
 
     private static string HintName(ClassInfo cls) => cls.FullName.Replace('<', '_').Replace('>', '_') + ".g.cs";
 }
 
-/// <summary>Names of the pipeline steps, for incremental-caching tests.</summary>
+/// <summary>Names of the pipeline's tracked steps (<c>WithTrackingName</c>), for incremental-caching tests and
+/// timing. Every value that flows out of these steps has value equality and holds no Roslyn object.</summary>
 public static class TrackingNames
 {
+    /// <summary>A [Network] class parsed into its spec (one step per syntax tree holding networks).</summary>
     public const string NetworkSpec = nameof(NetworkSpec);
+
+    /// <summary>A network spec lowered and emitted: hint name, source text and diagnostics (one step per network).</summary>
+    public const string NetworkSource = nameof(NetworkSource);
+
+    /// <summary>A [Module] class parsed into its spec.</summary>
     public const string ModuleSpec = nameof(ModuleSpec);
+
+    /// <summary>A module spec emitted (its constructor).</summary>
+    public const string ModuleSource = nameof(ModuleSource);
+
+    /// <summary>All of the above.</summary>
+    public static readonly string[] All = { NetworkSpec, NetworkSource, ModuleSpec, ModuleSource };
 }

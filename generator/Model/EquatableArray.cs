@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.InteropServices;
 
 namespace NetCompiler.Generator.Model;
 
@@ -25,14 +26,28 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IRea
 
     public T this[int index] => Items[index];
 
-    public bool Equals(EquatableArray<T> other) => Items.AsSpan().SequenceEqual(other.Items.AsSpan());
+    // Floats compare by bits: float.Equals says 0f equals -0f, but they are emitted differently ("-0f"), so a
+    // content comparison that merged them would keep a stale generated file after such an edit.
+    private static readonly IEqualityComparer<T> Comparer = typeof(T) == typeof(float)
+        ? (IEqualityComparer<T>)(object)BitwiseFloatComparer.Instance
+        : EqualityComparer<T>.Default;
+
+    public bool Equals(EquatableArray<T> other)
+    {
+        var a = Items;
+        var b = other.Items;
+        if (a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++)
+            if (!Comparer.Equals(a[i], b[i])) return false;
+        return true;
+    }
 
     public override bool Equals(object? obj) => obj is EquatableArray<T> other && Equals(other);
 
     public override int GetHashCode()
     {
         int hash = 17;
-        foreach (var item in Items) hash = unchecked(hash * 31 + item.GetHashCode());
+        foreach (var item in Items) hash = unchecked(hash * 31 + Comparer.GetHashCode(item));
         return hash;
     }
 
@@ -45,6 +60,24 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IRea
     public static bool operator ==(EquatableArray<T> left, EquatableArray<T> right) => left.Equals(right);
 
     public static bool operator !=(EquatableArray<T> left, EquatableArray<T> right) => !left.Equals(right);
+}
+
+internal sealed class BitwiseFloatComparer : IEqualityComparer<float>
+{
+    public static readonly BitwiseFloatComparer Instance = new();
+
+    public bool Equals(float x, float y) => Bits(x) == Bits(y);
+
+    public int GetHashCode(float value) => Bits(value);
+
+    private static int Bits(float value) => new FloatBits { Float = value }.Int;
+
+    [StructLayout(LayoutKind.Explicit)]
+    private struct FloatBits
+    {
+        [FieldOffset(0)] public float Float;
+        [FieldOffset(0)] public int Int;
+    }
 }
 
 internal static class EquatableArray

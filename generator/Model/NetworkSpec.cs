@@ -19,12 +19,33 @@ internal sealed record ClassInfo(string Namespace, string Name, string Accessibi
 /// <param name="Source">The definition expression it came from (one line), for comments and messages.</param>
 /// <param name="Location">Where that expression is.</param>
 internal sealed record NodeSpec(int Id, OpKind Op, EquatableArray<int> Inputs, float Attribute, int Parameter,
-    string Label, string Source, LocationInfo? Location);
+    string Label, string Source, LocationInfo? Location)
+{
+    // Written out only to compare Attribute by bits (0f and -0f are emitted differently); see BitwiseFloatComparer.
+    public bool Equals(NodeSpec? other) =>
+        other is not null && Id == other.Id && Op == other.Op && Inputs == other.Inputs
+        && BitwiseFloatComparer.Instance.Equals(Attribute, other.Attribute) && Parameter == other.Parameter
+        && Label == other.Label && Source == other.Source && Equals(Location, other.Location);
+
+    public override int GetHashCode() =>
+        Hash.Combine(Id, (int)Op, Inputs.GetHashCode(), BitwiseFloatComparer.Instance.GetHashCode(Attribute), Parameter,
+            Label.GetHashCode(), Source.GetHashCode(), Location?.GetHashCode() ?? 0);
+}
 
 /// <summary>A trainable parameter in the flat layout.</summary>
 internal sealed record ParamSpec(string Name, EquatableArray<int> Shape, int Offset, string Init, int FanIn, int FanOut,
     float Std, EquatableArray<float> Values, LocationInfo? Location)
 {
+    // Written out only to compare Std by bits, as NodeSpec does.
+    public bool Equals(ParamSpec? other) =>
+        other is not null && Name == other.Name && Shape == other.Shape && Offset == other.Offset && Init == other.Init
+        && FanIn == other.FanIn && FanOut == other.FanOut && BitwiseFloatComparer.Instance.Equals(Std, other.Std)
+        && Values == other.Values && Equals(Location, other.Location);
+
+    public override int GetHashCode() =>
+        Hash.Combine(Name.GetHashCode(), Shape.GetHashCode(), Offset, Init.GetHashCode(), FanIn, FanOut,
+            BitwiseFloatComparer.Instance.GetHashCode(Std), Values.GetHashCode(), Location?.GetHashCode() ?? 0);
+
     public int Length
     {
         get { int n = 1; foreach (int d in Shape) n *= d; return n; }
@@ -58,6 +79,16 @@ internal sealed record NetworkSpec(
     EquatableArray<DiagnosticInfo> Diagnostics)
 {
     public bool HasLoss => LossNode >= 0;
+}
+
+internal static class Hash
+{
+    public static int Combine(params int[] values)
+    {
+        int hash = 17;
+        foreach (int v in values) hash = unchecked(hash * 31 + v);
+        return hash;
+    }
 }
 
 internal static class Shapes

@@ -1,0 +1,433 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using NetCompiler.Generator;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace NetCompiler.Tests.Generator;
+
+/// <summary>The generator's incremental caching, through its tracked steps (<see cref="TrackingNames"/>): a rerun or an
+/// edit outside the networks regenerates nothing, an edit to one network regenerates only that one, and no step output
+/// holds a Roslyn object (which would defeat the cache and keep compilations alive). Also prints the generator's time
+/// per zoo network (a report, not an assertion).</summary>
+public class IncrementalCachingTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public IncrementalCachingTests(ITestOutputHelper output) => _output = output;
+
+    private const string NetA = """
+        using NetCompiler;
+        using static NetCompiler.Ops;
+
+        namespace CachingCases;
+
+        [Network]
+        public partial class NetA
+        {
+            [Dense(6, 5)] Dense hidden;
+            [Dense(5, 2)] Dense output;
+
+            [Forward] Tensor Forward([Shape(6)] Tensor x) => output.Forward(Tanh(hidden.Forward(x)));
+            [Loss] static Tensor Loss(Tensor y, Tensor target) => MeanSquaredError(y, target);
+        }
+
+        public static class BelowA
+        {
+            public static int Twice(int x) => 2 * x;
+        }
+        """;
+
+    private const string NetB = """
+        using NetCompiler;
+        using static NetCompiler.Ops;
+
+        namespace CachingCases;
+
+        [Module]
+        public partial class Block
+        {
+            [Dense(4, 4)] Dense inner;
+            [Forward] public Tensor Forward(Tensor x) => x + Relu(inner.Forward(x));
+        }
+
+        [Network]
+        public partial class NetB
+        {
+            [Dense(3, 4)] Dense input;
+            Block block;
+            [Dense(4, 1)] Dense head;
+
+            [Forward] Tensor Forward([Shape(3)] Tensor x) => Sigmoid(head.Forward(block.Forward(input.Forward(x))));
+            [Loss] static Tensor Loss(Tensor y, Tensor target) => BinaryCrossEntropy(y, target);
+        }
+        """;
+
+    private const string Other = """
+        namespace Elsewhere;
+
+        public static class Helper
+        {
+            public static int Add(int a, int b) => a + b;
+        }
+        """;
+
+    private static Compilation TwoNetworks() => GeneratorHarness.CreateCompilation(new[]
+    {
+        GeneratorHarness.Parse(NetA, "NetA.cs"),
+        GeneratorHarness.Parse(NetB, "NetB.cs"),
+        GeneratorHarness.Parse(Other, "Other.cs"),
+    });
+
+    private static GeneratorRunResult Run(ref GeneratorDriver driver, Compilation compilation)
+    {
+        driver = driver.RunGenerators(compilation);
+        var result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        Assert.DoesNotContain(result.Diagnostics, d => d.Id is "CS8785" or "NC9001");
+        return result;
+    }
+
+    private static IEnumerable<(object Value, IncrementalStepRunReason Reason)> Outputs(GeneratorRunResult result, string step) =>
+        result.TrackedSteps.TryGetValue(step, out var steps) ? steps.SelectMany(s => s.Outputs) : Enumerable.Empty<(object, IncrementalStepRunReason)>();
+
+    private static IEnumerable<(object Value, IncrementalStepRunReason Reason)> SourceOutputs(GeneratorRunResult result) =>
+        result.TrackedOutputSteps.SelectMany(kv => kv.Value).SelectMany(s => s.Outputs);
+
+    private static bool Reused(IncrementalStepRunReason reason) =>
+        reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged;
+
+    /// <summary>The class a <c>NetworkSource</c>/<c>ModuleSource</c> output belongs to (the model type is internal).</summary>
+    private static string ClassOf(object generatedOutput) =>
+        (string)generatedOutput.GetType().GetProperty("ClassName")!.GetValue(generatedOutput)!;
+
+    /// <summary>The class name of a <c>NetworkSpec</c> output.</summary>
+    private static string SpecName(object spec)
+    {
+        var cls = spec.GetType().GetProperty("Class")!.GetValue(spec)!;
+        return (string)cls.GetType().GetProperty("Name")!.GetValue(cls)!;
+    }
+
+    private static string? SourceOf(object generatedOutput) =>
+        (string?)generatedOutput.GetType().GetProperty("Source")!.GetValue(generatedOutput);
+
+    private static void AssertReused(GeneratorRunResult result, params string[] steps)
+    {
+        foreach (var step in steps)
+        {
+            var outputs = Outputs(result, step).ToList();
+            Assert.True(outputs.Count > 0, $"step {step} did not run");
+            Assert.All(outputs, o => Assert.True(Reused(o.Reason), $"{step} output was {o.Reason}"));
+        }
+    }
+
+    [Fact]
+    public void EveryStepIsTrackedAndProducesOutputs()
+    {
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+        var first = Run(ref driver, TwoNetworks());
+        foreach (var step in TrackingNames.All)
+            Assert.All(Outputs(first, step), o => Assert.Equal(IncrementalStepRunReason.New, o.Reason));
+        Assert.Equal(new[] { "NetA", "NetB" }, Outputs(first, TrackingNames.NetworkSource).Select(o => ClassOf(o.Value)).OrderBy(n => n));
+        Assert.Equal(new[] { "Block" }, Outputs(first, TrackingNames.ModuleSource).Select(o => ClassOf(o.Value)));
+        Assert.Equal(3, first.GeneratedSources.Length);
+    }
+
+    [Fact]
+    public void RerunOnTheSameCompilationIsAllCached()
+    {
+        var compilation = TwoNetworks();
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+        var first = Run(ref driver, compilation);
+        var second = Run(ref driver, compilation);
+
+        AssertReused(second, TrackingNames.All);
+        // Every tracked step, including Roslyn's own inside ForAttributeWithMetadataName, and every output.
+        foreach (var (name, steps) in second.TrackedSteps)
+            Assert.All(steps.SelectMany(s => s.Outputs), o => Assert.True(Reused(o.Reason), $"{name} output was {o.Reason}"));
+        Assert.All(SourceOutputs(second), o => Assert.True(Reused(o.Reason), $"source output was {o.Reason}"));
+        Assert.Equal(first.GeneratedSources.Select(s => s.SourceText.ToString()), second.GeneratedSources.Select(s => s.SourceText.ToString()));
+    }
+
+    [Fact]
+    public void NewUnrelatedFileRegeneratesNothing()
+    {
+        var compilation = TwoNetworks();
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+        Run(ref driver, compilation);
+
+        var unrelated = GeneratorHarness.Parse("namespace Elsewhere; public sealed class Unrelated { public int Value { get; set; } }", "Unrelated.cs");
+        var second = Run(ref driver, compilation.AddSyntaxTrees(unrelated));
+        AssertReused(second, TrackingNames.All);
+        Assert.All(SourceOutputs(second), o => Assert.True(Reused(o.Reason), $"source output was {o.Reason}"));
+        Assert.Equal(3, second.GeneratedSources.Length);
+    }
+
+    [Fact]
+    public void EditingAMethodOutsideAnyNetworkRegeneratesNothing()
+    {
+        var compilation = TwoNetworks();
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+        Run(ref driver, compilation);
+
+        // A method in another file (the tree is replaced).
+        var otherTree = compilation.SyntaxTrees.Single(t => t.FilePath == "Other.cs");
+        var edited = compilation.ReplaceSyntaxTree(otherTree,
+            GeneratorHarness.Parse(Other.Replace("a + b", "b + a + 0"), "Other.cs"));
+        var second = Run(ref driver, edited);
+        AssertReused(second, TrackingNames.All);
+        Assert.All(SourceOutputs(second), o => Assert.True(Reused(o.Reason), $"source output was {o.Reason}"));
+
+        // A method below the network in the network's own file (the network's text and position are unchanged).
+        var aTree = edited.SyntaxTrees.Single(t => t.FilePath == "NetA.cs");
+        var third = Run(ref driver, edited.ReplaceSyntaxTree(aTree,
+            GeneratorHarness.Parse(NetA.Replace("=> 2 * x;", "=> x + x + 0;"), "NetA.cs")));
+        AssertReused(third, TrackingNames.All);
+        Assert.All(SourceOutputs(third), o => Assert.True(Reused(o.Reason), $"source output was {o.Reason}"));
+    }
+
+    [Fact]
+    public void EditingOneNetworkRegeneratesOnlyThatOne()
+    {
+        var compilation = TwoNetworks();
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+        var first = Run(ref driver, compilation);
+
+        var aTree = compilation.SyntaxTrees.Single(t => t.FilePath == "NetA.cs");
+        var second = Run(ref driver, compilation.ReplaceSyntaxTree(aTree,
+            GeneratorHarness.Parse(NetA.Replace("[Dense(6, 5)] Dense hidden;", "[Dense(6, 7)] Dense hidden;")
+                .Replace("[Dense(5, 2)] Dense output;", "[Dense(7, 2)] Dense output;"), "NetA.cs")));
+
+        var sources = Outputs(second, TrackingNames.NetworkSource).ToDictionary(o => ClassOf(o.Value));
+        Assert.Equal(IncrementalStepRunReason.Modified, sources["NetA"].Reason);
+        Assert.True(Reused(sources["NetB"].Reason), $"NetB's source was {sources["NetB"].Reason}");
+        AssertReused(second, TrackingNames.ModuleSpec, TrackingNames.ModuleSource);
+        Assert.Equal(1, SourceOutputs(second).Count(o => !Reused(o.Reason)));
+
+        // The generated files: NetA's changed, NetB's and the module's are the same text.
+        string Text(GeneratorRunResult r, string name) => r.GeneratedSources.Single(g => g.HintName.Contains(name, StringComparison.Ordinal)).SourceText.ToString();
+        Assert.NotEqual(Text(first, "NetA"), Text(second, "NetA"));
+        Assert.Equal(Text(first, "NetB"), Text(second, "NetB"));
+        Assert.Equal(Text(first, "Block"), Text(second, "Block"));
+    }
+
+    [Fact]
+    public void EditingAModuleInAnotherFileRegeneratesTheNetworkThatInlinesIt()
+    {
+        // The network's spec inlines the module, so the cache must not keep the old one (no stale output).
+        string module = NetB.Substring(0, NetB.IndexOf("[Network]", StringComparison.Ordinal));
+        string network = NetB.Replace(module.Substring(module.IndexOf("[Module]", StringComparison.Ordinal)), "");
+        var compilation = GeneratorHarness.CreateCompilation(new[]
+        {
+            GeneratorHarness.Parse(module, "Block.cs"), GeneratorHarness.Parse(network, "NetB.cs"), GeneratorHarness.Parse(NetA, "NetA.cs"),
+        });
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+        var first = Run(ref driver, compilation);
+        Assert.Equal(3, first.GeneratedSources.Length);
+        Assert.Contains("Relu", first.GeneratedSources.Single(g => g.HintName.Contains("NetB", StringComparison.Ordinal)).SourceText.ToString(), StringComparison.Ordinal);
+
+        var blockTree = compilation.SyntaxTrees.Single(t => t.FilePath == "Block.cs");
+        var second = Run(ref driver, compilation.ReplaceSyntaxTree(blockTree,
+            GeneratorHarness.Parse(module.Replace("x + Relu(inner.Forward(x))", "x + Tanh(inner.Forward(x))"), "Block.cs")));
+        var sources = Outputs(second, TrackingNames.NetworkSource).ToDictionary(o => ClassOf(o.Value));
+        Assert.Equal(IncrementalStepRunReason.Modified, sources["NetB"].Reason);
+        Assert.True(Reused(sources["NetA"].Reason), $"NetA's source was {sources["NetA"].Reason}");
+        Assert.DoesNotContain("Relu", SourceOf(sources["NetB"].Value) ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NegativeZeroWeightIsAChange()
+    {
+        // float.Equals(0f, -0f) is true, but "-0f" is emitted: the spec must compare floats by bits. (Same text
+        // length, so no location in the spec moves.)
+        const string Net = """
+            using NetCompiler;
+            using static NetCompiler.Ops;
+            namespace CachingCases;
+            [Network]
+            public partial class Zeros
+            {
+                [Dense(2, 1, Weights = new[] { 0.5f, +0f }, Biases = new[] { 0f })] Dense d;
+                [Param(2, Init = Init.Normal, Std = +0f)] Tensor p;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => d.Forward(x + p);
+            }
+            """;
+        var compilation = GeneratorHarness.CreateCompilation(new[] { GeneratorHarness.Parse(Net, "Zeros.cs") });
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+        Run(ref driver, compilation);
+        var second = Run(ref driver, compilation.ReplaceSyntaxTree(compilation.SyntaxTrees.Single(),
+            GeneratorHarness.Parse(Net.Replace("0.5f, +0f", "0.5f, -0f"), "Zeros.cs")));
+        Assert.Equal(IncrementalStepRunReason.Modified, Outputs(second, TrackingNames.NetworkSpec).Single().Reason);
+        Assert.Contains("-0f", SourceOf(Outputs(second, TrackingNames.NetworkSource).Single().Value));
+
+        // A scalar float field of the spec (ParamSpec.Std) too.
+        var third = Run(ref driver, compilation.ReplaceSyntaxTree(compilation.SyntaxTrees.Single(),
+            GeneratorHarness.Parse(Net.Replace("0.5f, +0f", "0.5f, -0f").Replace("Std = +0f", "Std = -0f"), "Zeros.cs")));
+        Assert.Equal(IncrementalStepRunReason.Modified, Outputs(third, TrackingNames.NetworkSpec).Single().Reason);
+        Assert.Contains("-0f, seed", SourceOf(Outputs(third, TrackingNames.NetworkSource).Single().Value));
+    }
+
+    [Fact]
+    public void StepOutputsHaveValueEqualityAcrossIndependentRuns()
+    {
+        // Two drivers over two separately parsed compilations share no objects: equal outputs mean value equality.
+        GeneratorDriver d1 = GeneratorHarness.CreateDriver(trackSteps: true), d2 = GeneratorHarness.CreateDriver(trackSteps: true);
+        var r1 = Run(ref d1, TwoNetworks());
+        var r2 = Run(ref d2, TwoNetworks());
+        foreach (var step in TrackingNames.All)
+        {
+            var a = Outputs(r1, step).Select(o => o.Value).ToList();
+            var b = Outputs(r2, step).Select(o => o.Value).ToList();
+            Assert.NotEmpty(a);
+            Assert.Equal(a.Count, b.Count);
+            for (int i = 0; i < a.Count; i++)
+            {
+                Assert.False(ReferenceEquals(a[i], b[i]));
+                Assert.True(a[i].Equals(b[i]), $"{step} output {i} is not equal across runs");
+                Assert.Equal(a[i].GetHashCode(), b[i].GetHashCode());
+            }
+        }
+    }
+
+    [Fact]
+    public void StepOutputsHoldNoRoslynObjects()
+    {
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+        // Include a definition with diagnostics, so DiagnosticInfo/LocationInfo values are walked too.
+        var broken = GeneratorHarness.Parse("""
+            using NetCompiler;
+            using static NetCompiler.Ops;
+            namespace CachingCases;
+            [Network]
+            public partial class Broken
+            {
+                [Dense(3, 4)] Dense a;
+                [Dense(5, 1)] Dense b;
+                [Forward] Tensor Forward([Shape(3)] Tensor x) => b.Forward(a.Forward(x));
+            }
+            """, "Broken.cs");
+        var result = Run(ref driver, TwoNetworks().AddSyntaxTrees(broken));
+        Assert.Contains(result.Diagnostics, d => d.Id.StartsWith("NC", StringComparison.Ordinal));
+        int walked = 0;
+        foreach (var step in TrackingNames.All)
+            foreach (var (value, _) in Outputs(result, step))
+                walked += Walk(value, step, 0, new HashSet<object>(ReferenceEqualityComparer.Instance));
+        Assert.True(walked > 100, $"walked only {walked} objects");
+    }
+
+    [Fact]
+    public void TheWalkerFindsRoslynObjects()
+    {
+        var compilation = TwoNetworks();
+        var nested = new { Name = "x", Items = new List<object> { 1, new { Tree = compilation.SyntaxTrees.First() } } };
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Walk(nested, "nested", 0, new HashSet<object>(ReferenceEqualityComparer.Instance)));
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Walk(new object[] { compilation }, "array", 0, new HashSet<object>(ReferenceEqualityComparer.Instance)));
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Walk(Tuple.Create(compilation.SyntaxTrees.First().GetRoot().GetFirstToken()), "token", 0, new HashSet<object>(ReferenceEqualityComparer.Instance)));
+        Assert.True(Walk(new { A = 1, B = new[] { "s" } }, "plain", 0, new HashSet<object>(ReferenceEqualityComparer.Instance)) > 0);
+    }
+
+    private static readonly Type[] Forbidden =
+    {
+        typeof(ISymbol), typeof(SyntaxNode), typeof(SyntaxTree), typeof(Compilation), typeof(SemanticModel),
+        typeof(Location), typeof(SyntaxReference), typeof(AttributeData),
+    };
+
+    /// <summary>Walks <paramref name="value"/>'s fields and items (depth-limited) and fails on a Roslyn object.
+    /// Returns how many objects it visited.</summary>
+    private static int Walk(object? value, string path, int depth, HashSet<object> seen)
+    {
+        if (value is null) return 0;
+        var type = value.GetType();
+        Assert.False(Forbidden.Any(f => f.IsAssignableFrom(type)), $"{path} holds a {type.FullName}");
+        Assert.False(type == typeof(SyntaxToken) || type == typeof(SyntaxTrivia), $"{path} holds a {type.FullName}");
+        if (type.IsPrimitive || type.IsEnum || value is string || value is decimal) return 1;
+        if (depth > 12) return 1;
+        if (!type.IsValueType && !seen.Add(value)) return 0;
+        int count = 1;
+        if (value is IEnumerable items)
+        {
+            int i = 0;
+            foreach (var item in items)
+            {
+                if (i > 100_000) break;
+                count += Walk(item, $"{path}[{i++}]", depth + 1, seen);
+            }
+        }
+        for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
+            foreach (var field in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+                count += Walk(field.GetValue(value), $"{path}.{field.Name}", depth + 1, seen);
+        return count;
+    }
+
+    /// <summary>A report, not an assertion: the generator's time per zoo network, from the tracked steps' elapsed
+    /// times, over the definitions/ sources in one compilation (fresh drivers, so nothing is cached; the best of a few
+    /// runs after a warm-up). See the output with <c>--logger "console;verbosity=detailed"</c>.</summary>
+    [Fact]
+    public void GeneratorTimePerZooNetwork()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "NetCompiler.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("no NetCompiler.sln above the test binaries");
+        string definitions = Path.Combine(root, "definitions");
+        var files = Directory.EnumerateFiles(definitions, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar))
+            .Select(f => (Path: f, Text: File.ReadAllText(f)))
+            .Where(f => f.Text.Contains("[Network]", StringComparison.Ordinal) || f.Text.Contains("[Module]", StringComparison.Ordinal))
+            .OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(files);
+        // A fresh compilation per run, so each run binds from scratch as a build does (a reused compilation keeps its
+        // binding caches and would flatter the parse step).
+        Compilation Fresh() => GeneratorHarness.CreateCompilation(files.Select(f => GeneratorHarness.Parse(f.Text, Path.GetRelativePath(root, f.Path))));
+
+        const int Runs = 3;
+        var emit = new Dictionary<string, TimeSpan>();
+        var parse = new Dictionary<string, TimeSpan>();
+        var sizes = new Dictionary<string, int>();
+        TimeSpan best = TimeSpan.MaxValue, cold = TimeSpan.Zero;
+        for (int run = 0; run <= Runs; run++)
+        {
+            GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
+            var result = Run(ref driver, Fresh());
+            var total = driver.GetTimingInfo().ElapsedTime;
+            if (run == 0) { cold = total; continue; }   // warm-up: JIT of the generator
+            if (total < best) best = total;
+            foreach (var step in result.TrackedSteps[TrackingNames.NetworkSource])
+            {
+                var value = step.Outputs.Single().Value;
+                string name = ClassOf(value);
+                sizes[name] = SourceOf(value)?.Length ?? 0;
+                emit[name] = emit.TryGetValue(name, out var e) && e < step.ElapsedTime ? e : step.ElapsedTime;
+            }
+            foreach (var step in result.TrackedSteps[TrackingNames.NetworkSpec])
+            {
+                string names = string.Join("+", step.Outputs.Select(o => SpecName(o.Value)));
+                parse[names] = parse.TryGetValue(names, out var p) && p < step.ElapsedTime ? p : step.ElapsedTime;
+            }
+        }
+
+        // An edit outside the networks (a new file): what an IDE keystroke elsewhere costs.
+        GeneratorDriver warm = GeneratorHarness.CreateDriver(trackSteps: true);
+        var compilation = Fresh();
+        Run(ref warm, compilation);
+        var edited = compilation.AddSyntaxTrees(GeneratorHarness.Parse("namespace Elsewhere; public static class Typing { public static int Key => 1; }", "Typing.cs"));
+        var incremental = Run(ref warm, edited);
+        var incrementalTime = warm.GetTimingInfo().ElapsedTime;
+        string reasons = string.Join(", ", TrackingNames.All.Select(n => n + ": " + string.Join("/",
+            Outputs(incremental, n).GroupBy(o => o.Reason).Select(g => $"{g.Count()} {g.Key}"))));
+
+        _output.WriteLine($"generator over {files.Count} definition files, {emit.Count} networks: cold {cold.TotalMilliseconds:F1} ms, best of {Runs} warm runs {best.TotalMilliseconds:F1} ms (whole driver run)");
+        _output.WriteLine("parse (per file's networks; semantic model -> spec):");
+        foreach (var (names, time) in parse.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            _output.WriteLine($"  {names,-40} {time.TotalMilliseconds,8:F2} ms");
+        _output.WriteLine("lower + emit (per network):");
+        foreach (var (name, time) in emit.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            _output.WriteLine($"  {name,-40} {time.TotalMilliseconds,8:F2} ms  {sizes[name],9:N0} chars of source");
+        _output.WriteLine($"after adding an unrelated file: {incrementalTime.TotalMilliseconds:F1} ms ({reasons})");
+    }
+}
