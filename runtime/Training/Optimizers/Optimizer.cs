@@ -20,6 +20,7 @@ public abstract class Optimizer
     {
         LearningRate = learningRate ?? throw new ArgumentNullException(nameof(learningRate));
         StateSlots = stateSlots;
+        _job = new UpdateJob(this);
         _state = new float[stateSlots.Count][];
         for (int i = 0; i < _state.Length; i++) _state[i] = [];
     }
@@ -138,7 +139,9 @@ public abstract class Optimizer
     /// an Adam update reads and writes 28 bytes per element, so a 512 x 512 weight is 7 MB of memory traffic.</summary>
     internal const int ParallelUpdateMinimum = 1 << 16;
 
-    private UpdateJob? _job;
+    // Made with the optimizer, not on first use: that first use may come late (whenever the pool is first free),
+    // inside a training step that must not allocate.
+    private readonly UpdateJob _job;
 
     /// <summary>Updates one parameter, split over the worker pool when it is large (elements are independent, so the
     /// result is the same bits however it is split).</summary>
@@ -147,7 +150,7 @@ public abstract class Optimizer
         int parts = Math.Min(WorkerPool.Threads, p.Length / (ParallelUpdateMinimum / 2));
         if (parts > 1 && WorkerPool.TryAcquire())
         {
-            var job = _job ??= new UpdateJob(this);
+            var job = _job;
             (job.Store, job.Offset, job.Length, job.Scale, job.Parts) = (store, p.Offset, p.Length, scale, parts);
             WorkerPool.RunAcquired(job, parts);
             job.Store = null;
