@@ -65,7 +65,16 @@ internal sealed class BodyTracer
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         if (syntax is null || (syntax.Body is null && syntax.ExpressionBody is null))
+        {
+            // A [Forward] or [Loss] method is traced without a call site: then the method's own name is the location.
+            if (callSite is null)
+            {
+                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedConstruct, LocationInfo.From(method.Locations.FirstOrDefault()),
+                    $"Method '{method.Name}'", "it has no body"));
+                throw new TraceFailed();
+            }
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, callSite, $"A call to '{method.ToDisplayString()}'", "its body is not in this compilation");
+        }
         if (++_depth > MaxCallDepth)
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, callSite, $"The call to '{method.Name}'", $"calls nest deeper than {MaxCallDepth} (recursion cannot be unrolled)");
         try
