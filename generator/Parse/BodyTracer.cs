@@ -322,6 +322,10 @@ internal sealed class BodyTracer
         if (decl is null && _loopCondition is not null && field.Type.SpecialType is >= SpecialType.System_Char and <= SpecialType.System_Double)
             throw Fail(DiagnosticDescriptors.NonConstantLoop, _loopCondition,
                 $"condition '{OneLine(_loopCondition.ToString())}' is not a compile-time constant (it reads the field '{field.Name}'; declare it const)");
+        if (decl is not null && field.IsStatic)
+            // The parameter layout holds instance fields only (a static field has no parameters of its own).
+            throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The static field '{field.Name}'",
+                $"a [{decl.Kind}] field must be an instance field");
         if (decl is null)
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The field '{field.Name}'",
                 "only [Dense], [Param] and [Module] fields can be used in a network body");

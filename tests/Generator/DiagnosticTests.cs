@@ -752,4 +752,68 @@ public class DiagnosticTests
             """, "NC0008");
         Contains(d, "4294967296 weights", "limit");
     }
+
+    /// <summary>Fuzz mutant (seed 20261124, index 1498: a deleted ']' let 'static' into Seed002ChainNet's first
+    /// [Param] field): the parameter layout skips static fields but the tracer read them, and shape inference
+    /// crashed on a node with input -1 (NC9001, ArgumentOutOfRangeException).</summary>
+    [Fact]
+    public void NC0003_StaticParamField()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class StaticParam
+            {
+                [Param(1)] static Tensor w1 = null!;
+                [Param(1)] Tensor w2;
+                [Forward] Tensor Forward([Shape(1)] Tensor x) => Sigmoid(w2 * Sigmoid(/*<*/w1/*>*/ * x));
+            }
+            """, "NC0003");
+        Contains(d, "static field 'w1'", "[Param]", "instance field");
+    }
+
+    /// <summary>The same for a static [Dense] field.</summary>
+    [Fact]
+    public void NC0003_StaticDenseField()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class StaticDense
+            {
+                [Dense(2, 1)] static Dense output = null!;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => /*<*/output/*>*/.Forward(x);
+            }
+            """, "NC0003");
+        Contains(d, "static field 'output'", "[Dense]");
+    }
+
+    /// <summary>Fuzz mutant (seed 20261124, index 3963: TinyAttentionNet with [Shape(int.MaxValue, 6)]): the element
+    /// count overflowed in the emitter (NC9001, OverflowException). Too large an input is NC0105 at its [Shape].</summary>
+    [Fact]
+    public void NC0105_InputTooLarge()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class HugeInput
+            {
+                [Param(6, 6)] Tensor wq;
+                [Forward] Tensor Forward([/*<*/Shape(int.MaxValue, 6)/*>*/] Tensor x) => MatMul(x, wq);
+            }
+            """, "NC0105");
+        Contains(d, "input 'x'", "[2147483647, 6]", "268435456");
+    }
+
+    /// <summary>An op whose result is too large (2^32 elements from two small operands) is NC0105 at the expression.</summary>
+    [Fact]
+    public void NC0105_MatMulResultTooLarge()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class HugeProduct
+            {
+                [Param(1, 65536)] Tensor w;
+                [Forward] Tensor Forward([Shape(65536, 1)] Tensor x) => Sum(/*<*/MatMul(x, w)/*>*/);
+            }
+            """, "NC0105");
+        Contains(d, "'MatMul(x, w)'", "[65536, 65536]", "268435456");
+    }
 }
