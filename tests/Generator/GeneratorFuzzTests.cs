@@ -23,14 +23,17 @@ namespace NetCompiler.Tests.Generator;
 /// written to the test output (<c>--logger "console;verbosity=detailed"</c>).</para></summary>
 public class GeneratorFuzzTests
 {
-    private const int DefaultCount = 250;
+    private const int DefaultCount = 600;
     private const int DefaultSeed = 20261124;
 
     private readonly ITestOutputHelper _output;
 
     public GeneratorFuzzTests(ITestOutputHelper output) => _output = output;
 
-    private enum Outcome { NcDiagnostics, CSharpErrorsOnly, GeneratedCodeErrorsOnly, CleanOutput, NoNetwork }
+    private enum Outcome { NcDiagnostics, CSharpErrorsOnly, GeneratedCodeErrorsOnly, CleanOutput, LargeOutputNotCompiled, NoNetwork }
+
+    /// <summary>Generated code longer than this (in characters) is not compiled by the fuzz (see <see cref="RunOne"/>).</summary>
+    private const int MaxCheckedGeneratedLength = 400_000;
 
     private sealed record Seed(string Name, string Text);
 
@@ -67,11 +70,16 @@ public class GeneratorFuzzTests
             if (watch.Elapsed > slowest.Time) (slowest, slowestLog) = ((index, watch.Elapsed), source.Name + ": " + string.Join("; ", log));
             if (only is not null)
             {
-                _output.WriteLine($"index {index}, from {source.Name}: {string.Join("; ", log)}; {outcome}, {watch.Elapsed.TotalMilliseconds:F0} ms");
+                _output.WriteLine($"index {index}, from {source.Name}: {string.Join("; ", log)}; {outcome}, {watch.Elapsed.TotalMilliseconds:F0} ms (generator {LastGeneratorTime.TotalMilliseconds:F0} ms)");
                 _output.WriteLine(Diff(source.Text, mutant));
                 _output.WriteLine(mutant);
             }
-            if (problem is null) counts[outcome]++;
+            if (problem is null)
+            {
+                counts[outcome]++;
+                if (outcome == Outcome.GeneratedCodeErrorsOnly)
+                    _output.WriteLine($"errors only in generated code: index {index}, from {source.Name}: {string.Join("; ", log)}");
+            }
             else failures.Add(new Failure(index, source.Name, log, source.Text, mutant, problem));
         }
         total.Stop();
@@ -83,6 +91,7 @@ public class GeneratorFuzzTests
         _output.WriteLine($"  C# errors only:                 {counts[Outcome.CSharpErrorsOnly]}");
         _output.WriteLine($"  errors only in generated code:  {counts[Outcome.GeneratedCodeErrorsOnly]}");
         _output.WriteLine($"  clean generated output:         {counts[Outcome.CleanOutput]}");
+        _output.WriteLine($"  large output, not compiled:     {counts[Outcome.LargeOutputNotCompiled]}");
         _output.WriteLine($"  no network left (no output):    {counts[Outcome.NoNetwork]}");
         _output.WriteLine($"  failures:                       {failures.Count}");
 
@@ -106,14 +115,19 @@ public class GeneratorFuzzTests
 
     /// <summary>Runs the generator over one mutant; returns null when the run ended acceptably (setting
     /// <paramref name="outcome"/>), or what went wrong.</summary>
+    /// <summary>The generator's share of the last <see cref="RunOne"/> (the rest is the C# compiler's binding).</summary>
+    [ThreadStatic] private static TimeSpan LastGeneratorTime;
+
     private static string? RunOne(string mutant, string name, out Outcome outcome)
     {
         outcome = Outcome.NoNetwork;
         string path = name + ".cs";
         var tree = GeneratorHarness.Parse(mutant, path);
         var compilation = GeneratorHarness.CreateCompilation(new[] { tree }, "NetCompilerFuzz");
+        var generatorTime = Stopwatch.StartNew();
         var driver = GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var result = driver.GetRunResult();
+        LastGeneratorTime = generatorTime.Elapsed;
         foreach (var r in result.Results)
             if (r.Exception is not null) return "the generator threw: " + r.Exception;
         var crashes = generatorDiagnostics.Where(d => d.Id is "CS8785" or "CS8784" or "NC9001").ToList();
@@ -132,10 +146,28 @@ public class GeneratorFuzzTests
             return null;
         }
 
+        // The user's file first (binding only its own bodies is cheap); the generated code only when it is small:
+        // [Repeat(434)] of a module generates straight-line code that takes the C# compiler half a minute to bind.
+        var userErrors = output.GetSemanticModel(tree).GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (userErrors.Count > 0)
+        {
+            outcome = Outcome.CSharpErrorsOnly;
+            return null;
+        }
+        if (result.GeneratedTrees.Length == 0)
+        {
+            outcome = Outcome.NoNetwork;
+            return null;
+        }
+        if (result.GeneratedTrees.Sum(t => t.Length) > MaxCheckedGeneratedLength)
+        {
+            outcome = Outcome.LargeOutputNotCompiled;
+            return null;
+        }
         var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         if (errors.Any(d => d.Location.SourceTree == tree || !d.Location.IsInSource)) outcome = Outcome.CSharpErrorsOnly;
         else if (errors.Count > 0) outcome = Outcome.GeneratedCodeErrorsOnly;
-        else outcome = result.GeneratedTrees.Length > 0 ? Outcome.CleanOutput : Outcome.NoNetwork;
+        else outcome = Outcome.CleanOutput;
         return null;
     }
 
@@ -146,6 +178,22 @@ public class GeneratorFuzzTests
         "0", "-1", "1", "-2147483648", "int.MaxValue", "2147483647", "65536", "1000000", "46341", "2", "3",
     };
 
+    /// <summary>Ops (and operators) wrapped around an expression: {0} is the expression, {1} another one of the file.</summary>
+    private static readonly string[] Wrappers =
+    {
+        "Softmax({0})", "Transpose({0})", "Sum({0})", "Mean({0})", "MatMul({0}, {1})", "MatMul({1}, {0})", "Step({0})",
+        "LeakyRelu({0}, 0f)", "Swish({0}, -1f)", "Silu({0})", "Gelu({0})", "GeluTanh({0})", "Relu({0})", "Linear({0}, {1})",
+        "CrossEntropy({0}, {1})", "BinaryCrossEntropy({0}, {1})", "MeanSquaredError({0}, {1})", "QuadraticCost({0}, {1})",
+        "({0} / 0f)", "({0} / 0)", "({0} * float.NaN)", "({0} - {1})", "({0} + 1e38f)", "(-{0})", "({0} * {1})", "({0} / {1})",
+        "Sigmoid(Tanh({0}))",
+    };
+
+    /// <summary>Body expressions of every zoo file, for the cross-file mutation.</summary>
+    private static readonly Lazy<string[]> CrossFileExpressions = new(() => LoadSeeds()
+        .SelectMany(f => CSharpSyntaxTree.ParseText(f.Text, GeneratorHarness.ParseOptions).GetRoot().DescendantNodes().OfType<ExpressionSyntax>()
+            .Where(e => e.FirstAncestorOrSelf<MethodDeclarationSyntax>() is not null).Select(e => e.ToString()))
+        .Distinct(StringComparer.Ordinal).OrderBy(e => e, StringComparer.Ordinal).ToArray());
+
     /// <summary>Applies one to three random mutations, reparsing between them.</summary>
     private static string Mutate(string text, Random rng, List<string> log)
     {
@@ -155,7 +203,7 @@ public class GeneratorFuzzTests
             var root = CSharpSyntaxTree.ParseText(text, GeneratorHarness.ParseOptions).GetRoot();
             var tokens = root.DescendantTokens().Where(t => !t.IsKind(SyntaxKind.EndOfFileToken) && t.Span.Length > 0).ToList();
             if (tokens.Count == 0) break;
-            switch (rng.Next(9))
+            switch (rng.Next(11))
             {
                 case 0: // token deletion
                 {
@@ -239,6 +287,30 @@ public class GeneratorFuzzTests
                     var by = expressions[rng.Next(expressions.Count)];
                     log.Add($"expression '{Shorten(at.ToString())}' at {at.SpanStart} -> '{Shorten(by.ToString())}'");
                     text = Replace(text, at.SpanStart, at.Span.Length, by.ToString());
+                    break;
+                }
+                case 8: // an op wrapped around an expression of a body (ops the seed file may not use)
+                {
+                    var expressions = root.DescendantNodes().OfType<ExpressionSyntax>()
+                        .Where(e => e.FirstAncestorOrSelf<MethodDeclarationSyntax>() is not null && e is not LiteralExpressionSyntax)
+                        .ToList();
+                    if (expressions.Count == 0) goto case 0;
+                    var at = expressions[rng.Next(expressions.Count)];
+                    string e = at.ToString(), other = expressions[rng.Next(expressions.Count)].ToString();
+                    string wrapped = string.Format(CultureInfo.InvariantCulture, Wrappers[rng.Next(Wrappers.Length)], e, other);
+                    log.Add($"wrap '{Shorten(e)}' at {at.SpanStart} -> '{Shorten(wrapped)}'");
+                    text = Replace(text, at.SpanStart, at.Span.Length, wrapped);
+                    break;
+                }
+                case 9: // an expression of another zoo file
+                {
+                    var at = root.DescendantNodes().OfType<ExpressionSyntax>()
+                        .Where(e => e.FirstAncestorOrSelf<MethodDeclarationSyntax>() is not null).ToList();
+                    if (at.Count == 0 || CrossFileExpressions.Value.Length == 0) goto case 0;
+                    var node = at[rng.Next(at.Count)];
+                    string by = CrossFileExpressions.Value[rng.Next(CrossFileExpressions.Value.Length)];
+                    log.Add($"expression '{Shorten(node.ToString())}' at {node.SpanStart} -> '{Shorten(by)}' (from another file)");
+                    text = Replace(text, node.SpanStart, node.Span.Length, by);
                     break;
                 }
                 default: // truncated file
