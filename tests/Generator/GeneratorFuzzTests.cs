@@ -18,7 +18,8 @@ namespace NetCompiler.Tests.Generator;
 /// generated output: no exception escapes the driver, no generator exception in the run result, no CS8785/CS8784
 /// ("generator failed") and no NC9001 (the generator's own internal-error catch-all).
 /// <para>Environment: <c>NETCOMPILER_FUZZ_COUNT</c> (mutants, default <see cref="DefaultCount"/>),
-/// <c>NETCOMPILER_FUZZ_SEED</c> (default <see cref="DefaultSeed"/>), <c>NETCOMPILER_FUZZ_INDEX</c> (run only this
+/// <c>NETCOMPILER_FUZZ_SEED</c> (default <see cref="DefaultSeed"/>), <c>NETCOMPILER_FUZZ_DEPTH</c> (most mutations per
+/// mutant, default 3), <c>NETCOMPILER_FUZZ_INDEX</c> (run only this
 /// mutant of the seed, to reproduce a failure). Each mutant depends only on (seed, index). The outcome counts are
 /// written to the test output (<c>--logger "console;verbosity=detailed"</c>).</para></summary>
 public class GeneratorFuzzTests
@@ -85,7 +86,7 @@ public class GeneratorFuzzTests
         total.Stop();
 
         int runs = only is null ? count : 1;
-        _output.WriteLine($"generator fuzz: seed {seed}, {runs} mutants of {seeds.Count} files in {total.Elapsed.TotalSeconds:F2} s " +
+        _output.WriteLine($"generator fuzz: seed {seed}, depth {Depth}, {runs} mutants of {seeds.Count} files in {total.Elapsed.TotalSeconds:F2} s " +
             $"(slowest: index {slowest.Index}, {slowest.Time.TotalMilliseconds:F0} ms, {slowestLog})");
         _output.WriteLine($"  NC diagnostics:                 {counts[Outcome.NcDiagnostics]}");
         _output.WriteLine($"  C# errors only:                 {counts[Outcome.CSharpErrorsOnly]}");
@@ -98,7 +99,7 @@ public class GeneratorFuzzTests
         if (failures.Count == 0) return;
         var message = new StringBuilder();
         message.AppendLine($"{failures.Count} of {runs} mutants broke the generator (seed {seed}). Reproduce one with " +
-            $"NETCOMPILER_FUZZ_SEED={seed} NETCOMPILER_FUZZ_INDEX=<index> dotnet test tests/NetCompiler.Tests.csproj -c Release --filter GeneratorFuzzTests");
+            $"NETCOMPILER_FUZZ_SEED={seed} NETCOMPILER_FUZZ_DEPTH={Depth} NETCOMPILER_FUZZ_INDEX=<index> dotnet test tests/NetCompiler.Tests.csproj -c Release --filter GeneratorFuzzTests");
         foreach (var f in failures.GroupBy(f => FirstLine(f.Problem)).Select(g => g.First()).Take(5))
         {
             message.AppendLine();
@@ -194,10 +195,13 @@ public class GeneratorFuzzTests
             .Where(e => e.FirstAncestorOrSelf<MethodDeclarationSyntax>() is not null).Select(e => e.ToString()))
         .Distinct(StringComparer.Ordinal).OrderBy(e => e, StringComparer.Ordinal).ToArray());
 
-    /// <summary>Applies one to three random mutations, reparsing between them.</summary>
+    /// <summary>The most mutations applied to one mutant (<c>NETCOMPILER_FUZZ_DEPTH</c>, default 3).</summary>
+    private static readonly int Depth = Math.Max(1, EnvInt("NETCOMPILER_FUZZ_DEPTH", 3));
+
+    /// <summary>Applies one to <see cref="Depth"/> random mutations, reparsing between them.</summary>
     private static string Mutate(string text, Random rng, List<string> log)
     {
-        int n = 1 + rng.Next(3);
+        int n = 1 + rng.Next(Depth);
         for (int m = 0; m < n; m++)
         {
             var root = CSharpSyntaxTree.ParseText(text, GeneratorHarness.ParseOptions).GetRoot();
