@@ -24,7 +24,7 @@ namespace NetCompiler.Tests.Generator;
 /// written to the test output (<c>--logger "console;verbosity=detailed"</c>).</para></summary>
 public class GeneratorFuzzTests
 {
-    private const int DefaultCount = 600;
+    private const int DefaultCount = 300;
     private const int DefaultSeed = 20261124;
 
     private readonly ITestOutputHelper _output;
