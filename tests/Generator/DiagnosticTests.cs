@@ -684,7 +684,7 @@ public class DiagnosticTests
 
     // ------------------------------------------------------------------ found by GeneratorFuzzTests
 
-    /// <summary>Fuzz mutant (seed 20261124, index 122: the '=>' and the body of Seed002IdentityChainNet's loss
+    /// <summary>Fuzz mutant (GeneratorFuzzTests as of 8337791, seed 20261124, index 122: the '=>' and the body of Seed002IdentityChainNet's loss
     /// deleted): a [Loss] without a body was reported as an unsupported call with no location at all.</summary>
     [Fact]
     public void NC0003_LossWithoutBody()
@@ -717,7 +717,7 @@ public class DiagnosticTests
         Contains(d, "'Forward'", "no body");
     }
 
-    /// <summary>Fuzz mutant (seed 20261124, index 189: ResidualMlpNet with [Repeat(65536)]): every copy is traced, so
+    /// <summary>Fuzz mutant (GeneratorFuzzTests as of 8337791, seed 20261124, index 189: ResidualMlpNet with [Repeat(65536)]): every copy is traced, so
     /// the run took 16 s, and [Repeat(int.MaxValue)] would never end. Counts above the limit are NC0008.</summary>
     [Fact]
     public void NC0008_RepeatTooLarge()
@@ -753,7 +753,7 @@ public class DiagnosticTests
         Contains(d, "4294967296 weights", "limit");
     }
 
-    /// <summary>Fuzz mutant (seed 20261124, index 1498: a deleted ']' let 'static' into Seed002ChainNet's first
+    /// <summary>Fuzz mutant (GeneratorFuzzTests as of 8337791, seed 20261124, index 1498: a deleted ']' let 'static' into Seed002ChainNet's first
     /// [Param] field): the parameter layout skips static fields but the tracer read them, and shape inference
     /// crashed on a node with input -1 (NC9001, ArgumentOutOfRangeException).</summary>
     [Fact]
@@ -786,7 +786,7 @@ public class DiagnosticTests
         Contains(d, "static field 'output'", "[Dense]");
     }
 
-    /// <summary>Fuzz mutant (seed 20261124, index 3963: TinyAttentionNet with [Shape(int.MaxValue, 6)]): the element
+    /// <summary>Fuzz mutant (GeneratorFuzzTests as of 8337791, seed 20261124, index 3963: TinyAttentionNet with [Shape(int.MaxValue, 6)]): the element
     /// count overflowed in the emitter (NC9001, OverflowException). Too large an input is NC0105 at its [Shape].</summary>
     [Fact]
     public void NC0105_InputTooLarge()
