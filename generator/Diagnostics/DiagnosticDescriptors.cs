@@ -69,6 +69,11 @@ internal static class DiagnosticDescriptors
         "'{0}' lies between parameters and the [Loss], but Step has no useful gradient, so the parameters before it would never train; use Sigmoid (or another smooth op), or train the network with a rule of its own and no [Loss]",
         Shape, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor TensorTooLarge = new(
+        "NC0105", "Tensor too large",
+        "{0} has shape {1}: more than {2} elements per sample",
+        Shape, DiagnosticSeverity.Error, true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         "NC9001", "NetCompiler internal error",
         "NetCompiler could not compile '{0}': {1}. Please report this with the definition.",

@@ -17,6 +17,14 @@ internal static class ShapeInference
         {
             int[]? shape = Infer(spec, n, nodes, ref targetShape, diagnostics);
             if (shape is null) return null;
+            if (Shapes.SaturatedSize(shape) > Shapes.MaxElements)
+            {
+                // Sizes are ints in the generated code (and in Shapes.Size): MatMul or broadcasting of large shapes
+                // must stop here, at the expression, not overflow later.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TensorTooLarge, n.Location, $"'{n.Source}'",
+                    "[" + string.Join(", ", shape) + "]", Shapes.MaxElements));
+                return null;
+            }
             nodes.Add(new Node(n, shape));
         }
         // Without a [Shape] on the target (or without a loss at all) the target is shaped like the output.

@@ -95,6 +95,17 @@ internal static class Shapes
 {
     public static string Format(EquatableArray<int> shape) => "[" + string.Join(", ", shape) + "]";
 
+    /// <summary>The most elements a tensor may have per sample (as for [Param] and [Dense] fields).</summary>
+    public const int MaxElements = 1 << 28;
+
+    /// <summary>The product of the dimensions, saturated just above 2 * <see cref="MaxElements"/> (it never overflows).</summary>
+    public static long SaturatedSize(System.Collections.Generic.IEnumerable<int> shape)
+    {
+        long n = 1;
+        foreach (int d in shape) n = System.Math.Min(n * d, MaxElements * 2L + 1);
+        return n;
+    }
+
     public static int Size(EquatableArray<int> shape)
     {
         long n = 1;

@@ -65,7 +65,16 @@ internal sealed class BodyTracer
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         if (syntax is null || (syntax.Body is null && syntax.ExpressionBody is null))
+        {
+            // A [Forward] or [Loss] method is traced without a call site: then the method's own name is the location.
+            if (callSite is null)
+            {
+                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedConstruct, LocationInfo.From(method.Locations.FirstOrDefault()),
+                    $"Method '{method.Name}'", "it has no body"));
+                throw new TraceFailed();
+            }
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, callSite, $"A call to '{method.ToDisplayString()}'", "its body is not in this compilation");
+        }
         if (++_depth > MaxCallDepth)
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, callSite, $"The call to '{method.Name}'", $"calls nest deeper than {MaxCallDepth} (recursion cannot be unrolled)");
         try
@@ -313,6 +322,10 @@ internal sealed class BodyTracer
         if (decl is null && _loopCondition is not null && field.Type.SpecialType is >= SpecialType.System_Char and <= SpecialType.System_Double)
             throw Fail(DiagnosticDescriptors.NonConstantLoop, _loopCondition,
                 $"condition '{OneLine(_loopCondition.ToString())}' is not a compile-time constant (it reads the field '{field.Name}'; declare it const)");
+        if (decl is not null && field.IsStatic)
+            // The parameter layout holds instance fields only (a static field has no parameters of its own).
+            throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The static field '{field.Name}'",
+                $"a [{decl.Kind}] field must be an instance field");
         if (decl is null)
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The field '{field.Name}'",
                 "only [Dense], [Param] and [Module] fields can be used in a network body");

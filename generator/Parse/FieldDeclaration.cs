@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -21,6 +22,9 @@ internal sealed class FieldDeclaration
     public int[] Shape = new int[0];      // Param
     public INamedTypeSymbol? ModuleType;  // Module
     public LocationInfo? Location;
+
+    /// <summary>The largest [Repeat] count: every copy is traced and emitted.</summary>
+    public const int MaxRepeat = 4096;
 
     private static readonly string[] InitNames = { "Zeros", "Ones", "Xavier", "He", "Normal", "FanInUniform" };
 
@@ -57,6 +61,14 @@ internal sealed class FieldDeclaration
                     $"[Repeat] on '{field.Name}'", count));
                 return null;
             }
+            if (count > MaxRepeat)
+            {
+                // Every copy is traced and emitted: a huge count would stall the build (65,536 copies of a small module
+                // take seconds; int.MaxValue would never finish), so it is an error at the attribute.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, AttributeLocation(repeat, location),
+                    $"[Repeat({count})] on '{field.Name}' asks for more than {MaxRepeat} copies"));
+                return null;
+            }
             type = array.ElementType;
         }
         var decl = new FieldDeclaration { Name = field.Name, Count = count, Location = location };
@@ -83,8 +95,10 @@ internal sealed class FieldDeclaration
                     case "Std": decl.Std = named.Value.Value is float s ? s : 0.01f; break;
                 }
             }
-            if (decl.Weights is not null && decl.Weights.Length != inputs * outputs)
-                return Invalid(diagnostics, attrLocation, $"[Dense({inputs}, {outputs})] '{field.Name}' has {decl.Weights.Length} Weights; it needs {inputs * outputs} ([outputs, inputs], row-major)");
+            long weights = (long)inputs * outputs; // long: Dense(65536, 65536) must not wrap to 0
+            if (weights > 1 << 28) return Invalid(diagnostics, attrLocation, $"[Dense({inputs}, {outputs})] '{field.Name}' has {weights} weights; the limit is {1 << 28}");
+            if (decl.Weights is not null && decl.Weights.Length != weights)
+                return Invalid(diagnostics, attrLocation, $"[Dense({inputs}, {outputs})] '{field.Name}' has {decl.Weights.Length} Weights; it needs {weights} ([outputs, inputs], row-major)");
             if (decl.Biases is not null && (!decl.HasBias || decl.Biases.Length != outputs))
                 return Invalid(diagnostics, attrLocation, decl.HasBias
                     ? $"[Dense({inputs}, {outputs})] '{field.Name}' has {decl.Biases.Length} Biases; it needs {outputs}"
@@ -112,7 +126,7 @@ internal sealed class FieldDeclaration
                 }
             }
             long size = 1;
-            foreach (int d in shape) size *= d;
+            foreach (int d in shape) size = Math.Min(size * d, (1L << 28) + 1); // saturating: a rank-3 shape of huge dimensions must not wrap
             if (size > 1 << 28) return Invalid(diagnostics, attrLocation, $"[Param] '{field.Name}' has {size} elements; the limit is {1 << 28}");
             if (decl.Weights is not null && decl.Weights.Length != size)
                 return Invalid(diagnostics, attrLocation, $"[Param] '{field.Name}' has {decl.Weights.Length} Values; its shape [{string.Join(", ", shape)}] needs {size}");

@@ -188,6 +188,12 @@ internal static class NetworkParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, location, $"The {what} '{parameter.Name}'", d));
                 return false;
             }
+        if (Shapes.SaturatedSize(shape) > Shapes.MaxElements)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TensorTooLarge, location, $"The {what} '{parameter.Name}'",
+                "[" + string.Join(", ", shape) + "]", Shapes.MaxElements));
+            return false;
+        }
         return true;
     }
 }

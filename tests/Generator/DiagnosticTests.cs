@@ -681,4 +681,139 @@ public class DiagnosticTests
         Assert.Equal(expected, y[0], 1e-6);
         run.Unload();
     }
+
+    // ------------------------------------------------------------------ found by GeneratorFuzzTests
+
+    /// <summary>Fuzz mutant (GeneratorFuzzTests as of 8337791, seed 20261124, index 122: the '=>' and the body of Seed002IdentityChainNet's loss
+    /// deleted): a [Loss] without a body was reported as an unsupported call with no location at all.</summary>
+    [Fact]
+    public void NC0003_LossWithoutBody()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class LossWithoutBody
+            {
+                [Param(1, Values = new[] { 1f })] Tensor w1;
+                [Forward] Tensor Forward([Shape(1)] Tensor x) => w1 * x;
+                [Loss] static Tensor /*<*/Loss/*>*/(Tensor y, Tensor t)
+            }
+            """, "NC0003");
+        Contains(d, "'Loss'", "no body");
+    }
+
+    /// <summary>The same for a [Forward] without a body (fuzz index 181 of the same seed: WideMlpNet truncated after
+    /// "Forward(...) =").</summary>
+    [Fact]
+    public void NC0003_ForwardWithoutBody()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class ForwardWithoutBody
+            {
+                [Dense(2, 1)] Dense output;
+                [Forward] Tensor /*<*/Forward/*>*/([Shape(2)] Tensor x);
+            }
+            """, "NC0003");
+        Contains(d, "'Forward'", "no body");
+    }
+
+    /// <summary>Fuzz mutant (GeneratorFuzzTests as of 8337791, seed 20261124, index 189: ResidualMlpNet with [Repeat(65536)]): every copy is traced, so
+    /// the run took 16 s, and [Repeat(int.MaxValue)] would never end. Counts above the limit are NC0008.</summary>
+    [Fact]
+    public void NC0008_RepeatTooLarge()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class HugeRepeat
+            {
+                [Dense(2, 2), /*<*/Repeat(int.MaxValue)/*>*/] Dense[] layers;
+                [Forward] Tensor Forward([Shape(2)] Tensor x)
+                {
+                    foreach (var layer in layers) x = layer.Forward(x);
+                    return x;
+                }
+            }
+            """, "NC0008");
+        Contains(d, "[Repeat(2147483647)] on 'layers'", "4096");
+    }
+
+    /// <summary>Dense(65536, 65536) has 2^32 weights: the count wrapped to 0 in int arithmetic, so empty Weights were
+    /// accepted. Dense layers now have the same 2^28 limit as [Param].</summary>
+    [Fact]
+    public void NC0008_DenseTooLarge()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class HugeDense
+            {
+                [/*<*/Dense(65536, 65536, Weights = new float[0])/*>*/] Dense output;
+                [Forward] Tensor Forward([Shape(65536)] Tensor x) => output.Forward(x);
+            }
+            """, "NC0008");
+        Contains(d, "4294967296 weights", "limit");
+    }
+
+    /// <summary>Fuzz mutant (GeneratorFuzzTests as of 8337791, seed 20261124, index 1498: a deleted ']' let 'static' into Seed002ChainNet's first
+    /// [Param] field): the parameter layout skips static fields but the tracer read them, and shape inference
+    /// crashed on a node with input -1 (NC9001, ArgumentOutOfRangeException).</summary>
+    [Fact]
+    public void NC0003_StaticParamField()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class StaticParam
+            {
+                [Param(1)] static Tensor w1 = null!;
+                [Param(1)] Tensor w2;
+                [Forward] Tensor Forward([Shape(1)] Tensor x) => Sigmoid(w2 * Sigmoid(/*<*/w1/*>*/ * x));
+            }
+            """, "NC0003");
+        Contains(d, "static field 'w1'", "[Param]", "instance field");
+    }
+
+    /// <summary>The same for a static [Dense] field.</summary>
+    [Fact]
+    public void NC0003_StaticDenseField()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class StaticDense
+            {
+                [Dense(2, 1)] static Dense output = null!;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => /*<*/output/*>*/.Forward(x);
+            }
+            """, "NC0003");
+        Contains(d, "static field 'output'", "[Dense]");
+    }
+
+    /// <summary>Fuzz mutant (GeneratorFuzzTests as of 8337791, seed 20261124, index 3963: TinyAttentionNet with [Shape(int.MaxValue, 6)]): the element
+    /// count overflowed in the emitter (NC9001, OverflowException). Too large an input is NC0105 at its [Shape].</summary>
+    [Fact]
+    public void NC0105_InputTooLarge()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class HugeInput
+            {
+                [Param(6, 6)] Tensor wq;
+                [Forward] Tensor Forward([/*<*/Shape(int.MaxValue, 6)/*>*/] Tensor x) => MatMul(x, wq);
+            }
+            """, "NC0105");
+        Contains(d, "input 'x'", "[2147483647, 6]", "268435456");
+    }
+
+    /// <summary>An op whose result is too large (2^32 elements from two small operands) is NC0105 at the expression.</summary>
+    [Fact]
+    public void NC0105_MatMulResultTooLarge()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class HugeProduct
+            {
+                [Param(1, 65536)] Tensor w;
+                [Forward] Tensor Forward([Shape(65536, 1)] Tensor x) => Sum(/*<*/MatMul(x, w)/*>*/);
+            }
+            """, "NC0105");
+        Contains(d, "'MatMul(x, w)'", "[65536, 65536]", "268435456");
+    }
 }
