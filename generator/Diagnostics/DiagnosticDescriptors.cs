@@ -2,12 +2,13 @@ using Microsoft.CodeAnalysis;
 
 namespace NetCompiler.Generator.Diagnostics;
 
-/// <summary>The NetCompiler diagnostics catalogue. Ranges: NC0001-NC0099 definitions, NC0100-NC0199 shapes,
+/// <summary>The NetCompiler diagnostics catalogue. Ranges: NC0001-NC0099 definitions, NC0100-NC0199 shapes and sizes, NC0200-NC0299 warnings,
 /// NC9000+ generator faults. Every id is listed in AnalyzerReleases.Unshipped.md and has a test.</summary>
 internal static class DiagnosticDescriptors
 {
     private const string Definition = "NetCompiler.Definition";
     private const string Shape = "NetCompiler.Shape";
+    private const string Usage = "NetCompiler.Usage";
 
     public static readonly DiagnosticDescriptor NotPartial = new(
         "NC0001", "Network class must be partial",
@@ -49,6 +50,21 @@ internal static class DiagnosticDescriptors
         "{0}",
         Definition, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor BadClass = new(
+        "NC0009", "Network or module class must be top-level, non-generic, non-static and non-abstract",
+        "'{0}' {1}; a [Network] or [Module] must be a top-level, non-generic, non-static, non-abstract class (its compiled members are fixed at build time)",
+        Definition, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor RecursiveModule = new(
+        "NC0010", "Recursive module",
+        "Module field '{0}' of type {1} contains itself ({2}), so its parameters cannot be laid out; nest a different module type, or repeat layers with [Repeat(n)]",
+        Definition, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor OpNotInScope = new(
+        "NC0011", "Op not in scope",
+        "'{0}' is an op of NetCompiler.Ops, but it is not in scope here; add 'using static NetCompiler.Ops;' to the file, or write 'Ops.{0}'",
+        Definition, DiagnosticSeverity.Error, true);
+
     public static readonly DiagnosticDescriptor ShapeMismatch = new(
         "NC0101", "Shape mismatch",
         "Shape mismatch in {0}: {1}",
@@ -71,8 +87,18 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor TensorTooLarge = new(
         "NC0105", "Tensor too large",
-        "{0} has shape {1}: more than {2} elements per sample",
+        "{0} has shape {1}: more than {2} elements per sample (offsets in the compiled code are ints); use smaller dimensions, or split the computation into smaller tensors",
         Shape, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor NetworkTooLarge = new(
+        "NC0106", "Network too large",
+        "'{0}' has {1} parameters; one network holds at most {2} (a single .NET float array); use fewer or narrower layers",
+        Shape, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnusedField = new(
+        "NC0201", "Layer or parameter never used",
+        "'{0}' is declared but the [Forward] and [Loss] never use it, so its {1} parameters take memory and never train; use it or remove it",
+        Usage, DiagnosticSeverity.Warning, true);
 
     public static readonly DiagnosticDescriptor InternalError = new(
         "NC9001", "NetCompiler internal error",

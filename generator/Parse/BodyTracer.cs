@@ -326,6 +326,8 @@ internal sealed class BodyTracer
             // The parameter layout holds instance fields only (a static field has no parameters of its own).
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The static field '{field.Name}'",
                 $"a [{decl.Kind}] field must be an instance field");
+        if (decl is null && (field.Type.TypeKind == TypeKind.Error || field.GetAttributes().Any(a => a.AttributeClass is null or { TypeKind: TypeKind.Error })))
+            throw new TraceFailed(); // a missing using or a misspelled attribute: the C# compiler reports it (CS0246)
         if (decl is null)
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The field '{field.Name}'",
                 "only [Dense], [Param] and [Module] fields can be used in a network body");
@@ -355,6 +357,11 @@ internal sealed class BodyTracer
         return node;
     }
 
+    /// <summary>Whether NetCompiler.Ops has a method called <paramref name="name"/> (to tell a missing
+    /// <c>using static</c> from a misspelled op).</summary>
+    private bool IsOp(string name) =>
+        _compilation.GetTypeByMetadataName("NetCompiler.Ops")?.GetMembers(name).OfType<IMethodSymbol>().Any(m => m.DeclaredAccessibility == Accessibility.Public) == true;
+
     private TraceValue EvalInvocation(InvocationExpressionSyntax invocation, Frame frame)
     {
         var info = frame.Model.GetSymbolInfo(invocation);
@@ -368,6 +375,8 @@ internal sealed class BodyTracer
                 IdentifierNameSyntax id => id.Identifier.Text,
                 _ => OneLine(invocation.Expression.ToString()),
             };
+            if (invocation.Expression is IdentifierNameSyntax && IsOp(name))
+                throw Fail(DiagnosticDescriptors.OpNotInScope, invocation.Expression, name);
             throw Fail(DiagnosticDescriptors.UnknownOp, invocation.Expression, name);
         }
         string type = method.ContainingType.ToDisplayString();

@@ -26,6 +26,9 @@ internal sealed class FieldDeclaration
     /// <summary>The largest [Repeat] count: every copy is traced and emitted.</summary>
     public const int MaxRepeat = 4096;
 
+    /// <summary>The most weights of one [Dense] or [Param] field (1 GiB of floats); offsets in the generated code are ints.</summary>
+    public const int MaxWeights = Shapes.MaxElements;
+
     private static readonly string[] InitNames = { "Zeros", "Ones", "Xavier", "He", "Normal", "FanInUniform" };
 
     /// <summary>Classifies <paramref name="field"/>; null when it is not a network field (ordinary user state)
@@ -45,6 +48,11 @@ internal sealed class FieldDeclaration
         var location = LocationInfo.From(field.Locations.FirstOrDefault());
         var type = field.Type;
         int count = 0;
+        if (dense is not null && param is not null)
+            return Invalid(diagnostics, AttributeArguments.Of(param, location), $"Field '{field.Name}' has both [Dense] and [Param]; a field is one layer or one parameter");
+        if (repeat is not null && type is not IArrayTypeSymbol)
+            return Invalid(diagnostics, AttributeArguments.Of(repeat, location),
+                $"[Repeat] on '{field.Name}' needs an array field (Dense[], Tensor[] or an array of a module), not {type.ToDisplayString()}");
         if (type is IArrayTypeSymbol array)
         {
             if (repeat is null)
@@ -57,7 +65,7 @@ internal sealed class FieldDeclaration
             count = repeat.ConstructorArguments.Length == 1 && repeat.ConstructorArguments[0].Value is int c ? c : 0;
             if (count <= 0)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeLocation(repeat, location),
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeArguments.Positional(repeat, 0, location),
                     $"[Repeat] on '{field.Name}'", count));
                 return null;
             }
@@ -65,8 +73,8 @@ internal sealed class FieldDeclaration
             {
                 // Every copy is traced and emitted: a huge count would stall the build (65,536 copies of a small module
                 // take seconds; int.MaxValue would never finish), so it is an error at the attribute.
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, AttributeLocation(repeat, location),
-                    $"[Repeat({count})] on '{field.Name}' asks for more than {MaxRepeat} copies"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, AttributeArguments.Positional(repeat, 0, location),
+                    $"[Repeat({count})] on '{field.Name}' asks for more than {MaxRepeat} copies; every copy is compiled into the generated code, so use fewer, wider layers"));
                 return null;
             }
             type = array.ElementType;
@@ -79,9 +87,9 @@ internal sealed class FieldDeclaration
                 return Invalid(diagnostics, location, $"[Dense] field '{field.Name}' must have type Dense (or Dense[] with [Repeat]), not {field.Type.ToDisplayString()}");
             var args = dense.ConstructorArguments;
             if (args.Length != 2 || args[0].Value is not int inputs || args[1].Value is not int outputs) return null; // C# reports it
-            var attrLocation = AttributeLocation(dense, location);
-            if (inputs <= 0) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, attrLocation, $"[Dense] '{field.Name}' inputs", inputs)); return null; }
-            if (outputs <= 0) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, attrLocation, $"[Dense] '{field.Name}' outputs", outputs)); return null; }
+            var attrLocation = AttributeArguments.Of(dense, location);
+            if (inputs <= 0) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeArguments.Positional(dense, 0, location), $"[Dense] '{field.Name}' inputs", inputs)); return null; }
+            if (outputs <= 0) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeArguments.Positional(dense, 1, location), $"[Dense] '{field.Name}' outputs", outputs)); return null; }
             decl.Kind = "Dense"; decl.Inputs = inputs; decl.Outputs = outputs; decl.HasBias = true;
             foreach (var named in dense.NamedArguments)
             {
@@ -95,12 +103,13 @@ internal sealed class FieldDeclaration
                     case "Std": decl.Std = named.Value.Value is float s ? s : 0.01f; break;
                 }
             }
+            if (!IsValidStd(decl.Std)) return BadStd(diagnostics, dense, field, decl.Std, location);
             long weights = (long)inputs * outputs; // long: Dense(65536, 65536) must not wrap to 0
-            if (weights > 1 << 28) return Invalid(diagnostics, attrLocation, $"[Dense({inputs}, {outputs})] '{field.Name}' has {weights} weights; the limit is {1 << 28}");
+            if (weights > MaxWeights) return Invalid(diagnostics, attrLocation, $"[Dense({inputs}, {outputs})] '{field.Name}' has {weights} weights; the limit is {MaxWeights} (1 GiB of floats): use narrower layers");
             if (decl.Weights is not null && decl.Weights.Length != weights)
-                return Invalid(diagnostics, attrLocation, $"[Dense({inputs}, {outputs})] '{field.Name}' has {decl.Weights.Length} Weights; it needs {weights} ([outputs, inputs], row-major)");
+                return Invalid(diagnostics, AttributeArguments.Named(dense, "Weights", location), $"[Dense({inputs}, {outputs})] '{field.Name}' has {decl.Weights.Length} Weights; it needs {weights} ([outputs, inputs], row-major)");
             if (decl.Biases is not null && (!decl.HasBias || decl.Biases.Length != outputs))
-                return Invalid(diagnostics, attrLocation, decl.HasBias
+                return Invalid(diagnostics, AttributeArguments.Named(dense, "Biases", location), decl.HasBias
                     ? $"[Dense({inputs}, {outputs})] '{field.Name}' has {decl.Biases.Length} Biases; it needs {outputs}"
                     : $"[Dense] '{field.Name}' sets Biases but Bias = false");
             return decl;
@@ -109,12 +118,11 @@ internal sealed class FieldDeclaration
         {
             if (typeName != "NetCompiler.Tensor")
                 return Invalid(diagnostics, location, $"[Param] field '{field.Name}' must have type Tensor (or Tensor[] with [Repeat]), not {field.Type.ToDisplayString()}");
-            var attrLocation = AttributeLocation(param, location);
-            var shape = param.ConstructorArguments.Length == 1 && param.ConstructorArguments[0].Kind == TypedConstantKind.Array
-                ? param.ConstructorArguments[0].Values.Select(v => v.Value is int d ? d : 0).ToArray()
-                : param.ConstructorArguments.Select(v => v.Value is int d ? d : 0).ToArray();
-            foreach (int d in shape)
-                if (d <= 0) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, attrLocation, $"[Param] '{field.Name}'", d)); return null; }
+            var attrLocation = AttributeArguments.Of(param, location);
+            var shape = AttributeArguments.Dimensions(param);
+            if (shape.Length == 0) return Invalid(diagnostics, attrLocation, $"[Param] '{field.Name}' needs at least one dimension");
+            for (int i = 0; i < shape.Length; i++)
+                if (shape[i] <= 0) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeArguments.Positional(param, i, location), $"[Param] '{field.Name}'", shape[i])); return null; }
             decl.Kind = "Param"; decl.Shape = shape; decl.WeightInit = "Xavier";
             foreach (var named in param.NamedArguments)
             {
@@ -125,11 +133,11 @@ internal sealed class FieldDeclaration
                     case "Std": decl.Std = named.Value.Value is float s ? s : 0.01f; break;
                 }
             }
-            long size = 1;
-            foreach (int d in shape) size = Math.Min(size * d, (1L << 28) + 1); // saturating: a rank-3 shape of huge dimensions must not wrap
-            if (size > 1 << 28) return Invalid(diagnostics, attrLocation, $"[Param] '{field.Name}' has {size} elements; the limit is {1 << 28}");
+            if (!IsValidStd(decl.Std)) return BadStd(diagnostics, param, field, decl.Std, location);
+            long size = Shapes.SaturatedSize(shape); // saturating: a rank-3 shape of huge dimensions must not wrap
+            if (size > MaxWeights) return Invalid(diagnostics, attrLocation, $"[Param] '{field.Name}' has shape [{string.Join(", ", shape)}], more than {MaxWeights} elements (1 GiB of floats)");
             if (decl.Weights is not null && decl.Weights.Length != size)
-                return Invalid(diagnostics, attrLocation, $"[Param] '{field.Name}' has {decl.Weights.Length} Values; its shape [{string.Join(", ", shape)}] needs {size}");
+                return Invalid(diagnostics, AttributeArguments.Named(param, "Values", location), $"[Param] '{field.Name}' has {decl.Weights.Length} Values; its shape [{string.Join(", ", shape)}] needs {size}");
             return decl;
         }
         if (type is INamedTypeSymbol named2 && IsModule(named2))
@@ -138,6 +146,20 @@ internal sealed class FieldDeclaration
             return decl;
         }
         return null;
+    }
+
+    /// <summary>NC0008 for each static field that declares a layer or a parameter: parameters belong to a network
+    /// instance (the layout walks instance fields only, so such a field would be silently left out).</summary>
+    public static void CheckStaticFields(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var field in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsStatic && !f.IsConst && !f.IsImplicitlyDeclared))
+        {
+            var attribute = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is
+                "NetCompiler.DenseAttribute" or "NetCompiler.ParamAttribute" or "NetCompiler.RepeatAttribute");
+            if (attribute is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, LocationInfo.From(field.Locations.FirstOrDefault()),
+                    $"Field '{field.Name}' is static, but [{attribute.AttributeClass!.Name.Replace("Attribute", "")}] fields must be instance fields: each network instance owns its parameters"));
+        }
     }
 
     public static bool IsModule(ITypeSymbol type) =>
@@ -152,8 +174,11 @@ internal sealed class FieldDeclaration
         return null;
     }
 
-    private static LocationInfo? AttributeLocation(AttributeData attribute, LocationInfo? fallback) =>
-        LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax()) ?? fallback;
+    private static bool IsValidStd(float std) => std > 0 && !float.IsInfinity(std); // false for NaN too
+
+    private static FieldDeclaration? BadStd(List<DiagnosticInfo> diagnostics, AttributeData attribute, IFieldSymbol field, float std, LocationInfo? location) =>
+        Invalid(diagnostics, AttributeArguments.Named(attribute, "Std", location),
+            $"'{field.Name}' has Std = {std.ToString(System.Globalization.CultureInfo.InvariantCulture)}; the standard deviation of Init.Normal must be a positive, finite number");
 
     private static string InitName(TypedConstant value) =>
         value.Value is int i && i >= 0 && i < InitNames.Length ? InitNames[i] : "Xavier";

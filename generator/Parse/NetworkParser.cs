@@ -30,6 +30,9 @@ internal static class NetworkParser
             {
                 fields.AddRange(Bindings(type, new List<DiagnosticInfo>())); // field errors are reported once, by the layout
                 layout.AddClass(type, "", new List<INamedTypeSymbol>());
+                if (layout.Total > ParameterLayout.MaxTotal)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, LocationInfo.From(type.Locations.FirstOrDefault()),
+                        type.Name, layout.Total, ParameterLayout.MaxTotal));
                 var forward = Single(type, "NetCompiler.ForwardAttribute", "Forward", diagnostics);
                 var lossMethod = Single(type, "NetCompiler.LossAttribute", "Loss", diagnostics);
                 if (forward is null && !diagnostics.Any(d => d.IsError))
@@ -52,6 +55,7 @@ internal static class NetworkParser
                         else if (lossValue is not null)
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(lossMethod), $"[Loss] '{lossMethod.Name}' returns {lossValue.Describe()}; it must return a tensor"));
                     }
+                    if (output >= 0 && !diagnostics.Any(d => d.IsError)) ReportUnusedFields(type, layout, tracer.Nodes, diagnostics);
                 }
             }
         }
@@ -91,6 +95,24 @@ internal static class NetworkParser
         return new ClassInfo(ns, type.Name, accessibility, type.ToDisplayString());
     }
 
+    /// <summary>NC0201 for each field of the network (a layer, a parameter, a module or an array of them) none of
+    /// whose parameters the traced [Forward] and [Loss] read: it would be initialized, saved and never trained.</summary>
+    private static void ReportUnusedFields(INamedTypeSymbol type, ParameterLayout layout, IEnumerable<NodeSpec> nodes, List<DiagnosticInfo> diagnostics)
+    {
+        var used = new HashSet<int>(nodes.Where(n => n.Op == OpKind.Param).Select(n => n.Parameter));
+        foreach (var field in ParameterLayout.Fields(type))
+        {
+            var decl = FieldDeclaration.Read(field, new List<DiagnosticInfo>()); // its errors were reported by the layout
+            if (decl is null) continue;
+            var owned = Enumerable.Range(0, layout.Parameters.Count)
+                .Where(i => layout.Parameters[i].Name == decl.Name || layout.Parameters[i].Name.StartsWith(decl.Name + ".", StringComparison.Ordinal))
+                .ToList();
+            if (owned.Count > 0 && !owned.Any(used.Contains))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusedField, decl.Location, decl.Name,
+                    owned.Sum(i => (long)layout.Parameters[i].Length)));
+        }
+    }
+
     private static bool CheckClass(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
     {
         var location = LocationInfo.From(type.Locations.FirstOrDefault());
@@ -101,12 +123,17 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, type.Name));
             return false;
         }
-        if (type.ContainingType is not null || type.IsGenericType || type.IsStatic)
+        string? problem = type.ContainingType is { } outer ? $"is nested in '{outer.Name}'"
+            : type.IsGenericType ? "is generic"
+            : type.IsStatic ? "is static"
+            : type.IsAbstract ? "is abstract"
+            : null;
+        if (problem is not null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, location,
-                $"'{type.Name}' must be a non-generic, non-static, top-level class to be a network or module"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadClass, location, type.Name, problem));
             return false;
         }
+        FieldDeclaration.CheckStaticFields(type, diagnostics);
         return true;
     }
 
@@ -172,20 +199,18 @@ internal static class NetworkParser
                 $"The {what} '{parameter.Name}' needs a [Shape(...)] giving its per-sample dimensions"));
             return false;
         }
-        var args = attribute.ConstructorArguments;
-        shape = args.Length == 1 && args[0].Kind == TypedConstantKind.Array
-            ? args[0].Values.Select(v => v.Value is int d ? d : 0).ToArray()
-            : args.Select(v => v.Value is int d ? d : 0).ToArray();
-        var location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax()) ?? Where(parameter);
+        shape = AttributeArguments.Dimensions(attribute);
+        var location = AttributeArguments.Of(attribute, Where(parameter));
         if (shape.Length == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, location, $"[Shape] on '{parameter.Name}' needs at least one dimension"));
             return false;
         }
-        foreach (int d in shape)
-            if (d <= 0)
+        for (int i = 0; i < shape.Length; i++)
+            if (shape[i] <= 0)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, location, $"The {what} '{parameter.Name}'", d));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeArguments.Positional(attribute, i, location),
+                    $"The {what} '{parameter.Name}'", shape[i]));
                 return false;
             }
         if (Shapes.SaturatedSize(shape) > Shapes.MaxElements)

@@ -18,7 +18,11 @@ internal sealed class ParameterLayout
 
     public List<ParamSpec> Parameters { get; } = new();
 
-    public int Total { get; private set; }
+    /// <summary>The number of floats laid out so far (it never overflows: one huge layer is an error, not a wrap).</summary>
+    public long Total { get; private set; }
+
+    /// <summary>The most parameters of one network: they live in one float array (Array.MaxLength).</summary>
+    public const long MaxTotal = 0x7FFFFFC7;
 
     /// <summary>Index of the parameter called <paramref name="name"/>, or -1.</summary>
     public int IndexOf(string name) => _byName.TryGetValue(name, out int i) ? i : -1;
@@ -49,13 +53,15 @@ internal sealed class ParameterLayout
                         break;
                     case "Module":
                         var module = decl.ModuleType!;
-                        if (enclosing.Contains(module, SymbolEqualityComparer.Default) || SymbolEqualityComparer.Default.Equals(module, type))
+                        enclosing.Add(type);
+                        int start = enclosing.FindIndex(t => SymbolEqualityComparer.Default.Equals(t, module));
+                        if (start >= 0)
                         {
-                            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, decl.Location,
-                                $"Module field '{decl.Name}' of type {module.Name} contains itself (recursive modules cannot be laid out)"));
+                            string cycle = string.Join(" -> ", enclosing.Skip(start).Select(t => t.Name)) + " -> " + module.Name;
+                            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RecursiveModule, decl.Location, decl.Name, module.Name, cycle));
+                            enclosing.RemoveAt(enclosing.Count - 1);
                             return;
                         }
-                        enclosing.Add(type);
                         AddClass(module, name + ".", enclosing);
                         enclosing.RemoveAt(enclosing.Count - 1);
                         break;
@@ -76,11 +82,11 @@ internal sealed class ParameterLayout
 
     private void Add(string name, int[] shape, string init, int fanIn, int fanOut, float std, float[]? values, LocationInfo? location)
     {
-        var spec = new ParamSpec(name, shape.ToEquatableArray(), Total, values is null ? init : "Values", fanIn, fanOut, std,
+        var spec = new ParamSpec(name, shape.ToEquatableArray(), (int)System.Math.Min(Total, int.MaxValue), // too large: NC0106, never emitted
+            values is null ? init : "Values", fanIn, fanOut, std,
             (values ?? new float[0]).ToEquatableArray(), location);
         _byName[name] = Parameters.Count;
         Parameters.Add(spec);
-        long total = (long)Total + spec.Length;
-        Total = total > int.MaxValue ? int.MaxValue : (int)total;
+        Total += spec.Length;
     }
 }
