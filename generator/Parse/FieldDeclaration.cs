@@ -120,7 +120,6 @@ internal sealed class FieldDeclaration
                 return Invalid(diagnostics, location, $"[Param] field '{field.Name}' must have type Tensor (or Tensor[] with [Repeat]), not {field.Type.ToDisplayString()}");
             var attrLocation = AttributeArguments.Of(param, location);
             var shape = AttributeArguments.Dimensions(param);
-            if (shape.Length == 0) return Invalid(diagnostics, attrLocation, $"[Param] '{field.Name}' needs at least one dimension");
             for (int i = 0; i < shape.Length; i++)
                 if (shape[i] <= 0) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeArguments.Positional(param, i, location), $"[Param] '{field.Name}'", shape[i])); return null; }
             decl.Kind = "Param"; decl.Shape = shape; decl.WeightInit = "Xavier";
@@ -174,11 +173,11 @@ internal sealed class FieldDeclaration
         return null;
     }
 
-    private static bool IsValidStd(float std) => std > 0 && !float.IsInfinity(std); // false for NaN too
+    private static bool IsValidStd(float std) => std >= 0 && !float.IsInfinity(std); // false for NaN too
 
     private static FieldDeclaration? BadStd(List<DiagnosticInfo> diagnostics, AttributeData attribute, IFieldSymbol field, float std, LocationInfo? location) =>
         Invalid(diagnostics, AttributeArguments.Named(attribute, "Std", location),
-            $"'{field.Name}' has Std = {std.ToString(System.Globalization.CultureInfo.InvariantCulture)}; the standard deviation of Init.Normal must be a positive, finite number");
+            $"'{field.Name}' has Std = {std.ToString(System.Globalization.CultureInfo.InvariantCulture)}; the standard deviation of Init.Normal must be a finite number, 0 or more");
 
     private static string InitName(TypedConstant value) =>
         value.Value is int i && i >= 0 && i < InitNames.Length ? InitNames[i] : "Xavier";

@@ -33,16 +33,16 @@ public class DiagnosticTests
 
     /// <summary>Runs the generator over <paramref name="body"/>, asserts that <paramref name="id"/> is reported
     /// at the marked span, and returns it. Repeats of the same diagnostic must be identical.</summary>
-    private static Diagnostic Expect(string body, string id, out GeneratorRun run)
+    private static Diagnostic Expect(string body, string id, out GeneratorRun run, string header = Header)
     {
-        string source = Header + body;
+        string source = header + body;
         var span = Marked(source);
         run = GeneratorHarness.Run(source);
         var found = run.GeneratorDiagnostics.Where(d => d.Id == id).ToList();
         Assert.True(found.Count > 0, $"expected {id}; the generator reported:\n{string.Join("\n", run.GeneratorDiagnostics)}");
         var d = found[0];
         Assert.All(found, other => Assert.Equal(d.ToString(), other.ToString()));
-        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal(DiagnosticCatalogTests.Descriptor(id).DefaultSeverity, d.Severity);
         Assert.NotEqual(Location.None, d.Location);
         Assert.Equal("Definition.cs", d.Location.GetLineSpan().Path);
         Assert.True(span == d.Location.SourceSpan,
@@ -381,7 +381,7 @@ public class DiagnosticTests
             [Network]
             public partial class WrongWeights
             {
-                [/*<*/Dense(2, 1, Weights = new[] { 1f, 2f, 3f })/*>*/] Dense output;
+                [Dense(2, 1, /*<*/Weights = new[] { 1f, 2f, 3f }/*>*/)] Dense output;
                 [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
             }
             """, "NC0008");
@@ -477,7 +477,7 @@ public class DiagnosticTests
             public partial class ZeroInput
             {
                 [Dense(2, 2)] Dense hidden;
-                [Forward] Tensor Forward([/*<*/Shape(0)/*>*/] Tensor x) => hidden.Forward(x);
+                [Forward] Tensor Forward([Shape(/*<*/0/*>*/)] Tensor x) => hidden.Forward(x);
             }
             """, "NC0102");
         Contains(d, "'x'", "non-positive dimension 0");
@@ -490,7 +490,7 @@ public class DiagnosticTests
             [Network]
             public partial class ZeroOutputs
             {
-                [/*<*/Dense(2, 0)/*>*/] Dense output;
+                [Dense(2, /*<*/0/*>*/)] Dense output;
                 [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
             }
             """, "NC0102");
@@ -504,7 +504,7 @@ public class DiagnosticTests
             [Network]
             public partial class ZeroRepeat
             {
-                [Dense(2, 2), /*<*/Repeat(0)/*>*/] Dense[] layers;
+                [Dense(2, 2), Repeat(/*<*/0/*>*/)] Dense[] layers;
                 [Forward] Tensor Forward([Shape(2)] Tensor x) => Tanh(x);
             }
             """, "NC0102");
@@ -726,7 +726,7 @@ public class DiagnosticTests
             [Network]
             public partial class HugeRepeat
             {
-                [Dense(2, 2), /*<*/Repeat(int.MaxValue)/*>*/] Dense[] layers;
+                [Dense(2, 2), Repeat(/*<*/int.MaxValue/*>*/)] Dense[] layers;
                 [Forward] Tensor Forward([Shape(2)] Tensor x)
                 {
                     foreach (var layer in layers) x = layer.Forward(x);
@@ -755,35 +755,60 @@ public class DiagnosticTests
 
     /// <summary>Fuzz mutant (GeneratorFuzzTests as of 8337791, seed 20261124, index 1498: a deleted ']' let 'static' into Seed002ChainNet's first
     /// [Param] field): the parameter layout skips static fields but the tracer read them, and shape inference
-    /// crashed on a node with input -1 (NC9001, ArgumentOutOfRangeException).</summary>
+    /// crashed on a node with input -1 (NC9001, ArgumentOutOfRangeException). A static [Param] or [Dense] field is
+    /// now NC0008 at its declaration, whether or not the body uses it.</summary>
     [Fact]
-    public void NC0003_StaticParamField()
+    public void NC0008_StaticParamField()
     {
         var d = Expect("""
             [Network]
             public partial class StaticParam
             {
-                [Param(1)] static Tensor w1 = null!;
+                [Param(1)] static Tensor /*<*/w1/*>*/ = null!;
                 [Param(1)] Tensor w2;
-                [Forward] Tensor Forward([Shape(1)] Tensor x) => Sigmoid(w2 * Sigmoid(/*<*/w1/*>*/ * x));
+                [Forward] Tensor Forward([Shape(1)] Tensor x) => Sigmoid(w2 * Sigmoid(w1 * x));
             }
-            """, "NC0003");
-        Contains(d, "static field 'w1'", "[Param]", "instance field");
+            """, "NC0008");
+        Contains(d, "'w1' is static", "[Param]", "instance fields");
     }
 
-    /// <summary>The same for a static [Dense] field.</summary>
+    /// <summary>The same for a static [Dense] field that the body never reads (it used to be left out silently).</summary>
     [Fact]
-    public void NC0003_StaticDenseField()
+    public void NC0008_StaticDenseField()
     {
         var d = Expect("""
             [Network]
             public partial class StaticDense
             {
-                [Dense(2, 1)] static Dense output = null!;
-                [Forward] Tensor Forward([Shape(2)] Tensor x) => /*<*/output/*>*/.Forward(x);
+                [Dense(2, 1)] static Dense /*<*/spare/*>*/ = null!;
+                [Dense(2, 1)] Dense output;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+            }
+            """, "NC0008");
+        Contains(d, "'spare' is static", "[Dense]", "instance fields");
+    }
+
+    /// <summary>A static field of a module type is not a declaration error in itself (it has no attribute), but
+    /// reading it in a body is: the layout holds instance fields only.</summary>
+    [Fact]
+    public void NC0003_StaticModuleField()
+    {
+        var d = Expect("""
+            [Module]
+            public partial class Block
+            {
+                [Dense(2, 2)] Dense layer;
+                [Forward] public Tensor Forward(Tensor x) => Tanh(layer.Forward(x));
+            }
+
+            [Network]
+            public partial class StaticModule
+            {
+                static Block block = null!;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => /*<*/block/*>*/.Forward(x);
             }
             """, "NC0003");
-        Contains(d, "static field 'output'", "[Dense]");
+        Contains(d, "static field 'block'", "[Module]", "instance field");
     }
 
     /// <summary>Fuzz mutant (GeneratorFuzzTests as of 8337791, seed 20261124, index 3963: TinyAttentionNet with [Shape(int.MaxValue, 6)]): the element
@@ -815,5 +840,314 @@ public class DiagnosticTests
             }
             """, "NC0105");
         Contains(d, "'MatMul(x, w)'", "[65536, 65536]", "268435456");
+    }
+
+    // ------------------------------------------------------------------ NC0008 (more)
+
+    [Fact]
+    public void NC0008_DenseAndParamOnOneField()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class Both
+            {
+                [Dense(2, 1)] [/*<*/Param(2)/*>*/] Dense output;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+            }
+            """, "NC0008");
+        Contains(d, "'output'", "both [Dense] and [Param]");
+    }
+
+    [Fact]
+    public void NC0008_RepeatOnASingleField()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class RepeatSingle
+            {
+                [Dense(2, 2), /*<*/Repeat(3)/*>*/] Dense layer;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => layer.Forward(x);
+            }
+            """, "NC0008");
+        Contains(d, "[Repeat] on 'layer'", "array field", "NetCompiler.Dense");
+    }
+
+    [Fact]
+    public void NC0008_NegativeStandardDeviation()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class NegativeStd
+            {
+                [Param(2, Init = Init.Normal, /*<*/Std = -0.5f/*>*/)] Tensor noise;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => x + noise;
+            }
+            """, "NC0008");
+        Contains(d, "'noise'", "Std = -0.5", "0 or more");
+    }
+
+    // ------------------------------------------------------------------ NC0009
+
+    [Fact]
+    public void NC0009_NestedNetworkClass()
+    {
+        var d = Expect("""
+            public partial class Outer
+            {
+                [Network]
+                public partial class /*<*/Inner/*>*/
+                {
+                    [Dense(2, 1)] Dense output;
+                    [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+                }
+            }
+            """, "NC0009");
+        Contains(d, "'Inner' is nested in 'Outer'", "top-level");
+    }
+
+    [Fact]
+    public void NC0009_GenericNetworkClass()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class /*<*/Generic/*>*/<T>
+            {
+                [Dense(2, 1)] Dense output;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+            }
+            """, "NC0009");
+        Contains(d, "'Generic' is generic", "non-generic");
+    }
+
+    [Fact]
+    public void NC0009_StaticNetworkClass()
+    {
+        var d = Expect("""
+            [Network]
+            public static partial class /*<*/Static/*>*/
+            {
+                [Forward] static Tensor Forward([Shape(2)] Tensor x) => x;
+            }
+            """, "NC0009");
+        Contains(d, "'Static' is static", "non-static");
+    }
+
+    /// <summary>The generated CreateReplica constructs the class, which an abstract class forbids (it was CS0144 in
+    /// the generated file).</summary>
+    [Fact]
+    public void NC0009_AbstractModuleClass()
+    {
+        var d = Expect("""
+            [Module]
+            public abstract partial class /*<*/Block/*>*/
+            {
+                [Dense(2, 2)] Dense layer;
+                [Forward] public Tensor Forward(Tensor x) => Tanh(layer.Forward(x));
+            }
+            """, "NC0009");
+        Contains(d, "'Block' is abstract", "non-abstract");
+    }
+
+    // ------------------------------------------------------------------ NC0010
+
+    [Fact]
+    public void NC0010_ModuleContainsItself()
+    {
+        var d = Expect("""
+            [Module]
+            public partial class Chain
+            {
+                [Dense(2, 2)] Dense layer;
+                Chain /*<*/next/*>*/ = null!;
+                public Tensor Forward(Tensor x) => next.Forward(layer.Forward(x));
+            }
+
+            [Network]
+            public partial class UsesChain
+            {
+                Chain chain = null!;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => chain.Forward(x);
+            }
+            """, "NC0010");
+        Contains(d, "'next'", "Chain -> Chain", "[Repeat(n)]");
+    }
+
+    [Fact]
+    public void NC0010_ModulesContainEachOther()
+    {
+        var d = Expect("""
+            [Module]
+            public partial class Ping
+            {
+                Pong pong = null!;
+                public Tensor Forward(Tensor x) => pong.Forward(x);
+            }
+
+            [Module]
+            public partial class Pong
+            {
+                Ping /*<*/ping/*>*/ = null!;
+                public Tensor Forward(Tensor x) => ping.Forward(x);
+            }
+
+            [Network]
+            public partial class UsesPing
+            {
+                Ping start = null!;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => start.Forward(x);
+            }
+            """, "NC0010");
+        Contains(d, "'ping' of type Ping", "Ping -> Pong -> Ping");
+    }
+
+    // ------------------------------------------------------------------ NC0011
+
+    [Fact]
+    public void NC0011_OpWithoutUsingStatic()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class NoUsingStatic
+            {
+                [Dense(2, 1)] Dense output;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => /*<*/Sigmoid/*>*/(output.Forward(x));
+            }
+            """, "NC0011", out var run, header: """
+            using NetCompiler;
+
+            namespace DiagnosticCases;
+
+            """);
+        Contains(d, "'Sigmoid'", "using static NetCompiler.Ops;", "Ops.Sigmoid");
+        Assert.Contains(run.CompilationDiagnostics, c => c.Id == "CS0103"); // the C# compiler errors too
+    }
+
+    /// <summary>A missing <c>using NetCompiler;</c> under a fully qualified [Network] leaves the layer attribute and
+    /// type unresolved: the C# compiler reports that (CS0246), and the generator adds no NC error about the field.</summary>
+    [Fact]
+    public void MissingUsingIsLeftToTheCompiler()
+    {
+        var run = GeneratorHarness.Run("""
+            namespace DiagnosticCases;
+
+            [NetCompiler.Network]
+            public partial class NoUsing
+            {
+                [Dense(2, 1)] NetCompiler.Dense output = null!;
+                [NetCompiler.Forward] NetCompiler.Tensor Forward([NetCompiler.Shape(2)] NetCompiler.Tensor x) => output.Forward(x);
+            }
+            """);
+        Assert.Contains(run.CompilationDiagnostics, c => c.Id == "CS0246");
+        Assert.Empty(run.GeneratorDiagnostics);
+    }
+
+    // ------------------------------------------------------------------ NC0102 (more)
+
+    [Fact]
+    public void NC0102_NegativeParamDimensionAtItsArgument()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class NegativeParam
+            {
+                [Param(3, /*<*/-2/*>*/, 4)] Tensor w;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => x;
+            }
+            """, "NC0102");
+        Contains(d, "[Param] 'w'", "non-positive dimension -2");
+    }
+
+    [Fact]
+    public void NC0102_NegativeDenseInputsAtItsArgument()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class NegativeInputs
+            {
+                [Dense(/*<*/-1/*>*/, 2)] Dense layer;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => layer.Forward(x);
+            }
+            """, "NC0102");
+        Contains(d, "[Dense] 'layer' inputs", "non-positive dimension -1");
+    }
+
+    // ------------------------------------------------------------------ NC0106
+
+    /// <summary>Eight layers of 2^28 weights each: every layer is within its limit, the network is not.</summary>
+    [Fact]
+    public void NC0106_NetworkTooLarge()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class /*<*/Huge/*>*/
+            {
+                [Dense(16384, 16384), Repeat(8)] Dense[] layers;
+                [Forward] Tensor Forward([Shape(16384)] Tensor x)
+                {
+                    foreach (var layer in layers) x = layer.Forward(x);
+                    return x;
+                }
+            }
+            """, "NC0106");
+        Contains(d, "'Huge' has 2147614720 parameters", "at most 2147483591");
+    }
+
+    // ------------------------------------------------------------------ NC0201
+
+    [Fact]
+    public void NC0201_LayerNeverUsed()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class Spare
+            {
+                [Dense(2, 2)] Dense hidden;
+                [Dense(2, 1)] Dense /*<*/unused/*>*/;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => Tanh(hidden.Forward(x));
+                [Loss] static Tensor Loss(Tensor y, Tensor t) => MeanSquaredError(y, t);
+            }
+            """, "NC0201", out var run);
+        Contains(d, "'unused'", "3 parameters", "never train");
+        Assert.Single(run.GeneratorDiagnostics); // a warning: the network is still compiled
+        run.AssertNoErrors();
+    }
+
+    /// <summary>A module array is one field: used through any copy, it is used; the warning names the array when no
+    /// copy is read.</summary>
+    [Fact]
+    public void NC0201_ModuleArrayNeverUsed()
+    {
+        var d = Expect("""
+            [Module]
+            public partial class Block
+            {
+                [Dense(2, 2)] Dense layer;
+                [Forward] public Tensor Forward(Tensor x) => Tanh(layer.Forward(x));
+            }
+
+            [Network]
+            public partial class SpareBlocks
+            {
+                [Repeat(2)] Block[] used = null!;
+                [Repeat(3)] Block[] /*<*/spare/*>*/ = null!;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => used[1].Forward(x);
+            }
+            """, "NC0201");
+        Contains(d, "'spare'", "18 parameters");
+        Assert.DoesNotContain("'used'", string.Join("\n", GeneratorHarness.Run(Header + """
+            [Module]
+            public partial class Block
+            {
+                [Dense(2, 2)] Dense layer;
+                [Forward] public Tensor Forward(Tensor x) => Tanh(layer.Forward(x));
+            }
+
+            [Network]
+            public partial class SpareBlocks
+            {
+                [Repeat(2)] Block[] used = null!;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => used[1].Forward(x);
+            }
+            """).GeneratorDiagnostics));
     }
 }

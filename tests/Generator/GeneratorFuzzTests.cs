@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Xunit;
 using Xunit.Abstractions;
+using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Generator;
 
@@ -344,11 +345,8 @@ public class GeneratorFuzzTests
     /// read from the source checkout above the test binaries.</summary>
     private static List<Seed> LoadSeeds()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "NetCompiler.sln")))
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("no NetCompiler.sln above the test binaries");
         return new[] { "Seeds", "Zoo" }
-            .SelectMany(d => Directory.EnumerateFiles(Path.Combine(root, "definitions", d), "*.cs"))
+            .SelectMany(d => Directory.EnumerateFiles(SourceCheckout.PathOf("definitions", d), "*.cs"))
             .Select(f => new Seed(Path.GetFileNameWithoutExtension(f), File.ReadAllText(f)))
             .Where(f => f.Text.Contains("[Network]", StringComparison.Ordinal) || f.Text.Contains("[Module]", StringComparison.Ordinal))
             .OrderBy(f => f.Name, StringComparer.Ordinal).ToList();

@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis;
 using NetCompiler.Generator;
 using Xunit;
 using Xunit.Abstractions;
+using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Generator;
 
@@ -372,9 +373,7 @@ public class IncrementalCachingTests
     [Fact]
     public void GeneratorTimePerZooNetwork()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "NetCompiler.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("no NetCompiler.sln above the test binaries");
-        string definitions = Path.Combine(root, "definitions");
+        string definitions = SourceCheckout.PathOf("definitions");
         var files = Directory.EnumerateFiles(definitions, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar))
             .Select(f => (Path: f, Text: File.ReadAllText(f)))
@@ -383,7 +382,7 @@ public class IncrementalCachingTests
         Assert.NotEmpty(files);
         // A fresh compilation per run, so each run binds from scratch as a build does (a reused compilation keeps its
         // binding caches and would flatter the parse step).
-        Compilation Fresh() => GeneratorHarness.CreateCompilation(files.Select(f => GeneratorHarness.Parse(f.Text, Path.GetRelativePath(root, f.Path))));
+        Compilation Fresh() => GeneratorHarness.CreateCompilation(files.Select(f => GeneratorHarness.Parse(f.Text, Path.GetRelativePath(SourceCheckout.Root, f.Path))));
 
         const int Runs = 3;
         var emit = new Dictionary<string, TimeSpan>();

@@ -8,6 +8,7 @@ using NetCompiler;
 using Xunit;
 using Xunit.Abstractions;
 using M = System.Math;
+using NetCompiler.Tests.TestSupport;
 
 // Not "NetCompiler.Tests.Math": a namespace named Math would hide System.Math from every file in
 // NetCompiler.Tests.*. This name still matches the filter FullyQualifiedName~NetCompiler.Tests.Math.
@@ -420,10 +421,7 @@ public sealed class SimdMathTests
     [Fact]
     public void NarrowerSourcesAreTheVector512SourceWithTheWidthReplaced()
     {
-        string? dir = AppContext.BaseDirectory;
-        while (dir != null && !File.Exists(Path.Combine(dir, "NetCompiler.sln"))) dir = Path.GetDirectoryName(dir);
-        if (dir == null) return;   // not run from a source checkout
-        string math = Path.Combine(dir, "runtime", "Math");
+        string math = SourceCheckout.PathOf("runtime", "Math");
         string v512 = File.ReadAllText(Path.Combine(math, "SimdMath.Vector512.cs"));
         string v256 = File.ReadAllText(Path.Combine(math, "SimdMath.Vector256.cs"));
         string v128 = File.ReadAllText(Path.Combine(math, "SimdMath.Vector128.cs"));
