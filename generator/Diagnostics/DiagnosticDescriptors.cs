@@ -65,6 +65,11 @@ internal static class DiagnosticDescriptors
         "'{0}' is an op of NetCompiler.Ops, but it is not in scope here; add 'using static NetCompiler.Ops;' to the file, or write 'Ops.{0}'",
         Definition, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor GeneratedMemberClash = new(
+        "NC0012", "Member clashes with generated code",
+        "'{0}' {1}",
+        Definition, DiagnosticSeverity.Error, true);
+
     public static readonly DiagnosticDescriptor ShapeMismatch = new(
         "NC0101", "Shape mismatch",
         "Shape mismatch in {0}: {1}",

@@ -26,7 +26,7 @@ internal static class NetworkParser
         string forwardName = "", lossName = "";
         try
         {
-            if (CheckClass(type, diagnostics))
+            if (CheckClass(type, isNetwork: true, diagnostics))
             {
                 fields.AddRange(Bindings(type, new List<DiagnosticInfo>())); // field errors are reported once, by the layout
                 layout.AddClass(type, "", new List<INamedTypeSymbol>());
@@ -74,7 +74,7 @@ internal static class NetworkParser
         var fields = new List<FieldBinding>();
         try
         {
-            if (CheckClass(type, diagnostics)) fields.AddRange(Bindings(type, new List<DiagnosticInfo>()));
+            if (CheckClass(type, isNetwork: false, diagnostics)) fields.AddRange(Bindings(type, new List<DiagnosticInfo>()));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -113,7 +113,7 @@ internal static class NetworkParser
         }
     }
 
-    private static bool CheckClass(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    private static bool CheckClass(INamedTypeSymbol type, bool isNetwork, List<DiagnosticInfo> diagnostics)
     {
         var location = LocationInfo.From(type.Locations.FirstOrDefault());
         bool partial = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<ClassDeclarationSyntax>()
@@ -127,6 +127,7 @@ internal static class NetworkParser
             : type.IsGenericType ? "is generic"
             : type.IsStatic ? "is static"
             : type.IsAbstract ? "is abstract"
+            : type.BaseType is { } baseType && IsCompiledClass(baseType) ? $"derives from '{baseType.Name}', which NetCompiler compiles too (their generated members would clash)"
             : null;
         if (problem is not null)
         {
@@ -134,8 +135,12 @@ internal static class NetworkParser
             return false;
         }
         FieldDeclaration.CheckStaticFields(type, diagnostics);
+        GeneratedMembers.Check(type, isNetwork, diagnostics);
         return true;
     }
+
+    private static bool IsCompiledClass(INamedTypeSymbol type) =>
+        type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "NetCompiler.NetworkAttribute" or "NetCompiler.ModuleAttribute");
 
     private static IEnumerable<FieldBinding> Bindings(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
     {
@@ -157,15 +162,21 @@ internal static class NetworkParser
 
     private static LocationInfo? Where(ISymbol symbol) => LocationInfo.From(symbol.Locations.FirstOrDefault());
 
+    /// <summary>Parameters passed by value (no ref, in, out or params) and a result returned by value: the generated
+    /// code calls the method as <c>F(input)</c>.</summary>
+    private static bool IsPlain(IMethodSymbol method) =>
+        method.RefKind == RefKind.None && method.Parameters.All(p => p.RefKind == RefKind.None && !p.IsParams);
+
     private static bool IsTensor(ITypeSymbol type) => type.ToDisplayString() == "NetCompiler.Tensor";
 
     private static bool CheckForward(IMethodSymbol forward, List<DiagnosticInfo> diagnostics, out int[] shape)
     {
         shape = new int[0];
-        if (forward.Parameters.Length != 1 || !IsTensor(forward.Parameters[0].Type) || !IsTensor(forward.ReturnType) || forward.IsGenericMethod)
+        if (forward.Parameters.Length != 1 || !IsTensor(forward.Parameters[0].Type) || !IsTensor(forward.ReturnType) || forward.IsGenericMethod
+            || !IsPlain(forward))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(forward),
-                $"[Forward] '{forward.Name}' must take one Tensor input with a [Shape] and return a Tensor"));
+                $"[Forward] '{forward.Name}' must take one Tensor input with a [Shape] and return a Tensor, both by value (no ref, in, out or params)"));
             return false;
         }
         return ReadShape(forward.Parameters[0], "input", diagnostics, required: true, out shape);
@@ -174,10 +185,11 @@ internal static class NetworkParser
     private static bool CheckLoss(IMethodSymbol loss, List<DiagnosticInfo> diagnostics, out int[] shape, out bool isExplicit)
     {
         shape = new int[0]; isExplicit = false;
-        if (loss.Parameters.Length != 2 || !loss.Parameters.All(p => IsTensor(p.Type)) || !IsTensor(loss.ReturnType) || loss.IsGenericMethod)
+        if (loss.Parameters.Length != 2 || !loss.Parameters.All(p => IsTensor(p.Type)) || !IsTensor(loss.ReturnType) || loss.IsGenericMethod
+            || !IsPlain(loss))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(loss),
-                $"[Loss] '{loss.Name}' must take (Tensor output, Tensor target) and return a Tensor"));
+                $"[Loss] '{loss.Name}' must take (Tensor output, Tensor target) and return a Tensor, all by value"));
             return false;
         }
         if (!ReadShape(loss.Parameters[1], "target", diagnostics, required: false, out shape)) return false;

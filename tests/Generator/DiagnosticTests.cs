@@ -1150,4 +1150,94 @@ public class DiagnosticTests
             }
             """).GeneratorDiagnostics));
     }
+
+    // ------------------------------------------------------------------ NC0012
+
+    /// <summary>A user constructor would be chosen by <c>new Net()</c> and skip the generated one that initializes and
+    /// binds the parameters (the layers stay null).</summary>
+    [Fact]
+    public void NC0012_UserConstructor()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class WithConstructor
+            {
+                [Dense(2, 1)] Dense output;
+                public /*<*/WithConstructor/*>*/() { }
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+            }
+            """, "NC0012");
+        Contains(d, "'WithConstructor' declares a constructor", "field initializers");
+    }
+
+    [Fact]
+    public void NC0012_PropertyNamedLikeAGeneratedMember()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class WithInputSize
+            {
+                [Dense(2, 1)] Dense output;
+                public int /*<*/InputSize/*>*/ => 2;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+            }
+            """, "NC0012");
+        Contains(d, "'InputSize'", "rename yours");
+    }
+
+    /// <summary>A method with a generated method's name and parameter types clashes; an overload with other
+    /// parameters (a convenience <c>Infer(float[])</c>) is fine.</summary>
+    [Fact]
+    public void NC0012_MethodWithAGeneratedSignature()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class WithInfer
+            {
+                [Dense(2, 1)] Dense output;
+                public void /*<*/Infer/*>*/(ReadOnlySpan<float> inputs, Span<float> outputs, int batch) { }
+                public float[] Infer(float[] input) { var y = new float[1]; Infer(input, y, 1); return y; }
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+            }
+            """, "NC0012", out var run);
+        Contains(d, "'Infer(System.ReadOnlySpan<float>, System.Span<float>, int)'");
+        Assert.Single(run.GeneratorDiagnostics);
+    }
+
+    // ------------------------------------------------------------------ more NC0005 and NC0009
+
+    [Fact]
+    public void NC0005_ForwardTakesItsInputByRef()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class ByRef
+            {
+                [Dense(2, 1)] Dense output;
+                [Forward] Tensor /*<*/Forward/*>*/([Shape(2)] ref Tensor x) => output.Forward(x);
+            }
+            """, "NC0005");
+        Contains(d, "'Forward'", "by value");
+    }
+
+    [Fact]
+    public void NC0009_NetworkDerivedFromANetwork()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class BaseNet
+            {
+                [Dense(2, 1)] Dense output;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+            }
+
+            [Network]
+            public partial class /*<*/DerivedNet/*>*/ : BaseNet
+            {
+                [Dense(2, 1)] Dense other;
+                [Forward] Tensor Run([Shape(2)] Tensor x) => other.Forward(x);
+            }
+            """, "NC0009");
+        Contains(d, "'DerivedNet' derives from 'BaseNet'");
+    }
 }
