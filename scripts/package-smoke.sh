@@ -7,6 +7,8 @@
 #  3. writes a small network (2-16-1 XOR MLP, Tanh/Sigmoid, binary cross-entropy), builds it with Nullable and
 #     TreatWarningsAsErrors, runs it (trains 500 compiled SGD steps, checks the loss dropped and the outputs are right; checks one
 #     interpreted step against the compiled one and a safetensors checkpoint round trip);
+#  3b. builds a class library of malformed definitions against the package and checks that each mistake gets its
+#     NC diagnostic at its line, and that the generator does not crash;
 #  4. publishes it with NativeAOT (-p:IlcInstructionSet=native), checks the publish printed no trim/AOT
 #     warnings (IL2xxx/IL3xxx), runs the native binary and checks it prints the same as the JIT run.
 # Temporary folders are removed at the end (KEEP_TEMP=1 keeps them). Prints PASS or FAIL and exits 0 or 1.
@@ -140,6 +142,24 @@ public partial class XorNet
 }
 CS
 
+# No usings: with ImplicitUsings (on in `dotnet new console`) the package's build/NetCompiler.targets adds
+# `global using NetCompiler;` and `global using static NetCompiler.Ops;`.
+grep -q '<ImplicitUsings>enable' "$app/SmokeApp.csproj" || { fail "dotnet new console no longer enables ImplicitUsings"; exit 1; }
+cat > "$app/AndNet.cs" <<'CS'
+namespace SmokeApp;
+
+/// <summary>A 2-input perceptron for AND, written without any using directive.</summary>
+[Network]
+public partial class AndNet
+{
+    [Dense(2, 1)] Dense output;
+
+    [Forward] Tensor Forward([Shape(2)] Tensor x) => Sigmoid(output.Forward(x));
+
+    [Loss] static Tensor Loss(Tensor y, Tensor t) => BinaryCrossEntropy(y, t);
+}
+CS
+
 cat > "$app/Program.cs" <<'CS'
 using System;
 using System.Globalization;
@@ -198,10 +218,19 @@ loaded.Infer(x, y2, batch);
 bool restored = y.AsSpan().SequenceEqual(y2);
 Console.WriteLine($"checkpoint round trip: {(restored ? "same outputs" : "DIFFERENT OUTPUTS")}");
 
+// The network written without usings trains too.
+var and = new AndNet(seed: 1);
+float[] tAnd = [0, 0, 0, 1];
+float andFirst = and.TrainStep(x, tAnd, batch, 1f), andLast = andFirst;
+for (int step = 1; step < 300; step++) andLast = and.TrainStep(x, tAnd, batch, 1f);
+bool andLearned = andLast < 0.5f * andFirst;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"AndNet (no usings): loss {andFirst:F4} -> {andLast:F4}: {(andLearned ? "dropped" : "DID NOT DROP")}"));
+
 bool dropped = last < 0.5f * first;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"loss {first:F4} -> {last:F4}: {(dropped ? "dropped" : "DID NOT DROP")}; outputs {(correct ? "correct" : "WRONG")}"));
-return dropped && correct && agree && restored ? 0 : 1;
+return dropped && correct && agree && restored && andLearned ? 0 : 1;
 CS
 
 # ---- 3. build and run under the JIT ----------------------------------------------------------------------------
@@ -211,11 +240,139 @@ pass "build of a new console project with the package (warnings as errors)"
 echo "== run (JIT)"
 if dotnet "$app/bin/Release/net10.0/SmokeApp.dll" > "$log/jit.txt" 2>&1; then
   cat "$log/jit.txt"
-  pass "JIT run: trained, loss dropped, inference correct, interpreted = compiled, checkpoint round trip"
+  pass "JIT run: trained, loss dropped, inference correct, interpreted = compiled, checkpoint round trip, a network without usings trained"
 else
   cat "$log/jit.txt" >&2
   fail "JIT run (a check failed or it crashed; output above)"
   exit 1
+fi
+
+# ---- 3b. malformed definitions against the package ----------------------------------------------------------------
+# Every definition below is wrong in one way; the line of each mistake ends in "// expect NCxxxx". The build must
+# fail with exactly those NC diagnostics at those lines (id, file and line), and the generator must not crash
+# (no CS8784/CS8785, no NC9001, no AD0001).
+broken="$work/Broken"
+step "dotnet new classlib (malformed definitions)" dotnet new classlib -o "$broken" -n Broken --framework net10.0
+cp "$app/nuget.config" "$broken/"
+step "dotnet add package NetCompiler (malformed definitions)" dotnet add "$broken/Broken.csproj" package NetCompiler --version "$version"
+rm -f "$broken/Class1.cs"
+cat > "$broken/Shapes.cs" <<'CS'
+namespace Broken;
+
+[Network]
+public partial class DenseMismatch
+{
+    [Dense(3, 4)] Dense hidden;
+    [Forward] Tensor Forward([Shape(2)] Tensor x) => Tanh(hidden.Forward(x)); // expect NC0101
+}
+
+[Network]
+public partial class ZeroWidth
+{
+    [Dense(2, 0)] Dense hidden; // expect NC0102
+    [Forward] Tensor Forward([Shape(2)] Tensor x) => hidden.Forward(x);
+}
+
+[Network]
+public partial class TargetMismatch
+{
+    [Dense(2, 3)] Dense output;
+    [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+    [Loss] static Tensor Loss(Tensor y, [Shape(2)] Tensor t) => MeanSquaredError(y, t); // expect NC0103
+}
+
+[Network]
+public partial class HugeInput
+{
+    [Param(4, 4)] Tensor w;
+    [Forward] Tensor Forward([Shape(int.MaxValue, 4)] Tensor x) => MatMul(x, w); // expect NC0105
+}
+CS
+cat > "$broken/Definitions.cs" <<'CS'
+namespace Broken;
+
+[Network]
+public class NotPartial // expect NC0001
+{
+    [Dense(2, 1)] Dense output = null!;
+    [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+}
+
+[Network]
+public partial class WithBranch
+{
+    [Dense(2, 1)] Dense output;
+    [Forward] Tensor Forward([Shape(2)] Tensor x)
+    {
+        if (x is null) return x; // expect NC0003
+        return output.Forward(x);
+    }
+}
+
+[Network]
+public partial class WithoutShape
+{
+    [Dense(2, 1)] Dense output;
+    [Forward] Tensor Forward(Tensor x) => output.Forward(x); // expect NC0005
+}
+
+[Network]
+public partial class Generic<T> // expect NC0009
+{
+    [Dense(2, 1)] Dense output;
+    [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+}
+
+[Module]
+public partial class Chain
+{
+    [Dense(2, 2)] Dense layer;
+    Chain next = null!; // expect NC0010
+    public Tensor Forward(Tensor x) => next.Forward(layer.Forward(x));
+}
+
+[Network]
+public partial class UsesChain
+{
+    Chain chain = null!;
+    [Forward] Tensor Forward([Shape(2)] Tensor x) => chain.Forward(x);
+}
+
+[Network]
+public partial class WithConstructor
+{
+    [Dense(2, 1)] Dense output;
+    public WithConstructor() { } // expect NC0012
+    [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+}
+
+[Network]
+public partial class Spare
+{
+    [Dense(2, 1)] Dense output;
+    [Dense(2, 1)] Dense spare; // expect NC0201
+    [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+}
+CS
+echo "== build malformed definitions (must fail with the expected diagnostics)"
+if dotnet build "$broken/Broken.csproj" -c Release > "$log/broken.txt" 2>&1; then
+  fail "malformed definitions built without errors"
+else
+  # "File.cs(line,col): error NC0101: ..." -> "File.cs:line:NC0101", once per diagnostic.
+  reported="$(grep -oE '[A-Za-z]+\.cs\([0-9]+,[0-9]+\): (error|warning) NC[0-9]{4}' "$log/broken.txt" \
+    | sed -E 's/\(([0-9]+),[0-9]+\): (error|warning) /:\1:/' | sort -u)"
+  expected="$(cd "$broken" && grep -nE '// expect NC[0-9]{4}' Shapes.cs Definitions.cs | sed -E 's/^([^:]+):([0-9]+):.*expect (NC[0-9]{4}).*/\1:\2:\3/' | sort -u)"
+  crashes="$(grep -oE '(warning|error) (CS8784|CS8785|NC9001|AD0001)[^[]*' "$log/broken.txt" | sort -u || true)"
+  if [[ -n "$crashes" ]]; then
+    echo "$crashes" >&2
+    fail "malformed definitions: the generator crashed (above)"
+  elif [[ "$reported" != "$expected" ]]; then
+    diff <(echo "$expected") <(echo "$reported") >&2 || true
+    grep -E ' NC[0-9]{4}' "$log/broken.txt" | sed 's/ \[.*//' | sort -u >&2
+    fail "malformed definitions: the NC diagnostics differ from the expected ones ('<' expected, '>' reported)"
+  else
+    pass "malformed definitions: $(wc -l <<< "$expected") expected NC diagnostics at their lines, no generator crash"
+  fi
 fi
 
 # ---- 4. NativeAOT ---------------------------------------------------------------------------------------------
