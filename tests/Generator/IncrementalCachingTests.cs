@@ -1,29 +1,21 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using NetCompiler.Generator;
 using Xunit;
-using Xunit.Abstractions;
-using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Generator;
 
 /// <summary>The generator's incremental caching, through its tracked steps (<see cref="TrackingNames"/>): a rerun or an
 /// edit outside the networks regenerates nothing, an edit to one network regenerates only that one, and no step output
-/// holds a Roslyn object (which would defeat the cache and keep compilations alive). Also prints the generator's time
-/// per zoo network (a report, not an assertion).</summary>
+/// holds a Roslyn object (which would defeat the cache and keep compilations alive). The generator's time per zoo network is
+/// a benchmark: <c>dotnet run -c Release --project bench -- generator-time</c>.</summary>
 public class IncrementalCachingTests
 {
-    private readonly ITestOutputHelper _output;
-
-    public IncrementalCachingTests(ITestOutputHelper output) => _output = output;
-
     private const string NetA = """
         using NetCompiler;
         using static NetCompiler.Ops;
@@ -108,13 +100,6 @@ public class IncrementalCachingTests
     /// <summary>The class a <c>NetworkSource</c>/<c>ModuleSource</c> output belongs to (the model type is internal).</summary>
     private static string ClassOf(object generatedOutput) =>
         (string)generatedOutput.GetType().GetProperty("ClassName")!.GetValue(generatedOutput)!;
-
-    /// <summary>The class name of a <c>NetworkSpec</c> output.</summary>
-    private static string SpecName(object spec)
-    {
-        var cls = spec.GetType().GetProperty("Class")!.GetValue(spec)!;
-        return (string)cls.GetType().GetProperty("Name")!.GetValue(cls)!;
-    }
 
     private static string? SourceOf(object generatedOutput) =>
         (string?)generatedOutput.GetType().GetProperty("Source")!.GetValue(generatedOutput);
@@ -365,68 +350,5 @@ public class IncrementalCachingTests
             foreach (var field in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
                 count += Walk(field.GetValue(value), $"{path}.{field.Name}", depth + 1, seen);
         return count;
-    }
-
-    /// <summary>A report, not an assertion: the generator's time per zoo network, from the tracked steps' elapsed
-    /// times, over the definitions/ sources in one compilation (fresh drivers, so nothing is cached; the best of a few
-    /// runs after a warm-up). See the output with <c>--logger "console;verbosity=detailed"</c>.</summary>
-    [Fact]
-    public void GeneratorTimePerZooNetwork()
-    {
-        string definitions = SourceCheckout.PathOf("definitions");
-        var files = Directory.EnumerateFiles(definitions, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar))
-            .Select(f => (Path: f, Text: File.ReadAllText(f)))
-            .Where(f => f.Text.Contains("[Network]", StringComparison.Ordinal) || f.Text.Contains("[Module]", StringComparison.Ordinal))
-            .OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
-        Assert.NotEmpty(files);
-        // A fresh compilation per run, so each run binds from scratch as a build does (a reused compilation keeps its
-        // binding caches and would flatter the parse step).
-        Compilation Fresh() => GeneratorHarness.CreateCompilation(files.Select(f => GeneratorHarness.Parse(f.Text, Path.GetRelativePath(SourceCheckout.Root, f.Path))));
-
-        const int Runs = 3;
-        var emit = new Dictionary<string, TimeSpan>();
-        var parse = new Dictionary<string, TimeSpan>();
-        var sizes = new Dictionary<string, int>();
-        TimeSpan best = TimeSpan.MaxValue, cold = TimeSpan.Zero;
-        for (int run = 0; run <= Runs; run++)
-        {
-            GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true);
-            var result = Run(ref driver, Fresh());
-            var total = driver.GetTimingInfo().ElapsedTime;
-            if (run == 0) { cold = total; continue; }   // warm-up: JIT of the generator
-            if (total < best) best = total;
-            foreach (var step in result.TrackedSteps[TrackingNames.NetworkSource])
-            {
-                var value = step.Outputs.Single().Value;
-                string name = ClassOf(value);
-                sizes[name] = SourceOf(value)?.Length ?? 0;
-                emit[name] = emit.TryGetValue(name, out var e) && e < step.ElapsedTime ? e : step.ElapsedTime;
-            }
-            foreach (var step in result.TrackedSteps[TrackingNames.NetworkSpec])
-            {
-                string names = string.Join("+", step.Outputs.Select(o => SpecName(o.Value)));
-                parse[names] = parse.TryGetValue(names, out var p) && p < step.ElapsedTime ? p : step.ElapsedTime;
-            }
-        }
-
-        // An edit outside the networks (a new file): what an IDE keystroke elsewhere costs.
-        GeneratorDriver warm = GeneratorHarness.CreateDriver(trackSteps: true);
-        var compilation = Fresh();
-        Run(ref warm, compilation);
-        var edited = compilation.AddSyntaxTrees(GeneratorHarness.Parse("namespace Elsewhere; public static class Typing { public static int Key => 1; }", "Typing.cs"));
-        var incremental = Run(ref warm, edited);
-        var incrementalTime = warm.GetTimingInfo().ElapsedTime;
-        string reasons = string.Join(", ", TrackingNames.All.Select(n => n + ": " + string.Join("/",
-            Outputs(incremental, n).GroupBy(o => o.Reason).Select(g => $"{g.Count()} {g.Key}"))));
-
-        _output.WriteLine($"generator over {files.Count} definition files, {emit.Count} networks: cold {cold.TotalMilliseconds:F1} ms, best of {Runs} warm runs {best.TotalMilliseconds:F1} ms (whole driver run)");
-        _output.WriteLine("parse (per file's networks; semantic model -> spec):");
-        foreach (var (names, time) in parse.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            _output.WriteLine($"  {names,-40} {time.TotalMilliseconds,8:F2} ms");
-        _output.WriteLine("lower + emit (per network):");
-        foreach (var (name, time) in emit.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            _output.WriteLine($"  {name,-40} {time.TotalMilliseconds,8:F2} ms  {sizes[name],9:N0} chars of source");
-        _output.WriteLine($"after adding an unrelated file: {incrementalTime.TotalMilliseconds:F1} ms ({reasons})");
     }
 }
