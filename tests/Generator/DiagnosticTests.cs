@@ -734,7 +734,7 @@ public class DiagnosticTests
                 }
             }
             """, "NC0008");
-        Contains(d, "[Repeat(2147483647)] on 'layers'", "4096");
+        Contains(d, "[Repeat(2147483647)] on 'layers'", "1024");
     }
 
     /// <summary>Dense(65536, 65536) has 2^32 weights: the count wrapped to 0 in int arithmetic, so empty Weights were
