@@ -1117,7 +1117,7 @@ public class DiagnosticTests
     [Fact]
     public void NC0201_ModuleArrayNeverUsed()
     {
-        var d = Expect("""
+        const string Block = """
             [Module]
             public partial class Block
             {
@@ -1125,6 +1125,8 @@ public class DiagnosticTests
                 [Forward] public Tensor Forward(Tensor x) => Tanh(layer.Forward(x));
             }
 
+            """;
+        var d = Expect(Block + """
             [Network]
             public partial class SpareBlocks
             {
@@ -1134,21 +1136,16 @@ public class DiagnosticTests
             }
             """, "NC0201");
         Contains(d, "'spare'", "18 parameters");
-        Assert.DoesNotContain("'used'", string.Join("\n", GeneratorHarness.Run(Header + """
-            [Module]
-            public partial class Block
-            {
-                [Dense(2, 2)] Dense layer;
-                [Forward] public Tensor Forward(Tensor x) => Tanh(layer.Forward(x));
-            }
-
+        // Without the spare array: only copy 1 of 'used' is read, and that is a use of the field.
+        var clean = GeneratorHarness.Run(Header + Block + """
             [Network]
             public partial class SpareBlocks
             {
                 [Repeat(2)] Block[] used = null!;
                 [Forward] Tensor Forward([Shape(2)] Tensor x) => used[1].Forward(x);
             }
-            """).GeneratorDiagnostics));
+            """);
+        Assert.Empty(clean.GeneratorDiagnostics);
     }
 
     // ------------------------------------------------------------------ NC0012
