@@ -238,6 +238,17 @@ public class ReadableOutputTests
                 $"{hint}: '{m.Value.Trim()}' quotes an expression that does not start on line {line} of {Lookup(m.Groups["file"].Value).Length} chars: '{rest.Substring(0, Math.Min(first, rest.Length))}'");
         }
 
+        // Backward blocks mirror forward ones: each backward header repeats the header of the forward (or loss) block it
+        // differentiates, and with a loss every layer (all its parameters train) has a backward block under a header.
+        var blocks = OpHeader.Matches(source).Select(m => (Kind: m.Groups[1].Value, Text: m.Value.Trim().Substring(4 + m.Groups[1].Value.Length))).ToList();
+        var forwardBlocks = blocks.Where(b => b.Kind != "backward").Select(b => b.Text).ToHashSet();
+        var backwardBlocks = blocks.Where(b => b.Kind == "backward").Select(b => b.Text).ToHashSet();
+        foreach (var b in backwardBlocks)
+            Assert.True(forwardBlocks.Contains(b), $"{hint}: backward block '{b}' has no forward block");
+        if (blocks.Any(b => b.Kind == "loss"))
+            foreach (var f in forwardBlocks.Where(f => f.StartsWith("Linear ", StringComparison.Ordinal)))
+                Assert.True(backwardBlocks.Contains(f), $"{hint}: layer '{f}' has no backward block header");
+
         // Parameter initializers: "// blocks.0.up.weight (line 10)" or "(Block.cs, line 10)" point at the field's declaration.
         var inits = Regex.Matches(source, @"(Initializers\.Fill|CopyTo)\(.*// (?<name>[\w.]+) \((?:(?<file>[^,\s]+\.cs), )?line (?<line>\d+)\)\s*$", RegexOptions.Multiline);
         int fills = Regex.Matches(source, @"(Initializers\.Fill\(|\}\.CopyTo\(parameters)").Count;
