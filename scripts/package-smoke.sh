@@ -4,8 +4,8 @@
 #  2. creates a brand-new console project outside the repository (`dotnet new console`) with a nuget.config
 #     naming that feed (and nuget.org, for System.Numerics.Tensors and the NativeAOT compiler packs), and adds
 #     the package with `dotnet add package`;
-#  3. writes a small network (2-16-1 XOR MLP, Tanh/Sigmoid, binary cross-entropy), builds it with Nullable and
-#     TreatWarningsAsErrors, runs it (trains 500 compiled SGD steps, checks the loss dropped and the outputs are right; checks one
+#  3. writes a small network (2-16-1 XOR MLP, Tanh/Sigmoid, binary cross-entropy), builds it with Nullable,
+#     TreatWarningsAsErrors and GenerateDocumentationFile, runs it (trains 500 compiled SGD steps, checks the loss dropped and the outputs are right; checks one
 #     interpreted step against the compiled one and a safetensors checkpoint round trip);
 #  3b. builds a class library of malformed definitions against the package and checks that each mistake gets its
 #     NC diagnostic at its line, and that the generator does not crash;
@@ -119,8 +119,9 @@ XML
 step "dotnet add package NetCompiler --version $version" \
   dotnet add "$app/SmokeApp.csproj" package NetCompiler --version "$version"
 
-# Nullable and warnings-as-errors, as a careful user would build.
-sed -i 's:</PropertyGroup>:  <Nullable>enable</Nullable>\n    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>\n  </PropertyGroup>:' "$app/SmokeApp.csproj"
+# Nullable, warnings-as-errors and a documentation file (CS1591 for any undocumented public member, generated ones
+# included), as a careful user would build.
+sed -i 's:</PropertyGroup>:  <Nullable>enable</Nullable>\n    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>\n    <GenerateDocumentationFile>true</GenerateDocumentationFile>\n  </PropertyGroup>:' "$app/SmokeApp.csproj"
 grep -q '<TreatWarningsAsErrors>true' "$app/SmokeApp.csproj" || { fail "could not edit SmokeApp.csproj"; exit 1; }
 
 cat > "$app/XorNet.cs" <<'CS'

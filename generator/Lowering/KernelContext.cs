@@ -17,7 +17,11 @@ internal sealed class KernelContext
     public KernelContext(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory)
     {
         Graph = graph; Gradients = gradients; Fusion = fusion; Memory = memory;
+        HomeFile = graph.Spec.HomeFile;
     }
+
+    /// <summary>The network's definition file: block headers name other files (modules) explicitly.</summary>
+    public string HomeFile { get; }
 
     public Graph Graph { get; }
     public GradientPlan Gradients { get; }
@@ -116,10 +120,12 @@ internal sealed class KernelContext
         _ => $"{node.Op} {node.ShapeText}",
     };
 
-    /// <summary>A comment tying the next block to the definition line it came from.</summary>
+    /// <summary>A comment tying the next block to the definition line it came from:
+    /// <c>// forward|loss|backward Op -> [shape], line N: expression</c>, with <c>File.cs, line N</c> when the expression
+    /// is in another file than the network (a module).</summary>
     public void Header(Node node, string what)
     {
-        string line = node.Spec.Location is { } l ? $"line {l.Line}: " : "";
+        string line = node.Spec.Location is { } l ? l.Describe(HomeFile) + ": " : "";
         string op = node.Op == OpKind.Linear ? $"Linear '{node.Spec.Label}'" : node.Op.ToString();
         int fused = Fusion.Epilogue[node.Id];
         if (fused >= 0) op += " + " + Graph[fused].Op;   // activation fused into the epilogue

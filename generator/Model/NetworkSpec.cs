@@ -79,6 +79,18 @@ internal sealed record NetworkSpec(
     EquatableArray<DiagnosticInfo> Diagnostics)
 {
     public bool HasLoss => LossNode >= 0;
+
+    /// <summary>The file the network's [Forward] method is in (that of its input), or "": comments in the generated
+    /// code name other files (modules declared elsewhere) explicitly; see <see cref="LocationInfo.Describe"/>.</summary>
+    public string HomeFile
+    {
+        get
+        {
+            foreach (var node in Nodes)
+                if (node.Op == OpKind.Input && node.Location is { } l) return l.FilePath;
+            return "";
+        }
+    }
 }
 
 internal static class Hash

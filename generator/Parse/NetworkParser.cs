@@ -42,6 +42,8 @@ internal static class NetworkParser
                     forwardName = forward.Name;
                     var self = new InstanceValue(type, "");
                     int input = tracer.AddNode(OpKind.Input, new int[0], 0, forward.Parameters[0].Name, null);
+                    // The input's location is that of the [Forward] parameter: it tells which file is the network's own.
+                    tracer.Nodes[input] = tracer.Nodes[input] with { Location = Where(forward.Parameters[0]) };
                     var result = tracer.TraceMethod(forward, self, new TraceValue[] { new TensorValue(input) });
                     if (result is TensorValue t) output = t.Node;
                     else if (result is not null)
