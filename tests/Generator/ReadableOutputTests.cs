@@ -8,6 +8,7 @@ using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NetCompiler.Tests.TestSupport;
 using Xunit;
 
 namespace NetCompiler.Tests.Generator;
@@ -65,20 +66,11 @@ public class ReadableOutputTests
 
     // ------------------------------------------------------------------ the zoo
 
-    /// <summary>The repository root (the directory holding NetCompiler.sln above the test binaries).</summary>
-    private static string Root()
-    {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "NetCompiler.sln")))
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("no NetCompiler.sln above the test binaries");
-        return root;
-    }
-
     /// <summary>Every file of definitions/Seeds and definitions/Zoo (the zoo's networks and modules and what they use),
     /// by its path relative to the repository root.</summary>
     private static readonly Lazy<List<(string Text, string Path)>> ZooFiles = new(() =>
     {
-        string root = Root();
+        string root = SourceCheckout.Root;
         var files = new[] { "Seeds", "Zoo" }
             .SelectMany(d => Directory.EnumerateFiles(Path.Combine(root, "definitions", d), "*.cs", SearchOption.AllDirectories))
             .Select(f => (Text: File.ReadAllText(f), Path: Path.GetRelativePath(root, f)))
