@@ -356,10 +356,100 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void Method(SourceWriter w, KernelContext c, string summary, string signature, System.Action body)
+    /// <summary>Most code one generated kernel method may hold, in lines (<see cref="KernelFragment.Cost"/>). A kernel
+    /// whose ops add up to more is split into parts of consecutive ops, each at most this big (unless one op alone
+    /// is bigger). RyuJIT compiles a method with MinOpts when it has more than 60,000 IL bytes, 20,000 instructions,
+    /// 2,000 basic blocks, 2,000 locals or 8,000 local references; the densest generated code measured (the
+    /// per-sample backward of straight-line dense layers) is about 4 instructions, 0.3 blocks and 2 local references
+    /// per line, so 1,200 lines stay under a quarter of every limit, leaving the JIT room for its own temporaries.
+    /// Every network of the zoo is far below it and keeps one method per kernel.</summary>
+    internal const int PartBudget = 1_200;
+
+    /// <summary>Writes a kernel: one method <paramref name="name"/> holding every fragment in order when they fit
+    /// <see cref="PartBudget"/>; otherwise that method only calls <c>{name}Part0</c>, <c>{name}Part1</c>, ... in
+    /// order, each a method of its own with the same parameters and a run of consecutive fragments. Values pass
+    /// between ops through the workspaces, never through locals, so any cut between two fragments is valid. Only
+    /// the last part returns <paramref name="returnType"/>.</summary>
+    private static void Kernel(SourceWriter w, KernelContext c, string name, string summary, string returnType, string parameters,
+        IReadOnlyList<KernelFragment> fragments)
+    {
+        var parts = Split(fragments, PartBudget);
+        if (parts.Count == 1)
+        {
+            Method(w, c, summary, $"private static {returnType} {name}({parameters})", fragments);
+            return;
+        }
+        string arguments = string.Join(", ", parameters.Split(new[] { ", " }, System.StringSplitOptions.None).Select(Argument));
+        w.Line($"/// <summary>{summary} Runs as {parts.Count} methods of consecutive ops, {name}Part0 to {name}Part{parts.Count - 1},");
+        w.Line("/// each small enough for the JIT to optimize (one method this long would be compiled with MinOpts).</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        w.Open($"private static {returnType} {name}({parameters})");
+        for (int k = 0; k < parts.Count; k++)
+            w.Line($"{(k == parts.Count - 1 && returnType != "void" ? "return " : "")}{name}Part{k}({arguments});");
+        w.Close();
+        w.Line();
+        for (int k = 0; k < parts.Count; k++)
+            Method(w, c, $"Part {k} of {name} ({k + 1} of {parts.Count}): {Covers(parts[k])}",
+                $"private static {(k == parts.Count - 1 ? returnType : "void")} {name}Part{k}({parameters})", parts[k]);
+    }
+
+    /// <summary>The argument that passes parameter <paramref name="parameter"/> (e.g. <c>ref float p</c>) on.</summary>
+    private static string Argument(string parameter)
+    {
+        string name = parameter.Substring(parameter.LastIndexOf(' ') + 1);
+        return parameter.StartsWith("ref ", System.StringComparison.Ordinal) ? "ref " + name : name;
+    }
+
+    /// <summary>Cuts <paramref name="fragments"/> into runs of consecutive fragments of at most
+    /// <paramref name="budget"/> cost each (a fragment bigger than that gets a run of its own), as even as the
+    /// fragments allow: as many runs as the budget requires, each closed once it reaches its share of the total.</summary>
+    internal static List<List<KernelFragment>> Split(IReadOnlyList<KernelFragment> fragments, int budget)
+    {
+        int total = fragments.Sum(f => f.Cost);
+        var parts = new List<List<KernelFragment>> { new() };
+        if (total <= budget)
+        {
+            parts[0].AddRange(fragments);
+            return parts;
+        }
+        int count = (total + budget - 1) / budget;
+        double share = (double)total / count;
+        int cost = 0;
+        foreach (var fragment in fragments)
+        {
+            if (parts[parts.Count - 1].Count > 0 && (cost + fragment.Cost > budget || cost >= share))
+            {
+                parts.Add(new List<KernelFragment>());
+                cost = 0;
+            }
+            parts[parts.Count - 1].Add(fragment);
+            cost += fragment.Cost;
+        }
+        return parts;
+    }
+
+    /// <summary>What a part holds, for its summary: its ops, first to last, with their definition lines.</summary>
+    private static string Covers(IReadOnlyList<KernelFragment> part)
+    {
+        var ops = part.Where(f => f.What is not null).ToList();
+        string Op(KernelFragment f) => f.Line is { } line ? $"{f.What} (line {line})" : f.What!;
+        string text = ops.Count switch
+        {
+            0 => "no op",
+            1 => "the op " + Op(ops[0]),
+            _ => $"{ops.Count} ops, {Op(ops[0])} to {Op(ops[ops.Count - 1])}",
+        };
+        if (part[0].What is null) text = "the kernel's prologue, then " + text;
+        if (part[part.Count - 1].What is null) text += ", then the kernel's epilogue";
+        return Xml(text) + ".";
+    }
+
+    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    private static void Method(SourceWriter w, KernelContext c, string summary, string signature, IEnumerable<KernelFragment> fragments)
     {
         c.Begin();
-        body();
+        foreach (var fragment in fragments) c.Use(fragment);
         w.Line($"/// <summary>{summary}</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         w.Open(signature);
@@ -369,6 +459,14 @@ internal static class NetworkEmitter
         w.Close();
         w.Line();
     }
+
+    /// <summary>A fragment holding one op's block: its header comment and code.</summary>
+    private static KernelFragment Op(KernelContext c, Node node, string what, System.Action body) =>
+        c.Capture(c.OpName(node), node.Spec.Location?.Line, () =>
+        {
+            c.Header(node, what);
+            body();
+        });
 
     /// <summary>Writes one op of a tiled method: a tile kernel, or the per-sample kernel in a loop over the rows.</summary>
     private static void TiledOp(KernelContext c, Node node, bool forward)
@@ -384,63 +482,48 @@ internal static class NetworkEmitter
 
     private static void EmitForward(SourceWriter w, KernelContext c)
     {
-        if (c.Tiled)
-        {
-            Method(w, c, "Forward pass of a tile of <paramref name=\"rows\"/> samples: inputs x -> every value the outputs depend on.",
-                "private static void ForwardTile(ref float p, ref float x, ref float ws, int rows)", () =>
+        var ops = new List<KernelFragment>();
+        foreach (var node in c.Graph.Nodes)
+            if (c.Gradients.InForward[node.Id] && KernelTable.EmitsForward(c, node))
+                ops.Add(Op(c, node, "forward", () =>
                 {
-                    foreach (var node in c.Graph.Nodes)
-                        if (c.Gradients.InForward[node.Id] && KernelTable.EmitsForward(c, node))
-                        {
-                            c.Header(node, "forward");
-                            TiledOp(c, node, forward: true);
-                        }
-                });
-            return;
-        }
-        Method(w, c, "Forward pass of one sample: input x -> every value the output depends on.",
-            "private static void ForwardSample(ref float p, ref float x, ref float ws)", () =>
-            {
-                foreach (var node in c.Graph.Nodes)
-                    if (c.Gradients.InForward[node.Id] && KernelTable.EmitsForward(c, node))
-                    {
-                        c.Header(node, "forward");
-                        KernelTable.Forward(c, node);
-                    }
-            });
+                    if (c.Tiled) TiledOp(c, node, forward: true);
+                    else KernelTable.Forward(c, node);
+                }));
+        if (c.Tiled)
+            Kernel(w, c, "ForwardTile", "Forward pass of a tile of <paramref name=\"rows\"/> samples: inputs x -> every value the outputs depend on.",
+                "void", "ref float p, ref float x, ref float ws, int rows", ops);
+        else
+            Kernel(w, c, "ForwardSample", "Forward pass of one sample: input x -> every value the output depends on.",
+                "void", "ref float p, ref float x, ref float ws", ops);
     }
 
     private static void EmitLoss(SourceWriter w, KernelContext c)
     {
         var loss = c.Graph.Loss!;
+        var fragments = new List<KernelFragment>();
+        foreach (var node in c.Graph.Nodes)
+            if (c.Gradients.InLoss[node.Id] && KernelTable.EmitsForward(c, node))
+                fragments.Add(Op(c, node, "loss", () =>
+                {
+                    if (c.Tiled) TiledOp(c, node, forward: true);
+                    else KernelTable.Forward(c, node);
+                }));
         if (c.Tiled)
         {
-            Method(w, c, "The summed loss of a tile of samples, after ForwardTile: the values only the loss depends on.",
-                "private static double LossTile(ref float p, ref float x, ref float t, ref float ws, int rows)", () =>
-                {
-                    foreach (var node in c.Graph.Nodes)
-                        if (c.Gradients.InLoss[node.Id] && KernelTable.EmitsForward(c, node))
-                        {
-                            c.Header(node, "loss");
-                            TiledOp(c, node, forward: true);
-                        }
-                    c.W.Line("double tileLoss = 0;");
-                    c.RowLoop(() => c.W.Line($"tileLoss += {c.V(loss.Id)};"));
-                    c.W.Line("return tileLoss;");
-                });
+            fragments.Add(c.Capture(null, null, () =>
+            {
+                c.W.Line("double tileLoss = 0;");
+                c.RowLoop(() => c.W.Line($"tileLoss += {c.V(loss.Id)};"));
+                c.W.Line("return tileLoss;");
+            }));
+            Kernel(w, c, "LossTile", "The summed loss of a tile of samples, after ForwardTile: the values only the loss depends on.",
+                "double", "ref float p, ref float x, ref float t, ref float ws, int rows", fragments);
             return;
         }
-        Method(w, c, "The loss of one sample, after ForwardSample: the values only the loss depends on.",
-            "private static float LossSample(ref float p, ref float x, ref float t, ref float ws)", () =>
-            {
-                foreach (var node in c.Graph.Nodes)
-                    if (c.Gradients.InLoss[node.Id] && KernelTable.EmitsForward(c, node))
-                    {
-                        c.Header(node, "loss");
-                        KernelTable.Forward(c, node);
-                    }
-                c.W.Line($"return {c.V(loss.Id)};");
-            });
+        fragments.Add(c.Capture(null, null, () => c.W.Line($"return {c.V(loss.Id)};")));
+        Kernel(w, c, "LossSample", "The loss of one sample, after ForwardSample: the values only the loss depends on.",
+            "float", "ref float p, ref float x, ref float t, ref float ws", fragments);
     }
 
     /// <summary>For each parameter (index into the spec's parameters), the backward op after which nothing reads its
@@ -469,42 +552,52 @@ internal static class NetworkEmitter
     private static void EmitBackward(SourceWriter w, KernelContext c)
     {
         var loss = c.Graph.Loss!;
+        var fragments = new List<KernelFragment>();
         if (c.Tiled)
         {
             int[] lastUse = LastBackwardUse(c);
-            Method(w, c, "Reverse mode for a tile of samples: adds seed * d loss / d parameter of every sample into g; with " +
-                "<paramref name=\"update\"/> (the last tile of a training step) it also updates each parameter once its gradient is final.",
-                "private static void BackwardTile(ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed, int rows, " +
-                "global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate)", () =>
+            fragments.Add(c.Capture(null, null, () =>
+            {
+                c.W.Line("MemoryMarshal.CreateSpan(ref gs, rows * GradientWorkspaceSize).Clear();");
+                c.RowLoop(() => c.W.Line($"{c.D(loss.Id)} = seed;"));
+            }));
+            for (int i = c.Graph.Nodes.Count - 1; i >= 0; i--)
+            {
+                var node = c.Graph[i];
+                if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
+                int index = i;
+                // The updates of the parameters this op reads for the last time stay in its fragment, right after it.
+                fragments.Add(Op(c, node, "backward", () =>
                 {
-                    c.W.Line("MemoryMarshal.CreateSpan(ref gs, rows * GradientWorkspaceSize).Clear();");
-                    c.RowLoop(() => c.W.Line($"{c.D(loss.Id)} = seed;"));
-                    for (int i = c.Graph.Nodes.Count - 1; i >= 0; i--)
-                    {
-                        var node = c.Graph[i];
-                        if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
-                        c.Header(node, "backward");
-                        TiledOp(c, node, forward: false);
-                        for (int param = 0; param < lastUse.Length; param++)
-                            if (lastUse[param] == i) EmitUpdate(c, param, "its gradient is final and backward reads it no more");
-                    }
+                    TiledOp(c, node, forward: false);
+                    for (int param = 0; param < lastUse.Length; param++)
+                        if (lastUse[param] == index) EmitUpdate(c, param, "its gradient is final and backward reads it no more");
+                }));
+            }
+            if (lastUse.Any(use => use < 0))
+                fragments.Add(c.Capture(null, null, () =>
+                {
                     for (int param = 0; param < lastUse.Length; param++)
                         if (lastUse[param] < 0) EmitUpdate(c, param, "no gradient (zero), but weight decay and momentum still apply");
-                });
+                }));
+            Kernel(w, c, "BackwardTile", "Reverse mode for a tile of samples: adds seed * d loss / d parameter of every sample into g; with " +
+                "<paramref name=\"update\"/> (the last tile of a training step) it also updates each parameter once its gradient is final.",
+                "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed, int rows, " +
+                "global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate", fragments);
             return;
         }
-        Method(w, c, "Reverse mode for one sample: adds seed * d loss / d parameter into g.",
-            "private static void BackwardSample(ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed)", () =>
-            {
-                c.W.Line("Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref gs), 0, GradientWorkspaceSize * sizeof(float)); // constant size: unrolled when small");
-                c.W.Line($"{c.D(loss.Id)} = seed;");
-                for (int i = c.Graph.Nodes.Count - 1; i >= 0; i--)
-                {
-                    var node = c.Graph[i];
-                    if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
-                    c.Header(node, "backward");
-                    KernelTable.Backward(c, node);
-                }
-            });
+        fragments.Add(c.Capture(null, null, () =>
+        {
+            c.W.Line("Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref gs), 0, GradientWorkspaceSize * sizeof(float)); // constant size: unrolled when small");
+            c.W.Line($"{c.D(loss.Id)} = seed;");
+        }));
+        for (int i = c.Graph.Nodes.Count - 1; i >= 0; i--)
+        {
+            var node = c.Graph[i];
+            if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
+            fragments.Add(Op(c, node, "backward", () => KernelTable.Backward(c, node)));
+        }
+        Kernel(w, c, "BackwardSample", "Reverse mode for one sample: adds seed * d loss / d parameter into g.",
+            "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed", fragments);
     }
 }

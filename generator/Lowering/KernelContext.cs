@@ -28,6 +28,35 @@ internal sealed class KernelContext
     /// <summary>Starts a new method body.</summary>
     public void Begin() { W = new SourceWriter(); _values.Clear(); _gradients.Clear(); }
 
+    /// <summary>Writes <paramref name="body"/> (one op, or a kernel's prologue or epilogue) on its own, at method-body
+    /// level, and returns its code with the buffers it uses, so that a kernel can place it in whichever of its parts
+    /// it falls (see <see cref="Use"/>). The current method body is left as it was.</summary>
+    /// <param name="what">What the fragment covers, for the summary of the part that holds it (null: nothing worth naming).</param>
+    public KernelFragment Capture(string? what, int? line, System.Action body)
+    {
+        var outer = W;
+        var outerValues = new SortedSet<int>(_values);
+        var outerGradients = new SortedSet<int>(_gradients);
+        W = new SourceWriter();
+        _values.Clear();
+        _gradients.Clear();
+        body();
+        var fragment = new KernelFragment(W.ToString(), new List<int>(_values), new List<int>(_gradients), what, line);
+        W = outer;
+        _values.Clear(); _values.UnionWith(outerValues);
+        _gradients.Clear(); _gradients.UnionWith(outerGradients);
+        return fragment;
+    }
+
+    /// <summary>Appends a captured fragment to the current method body and records the buffers it uses, exactly as if
+    /// its body had been written here.</summary>
+    public void Use(KernelFragment fragment)
+    {
+        W.Raw(fragment.Text);
+        _values.UnionWith(fragment.Values);
+        _gradients.UnionWith(fragment.Gradients);
+    }
+
     /// <summary>Whether the methods being written run a tile of <c>rows</c> samples at once (see
     /// <see cref="MemoryPlan"/>: sample s's workspace starts at s times the workspace size).</summary>
     public bool Tiled { get; set; }
@@ -120,9 +149,42 @@ internal sealed class KernelContext
     public void Header(Node node, string what)
     {
         string line = node.Spec.Location is { } l ? $"line {l.Line}: " : "";
+        W.Line($"// {what} {OpName(node)} -> {node.ShapeText}, {line}{SourceWriter.Comment(node.Spec.Source)}");
+    }
+
+    /// <summary>The op a node's code block runs, e.g. <c>Linear 'l0' + Relu</c> (with the activation fused into its epilogue).</summary>
+    public string OpName(Node node)
+    {
         string op = node.Op == OpKind.Linear ? $"Linear '{node.Spec.Label}'" : node.Op.ToString();
         int fused = Fusion.Epilogue[node.Id];
         if (fused >= 0) op += " + " + Graph[fused].Op;   // activation fused into the epilogue
-        W.Line($"// {what} {op} -> {node.ShapeText}, {line}{SourceWriter.Comment(node.Spec.Source)}");
+        return op;
     }
+}
+
+/// <summary>The code of one op (or a kernel's prologue or epilogue), written on its own by
+/// <see cref="KernelContext.Capture"/>: its text at method-body level, the value and gradient buffers it uses (the
+/// method that holds it declares them), and what it covers.</summary>
+internal sealed class KernelFragment
+{
+    public KernelFragment(string text, IReadOnlyList<int> values, IReadOnlyList<int> gradients, string? what, int? line)
+    {
+        Text = text; Values = values; Gradients = gradients; What = what; Line = line;
+        int lines = 0;
+        foreach (char ch in text) if (ch == '\n') lines++;
+        Cost = lines;
+    }
+
+    public string Text { get; }
+    public IReadOnlyList<int> Values { get; }
+    public IReadOnlyList<int> Gradients { get; }
+
+    /// <summary>The op it covers, e.g. <c>Linear 'l0' + Relu</c>; null for prologues and epilogues.</summary>
+    public string? What { get; }
+
+    /// <summary>The definition line of that op, when known.</summary>
+    public int? Line { get; }
+
+    /// <summary>The size estimate a kernel's parts are budgeted in: lines of code.</summary>
+    public int Cost { get; }
 }
