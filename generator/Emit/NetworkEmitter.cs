@@ -330,17 +330,26 @@ internal static class NetworkEmitter
         w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(parameters.Gradients);");
         w.Line("float step = -learningRate;");
         // Inline, one constant-length loop per parameter: for a network as small as seed 000's a call into a
-        // general routine costs more than the update itself.
+        // general routine costs more than the update itself. A network with many parameters gets methods of a
+        // budgeted size instead (SgdStepPart0, ...), like the kernels.
+        var updates = new List<KernelFragment>();
         for (int i = 0; i < spec.Parameters.Count; i++)
         {
             var param = spec.Parameters[i];
-            w.Open($"if (!parameters.IsFrozen({i})) // {param.Name}");
+            var u = new SourceWriter();
+            u.Open($"if (!parameters.IsFrozen({i})) // {param.Name}");
             string pi = param.Offset == 0 ? "p" : $"Unsafe.Add(ref p, {param.Offset})", gi = param.Offset == 0 ? "g" : $"Unsafe.Add(ref g, {param.Offset})";
-            w.Line($"ref float pi = ref {pi};");
-            w.Line($"ref float gi = ref {gi};");
-            VectorLoops.Map(w, param.Length, "pi", true, (isa, k) => $"{isa.Broadcast("step")} * {isa.Load("gi", k)}");
-            w.Close();
+            u.Line($"ref float pi = ref {pi};");
+            u.Line($"ref float gi = ref {gi};");
+            VectorLoops.Map(u, param.Length, "pi", true, (isa, k) => $"{isa.Broadcast("step")} * {isa.Load("gi", k)}");
+            u.Close();
+            updates.Add(new KernelFragment(u.ToString(), new int[0], new int[0], SourceWriter.Quote(param.Name), param.Location?.Line));
         }
+        var parts = Split(updates, PartBudget);
+        if (parts.Count == 1)
+            foreach (var update in updates) w.Append(Lines(update.Text));
+        else
+            for (int k = 0; k < parts.Count; k++) w.Line($"SgdStepPart{k}(parameters, step);");
         w.Line("return loss;");
         w.Close();
         w.Line();
@@ -354,16 +363,37 @@ internal static class NetworkEmitter
         w.Line("return loss;");
         w.Close();
         w.Line();
+        if (parts.Count == 1) return;
+        for (int k = 0; k < parts.Count; k++)
+        {
+            w.Line($"/// <summary>Part {k} of TrainStep's SGD update ({k + 1} of {parts.Count}): {Covers(parts[k], "parameter")}</summary>");
+            w.Open($"private static void SgdStepPart{k}(global::NetCompiler.ParameterStore parameters, float step)");
+            w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters.Values);");
+            w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(parameters.Gradients);");
+            foreach (var update in parts[k]) w.Append(Lines(update.Text));
+            w.Close();
+            w.Line();
+        }
     }
 
-    /// <summary>Most code one generated kernel method may hold, in lines (<see cref="KernelFragment.Cost"/>). A kernel
-    /// whose ops add up to more is split into parts of consecutive ops, each at most this big (unless one op alone
-    /// is bigger). RyuJIT compiles a method with MinOpts when it has more than 60,000 IL bytes, 20,000 instructions,
-    /// 2,000 basic blocks, 2,000 locals or 8,000 local references; the densest generated code measured (the
-    /// per-sample backward of straight-line dense layers) is about 4 instructions, 0.3 blocks and 2 local references
-    /// per line, so 1,200 lines stay under a quarter of every limit, leaving the JIT room for its own temporaries.
-    /// Every network of the zoo is far below it and keeps one method per kernel.</summary>
-    internal const int PartBudget = 1_200;
+    /// <summary>A writer holding <paramref name="text"/>, to append it at another writer's indent.</summary>
+    private static SourceWriter Lines(string text)
+    {
+        var lines = new SourceWriter();
+        lines.Raw(text);
+        return lines;
+    }
+
+    /// <summary>Most code one generated kernel method may hold, in <see cref="KernelFragment.Cost"/> units (about one
+    /// IL instruction each). A kernel whose fragments add up to more is split into parts of consecutive ops, each at
+    /// most this big unless one op alone is bigger. RyuJIT compiles a method with MinOpts when it has more than
+    /// 60,000 IL bytes, 20,000 instructions, 2,000 basic blocks, 2,000 locals or 8,000 local references. Measured on
+    /// deep Dense + Relu networks, a unit is at most 1.35 instructions (per-sample backward), 3.2 IL bytes
+    /// (per-sample forward), 0.07 basic blocks (tiled forward) and 0.35 local references, so a part of 4,000 units
+    /// stays under about 27 % of every limit: half of the tests' headroom, the rest left for the JIT's own
+    /// temporaries and for denser ops. The largest kernel of the zoo costs about 3,200 (ResidualMlpNet's
+    /// BackwardSample, 3,979 instructions), so every zoo network keeps one method per kernel.</summary>
+    internal const int PartBudget = 4_000;
 
     /// <summary>Writes a kernel: one method <paramref name="name"/> holding every fragment in order when they fit
     /// <see cref="PartBudget"/>; otherwise that method only calls <c>{name}Part0</c>, <c>{name}Part1</c>, ... in
@@ -429,15 +459,15 @@ internal static class NetworkEmitter
     }
 
     /// <summary>What a part holds, for its summary: its ops, first to last, with their definition lines.</summary>
-    private static string Covers(IReadOnlyList<KernelFragment> part)
+    private static string Covers(IReadOnlyList<KernelFragment> part, string noun = "op")
     {
         var ops = part.Where(f => f.What is not null).ToList();
         string Op(KernelFragment f) => f.Line is { } line ? $"{f.What} (line {line})" : f.What!;
         string text = ops.Count switch
         {
-            0 => "no op",
-            1 => "the op " + Op(ops[0]),
-            _ => $"{ops.Count} ops, {Op(ops[0])} to {Op(ops[ops.Count - 1])}",
+            0 => "no " + noun,
+            1 => $"the {noun} {Op(ops[0])}",
+            _ => $"{ops.Count} {noun}s, {Op(ops[0])} to {Op(ops[ops.Count - 1])}",
         };
         if (part[0].What is null) text = "the kernel's prologue, then " + text;
         if (part[part.Count - 1].What is null) text += ", then the kernel's epilogue";

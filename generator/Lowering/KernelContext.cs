@@ -170,9 +170,7 @@ internal sealed class KernelFragment
     public KernelFragment(string text, IReadOnlyList<int> values, IReadOnlyList<int> gradients, string? what, int? line)
     {
         Text = text; Values = values; Gradients = gradients; What = what; Line = line;
-        int lines = 0;
-        foreach (char ch in text) if (ch == '\n') lines++;
-        Cost = lines;
+        Cost = Estimate(text);
     }
 
     public string Text { get; }
@@ -185,6 +183,57 @@ internal sealed class KernelFragment
     /// <summary>The definition line of that op, when known.</summary>
     public int? Line { get; }
 
-    /// <summary>The size estimate a kernel's parts are budgeted in: lines of code.</summary>
+    /// <summary>The size estimate a kernel's parts are budgeted in, about one IL instruction per unit (see
+    /// <see cref="Estimate"/>).</summary>
     public int Cost { get; }
+
+    /// <summary>Weight of a branch (<c>if</c>, <c>for</c>, <c>while</c>, <c>?</c>, <c>&amp;&amp;</c>, <c>||</c>): the JIT allows
+    /// ten times as many IL instructions as basic blocks, and a branch starts a block or two.</summary>
+    public const int BranchCost = 10;
+
+    /// <summary>What the JIT's MinOpts limits count, estimated from C# text: every identifier (a dotted name
+    /// counts once), every number and every arithmetic operator or assignment outside comments is about one IL
+    /// instruction (a load, a constant, a call, an add or a store), and every branch weighs <see cref="BranchCost"/>. Lines do not do: a per-sample dense layer writes one
+    /// output per line as a chain of fused multiply-adds, hundreds of instructions long.</summary>
+    public static int Estimate(string text)
+    {
+        int cost = 0;
+        int i = 0;
+        while (i < text.Length)
+        {
+            char ch = text[i];
+            if (ch == '/' && i + 1 < text.Length && text[i + 1] == '/')
+            {
+                while (i < text.Length && text[i] != '\n') i++;   // a comment, to the end of its line
+                continue;
+            }
+            if (ch == '"')
+            {
+                i++;
+                while (i < text.Length && text[i] != '"') i += text[i] == '\\' ? 2 : 1;   // a string literal: one load
+                i++;
+                cost++;
+                continue;
+            }
+            if (char.IsLetterOrDigit(ch) || ch == '_')
+            {
+                int start = i;
+                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_' || text[i] == '.')) i++;
+                string word = text.Substring(start, i - start);
+                cost += word switch
+                {
+                    "if" or "for" or "while" => BranchCost,
+                    "ref" or "float" or "double" or "int" or "var" or "else" or "return" or "new" => 0,
+                    _ => 1,
+                };
+                continue;
+            }
+            if (ch == '?' || (ch == '&' && i + 1 < text.Length && text[i + 1] == '&') || (ch == '|' && i + 1 < text.Length && text[i + 1] == '|'))
+                cost += BranchCost;
+            else if (ch is '+' or '-' or '*' or '/' or '=')
+                cost++;   // an arithmetic instruction or a store (a compound assignment is both)
+            i++;
+        }
+        return cost;
+    }
 }
