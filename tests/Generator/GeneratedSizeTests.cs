@@ -78,7 +78,7 @@ public class GeneratedSizeTests
         """;
 
     /// <summary><paramref name="layers"/> dense layers of <paramref name="width"/> through <c>[Repeat]</c> and a loop.</summary>
-    private static string Deep(string name, int layers, int width) => $$"""
+    internal static string Deep(string name, int layers, int width) => $$"""
         using NetCompiler;
         using static NetCompiler.Ops;
 
