@@ -12,12 +12,13 @@ using Xunit.Abstractions;
 
 namespace NetCompiler.Tests.Generator;
 
-/// <summary>Two deep networks whose kernels the emitter splits into parts, compiled once for the tests that run
-/// them: 40 x Dense(64, 64) + Relu (tiled) and 24 x Dense(8, 8) + Relu (per sample), each with a Dense(w, 10)
-/// head and cross-entropy.</summary>
+/// <summary>Networks whose kernels the emitter splits into parts, compiled once for the tests that run them:
+/// 40 x Dense(64, 64) + Relu (tiled) and 24 x Dense(8, 8) + Relu (per sample), each with a Dense(w, 10) head and
+/// cross-entropy; and one Dense layer with a 150-op loss, tiled (Dense(128, 10)) and per sample (Dense(8, 10)).</summary>
 public sealed class SplitNetworksFixture : IDisposable
 {
     public const string Tiled = "SizeCases.SplitTiled", PerSample = "SizeCases.SplitPerSample";
+    public const string LossTiled = "SizeCases.SplitLossTiled", LossPerSample = "SizeCases.SplitLossPerSample";
 
     public SplitNetworksFixture()
     {
@@ -25,12 +26,40 @@ public sealed class SplitNetworksFixture : IDisposable
         {
             (GeneratedSizeTests.Deep("SplitTiled", 40, 64), "SplitTiled.cs"),
             (GeneratedSizeTests.Deep("SplitPerSample", 24, 8), "SplitPerSample.cs"),
+            (LongLoss("SplitLossTiled", 128), "SplitLossTiled.cs"),
+            (LongLoss("SplitLossPerSample", 8), "SplitLossPerSample.cs"),
         });
         Assert.Empty(Run.GeneratorDiagnostics);
         Run.AssertNoErrors();
     }
 
     internal GeneratorRun Run { get; }
+
+    /// <summary>One Dense(width, 10) layer and a loss of 150 ops (a Tanh chain before cross-entropy): LossTile or
+    /// LossSample is split, and only its last part returns the loss.</summary>
+    private static string LongLoss(string name, int width) => $$"""
+        using NetCompiler;
+        using static NetCompiler.Ops;
+
+        namespace SizeCases;
+
+        /// <summary>A long loss.</summary>
+        [Network]
+        public partial class {{name}}
+        {
+            [Dense({{width}}, 10, WeightInit = Init.He)] Dense head;
+
+            [Forward] Tensor Forward([Shape({{width}})] Tensor x) => head.Forward(x);
+
+            [Loss]
+            static Tensor Loss(Tensor y, Tensor t)
+            {
+                for (int i = 0; i < 150; i++)
+                    y = Tanh(y);
+                return CrossEntropy(y, t);
+            }
+        }
+        """;
 
     public void Dispose() => Run.Unload();
 }
@@ -134,19 +163,25 @@ public class KernelSplitTests : IClassFixture<SplitNetworksFixture>
         finally { run.Unload(); }
     }
 
-    public static TheoryData<string> SplitNetworks() => new() { SplitNetworksFixture.Tiled, SplitNetworksFixture.PerSample };
+    public static TheoryData<string, string> SplitNetworks() => new()
+    {
+        { SplitNetworksFixture.Tiled, "ForwardTile BackwardTile" },
+        { SplitNetworksFixture.PerSample, "ForwardSample BackwardSample SgdStep" },
+        { SplitNetworksFixture.LossTiled, "LossTile BackwardTile" },
+        { SplitNetworksFixture.LossPerSample, "LossSample BackwardSample" },
+    };
 
     /// <summary>CompiledVsInterpretedTests for networks whose kernels are split: outputs, loss and every gradient,
     /// for a single sample and for a full tile plus a partial one; then one plain SGD step (fused into the last
     /// tile's backward parts, or TrainStep's SgdStepPart methods) against the interpreter's.</summary>
     [Theory, MemberData(nameof(SplitNetworks))]
-    public void Split_networks_compute_what_the_interpreter_computes(string network)
+    public void Split_networks_compute_what_the_interpreter_computes(string network, string split)
     {
         var type = _split.Run.Assembly.GetType(network, throwOnError: true)!;
         var parts = Parts(type, _split.Run.Source(type.Name));
         _output.WriteLine(type.Name + " parts: " + string.Join(", ", parts.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}")));
-        Assert.True(parts.Keys.Count(k => k.StartsWith("Forward", StringComparison.Ordinal) || k.StartsWith("Backward", StringComparison.Ordinal)) == 2,
-            "forward and backward must both be split");
+        foreach (string kernel in split.Split(' '))
+            Assert.True(parts.GetValueOrDefault(kernel) >= 2, $"{type.Name}.{kernel} was not split");
         AssertAllMethodsOptimizable(type);
         var rng = new Rng(23);
         foreach (int batch in new[] { 1, 35 })
@@ -156,8 +191,9 @@ public class KernelSplitTests : IClassFixture<SplitNetworksFixture>
             var x = Enumerable.Range(0, batch * compiled.InputShape[0]).Select(_ => rng.NextFloat() * 2 - 1).ToArray();
             var t = Targets(compiled, batch, rng);
 
-            var yc = new float[batch * 10];
-            var yi = new float[batch * 10];
+            int outputs = compiled.OutputShape[0];
+            var yc = new float[batch * outputs];
+            var yi = new float[batch * outputs];
             compiled.Infer(x, yc, batch);
             Interpreter.Infer(interpreted, x, yi, batch);
             CompiledVsInterpretedTests.AssertClose(yi, yc, $"{type.Name} outputs, batch {batch}");
