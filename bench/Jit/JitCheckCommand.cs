@@ -15,9 +15,9 @@ namespace NetCompiler.Bench;
 /// <c>--log FILE</c> keeps the JIT's log.</summary>
 internal static class JitCheckCommand
 {
-    /// <summary>Generated per-sample and per-tile kernels of the zoo's networks.</summary>
+    /// <summary>Generated per-sample and per-tile kernels of the zoo's networks (and the parts of a kernel split for size).</summary>
     private static readonly Regex s_generatedKernel =
-        new(@"^NetCompiler\.Definitions\.[\w.]+:(Forward|Loss|Backward)(Sample|Tile)\(", RegexOptions.CultureInvariant);
+        new(@"^NetCompiler\.Definitions\.[\w.]+:(Forward|Loss|Backward)(Sample|Tile)(Part\d+)?\(", RegexOptions.CultureInvariant);
 
     /// <summary>The kernels the three workloads must have compiled; a log without them means the check saw nothing.</summary>
     private static readonly string[] s_mustRun =

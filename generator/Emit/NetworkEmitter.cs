@@ -335,17 +335,26 @@ internal static class NetworkEmitter
         w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(parameters.Gradients);");
         w.Line("float step = -learningRate;");
         // Inline, one constant-length loop per parameter: for a network as small as seed 000's a call into a
-        // general routine costs more than the update itself.
+        // general routine costs more than the update itself. A network with many parameters gets methods of a
+        // budgeted size instead (SgdStepPart0, ...), like the kernels.
+        var updates = new List<KernelFragment>();
         for (int i = 0; i < spec.Parameters.Count; i++)
         {
             var param = spec.Parameters[i];
-            w.Open($"if (!parameters.IsFrozen({i})) // {param.Name}");
+            var u = new SourceWriter();
+            u.Open($"if (!parameters.IsFrozen({i})) // {param.Name}");
             string pi = param.Offset == 0 ? "p" : $"Unsafe.Add(ref p, {param.Offset})", gi = param.Offset == 0 ? "g" : $"Unsafe.Add(ref g, {param.Offset})";
-            w.Line($"ref float pi = ref {pi};");
-            w.Line($"ref float gi = ref {gi};");
-            VectorLoops.Map(w, param.Length, "pi", true, (isa, k) => $"{isa.Broadcast("step")} * {isa.Load("gi", k)}");
-            w.Close();
+            u.Line($"ref float pi = ref {pi};");
+            u.Line($"ref float gi = ref {gi};");
+            VectorLoops.Map(u, param.Length, "pi", true, (isa, k) => $"{isa.Broadcast("step")} * {isa.Load("gi", k)}");
+            u.Close();
+            updates.Add(new KernelFragment(u.ToString(), new int[0], new int[0], SourceWriter.Quote(param.Name), param.Location?.Describe(spec.HomeFile)));
         }
+        var parts = Split(updates, PartBudget);
+        if (parts.Count == 1)
+            foreach (var update in updates) w.Append(Lines(update.Text));
+        else
+            for (int k = 0; k < parts.Count; k++) w.Line($"SgdStepPart{k}(parameters, step);");
         w.Line("return loss;");
         w.Close();
         w.Line();
@@ -359,12 +368,123 @@ internal static class NetworkEmitter
         w.Line("return loss;");
         w.Close();
         w.Line();
+        if (parts.Count == 1) return;
+        for (int k = 0; k < parts.Count; k++)
+        {
+            w.Line($"/// <summary>Part {k} of TrainStep's SGD update ({k + 1} of {parts.Count}): {Covers(parts[k], "parameter")}</summary>");
+            w.Open($"private static void SgdStepPart{k}(global::NetCompiler.ParameterStore parameters, float step)");
+            w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters.Values);");
+            w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(parameters.Gradients);");
+            foreach (var update in parts[k]) w.Append(Lines(update.Text));
+            w.Close();
+            w.Line();
+        }
     }
 
-    private static void Method(SourceWriter w, KernelContext c, string summary, string signature, System.Action body)
+    /// <summary>A writer holding <paramref name="text"/>, to append it at another writer's indent.</summary>
+    private static SourceWriter Lines(string text)
+    {
+        var lines = new SourceWriter();
+        lines.Raw(text);
+        return lines;
+    }
+
+    /// <summary>Most code one generated kernel method may hold, in <see cref="KernelFragment.Cost"/> units (about one
+    /// IL instruction each). A kernel whose fragments add up to more is split into parts of consecutive ops, each at
+    /// most this big unless one op alone is bigger. RyuJIT compiles a method with MinOpts when it has more than
+    /// 60,000 IL bytes, 20,000 instructions, 2,000 basic blocks, 2,000 locals or 8,000 local references. Measured on
+    /// deep Dense + Relu networks, a unit is at most 1.35 instructions (per-sample backward), 3.2 IL bytes
+    /// (per-sample forward), 0.07 basic blocks (tiled forward) and 0.35 local references, so a part of 4,000 units
+    /// stays under about 27 % of every limit: half of the tests' headroom, the rest left for the JIT's own
+    /// temporaries and for denser ops. The largest kernel of the zoo costs about 3,200 (ResidualMlpNet's
+    /// BackwardSample, 3,979 instructions), so every zoo network keeps one method per kernel.</summary>
+    internal const int PartBudget = 4_000;
+
+    /// <summary>Writes a kernel: one method <paramref name="name"/> holding every fragment in order when they fit
+    /// <see cref="PartBudget"/>; otherwise that method only calls <c>{name}Part0</c>, <c>{name}Part1</c>, ... in
+    /// order, each a method of its own with the same parameters and a run of consecutive fragments. Values pass
+    /// between ops through the workspaces, never through locals, so any cut between two fragments is valid. Only
+    /// the last part returns <paramref name="returnType"/>.</summary>
+    private static void Kernel(SourceWriter w, KernelContext c, string name, string summary, string returnType, string parameters,
+        IReadOnlyList<KernelFragment> fragments)
+    {
+        var parts = Split(fragments, PartBudget);
+        if (parts.Count == 1)
+        {
+            Method(w, c, summary, $"private static {returnType} {name}({parameters})", fragments);
+            return;
+        }
+        string arguments = string.Join(", ", parameters.Split(new[] { ", " }, System.StringSplitOptions.None).Select(Argument));
+        w.Line($"/// <summary>{summary} Runs as {parts.Count} methods of consecutive ops, {name}Part0 to {name}Part{parts.Count - 1},");
+        w.Line("/// each small enough for the JIT to optimize (one method this long would be compiled with MinOpts).</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        w.Open($"private static {returnType} {name}({parameters})");
+        for (int k = 0; k < parts.Count; k++)
+            w.Line($"{(k == parts.Count - 1 && returnType != "void" ? "return " : "")}{name}Part{k}({arguments});");
+        w.Close();
+        w.Line();
+        for (int k = 0; k < parts.Count; k++)
+            Method(w, c, $"Part {k} of {name} ({k + 1} of {parts.Count}): {Covers(parts[k])}",
+                $"private static {(k == parts.Count - 1 ? returnType : "void")} {name}Part{k}({parameters})", parts[k]);
+    }
+
+    /// <summary>The argument that passes parameter <paramref name="parameter"/> (e.g. <c>ref float p</c>) on.</summary>
+    private static string Argument(string parameter)
+    {
+        string name = parameter.Substring(parameter.LastIndexOf(' ') + 1);
+        return parameter.StartsWith("ref ", System.StringComparison.Ordinal) ? "ref " + name : name;
+    }
+
+    /// <summary>Cuts <paramref name="fragments"/> into runs of consecutive fragments of at most
+    /// <paramref name="budget"/> cost each (a fragment bigger than that gets a run of its own), as even as the
+    /// fragments allow: as many runs as the budget requires, each closed once it reaches its share of the total.</summary>
+    internal static List<List<KernelFragment>> Split(IReadOnlyList<KernelFragment> fragments, int budget)
+    {
+        int total = fragments.Sum(f => f.Cost);
+        var parts = new List<List<KernelFragment>> { new() };
+        if (total <= budget)
+        {
+            parts[0].AddRange(fragments);
+            return parts;
+        }
+        int count = (total + budget - 1) / budget;
+        double share = (double)total / count;
+        int cost = 0;
+        foreach (var fragment in fragments)
+        {
+            if (parts[parts.Count - 1].Count > 0 && (cost + fragment.Cost > budget || cost >= share))
+            {
+                parts.Add(new List<KernelFragment>());
+                cost = 0;
+            }
+            parts[parts.Count - 1].Add(fragment);
+            cost += fragment.Cost;
+        }
+        return parts;
+    }
+
+    /// <summary>What a part holds, for its summary: its ops, first to last, with their definition lines.</summary>
+    private static string Covers(IReadOnlyList<KernelFragment> part, string noun = "op")
+    {
+        var ops = part.Where(f => f.What is not null).ToList();
+        string Op(KernelFragment f) => f.Where is { } where ? $"{f.What} ({where})" : f.What!;
+        string text = ops.Count switch
+        {
+            0 => "no " + noun,
+            1 => $"the {noun} {Op(ops[0])}",
+            _ => $"{ops.Count} {noun}s, {Op(ops[0])} to {Op(ops[ops.Count - 1])}",
+        };
+        if (part[0].What is null) text = "the kernel's prologue, then " + text;
+        if (part[part.Count - 1].What is null) text += ", then the kernel's epilogue";
+        return Xml(text) + ".";
+    }
+
+    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    private static void Method(SourceWriter w, KernelContext c, string summary, string signature, IEnumerable<KernelFragment> fragments)
     {
         c.Begin();
-        body();
+        foreach (var fragment in fragments) c.Use(fragment);
         w.Line($"/// <summary>{summary}</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         w.Open(signature);
@@ -374,6 +494,14 @@ internal static class NetworkEmitter
         w.Close();
         w.Line();
     }
+
+    /// <summary>A fragment holding one op's block: its header comment and code.</summary>
+    private static KernelFragment Op(KernelContext c, Node node, string what, System.Action body) =>
+        c.Capture(c.OpName(node), node.Spec.Location?.Describe(c.HomeFile), () =>
+        {
+            c.Header(node, what);
+            body();
+        });
 
     /// <summary>Writes one op of a tiled method: a tile kernel, or the per-sample kernel in a loop over the rows.</summary>
     private static void TiledOp(KernelContext c, Node node, bool forward)
@@ -389,63 +517,48 @@ internal static class NetworkEmitter
 
     private static void EmitForward(SourceWriter w, KernelContext c)
     {
-        if (c.Tiled)
-        {
-            Method(w, c, "Forward pass of a tile of <paramref name=\"rows\"/> samples: inputs x -> every value the outputs depend on.",
-                "private static void ForwardTile(ref float p, ref float x, ref float ws, int rows)", () =>
+        var ops = new List<KernelFragment>();
+        foreach (var node in c.Graph.Nodes)
+            if (c.Gradients.InForward[node.Id] && KernelTable.EmitsForward(c, node))
+                ops.Add(Op(c, node, "forward", () =>
                 {
-                    foreach (var node in c.Graph.Nodes)
-                        if (c.Gradients.InForward[node.Id] && KernelTable.EmitsForward(c, node))
-                        {
-                            c.Header(node, "forward");
-                            TiledOp(c, node, forward: true);
-                        }
-                });
-            return;
-        }
-        Method(w, c, "Forward pass of one sample: input x -> every value the output depends on.",
-            "private static void ForwardSample(ref float p, ref float x, ref float ws)", () =>
-            {
-                foreach (var node in c.Graph.Nodes)
-                    if (c.Gradients.InForward[node.Id] && KernelTable.EmitsForward(c, node))
-                    {
-                        c.Header(node, "forward");
-                        KernelTable.Forward(c, node);
-                    }
-            });
+                    if (c.Tiled) TiledOp(c, node, forward: true);
+                    else KernelTable.Forward(c, node);
+                }));
+        if (c.Tiled)
+            Kernel(w, c, "ForwardTile", "Forward pass of a tile of <paramref name=\"rows\"/> samples: inputs x -> every value the outputs depend on.",
+                "void", "ref float p, ref float x, ref float ws, int rows", ops);
+        else
+            Kernel(w, c, "ForwardSample", "Forward pass of one sample: input x -> every value the output depends on.",
+                "void", "ref float p, ref float x, ref float ws", ops);
     }
 
     private static void EmitLoss(SourceWriter w, KernelContext c)
     {
         var loss = c.Graph.Loss!;
+        var fragments = new List<KernelFragment>();
+        foreach (var node in c.Graph.Nodes)
+            if (c.Gradients.InLoss[node.Id] && KernelTable.EmitsForward(c, node))
+                fragments.Add(Op(c, node, "loss", () =>
+                {
+                    if (c.Tiled) TiledOp(c, node, forward: true);
+                    else KernelTable.Forward(c, node);
+                }));
         if (c.Tiled)
         {
-            Method(w, c, "The summed loss of a tile of samples, after ForwardTile: the values only the loss depends on.",
-                "private static double LossTile(ref float p, ref float x, ref float t, ref float ws, int rows)", () =>
-                {
-                    foreach (var node in c.Graph.Nodes)
-                        if (c.Gradients.InLoss[node.Id] && KernelTable.EmitsForward(c, node))
-                        {
-                            c.Header(node, "loss");
-                            TiledOp(c, node, forward: true);
-                        }
-                    c.W.Line("double tileLoss = 0;");
-                    c.RowLoop(() => c.W.Line($"tileLoss += {c.V(loss.Id)};"));
-                    c.W.Line("return tileLoss;");
-                });
+            fragments.Add(c.Capture(null, null, () =>
+            {
+                c.W.Line("double tileLoss = 0;");
+                c.RowLoop(() => c.W.Line($"tileLoss += {c.V(loss.Id)};"));
+                c.W.Line("return tileLoss;");
+            }));
+            Kernel(w, c, "LossTile", "The summed loss of a tile of samples, after ForwardTile: the values only the loss depends on.",
+                "double", "ref float p, ref float x, ref float t, ref float ws, int rows", fragments);
             return;
         }
-        Method(w, c, "The loss of one sample, after ForwardSample: the values only the loss depends on.",
-            "private static float LossSample(ref float p, ref float x, ref float t, ref float ws)", () =>
-            {
-                foreach (var node in c.Graph.Nodes)
-                    if (c.Gradients.InLoss[node.Id] && KernelTable.EmitsForward(c, node))
-                    {
-                        c.Header(node, "loss");
-                        KernelTable.Forward(c, node);
-                    }
-                c.W.Line($"return {c.V(loss.Id)};");
-            });
+        fragments.Add(c.Capture(null, null, () => c.W.Line($"return {c.V(loss.Id)};")));
+        Kernel(w, c, "LossSample", "The loss of one sample, after ForwardSample: the values only the loss depends on.",
+            "float", "ref float p, ref float x, ref float t, ref float ws", fragments);
     }
 
     /// <summary>For each parameter (index into the spec's parameters), the backward op after which nothing reads its
@@ -474,42 +587,52 @@ internal static class NetworkEmitter
     private static void EmitBackward(SourceWriter w, KernelContext c)
     {
         var loss = c.Graph.Loss!;
+        var fragments = new List<KernelFragment>();
         if (c.Tiled)
         {
             int[] lastUse = LastBackwardUse(c);
-            Method(w, c, "Reverse mode for a tile of samples: adds seed * d loss / d parameter of every sample into g; with " +
-                "<paramref name=\"update\"/> (the last tile of a training step) it also updates each parameter once its gradient is final.",
-                "private static void BackwardTile(ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed, int rows, " +
-                "global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate)", () =>
+            fragments.Add(c.Capture(null, null, () =>
+            {
+                c.W.Line("MemoryMarshal.CreateSpan(ref gs, rows * GradientWorkspaceSize).Clear();");
+                c.RowLoop(() => c.W.Line($"{c.D(loss.Id)} = seed;"));
+            }));
+            for (int i = c.Graph.Nodes.Count - 1; i >= 0; i--)
+            {
+                var node = c.Graph[i];
+                if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
+                int index = i;
+                // The updates of the parameters this op reads for the last time stay in its fragment, right after it.
+                fragments.Add(Op(c, node, "backward", () =>
                 {
-                    c.W.Line("MemoryMarshal.CreateSpan(ref gs, rows * GradientWorkspaceSize).Clear();");
-                    c.RowLoop(() => c.W.Line($"{c.D(loss.Id)} = seed;"));
-                    for (int i = c.Graph.Nodes.Count - 1; i >= 0; i--)
-                    {
-                        var node = c.Graph[i];
-                        if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
-                        c.Header(node, "backward");
-                        TiledOp(c, node, forward: false);
-                        for (int param = 0; param < lastUse.Length; param++)
-                            if (lastUse[param] == i) EmitUpdate(c, param, "its gradient is final and backward reads it no more");
-                    }
+                    TiledOp(c, node, forward: false);
+                    for (int param = 0; param < lastUse.Length; param++)
+                        if (lastUse[param] == index) EmitUpdate(c, param, "its gradient is final and backward reads it no more");
+                }));
+            }
+            if (lastUse.Any(use => use < 0))
+                fragments.Add(c.Capture(null, null, () =>
+                {
                     for (int param = 0; param < lastUse.Length; param++)
                         if (lastUse[param] < 0) EmitUpdate(c, param, "no gradient (zero), but weight decay and momentum still apply");
-                });
+                }));
+            Kernel(w, c, "BackwardTile", "Reverse mode for a tile of samples: adds seed * d loss / d parameter of every sample into g; with " +
+                "<paramref name=\"update\"/> (the last tile of a training step) it also updates each parameter once its gradient is final.",
+                "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed, int rows, " +
+                "global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate", fragments);
             return;
         }
-        Method(w, c, "Reverse mode for one sample: adds seed * d loss / d parameter into g.",
-            "private static void BackwardSample(ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed)", () =>
-            {
-                c.W.Line("Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref gs), 0, GradientWorkspaceSize * sizeof(float)); // constant size: unrolled when small");
-                c.W.Line($"{c.D(loss.Id)} = seed;");
-                for (int i = c.Graph.Nodes.Count - 1; i >= 0; i--)
-                {
-                    var node = c.Graph[i];
-                    if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
-                    c.Header(node, "backward");
-                    KernelTable.Backward(c, node);
-                }
-            });
+        fragments.Add(c.Capture(null, null, () =>
+        {
+            c.W.Line("Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref gs), 0, GradientWorkspaceSize * sizeof(float)); // constant size: unrolled when small");
+            c.W.Line($"{c.D(loss.Id)} = seed;");
+        }));
+        for (int i = c.Graph.Nodes.Count - 1; i >= 0; i--)
+        {
+            var node = c.Graph[i];
+            if (!c.Gradients.NeedsGradient[i] || !KernelTable.EmitsForward(c, node)) continue;
+            fragments.Add(Op(c, node, "backward", () => KernelTable.Backward(c, node)));
+        }
+        Kernel(w, c, "BackwardSample", "Reverse mode for one sample: adds seed * d loss / d parameter into g.",
+            "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed", fragments);
     }
 }

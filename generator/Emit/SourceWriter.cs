@@ -44,6 +44,9 @@ internal sealed class SourceWriter
         if (_text.Length > 0 && _text[_text.Length - 1] == '\n') _text.Length--;
     }
 
+    /// <summary>Appends <paramref name="text"/> as it is (text written by another writer at the same indent).</summary>
+    public void Raw(string text) => _text.Append(text);
+
     public override string ToString() => _text.ToString();
 
     /// <summary>A float literal that round-trips, e.g. <c>0.1f</c>.</summary>

@@ -32,6 +32,36 @@ internal sealed class KernelContext
     /// <summary>Starts a new method body.</summary>
     public void Begin() { W = new SourceWriter(); _values.Clear(); _gradients.Clear(); }
 
+    /// <summary>Writes <paramref name="body"/> (one op, or a kernel's prologue or epilogue) on its own, at method-body
+    /// level, and returns its code with the buffers it uses, so that a kernel can place it in whichever of its parts
+    /// it falls (see <see cref="Use"/>). The current method body is left as it was.</summary>
+    /// <param name="what">What the fragment covers, for the summary of the part that holds it (null: nothing worth naming).</param>
+    /// <param name="where">Where that is defined (<see cref="LocationInfo.Describe"/>).</param>
+    public KernelFragment Capture(string? what, string? where, System.Action body)
+    {
+        var outer = W;
+        var outerValues = new SortedSet<int>(_values);
+        var outerGradients = new SortedSet<int>(_gradients);
+        W = new SourceWriter();
+        _values.Clear();
+        _gradients.Clear();
+        body();
+        var fragment = new KernelFragment(W.ToString(), new List<int>(_values), new List<int>(_gradients), what, where);
+        W = outer;
+        _values.Clear(); _values.UnionWith(outerValues);
+        _gradients.Clear(); _gradients.UnionWith(outerGradients);
+        return fragment;
+    }
+
+    /// <summary>Appends a captured fragment to the current method body and records the buffers it uses, exactly as if
+    /// its body had been written here.</summary>
+    public void Use(KernelFragment fragment)
+    {
+        W.Raw(fragment.Text);
+        _values.UnionWith(fragment.Values);
+        _gradients.UnionWith(fragment.Gradients);
+    }
+
     /// <summary>Whether the methods being written run a tile of <c>rows</c> samples at once (see
     /// <see cref="MemoryPlan"/>: sample s's workspace starts at s times the workspace size).</summary>
     public bool Tiled { get; set; }
@@ -126,9 +156,91 @@ internal sealed class KernelContext
     public void Header(Node node, string what)
     {
         string line = node.Spec.Location is { } l ? l.Describe(HomeFile) + ": " : "";
+        W.Line($"// {what} {OpName(node)} -> {node.ShapeText}, {line}{SourceWriter.Comment(node.Spec.Source)}");
+    }
+
+    /// <summary>The op a node's code block runs, e.g. <c>Linear 'l0' + Relu</c> (with the activation fused into its epilogue).</summary>
+    public string OpName(Node node)
+    {
         string op = node.Op == OpKind.Linear ? $"Linear '{node.Spec.Label}'" : node.Op.ToString();
         int fused = Fusion.Epilogue[node.Id];
         if (fused >= 0) op += " + " + Graph[fused].Op;   // activation fused into the epilogue
-        W.Line($"// {what} {op} -> {node.ShapeText}, {line}{SourceWriter.Comment(node.Spec.Source)}");
+        return op;
+    }
+}
+
+/// <summary>The code of one op (or a kernel's prologue or epilogue), written on its own by
+/// <see cref="KernelContext.Capture"/>: its text at method-body level, the value and gradient buffers it uses (the
+/// method that holds it declares them), and what it covers.</summary>
+internal sealed class KernelFragment
+{
+    public KernelFragment(string text, IReadOnlyList<int> values, IReadOnlyList<int> gradients, string? what, string? where)
+    {
+        Text = text; Values = values; Gradients = gradients; What = what; Where = where;
+        Cost = Estimate(text);
+    }
+
+    public string Text { get; }
+    public IReadOnlyList<int> Values { get; }
+    public IReadOnlyList<int> Gradients { get; }
+
+    /// <summary>The op it covers, e.g. <c>Linear 'l0' + Relu</c>; null for prologues and epilogues.</summary>
+    public string? What { get; }
+
+    /// <summary>Where the op is defined, when known: <c>line N</c>, or <c>File.cs, line N</c> outside the network's file.</summary>
+    public string? Where { get; }
+
+    /// <summary>The size estimate a kernel's parts are budgeted in, about one IL instruction per unit (see
+    /// <see cref="Estimate"/>).</summary>
+    public int Cost { get; }
+
+    /// <summary>Weight of a branch (<c>if</c>, <c>for</c>, <c>while</c>, <c>?</c>, <c>&amp;&amp;</c>, <c>||</c>): the JIT allows
+    /// ten times as many IL instructions as basic blocks, and a branch starts a block or two.</summary>
+    public const int BranchCost = 10;
+
+    /// <summary>What the JIT's MinOpts limits count, estimated from C# text: every identifier (a dotted name
+    /// counts once), every number and every arithmetic operator or assignment outside comments is about one IL
+    /// instruction (a load, a constant, a call, an add or a store), and every branch weighs <see cref="BranchCost"/>. Lines do not do: a per-sample dense layer writes one
+    /// output per line as a chain of fused multiply-adds, hundreds of instructions long.</summary>
+    public static int Estimate(string text)
+    {
+        int cost = 0;
+        int i = 0;
+        while (i < text.Length)
+        {
+            char ch = text[i];
+            if (ch == '/' && i + 1 < text.Length && text[i + 1] == '/')
+            {
+                while (i < text.Length && text[i] != '\n') i++;   // a comment, to the end of its line
+                continue;
+            }
+            if (ch == '"')
+            {
+                i++;
+                while (i < text.Length && text[i] != '"') i += text[i] == '\\' ? 2 : 1;   // a string literal: one load
+                i++;
+                cost++;
+                continue;
+            }
+            if (char.IsLetterOrDigit(ch) || ch == '_')
+            {
+                int start = i;
+                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_' || text[i] == '.')) i++;
+                string word = text.Substring(start, i - start);
+                cost += word switch
+                {
+                    "if" or "for" or "while" => BranchCost,
+                    "ref" or "float" or "double" or "int" or "var" or "else" or "return" or "new" => 0,
+                    _ => 1,
+                };
+                continue;
+            }
+            if (ch == '?' || (ch == '&' && i + 1 < text.Length && text[i + 1] == '&') || (ch == '|' && i + 1 < text.Length && text[i + 1] == '|'))
+                cost += BranchCost;
+            else if (ch is '+' or '-' or '*' or '/' or '=')
+                cost++;   // an arithmetic instruction or a store (a compound assignment is both)
+            i++;
+        }
+        return cost;
     }
 }

@@ -28,7 +28,8 @@ public class GeneratedSizeTests
     private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static
         | BindingFlags.Instance | BindingFlags.DeclaredOnly;
 
-    private static readonly Regex s_kernelName = new("^(Forward|Loss|Backward)(Sample|Tile)$", RegexOptions.CultureInvariant);
+    /// <summary>The kernels, and the parts a kernel too big for one method is split into (ForwardTilePart0, ...).</summary>
+    private static readonly Regex s_kernelName = new(@"^(Forward|Loss|Backward)(Sample|Tile)(Part\d+)?$", RegexOptions.CultureInvariant);
 
     private static string I(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
@@ -78,7 +79,7 @@ public class GeneratedSizeTests
         """;
 
     /// <summary><paramref name="layers"/> dense layers of <paramref name="width"/> through <c>[Repeat]</c> and a loop.</summary>
-    private static string Deep(string name, int layers, int width) => $$"""
+    internal static string Deep(string name, int layers, int width) => $$"""
         using NetCompiler;
         using static NetCompiler.Ops;
 
@@ -227,10 +228,14 @@ public class GeneratedSizeTests
         Assert.True(reported.Count == 0, "diagnostics:\n" + string.Join("\n", reported.Take(20)));
     }
 
-    /// <summary>Width costs nothing; depth does: every layer is inlined into the same kernels, about 300-400 IL bytes,
-    /// 180 instructions and 16 basic blocks of ForwardTile per Dense + Relu layer (measured at width 64). About 60 such layers reach the
-    /// headroom (ForwardTile 1,044 blocks at 64 layers) and about 120 the MinOpts limits themselves (ForwardTile
-    /// 20,944 instructions and 2,068 blocks at 128 layers); 16 layers use about a third of it (BackwardTile 352 blocks).</summary>
+    /// <summary>Width costs nothing; depth does: every layer adds about 300-400 IL bytes, 180 instructions and 16 basic
+    /// blocks of forward code per Dense + Relu layer (measured at width 64). In one ForwardTile, about 60 such layers
+    /// would reach the headroom (1,044 blocks at 64 layers) and about 120 the MinOpts limits themselves (20,944
+    /// instructions and 2,068 blocks at 128 layers), so NetworkEmitter splits a kernel whose ops exceed its part
+    /// budget into ForwardTilePart0, ForwardTilePart1, ... of consecutive ops, each at most about a quarter of the
+    /// limits; depth then only adds parts (KernelSplitTests: 128 and 256 layers). At 16 layers ForwardTile is still
+    /// one method (about 1,700 instructions, 260 blocks) and BackwardTile two parts (the budget's estimate weighs the
+    /// tiled code's branches conservatively).</summary>
     [Fact]
     public void Very_large_layers_compile_quickly_with_optimized_kernels()
     {

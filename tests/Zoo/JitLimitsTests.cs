@@ -83,6 +83,16 @@ public class JitLimitsTests
             kernelNames.OrderBy(n => n, StringComparer.Ordinal));
     }
 
+    /// <summary>The emitter splits a kernel into ForwardTilePart0, ... (and TrainStep's SGD into SgdStepPart0, ...) only
+    /// when one method would be too big for the JIT (KernelSplitTests); every network of the zoo and of the tests is
+    /// far below that and keeps one method per kernel.</summary>
+    [Fact]
+    public void Small_networks_keep_one_method_per_kernel()
+    {
+        var parts = NetworkTypes().SelectMany(t => t.GetMethods(Declared).Where(m => Regex.IsMatch(m.Name, @"Part\d+$")).Select(Name)).ToList();
+        Assert.True(parts.Count == 0, "split kernels in small networks: " + string.Join(", ", parts));
+    }
+
     [Fact]
     public void Every_AggressiveOptimization_method_is_well_under_the_MinOpts_limits()
     {
