@@ -12,13 +12,14 @@ namespace NetCompiler.Generator.Parse;
 internal static class GeneratedMembers
 {
     /// <summary>Names of generated fields, properties and constants of a network (any user member so named collides).</summary>
-    private static readonly HashSet<string> NetworkNames = new()
+    private static readonly HashSet<string> DataNames = new()
     {
         "InputSize", "OutputSize", "TargetSize", "Parameters", "TileRows", "ValueWorkspaceSize", "GradientWorkspaceSize", "_values", "_gradients",
     };
 
-    /// <summary>Private kernels: ForwardSample, ForwardTile and their parts, and so on.</summary>
-    private static readonly string[] KernelPrefixes = { "ForwardSample", "ForwardTile", "LossSample", "LossTile", "BackwardSample", "BackwardTile" };
+    /// <summary>Private kernels: ForwardSample, ForwardTile and their parts (ForwardTilePart0, ...), the parts of a long
+    /// inline SGD step, and so on.</summary>
+    private static readonly string[] KernelPrefixes = { "ForwardSample", "ForwardTile", "LossSample", "LossTile", "BackwardSample", "BackwardTile", "SgdStepPart" };
 
     private const string Span = "System.ReadOnlySpan<float>";
 
@@ -42,12 +43,13 @@ internal static class GeneratedMembers
             {
                 IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } =>
                     $"declares a constructor, but NetCompiler generates the constructors of a {(isNetwork ? "network (they initialize and bind its parameters)" : "module (the network binds its layers through them)")}; remove it, and set up other state in field initializers",
-                IMethodSymbol { MethodKind: MethodKind.Ordinary } m when isNetwork && (IsKernel(m.Name) || NetworkMethods.Any(g => g.Name == m.Name
-                    && g.Parameters.SequenceEqual(m.Parameters.Select(p => p.Type.ToDisplayString())))) =>
-                    $"declares '{m.Name}({string.Join(", ", m.Parameters.Select(p => p.Type.ToDisplayString()))})', a method NetCompiler generates for every network; rename yours",
+                // A method may overload a generated method, but not share its parameter types, nor the name of a field.
+                IMethodSymbol { MethodKind: MethodKind.Ordinary } m when isNetwork && (DataNames.Contains(m.Name) || IsKernel(m.Name)
+                    || NetworkMethods.Any(g => g.Name == m.Name && g.Parameters.SequenceEqual(m.Parameters.Select(p => p.Type.ToDisplayString())))) =>
+                    $"declares '{m.Name}({string.Join(", ", m.Parameters.Select(p => p.Type.ToDisplayString()))})', which clashes with a member NetCompiler generates for every network; rename yours",
                 IMethodSymbol => null,
-                _ when isNetwork && (NetworkNames.Contains(member.Name) || IsKernel(member.Name)) =>
-                    $"declares '{member.Name}', a member NetCompiler generates for every network; rename yours",
+                _ when isNetwork && (DataNames.Contains(member.Name) || IsKernel(member.Name) || NetworkMethods.Any(g => g.Name == member.Name)) =>
+                    $"declares '{member.Name}', which clashes with a member NetCompiler generates for every network; rename yours",
                 _ => null,
             };
             if (clash is not null)

@@ -1,6 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 using Xunit;
 
@@ -1236,5 +1239,44 @@ public class DiagnosticTests
             }
             """, "NC0009");
         Contains(d, "'DerivedNet' derives from 'BaseNet'");
+    }
+
+    /// <summary>The reserved names cannot fall behind the emitter: every member the generator declares in a network
+    /// (read from the generated syntax of a split tiled and a split per-sample network, so kernel parts and SGD parts
+    /// are among them) is reported as NC0012 when a user field takes its name.</summary>
+    [Fact]
+    public void NC0012_EveryGeneratedMemberNameIsReserved()
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (name, layers, width) in new[] { ("SplitTiled", 40, 64), ("SplitPerSample", 24, 8) })
+        {
+            var compilation = GeneratorHarness.CreateCompilation(new[] { GeneratorHarness.Parse(GeneratedSizeTests.Deep(name, layers, width)) });
+            var generated = GeneratorHarness.CreateDriver().RunGenerators(compilation).GetRunResult().GeneratedTrees;
+            foreach (var member in generated.SelectMany(t => t.GetRoot().DescendantNodes().OfType<MemberDeclarationSyntax>()))
+                switch (member)
+                {
+                    case FieldDeclarationSyntax f: names.UnionWith(f.Declaration.Variables.Select(v => v.Identifier.Text)); break;
+                    case PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } p: names.Add(p.Identifier.Text); break;
+                    case MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } m: names.Add(m.Identifier.Text); break;
+                }
+        }
+        Assert.Contains("ForwardTilePart1", names);   // the networks above are split
+        Assert.Contains("SgdStepPart1", names);
+
+        string fields = string.Join("\n", names.Select(n => $"    int {n};"));
+        var run = GeneratorHarness.Run(Header + $$"""
+            [Network]
+            public partial class TakesEveryName
+            {
+                [Dense(2, 1)] Dense output;
+            {{fields}}
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => output.Forward(x);
+            }
+            """);
+        var reported = run.GeneratorDiagnostics.Where(d => d.Id == "NC0012")
+            .Select(d => Regex.Match(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), "declares '([^'(]+)'").Groups[1].Value)
+            .ToHashSet();
+        var missed = names.Except(reported).ToList();
+        Assert.True(missed.Count == 0, "generated members a user field may take without NC0012: " + string.Join(", ", missed));
     }
 }
