@@ -214,6 +214,8 @@ internal sealed class BodyTracer
     {
         var symbol = frame.Model.GetSymbolInfo(left).Symbol;
         if (symbol is ILocalSymbol or IParameterSymbol) return symbol;
+        if (left is TupleExpressionSyntax or DeclarationExpressionSyntax)
+            throw Fail(DiagnosticDescriptors.UnsupportedConstruct, left, $"Deconstructing into '{OneLine(left.ToString())}'", "declare one local per value");
         throw Fail(DiagnosticDescriptors.UnsupportedConstruct, left, $"Assigning to '{OneLine(left.ToString())}'",
             "only locals and parameters can be assigned (fields hold the network's layers)");
     }
@@ -326,8 +328,9 @@ internal sealed class BodyTracer
             // The parameter layout holds instance fields only (a static field has no parameters of its own).
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The static field '{field.Name}'",
                 $"a [{decl.Kind}] field must be an instance field");
-        if (decl is null && (field.Type.TypeKind == TypeKind.Error || field.GetAttributes().Any(a => a.AttributeClass is null or { TypeKind: TypeKind.Error })))
-            throw new TraceFailed(); // a missing using or a misspelled attribute: the C# compiler reports it (CS0246)
+        if (decl is null && (field.Type.TypeKind == TypeKind.Error
+                || field.GetAttributes().Any(a => a.AttributeClass is null or { TypeKind: TypeKind.Error } || a.AttributeConstructor is null)))
+            throw new TraceFailed(); // a missing using, a misspelled attribute or bad attribute arguments: the C# compiler reports it (CS0246, CS1503)
         if (decl is null)
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The field '{field.Name}'",
                 "only [Dense], [Param] and [Module] fields can be used in a network body");
@@ -486,7 +489,9 @@ internal sealed class BodyTracer
                     op.Value.ToString(), at));
         }
         throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The operator in '{OneLine(at.ToString())}'",
-            $"it is applied to {left.Describe()} and {right.Describe()}; tensors support + - * and division by a number");
+            kind == SyntaxKind.DivideExpression && left is TensorValue && right is NumberValue { Value: 0 }
+                ? "it divides a tensor by zero"
+                : $"it is applied to {left.Describe()} and {right.Describe()}; tensors support + - * and division by a nonzero number");
     }
 
     // ---------------------------------------------------------------- helpers

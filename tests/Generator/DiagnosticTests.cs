@@ -1279,4 +1279,55 @@ public class DiagnosticTests
         var missed = names.Except(reported).ToList();
         Assert.True(missed.Count == 0, "generated members a user field may take without NC0012: " + string.Join(", ", missed));
     }
+
+    // ------------------------------------------------------------------ NC0003 (more)
+
+    [Fact]
+    public void NC0003_TensorDividedByZero()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class ByZero
+            {
+                [Dense(2, 3)] Dense layer;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => /*<*/layer.Forward(x) / 0f/*>*/;
+            }
+            """, "NC0003");
+        Contains(d, "'layer.Forward(x) / 0f'", "divides a tensor by zero");
+    }
+
+    [Fact]
+    public void NC0003_Deconstruction()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class Deconstructs
+            {
+                [Dense(2, 3)] Dense layer;
+                [Forward] Tensor Forward([Shape(2)] Tensor x)
+                {
+                    /*<*/var (a, b)/*>*/ = (x, x);
+                    return layer.Forward(a + b);
+                }
+            }
+            """, "NC0003");
+        Contains(d, "Deconstructing into 'var (a, b)'", "one local per value");
+    }
+
+    /// <summary>An attribute argument of the wrong type is the C# compiler's error (CS1503); the generator adds no
+    /// NC error about the field the body then reads.</summary>
+    [Fact]
+    public void BadAttributeArgumentIsLeftToTheCompiler()
+    {
+        var run = GeneratorHarness.Run(Header + """
+            [Network]
+            public partial class HalfWidth
+            {
+                [Dense(2.5, 3)] Dense layer = null!;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => layer.Forward(x);
+            }
+            """);
+        Assert.Contains(run.CompilationDiagnostics, c => c.Id == "CS1503");
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+    }
 }
