@@ -97,13 +97,14 @@ internal sealed class FieldDeclaration
                 switch (named.Key)
                 {
                     case "Bias": decl.HasBias = named.Value.Value is true; break;
-                    case "WeightInit": decl.WeightInit = InitName(named.Value); break;
-                    case "BiasInit": decl.BiasInit = InitName(named.Value); break;
+                    case "WeightInit": decl.WeightInit = InitName(named.Value) ?? ""; break;
+                    case "BiasInit": decl.BiasInit = InitName(named.Value) ?? ""; break;
                     case "Weights": decl.Weights = Floats(named.Value); break;
                     case "Biases": decl.Biases = Floats(named.Value); break;
                     case "Std": decl.Std = named.Value.Value is float s ? s : 0.01f; break;
                 }
             }
+            if (BadInit(dense, field, location, diagnostics)) return null;
             if (!IsValidStd(decl.Std)) return BadStd(diagnostics, dense, field, decl.Std, location);
             long weights = (long)inputs * outputs; // long: Dense(65536, 65536) must not wrap to 0
             if (weights > MaxWeights) return Invalid(diagnostics, attrLocation, $"[Dense({inputs}, {outputs})] '{field.Name}' has {weights} weights; the limit is {MaxWeights} (1 GiB of floats): use narrower layers");
@@ -128,11 +129,12 @@ internal sealed class FieldDeclaration
             {
                 switch (named.Key)
                 {
-                    case "Init": decl.WeightInit = InitName(named.Value); break;
+                    case "Init": decl.WeightInit = InitName(named.Value) ?? ""; break;
                     case "Values": decl.Weights = Floats(named.Value); break;
                     case "Std": decl.Std = named.Value.Value is float s ? s : 0.01f; break;
                 }
             }
+            if (BadInit(param, field, location, diagnostics)) return null;
             if (!IsValidStd(decl.Std)) return BadStd(diagnostics, param, field, decl.Std, location);
             long size = Shapes.SaturatedSize(shape); // saturating: a rank-3 shape of huge dimensions must not wrap
             if (size > MaxWeights) return Invalid(diagnostics, attrLocation, $"[Param] '{field.Name}' has shape [{string.Join(", ", shape)}], more than {MaxWeights} elements (1 GiB of floats)");
@@ -180,8 +182,22 @@ internal sealed class FieldDeclaration
         Invalid(diagnostics, AttributeArguments.Named(attribute, "Std", location),
             $"'{field.Name}' has Std = {std.ToString(System.Globalization.CultureInfo.InvariantCulture)}; the standard deviation of Init.Normal must be a finite number, 0 or more");
 
-    private static string InitName(TypedConstant value) =>
-        value.Value is int i && i >= 0 && i < InitNames.Length ? InitNames[i] : "Xavier";
+    /// <summary>The initializer's name, or null for a value outside the Init enum (such as <c>(Init)99</c>).</summary>
+    private static string? InitName(TypedConstant value) =>
+        value.Value is int i && i >= 0 && i < InitNames.Length ? InitNames[i] : null;
+
+    /// <summary>NC0008 at the first WeightInit, BiasInit or Init argument that is not an Init value.</summary>
+    private static bool BadInit(AttributeData attribute, IFieldSymbol field, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var named in attribute.NamedArguments)
+            if (named.Key is "WeightInit" or "BiasInit" or "Init" && InitName(named.Value) is null)
+            {
+                Invalid(diagnostics, AttributeArguments.Named(attribute, named.Key, location),
+                    $"'{field.Name}' has {named.Key} = {named.Value.Value}, which is not an Init value ({string.Join(", ", InitNames)})");
+                return true;
+            }
+        return false;
+    }
 
     private static float[]? Floats(TypedConstant value) =>
         value.Kind == TypedConstantKind.Array ? value.Values.Select(v => v.Value is float f ? f : 0f).ToArray() : null;

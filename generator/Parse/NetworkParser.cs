@@ -115,7 +115,9 @@ internal static class NetworkParser
         }
     }
 
-    private static bool CheckClass(INamedTypeSymbol type, bool isNetwork, List<DiagnosticInfo> diagnostics)
+    /// <summary>Whether <paramref name="type"/> can be compiled as a network or module (NC0001, NC0009, and the
+    /// member checks NC0008/NC0012 as diagnostics); false when the class itself is unusable.</summary>
+    internal static bool CheckClass(INamedTypeSymbol type, bool isNetwork, List<DiagnosticInfo> diagnostics)
     {
         var location = LocationInfo.From(type.Locations.FirstOrDefault());
         bool partial = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<ClassDeclarationSyntax>()

@@ -53,6 +53,15 @@ internal sealed class ParameterLayout
                         break;
                     case "Module":
                         var module = decl.ModuleType!;
+                        var problems = new List<DiagnosticInfo>();
+                        if (!NetworkParser.CheckClass(module, isNetwork: false, problems) || problems.Any(d => d.IsError))
+                        {
+                            // The module reports its own errors; without this one the network would be emitted against
+                            // a module that has no generated constructor (CS1729 in the generated file).
+                            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, decl.Location,
+                                $"Module field '{decl.Name}' has type {module.Name}, which NetCompiler cannot compile (see {string.Join(", ", problems.Where(d => d.IsError).Select(d => d.Descriptor.Id).Distinct())} at its declaration)"));
+                            return;
+                        }
                         enclosing.Add(type);
                         int start = enclosing.FindIndex(t => SymbolEqualityComparer.Default.Equals(t, module));
                         if (start >= 0)

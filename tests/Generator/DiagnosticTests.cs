@@ -1330,4 +1330,43 @@ public class DiagnosticTests
         Assert.Contains(run.CompilationDiagnostics, c => c.Id == "CS1503");
         Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
     }
+
+    [Fact]
+    public void NC0008_InitOutsideTheEnum()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class CastInit
+            {
+                [Dense(2, 3, /*<*/WeightInit = (Init)99/*>*/)] Dense layer;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => layer.Forward(x);
+            }
+            """, "NC0008");
+        Contains(d, "'layer' has WeightInit = 99", "not an Init value", "FanInUniform");
+    }
+
+    /// <summary>A network whose module is not partial used to be emitted anyway, against a module constructor that
+    /// was never generated (CS1729 in the generated file). The module gets NC0001 and the field that uses it NC0008.</summary>
+    [Fact]
+    public void NC0008_ModuleThatCannotBeCompiled()
+    {
+        var d = Expect("""
+            [Module]
+            public class Block
+            {
+                [Dense(2, 2)] Dense layer = null!;
+                public Tensor Forward(Tensor x) => Tanh(layer.Forward(x));
+            }
+
+            [Network]
+            public partial class UsesBlock
+            {
+                Block /*<*/block/*>*/ = null!;
+                [Forward] Tensor Forward([Shape(2)] Tensor x) => block.Forward(x);
+            }
+            """, "NC0008", out var run);
+        Contains(d, "'block' has type Block", "NC0001");
+        Assert.Contains(run.GeneratorDiagnostics, other => other.Id == "NC0001");
+        Assert.DoesNotContain(run.CompilationDiagnostics, c => c.Id == "CS1729");
+    }
 }
