@@ -37,6 +37,11 @@ internal sealed class DataParallelGradients : IDisposable
         _errors = new Exception?[threads];
         _start = new SemaphoreSlim[threads];
         _threads = new Thread[threads];
+        // CountdownEvent (its ManualResetEventSlim) allocates a lock object on the first Wait that really blocks,
+        // which would land in whichever step first finds a worker still busy (on a loaded machine, any step). Pay it
+        // here, as WorkerPool does for SemaphoreSlim: the count is 1 and nothing signals, so this wait blocks and
+        // times out. ComputeGradients resets the count before each use.
+        _done.Wait(1);
         for (int k = 1; k < threads; k++)
         {
             _start[k] = new SemaphoreSlim(0);

@@ -16,10 +16,20 @@ public class TrainerAllocationTests
         var progress = 0;
         trainer.BatchCompleted += _ => progress++;
         trainer.Fit(data, null, default);   // warm up: JIT, optimizer state, worker threads
-        trainer.Restore(new TrainingState(1, 0, 0, 0));
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        trainer.Fit(data);
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of a few measured epochs: whatever a step allocates shows in every one of them (a 24-byte object
+        // per step adds 3,600 bytes to the 160-step epoch), while a one-time allocation that timing alone puts into
+        // one measured epoch does not fail the test (seen once on a loaded machine: about 2.8 KB in the 160-step
+        // epoch, not reproduced or traced; the one such site found, the CountdownEvent's lock object on the first
+        // blocking wait, is now paid in DataParallelGradients' constructor).
+        long least = long.MaxValue;
+        for (int run = 0; run < 3; run++)
+        {
+            trainer.Restore(new TrainingState(1, 0, 0, 0));
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            trainer.Fit(data);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 
     [Theory]
