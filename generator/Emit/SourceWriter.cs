@@ -34,9 +34,12 @@ internal sealed class SourceWriter
         return this;
     }
 
-    public void Append(SourceWriter other)
+    public void Append(SourceWriter other) => Append(other.ToString());
+
+    /// <summary>Appends <paramref name="text"/> (written at indent 0) line by line at the current indent.</summary>
+    public void Append(string text)
     {
-        foreach (var line in other.ToString().Split('\n'))
+        foreach (var line in text.Split('\n'))
         {
             if (line.Length == 0) { _text.Append('\n'); continue; }
             _text.Append(' ', _indent * 4).Append(line).Append('\n');

@@ -76,21 +76,10 @@ internal sealed class KernelContext
 
     private void Scope(System.Action body, string? row)
     {
-        var outer = W;
-        var outerValues = new SortedSet<int>(_values);
-        var outerGradients = new SortedSet<int>(_gradients);
-        W = new SourceWriter();
-        _values.Clear();
-        _gradients.Clear();
-        body();
-        var inner = W;
-        var declarations = new List<string>(Declarations(row));
-        W = outer;
-        _values.Clear(); _values.UnionWith(outerValues);
-        _gradients.Clear(); _gradients.UnionWith(outerGradients);
+        var inner = Capture(null, null, body);
         W.Open(row is null ? "" : $"for (int {row} = 0; {row} < rows; {row}++)");
-        foreach (string d in declarations) W.Line(d);
-        W.Append(inner);
+        foreach (string d in Declarations(row, inner.Values, inner.Gradients)) W.Line(d);
+        W.Append(inner.Text);
         W.Line();
         W.Close();
     }
@@ -114,12 +103,14 @@ internal sealed class KernelContext
 
     /// <summary>The ref-local declarations for the buffers the body used, at the sample in the variable
     /// <paramref name="row"/> of a tile (null: the first or only sample).</summary>
-    public IEnumerable<string> Declarations(string? row = null)
+    public IEnumerable<string> Declarations(string? row = null) => Declarations(row, _values, _gradients);
+
+    private IEnumerable<string> Declarations(string? row, IEnumerable<int> values, IEnumerable<int> gradients)
     {
         string At(string buffer, string stride, int offset) =>
             row is null ? (offset == 0 ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {offset})")
             : offset == 0 ? $"ref Unsafe.Add(ref {buffer}, {row} * {stride})" : $"ref Unsafe.Add(ref {buffer}, {row} * {stride} + {offset})";
-        foreach (int id in _values)
+        foreach (int id in values)
         {
             var node = Graph[id];
             string location = node.Op switch
@@ -131,7 +122,7 @@ internal sealed class KernelContext
             };
             yield return $"ref float v{id} = {location}; // {Describe(node)}";
         }
-        foreach (int id in _gradients)
+        foreach (int id in gradients)
         {
             var node = Graph[id];
             string location = node.Op == OpKind.Param

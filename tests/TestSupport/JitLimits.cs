@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace NetCompiler.Tests.TestSupport;
 
 /// <summary>RyuJIT compiles a method with MinOpts (no inlining, no register allocation worth the name, no loop
@@ -25,4 +27,21 @@ internal static class JitLimits
     /// <summary>Hot methods must stay below this fraction of every limit: the JIT adds temporaries of its own, and a
     /// definition somewhat larger than the zoo's must still compile optimized.</summary>
     public const double Headroom = 0.5;
+
+    /// <summary>Each count of <paramref name="s"/> at or above <see cref="Headroom"/> of its limit, as
+    /// "IL bytes 31,000 (MinOpts above 60,000)"; empty when the method is small enough.</summary>
+    public static List<string> OverHeadroom(IlStatistics s)
+    {
+        var over = new List<string>();
+        void Check(string what, int value, int limit)
+        {
+            if (value >= limit * Headroom) over.Add($"{what} {value:N0} (MinOpts above {limit:N0})");
+        }
+        Check("IL bytes", s.IlBytes, IlBytes);
+        Check("IL instructions", s.Instructions, Instructions);
+        Check("basic blocks", s.BasicBlocks, BasicBlocks);
+        Check("locals", s.Locals, Locals);
+        Check("local references", s.LocalReferences, LocalReferences);
+        return over;
+    }
 }

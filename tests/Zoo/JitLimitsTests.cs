@@ -47,17 +47,7 @@ public class JitLimitsTests
     /// <see cref="JitLimits.Headroom"/> of its limit.</summary>
     private static string? SizeViolation(MethodBase method)
     {
-        var s = IlStatistics.Of(method);
-        var over = new List<string>();
-        void Check(string what, int value, int limit)
-        {
-            if (value >= limit * JitLimits.Headroom) over.Add($"{what} {value:N0} (MinOpts above {limit:N0})");
-        }
-        Check("IL bytes", s.IlBytes, JitLimits.IlBytes);
-        Check("IL instructions", s.Instructions, JitLimits.Instructions);
-        Check("basic blocks", s.BasicBlocks, JitLimits.BasicBlocks);
-        Check("locals", s.Locals, JitLimits.Locals);
-        Check("local references", s.LocalReferences, JitLimits.LocalReferences);
+        var over = JitLimits.OverHeadroom(IlStatistics.Of(method));
         return over.Count == 0 ? null : $"{Name(method)}: {string.Join(", ", over)}";
     }
 
