@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using NetCompiler;
 using Xunit;
+using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Checkpoints;
 
@@ -54,8 +55,8 @@ public class SafeTensorsPyTorchTests
         Assert.Equal(36, file.Get("g.bf").DataBegin);
         Assert.Equal(52, file.Get("g.bf").DataEnd);
 
-        Assert.Equal(HandBuilt.Bits(Bias), HandBuilt.Bits(file.ReadFloats("a.bias")));
-        Assert.Equal(HandBuilt.Bits(Weight), HandBuilt.Bits(file.ReadFloats("z.weight")));
+        Assert.Equal(FloatBits.Of(Bias), FloatBits.Of(file.ReadFloats("a.bias")));
+        Assert.Equal(FloatBits.Of(Weight), FloatBits.Of(file.ReadFloats("z.weight")));
 
         float[] half = file.ReadFloats("h.half");
         Assert.Equal(new[] { 1f, -2f, 65504f, MathF.Pow(2, -24) }, half[..4]);
@@ -125,7 +126,7 @@ public class SafeTensorsPyTorchTests
             "{\"d\":{\"dtype\":\"F64\",\"shape\":[8],\"data_offsets\":[0,64]}}", HandBuilt.F64(values)));
 
         float[] read = SafeTensors.Read(path).ReadFloats("d");
-        Assert.Equal(values.Select(v => BitConverter.SingleToInt32Bits((float)v)), HandBuilt.Bits(read));
+        Assert.Equal(values.Select(v => BitConverter.SingleToInt32Bits((float)v)), FloatBits.Of(read));
         Assert.Equal(float.PositiveInfinity, read[2]);
         Assert.Equal(16777216f, read[6]);
     }

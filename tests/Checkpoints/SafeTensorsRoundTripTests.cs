@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using NetCompiler;
 using Xunit;
+using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Checkpoints;
 
@@ -70,8 +71,8 @@ public class SafeTensorsRoundTripTests
 
             var back = new float[t.Data.Length];
             file.ReadFloats(t.Name, back);
-            Assert.Equal(HandBuilt.Bits(t.Data.Span), HandBuilt.Bits(back));
-            Assert.Equal(HandBuilt.Bits(t.Data.Span), HandBuilt.Bits(file.ReadFloats(t.Name)));
+            Assert.Equal(FloatBits.Of(t.Data.Span), FloatBits.Of(back));
+            Assert.Equal(FloatBits.Of(t.Data.Span), FloatBits.Of(file.ReadFloats(t.Name)));
         }
         Assert.Empty(file.Get("scalar").Shape);
         Assert.Equal(1, file.Get("scalar").ElementCount);

@@ -45,7 +45,4 @@ internal static class HandBuilt
     }
 
     public static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
-
-    /// <summary>Float bit patterns, so NaN payloads and -0 compare exactly.</summary>
-    public static int[] Bits(ReadOnlySpan<float> values) => MemoryMarshal.Cast<float, int>(values).ToArray();
 }

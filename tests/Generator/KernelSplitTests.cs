@@ -236,14 +236,7 @@ public class KernelSplitTests : IClassFixture<SplitNetworksFixture>
         {
             var x = Enumerable.Range(0, batch * 64).Select(_ => rng.NextFloat() * 2 - 1).ToArray();
             var t = Targets(fused, batch, rng);
-            float lf = fused.TrainStep(x, t, batch, fusedOptimizer);
-            float ls = separate.ComputeGradients(x, t, batch);
-            separateOptimizer.Step(separate.Parameters);
-            Assert.Equal(ls, lf);
-            Assert.Equal(Bits(separate.Parameters.Gradients), Bits(fused.Parameters.Gradients));
-            Assert.Equal(Bits(separate.Parameters.Values), Bits(fused.Parameters.Values));
-            for (int slot = 0; slot < separateOptimizer.StateSlots.Count; slot++)
-                Assert.Equal(Bits(separateOptimizer.GetState(slot)), Bits(fusedOptimizer.GetState(slot)));
+            FusedStep.AssertSameAsSeparate(fused, fusedOptimizer, separate, separateOptimizer, x, t, batch);
         }
         Assert.Equal(frozen, fused.Parameters.GetValues("layers.20.weight").ToArray());
         var initial = _split.Run.Create(SplitNetworksFixture.Tiled, 8);
@@ -263,12 +256,5 @@ public class KernelSplitTests : IClassFixture<SplitNetworksFixture>
             else targets[b * size + label] = 1f;
         }
         return targets;
-    }
-
-    private static int[] Bits(ReadOnlySpan<float> values)
-    {
-        var bits = new int[values.Length];
-        for (int i = 0; i < values.Length; i++) bits[i] = BitConverter.SingleToInt32Bits(values[i]);
-        return bits;
     }
 }

@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using NetCompiler.Definitions.Zoo;
 using Xunit;
+using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Training;
 
@@ -47,7 +48,7 @@ public sealed class CheckpointTests : IDisposable
     }
 
     private static int[][] StateBits(Optimizer optimizer) =>
-        Enumerable.Range(0, optimizer.StateSlots.Count).Select(s => TrainingFixtures.Bits(optimizer.GetState(s))).ToArray();
+        Enumerable.Range(0, optimizer.StateSlots.Count).Select(s => FloatBits.Of(optimizer.GetState(s))).ToArray();
 
     [Theory, MemberData(nameof(Kinds))]
     public void ParametersOptimizerStateAndTrainingStateRoundTripExactly(string kind)
@@ -60,10 +61,10 @@ public sealed class CheckpointTests : IDisposable
 
         var loadedNet = new ResidualMlpNet(seed: 2);
         var loadedOptimizer = Make(kind);
-        Assert.NotEqual(TrainingFixtures.Bits(net.Parameters.Values), TrainingFixtures.Bits(loadedNet.Parameters.Values));
+        Assert.NotEqual(FloatBits.Of(net.Parameters.Values), FloatBits.Of(loadedNet.Parameters.Values));
         var info = Checkpoint.Load(path, loadedNet, loadedOptimizer);
 
-        Assert.Equal(TrainingFixtures.Bits(net.Parameters.Values), TrainingFixtures.Bits(loadedNet.Parameters.Values));
+        Assert.Equal(FloatBits.Of(net.Parameters.Values), FloatBits.Of(loadedNet.Parameters.Values));
         Assert.True(info.OptimizerRestored);
         Assert.Equal(optimizer.StepCount, loadedOptimizer.StepCount);
         Assert.Equal(3, loadedOptimizer.StepCount);
@@ -92,7 +93,7 @@ public sealed class CheckpointTests : IDisposable
         var other = new ResidualMlpNet(seed: 3);
         var untouched = new Adam(0.01f);
         var info = Checkpoint.Load(weights, other, untouched);
-        Assert.Equal(TrainingFixtures.Bits(net.Parameters.Values), TrainingFixtures.Bits(other.Parameters.Values));
+        Assert.Equal(FloatBits.Of(net.Parameters.Values), FloatBits.Of(other.Parameters.Values));
         Assert.False(info.OptimizerRestored);
         Assert.Null(info.State);
         Assert.Equal(0, untouched.StepCount);
@@ -104,7 +105,7 @@ public sealed class CheckpointTests : IDisposable
         info = Checkpoint.Load(full, third);
         Assert.False(info.OptimizerRestored);
         Assert.Equal(new TrainingState(1, 2, 3.5, 4), info.State);
-        Assert.Equal(TrainingFixtures.Bits(net.Parameters.Values), TrainingFixtures.Bits(third.Parameters.Values));
+        Assert.Equal(FloatBits.Of(net.Parameters.Values), FloatBits.Of(third.Parameters.Values));
     }
 
     public static TheoryData<string, int, int> ResumeCases() => new()
@@ -144,7 +145,7 @@ public sealed class CheckpointTests : IDisposable
         resumed.Restore(info.State!);
         var resumedReports = resumed.Fit(Train, Test).Epochs;
 
-        Assert.Equal(TrainingFixtures.Bits(straightNet.Parameters.Values), TrainingFixtures.Bits(resumedNet.Parameters.Values));
+        Assert.Equal(FloatBits.Of(straightNet.Parameters.Values), FloatBits.Of(resumedNet.Parameters.Values));
         Assert.Equal(straight.Optimizer.StepCount, resumedOptimizer.StepCount);
         Assert.Equal(StateBits(straight.Optimizer), StateBits(resumedOptimizer));
         // The epochs reported across the two sessions are the uninterrupted run's, loss bits included.
@@ -200,7 +201,7 @@ public sealed class CheckpointTests : IDisposable
         Checkpoint.Save(path, source, adam);
 
         var net = new ResidualMlpNet(seed: 7);
-        var values = TrainingFixtures.Bits(net.Parameters.Values);
+        var values = FloatBits.Of(net.Parameters.Values);
         var foreign = new Adam(0.01f);
         var small = TrainingFixtures.Store(("w", [5]));
         small.Gradients.AsSpan().Fill(1f);
@@ -208,7 +209,7 @@ public sealed class CheckpointTests : IDisposable
 
         var e = Record.Exception(() => Checkpoint.Load(path, net, foreign));
         Assert.NotNull(e);
-        Assert.Equal(values, TrainingFixtures.Bits(net.Parameters.Values));
+        Assert.Equal(values, FloatBits.Of(net.Parameters.Values));
         Assert.Equal(1, foreign.StepCount);
     }
 
@@ -218,7 +219,7 @@ public sealed class CheckpointTests : IDisposable
     {
         public void AssertUnchanged()
         {
-            Assert.Equal(Values, TrainingFixtures.Bits(Net.Parameters.Values));
+            Assert.Equal(Values, FloatBits.Of(Net.Parameters.Values));
             Assert.Equal(State, StateBits(Optimizer));
             Assert.Equal(Steps, Optimizer.StepCount);
         }
@@ -227,7 +228,7 @@ public sealed class CheckpointTests : IDisposable
     private static Target NewTarget(string kind = "adam")
     {
         var (net, optimizer) = Trained(kind, seed: 7, steps: 2);
-        return new Target(net, optimizer, TrainingFixtures.Bits(net.Parameters.Values), StateBits(optimizer), optimizer.StepCount);
+        return new Target(net, optimizer, FloatBits.Of(net.Parameters.Values), StateBits(optimizer), optimizer.StepCount);
     }
 
     /// <summary>The tensors a checkpoint of <paramref name="net"/> with <paramref name="optimizer"/> holds, in order.</summary>
@@ -423,7 +424,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.False(info.OptimizerRestored);
         Assert.Equal("pt", info.Metadata["format"]);
         foreach (var p in layout)
-            Assert.Equal(TrainingFixtures.Bits(expected[p.Name]), TrainingFixtures.Bits(target.Net.Parameters.GetValues(p.Name)));
+            Assert.Equal(FloatBits.Of(expected[p.Name]), FloatBits.Of(target.Net.Parameters.GetValues(p.Name)));
         Assert.Equal(target.State, StateBits(target.Optimizer));
         Assert.Equal(target.Steps, target.Optimizer.StepCount);
     }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Xunit;
+using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Training;
 
@@ -33,8 +34,8 @@ public class FrozenParameterTests
         Assert.Equal(1, store.Freeze("blocks.0"));
         var frozenBefore = new Dictionary<string, int[]>();
         foreach (var name in new[] { "hidden.weight", "hidden.bias", "blocks.0.gate" })
-            frozenBefore[name] = TrainingFixtures.Bits(store.GetValues(name));
-        var trainableBefore = TrainingFixtures.Bits(store.GetValues("hidden2.weight"));
+            frozenBefore[name] = FloatBits.Of(store.GetValues(name));
+        var trainableBefore = FloatBits.Of(store.GetValues("hidden2.weight"));
 
         var optimizer = Make(kind);
         for (int step = 0; step < 60; step++)
@@ -44,11 +45,11 @@ public class FrozenParameterTests
         }
 
         foreach (var (name, bits) in frozenBefore)
-            Assert.Equal(bits, TrainingFixtures.Bits(store.GetValues(name)));
-        Assert.NotEqual(trainableBefore, TrainingFixtures.Bits(store.GetValues("hidden2.weight")));
+            Assert.Equal(bits, FloatBits.Of(store.GetValues(name)));
+        Assert.NotEqual(trainableBefore, FloatBits.Of(store.GetValues("hidden2.weight")));
         var sibling = store.Find("blocks.01.gate");
-        Assert.NotEqual(TrainingFixtures.Bits(TrainingFixtures.Pattern(store.Count, 3).AsSpan(sibling.Offset, sibling.Length)),
-            TrainingFixtures.Bits(store.GetValues("blocks.01.gate")));
+        Assert.NotEqual(FloatBits.Of(TrainingFixtures.Pattern(store.Count, 3).AsSpan(sibling.Offset, sibling.Length)),
+            FloatBits.Of(store.GetValues("blocks.01.gate")));
         // A frozen parameter accumulates no optimizer state either.
         var hidden = store.Find("hidden.weight");
         for (int slot = 0; slot < optimizer.StateSlots.Count; slot++)
@@ -57,8 +58,8 @@ public class FrozenParameterTests
         // Unfreezing lets the next step move it.
         Assert.Equal(2, store.Unfreeze("hidden"));
         optimizer.Step(store);
-        Assert.NotEqual(frozenBefore["hidden.weight"], TrainingFixtures.Bits(store.GetValues("hidden.weight")));
-        Assert.Equal(frozenBefore["blocks.0.gate"], TrainingFixtures.Bits(store.GetValues("blocks.0.gate")));
+        Assert.NotEqual(frozenBefore["hidden.weight"], FloatBits.Of(store.GetValues("hidden.weight")));
+        Assert.Equal(frozenBefore["blocks.0.gate"], FloatBits.Of(store.GetValues("blocks.0.gate")));
     }
 
     [Fact]
@@ -136,10 +137,10 @@ public class FrozenParameterTests
     {
         var net = new NetCompiler.Definitions.Zoo.ResidualMlpNet(seed: 3);
         Assert.Equal(5, net.Parameters.Freeze("blocks.0"));
-        var before = TrainingFixtures.Bits(net.Parameters.Values);
+        var before = FloatBits.Of(net.Parameters.Values);
         var trainer = new Trainer(net, new Adam(0.01f) { WeightDecay = 0.01f }, new TrainerOptions { Epochs = 1, BatchSize = 16, Seed = 1 });
         trainer.Fit(TrainingFixtures.Blobs("blobs", 64, 5));
-        var after = TrainingFixtures.Bits(net.Parameters.Values);
+        var after = FloatBits.Of(net.Parameters.Values);
         foreach (var p in net.Parameters.Layout)
         {
             var b = before.AsSpan(p.Offset, p.Length).ToArray();

@@ -1,5 +1,6 @@
 using System;
 using Xunit;
+using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Training;
 
@@ -74,7 +75,7 @@ public class GradientClippingTests
             if (scale < 1) clippedSteps++;
             g.CopyTo(clippedStore.Gradients, 0);
             for (int i = 0; i < g.Length; i++) referenceStore.Gradients[i] = (float)(g[i] * scale);
-            var gradientBits = TrainingFixtures.Bits(clippedStore.Gradients);
+            var gradientBits = FloatBits.Of(clippedStore.Gradients);
 
             clipped.Step(clippedStore);
             reference.Step(referenceStore);
@@ -82,7 +83,7 @@ public class GradientClippingTests
             Assert.True(Math.Abs(clipped.LastGradientNorm - norm) <= 1e-5 * norm,
                 $"{kind} step {step}: LastGradientNorm {clipped.LastGradientNorm}, expected {norm} (frozen gradients must not count)");
             Assert.True(float.IsNaN(reference.LastGradientNorm), "without clipping no norm is computed");
-            Assert.Equal(gradientBits, TrainingFixtures.Bits(clippedStore.Gradients));
+            Assert.Equal(gradientBits, FloatBits.Of(clippedStore.Gradients));
             for (int i = 0; i < g.Length; i++)
             {
                 double expected = referenceStore.Values[i], actual = clippedStore.Values[i];
@@ -107,7 +108,7 @@ public class GradientClippingTests
             g.CopyTo(plainStore.Gradients, 0);
             clipped.Step(clippedStore);
             plain.Step(plainStore);
-            Assert.Equal(TrainingFixtures.Bits(plainStore.Values), TrainingFixtures.Bits(clippedStore.Values));
+            Assert.Equal(FloatBits.Of(plainStore.Values), FloatBits.Of(clippedStore.Values));
             Assert.True(clipped.LastGradientNorm > 0 && float.IsFinite(clipped.LastGradientNorm));
         }
     }
@@ -123,7 +124,7 @@ public class GradientClippingTests
         g.CopyTo(b.Gradients, 0);
         new Sgd(0.05f) { MaxGradientNorm = Limit }.Step(a);
         new Sgd(0.05f).Step(b);
-        Assert.NotEqual(TrainingFixtures.Bits(b.GetValues("a")), TrainingFixtures.Bits(a.GetValues("a")));
+        Assert.NotEqual(FloatBits.Of(b.GetValues("a")), FloatBits.Of(a.GetValues("a")));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public class ParallelUpdateTests
                     }
                     else optimizer.Step(store);
                 }
-                results[run] = TrainingFixtures.Bits(store.Values);
+                results[run] = FloatBits.Of(store.Values);
             }
             Assert.Equal(results[0], results[1]);
         }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using NetCompiler.Definitions.Zoo;
 using Xunit;
+using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Training;
 
@@ -92,7 +93,7 @@ public class TrainerTests
             }
             Assert.Equal(lossSum / Train.Count, reports[epoch].TrainLoss, 12);
         }
-        Assert.Equal(TrainingFixtures.Bits(byHand.Parameters.Values), TrainingFixtures.Bits(trained.Parameters.Values));
+        Assert.Equal(FloatBits.Of(byHand.Parameters.Values), FloatBits.Of(trained.Parameters.Values));
     }
 
     [Fact]
@@ -105,10 +106,10 @@ public class TrainerTests
             return net.Parameters.Values.ToArray();
         }
 
-        Assert.Equal(TrainingFixtures.Bits(Run(7)), TrainingFixtures.Bits(Run(7)));
-        Assert.NotEqual(TrainingFixtures.Bits(Run(7)), TrainingFixtures.Bits(Run(8)));
-        Assert.Equal(TrainingFixtures.Bits(Run(7, shuffle: false)), TrainingFixtures.Bits(Run(8, shuffle: false)));
-        Assert.NotEqual(TrainingFixtures.Bits(Run(7)), TrainingFixtures.Bits(Run(7, shuffle: false)));
+        Assert.Equal(FloatBits.Of(Run(7)), FloatBits.Of(Run(7)));
+        Assert.NotEqual(FloatBits.Of(Run(7)), FloatBits.Of(Run(8)));
+        Assert.Equal(FloatBits.Of(Run(7, shuffle: false)), FloatBits.Of(Run(8, shuffle: false)));
+        Assert.NotEqual(FloatBits.Of(Run(7)), FloatBits.Of(Run(7, shuffle: false)));
     }
 
     [Fact]
@@ -161,12 +162,12 @@ public class TrainerTests
     {
         var net = new ResidualMlpNet(seed: 6);
         TrainingFixtures.Pattern(net.Parameters.Count, 4).CopyTo(net.Parameters.Gradients, 0);
-        var values = TrainingFixtures.Bits(net.Parameters.Values);
-        var gradients = TrainingFixtures.Bits(net.Parameters.Gradients);
+        var values = FloatBits.Of(net.Parameters.Values);
+        var gradients = FloatBits.Of(net.Parameters.Gradients);
         var optimizer = new Adam(0.01f);
         new Trainer(net, optimizer).Evaluate(Test);
-        Assert.Equal(values, TrainingFixtures.Bits(net.Parameters.Values));
-        Assert.Equal(gradients, TrainingFixtures.Bits(net.Parameters.Gradients));
+        Assert.Equal(values, FloatBits.Of(net.Parameters.Values));
+        Assert.Equal(gradients, FloatBits.Of(net.Parameters.Gradients));
         Assert.Equal(0, optimizer.StepCount);
     }
 
@@ -214,7 +215,7 @@ public class TrainerTests
         var net = new ResidualMlpNet(seed: 1);
         var optimizer = new Adam(0.01f);
         var trainer = new Trainer(net, optimizer);
-        var values = TrainingFixtures.Bits(net.Parameters.Values);
+        var values = FloatBits.Of(net.Parameters.Values);
         var narrow = new Dataset("three-feature set", new float[30], 3, new int[10], 3);
 
         var e = Assert.Throws<ArgumentException>(() => trainer.Fit(narrow));
@@ -227,7 +228,7 @@ public class TrainerTests
         e = Assert.Throws<ArgumentException>(() => trainer.Fit(Train, narrow));
         Assert.Contains("three-feature set", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, optimizer.StepCount);
-        Assert.Equal(values, TrainingFixtures.Bits(net.Parameters.Values));
+        Assert.Equal(values, FloatBits.Of(net.Parameters.Values));
 
         Assert.Throws<ArgumentException>(() => trainer.Evaluate(narrow));
         var tooManyClasses = new Dataset("five classes", new float[20], 4, [0, 1, 2, 3, 4], 5);
@@ -245,8 +246,8 @@ public class TrainerTests
         var net = new ResidualMlpNet(seed: 4);
         var optimizer = new Adam(0.01f);
         var trainer = new Trainer(net, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 16, Shuffle = false, Path = path });
-        var snapshots = new List<int[]> { TrainingFixtures.Bits(net.Parameters.Values) };
-        trainer.BatchCompleted += _ => snapshots.Add(TrainingFixtures.Bits(net.Parameters.Values));
+        var snapshots = new List<int[]> { FloatBits.Of(net.Parameters.Values) };
+        trainer.BatchCompleted += _ => snapshots.Add(FloatBits.Of(net.Parameters.Values));
 
         var e = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(data));
 
@@ -255,7 +256,7 @@ public class TrainerTests
         Assert.Contains("batch 3", e.Message, StringComparison.Ordinal);
         Assert.Equal(3, snapshots.Count);
         Assert.Equal(2, optimizer.StepCount);
-        Assert.Equal(snapshots[^1], TrainingFixtures.Bits(net.Parameters.Values));
+        Assert.Equal(snapshots[^1], FloatBits.Of(net.Parameters.Values));
         Assert.All(net.Parameters.Values, v => Assert.True(float.IsFinite(v)));
         Assert.All(optimizer.GetState(0), v => Assert.True(float.IsFinite(v)));
         Assert.Equal(2, trainer.State.Batch);
@@ -267,15 +268,15 @@ public class TrainerTests
         var net = new ResidualMlpNet(seed: 4);
         var optimizer = new Sgd(1e9f);
         var trainer = new Trainer(net, optimizer, new TrainerOptions { Epochs = 3, BatchSize = 16, Seed = 1 });
-        int[] lastGood = TrainingFixtures.Bits(net.Parameters.Values);
-        trainer.BatchCompleted += _ => lastGood = TrainingFixtures.Bits(net.Parameters.Values);
+        int[] lastGood = FloatBits.Of(net.Parameters.Values);
+        trainer.BatchCompleted += _ => lastGood = FloatBits.Of(net.Parameters.Values);
 
         var e = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(Train));
 
         Assert.True(net.Parameters.Layout.Any(p => e.Message.Contains($"'{p.Name}'", StringComparison.Ordinal)) || e.Message.Contains("loss", StringComparison.Ordinal),
             e.Message);
         Assert.InRange(optimizer.StepCount, 1, 10);
-        Assert.Equal(lastGood, TrainingFixtures.Bits(net.Parameters.Values));
+        Assert.Equal(lastGood, FloatBits.Of(net.Parameters.Values));
         Assert.All(net.Parameters.Values, v => Assert.False(float.IsNaN(v)));
     }
 
@@ -311,7 +312,7 @@ public class TrainerTests
         trainer.BatchCompleted += p =>
         {
             progress.Add(p);
-            if (p.Epoch == 2 && p.Batch == 4) { cts.Cancel(); atCancel = TrainingFixtures.Bits(net.Parameters.Values); }
+            if (p.Epoch == 2 && p.Batch == 4) { cts.Cancel(); atCancel = FloatBits.Of(net.Parameters.Values); }
         };
         var epochs = new List<EpochReport>();
         trainer.EpochCompleted += epochs.Add;
@@ -323,7 +324,7 @@ public class TrainerTests
         Assert.Single(epochs);
         Assert.Equal(10 + 4, progress.Count);
         Assert.Equal(14, optimizer.StepCount);
-        Assert.Equal(atCancel, TrainingFixtures.Bits(net.Parameters.Values));
+        Assert.Equal(atCancel, FloatBits.Of(net.Parameters.Values));
         Assert.Equal(1, trainer.State.Epoch);
         Assert.Equal(4, trainer.State.Batch);
         Assert.Equal(128, trainer.State.EpochSamples);
@@ -360,13 +361,13 @@ public class TrainerTests
     public void AnAlreadyCancelledTokenTrainsNothing()
     {
         var net = new ResidualMlpNet(seed: 4);
-        var values = TrainingFixtures.Bits(net.Parameters.Values);
+        var values = FloatBits.Of(net.Parameters.Values);
         var trainer = new Trainer(net, new Sgd(0.05f));
         var result = trainer.Fit(Train, null, new CancellationToken(canceled: true));
         Assert.True(result.Cancelled);
         Assert.Empty(result.Epochs);
         Assert.Equal(TrainingState.Start, trainer.State);
-        Assert.Equal(values, TrainingFixtures.Bits(net.Parameters.Values));
+        Assert.Equal(values, FloatBits.Of(net.Parameters.Values));
     }
 
     [Fact]

@@ -41,9 +41,6 @@ internal static class TrainingFixtures
         return result;
     }
 
-    /// <summary>The bit patterns of <paramref name="values"/>, so equality is exact (NaN payloads and -0 included).</summary>
-    public static int[] Bits(ReadOnlySpan<float> values) => MemoryMarshal.Cast<float, int>(values).ToArray();
-
     /// <summary>Three well separated Gaussian blobs in 4 dimensions (one class each), <paramref name="count"/> samples
     /// in random class order.</summary>
     public static Dataset Blobs(string name, int count, ulong seed, float spread = 0.6f)

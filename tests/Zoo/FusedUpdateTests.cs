@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Xunit;
+using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Zoo;
 
@@ -41,18 +42,11 @@ public class FusedUpdateTests
         {
             var x = Enumerable.Range(0, batch * 37).Select(_ => rng.NextFloat() * 4 - 2).ToArray();
             var t = Enumerable.Range(0, batch).Select(_ => (float)rng.NextInt(3)).ToArray();
-            float lf = fused.TrainStep(x, t, batch, fusedOptimizer);
-            float ls = separate.ComputeGradients(x, t, batch);
-            separateOptimizer.Step(separate.Parameters);
-            Assert.Equal(ls, lf);
-            Assert.Equal(Bits(separate.Parameters.Gradients), Bits(fused.Parameters.Gradients));
-            Assert.Equal(Bits(separate.Parameters.Values), Bits(fused.Parameters.Values));
-            for (int slot = 0; slot < separateOptimizer.StateSlots.Count; slot++)
-                Assert.Equal(Bits(separateOptimizer.GetState(slot)), Bits(fusedOptimizer.GetState(slot)));
+            FusedStep.AssertSameAsSeparate(fused, fusedOptimizer, separate, separateOptimizer, x, t, batch);
             Assert.Equal(step + 1, fusedOptimizer.StepCount);
         }
         Assert.Equal(frozenBefore, fused.Parameters.GetValues("b.weight").ToArray());
-        Assert.NotEqual(Bits(new TiledOddNet(seed: 8).Parameters.GetValues("a.weight").ToArray()), Bits(fused.Parameters.GetValues("a.weight").ToArray()));
+        Assert.NotEqual(FloatBits.Of(new TiledOddNet(seed: 8).Parameters.GetValues("a.weight").ToArray()), FloatBits.Of(fused.Parameters.GetValues("a.weight").ToArray()));
     }
 
     [Fact]
@@ -68,12 +62,5 @@ public class FusedUpdateTests
         Assert.Equal(1, adam.StepCount);
         Assert.Throws<InvalidOperationException>(() => adam.UpdateFused(net.Parameters, 0));
         Assert.False(new Adam(0.01f) { MaxGradientNorm = 1f }.BeginFusedStep(net.Parameters));
-    }
-
-    private static int[] Bits(ReadOnlySpan<float> values)
-    {
-        var bits = new int[values.Length];
-        for (int i = 0; i < values.Length; i++) bits[i] = BitConverter.SingleToInt32Bits(values[i]);
-        return bits;
     }
 }
