@@ -89,6 +89,8 @@ internal static class NetworkEmitter
             w.Line("private readonly float[] _gradients = new float[GradientWorkspaceSize];");
         }
         w.Line();
+        w.Line("private int _caller; // managed thread id inside an entry point, 0 when none: concurrent use throws");
+        w.Line();
         w.Line("/// <summary>Parameters and gradients by definition name (the compiled and interpreted paths share them).</summary>");
         w.Line("public global::NetCompiler.ParameterStore Parameters { get; }");
         w.Line();
@@ -163,6 +165,31 @@ internal static class NetworkEmitter
         };
     }
 
+    /// <summary>Opens a public entry point whose body runs with the instance taken by the calling thread
+    /// (<c>CompiledSupport.Enter</c>): a second thread inside the same instance gets an exception, not corrupted results.</summary>
+    private static void OpenEntryPoint(SourceWriter w, string signature)
+    {
+        w.Open(signature);
+        OpenTry(w);
+    }
+
+    /// <summary>The part of <see cref="OpenEntryPoint"/> after the signature.</summary>
+    private static void OpenTry(SourceWriter w)
+    {
+        w.Line("bool outermost = global::NetCompiler.CompiledSupport.Enter(ref _caller, this);");
+        w.Open("try");
+    }
+
+    /// <summary>Closes what <see cref="OpenEntryPoint"/> opened: the instance is released by the outermost call.</summary>
+    private static void CloseEntryPoint(SourceWriter w)
+    {
+        w.Close();
+        w.Open("finally");
+        w.Line("if (outermost) global::NetCompiler.CompiledSupport.Exit(ref _caller);");
+        w.Close();
+        w.Close();
+    }
+
     /// <summary>Argument checks and buffer refs at the top of Infer.</summary>
     private static void InferPreamble(SourceWriter w)
     {
@@ -196,7 +223,7 @@ internal static class NetworkEmitter
         var spec = graph.Spec;
         w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
         w.Line("/// <see cref=\"OutputSize\"/> floats per sample out, a tile of up to TileRows samples at a time. Allocates nothing.</summary>");
-        w.Open("public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
+        OpenEntryPoint(w, "public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
         InferPreamble(w);
         w.Open("for (int first = 0; first < batch; first += TileRows)");
         w.Line("int rows = Math.Min(TileRows, batch - first);");
@@ -206,7 +233,7 @@ internal static class NetworkEmitter
         w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {OutputRef(graph, memory, "p", "x", "ws", "s")}, OutputSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, (first + s) * OutputSize), OutputSize));");
         w.Close();
         w.Close();
-        w.Close();
+        CloseEntryPoint(w);
         w.Line();
 
         w.Line("/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples, a tile at a time: overwrites");
@@ -219,8 +246,9 @@ internal static class NetworkEmitter
             w.Line();
             return;
         }
+        OpenTry(w);
         w.Line("return Train(inputs, targets, batch, null, null, 0f);");
-        w.Close();
+        CloseEntryPoint(w);
         w.Line();
 
         w.Line("/// <summary>ComputeGradients, and with <paramref name=\"update\"/> set also the training step fused into it: in the last");
@@ -247,14 +275,14 @@ internal static class NetworkEmitter
         var spec = graph.Spec;
         w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
         w.Line("/// <see cref=\"OutputSize\"/> floats per sample out. Allocates nothing.</summary>");
-        w.Open("public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
+        OpenEntryPoint(w, "public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
         InferPreamble(w);
         w.Open("for (int b = 0; b < batch; b++)");
         w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
         w.Line("ForwardSample(ref p, ref x, ref ws);");
         w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {OutputRef(graph, memory, "p", "x", "ws")}, OutputSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, b * OutputSize), OutputSize));");
         w.Close();
-        w.Close();
+        CloseEntryPoint(w);
         w.Line();
 
         w.Line("/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples: overwrites");
@@ -267,6 +295,7 @@ internal static class NetworkEmitter
         }
         else
         {
+            OpenTry(w);
             TrainPreamble(w, graph);
             w.Open("for (int b = 0; b < batch; b++)");
             w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
@@ -276,7 +305,7 @@ internal static class NetworkEmitter
             w.Line("BackwardSample(ref p, ref g, ref x, ref t, ref ws, ref gs, seed);");
             w.Close();
             w.Line("return (float)(total / batch);");
-            w.Close();
+            CloseEntryPoint(w);
         }
         w.Line();
     }
@@ -299,16 +328,17 @@ internal static class NetworkEmitter
         w.Line("/// <summary>Compiled training step: the gradient of <see cref=\"ComputeGradients\"/>, and SGD <c>p -= learningRate * gradient</c>");
         w.Line("/// on every parameter that is not frozen, each applied as soon as its gradient is final. Leaves the gradients in");
         w.Line("/// <c>Parameters.Gradients</c>. Returns the batch-mean loss before the update. Allocates nothing.</summary>");
-        w.Open("public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
+        OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
+        w.Line("global::NetCompiler.CompiledSupport.CheckLearningRate(learningRate);");
         w.Line("return Train(inputs, targets, batch, Parameters, null, learningRate);");
-        w.Close();
+        CloseEntryPoint(w);
         w.Line();
         w.Line("/// <summary>Compiled training step: the gradient of <see cref=\"ComputeGradients\"/> and one update by <paramref name=\"optimizer\"/>");
         w.Line("/// (weight decay and the rule's state; frozen parameters untouched), each parameter updated as soon as its gradient");
         w.Line("/// is final. With gradient clipping, which needs the global norm first, the update runs after the gradients instead.");
         w.Line("/// Leaves the gradients in <c>Parameters.Gradients</c>. Returns the batch-mean loss before the update.");
         w.Line("/// Allocates nothing after the optimizer's first step.</summary>");
-        w.Open("public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
+        OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
         w.Line("ArgumentNullException.ThrowIfNull(optimizer);");
         w.Open("if (!optimizer.BeginFusedStep(Parameters))");
         w.Line("float unfused = ComputeGradients(inputs, targets, batch);");
@@ -318,7 +348,7 @@ internal static class NetworkEmitter
         w.Line("float loss = Train(inputs, targets, batch, Parameters, optimizer, 0f);");
         w.Line("optimizer.EndFusedStep();");
         w.Line("return loss;");
-        w.Close();
+        CloseEntryPoint(w);
         w.Line();
     }
 
@@ -328,7 +358,8 @@ internal static class NetworkEmitter
         var spec = graph.Spec;
         w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then SGD <c>p -= learningRate * gradient</c>");
         w.Line("/// on every parameter that is not frozen. Returns the batch-mean loss before the update. Allocates nothing.</summary>");
-        w.Open("public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
+        OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
+        w.Line("global::NetCompiler.CompiledSupport.CheckLearningRate(learningRate);");
         w.Line("float loss = ComputeGradients(inputs, targets, batch);");
         w.Line("var parameters = Parameters;");
         w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters.Values);");
@@ -356,17 +387,17 @@ internal static class NetworkEmitter
         else
             for (int k = 0; k < parts.Count; k++) w.Line($"SgdStepPart{k}(parameters, step);");
         w.Line("return loss;");
-        w.Close();
+        CloseEntryPoint(w);
         w.Line();
         w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then one update by <paramref name=\"optimizer\"/>");
         w.Line("/// (clipping, weight decay and the rule's state in one vectorized pass; frozen parameters untouched).");
         w.Line("/// Returns the batch-mean loss before the update. Allocates nothing after the optimizer's first step.</summary>");
-        w.Open("public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
+        OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
         w.Line("ArgumentNullException.ThrowIfNull(optimizer);");
         w.Line("float loss = ComputeGradients(inputs, targets, batch);");
         w.Line("optimizer.Step(Parameters);");
         w.Line("return loss;");
-        w.Close();
+        CloseEntryPoint(w);
         w.Line();
         if (parts.Count == 1) return;
         for (int k = 0; k < parts.Count; k++)

@@ -86,8 +86,9 @@ internal static class LossLowering
         VectorLoops.Reduce(c.W, classes, "sumExp", (isa, i, acc) => $"{acc} + {isa.Math()}.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")})");
         if (indices)
         {
+            // label != value also refuses NaN (which converts to 0) and fractions, before anything is updated.
             c.W.Line($"int label = (int)Unsafe.Add(ref {vt}, r);");
-            c.W.Line($"if ((uint)label >= {classes}u) CompiledSupport.ThrowClassIndex(Unsafe.Add(ref {vt}, r), {classes});");
+            c.W.Line($"if ((uint)label >= {classes}u || label != Unsafe.Add(ref {vt}, r)) CompiledSupport.ThrowClassIndex(Unsafe.Add(ref {vt}, r), {classes});");
         }
         else
         {

@@ -14,7 +14,7 @@ internal static class GeneratedMembers
     /// <summary>Names of generated fields, properties and constants of a network (any user member so named collides).</summary>
     private static readonly HashSet<string> DataNames = new()
     {
-        "InputSize", "OutputSize", "TargetSize", "Parameters", "TileRows", "ValueWorkspaceSize", "GradientWorkspaceSize", "_values", "_gradients",
+        "InputSize", "OutputSize", "TargetSize", "Parameters", "TileRows", "ValueWorkspaceSize", "GradientWorkspaceSize", "_values", "_gradients", "_caller",
     };
 
     /// <summary>Private kernels: ForwardSample, ForwardTile and their parts (ForwardTilePart0, ...), the parts of a long

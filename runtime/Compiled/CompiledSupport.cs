@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Threading;
 
 namespace NetCompiler;
 
@@ -36,6 +37,34 @@ public static class CompiledSupport
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must hold at least one sample.");
     }
 
+    /// <summary>Validates the learning rate of a plain-SGD training step (finite, not negative), as
+    /// <see cref="Sgd"/> does: a NaN rate would turn every parameter into NaN.</summary>
+    public static void CheckLearningRate(float learningRate) => LearningRateSchedule.CheckRate(learningRate, nameof(learningRate));
+
+    /// <summary>Marks <paramref name="caller"/> (a network's field: the managed thread id inside one of its entry points,
+    /// 0 when none) as taken by this thread, and returns whether this call is the outermost one on it (so it must call
+    /// <see cref="Exit"/>). One network instance owns one workspace and one gradient buffer, so two threads inside it
+    /// would silently corrupt each other's results; the second one gets an exception instead. Nested calls on the same
+    /// thread (TrainStep calling ComputeGradients) are allowed. Costs one interlocked operation per call.</summary>
+    /// <exception cref="InvalidOperationException">Another thread is inside an entry point of the same instance.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static bool Enter(ref int caller, object network)
+    {
+        int me = Environment.CurrentManagedThreadId;
+        int owner = Interlocked.CompareExchange(ref caller, me, 0);
+        if (owner == 0) return true;
+        if (owner == me) return false;
+        throw ConcurrentUse(network.GetType().Name);
+    }
+
+    /// <summary>Releases what the outermost <see cref="Enter"/> took.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void Exit(ref int caller) => Volatile.Write(ref caller, 0);
+
+    private static InvalidOperationException ConcurrentUse(string network) => new(
+        $"Two threads used one {network} at the same time. An instance owns one workspace and one set of gradients: give each " +
+        "thread its own instance (CreateReplica() shares the parameter values), or serialize the calls.");
+
     /// <summary>The update a generated training step fuses into backward, for parameter <paramref name="index"/> of
     /// <paramref name="store"/> once its gradient is final: one <paramref name="optimizer"/> update (between its
     /// <see cref="Optimizer.BeginFusedStep"/> and <see cref="Optimizer.EndFusedStep"/>), or without one plain SGD
@@ -56,7 +85,7 @@ public static class CompiledSupport
         for (; i < end; i++) Unsafe.Add(ref value, i) += step * Unsafe.Add(ref gradient, i);
     }
 
-    /// <summary>Reports a class-index target outside [0, classes).</summary>
+    /// <summary>Reports a class-index target that is not an integer in [0, classes) (NaN and fractions included).</summary>
     [DoesNotReturn]
     public static void ThrowClassIndex(float label, int classes) =>
         throw new ArgumentOutOfRangeException("targets", label, $"A class-index target must be an integer in [0, {classes}).");

@@ -54,10 +54,12 @@ public static class Interpreter
 
     /// <summary>One step of plain SGD: <see cref="ComputeGradients"/>, then <c>p -= learningRate * grad</c> over
     /// every parameter that is not frozen. Returns the batch-mean loss before the update.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive, or
+    /// <paramref name="learningRate"/> is negative, NaN or infinite.</exception>
     /// <exception cref="ArgumentException">As for <see cref="ComputeGradients"/>.</exception>
     public static float TrainStep(INetwork net, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)
     {
+        CompiledSupport.CheckLearningRate(learningRate);
         float loss = ComputeGradients(net, inputs, targets, batch);
         var store = net.Parameters;
         for (int i = 0; i < store.Layout.Count; i++)

@@ -16,7 +16,7 @@ public abstract class LearningRateSchedule
     public static implicit operator LearningRateSchedule(float learningRate) => new ConstantSchedule(learningRate);
 
     /// <summary>Checks a rate is finite and not negative.</summary>
-    private protected static float CheckRate(float rate, string name)
+    internal static float CheckRate(float rate, string name)
     {
         if (!float.IsFinite(rate) || rate < 0f)
             throw new ArgumentOutOfRangeException(name, rate, "A learning rate must be finite and not negative.");

@@ -99,7 +99,7 @@ public abstract class Optimizer
             if (norm > MaxGradientNorm) scale = MaxGradientNorm / (norm + 1e-6f);
         }
         long t = StepCount + 1;
-        BeginStep(t, LearningRate.At(StepCount));
+        BeginStep(t, CurrentRate());
         var layout = store.Layout;
         for (int i = 0; i < layout.Count; i++)
         {
@@ -121,7 +121,7 @@ public abstract class Optimizer
         if (float.IsFinite(MaxGradientNorm)) return false;
         Attach(store);
         _fusedStep = StepCount + 1;
-        BeginStep(_fusedStep, LearningRate.At(StepCount));
+        BeginStep(_fusedStep, CurrentRate());
         return true;
     }
 
@@ -182,6 +182,16 @@ public abstract class Optimizer
     {
         if (_fusedStep != StepCount + 1) throw new InvalidOperationException("EndFusedStep without BeginFusedStep.");
         StepCount = _fusedStep;
+    }
+
+    /// <summary>The schedule's rate for the next update, checked: a user-written schedule that returns NaN, an infinity
+    /// or a negative rate is refused before any parameter changes, rather than turning every parameter into NaN.</summary>
+    private float CurrentRate()
+    {
+        float rate = LearningRate.At(StepCount);
+        if (!float.IsFinite(rate) || rate < 0f)
+            throw new InvalidOperationException($"The learning-rate schedule {LearningRate} returned {rate} for step {StepCount}; a learning rate must be finite and not negative.");
+        return rate;
     }
 
     /// <summary>Prepares the per-step constants for update number <paramref name="t"/> (1-based) at
