@@ -16,7 +16,9 @@ namespace NetCompiler.Generator;
 
 /// <summary>The incremental generator. This file only wires the stages:
 /// Parse (semantic model -> equatable spec) -> Build IR (shapes) -> Differentiate -> Optimize (fusion)
-/// -> Lower (memory plan, kernels) -> Emit. The spec is the cache boundary.</summary>
+/// -> Lower (memory plan, kernel plan: tiling and a strategy per op) -> Emit (prints the plan). Op knowledge is in
+/// <c>Ops/</c>, one definition per op, which every stage reads through <see cref="Ops.OpRegistry"/>. The spec is the
+/// cache boundary.</summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class NetworkGenerator : IIncrementalGenerator
 {
@@ -62,7 +64,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                     {
                         var fusion = Fusion.Build(graph);
                         var memory = MemoryPlan.Build(graph, gradients, fusion);
-                        source = NetworkEmitter.Emit(graph, gradients, fusion, memory);
+                        source = NetworkEmitter.Emit(KernelPlan.Build(graph, gradients, fusion, memory));
                     }
                 }
             }

@@ -1,13 +1,14 @@
 using System.Collections.Generic;
 using NetCompiler.Generator.Ir;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Ops;
 
 namespace NetCompiler.Generator.Autodiff;
 
 /// <summary>Differentiate: decides which nodes the forward passes compute and which gradients reverse mode
 /// needs. A node needs a gradient when it depends on a parameter and the loss depends on it (dead-gradient
 /// pruning: inputs, targets, constants and branches the loss ignores get no gradient code). The derivative
-/// rule of each op lives beside its forward lowering in <c>Lowering/</c>, the way llm.c pairs
+/// rule of each op lives in its definition in <c>Ops/</c>, beside its forward, the way llm.c pairs
 /// <c>*_forward</c> with <c>*_backward</c>.</summary>
 internal sealed class GradientPlan
 {
@@ -16,8 +17,8 @@ internal sealed class GradientPlan
         InForward = forward; InLoss = lossOnly; NeedsGradient = needsGradient; BlockingSteps = blockingSteps;
     }
 
-    /// <summary>Step nodes between a parameter and the loss: nothing flows back through them, so the
-    /// parameters before them would never train (reported as NC0104).</summary>
+    /// <summary><see cref="OpTraits.BlocksGradient"/> nodes (Step) between a parameter and the loss: nothing flows back
+    /// through them, so the parameters before them would never train (reported as NC0104).</summary>
     public List<int> BlockingSteps { get; }
 
     /// <summary>Nodes the output depends on (computed by inference and training).</summary>
@@ -41,13 +42,13 @@ internal sealed class GradientPlan
         foreach (var node in graph.Nodes)
         {
             dependsOnParam[node.Id] = node.Op == OpKind.Param;
-            if (node.Op == OpKind.Step) continue; // zero derivative: nothing flows back through a step
+            if (node.Is(OpTraits.BlocksGradient)) continue; // zero derivative: nothing flows back through it
             foreach (int input in node.Inputs) dependsOnParam[node.Id] |= dependsOnParam[input];
         }
         for (int i = 0; i < n; i++) needs[i] = loss[i] && dependsOnParam[i];
         var blocking = new List<int>();
         foreach (var node in graph.Nodes)
-            if (node.Op == OpKind.Step && loss[node.Id] && dependsOnParam[node.Inputs[0]]) blocking.Add(node.Id);
+            if (node.Is(OpTraits.BlocksGradient) && loss[node.Id] && dependsOnParam[node.Inputs[0]]) blocking.Add(node.Id);
         return new GradientPlan(forward, lossOnly, needs, blocking);
     }
 

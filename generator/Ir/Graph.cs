@@ -12,7 +12,7 @@ internal sealed class Node
     public int Id => Spec.Id;
     public OpKind Op => Spec.Op;
     public EquatableArray<int> Inputs => Spec.Inputs;
-    public float Attribute => Spec.Attribute;
+    public OpAttributes Attributes => Spec.Attributes;
     public int[] Shape { get; }
 
     public int Size
@@ -25,13 +25,10 @@ internal sealed class Node
 
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 
-    public bool IsLeaf => Op is OpKind.Input or OpKind.Target or OpKind.Param or OpKind.Constant;
+    /// <summary>The op's definition (traits, shape rule, strategies).</summary>
+    public Ops.OpDefinition Definition => Ops.OpRegistry.For(Op);
 
-    public bool IsLoss => Op is OpKind.BinaryCrossEntropy or OpKind.MeanSquaredError or OpKind.QuadraticCost or OpKind.CrossEntropy;
-
-    /// <summary>Element-wise activations (one input, same shape) that can be fused into a producer's epilogue.</summary>
-    public bool IsActivation => Op is OpKind.Sigmoid or OpKind.Tanh or OpKind.Relu or OpKind.LeakyRelu or OpKind.Swish
-        or OpKind.Gelu or OpKind.GeluTanh;
+    public bool Is(Ops.OpTraits trait) => Definition.Is(trait);
 }
 
 /// <summary>The shaped graph of one network: nodes in topological order (inputs before users).</summary>

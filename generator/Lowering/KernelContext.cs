@@ -14,19 +14,22 @@ internal sealed class KernelContext
 {
     private readonly SortedSet<int> _values = new(), _gradients = new();
 
-    public KernelContext(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory)
+    public KernelContext(KernelPlan plan)
     {
-        Graph = graph; Gradients = gradients; Fusion = fusion; Memory = memory;
-        HomeFile = graph.Spec.HomeFile;
+        Plan = plan;
+        HomeFile = plan.Graph.Spec.HomeFile;
     }
+
+    /// <summary>What is being printed: the plan every decision was made in.</summary>
+    public KernelPlan Plan { get; }
 
     /// <summary>The network's definition file: block headers name other files (modules) explicitly.</summary>
     public string HomeFile { get; }
 
-    public Graph Graph { get; }
-    public GradientPlan Gradients { get; }
-    public Fusion Fusion { get; }
-    public MemoryPlan Memory { get; }
+    public Graph Graph => Plan.Graph;
+    public GradientPlan Gradients => Plan.Gradients;
+    public Fusion Fusion => Plan.Fusion;
+    public MemoryPlan Memory => Plan.Memory;
     public SourceWriter W { get; private set; } = new();
 
     /// <summary>Starts a new method body.</summary>
@@ -63,8 +66,8 @@ internal sealed class KernelContext
     }
 
     /// <summary>Whether the methods being written run a tile of <c>rows</c> samples at once (see
-    /// <see cref="MemoryPlan"/>: sample s's workspace starts at s times the workspace size).</summary>
-    public bool Tiled { get; set; }
+    /// <see cref="KernelPlan.Tiled"/>).</summary>
+    public bool Tiled => Plan.Tiled;
 
     /// <summary>Writes <paramref name="body"/> once per sample of the tile, in a loop over <c>s</c> that declares the
     /// buffers the body uses at sample s.</summary>

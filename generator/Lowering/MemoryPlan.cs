@@ -1,6 +1,7 @@
 using NetCompiler.Generator.Autodiff;
 using NetCompiler.Generator.Ir;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Ops;
 using NetCompiler.Generator.Optimize;
 
 namespace NetCompiler.Generator.Lowering;
@@ -35,7 +36,7 @@ internal sealed class MemoryPlan
             if (!live || node.Op is OpKind.Input or OpKind.Target or OpKind.Param) continue;
             // A linear layer with a fused activation keeps its pre-activation only if the derivative needs it.
             int act = fusion.Epilogue[node.Id];
-            bool keepsValue = act < 0 || Activation.For(graph[act]).GradientNeedsInput;
+            bool keepsValue = act < 0 || ((ActivationOp)graph[act].Definition).DerivativeReadsInput;
             if (keepsValue) { value[node.Id] = valueTop; valueTop += Align(node.Size); }
             bool needsSlot = gradients.NeedsGradient[node.Id] && act < 0 && node.Op != OpKind.Constant;
             if (needsSlot) { gradient[node.Id] = gradientTop; gradientTop += Align(node.Size); }

@@ -13,23 +13,15 @@ internal sealed record ClassInfo(string Namespace, string Name, string Accessibi
 /// <param name="Id">Position in <see cref="NetworkSpec.Nodes"/>; inputs always have smaller ids.</param>
 /// <param name="Op">The operation.</param>
 /// <param name="Inputs">Ids of the operands.</param>
-/// <param name="Attribute">The op's scalar argument (alpha, beta, constant value), else 0.</param>
-/// <param name="Parameter">For <see cref="OpKind.Param"/>: index into <see cref="NetworkSpec.Parameters"/>.</param>
+/// <param name="Attributes">The op's typed attributes (<see cref="OpAttributes.None"/> when it has none).</param>
 /// <param name="Label">What the node came from, e.g. the layer name, for messages.</param>
 /// <param name="Source">The definition expression it came from (one line), for comments and messages.</param>
 /// <param name="Location">Where that expression is.</param>
-internal sealed record NodeSpec(int Id, OpKind Op, EquatableArray<int> Inputs, float Attribute, int Parameter,
+internal sealed record NodeSpec(int Id, OpKind Op, EquatableArray<int> Inputs, OpAttributes Attributes,
     string Label, string Source, LocationInfo? Location)
 {
-    // Written out only to compare Attribute by bits (0f and -0f are emitted differently); see BitwiseFloatComparer.
-    public bool Equals(NodeSpec? other) =>
-        other is not null && Id == other.Id && Op == other.Op && Inputs == other.Inputs
-        && BitwiseFloatComparer.Instance.Equals(Attribute, other.Attribute) && Parameter == other.Parameter
-        && Label == other.Label && Source == other.Source && Equals(Location, other.Location);
-
-    public override int GetHashCode() =>
-        Hash.Combine(Id, (int)Op, Inputs.GetHashCode(), BitwiseFloatComparer.Instance.GetHashCode(Attribute), Parameter,
-            Label.GetHashCode(), Source.GetHashCode(), Location?.GetHashCode() ?? 0);
+    /// <summary>For <see cref="OpKind.Param"/>: the index into <see cref="NetworkSpec.Parameters"/>.</summary>
+    public int Parameter => ((ParameterAttribute)Attributes).Index;
 }
 
 /// <summary>A trainable parameter in the flat layout.</summary>

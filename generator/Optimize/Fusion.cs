@@ -1,12 +1,13 @@
 using NetCompiler.Generator.Ir;
-using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Ops;
 
 namespace NetCompiler.Generator.Optimize;
 
-/// <summary>Optimize: fuses an activation into the epilogue of the linear layer that feeds it (forward: bias and
-/// activation applied as each output is produced; backward: the activation derivative applied to the incoming
-/// gradient inside the layer's gradient kernel). Only when the linear result has no other user.
-/// Softmax + cross-entropy needs no pass: CrossEntropy takes logits and its rule is softmax - target.</summary>
+/// <summary>Optimize: fuses a <see cref="OpTraits.FusableEpilogue"/> op (an activation) into the epilogue of the
+/// <see cref="OpTraits.EpilogueHost"/> (a dense layer) that feeds it (forward: bias and activation applied as each output
+/// is produced; backward: the activation derivative applied to the incoming gradient inside the layer's gradient
+/// kernel). Only when the host's result has no other user. Softmax + cross-entropy needs no pass: CrossEntropy takes
+/// logits and its rule is softmax - target.</summary>
 internal sealed class Fusion
 {
     private Fusion(int[] epilogue, int[] producer) { Epilogue = epilogue; FusedInto = producer; }
@@ -25,9 +26,9 @@ internal sealed class Fusion
         for (int i = 0; i < n; i++) { epilogue[i] = -1; producer[i] = -1; }
         foreach (var node in graph.Nodes)
         {
-            if (!node.IsActivation) continue;
+            if (!node.Is(OpTraits.FusableEpilogue)) continue;
             var source = graph[node.Inputs[0]];
-            if (source.Op != OpKind.Linear || graph.Users[source.Id].Count != 1) continue;
+            if (!source.Is(OpTraits.EpilogueHost) || graph.Users[source.Id].Count != 1) continue;
             if (source.Id == graph.Spec.OutputNode || source.Id == graph.Spec.LossNode) continue;
             epilogue[source.Id] = node.Id;
             producer[node.Id] = source.Id;

@@ -45,10 +45,10 @@ internal sealed class BodyTracer
         public bool HasReturned { get; set; }
     }
 
-    public int AddNode(OpKind op, int[] inputs, float attribute, string label, SyntaxNode? source, int parameter = -1)
+    public int AddNode(OpKind op, int[] inputs, OpAttributes attributes, string label, SyntaxNode? source)
     {
         int id = Nodes.Count;
-        Nodes.Add(new NodeSpec(id, op, inputs.ToEquatableArray(), attribute, parameter, label,
+        Nodes.Add(new NodeSpec(id, op, inputs.ToEquatableArray(), attributes, label,
             source is null ? label : OneLine(source.ToString()), LocationInfo.From(source)));
         return id;
     }
@@ -271,7 +271,7 @@ internal sealed class BodyTracer
             {
                 var operand = Eval(unary.Operand, frame);
                 if (operand is NumberValue n) return new NumberValue(-n.Value);
-                if (operand is TensorValue t) return new TensorValue(AddNode(OpKind.Neg, new[] { t.Node }, 0, "-", unary));
+                if (operand is TensorValue t) return new TensorValue(AddNode(OpKind.Neg, new[] { t.Node }, OpAttributes.None, "-", unary));
                 break;
             }
             case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
@@ -354,7 +354,7 @@ internal sealed class BodyTracer
         if (index < 0) return -1;
         if (!_paramNodes.TryGetValue(index, out int node))
         {
-            node = AddNode(OpKind.Param, new int[0], 0, name, null, index);
+            node = AddNode(OpKind.Param, new int[0], new ParameterAttribute(index), name, null);
             _paramNodes[index] = node;
         }
         return node;
@@ -385,9 +385,8 @@ internal sealed class BodyTracer
         string type = method.ContainingType.ToDisplayString();
         if (type == "NetCompiler.Ops")
         {
-            var args = BindArguments(method, invocation, frame);
-            return OpCatalog.Build(this, method.Name, args, invocation)
-                ?? throw Fail(DiagnosticDescriptors.UnknownOp, invocation.Expression, method.Name);
+            var op = Ops.OpRegistry.ForMethod(method.Name) ?? throw Fail(DiagnosticDescriptors.UnknownOp, invocation.Expression, method.Name);
+            return op.Build(new OpCall(this, method.Name, BindArguments(method, invocation, frame), invocation));
         }
         var receiver = invocation.Expression is MemberAccessExpressionSyntax access && !method.IsStatic
             ? Eval(access.Expression, frame)
@@ -399,7 +398,7 @@ internal sealed class BodyTracer
             int w = ParameterNode(dense.Name + ".weight", invocation);
             int b = ParameterNode(dense.Name + ".bias", invocation);
             var inputs = b >= 0 ? new[] { x, w, b } : new[] { x, w };
-            return new TensorValue(AddNode(OpKind.Linear, inputs, 0, dense.Name, invocation));
+            return new TensorValue(AddNode(OpKind.Linear, inputs, OpAttributes.None, dense.Name, invocation));
         }
         if (method.DeclaringSyntaxReferences.Length > 0 && (method.IsStatic || receiver is InstanceValue))
         {
@@ -436,7 +435,7 @@ internal sealed class BodyTracer
     public int RequireTensor(TraceValue value, SyntaxNode at, string what)
     {
         if (value is TensorValue t) return t.Node;
-        if (value is NumberValue n) return AddNode(OpKind.Constant, new int[0], (float)n.Value, Format(n.Value), at);
+        if (value is NumberValue n) return AddNode(OpKind.Constant, new int[0], new ScalarAttribute((float)n.Value), Format(n.Value), at);
         throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, Capitalize(value.Describe()), $"{what} must be a tensor");
     }
 
@@ -485,7 +484,7 @@ internal sealed class BodyTracer
                 _ => (OpKind?)null,
             };
             if (op is not null)
-                return new TensorValue(AddNode(op.Value, new[] { RequireTensor(left, at, "an operand"), RequireTensor(right, at, "an operand") }, 0,
+                return new TensorValue(AddNode(op.Value, new[] { RequireTensor(left, at, "an operand"), RequireTensor(right, at, "an operand") }, OpAttributes.None,
                     op.Value.ToString(), at));
         }
         throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The operator in '{OneLine(at.ToString())}'",

@@ -41,7 +41,7 @@ internal static class NetworkParser
                 {
                     forwardName = forward.Name;
                     var self = new InstanceValue(type, "");
-                    int input = tracer.AddNode(OpKind.Input, new int[0], 0, forward.Parameters[0].Name, null);
+                    int input = tracer.AddNode(OpKind.Input, new int[0], OpAttributes.None, forward.Parameters[0].Name, null);
                     // The input's location is that of the [Forward] parameter: it tells which file is the network's own.
                     tracer.Nodes[input] = tracer.Nodes[input] with { Location = Where(forward.Parameters[0]) };
                     var result = tracer.TraceMethod(forward, self, new TraceValue[] { new TensorValue(input) });
@@ -51,7 +51,7 @@ internal static class NetworkParser
                     if (output >= 0 && lossMethod is not null && CheckLoss(lossMethod, diagnostics, out targetShape, out targetExplicit))
                     {
                         lossName = lossMethod.Name;
-                        int target = tracer.AddNode(OpKind.Target, new int[0], 0, lossMethod.Parameters[1].Name, null);
+                        int target = tracer.AddNode(OpKind.Target, new int[0], OpAttributes.None, lossMethod.Parameters[1].Name, null);
                         var lossValue = tracer.TraceMethod(lossMethod, self, new TraceValue[] { new TensorValue(output), new TensorValue(target) });
                         if (lossValue is TensorValue l) loss = l.Node;
                         else if (lossValue is not null)

@@ -1,12 +1,38 @@
+using System.Collections.Generic;
+using System.Linq;
 using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Lowering;
+using NetCompiler.Generator.Model;
 
-namespace NetCompiler.Generator.Lowering;
+namespace NetCompiler.Generator.Ops;
 
-/// <summary>out [M, N] = a [M, K] x b [K, N] (a's leading dimensions folded into M; a rank-1 b is [K, 1]).
-/// Forward: each output row is a sum of rows of b scaled by a[m, k] (vector axpy over N), or a dot product when
+/// <summary><c>MatMul(a, b)</c>: out [M, N] = a [M, K] x b [K, N] (a's leading dimensions folded into M; a rank-1 b is
+/// [K, 1]). Forward: each output row is a sum of rows of b scaled by a[m, k] (vector axpy over N), or a dot product when
 /// N = 1. Backward: da[m, k] += dot(dy[m, :], b[k, :]); db[k, :] += a[m, k] * dy[m, :].</summary>
-internal static class MatMulLowering
+internal sealed class MatMulOp : OpDefinition
 {
+    private MatMulOp() : base(OpKind.MatMul, OpTraits.None, "MatMul") { }
+
+    public static readonly MatMulOp Instance = new();
+
+    public override string Syntax => "`MatMul(a, b)`";
+    public override string ShapeRule => "`[..., K] x [K, N] -> [..., N]`; a rank-1 `b` is a column";
+    public override string GradientRule => "`da += dy b^T`, `db += a^T dy`";
+    public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("row axpy", Forward, Backward) };
+    protected override int TensorOperands => 2;
+
+    public override int[]? InferShape(ShapeQuery query)
+    {
+        int[] a = query.In(0), b = query.In(1);
+        string both = $"{ShapeQuery.Text(a)} x {ShapeQuery.Text(b)}";
+        if (a.Length == 0 || b.Length == 0) return query.Mismatch($"MatMul needs tensors, got {both}");
+        if (b.Length > 2) return query.Mismatch($"MatMul's right operand must have rank 1 or 2, got {both}");
+        int k = a[a.Length - 1], kb = b[0];
+        if (k != kb) return query.Mismatch($"MatMul inner dimensions differ: {both} ({k} vs {kb})");
+        var lead = a.Take(a.Length - 1);
+        return b.Length == 1 ? lead.ToArray() : lead.Concat(new[] { b[1] }).ToArray();
+    }
+
     private static (int M, int K, int N) Dims(KernelContext c, Node node)
     {
         var (a, b) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
@@ -15,7 +41,7 @@ internal static class MatMulLowering
         return (a.Size / k, k, n);
     }
 
-    public static void Forward(KernelContext c, Node node)
+    private static void Forward(KernelContext c, Node node)
     {
         var (m, k, n) = Dims(c, node);
         string a = c.V(node.Inputs[0]), b = c.V(node.Inputs[1]), y = c.V(node.Id);
@@ -39,7 +65,7 @@ internal static class MatMulLowering
         c.W.Close();
     }
 
-    public static void Backward(KernelContext c, Node node)
+    private static void Backward(KernelContext c, Node node)
     {
         var (m, k, n) = Dims(c, node);
         int ia = node.Inputs[0], ib = node.Inputs[1];

@@ -1,49 +1,59 @@
-using NetCompiler.Generator.Emit;
+using System.Collections.Generic;
 using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Lowering;
 using NetCompiler.Generator.Model;
 
-namespace NetCompiler.Generator.Lowering;
+namespace NetCompiler.Generator.Ops;
 
-/// <summary>Unary activations and broadcasting + - *: forward and derivative rules.</summary>
-internal static class ElementwiseLowering
+/// <summary>Tensor <c>a + b</c>, <c>a - b</c>, <c>a * b</c> (and <c>a / number</c>, traced as a product) with
+/// broadcasting: the operand whose shape is a suffix of the other's is repeated over the other's leading dimensions.</summary>
+internal sealed class BinaryArithmeticOp : OpDefinition
 {
-    // y = f(x); dx += dy * f'(x, y)
-    public static void UnaryForward(KernelContext c, Node node)
+    private BinaryArithmeticOp(OpKind kind, string symbol, string gradientRule) : base(kind, OpTraits.ElementWise)
     {
-        if (c.Fusion.FusedInto[node.Id] >= 0) return; // computed in the linear layer's epilogue
-        var act = Activation.For(node);
-        string x = c.V(node.Inputs[0]), y = c.V(node.Id);
-        VectorLoops.Map(c.W, node.Size, y, false, (isa, i) => act.Apply(isa.Load(x, i), isa));
+        Symbol = symbol; GradientRule = gradientRule;
     }
 
-    public static void UnaryBackward(KernelContext c, Node node)
+    public static readonly BinaryArithmeticOp Add = new(OpKind.Add, "+", "`da += dy`, `db += dy` (summed over broadcast dimensions)");
+    public static readonly BinaryArithmeticOp Sub = new(OpKind.Sub, "-", "`da += dy`, `db -= dy` (summed over broadcast dimensions)");
+    public static readonly BinaryArithmeticOp Mul = new(OpKind.Mul, "*", "`da += dy b`, `db += dy a` (summed over broadcast dimensions)");
+
+    /// <summary>The C# operator.</summary>
+    public string Symbol { get; }
+
+    public override string Syntax => Kind == OpKind.Mul ? "`a * b`, `a / number`" : $"`a {Symbol} b`";
+    public override string ShapeRule => "the longer shape; the other must be its suffix";
+    public override string GradientRule { get; }
+    public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("vector map", Forward, Backward) };
+
+    public override int[]? InferShape(ShapeQuery query)
     {
-        int input = node.Inputs[0];
-        if (c.Fusion.FusedInto[node.Id] >= 0 || !c.HasGradient(input)) return;
-        var act = Activation.For(node);
-        if (!act.HasGradient) return;
-        string dy = c.D(node.Id), dx = c.D(input);
-        if (node.Op == OpKind.Neg)
-        {
-            VectorLoops.Map(c.W, node.Size, dx, true, (isa, i) => "-" + isa.Load(dy, i));
-            return;
-        }
-        string x = act.GradientNeedsInput ? c.V(input) : "", y = act.GradientNeedsInput ? "" : c.V(node.Id);
-        VectorLoops.Map(c.W, node.Size, dx, true, (isa, i) =>
-            $"{isa.Load(dy, i)} * {act.Gradient(act.GradientNeedsInput ? isa.Load(x, i) : "", act.GradientNeedsInput ? "" : isa.Load(y, i), isa)}");
+        int[] a = query.In(0), b = query.In(1);
+        if (IsSuffix(b, a)) return a;
+        if (IsSuffix(a, b)) return b;
+        return query.Mismatch($"{ShapeQuery.Text(a)} {Symbol} {ShapeQuery.Text(b)} cannot broadcast (one shape must equal the other's trailing dimensions)");
+    }
+
+    /// <summary>True when <paramref name="small"/> equals the trailing dimensions of <paramref name="large"/>.</summary>
+    private static bool IsSuffix(int[] small, int[] large)
+    {
+        if (small.Length > large.Length) return false;
+        for (int i = 1; i <= small.Length; i++)
+            if (small[small.Length - i] != large[large.Length - i]) return false;
+        return true;
     }
 
     // out = a (+|-|*) b, the smaller operand repeated over the larger one's leading dimensions.
-    public static void BinaryForward(KernelContext c, Node node)
+    private static void Forward(KernelContext c, Node node)
     {
         var (a, b) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
         string output = c.V(node.Id), va = c.V(a.Id), vb = c.V(b.Id);
-        string op = node.Op switch { OpKind.Add => "+", OpKind.Sub => "-", _ => "*" };
+        string op = ((BinaryArithmeticOp)OpRegistry.For(node.Op)).Symbol;
         ForEachRow(c, node.Size, a.Size, b.Size, va, vb, output, (ra, rb, ro, n, sa, sb) =>
             VectorLoops.Map(c.W, n, ro, false, (isa, i) => $"{Operand(isa, ra, sa, i)} {op} {Operand(isa, rb, sb, i)}"));
     }
 
-    public static void BinaryBackward(KernelContext c, Node node)
+    private static void Backward(KernelContext c, Node node)
     {
         var (a, b) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
         string dy = c.D(node.Id);
@@ -100,8 +110,8 @@ internal static class ElementwiseLowering
     {
         if (sizeA == sizeB || sizeA == 1 || sizeB == 1)
         {
-            string sa = sizeA == 1 && size != 1 ? ScalarLocal(c, a) : a;
-            string sb = sizeB == 1 && size != 1 ? ScalarLocal(c, b) : b;
+            string sa = sizeA == 1 && size != 1 ? "s_" + a : a;
+            string sb = sizeB == 1 && size != 1 ? "s_" + b : b;
             c.W.Open("");
             if (sa != a) c.W.Line($"float {sa} = {a};");
             if (sb != b) c.W.Line($"float {sb} = {b};");
@@ -119,8 +129,35 @@ internal static class ElementwiseLowering
         c.W.Close();
     }
 
-    private static string ScalarLocal(KernelContext c, string buffer) => "s_" + buffer;
-
     private static string Operand(Isa isa, string reference, bool scalar, string index) =>
         scalar ? isa.Broadcast(reference) : isa.Load(reference, index);
+}
+
+/// <summary>Tensor negation <c>-x</c>.</summary>
+internal sealed class NegOp : OpDefinition
+{
+    private NegOp() : base(OpKind.Neg, OpTraits.ElementWise) { }
+
+    public static readonly NegOp Instance = new();
+
+    public override string Syntax => "`-x`";
+    public override string ShapeRule => "`x`'s shape";
+    public override string GradientRule => "`dx -= dy`";
+    public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("vector map", Forward, Backward) };
+
+    public override int[]? InferShape(ShapeQuery query) => query.In(0);
+
+    private static void Forward(KernelContext c, Node node)
+    {
+        string x = c.V(node.Inputs[0]), y = c.V(node.Id);
+        VectorLoops.Map(c.W, node.Size, y, false, (isa, i) => $"-{isa.Load(x, i)}");
+    }
+
+    private static void Backward(KernelContext c, Node node)
+    {
+        int input = node.Inputs[0];
+        if (!c.HasGradient(input)) return;
+        string dy = c.D(node.Id), dx = c.D(input);
+        VectorLoops.Map(c.W, node.Size, dx, true, (isa, i) => "-" + isa.Load(dy, i));
+    }
 }

@@ -1,0 +1,104 @@
+using System.Collections.Generic;
+using System.Linq;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Lowering;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Emit;
+
+/// <summary>Prints the members of a network's class that hold its state: sizes, workspaces, the parameter store, the
+/// constructors that initialize parameters as declared and bind the definition's fields, and CreateReplica.</summary>
+internal static class ClassEmitter
+{
+    public static void EmitConstants(SourceWriter w, KernelPlan plan)
+    {
+        var (graph, memory, tiled) = (plan.Graph, plan.Memory, plan.Tiled);
+        var spec = graph.Spec;
+        w.Line($"/// <summary>Floats per input sample, shape {Shapes.Format(spec.InputShape)}.</summary>");
+        w.Line($"public const int InputSize = {Shapes.Size(spec.InputShape)};");
+        w.Line($"/// <summary>Floats per output sample, shape {graph.Output.ShapeText}.</summary>");
+        w.Line($"public const int OutputSize = {graph.Output.Size};");
+        w.Line($"/// <summary>Floats per target sample, shape [{SourceWriter.Join(graph.TargetShape)}].</summary>");
+        w.Line($"public const int TargetSize = {graph.TargetShape.Aggregate(1, (a, b) => a * b)};");
+        w.Line($"private const int ValueWorkspaceSize = {memory.ValueSize};");
+        w.Line($"private const int GradientWorkspaceSize = {memory.GradientSize};");
+        if (tiled)
+        {
+            w.Line($"private const int TileRows = {KernelPlan.TileRows}; // samples per tile; sample s of a tile uses workspace s * size");
+            w.Line();
+            w.Line("private readonly float[] _values = new float[TileRows * ValueWorkspaceSize];");
+            w.Line("private readonly float[] _gradients = new float[TileRows * GradientWorkspaceSize];");
+        }
+        else
+        {
+            w.Line();
+            w.Line("private readonly float[] _values = new float[ValueWorkspaceSize];");
+            w.Line("private readonly float[] _gradients = new float[GradientWorkspaceSize];");
+        }
+        w.Line();
+        w.Line("private int _caller; // managed thread id inside an entry point, 0 when none: concurrent use throws");
+        w.Line();
+        w.Line("/// <summary>Parameters and gradients by definition name (the compiled and interpreted paths share them).</summary>");
+        w.Line("public global::NetCompiler.ParameterStore Parameters { get; }");
+        w.Line();
+        w.Line($"int[] global::NetCompiler.INetwork.InputShape => new int[] {{ {SourceWriter.Join(spec.InputShape.ToArray())} }};");
+        w.Line($"int[] global::NetCompiler.INetwork.OutputShape => new int[] {{ {SourceWriter.Join(graph.Output.Shape)} }};");
+        w.Line($"int[] global::NetCompiler.INetwork.TargetShape => new int[] {{ {SourceWriter.Join(graph.TargetShape)} }};");
+        w.Line();
+    }
+
+    public static void EmitConstructor(SourceWriter w, KernelPlan plan)
+    {
+        var (graph, memory, tiled) = (plan.Graph, plan.Memory, plan.Tiled);
+        var spec = graph.Spec;
+        string name = spec.Class.Name;
+        w.Line("/// <summary>Creates the network with parameters initialized as declared; random initializers draw");
+        w.Line("/// from <paramref name=\"seed\"/>, so the same seed gives the same network.</summary>");
+        w.Line("/// <param name=\"seed\">Seed of the random initializers.</param>");
+        w.Line($"public {name}(int seed = 0)");
+        w.Indent++;
+        w.Line(": this(new global::NetCompiler.ParameterStore(new global::NetCompiler.ParameterInfo[]");
+        w.Line("{");
+        w.Indent++;
+        foreach (var p in spec.Parameters)
+            w.Line($"new({SourceWriter.Quote(p.Name)}, {p.Offset}, new int[] {{ {SourceWriter.Join(p.Shape.ToArray())} }}),");
+        w.Indent--;
+        w.Line("}))");
+        w.Indent--;
+        w.Open("");
+        w.Line("var parameters = Parameters;");
+        for (int i = 0; i < spec.Parameters.Count; i++)
+        {
+            var p = spec.Parameters[i];
+            string where = p.Location is { } l ? $" ({l.Describe(spec.HomeFile)})" : "";
+            if (p.Init == "Values")
+                w.Line($"new float[] {{ {string.Join(", ", p.Values.Select(SourceWriter.Float))} }}.CopyTo(parameters.Values, {p.Offset}); // {p.Name}{where}");
+            else
+                w.Line($"global::NetCompiler.Initializers.Fill(parameters.Values.AsSpan({p.Offset}, {p.Length}), global::NetCompiler.Init.{p.Init}, " +
+                       $"{p.FanIn}, {p.FanOut}, {SourceWriter.Float(p.Std)}, seed, {i}); // {p.Name}{where}");
+        }
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Binds the network to <paramref name=\"parameters\"/>: workspace constants and the definition's fields.</summary>");
+        w.Open($"private {name}(global::NetCompiler.ParameterStore parameters)");
+        w.Line("Parameters = parameters;");
+        foreach (var node in graph.Nodes.Where(n => n.Op == OpKind.Constant && memory.ValueOffset[n.Id] >= 0))
+            w.Line(tiled
+                ? $"for (int s = 0; s < TileRows; s++) _values[s * ValueWorkspaceSize + {memory.ValueOffset[node.Id]}] = {SourceWriter.Float(Value(node))}; // constant{Where(node, spec)}{SourceWriter.Comment(node.Spec.Source)}"
+                : $"_values[{memory.ValueOffset[node.Id]}] = {SourceWriter.Float(Value(node))}; // constant{Where(node, spec)}{SourceWriter.Comment(node.Spec.Source)}");
+        BindingEmitter.Emit(w, spec.Fields, "");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>A second instance over the same parameter values with its own gradients and workspace, for");
+        w.Line("/// data-parallel training (see <see cref=\"global::NetCompiler.INetwork.CreateReplica\"/>).</summary>");
+        w.Line($"public {name} CreateReplica() => new {name}(Parameters.CreateReplica());");
+        w.Line();
+        w.Line($"global::NetCompiler.INetwork global::NetCompiler.INetwork.CreateReplica() => CreateReplica();");
+        w.Line();
+    }
+
+    private static float Value(Node constant) => ((ScalarAttribute)constant.Attributes).Value;
+
+    /// <summary>", line N: " (or ", File.cs, line N: ") for a comment quoting the node's expression, " " without a location.</summary>
+    private static string Where(Node node, NetworkSpec spec) => node.Spec.Location is { } l ? $", {l.Describe(spec.HomeFile)}: " : " ";
+}

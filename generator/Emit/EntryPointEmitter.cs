@@ -1,0 +1,280 @@
+using System.Collections.Generic;
+using System.Linq;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Lowering;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Emit;
+
+/// <summary>Prints a network's public entry points (Infer, ComputeGradients, the TrainStep overloads, the interpreted-path
+/// hooks): argument checks, the guard against concurrent use, the loop over the batch (a tile or a sample at a time, as
+/// the plan says) around the kernels, and the plain-SGD update.</summary>
+internal static class EntryPointEmitter
+{
+    public static void Emit(SourceWriter w, KernelPlan plan)
+    {
+        if (plan.Tiled) EmitTiledEntryPoints(w, plan.Graph, plan.Memory);
+        else EmitEntryPoints(w, plan.Graph, plan.Memory);
+        EmitTrainSteps(w, plan.Graph, plan.Tiled);
+    }
+
+    /// <summary>The output of the sample in <paramref name="row"/> (null: the only sample) as a ref expression.</summary>
+    private static string OutputRef(Graph graph, MemoryPlan memory, string p, string x, string ws, string? row = null)
+    {
+        var o = graph.Output;
+        return o.Op switch
+        {
+            OpKind.Input => row is null ? x : $"Unsafe.Add(ref {x}, {row} * InputSize)",
+            OpKind.Param => $"Unsafe.Add(ref {p}, {graph.Spec.Parameters[o.Spec.Parameter].Offset})",
+            _ => row is null ? $"Unsafe.Add(ref {ws}, {memory.ValueOffset[o.Id]})"
+                : $"Unsafe.Add(ref {ws}, {row} * ValueWorkspaceSize + {memory.ValueOffset[o.Id]})",
+        };
+    }
+
+    /// <summary>Opens a public entry point whose body runs with the instance taken by the calling thread
+    /// (<c>CompiledSupport.Enter</c>): a second thread inside the same instance gets an exception, not corrupted results.</summary>
+    private static void OpenEntryPoint(SourceWriter w, string signature)
+    {
+        w.Open(signature);
+        OpenTry(w);
+    }
+
+    /// <summary>The part of <see cref="OpenEntryPoint"/> after the signature.</summary>
+    private static void OpenTry(SourceWriter w)
+    {
+        w.Line("bool outermost = global::NetCompiler.CompiledSupport.Enter(ref _caller, this);");
+        w.Open("try");
+    }
+
+    /// <summary>Closes what <see cref="OpenEntryPoint"/> opened: the instance is released by the outermost call.</summary>
+    private static void CloseEntryPoint(SourceWriter w)
+    {
+        w.Close();
+        w.Open("finally");
+        w.Line("if (outermost) global::NetCompiler.CompiledSupport.Exit(ref _caller);");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>Argument checks and buffer refs at the top of Infer.</summary>
+    private static void InferPreamble(SourceWriter w)
+    {
+        w.Line("global::NetCompiler.CompiledSupport.CheckInfer(inputs.Length, outputs.Length, batch, InputSize, OutputSize);");
+        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
+        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
+        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
+        w.Line("ref float output = ref MemoryMarshal.GetReference(outputs);");
+    }
+
+    /// <summary>Argument checks, cleared gradients and buffer refs at the top of ComputeGradients.</summary>
+    private static void TrainPreamble(SourceWriter w, Graph graph)
+    {
+        int parameterCount = graph.Spec.Parameters.Sum(p => p.Length);
+        w.Line("global::NetCompiler.CompiledSupport.CheckTrain(inputs.Length, targets.Length, batch, InputSize, TargetSize);");
+        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
+        w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(Parameters.Gradients);");
+        w.Line($"Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref g), 0, {parameterCount} * sizeof(float)); // all {parameterCount} gradients; constant size: unrolled when small");
+        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
+        w.Line("ref float gs = ref MemoryMarshal.GetArrayDataReference(_gradients);");
+        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
+        w.Line("ref float target = ref MemoryMarshal.GetReference(targets);");
+        w.Line("float seed = 1f / batch; // d(batch-mean loss) / d(sample loss)");
+        w.Line("double total = 0;");
+    }
+
+    /// <summary>Infer and ComputeGradients for a tiled network: the batch is cut into tiles of up to TileRows
+    /// samples and each method runs a whole tile.</summary>
+    private static void EmitTiledEntryPoints(SourceWriter w, Graph graph, MemoryPlan memory)
+    {
+        var spec = graph.Spec;
+        w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
+        w.Line("/// <see cref=\"OutputSize\"/> floats per sample out, a tile of up to TileRows samples at a time. Allocates nothing.</summary>");
+        OpenEntryPoint(w, "public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
+        InferPreamble(w);
+        w.Open("for (int first = 0; first < batch; first += TileRows)");
+        w.Line("int rows = Math.Min(TileRows, batch - first);");
+        w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
+        w.Line("ForwardTile(ref p, ref x, ref ws, rows);");
+        w.Open("for (int s = 0; s < rows; s++)");
+        w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {OutputRef(graph, memory, "p", "x", "ws", "s")}, OutputSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, (first + s) * OutputSize), OutputSize));");
+        w.Close();
+        w.Close();
+        CloseEntryPoint(w);
+        w.Line();
+
+        w.Line("/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples, a tile at a time: overwrites");
+        w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing.</summary>");
+        w.Open("public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)");
+        if (graph.Loss is null)
+        {
+            w.Line($"throw new InvalidOperationException(\"{spec.Class.Name} has no [Loss] method, so it cannot be trained.\");");
+            w.Close();
+            w.Line();
+            return;
+        }
+        OpenTry(w);
+        w.Line("return Train(inputs, targets, batch, null, null, 0f);");
+        CloseEntryPoint(w);
+        w.Line();
+
+        w.Line("/// <summary>ComputeGradients, and with <paramref name=\"update\"/> set also the training step fused into it: in the last");
+        w.Line("/// tile, each parameter is updated (by <paramref name=\"optimizer\"/>, or plain SGD at <paramref name=\"learningRate\"/>)");
+        w.Line("/// as soon as backward has finished its gradient and read its value for the last time, while that gradient is");
+        w.Line("/// still in cache, instead of in a separate pass over every parameter afterwards.</summary>");
+        w.Open("private float Train(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate)");
+        TrainPreamble(w, graph);
+        w.Open("for (int first = 0; first < batch; first += TileRows)");
+        w.Line("int rows = Math.Min(TileRows, batch - first);");
+        w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
+        w.Line("ref float t = ref Unsafe.Add(ref target, first * TargetSize);");
+        w.Line("ForwardTile(ref p, ref x, ref ws, rows);");
+        w.Line("total += LossTile(ref p, ref x, ref t, ref ws, rows);");
+        w.Line("BackwardTile(ref p, ref g, ref x, ref t, ref ws, ref gs, seed, rows, first + rows == batch ? update : null, optimizer, learningRate);");
+        w.Close();
+        w.Line("return (float)(total / batch);");
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitEntryPoints(SourceWriter w, Graph graph, MemoryPlan memory)
+    {
+        var spec = graph.Spec;
+        w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
+        w.Line("/// <see cref=\"OutputSize\"/> floats per sample out. Allocates nothing.</summary>");
+        OpenEntryPoint(w, "public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
+        InferPreamble(w);
+        w.Open("for (int b = 0; b < batch; b++)");
+        w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
+        w.Line("ForwardSample(ref p, ref x, ref ws);");
+        w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {OutputRef(graph, memory, "p", "x", "ws")}, OutputSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, b * OutputSize), OutputSize));");
+        w.Close();
+        CloseEntryPoint(w);
+        w.Line();
+
+        w.Line("/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples: overwrites");
+        w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing.</summary>");
+        w.Open("public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)");
+        if (graph.Loss is null)
+        {
+            w.Line($"throw new InvalidOperationException(\"{spec.Class.Name} has no [Loss] method, so it cannot be trained.\");");
+            w.Close();
+        }
+        else
+        {
+            OpenTry(w);
+            TrainPreamble(w, graph);
+            w.Open("for (int b = 0; b < batch; b++)");
+            w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
+            w.Line("ref float t = ref Unsafe.Add(ref target, b * TargetSize);");
+            w.Line("ForwardSample(ref p, ref x, ref ws);");
+            w.Line("total += LossSample(ref p, ref x, ref t, ref ws);");
+            w.Line("BackwardSample(ref p, ref g, ref x, ref t, ref ws, ref gs, seed);");
+            w.Close();
+            w.Line("return (float)(total / batch);");
+            CloseEntryPoint(w);
+        }
+        w.Line();
+    }
+
+    private static void EmitTrainSteps(SourceWriter w, Graph graph, bool tiled)
+    {
+        var spec = graph.Spec;
+        if (tiled && graph.Loss is not null) EmitFusedTrainSteps(w);
+        else EmitSeparateTrainSteps(w, graph);
+        w.Line($"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretForward(global::NetCompiler.Tensor input) => {spec.ForwardMethod}(input);");
+        w.Line(spec.HasLoss
+            ? $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => {spec.LossMethod}(output, target);"
+            : $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => throw new InvalidOperationException(\"{spec.Class.Name} has no [Loss] method.\");");
+        w.Line();
+    }
+
+    /// <summary>Training steps of a tiled network: the update is fused into the last tile's backward pass.</summary>
+    private static void EmitFusedTrainSteps(SourceWriter w)
+    {
+        w.Line("/// <summary>Compiled training step: the gradient of <see cref=\"ComputeGradients\"/>, and SGD <c>p -= learningRate * gradient</c>");
+        w.Line("/// on every parameter that is not frozen, each applied as soon as its gradient is final. Leaves the gradients in");
+        w.Line("/// <c>Parameters.Gradients</c>. Returns the batch-mean loss before the update. Allocates nothing.</summary>");
+        OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
+        w.Line("global::NetCompiler.CompiledSupport.CheckLearningRate(learningRate);");
+        w.Line("return Train(inputs, targets, batch, Parameters, null, learningRate);");
+        CloseEntryPoint(w);
+        w.Line();
+        w.Line("/// <summary>Compiled training step: the gradient of <see cref=\"ComputeGradients\"/> and one update by <paramref name=\"optimizer\"/>");
+        w.Line("/// (weight decay and the rule's state; frozen parameters untouched), each parameter updated as soon as its gradient");
+        w.Line("/// is final. With gradient clipping, which needs the global norm first, the update runs after the gradients instead.");
+        w.Line("/// Leaves the gradients in <c>Parameters.Gradients</c>. Returns the batch-mean loss before the update.");
+        w.Line("/// Allocates nothing after the optimizer's first step.</summary>");
+        OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
+        w.Line("ArgumentNullException.ThrowIfNull(optimizer);");
+        w.Open("if (!optimizer.BeginFusedStep(Parameters))");
+        w.Line("float unfused = ComputeGradients(inputs, targets, batch);");
+        w.Line("optimizer.Step(Parameters);");
+        w.Line("return unfused;");
+        w.Close();
+        w.Line("float loss = Train(inputs, targets, batch, Parameters, optimizer, 0f);");
+        w.Line("optimizer.EndFusedStep();");
+        w.Line("return loss;");
+        CloseEntryPoint(w);
+        w.Line();
+    }
+
+    /// <summary>Training steps of a per-sample network (or one without a loss): gradients, then the update.</summary>
+    private static void EmitSeparateTrainSteps(SourceWriter w, Graph graph)
+    {
+        var spec = graph.Spec;
+        w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then SGD <c>p -= learningRate * gradient</c>");
+        w.Line("/// on every parameter that is not frozen. Returns the batch-mean loss before the update. Allocates nothing.</summary>");
+        OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
+        w.Line("global::NetCompiler.CompiledSupport.CheckLearningRate(learningRate);");
+        w.Line("float loss = ComputeGradients(inputs, targets, batch);");
+        w.Line("var parameters = Parameters;");
+        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters.Values);");
+        w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(parameters.Gradients);");
+        w.Line("float step = -learningRate;");
+        // Inline, one constant-length loop per parameter: for a network as small as seed 000's a call into a
+        // general routine costs more than the update itself. A network with many parameters gets methods of a
+        // budgeted size instead (SgdStepPart0, ...), like the kernels.
+        var updates = new List<KernelFragment>();
+        for (int i = 0; i < spec.Parameters.Count; i++)
+        {
+            var param = spec.Parameters[i];
+            var u = new SourceWriter();
+            u.Open($"if (!parameters.IsFrozen({i})) // {param.Name}");
+            string pi = param.Offset == 0 ? "p" : $"Unsafe.Add(ref p, {param.Offset})", gi = param.Offset == 0 ? "g" : $"Unsafe.Add(ref g, {param.Offset})";
+            u.Line($"ref float pi = ref {pi};");
+            u.Line($"ref float gi = ref {gi};");
+            VectorLoops.Map(u, param.Length, "pi", true, (isa, k) => $"{isa.Broadcast("step")} * {isa.Load("gi", k)}");
+            u.Close();
+            updates.Add(new KernelFragment(u.ToString(), new int[0], new int[0], SourceWriter.Quote(param.Name), param.Location?.Describe(spec.HomeFile)));
+        }
+        var parts = KernelEmitter.Split(updates, KernelEmitter.PartBudget);
+        if (parts.Count == 1)
+            foreach (var update in updates) w.Append(KernelEmitter.Lines(update.Text));
+        else
+            for (int k = 0; k < parts.Count; k++) w.Line($"SgdStepPart{k}(parameters, step);");
+        w.Line("return loss;");
+        CloseEntryPoint(w);
+        w.Line();
+        w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then one update by <paramref name=\"optimizer\"/>");
+        w.Line("/// (clipping, weight decay and the rule's state in one vectorized pass; frozen parameters untouched).");
+        w.Line("/// Returns the batch-mean loss before the update. Allocates nothing after the optimizer's first step.</summary>");
+        OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
+        w.Line("ArgumentNullException.ThrowIfNull(optimizer);");
+        w.Line("float loss = ComputeGradients(inputs, targets, batch);");
+        w.Line("optimizer.Step(Parameters);");
+        w.Line("return loss;");
+        CloseEntryPoint(w);
+        w.Line();
+        if (parts.Count == 1) return;
+        for (int k = 0; k < parts.Count; k++)
+        {
+            w.Line($"/// <summary>Part {k} of TrainStep's SGD update ({k + 1} of {parts.Count}): {KernelEmitter.Covers(parts[k], "parameter")}</summary>");
+            w.Open($"private static void SgdStepPart{k}(global::NetCompiler.ParameterStore parameters, float step)");
+            w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters.Values);");
+            w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(parameters.Gradients);");
+            foreach (var update in parts[k]) w.Append(KernelEmitter.Lines(update.Text));
+            w.Close();
+            w.Line();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Collections.Generic;
+using System.Linq;
+using NetCompiler.Generator.Autodiff;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Ops;
+using NetCompiler.Generator.Optimize;
+
+namespace NetCompiler.Generator.Lowering;
+
+/// <summary>Lower: every decision about how a network runs, made before anything is printed. Whether it runs a tile of
+/// samples per call or one sample at a time; for each node that writes code, the strategy it runs with (the first of
+/// its op's ordered strategies that applies); which nodes each kernel (forward, loss, backward) holds and in what
+/// order; and after which backward op each parameter's gradient is final (where a fused optimizer step updates it).
+/// Emit prints this plan and decides nothing.</summary>
+internal sealed class KernelPlan
+{
+    private readonly LoweringStrategy?[] _strategies;
+
+    private KernelPlan(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory, bool tiled, LoweringStrategy?[] strategies)
+    {
+        Graph = graph; Gradients = gradients; Fusion = fusion; Memory = memory; Tiled = tiled; _strategies = strategies;
+        Forward = graph.Nodes.Where(n => gradients.InForward[n.Id] && WritesCode(n)).ToList();
+        Loss = graph.Nodes.Where(n => gradients.InLoss[n.Id] && WritesCode(n)).ToList();
+        Backward = graph.Nodes.Where(n => gradients.NeedsGradient[n.Id] && WritesCode(n)).Reverse().ToList();
+        LastBackwardUse = LastUses();
+    }
+
+    public Graph Graph { get; }
+    public GradientPlan Gradients { get; }
+    public Fusion Fusion { get; }
+    public MemoryPlan Memory { get; }
+
+    /// <summary>Whether the kernels run a tile of up to <see cref="TileRows"/> samples per call (sample s of a tile uses
+    /// workspace s * size): when some forward node's best strategy needs the whole tile (a dense layer large enough
+    /// for TileGemm). Small networks keep per-sample code with no row loops at all.</summary>
+    public bool Tiled { get; }
+
+    /// <summary>Samples per tile: large enough that every weight loaded is reused many times, small enough that a
+    /// tile's activations stay in the L2 cache.</summary>
+    public const int TileRows = 32;
+
+    /// <summary>Nodes the forward kernel computes, in order.</summary>
+    public IReadOnlyList<Node> Forward { get; }
+
+    /// <summary>Nodes only the loss depends on, computed after the forward kernel, in order.</summary>
+    public IReadOnlyList<Node> Loss { get; }
+
+    /// <summary>Nodes whose backward code runs, in reverse order.</summary>
+    public IReadOnlyList<Node> Backward { get; }
+
+    /// <summary>For each parameter (index into the spec's parameters), the backward node after which nothing reads its
+    /// value or adds to its gradient: the user with the lowest node id, since backward runs in decreasing id order.
+    /// -1 when no backward op touches it.</summary>
+    public int[] LastBackwardUse { get; }
+
+    /// <summary>The strategy <paramref name="node"/> runs with.</summary>
+    public LoweringStrategy StrategyOf(Node node) => _strategies[node.Id] ?? throw new System.InvalidOperationException($"{node.Op} {node.Id} writes no code");
+
+    /// <summary>Whether a node writes code of its own: leaves are read in place, and a fused activation is computed in
+    /// its host's epilogue.</summary>
+    public bool WritesCode(Node node) => !node.Is(OpTraits.Leaf) && Fusion.FusedInto[node.Id] < 0;
+
+    public static KernelPlan Build(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory)
+    {
+        bool WritesCode(Node n) => !n.Is(OpTraits.Leaf) && fusion.FusedInto[n.Id] < 0;
+        bool tiled = graph.Nodes.Any(n => gradients.InForward[n.Id] && WritesCode(n) && Choose(graph, n, tileAllowed: true).Scope == StrategyScope.Tile);
+        var strategies = new LoweringStrategy?[graph.Nodes.Count];
+        foreach (var node in graph.Nodes)
+            if (WritesCode(node)) strategies[node.Id] = Choose(graph, node, tiled);
+        return new KernelPlan(graph, gradients, fusion, memory, tiled, strategies);
+    }
+
+    /// <summary>The first of the node's strategies that applies (a tile strategy only when the network may run in tiles).</summary>
+    private static LoweringStrategy Choose(Graph graph, Node node, bool tileAllowed)
+    {
+        foreach (var strategy in node.Definition.Strategies)
+            if ((tileAllowed || strategy.Scope == StrategyScope.Sample) && strategy.Applies(graph, node)) return strategy;
+        throw new System.InvalidOperationException($"no lowering strategy of {node.Op} applies to node {node.Id}");
+    }
+
+    private int[] LastUses()
+    {
+        var last = Enumerable.Repeat(-1, Graph.Spec.Parameters.Count).ToArray();
+        foreach (var node in Backward)   // decreasing id: the last write wins
+            foreach (int input in node.Inputs)
+                if (Graph[input].Op == Model.OpKind.Param) last[Graph[input].Spec.Parameter] = node.Id;
+        return last;
+    }
+}

@@ -1,0 +1,37 @@
+namespace NetCompiler.Generator.Model;
+
+/// <summary>The typed attributes of one node: what the op takes besides its tensor operands (an activation's alpha,
+/// a constant's value, a parameter's index; later axes, shapes, strides). Each op that has some declares a record
+/// deriving from this one, next to its definition in <c>Ops/</c> when only that op uses it. Records compare by value,
+/// so a node's spec stays equatable and the incremental generator can cache it.</summary>
+internal abstract record OpAttributes
+{
+    /// <summary>No attributes: the op is determined by its kind and operands.</summary>
+    public static readonly OpAttributes None = new NoAttributes();
+
+    /// <summary>A short text for generated comments and messages, e.g. <c>alpha 0.1</c> ("" when none).</summary>
+    public abstract string Describe();
+}
+
+/// <summary>The attributes of an op that has none.</summary>
+internal sealed record NoAttributes : OpAttributes
+{
+    public override string Describe() => "";
+}
+
+/// <summary>One compile-time float: LeakyRelu's alpha, Swish's beta, a constant's value. Compared by bits, since 0f and
+/// -0f (or two NaNs) are emitted differently.</summary>
+internal sealed record ScalarAttribute(float Value) : OpAttributes
+{
+    public bool Equals(ScalarAttribute? other) => other is not null && BitwiseFloatComparer.Instance.Equals(Value, other.Value);
+
+    public override int GetHashCode() => BitwiseFloatComparer.Instance.GetHashCode(Value);
+
+    public override string Describe() => Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>Which parameter of <see cref="NetworkSpec.Parameters"/> a <see cref="OpKind.Param"/> leaf reads.</summary>
+internal sealed record ParameterAttribute(int Index) : OpAttributes
+{
+    public override string Describe() => "parameter " + Index;
+}

@@ -1,0 +1,92 @@
+using System.Collections.Generic;
+using System.Linq;
+using NetCompiler.Generator.Emit;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Lowering;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Ops;
+
+/// <summary><c>CrossEntropy(logits, t)</c>: softmax cross-entropy from logits, per row, with log-sum-exp
+/// lse = max + log(sum exp(x - max)). A class-index target c gives loss lse - x[c] and gradient softmax - onehot(c); a
+/// probability target p gives sum(p) lse - dot(p, x) and gradient sum(p) softmax - p. The sample's loss is the mean over
+/// its rows. Softmax + cross-entropy needs no fusion pass: the op takes logits.</summary>
+internal sealed class CrossEntropyOp : OpDefinition
+{
+    private CrossEntropyOp() : base(OpKind.CrossEntropy, OpTraits.Loss, "CrossEntropy") { }
+
+    public static readonly CrossEntropyOp Instance = new();
+
+    public override string Syntax => "`CrossEntropy(logits, t)`";
+    public override string ShapeRule => "`[]`; `t` of the logits' shape (probabilities) or with last dimension 1 (class indices)";
+    public override string GradientRule => "`dlogits += dl (softmax sum(t) - t) / rows`";
+    public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("row loops", Forward, Backward) };
+    protected override int TensorOperands => 2;
+
+    public override int[]? InferShape(ShapeQuery query)
+    {
+        int[] y = query.In(0), t = query.In(1);
+        if (y.Length == 0) return query.LossMismatch("CrossEntropy needs logits with a class dimension, got a scalar");
+        bool indices = t.Length == y.Length && t.Take(t.Length - 1).SequenceEqual(y.Take(y.Length - 1)) && t[t.Length - 1] == 1;
+        if (!y.SequenceEqual(t) && !indices)
+            return query.LossMismatch($"CrossEntropy of logits {ShapeQuery.Text(y)} needs a target of probabilities {ShapeQuery.Text(y)} or of class indices " +
+                ShapeQuery.Text(y.Take(y.Length - 1).Concat(new[] { 1 }).ToArray()) + $", got {ShapeQuery.Text(t)}");
+        return ShapeQuery.Scalar;
+    }
+
+    private static void Forward(KernelContext c, Node node) => Rows(c, node, backward: false);
+
+    private static void Backward(KernelContext c, Node node)
+    {
+        if (c.HasGradient(node.Inputs[0])) Rows(c, node, backward: true);
+    }
+
+    private static void Rows(KernelContext c, Node node, bool backward)
+    {
+        var (y, t) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+        int classes = y.Last, rows = y.Size / classes;
+        bool indices = t.Size != y.Size;   // [.., 1] class indices rather than [.., C] probabilities
+        string vy = c.V(y.Id), vt = c.V(t.Id);
+        c.W.Open("");
+        if (!backward) c.W.Line("float total = 0f;");
+        else c.W.Line($"float scale = {c.D(node.Id)} * {SourceWriter.Float(1f / rows)};");
+        c.W.Open($"for (int r = 0; r < {rows}; r++)");
+        c.W.Line($"ref float xRow = ref Unsafe.Add(ref {vy}, r * {classes});");
+        SoftmaxOp.RowMax(c.W, "xRow", classes, "max");
+        VectorLoops.Reduce(c.W, classes, "sumExp", (isa, i, acc) => $"{acc} + {isa.Math()}.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")})");
+        if (indices)
+        {
+            // label != value also refuses NaN (which converts to 0) and fractions, before anything is updated.
+            c.W.Line($"int label = (int)Unsafe.Add(ref {vt}, r);");
+            c.W.Line($"if ((uint)label >= {classes}u || label != Unsafe.Add(ref {vt}, r)) CompiledSupport.ThrowClassIndex(Unsafe.Add(ref {vt}, r), {classes});");
+        }
+        else
+        {
+            c.W.Line($"ref float tRow = ref Unsafe.Add(ref {vt}, r * {classes});");
+            VectorLoops.Reduce(c.W, classes, "mass", (isa, i, acc) => $"{acc} + {isa.Load("tRow", i)}");
+        }
+        if (!backward)
+        {
+            c.W.Line("float lse = max + ScalarMath.Log(sumExp);");
+            if (indices) c.W.Line("total += lse - Unsafe.Add(ref xRow, label);");
+            else
+            {
+                VectorLoops.Reduce(c.W, classes, "dot", (isa, i, acc) => isa.Fma(isa.Load("tRow", i), isa.Load("xRow", i), acc));
+                c.W.Line("total += mass * lse - dot;");
+            }
+        }
+        else
+        {
+            string dy = c.D(y.Id);
+            c.W.Line($"ref float dRow = ref Unsafe.Add(ref {dy}, r * {classes});");
+            c.W.Line(indices ? "float factor = scale / sumExp;" : "float factor = scale * mass / sumExp;");
+            VectorLoops.Map(c.W, classes, "dRow", true, (isa, i) => indices
+                ? $"{isa.Broadcast("factor")} * {isa.Math()}.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")})"
+                : $"{isa.Broadcast("factor")} * {isa.Math()}.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")}) - {isa.Broadcast("scale")} * {isa.Load("tRow", i)}");
+            if (indices) c.W.Line("Unsafe.Add(ref dRow, label) -= scale;");
+        }
+        c.W.Close();
+        if (!backward) c.W.Line($"{c.V(node.Id)} = total * {SourceWriter.Float(1f / rows)};");
+        c.W.Close();
+    }
+}

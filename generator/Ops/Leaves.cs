@@ -1,0 +1,41 @@
+using System.Collections.Generic;
+using System.Linq;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Lowering;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Ops;
+
+/// <summary>The leaves of a graph: read where they live (the input and target spans, the parameter array, the
+/// workspace for a constant), no code of their own, no gradient slot of their own.</summary>
+internal sealed class LeafOp : OpDefinition
+{
+    private readonly string _syntax, _shapeRule;
+
+    private LeafOp(OpKind kind, string syntax, string shapeRule) : base(kind, OpTraits.Leaf)
+    {
+        _syntax = syntax; _shapeRule = shapeRule;
+    }
+
+    public static readonly LeafOp Input = new(OpKind.Input, "the `[Forward]` parameter", "its `[Shape]`");
+    public static readonly LeafOp Target = new(OpKind.Target, "the `[Loss]` target parameter", "its `[Shape]`, else the output's");
+    public static readonly LeafOp Param = new(OpKind.Param, "a `[Param]` field, `layer.Weight`, `layer.Bias`", "as declared");
+    public static readonly LeafOp Constant = new(OpKind.Constant, "a number where a tensor is expected", "`[]`, broadcast");
+
+    public override string Syntax => _syntax;
+    public override string ShapeRule => _shapeRule;
+    public override string GradientRule => Kind == OpKind.Param ? "gradient accumulated into `Parameters.Gradients`" : "none";
+    public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { CodeStrategy.InPlace };
+
+    public override int[]? InferShape(ShapeQuery query)
+    {
+        var network = query.Network ?? throw new System.InvalidOperationException("a leaf is shaped by its network");
+        return Kind switch
+        {
+            OpKind.Input => network.InputShape.ToArray(),
+            OpKind.Target => network.TargetShapeExplicit ? network.TargetShape.ToArray() : query.ShapeOf!(network.OutputNode),
+            OpKind.Param => network.Parameters[((ParameterAttribute)query.Node.Attributes).Index].Shape.ToArray(),
+            _ => ShapeQuery.Scalar,
+        };
+    }
+}

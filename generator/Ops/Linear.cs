@@ -1,0 +1,293 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using NetCompiler.Generator.Emit;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Lowering;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Ops;
+
+/// <summary>Dense layers (<c>[Dense] layer.Forward(x)</c>, <c>Linear(x, w, b)</c>): y = act(x W^T + b) with W [N, K]
+/// over R rows of x [R, K], the activation fused into the epilogue when nothing else reads the pre-activation.
+/// Backward: dz = dy * act'(.), then db += dz, dW[o, :] += dz * x, dx += dz * W[o, :]. Three strategies, most
+/// specialized first: a whole tile through the runtime's register-blocked TileGemm (large layers), straight-line FMA
+/// chains with constant offsets (tiny layers), and a dot product per output.</summary>
+internal sealed class LinearOp : OpDefinition
+{
+    private LinearOp() : base(OpKind.Linear, OpTraits.EpilogueHost, "Linear") { }
+
+    public static readonly LinearOp Instance = new();
+
+    public override string Syntax => "`layer.Forward(x)` (`[Dense]`), `Linear(x, w, b)`";
+    public override string ShapeRule => "`[..., in] -> [..., out]`, `w` `[out, in]`, `b` `[out]`";
+    public override string GradientRule => "`dz = dy act'`; `db += dz`, `dW += dz^T x`, `dx += dz W`";
+
+    public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new LoweringStrategy[]
+    {
+        new TileGemmStrategy(), new StraightLineStrategy(), new CodeStrategy("dot loop", DotForward, DotBackward),
+    };
+
+    /// <summary>Up to this many multiply-adds per sample a layer is written out as straight-line code.</summary>
+    public const int StraightLineLimit = 64;
+
+    /// <summary>From this many multiply-adds per sample a layer runs on a whole tile of samples through the
+    /// runtime's register-blocked <c>TileGemm</c>, which reuses each weight for every sample of the tile.</summary>
+    public const int TileGemmThreshold = 1024;
+
+    public override Parse.TraceValue Build(Parse.OpCall call)
+    {
+        var inputs = new List<int> { call.Tensor(0, "the input"), call.Tensor(1, "the weight") };
+        if (call.Arguments.Count > 2 && call.Arguments[2] is Parse.TensorValue bias) inputs.Add(bias.Node);
+        return call.Node(Kind, inputs.ToArray(), OpAttributes.None);
+    }
+
+    public override int[]? InferShape(ShapeQuery query)
+    {
+        int[] x = query.In(0), w = query.In(1);
+        if (w.Length != 2) return query.Mismatch($"a linear weight must be [out, in], got {ShapeQuery.Text(w)}");
+        if (x.Length == 0 || x[x.Length - 1] != w[1])
+            return query.Mismatch($"layer '{query.Node.Label}' expects {w[1]} input features (weight {ShapeQuery.Text(w)}) but its input has shape {ShapeQuery.Text(x)}");
+        if (query.Count > 2 && (query.In(2).Length != 1 || query.In(2)[0] != w[0]))
+            return query.Mismatch($"the bias {ShapeQuery.Text(query.In(2))} does not match {w[0]} outputs");
+        return x.Take(x.Length - 1).Concat(new[] { w[0] }).ToArray();
+    }
+
+    /// <summary>The activation fused into <paramref name="node"/>'s epilogue, if any.</summary>
+    private static (ActivationOp? Op, Node? Node) Epilogue(KernelContext c, Node node)
+    {
+        int id = c.Fusion.Epilogue[node.Id];
+        return id < 0 ? (null, null) : ((ActivationOp)OpRegistry.For(c.Graph[id].Op), c.Graph[id]);
+    }
+
+    /// <summary>TileGemm over a whole tile: one row per sample, weights (and bias) that are parameters shared by every
+    /// sample, and an input that lives in the input buffer or the workspace (so its rows are evenly strided).</summary>
+    private sealed class TileGemmStrategy : LoweringStrategy
+    {
+        public override string Name => "TileGemm";
+        public override StrategyScope Scope => StrategyScope.Tile;
+
+        public override bool Applies(Graph graph, Node node)
+        {
+            var (x, w) = (graph[node.Inputs[0]], graph[node.Inputs[1]]);
+            int k = w.Shape[1], n = w.Shape[0];
+            bool biasShared = node.Inputs.Count < 3 || graph[node.Inputs[2]].Op == OpKind.Param;
+            return x.Size == k && n * k >= TileGemmThreshold && w.Op == OpKind.Param && biasShared
+                && x.Op is not (OpKind.Param or OpKind.Constant or OpKind.Target);
+        }
+
+        // z = x W^T + b for all rows in one TileGemm call, then the fused activation row by row (in place when the
+        // pre-activation is not kept).
+        public override void Forward(KernelContext c, Node node)
+        {
+            var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+            int k = w.Shape[1], n = w.Shape[0];
+            int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+            var (act, actNode) = Epilogue(c, node);
+            bool keepsZ = c.Memory.ValueOffset[node.Id] >= 0;
+            int destination = act is null || keepsZ ? node.Id : actNode!.Id;
+            c.Block(() =>
+            {
+                string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
+                c.W.Line($"TileGemm.Forward(ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
+                         $"ref {c.V(destination)}, ValueWorkspaceSize, rows, {n}, {k});");
+            });
+            if (act is null) return;
+            c.RowLoop(() =>
+            {
+                string from = c.V(destination), to = c.V(actNode!.Id);
+                VectorLoops.Map(c.W, n, to, false, (isa, i) => act.Apply(actNode, isa.Load(from, i), isa));
+            });
+        }
+
+        // dz = dy * act'(.) in place (dy is read by nothing else), then dW += dz^T x and db += sum dz in one TileGemm
+        // call, and dx += dz W in another.
+        public override void Backward(KernelContext c, Node node)
+        {
+            var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+            int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+            int k = w.Shape[1], n = w.Shape[0];
+            var (act, actNode) = Epilogue(c, node);
+            if (act is { HasDerivative: false }) return;
+            int dyId = actNode?.Id ?? node.Id;
+            bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
+            if (act is not null)
+                c.RowLoop(() =>
+                {
+                    string dy = c.D(dyId), arg = act.DerivativeReadsInput ? c.V(node.Id) : c.V(actNode!.Id);
+                    VectorLoops.Map(c.W, n, dy, false, (isa, i) => $"{isa.Load(dy, i)} * {act.Derivative(actNode!, isa.Load(arg, i), isa)}");
+                });
+            if (needW)
+                c.Block(() =>
+                {
+                    string dw = c.D(w.Id), db = needB ? c.D(bias) : dw;
+                    c.W.Line($"TileGemm.BackwardWeights(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, " +
+                             $"ref {dw}, ref {db}, {(needB ? "true" : "false")}, rows, {n}, {k});");
+                });
+            else if (needB)
+                c.RowLoop(() =>
+                {
+                    string dy = c.D(dyId);
+                    VectorLoops.Map(c.W, n, c.D(bias), true, (isa, i) => isa.Load(dy, i));
+                });
+            if (needX)
+                c.Block(() => c.W.Line($"TileGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
+                                       $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {n}, {k});"));
+        }
+    }
+
+    /// <summary>Straight-line FMA chains with constant offsets, for layers of at most <see cref="StraightLineLimit"/>
+    /// multiply-adds per sample.</summary>
+    private sealed class StraightLineStrategy : LoweringStrategy
+    {
+        public override string Name => "straight-line FMA";
+
+        public override bool Applies(Graph graph, Node node)
+        {
+            var (x, w) = (graph[node.Inputs[0]], graph[node.Inputs[1]]);
+            int k = w.Shape[1], n = w.Shape[0], rows = x.Size / k;
+            return rows * n * k <= StraightLineLimit;
+        }
+
+        public override void Forward(KernelContext c, Node node)
+        {
+            var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+            int k = w.Shape[1], n = w.Shape[0], rows = x.Size / k;
+            var o = Outputs(c, node);
+            string vx = c.V(x.Id), vw = c.V(w.Id), vb = node.Inputs.Count > 2 ? c.V(node.Inputs[2]) : "";
+            for (int r = 0; r < rows; r++)
+                for (int j = 0; j < n; j++)
+                {
+                    var sum = new StringBuilder(vb.Length > 0 ? IsaText.Elem(vb, SourceWriter.Int(j)) : "0f");
+                    for (int i = 0; i < k; i++)
+                        sum.Insert(0, $"MathF.FusedMultiplyAdd({IsaText.Elem(vw, SourceWriter.Int(j * k + i))}, {IsaText.Elem(vx, SourceWriter.Int(r * k + i))}, ").Append(')');
+                    o.Store(c, SourceWriter.Int(r * n + j), sum.ToString());
+                }
+        }
+
+        public override void Backward(KernelContext c, Node node)
+        {
+            var g = Gradients.Of(c, node);
+            if (g is null) return;
+            int k = g.K, n = g.N, rows = g.Rows;
+            for (int r = 0; r < rows; r++)
+                for (int o = 0; o < n; o++)
+                {
+                    string dz = $"dz{node.Id}_{r}_{o}";
+                    c.W.Line($"float {dz} = {g.Dz(SourceWriter.Int(r * n + o))};");
+                    if (g.Db.Length > 0) c.W.Line($"{IsaText.Elem(g.Db, SourceWriter.Int(o))} += {dz};");
+                    for (int i = 0; i < k; i++)
+                    {
+                        if (g.Dw.Length > 0) c.W.Line($"{IsaText.Elem(g.Dw, SourceWriter.Int(o * k + i))} += {dz} * {IsaText.Elem(g.X, SourceWriter.Int(r * k + i))};");
+                        if (g.Dx.Length > 0) c.W.Line($"{IsaText.Elem(g.Dx, SourceWriter.Int(r * k + i))} += {dz} * {IsaText.Elem(g.W, SourceWriter.Int(o * k + i))};");
+                    }
+                }
+        }
+    }
+
+    // One dot product over K per output, bias and activation applied as each output is produced.
+    private static void DotForward(KernelContext c, Node node)
+    {
+        var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+        int k = w.Shape[1], n = w.Shape[0], rows = x.Size / k;
+        var o = Outputs(c, node);
+        string vx = c.V(x.Id), vw = c.V(w.Id), vb = node.Inputs.Count > 2 ? c.V(node.Inputs[2]) : "";
+        c.W.Open($"for (int r = 0; r < {rows}; r++)");
+        c.W.Line($"ref float xRow = ref Unsafe.Add(ref {vx}, r * {k});");
+        c.W.Open($"for (int o = 0; o < {n}; o++)");
+        c.W.Line($"ref float wRow = ref Unsafe.Add(ref {vw}, o * {k});");
+        VectorLoops.Reduce(c.W, k, "sum", (isa, i, acc) => isa.Fma(isa.Load("wRow", i), isa.Load("xRow", i), acc));
+        string pre = vb.Length > 0 ? $"sum + Unsafe.Add(ref {vb}, o)" : "sum";
+        o.Store(c, $"r * {n} + o", pre);
+        c.W.Close();
+        c.W.Close();
+    }
+
+    // Per output: dz, then db += dz, dW row += dz x row, dx row += dz W row (vector axpys over K).
+    private static void DotBackward(KernelContext c, Node node)
+    {
+        var g = Gradients.Of(c, node);
+        if (g is null) return;
+        int k = g.K, n = g.N;
+        c.W.Open($"for (int r = 0; r < {g.Rows}; r++)");
+        c.W.Line($"ref float xRow = ref Unsafe.Add(ref {g.X}, r * {k});");
+        if (g.Dx.Length > 0) c.W.Line($"ref float dxRow = ref Unsafe.Add(ref {g.Dx}, r * {k});");
+        c.W.Open($"for (int o = 0; o < {n}; o++)");
+        c.W.Line($"float dz = {g.Dz($"r * {n} + o")};");
+        if (g.Db.Length > 0) c.W.Line($"Unsafe.Add(ref {g.Db}, o) += dz;");
+        if (g.Dw.Length > 0)
+        {
+            c.W.Line($"ref float dwRow = ref Unsafe.Add(ref {g.Dw}, o * {k});");
+            VectorLoops.Map(c.W, k, "dwRow", true, (isa, i) => $"{isa.Broadcast("dz")} * {isa.Load("xRow", i)}");
+        }
+        if (g.Dx.Length > 0)
+        {
+            c.W.Line($"ref float wRow = ref Unsafe.Add(ref {g.W}, o * {k});");
+            VectorLoops.Map(c.W, k, "dxRow", true, (isa, i) => $"{isa.Broadcast("dz")} * {isa.Load("wRow", i)}");
+        }
+        c.W.Close();
+        c.W.Close();
+    }
+
+    /// <summary>Where a per-sample strategy stores each output: y, or with a fused activation z (when kept) and act(z).</summary>
+    private static OutputStore Outputs(KernelContext c, Node node)
+    {
+        var (act, actNode) = Epilogue(c, node);
+        string y = actNode is not null ? c.V(actNode.Id) : c.V(node.Id);
+        string? z = c.Memory.ValueOffset[node.Id] >= 0 && actNode is not null ? c.V(node.Id) : null;
+        return new OutputStore(act, actNode, y, z);
+    }
+
+    private sealed class OutputStore
+    {
+        private readonly ActivationOp? _act;
+        private readonly Node? _actNode;
+        private readonly string _y;
+        private readonly string? _z;
+
+        public OutputStore(ActivationOp? act, Node? actNode, string y, string? z) { _act = act; _actNode = actNode; _y = y; _z = z; }
+
+        public void Store(KernelContext c, string at, string value)
+        {
+            if (_act is null) { c.W.Line($"{IsaText.Elem(_y, at)} = {value};"); return; }
+            if (_z is not null)
+            {
+                c.W.Line($"{IsaText.Elem(_z, at)} = {value};");
+                c.W.Line($"{IsaText.Elem(_y, at)} = {_act.Apply(_actNode!, IsaText.Elem(_z, at), Isa.Scalar)};");
+            }
+            else c.W.Line($"{IsaText.Elem(_y, at)} = {_act.Apply(_actNode!, value, Isa.Scalar)};");
+        }
+    }
+
+    /// <summary>The buffers a per-sample backward strategy reads and writes, and dz = dy * act'(.) at an index ("" for a
+    /// gradient that is not needed). Null when nothing flows back (a fused Step).</summary>
+    private sealed class Gradients
+    {
+        public int K, N, Rows;
+        public string X = "", W = "", Dx = "", Dw = "", Db = "", Dy = "";
+        public ActivationOp? Act;
+        public Node? ActNode;
+        public string? ActArg;
+
+        public static Gradients? Of(KernelContext c, Node node)
+        {
+            var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+            int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+            var (act, actNode) = Epilogue(c, node);
+            if (act is { HasDerivative: false }) return null;
+            var g = new Gradients { K = w.Shape[1], N = w.Shape[0], Act = act, ActNode = actNode };
+            g.Rows = x.Size / g.K;
+            g.Dy = c.D(actNode?.Id ?? node.Id);
+            g.ActArg = act is null ? null : act.DerivativeReadsInput ? c.V(node.Id) : c.V(actNode!.Id);
+            bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
+            g.X = c.V(x.Id); g.W = c.V(w.Id);
+            if (needX) g.Dx = c.D(x.Id);
+            if (needW) g.Dw = c.D(w.Id);
+            if (needB) g.Db = c.D(bias);
+            return g;
+        }
+
+        public string Dz(string at) =>
+            Act is null ? IsaText.Elem(Dy, at) : $"{IsaText.Elem(Dy, at)} * {Act.Derivative(ActNode!, IsaText.Elem(ActArg!, at), Isa.Scalar)}";
+    }
+}

@@ -1,0 +1,57 @@
+using System.Collections.Generic;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Lowering;
+using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Parse;
+
+namespace NetCompiler.Generator.Ops;
+
+/// <summary>Everything the generator knows about one op, in one place: how the definition language writes it, its
+/// attributes, its shape rule and diagnostics, its traits, its gradient rule and its ordered lowering strategies. Every
+/// stage that needs op knowledge asks <see cref="OpRegistry"/>; none keeps a list of ops of its own. Adding an op is one
+/// definition here (plus its eager counterpart in <c>runtime/Eager/Ops/</c> and its tests).</summary>
+internal abstract class OpDefinition
+{
+    protected OpDefinition(OpKind kind, OpTraits traits, params string[] dslNames)
+    {
+        Kind = kind; Traits = traits; DslNames = dslNames;
+    }
+
+    public OpKind Kind { get; }
+
+    public OpTraits Traits { get; }
+
+    /// <summary>The <c>NetCompiler.Ops</c> methods that build this op (several for aliases, e.g. Swish and Silu; none
+    /// for leaves and for ops written as C# operators).</summary>
+    public IReadOnlyList<string> DslNames { get; }
+
+    public bool Is(OpTraits trait) => (Traits & trait) == trait;
+
+    /// <summary>How the op is written in a definition, for the README's op table (e.g. <c>Tanh(x)</c>, <c>a + b</c>).</summary>
+    public abstract string Syntax { get; }
+
+    /// <summary>The shape rule in words, for the README's op table.</summary>
+    public abstract string ShapeRule { get; }
+
+    /// <summary>The gradient rule, for the README's op table (e.g. <c>dx += dy (1 - y^2)</c>).</summary>
+    public abstract string GradientRule { get; }
+
+    /// <summary>The lowering strategies, most specialized first: lowering runs a node with the first one that applies.
+    /// The last one must apply to every node the shape rule accepts.</summary>
+    public abstract IReadOnlyList<LoweringStrategy> Strategies { get; }
+
+    /// <summary>Adds the node for <c>Ops.<see cref="OpCall.Name"/>(...)</c>. The default takes
+    /// <see cref="TensorOperands"/> tensors and no attributes.</summary>
+    public virtual TraceValue Build(OpCall call)
+    {
+        var operands = new int[TensorOperands];
+        for (int i = 0; i < operands.Length; i++) operands[i] = call.Tensor(i, $"argument {i + 1} of {call.Name}");
+        return call.Node(Kind, operands, OpAttributes.None);
+    }
+
+    /// <summary>How many tensor operands <see cref="Build"/> takes by default.</summary>
+    protected virtual int TensorOperands => 1;
+
+    /// <summary>The node's per-sample shape from its operands' shapes; null after reporting why not.</summary>
+    public abstract int[]? InferShape(ShapeQuery query);
+}

@@ -1,0 +1,49 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Ops;
+
+/// <summary>Every op definition, indexed by kind and by <c>NetCompiler.Ops</c> method name. The one list of ops: the
+/// parser, shape inference, autodiff, fusion, lowering and the README's op table all read it, and
+/// <c>OpCoverageTests</c> fails when a kind has no definition or two, or when an <c>Ops</c> method maps to none
+/// (ggml's <c>GGML_OP_COUNT</c> assert).</summary>
+internal static class OpRegistry
+{
+    /// <summary>All definitions, in <see cref="OpKind"/> order.</summary>
+    public static IReadOnlyList<OpDefinition> All { get; } = new OpDefinition[]
+    {
+        LeafOp.Input, LeafOp.Target, LeafOp.Param, LeafOp.Constant,
+        BinaryArithmeticOp.Add, BinaryArithmeticOp.Sub, BinaryArithmeticOp.Mul, NegOp.Instance,
+        ActivationOp.Sigmoid, ActivationOp.Tanh, ActivationOp.Relu, ActivationOp.LeakyRelu, ActivationOp.Swish,
+        ActivationOp.Gelu, ActivationOp.GeluTanh, ActivationOp.Step,
+        MatMulOp.Instance, TransposeOp.Instance, ReductionOp.Sum, ReductionOp.Mean, SoftmaxOp.Instance,
+        LinearOp.Instance,
+        BinaryCrossEntropyOp.Instance, SquaredErrorOp.MeanSquaredError, SquaredErrorOp.QuadraticCost, CrossEntropyOp.Instance,
+    }.OrderBy(d => d.Kind).ToArray();
+
+    private static readonly OpDefinition[] ByKind = All.ToArray();
+
+    private static readonly Dictionary<string, OpDefinition> ByName =
+        All.SelectMany(d => d.DslNames.Select(name => (name, d))).ToDictionary(p => p.name, p => p.d);
+
+    /// <summary>The definition of <paramref name="kind"/>.</summary>
+    public static OpDefinition For(OpKind kind) => ByKind[(int)kind];
+
+    /// <summary>The definition that <c>Ops.<paramref name="name"/></c> builds; null for a method that is not an op.</summary>
+    public static OpDefinition? ForMethod(string name) => ByName.TryGetValue(name, out var d) ? d : null;
+
+    /// <summary>Whether <paramref name="kind"/> has <paramref name="trait"/>.</summary>
+    public static bool Is(OpKind kind, OpTraits trait) => For(kind).Is(trait);
+
+    /// <summary>The registry's invariant, checked by the op tests: definition i is the one of kind i, each once.</summary>
+    public static string? Inconsistency()
+    {
+        var kinds = (OpKind[])Enum.GetValues(typeof(OpKind));
+        if (All.Count != kinds.Length) return $"{All.Count} definitions for {kinds.Length} op kinds";
+        for (int i = 0; i < kinds.Length; i++)
+            if (All[i].Kind != kinds[i]) return $"definition {i} is {All[i].Kind}, expected {kinds[i]}";
+        return null;
+    }
+}
