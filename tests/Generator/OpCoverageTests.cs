@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Ops;
+using NetCompiler.Tests.TestSupport;
+using Xunit;
+
+namespace NetCompiler.Tests.Generator;
+
+/// <summary>The op registry is the one list of ops (ggml's <c>GGML_OP_COUNT</c> assert): every op kind has exactly one
+/// definition, every public <c>NetCompiler.Ops</c> method builds one, README's op table is the registry's, and the
+/// generator's shape rule of each op agrees with the eager op on a sweep of shapes.</summary>
+public class OpCoverageTests
+{
+    [Fact]
+    public void Every_op_kind_has_exactly_one_definition()
+    {
+        Assert.Null(OpRegistry.Inconsistency());
+        foreach (OpKind kind in Enum.GetValues(typeof(OpKind)))
+            Assert.Equal(kind, OpRegistry.For(kind).Kind);
+        var names = OpRegistry.All.SelectMany(d => d.DslNames).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+    }
+
+    /// <summary>The public methods of NetCompiler.Ops that return a tensor.</summary>
+    private static IEnumerable<MethodInfo> EagerOps() =>
+        typeof(Ops).GetMethods(BindingFlags.Public | BindingFlags.Static).Where(m => m.ReturnType == typeof(Tensor));
+
+    [Fact]
+    public void Every_public_Ops_method_builds_one_definition_and_every_definition_name_is_an_Ops_method()
+    {
+        var eager = EagerOps().Select(m => m.Name).ToHashSet();
+        Assert.NotEmpty(eager);
+        foreach (string name in eager)
+            Assert.True(OpRegistry.ForMethod(name) is not null, $"Ops.{name} has no op definition in generator/Ops");
+        foreach (var definition in OpRegistry.All)
+            foreach (string name in definition.DslNames)
+                Assert.True(eager.Contains(name), $"{definition.Kind} is written Ops.{name}, which the runtime does not have");
+    }
+
+    [Fact]
+    public void Every_definition_has_documentation_and_a_strategy()
+    {
+        foreach (var d in OpRegistry.All)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(d.Syntax), $"{d.Kind}: no syntax");
+            Assert.False(string.IsNullOrWhiteSpace(d.ShapeRule), $"{d.Kind}: no shape rule text");
+            Assert.False(string.IsNullOrWhiteSpace(d.GradientRule), $"{d.Kind}: no gradient rule text");
+            Assert.NotEmpty(d.Strategies);
+        }
+    }
+
+    private const string TableStart = "<!-- op table: generated from generator/Ops by OpCoverageTests -->";
+    private const string TableEnd = "<!-- end of op table -->";
+
+    /// <summary>README's op table, one row per definition, in the registry's order.</summary>
+    internal static string RenderTable()
+    {
+        var text = new StringBuilder();
+        text.Append("| op | written as | shape | gradient | lowering, first that applies |\n");
+        text.Append("| --- | --- | --- | --- | --- |\n");
+        foreach (var d in OpRegistry.All)
+            text.Append($"| {d.Kind} | {d.Syntax} | {d.ShapeRule} | {d.GradientRule} | {string.Join(", ", d.Strategies.Select(s => s.Name))} |\n");
+        return text.ToString();
+    }
+
+    [Fact]
+    public void Readme_op_table_is_the_registry()
+    {
+        string readme = File.ReadAllText(SourceCheckout.PathOf("README.md")).Replace("\r\n", "\n");
+        int start = readme.IndexOf(TableStart, StringComparison.Ordinal), end = readme.IndexOf(TableEnd, StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, $"README.md has no op table between '{TableStart}' and '{TableEnd}'");
+        string table = readme.Substring(start + TableStart.Length, end - start - TableStart.Length).Trim('\n') + "\n";
+        string expected = RenderTable();
+        Assert.True(expected == table, "README's op table differs from the registry; replace it with:\n" + expected);
+    }
+
+    // ---- shape rules: compiled == eager ----------------------------------------------------------------------------
+
+    /// <summary>Shapes of rank 0 to 3 over small dimensions: enough to hit every broadcast, inner-dimension and rank rule.</summary>
+    private static IEnumerable<int[]> Shapes()
+    {
+        yield return Array.Empty<int>();
+        int[] dims = { 1, 2, 3 };
+        foreach (int a in dims) yield return new[] { a };
+        foreach (int a in dims) foreach (int b in dims) yield return new[] { a, b };
+        foreach (int a in new[] { 2, 3 }) foreach (int b in dims) foreach (int c in dims) yield return new[] { a, b, c };
+    }
+
+    /// <summary>Every non-leaf op, with how the eager path runs it and the attributes the generator gives the node.</summary>
+    private static IEnumerable<(OpDefinition Op, Func<Tensor[], Tensor> Eager, OpAttributes Attributes)> Cases()
+    {
+        foreach (var d in OpRegistry.All.Where(d => !d.Is(OpTraits.Leaf)))
+        {
+            var attributes = d.Kind is OpKind.LeakyRelu or OpKind.Swish ? new ScalarAttribute(0.5f) : OpAttributes.None;
+            Func<Tensor[], Tensor> eager = d.Kind switch
+            {
+                OpKind.Add => t => t[0] + t[1],
+                OpKind.Sub => t => t[0] - t[1],
+                OpKind.Mul => t => t[0] * t[1],
+                OpKind.Neg => t => -t[0],
+                OpKind.Linear => t => Ops.Linear(t[0], t[1], t.Length > 2 ? t[2] : null),
+                OpKind.LeakyRelu => t => Ops.LeakyRelu(t[0], 0.5f),
+                OpKind.Swish => t => Ops.Swish(t[0], 0.5f),
+                _ => Method(d.DslNames[0]),
+            };
+            yield return (d, eager, attributes);
+        }
+    }
+
+    private static Func<Tensor[], Tensor> Method(string name)
+    {
+        var method = typeof(Ops).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!;
+        return t => (Tensor)method.Invoke(null, t.Cast<object>().ToArray())!;
+    }
+
+    private static int Operands(OpDefinition d) => d.Kind switch
+    {
+        OpKind.Linear => 3,
+        _ when d.Is(OpTraits.Loss) || d.Kind is OpKind.Add or OpKind.Sub or OpKind.Mul or OpKind.MatMul => 2,
+        _ => 1,
+    };
+
+    /// <summary>What the eager op makes of operands of these per-sample shapes (batch 2, zeros: a valid class index and probability): the result's shape, or null
+    /// when it refuses them.</summary>
+    private static int[]? EagerShape(Func<Tensor[], Tensor> op, int[][] shapes)
+    {
+        var operands = shapes.Select(s => Tensor.FromBatch(Enumerable.Repeat(0f, 2 * s.Aggregate(1, (a, b) => a * b)).ToArray(), 2, s)).ToArray();
+        try { return op(operands).Shape; }
+        catch (TargetInvocationException e) when (e.InnerException is ArgumentException) { return null; }
+        catch (ArgumentException) { return null; }
+    }
+
+    private static int[]? CompiledShape(OpDefinition d, OpAttributes attributes, int[][] shapes)
+    {
+        var node = new NodeSpec(shapes.Length, d.Kind, Enumerable.Range(0, shapes.Length).ToEquatableArray(), attributes, d.Kind.ToString(), "x", null);
+        return d.InferShape(new ShapeQuery(node, shapes, null, new List<DiagnosticInfo>()));
+    }
+
+    [Fact]
+    public void Shape_rules_of_the_generator_and_the_eager_ops_agree()
+    {
+        var all = Shapes().ToArray();
+        var disagreements = new List<string>();
+        foreach (var (op, eager, attributes) in Cases())
+        {
+            int accepted = 0, refused = 0;
+            int arity = Operands(op);
+            IEnumerable<int[][]> tuples = arity switch
+            {
+                1 => all.Select(a => new[] { a }),
+                2 => all.SelectMany(a => all.Select(b => new[] { a, b })),
+                // Linear: x, a [out, in] weight (any rank-2 shape and a few others), a bias of rank 0 to 2.
+                _ => all.SelectMany(x => all.Where(w => w.Length >= 1 && w.Length <= 3)
+                        .SelectMany(w => all.Where(b => b.Length <= 2).Select(b => new[] { x, w, b }))),
+            };
+            foreach (var shapes in tuples)
+            {
+                var expected = EagerShape(eager, shapes);
+                var actual = CompiledShape(op, attributes, shapes);
+                if (actual is not null) accepted++; else refused++;
+                bool same = expected is null ? actual is null : actual is not null && expected.SequenceEqual(actual);
+                if (!same && disagreements.Count < 20)
+                    disagreements.Add($"{op.Kind}({string.Join(", ", shapes.Select(ShapeQuery.Text))}): eager {(expected is null ? "refuses" : ShapeQuery.Text(expected))}, " +
+                        $"generator {(actual is null ? "refuses" : ShapeQuery.Text(actual))}");
+            }
+            // A sweep the op accepts entirely (or refuses entirely) would test nothing but one branch of its rule.
+            Assert.True(accepted > 0, $"{op.Kind} accepted none of the swept shapes");
+            Assert.True(refused > 0 || op.Is(OpTraits.ElementWise) && arity == 1 || op.Kind is OpKind.Sum or OpKind.Mean,
+                $"{op.Kind} refused none of the swept shapes");
+        }
+        Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
+    }
+}
