@@ -112,6 +112,29 @@ public class SafeTensorsRoundTripTests
     }
 
     [Fact]
+    public void AFileOver2GBIsReadTensorByTensor()
+    {
+        using var dir = new TempDirectory();
+        // 8.8 GB of F32, more than one array can hold, then a small tensor: sparse, so only the ends are written.
+        const long Huge = 2_200_000_000, HugeBytes = 4 * Huge;
+        byte[] head = HandBuilt.File(
+            $"{{\"huge\":{{\"dtype\":\"F32\",\"shape\":[{Huge}],\"data_offsets\":[0,{HugeBytes}]}}," +
+            $"\"w\":{{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[{HugeBytes},{HugeBytes + 8}]}}}}", []);
+        string path = dir.WriteSparse("big.safetensors", head.Length + HugeBytes + 8, (0, head), (head.Length + HugeBytes, HandBuilt.F32(1.5f, -2f)));
+
+        long allocated = Allocated.By(() =>
+        {
+            var file = SafeTensors.Read(path);
+            Assert.Equal(new[] { 1.5f, -2f }, file.ReadFloats("w"));
+            Assert.Equal(Huge, file.Get("huge").ElementCount);
+            var e = Assert.Throws<InvalidDataException>(() => file.ReadFloats("huge"));
+            Assert.Contains(path, e.Message);
+            Assert.Contains("'huge'", e.Message);
+        });
+        Assert.True(allocated < 1 << 20, $"{allocated:N0} bytes allocated");
+    }
+
+    [Fact]
     public void OverwritingReplacesTheFileAndLeavesNothingElse()
     {
         using var dir = new TempDirectory();
