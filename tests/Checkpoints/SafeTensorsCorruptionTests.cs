@@ -90,8 +90,9 @@ public class SafeTensorsCorruptionTests
         SafeTensorsFile? file = null;
         long allocated = Allocated.By(() => file = SafeTensors.Read(path));
 
-        Assert.Equal(50_000, file!.Tensors.Count);
-        Assert.True(allocated < 6L * bytes.Length, $"{allocated:N0} bytes allocated for a {bytes.Length:N0}-byte header");
+        using (file) Assert.Equal(50_000, file!.Tensors.Count);
+        // The header itself and a few hundred bytes per entry (a JSON document of it took 23 times its size).
+        Assert.True(allocated < 8L * bytes.Length, $"{allocated:N0} bytes allocated for a {bytes.Length:N0}-byte header");
     }
 
     [Fact]

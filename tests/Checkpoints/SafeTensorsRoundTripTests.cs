@@ -124,7 +124,7 @@ public class SafeTensorsRoundTripTests
 
         long allocated = Allocated.By(() =>
         {
-            var file = SafeTensors.Read(path);
+            using var file = SafeTensors.Read(path);
             Assert.Equal(new[] { 1.5f, -2f }, file.ReadFloats("w"));
             Assert.Equal(Huge, file.Get("huge").ElementCount);
             var e = Assert.Throws<InvalidDataException>(() => file.ReadFloats("huge"));
@@ -132,6 +132,21 @@ public class SafeTensorsRoundTripTests
             Assert.Contains("'huge'", e.Message);
         });
         Assert.True(allocated < 1 << 20, $"{allocated:N0} bytes allocated");
+    }
+
+    [Fact]
+    public void AnOpenFileReadsWhatWasValidatedEvenAfterItIsReplaced()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("model.safetensors");
+        SafeTensors.Write(path, [new NamedTensor("a", [2], new[] { 1f, 2f })]);
+        var file = SafeTensors.Read(path);
+        SafeTensors.Write(path, [new NamedTensor("a", [2], new[] { 3f, 4f })]);
+
+        Assert.Equal(new[] { 1f, 2f }, file.ReadFloats("a"));
+        using (var replaced = SafeTensors.Read(path)) Assert.Equal(new[] { 3f, 4f }, replaced.ReadFloats("a"));
+        file.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => file.ReadFloats("a"));
     }
 
     [Fact]

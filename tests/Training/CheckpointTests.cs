@@ -75,6 +75,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(state, info.State);
         Assert.Equal(BitConverter.DoubleToInt64Bits(state.EpochLossSum), BitConverter.DoubleToInt64Bits(info.State!.EpochLossSum));
         Assert.Equal("hello", info.Metadata["note"]);
+        Assert.Empty(info.Warnings);
         Assert.Equal("pt", info.Metadata["format"]);
 
         // The tensors in the file are the parameters under their names, then the state as optimizer/<slot>/<name>.
@@ -382,6 +383,26 @@ public sealed class CheckpointTests : IDisposable
 
         var target = NewTarget(kind);
         AssertRefused(path, target, target.Optimizer, $"'optimizer/{slot}/head.weight'", "index 5");
+    }
+
+    [Fact]
+    public void NonFiniteParametersLoadAsSavedWithAWarningNamingThem()
+    {
+        var source = new ResidualMlpNet(seed: 1);
+        source.Parameters.GetValues("head.bias")[1] = float.NaN;
+        var weight = source.Parameters.GetValues("input.weight");
+        weight[0] = float.PositiveInfinity;
+        weight[7] = float.NegativeInfinity;
+        string path = _dir.File("non-finite.safetensors");
+        Checkpoint.Save(path, source);
+
+        var target = NewTarget();
+        var info = Checkpoint.Load(path, target.Net, target.Optimizer);
+
+        Assert.Equal(FloatBits.Of(source.Parameters.Values), FloatBits.Of(target.Net.Parameters.Values));
+        Assert.Equal(2, info.Warnings.Count);
+        Assert.Contains(info.Warnings, w => w.Contains("parameter 'head.bias' has 1 of 3 values NaN or infinite", StringComparison.Ordinal));
+        Assert.Contains(info.Warnings, w => w.Contains("parameter 'input.weight' has 2 of 32 values NaN or infinite", StringComparison.Ordinal));
     }
 
     [Fact]
