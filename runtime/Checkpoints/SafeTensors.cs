@@ -63,7 +63,6 @@ public static class SafeTensors
         if (System.IO.Path.GetDirectoryName(fullPath) is null) throw new ArgumentException($"'{path}' has no directory.", nameof(path));
         // Saves killed midway leave their temporaries; this is the first save that can know they are abandoned.
         TemporaryFiles.DeleteStale(fullPath);
-        // (The directory entry itself is not fsynced: .NET has no in-box way to do that.)
         string temp = TemporaryFiles.NewFor(fullPath);
         try
         {
@@ -83,6 +82,7 @@ public static class SafeTensors
             }
             // Without this a crash shortly after the rename can leave the new name pointing at unwritten blocks.
             file.Flush(flushToDisk: true);
+            // (The directory entry itself is not fsynced: .NET has no in-box way to do that.)
             File.Move(temp, fullPath, overwrite: true);
         }
         catch

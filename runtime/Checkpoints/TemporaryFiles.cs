@@ -22,13 +22,13 @@ internal static class TemporaryFiles
 
     /// <summary>Deletes temporaries of <paramref name="fullPath"/> that no writer is using any more. Best effort: a
     /// temporary that cannot be checked or deleted is left for a later save.</summary>
-    /// <remarks>A writer keeps its temporary open, unshared, until after the rename. .NET enforces that with share
-    /// modes on Windows and an exclusive <c>flock</c> on Unix, so opening it exclusively fails exactly while a writer,
-    /// in this process or another, holds it: a temporary that does open belongs to a writer that died (kill -9, power
-    /// loss). The open deletes on close, so checking and deleting are one step, and since writers only ever create new
-    /// names, none can start using a temporary found stale. The one gap is between a writer creating its file and
-    /// locking it (two system calls on Unix): temporaries written in the last few seconds are left alone. Only names
-    /// of exactly this writer's pattern, for this target, are considered.</remarks>
+    /// <remarks>A writer keeps its temporary open, sharing neither reads nor writes, until after the rename. .NET
+    /// enforces that with share modes on Windows and a <c>flock</c> on Unix, so opening it exclusively fails exactly
+    /// while a writer, in this process or another, holds it: a temporary that does open belongs to a writer that died
+    /// (kill -9, power loss). The open deletes on close, so checking and deleting are one step, and since writers only
+    /// ever create new names, none can start using a temporary found stale. The one gap is between a writer creating
+    /// its file and locking it (two system calls on Unix): temporaries written in the last few seconds are left alone.
+    /// Only names of exactly this writer's pattern, for this target, are considered.</remarks>
     public static void DeleteStale(string fullPath)
     {
         string prefix = Prefix(fullPath);

@@ -15,6 +15,8 @@ namespace NetCompiler;
 /// <remarks>
 /// A file must hold exactly the data its header announces: a short file and trailing bytes are both errors,
 /// because either means the file is not what its header says (a cut download, two files concatenated).
+/// The header is never trusted with an allocation: a raw file's length is checked against it first, and a gzip
+/// file's buffer grows only as decompressed data arrives, so a lying header costs no more than the file holds.
 /// Every error is an <see cref="InvalidDataException"/> whose message names the file and what is wrong,
 /// or a <see cref="FileNotFoundException"/> for a missing file.
 /// </remarks>

@@ -92,7 +92,8 @@ public class SafeTensorsAtomicWriteTests
         Assert.True(wrapped);
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.Equal(new[] { "model.safetensors" }, dir.Entries());
-        Assert.Equal(new[] { 1f, 2f }, SafeTensors.Read(path).ReadFloats("w"));
+        using var file = SafeTensors.Read(path);
+        Assert.Equal(new[] { 1f, 2f }, file.ReadFloats("w"));
     }
 
     [Fact]
@@ -128,7 +129,8 @@ public class SafeTensorsAtomicWriteTests
         using var dir = new TempDirectory();
         string path = dir.File("model.safetensors");
         WithHook(s => new FailingStream(s, long.MaxValue), () => SafeTensors.Write(path, NewTensors()));
-        Assert.Equal(2, SafeTensors.Read(path).Tensors.Count);
+        using var file = SafeTensors.Read(path);
+        Assert.Equal(2, file.Tensors.Count);
         Assert.Equal(new[] { "model.safetensors" }, dir.Entries());
     }
 
@@ -206,7 +208,8 @@ public class SafeTensorsAtomicWriteTests
 
         var expected = notOurs.Append(justCreated).Append(inUse).Append("model.safetensors").OrderBy(n => n, StringComparer.Ordinal);
         Assert.Equal(expected, dir.Entries());
-        Assert.Equal(new[] { 1f, 2f }, SafeTensors.Read(path).ReadFloats("w"));
+        using var file = SafeTensors.Read(path);
+        Assert.Equal(new[] { 1f, 2f }, file.ReadFloats("w"));
     }
 
     [Fact]

@@ -30,7 +30,8 @@ public class SafeTensorsCorruptionTests
         using var dir = new TempDirectory();
         string path = dir.File("good.safetensors");
         File.WriteAllBytes(path, HandBuilt.File(Good, new byte[12]));
-        Assert.Equal(2, SafeTensors.Read(path).Tensors.Count);
+        using var file = SafeTensors.Read(path);
+        Assert.Equal(2, file.Tensors.Count);
     }
 
     [Theory]
@@ -181,7 +182,7 @@ public class SafeTensorsCorruptionTests
         using var dir = new TempDirectory();
         string path = dir.File("ok.safetensors");
         File.WriteAllBytes(path, HandBuilt.File(header, new byte[dataBytes]));
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         Assert.True(file.Contains("a"));
     }
 

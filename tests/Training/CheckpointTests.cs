@@ -79,7 +79,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal("pt", info.Metadata["format"]);
 
         // The tensors in the file are the parameters under their names, then the state as optimizer/<slot>/<name>.
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         var expected = net.Parameters.Layout.Select(p => p.Name)
             .Concat(optimizer.StateSlots.SelectMany(s => net.Parameters.Layout.Select(p => $"optimizer/{s}/{p.Name}")));
         Assert.Equal(expected.OrderBy(n => n, StringComparer.Ordinal), file.Tensors.Select(t => t.Name).OrderBy(n => n, StringComparer.Ordinal));
@@ -306,7 +306,7 @@ public sealed class CheckpointTests : IDisposable
         string path = _dir.File("dtype.safetensors");
         SafeTensors.Write(path, TensorsOf(source));
         PatchHeader(path, "\"input.bias\":{\"dtype\":\"F32\"", "\"input.bias\":{\"dtype\":\"I32\"");
-        Assert.Equal("I32", SafeTensors.Read(path).Get("input.bias").DType);
+        using (var file = SafeTensors.Read(path)) Assert.Equal("I32", file.Get("input.bias").DType);
         AssertRefused(path, target, target.Optimizer, "input.bias", "I32");
     }
 
