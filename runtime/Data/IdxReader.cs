@@ -66,7 +66,7 @@ public static class IdxReader
         using (var imagesFile = Open(imagesPath, 3))
         using (var labelsFile = Open(labelsPath, 1))
         {
-            // Compared before any data is read: a label file's header may announce billions it does hold, compressed.
+            // Compared before any data is read: a small gzip file can really hold billions of labels.
             if (imagesFile.Dimensions[0] != labelsFile.Dimensions[0])
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                     $"Image and label counts differ: '{imagesPath}' has {imagesFile.Dimensions[0]} images but '{labelsPath}' has {labelsFile.Dimensions[0]} labels."));
