@@ -14,7 +14,6 @@ public sealed class SafeTensorInfo
         Name = name;
         DType = dtype;
         _shape = shape;
-        Shape = Array.AsReadOnly(shape);
         ElementCount = elementCount;
         DataBegin = dataBegin;
         DataEnd = dataEnd;
@@ -26,8 +25,9 @@ public sealed class SafeTensorInfo
     /// <summary>The element type exactly as written in the file, e.g. <c>F32</c>, <c>F16</c>, <c>BF16</c>, <c>I64</c>.</summary>
     public string DType { get; }
 
+    // Wrapped on first use: a header may list up to SafeTensors.MaxEntries tensors, and most are never asked.
     /// <summary>The shape, outermost first; empty for a scalar.</summary>
-    public IReadOnlyList<long> Shape { get; }
+    public IReadOnlyList<long> Shape => field ??= Array.AsReadOnly(_shape);
 
     /// <summary>Number of elements: the product of <see cref="Shape"/> (1 for a scalar).</summary>
     public long ElementCount { get; }

@@ -23,6 +23,10 @@ public static class SafeTensors
     /// allocate or parse gigabytes of "JSON".</summary>
     public const int MaxHeaderBytes = 100_000_000;
 
+    /// <summary>Most tensors plus metadata entries a header may list. Real checkpoints have hundreds to thousands; the
+    /// limit keeps what a reader builds from a hostile header (a few hundred bytes per entry) in the tens of megabytes.</summary>
+    public const int MaxEntries = 100_000;
+
     /// <summary>The reserved header key for the string-to-string metadata map.</summary>
     public const string MetadataKey = "__metadata__";
 
@@ -35,13 +39,15 @@ public static class SafeTensors
 
     /// <summary>Writes <paramref name="tensors"/> as float32 (dtype <c>F32</c>) to <paramref name="path"/>, atomically:
     /// either the complete new file is in place afterwards, or (on any exception) the previous file, if any, is
-    /// untouched and no temporary file is left behind.</summary>
+    /// untouched and no temporary file is left behind. Temporaries that earlier saves of the same path left when
+    /// they were killed are deleted first.</summary>
     /// <param name="path">The file to create or replace.</param>
     /// <param name="tensors">The tensors, written in this order (header and data).</param>
     /// <param name="metadata">Optional free-form strings stored under <c>__metadata__</c> (written sorted by key).</param>
     /// <exception cref="ArgumentException">A name is empty, repeated, reserved or not valid UTF-16, a shape is missing or
-    /// has a negative dimension, a tensor's data length is not the product of its shape, or the header would exceed
-    /// <see cref="MaxHeaderBytes"/>. Nothing on disk is touched.</exception>
+    /// has a negative dimension, a tensor's data length is not the product of its shape, there are more than
+    /// <see cref="MaxEntries"/> tensors and metadata entries, or the header would exceed <see cref="MaxHeaderBytes"/>.
+    /// Nothing on disk is touched.</exception>
     /// <exception cref="IOException">Writing or replacing the file failed; the previous file is unchanged.</exception>
     public static void Write(string path, IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -54,29 +60,29 @@ public static class SafeTensors
         byte[] header = BuildHeader(tensors, metadata);
 
         string fullPath = System.IO.Path.GetFullPath(path);
-        string directory = System.IO.Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' has no directory.", nameof(path));
-        // Same directory, so the final move is a rename within one file system (atomic) rather than a copy.
-        // A fresh GUID plus CreateNew means two concurrent writers never share a temp file.
-        // (The directory entry itself is not fsynced: .NET has no in-box way to do that.)
-        string temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        if (System.IO.Path.GetDirectoryName(fullPath) is null) throw new ArgumentException($"'{path}' has no directory.", nameof(path));
+        // Saves killed midway leave their temporaries; this is the first save that can know they are abandoned.
+        TemporaryFiles.DeleteStale(fullPath);
+        string temp = TemporaryFiles.NewFor(fullPath);
         try
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferBytes))
+            // Open (locked) until after the rename, which is how other saves tell it from an abandoned temporary;
+            // delete sharing is what lets Windows rename an open file.
+            using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Delete, WriteBufferBytes);
+            Stream output = WrapStreamForTests?.Invoke(file) ?? file;
+            try
             {
-                Stream output = WrapStreamForTests?.Invoke(file) ?? file;
-                try
-                {
-                    output.Write(header);
-                    foreach (var t in tensors) output.Write(MemoryMarshal.AsBytes(t.Data.Span));
-                    output.Flush();
-                }
-                finally
-                {
-                    if (!ReferenceEquals(output, file)) output.Dispose();
-                }
-                // Without this a crash shortly after the rename can leave the new name pointing at unwritten blocks.
-                file.Flush(flushToDisk: true);
+                output.Write(header);
+                foreach (var t in tensors) output.Write(MemoryMarshal.AsBytes(t.Data.Span));
+                output.Flush();
             }
+            finally
+            {
+                if (!ReferenceEquals(output, file)) output.Dispose();
+            }
+            // Without this a crash shortly after the rename can leave the new name pointing at unwritten blocks.
+            file.Flush(flushToDisk: true);
+            // (The directory entry itself is not fsynced: .NET has no in-box way to do that.)
             File.Move(temp, fullPath, overwrite: true);
         }
         catch
@@ -86,27 +92,27 @@ public static class SafeTensors
         }
     }
 
-    /// <summary>Reads and fully validates a safetensors file. The whole file is loaded, so the returned object is a
-    /// consistent snapshot even if the file is replaced afterwards, and no data is handed out before every entry of
-    /// the header has been checked.</summary>
+    /// <summary>Opens a safetensors file and fully validates its header; tensor data is read when asked for, so files
+    /// of any size open with memory proportional to their header (and tensors that are read).</summary>
     /// <param name="path">The file to read.</param>
+    /// <returns>The open file: dispose it to close the file.</returns>
     /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message names the file and,
-    /// where one is at fault, the tensor.</exception>
-    /// <exception cref="NotSupportedException">The file is too large to load into one array (about 2 GB).</exception>
+    /// where one is at fault, the tensor. Refused before anything the header claims is allocated.</exception>
     public static SafeTensorsFile Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         EnsureLittleEndian();
-        byte[] bytes;
-        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
+        // Delete sharing lets a writer rename a new file over this one while it is open (Windows); we keep reading ours.
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
+        try
         {
-            long length = file.Length;
-            if (length > Array.MaxLength)
-                throw new NotSupportedException($"Safetensors file '{path}' is {length} bytes; files over {Array.MaxLength} bytes cannot be loaded.");
-            bytes = new byte[length];
-            file.ReadExactly(bytes);
+            return SafeTensorsReader.Read(path, handle);
         }
-        return SafeTensorsReader.Parse(path, bytes);
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     internal static void EnsureLittleEndian()
@@ -118,6 +124,10 @@ public static class SafeTensors
 
     private static void ValidateForWrite(IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
+        // Never write what Read refuses.
+        if (tensors.Count + (metadata?.Count ?? 0) > MaxEntries)
+            throw new ArgumentException(
+                $"{tensors.Count} tensors and {metadata?.Count ?? 0} metadata entries are more than the {MaxEntries} a file may list.", nameof(tensors));
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < tensors.Count; i++)
         {

@@ -1,32 +1,43 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace NetCompiler;
 
-/// <summary>A safetensors file that has been read into memory and validated as a whole (see
-/// <see cref="SafeTensors.Read(string)"/>). Looking tensors up and copying them out cannot meet a malformed file.</summary>
-public sealed class SafeTensorsFile
+/// <summary>A safetensors file whose header has been read and validated as a whole (see
+/// <see cref="SafeTensors.Read(string)"/>); tensor data is read from the file when asked for. Looking tensors up and
+/// copying them out cannot meet a malformed header. Dispose it to close the file.</summary>
+/// <remarks>Reads go through the handle opened by <see cref="SafeTensors.Read(string)"/>, so a file replaced by
+/// renaming another over it (as <see cref="SafeTensors.Write"/> does) keeps reading as the file that was validated.
+/// Reads are positional, so several threads may read tensors at once.</remarks>
+public sealed class SafeTensorsFile : IDisposable
 {
     private const int NamesInErrors = 10;
 
-    private readonly byte[] _bytes;
-    private readonly int _dataStart;
+    // F32 goes straight into the destination, in pieces a byte span can address; other dtypes are converted
+    // through a pooled buffer of this size.
+    private const int F32ChunkElements = 1 << 28;
+    private const int ConvertBufferBytes = 1 << 16;
+
+    private readonly SafeFileHandle _handle;
+    private readonly long _dataStart;
     private readonly Dictionary<string, SafeTensorInfo> _byName;
 
-    internal SafeTensorsFile(string path, byte[] bytes, int dataStart, List<SafeTensorInfo> tensors, Dictionary<string, string> metadata)
+    internal SafeTensorsFile(string path, SafeFileHandle handle, long dataStart, List<SafeTensorInfo> tensors,
+        Dictionary<string, SafeTensorInfo> byName, Dictionary<string, string> metadata)
     {
         Path = path;
-        _bytes = bytes;
+        _handle = handle;
         _dataStart = dataStart;
         Tensors = tensors.AsReadOnly();
         Metadata = new ReadOnlyDictionary<string, string>(metadata);
-        _byName = new Dictionary<string, SafeTensorInfo>(tensors.Count, StringComparer.Ordinal);
-        foreach (var t in tensors) _byName.Add(t.Name, t);
+        _byName = byName;
     }
 
     /// <summary>The path the file was read from.</summary>
@@ -61,7 +72,9 @@ public sealed class SafeTensorsFile
     /// <param name="destination">Exactly <see cref="SafeTensorInfo.ElementCount"/> floats, row-major.</param>
     /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
     /// <exception cref="ArgumentException"><paramref name="destination"/> has the wrong length.</exception>
-    /// <exception cref="InvalidDataException">The tensor's dtype cannot be converted to float32 (e.g. I64).</exception>
+    /// <exception cref="InvalidDataException">The tensor's dtype cannot be converted to float32 (e.g. I64), or the file
+    /// was truncated after it was opened.</exception>
+    /// <exception cref="ObjectDisposedException">The file has been disposed.</exception>
     public void ReadFloats(string name, Span<float> destination)
     {
         var info = Get(name);
@@ -73,13 +86,40 @@ public sealed class SafeTensorsFile
                 $"Tensor '{name}' in '{Path}' has shape {info.ShapeText} ({info.ElementCount} elements) but the destination holds {destination.Length}.",
                 nameof(destination));
 
-        // Validation guarantees the range lies inside the array, so the int conversions cannot truncate.
-        ReadOnlySpan<byte> source = _bytes.AsSpan(_dataStart + (int)info.DataBegin, (int)info.ByteLength);
-        switch (info.DType)
+        long offset = _dataStart + info.DataBegin;
+        if (info.DType == "F32")
         {
-            case "F32":
-                source.CopyTo(MemoryMarshal.AsBytes(destination));
-                break;
+            for (int start = 0; start < destination.Length; start += F32ChunkElements)
+            {
+                var part = destination.Slice(start, Math.Min(F32ChunkElements, destination.Length - start));
+                SafeTensorsReader.ReadExactly(Path, _handle, MemoryMarshal.AsBytes(part), offset);
+                offset += (long)part.Length * sizeof(float);
+            }
+            return;
+        }
+        int size = info.DType == "F64" ? sizeof(double) : 2;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ConvertBufferBytes);
+        try
+        {
+            for (int start = 0; start < destination.Length; start += ConvertBufferBytes / size)
+            {
+                var part = destination.Slice(start, Math.Min(ConvertBufferBytes / size, destination.Length - start));
+                var source = buffer.AsSpan(0, part.Length * size);
+                SafeTensorsReader.ReadExactly(Path, _handle, source, offset);
+                offset += source.Length;
+                Widen(info.DType, source, part);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Widen(string dtype, ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        switch (dtype)
+        {
             case "F16":
                 for (int i = 0; i < destination.Length; i++)
                     destination[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(source.Slice(2 * i));
@@ -101,10 +141,14 @@ public sealed class SafeTensorsFile
     {
         var info = Get(name);
         if (info.ElementCount > Array.MaxLength)
-            throw new NotSupportedException($"Tensor '{name}' in '{Path}' has {info.ElementCount} elements, too many for one array.");
+            throw new InvalidDataException(
+                $"Safetensors file '{Path}': tensor '{name}' has {info.ElementCount} elements, more than one array can hold ({Array.MaxLength}).");
         // Check the dtype before allocating (the span overload checks it again, cheaply).
         var result = info.CanReadFloats ? new float[info.ElementCount] : Array.Empty<float>();
         ReadFloats(name, result);
         return result;
     }
+
+    /// <summary>Closes the file; tensors can no longer be read.</summary>
+    public void Dispose() => _handle.Dispose();
 }

@@ -2,119 +2,191 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
+using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using Microsoft.Win32.SafeHandles;
 
 namespace NetCompiler;
 
-/// <summary>Parses and validates a whole safetensors file held in memory. Checks what the reference implementation
-/// checks (header length, JSON shape, per-tensor size, tensors tiling the data section exactly) and reports the
-/// first problem as an <see cref="InvalidDataException"/> naming the file and, where relevant, the tensor.</summary>
+/// <summary>Reads and validates the header of a safetensors file. Checks what the reference implementation checks
+/// (header length, JSON shape, per-tensor size, tensors tiling the data section exactly) and reports the first
+/// problem as an <see cref="InvalidDataException"/> naming the file and, where relevant, the tensor.</summary>
+/// <remarks>Only the header is read. Every allocation is bounded by bytes the file really has: the header length is
+/// checked against the limit and the file's length before its buffer exists, and the JSON is parsed as a stream of
+/// tokens (no document tree), each entry costing a few hundred bytes at most, with at most
+/// <see cref="SafeTensors.MaxEntries"/> entries.</remarks>
 internal static class SafeTensorsReader
 {
-    public static SafeTensorsFile Parse(string path, byte[] bytes)
+    public static SafeTensorsFile Read(string path, SafeFileHandle handle)
     {
-        if (bytes.Length < SafeTensors.LengthPrefixBytes)
-            throw Invalid(path, $"the file is {bytes.Length} bytes long, shorter than the {SafeTensors.LengthPrefixBytes}-byte header length");
+        long length = RandomAccess.GetLength(handle);
+        if (length < SafeTensors.LengthPrefixBytes)
+            throw Invalid(path, $"the file is {length} bytes long, shorter than the {SafeTensors.LengthPrefixBytes}-byte header length");
 
-        ulong declared = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Span<byte> prefix = stackalloc byte[SafeTensors.LengthPrefixBytes];
+        ReadExactly(path, handle, prefix, 0);
+        ulong declared = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (declared > SafeTensors.MaxHeaderBytes)
             throw Invalid(path, $"the header length {declared} exceeds the {SafeTensors.MaxHeaderBytes}-byte limit");
-        long available = bytes.Length - SafeTensors.LengthPrefixBytes;
+        long available = length - SafeTensors.LengthPrefixBytes;
         if ((long)declared > available)
             throw Invalid(path, $"the header length {declared} exceeds the {available} bytes that follow it");
 
-        int headerLength = (int)declared;
-        int dataStart = SafeTensors.LengthPrefixBytes + headerLength;
-        long dataLength = bytes.Length - dataStart;
-        var headerBytes = new ReadOnlyMemory<byte>(bytes, SafeTensors.LengthPrefixBytes, headerLength);
+        var header = new byte[declared];
+        ReadExactly(path, handle, header, SafeTensors.LengthPrefixBytes);
+        long dataStart = SafeTensors.LengthPrefixBytes + (long)declared;
+        var (tensors, byName, metadata) = ParseHeader(path, header, length - dataStart);
+        return new SafeTensorsFile(path, handle, dataStart, tensors, byName, metadata);
+    }
 
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/>; the file was measured first, so running
+    /// out means it shrank while being read.</summary>
+    internal static void ReadExactly(string path, SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        while (!buffer.IsEmpty)
+        {
+            int n = RandomAccess.Read(handle, buffer, offset);
+            if (n == 0) throw Invalid(path, $"the file ends at byte {offset} while being read (was it truncated meanwhile?)");
+            buffer = buffer[n..];
+            offset += n;
+        }
+    }
+
+    private static (List<SafeTensorInfo>, Dictionary<string, SafeTensorInfo>, Dictionary<string, string>) ParseHeader(
+        string path, byte[] header, long dataLength)
+    {
         // Checked up front so a bad byte gives one clear message instead of surfacing later from GetString.
-        if (!Utf8.IsValid(headerBytes.Span))
+        if (!Utf8.IsValid(header))
             throw Invalid(path, "the header is not valid UTF-8");
 
-        JsonDocument document;
+        var tensors = new List<SafeTensorInfo>();
+        var byName = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool sawMetadata = false;
+        var scratch = new List<long>();
+        var reader = new Utf8JsonReader(header);
         try
         {
-            document = JsonDocument.Parse(headerBytes);
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+                throw Invalid(path, $"the header is a JSON {Describe(reader.TokenType)}, not an object");
+            while (Next(ref reader) != JsonTokenType.EndObject)
+            {
+                string key = reader.GetString()!;
+                reader.Read();
+                // JSON allows repeated keys and parsers disagree on which one wins; refuse rather than guess.
+                if (key == SafeTensors.MetadataKey ? sawMetadata : byName.ContainsKey(key))
+                    throw Invalid(path, $"the header has the key '{key}' more than once");
+                if (key == SafeTensors.MetadataKey)
+                {
+                    sawMetadata = true;
+                    ReadMetadata(path, ref reader, metadata, tensors.Count);
+                }
+                else
+                {
+                    var info = ReadEntry(path, key, ref reader, dataLength, scratch);
+                    tensors.Add(info);
+                    byName.Add(key, info);
+                    CheckEntryCount(path, tensors.Count + metadata.Count);
+                }
+            }
+            // Anything but whitespace after the object makes this throw.
+            reader.Read();
         }
         catch (JsonException e)
         {
             throw Invalid(path, $"the header is not valid JSON ({e.Message})", e);
         }
-
-        using (document)
+        catch (InvalidOperationException e)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw Invalid(path, $"the header is a JSON {Describe(root.ValueKind)}, not an object");
+            // GetString of an escaped unpaired surrogate ("\ud800") cannot be a .NET string.
+            throw Invalid(path, $"the header is not valid JSON ({e.Message})", e);
+        }
 
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var tensors = new List<SafeTensorInfo>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in root.EnumerateObject())
-            {
-                // JSON allows repeated keys and parsers disagree on which one wins; refuse rather than guess.
-                if (!seen.Add(property.Name))
-                    throw Invalid(path, $"the header has the key '{property.Name}' more than once");
-                if (property.Name == SafeTensors.MetadataKey)
-                    ReadMetadata(path, property.Value, metadata);
-                else
-                    tensors.Add(ReadEntry(path, property.Name, property.Value, dataLength));
-            }
+        CheckTiling(path, tensors, dataLength);
+        return (tensors, byName, metadata);
+    }
 
-            CheckTiling(path, tensors, dataLength);
-            return new SafeTensorsFile(path, bytes, dataStart, tensors, metadata);
+    /// <summary>Reads the next token; the reader has the whole header, so running out is a syntax error it reports.</summary>
+    private static JsonTokenType Next(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.TokenType;
+    }
+
+    private static void CheckEntryCount(string path, int entries)
+    {
+        if (entries > SafeTensors.MaxEntries)
+            throw Invalid(path, $"the header lists more than {SafeTensors.MaxEntries} tensors and metadata entries");
+    }
+
+    private static void ReadMetadata(string path, ref Utf8JsonReader reader, Dictionary<string, string> metadata, int tensorCount)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return; // the reference treats it as optional
+        if (reader.TokenType != JsonTokenType.StartObject)
+            throw Invalid(path, $"'{SafeTensors.MetadataKey}' is a JSON {Describe(reader.TokenType)}, not an object of strings");
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            string key = reader.GetString()!;
+            if (Next(ref reader) != JsonTokenType.String)
+                throw Invalid(path, $"metadata '{key}' is a JSON {Describe(reader.TokenType)}, not a string");
+            if (!metadata.TryAdd(key, reader.GetString()!))
+                throw Invalid(path, $"metadata has the key '{key}' more than once");
+            CheckEntryCount(path, tensorCount + metadata.Count);
         }
     }
 
-    private static void ReadMetadata(string path, JsonElement value, Dictionary<string, string> metadata)
+    private static SafeTensorInfo ReadEntry(string path, string name, ref Utf8JsonReader reader, long dataLength, List<long> scratch)
     {
-        if (value.ValueKind == JsonValueKind.Null) return; // the reference treats it as optional
-        if (value.ValueKind != JsonValueKind.Object)
-            throw Invalid(path, $"'{SafeTensors.MetadataKey}' is a JSON {Describe(value.ValueKind)}, not an object of strings");
-        foreach (var item in value.EnumerateObject())
-        {
-            if (item.Value.ValueKind != JsonValueKind.String)
-                throw Invalid(path, $"metadata '{item.Name}' is a JSON {Describe(item.Value.ValueKind)}, not a string");
-            if (!metadata.TryAdd(item.Name, item.Value.GetString()!))
-                throw Invalid(path, $"metadata has the key '{item.Name}' more than once");
-        }
-    }
+        if (reader.TokenType != JsonTokenType.StartObject)
+            throw InvalidTensor(path, name, $"is a JSON {Describe(reader.TokenType)}, not an object with dtype, shape and data_offsets");
 
-    private static SafeTensorInfo ReadEntry(string path, string name, JsonElement value, long dataLength)
-    {
-        if (value.ValueKind != JsonValueKind.Object)
-            throw InvalidTensor(path, name, $"is a JSON {Describe(value.ValueKind)}, not an object with dtype, shape and data_offsets");
-
-        JsonElement? dtypeElement = null, shapeElement = null, offsetsElement = null;
-        foreach (var field in value.EnumerateObject())
+        string? dtype = null;
+        long[]? shape = null;
+        long begin = 0, end = 0;
+        int offsetCount = -1;
+        while (Next(ref reader) != JsonTokenType.EndObject)
         {
-            // Unknown fields are ignored, as the reference (serde without deny_unknown_fields) does.
-            switch (field.Name)
+            // Field names are compared in place: a header may hold MaxEntries entries, each naming three fields.
+            if (reader.ValueTextEquals("dtype"u8))
             {
-                case "dtype": dtypeElement = Once(path, name, field, dtypeElement); break;
-                case "shape": shapeElement = Once(path, name, field, shapeElement); break;
-                case "data_offsets": offsetsElement = Once(path, name, field, offsetsElement); break;
+                reader.Read();
+                if (dtype is not null) throw InvalidTensor(path, name, "has \"dtype\" more than once");
+                if (reader.TokenType != JsonTokenType.String)
+                    throw InvalidTensor(path, name, $"has a \"dtype\" that is a JSON {Describe(reader.TokenType)}, not a string");
+                dtype = reader.GetString()!;
+            }
+            else if (reader.ValueTextEquals("shape"u8))
+            {
+                reader.Read();
+                if (shape is not null) throw InvalidTensor(path, name, "has \"shape\" more than once");
+                ReadIntegers(path, name, "shape", ref reader, scratch);
+                shape = scratch.Count == 0 ? [] : scratch.ToArray();
+            }
+            else if (reader.ValueTextEquals("data_offsets"u8))
+            {
+                reader.Read();
+                if (offsetCount >= 0) throw InvalidTensor(path, name, "has \"data_offsets\" more than once");
+                ReadIntegers(path, name, "data_offsets", ref reader, scratch);
+                offsetCount = scratch.Count;
+                if (offsetCount == 2) (begin, end) = (scratch[0], scratch[1]);
+            }
+            else
+            {
+                // Unknown fields are ignored, as the reference (serde without deny_unknown_fields) does.
+                reader.Read();
+                reader.Skip();
             }
         }
 
-        if (dtypeElement is not { } dtypeValue) throw InvalidTensor(path, name, "has no \"dtype\"");
-        if (shapeElement is not { } shapeValue) throw InvalidTensor(path, name, "has no \"shape\"");
-        if (offsetsElement is not { } offsetsValue) throw InvalidTensor(path, name, "has no \"data_offsets\"");
-
-        if (dtypeValue.ValueKind != JsonValueKind.String)
-            throw InvalidTensor(path, name, $"has a \"dtype\" that is a JSON {Describe(dtypeValue.ValueKind)}, not a string");
-        string dtype = dtypeValue.GetString()!;
+        if (dtype is null) throw InvalidTensor(path, name, "has no \"dtype\"");
+        if (shape is null) throw InvalidTensor(path, name, "has no \"shape\"");
+        if (offsetCount < 0) throw InvalidTensor(path, name, "has no \"data_offsets\"");
         int bits = SafeTensorDTypes.BitsPerElement(dtype);
         if (bits == 0) throw InvalidTensor(path, name, $"has unknown dtype \"{dtype}\"");
-
-        long[] shape = ReadIntegers(path, name, "shape", shapeValue);
-        long[] offsets = ReadIntegers(path, name, "data_offsets", offsetsValue);
-        if (offsets.Length != 2)
-            throw InvalidTensor(path, name, $"has \"data_offsets\" with {offsets.Length} values, not [begin, end]");
-        long begin = offsets[0], end = offsets[1];
-        string shapeText = "[" + string.Join(", ", shape) + "]";
+        if (offsetCount != 2)
+            throw InvalidTensor(path, name, $"has \"data_offsets\" with {offsetCount} values, not [begin, end]");
         if (end < begin)
             throw InvalidTensor(path, name, $"has \"data_offsets\" [{begin}, {end}] that end before they begin");
 
@@ -124,17 +196,17 @@ internal static class SafeTensorsReader
             foreach (long d in shape) count = checked(count * d);
             long totalBits = checked(count * bits);
             if (totalBits % 8 != 0)
-                throw InvalidTensor(path, name, $"has shape {shapeText} of {dtype}, which is not a whole number of bytes");
+                throw InvalidTensor(path, name, $"has shape {ShapeText(shape)} of {dtype}, which is not a whole number of bytes");
             byteLength = totalBits / 8;
         }
         catch (OverflowException)
         {
-            throw InvalidTensor(path, name, $"has shape {shapeText} whose size overflows");
+            throw InvalidTensor(path, name, $"has shape {ShapeText(shape)} whose size overflows");
         }
 
         if (end - begin != byteLength)
             throw InvalidTensor(path, name,
-                $"has shape {shapeText} of {dtype} ({byteLength} bytes) but \"data_offsets\" [{begin}, {end}] span {end - begin} bytes");
+                $"has shape {ShapeText(shape)} of {dtype} ({byteLength} bytes) but \"data_offsets\" [{begin}, {end}] span {end - begin} bytes");
         if (end > dataLength)
             throw InvalidTensor(path, name,
                 $"has \"data_offsets\" [{begin}, {end}] beyond the end of the {dataLength}-byte data section (is the file truncated?)");
@@ -142,44 +214,47 @@ internal static class SafeTensorsReader
         return new SafeTensorInfo(name, dtype, shape, count, begin, end);
     }
 
-    private static JsonElement Once(string path, string name, JsonProperty field, JsonElement? existing) =>
-        existing is null ? field.Value : throw InvalidTensor(path, name, $"has \"{field.Name}\" more than once");
-
-    /// <summary>Reads a JSON array of non-negative integers (the format's sizes are unsigned).</summary>
-    private static long[] ReadIntegers(string path, string name, string field, JsonElement value)
+    /// <summary>Reads a JSON array of non-negative integers (the format's sizes are unsigned) into <paramref name="scratch"/>.</summary>
+    private static void ReadIntegers(string path, string name, string field, ref Utf8JsonReader reader, List<long> scratch)
     {
-        if (value.ValueKind != JsonValueKind.Array)
-            throw InvalidTensor(path, name, $"has a \"{field}\" that is a JSON {Describe(value.ValueKind)}, not an array of integers");
-        var result = new long[value.GetArrayLength()];
-        int i = 0;
-        foreach (var item in value.EnumerateArray())
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw InvalidTensor(path, name, $"has a \"{field}\" that is a JSON {Describe(reader.TokenType)}, not an array of integers");
+        scratch.Clear();
+        while (Next(ref reader) != JsonTokenType.EndArray)
         {
             // TryGetInt64 rejects fractions and exponents ("2.0", "1e3"), as the reference's integer parsing does.
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out long v) || v < 0)
-                throw InvalidTensor(path, name, $"has a \"{field}\" entry {item.GetRawText()} that is not a non-negative integer");
-            result[i++] = v;
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long v) || v < 0)
+                throw InvalidTensor(path, name, $"has a \"{field}\" entry {TokenText(ref reader)} that is not a non-negative integer");
+            scratch.Add(v);
         }
-        return result;
     }
+
+    /// <summary>The JSON text of a scalar token (strings quoted), or what kind of value it starts.</summary>
+    private static string TokenText(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => "\"" + Encoding.UTF8.GetString(reader.ValueSpan) + "\"",
+        JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null => Encoding.UTF8.GetString(reader.ValueSpan),
+        _ => "(a JSON " + Describe(reader.TokenType) + ")",
+    };
+
+    private static string ShapeText(long[] shape) => "[" + string.Join(", ", shape) + "]";
 
     /// <summary>The tensors, in offset order, must tile the data section exactly: no overlap (two tensors sharing
     /// bytes), no hole and nothing after the last tensor, so every byte of the file is accounted for.</summary>
     private static void CheckTiling(string path, List<SafeTensorInfo> tensors, long dataLength)
     {
-        // Header order is arbitrary (PyTorch sorts by dtype, then name); the layout is defined by offsets.
-        // The index makes the sort stable for zero-size tensors sharing an offset.
-        var order = new List<(SafeTensorInfo Info, int Index)>(tensors.Count);
-        for (int i = 0; i < tensors.Count; i++) order.Add((tensors[i], i));
-        order.Sort((a, b) =>
+        // Header order is arbitrary (PyTorch sorts by dtype, then name); the layout is defined by offsets. Names are
+        // unique, so ordering zero-size tensors that share an offset by name makes the order total.
+        tensors.Sort((a, b) =>
         {
-            int c = a.Info.DataBegin.CompareTo(b.Info.DataBegin);
-            if (c == 0) c = a.Info.DataEnd.CompareTo(b.Info.DataEnd);
-            return c != 0 ? c : a.Index.CompareTo(b.Index);
+            int c = a.DataBegin.CompareTo(b.DataBegin);
+            if (c == 0) c = a.DataEnd.CompareTo(b.DataEnd);
+            return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
         });
 
         long expected = 0;
         SafeTensorInfo? previous = null;
-        foreach (var (info, _) in order)
+        foreach (var info in tensors)
         {
             if (info.DataBegin < expected)
                 throw InvalidTensor(path, info.Name,
@@ -193,20 +268,17 @@ internal static class SafeTensorsReader
         }
         if (expected != dataLength)
             throw Invalid(path, $"the tensors cover {expected} bytes of the data section but it has {dataLength} bytes (trailing bytes after the last tensor)");
-
-        tensors.Clear();
-        foreach (var (info, _) in order) tensors.Add(info);
     }
 
-    private static string Describe(JsonValueKind kind) => kind switch
+    private static string Describe(JsonTokenType token) => token switch
     {
-        JsonValueKind.Object => "object",
-        JsonValueKind.Array => "array",
-        JsonValueKind.String => "string",
-        JsonValueKind.Number => "number",
-        JsonValueKind.True or JsonValueKind.False => "boolean",
-        JsonValueKind.Null => "null",
-        _ => kind.ToString(),
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.StartArray => "array",
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
     };
 
     internal static InvalidDataException Invalid(string path, string problem, Exception? inner = null) =>

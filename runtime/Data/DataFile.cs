@@ -40,8 +40,9 @@ internal static class DataFile
     public static int ReadFully(Stream stream, Span<byte> buffer) =>
         stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
 
-    /// <summary>A read-only view of a decompressing stream whose errors name the file: zlib's own messages
-    /// ("The archive entry was compressed using an unsupported compression method.") do not say which file.</summary>
+    /// <summary>A read-only view of a decompressing stream whose errors name the file and say what is wrong: zlib
+    /// reports any damaged stream as "The archive entry was compressed using an unsupported compression method.",
+    /// which names no file and sends the reader looking for a setting (it stays available as the inner exception).</summary>
     private sealed class GzipFile(string path, GZipStream inner) : Stream
     {
         public override bool CanRead => true;
@@ -60,7 +61,7 @@ internal static class DataFile
             }
             catch (InvalidDataException e)
             {
-                throw new InvalidDataException($"'{path}': corrupt gzip data ({e.Message})", e);
+                throw new InvalidDataException($"'{path}': corrupt gzip data: the compressed stream is damaged and cannot be decompressed.", e);
             }
         }
 

@@ -15,6 +15,8 @@ namespace NetCompiler;
 /// <remarks>
 /// A file must hold exactly the data its header announces: a short file and trailing bytes are both errors,
 /// because either means the file is not what its header says (a cut download, two files concatenated).
+/// The header is never trusted with an allocation: a raw file's length is checked against it first, and a gzip
+/// file's buffer grows only as decompressed data arrives, so a lying header costs no more than the file holds.
 /// Every error is an <see cref="InvalidDataException"/> whose message names the file and what is wrong,
 /// or a <see cref="FileNotFoundException"/> for a missing file.
 /// </remarks>
@@ -60,12 +62,17 @@ public static class IdxReader
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
-        IdxArray images = Read(imagesPath, 3);
-        IdxArray labels = Read(labelsPath, 1);
-
-        if (images.Count != labels.Count)
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"Image and label counts differ: '{imagesPath}' has {images.Count} images but '{labelsPath}' has {labels.Count} labels."));
+        IdxArray images, labels;
+        using (var imagesFile = Open(imagesPath, 3))
+        using (var labelsFile = Open(labelsPath, 1))
+        {
+            // Compared before any data is read: a small gzip file can really hold billions of labels.
+            if (imagesFile.Dimensions[0] != labelsFile.Dimensions[0])
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"Image and label counts differ: '{imagesPath}' has {imagesFile.Dimensions[0]} images but '{labelsPath}' has {labelsFile.Dimensions[0]} labels."));
+            images = imagesFile.ReadData();
+            labels = labelsFile.ReadData();
+        }
         int featureSize = images.ItemSize;
         if (featureSize == 0)
             throw new InvalidDataException($"'{imagesPath}': images of size {images.Dimensions[1]} x {images.Dimensions[2]} have no pixels.");
@@ -103,49 +110,99 @@ public static class IdxReader
 
     private static IdxArray ReadCore(string path, int expectedDimensions)
     {
-        using Stream stream = DataFile.OpenRead(path, out bool gzip);
+        using var file = Open(path, expectedDimensions);
+        return file.ReadData();
+    }
 
-        Span<byte> magicBytes = stackalloc byte[4];
-        int n = DataFile.ReadFully(stream, magicBytes);
-        if (n < 4)
-            throw new InvalidDataException(
-                $"'{path}': truncated header: the file has {n} bytes{Decompressed(gzip)}, an IDX file starts with a 4-byte magic number.");
-        uint magic = BinaryPrimitives.ReadUInt32BigEndian(magicBytes);
-        CheckMagic(path, magic, expectedDimensions);
-
-        int ndims = magicBytes[3];
-        var header = new byte[4 * ndims];
-        n = DataFile.ReadFully(stream, header);
-        if (n < header.Length)
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"'{path}': truncated header: expected {4 + header.Length} bytes (magic number and {ndims} dimensions), found {4 + n}{Decompressed(gzip)}."));
-
-        var dimensions = new int[ndims];
-        long total = 1;
-        for (int i = 0; i < ndims; i++)
+    /// <summary>Opens <paramref name="path"/> and reads and checks its header; nothing is allocated for the data yet.</summary>
+    private static HeaderRead Open(string path, int expectedDimensions)
+    {
+        Stream stream = DataFile.OpenRead(path, out bool gzip);
+        try
         {
-            dimensions[i] = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 * i));
-            if (dimensions[i] < 0)
+            Span<byte> magicBytes = stackalloc byte[4];
+            int n = DataFile.ReadFully(stream, magicBytes);
+            if (n < 4)
+                throw new InvalidDataException(
+                    $"'{path}': truncated header: the file has {n} bytes{Decompressed(gzip)}, an IDX file starts with a 4-byte magic number.");
+            uint magic = BinaryPrimitives.ReadUInt32BigEndian(magicBytes);
+            CheckMagic(path, magic, expectedDimensions);
+
+            int ndims = magicBytes[3];
+            var header = new byte[4 * ndims];
+            n = DataFile.ReadFully(stream, header);
+            if (n < header.Length)
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"'{path}': dimension {i} is negative ({dimensions[i]}); the header is corrupt."));
-            total *= dimensions[i];
-            if (total > MaxElements)
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"'{path}': dimensions {IdxArray.FormatDimensions(dimensions.AsSpan(0, i + 1))} hold more than {MaxElements} elements; the header is corrupt."));
+                    $"'{path}': truncated header: expected {4 + header.Length} bytes (magic number and {ndims} dimensions), found {4 + n}{Decompressed(gzip)}."));
+
+            var dimensions = new int[ndims];
+            long total = 1;
+            for (int i = 0; i < ndims; i++)
+            {
+                dimensions[i] = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 * i));
+                if (dimensions[i] < 0)
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                        $"'{path}': dimension {i} is negative ({dimensions[i]}); the header is corrupt."));
+                total *= dimensions[i];
+                if (total > MaxElements)
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                        $"'{path}': dimensions {IdxArray.FormatDimensions(dimensions.AsSpan(0, i + 1))} hold more than {MaxElements} elements; the header is corrupt."));
+            }
+            return new HeaderRead(path, stream, gzip, dimensions, (int)total);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>An IDX file whose header has been read and checked, positioned at its data.</summary>
+    private sealed class HeaderRead(string path, Stream stream, bool gzip, int[] dimensions, int total) : IDisposable
+    {
+        /// <summary>A gzip stream's first buffer; it doubles as data arrives.</summary>
+        private const int InitialGzipBuffer = 1 << 20;
+
+        public int[] Dimensions => dimensions;
+
+        /// <summary>Reads exactly the data the header announces. The header alone is never trusted with an allocation:
+        /// a raw file's length is checked first, and a gzip stream's buffer grows only as decompressed data arrives.</summary>
+        public IdxArray ReadData()
+        {
+            byte[] data;
+            int n;
+            if (stream.CanSeek)
+            {
+                long remaining = stream.Length - stream.Position;
+                if (remaining < total) throw Truncated(remaining);
+                if (remaining > total) throw Trailing(remaining - total);
+                data = GC.AllocateUninitializedArray<byte>(total);
+                n = DataFile.ReadFully(stream, data);
+            }
+            else
+            {
+                data = new byte[Math.Min(total, InitialGzipBuffer)];
+                n = DataFile.ReadFully(stream, data);
+                while (n == data.Length && n < total)
+                {
+                    Array.Resize(ref data, (int)Math.Min(total, 2L * data.Length));
+                    n += DataFile.ReadFully(stream, data.AsSpan(n));
+                }
+            }
+            if (n < total) throw Truncated(n);   // a raw file that shrank since it was measured, or a short gzip stream
+
+            long trailing = CountRemaining(stream);
+            if (trailing > 0) throw Trailing(trailing);
+            return new IdxArray(path, dimensions, data);
         }
 
-        var data = new byte[total];
-        n = DataFile.ReadFully(stream, data);
-        if (n < data.Length)
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"'{path}': truncated data: expected {data.Length} bytes of data for dimensions {IdxArray.FormatDimensions(dimensions)}, found {n}{Decompressed(gzip)}."));
+        private InvalidDataException Truncated(long found) => new(string.Create(CultureInfo.InvariantCulture,
+            $"'{path}': truncated data: expected {total} bytes of data for dimensions {IdxArray.FormatDimensions(dimensions)}, found {found}{Decompressed(gzip)}."));
 
-        long trailing = CountRemaining(stream);
-        if (trailing > 0)
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"'{path}': {trailing} unexpected bytes after the {data.Length} bytes of data for dimensions {IdxArray.FormatDimensions(dimensions)}{Decompressed(gzip)}."));
+        private InvalidDataException Trailing(long extra) => new(string.Create(CultureInfo.InvariantCulture,
+            $"'{path}': {extra} unexpected bytes after the {total} bytes of data for dimensions {IdxArray.FormatDimensions(dimensions)}{Decompressed(gzip)}."));
 
-        return new IdxArray(path, dimensions, data);
+        public void Dispose() => stream.Dispose();
     }
 
     private static void CheckMagic(string path, uint magic, int expectedDimensions)

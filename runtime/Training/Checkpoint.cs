@@ -9,14 +9,22 @@ namespace NetCompiler;
 /// <param name="State">Where training stood, if the file was written by a trainer (null for a plain weights file).</param>
 /// <param name="OptimizerRestored">Whether the optimizer's state and step count were restored.</param>
 /// <param name="Metadata">The file's <c>__metadata__</c> (string to string).</param>
-public sealed record CheckpointInfo(TrainingState? State, bool OptimizerRestored, IReadOnlyDictionary<string, string> Metadata);
+/// <param name="Warnings">What was loaded but looks wrong, one sentence each, for the caller to show: parameters
+/// holding NaN or infinite values (they load as saved, since a diverged run's last checkpoint is still worth
+/// inspecting, but training from them fails). Empty when all is well.</param>
+public sealed record CheckpointInfo(TrainingState? State, bool OptimizerRestored, IReadOnlyDictionary<string, string> Metadata,
+    IReadOnlyList<string> Warnings);
 
 /// <summary>Saves and loads training checkpoints as safetensors files: every parameter under its definition name
 /// (F32, the shape of <see cref="ParameterInfo.Shape"/>), the optimizer's state arrays as
 /// <c>optimizer/&lt;slot&gt;/&lt;parameter&gt;</c> (a slash cannot occur in a definition name), and the step
 /// count, optimizer, network and <see cref="TrainingState"/> in the metadata. Writing is atomic; loading
-/// validates every name, dtype and shape first and changes nothing when it refuses. A weights file written by
+/// validates every name, dtype, shape and value first and changes nothing when it refuses. A weights file written by
 /// another tool (PyTorch's <c>safetensors.torch.save_file</c> of a matching <c>state_dict</c>) loads too.</summary>
+/// <remarks>Values a run cannot reach are refused: a step count above <see cref="Optimizer.MaxStepCount"/>, optimizer
+/// state no step produces (NaN; a negative Adam second moment), an epoch or batch above 2^31 - 2 (the trainer adds one
+/// to them as ints), more epoch samples than a dataset holds (2^31 - 1) or than the batches done allow, and a non-finite
+/// epoch loss sum.</remarks>
 public static class Checkpoint
 {
     private const string Prefix = "netcompiler.";
@@ -58,15 +66,17 @@ public static class Checkpoint
 
     /// <summary>Loads <paramref name="path"/> into <paramref name="network"/> (and <paramref name="optimizer"/> when the
     /// file holds that optimizer's state). Every check happens before anything is written: a missing or extra
-    /// tensor, a non-float dtype, a shape that differs, or optimizer state of another kind makes it throw
-    /// <see cref="InvalidDataException"/> naming the tensor, with the network and optimizer unchanged.</summary>
+    /// tensor, a non-float dtype, a shape that differs, optimizer state of another kind or with values no step
+    /// produces, or a step count or training state out of range makes it throw <see cref="InvalidDataException"/>
+    /// naming the tensor or metadata key, with the network and optimizer unchanged. Parameters that are NaN or infinite
+    /// load, with a <see cref="CheckpointInfo.Warnings">warning</see>. Only the tensors used are read, one at a time.</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors or does not match the network.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="optimizer"/> already holds state for another network.</exception>
     public static CheckpointInfo Load(string path, INetwork network, Optimizer? optimizer = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         var store = network.Parameters;
         string net = network.GetType().Name;
         var expected = new HashSet<string>(StringComparer.Ordinal);
@@ -97,14 +107,21 @@ public static class Checkpoint
             if (t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !restoreOptimizer) continue;
             throw Refuse(file, $"tensor '{t.Name}' {t.ShapeText} is not a parameter of {net} (its parameters: {string.Join(", ", NamesOf(store))}).");
         }
-        long steps = 0;
-        if (restoreOptimizer && !TryParse(file, "optimizer.steps", out steps))
-            throw Refuse(file, $"its metadata has optimizer state but no valid '{Prefix}optimizer.steps'.");
+        long steps = restoreOptimizer ? ReadCount(file, "optimizer.steps", Optimizer.MaxStepCount) : 0;
         var state = ReadState(file);
 
-        // Everything is validated; read into staging buffers, then commit in one go.
+        // Names and metadata are valid; read into staging buffers, check the values, then commit in one go.
         var values = new float[store.Count];
-        foreach (var p in store.Layout) file.ReadFloats(p.Name, values.AsSpan(p.Offset, p.Length));
+        var warnings = new List<string>();
+        foreach (var p in store.Layout)
+        {
+            var span = values.AsSpan(p.Offset, p.Length);
+            file.ReadFloats(p.Name, span);
+            int nonFinite = CountNonFinite(span);
+            if (nonFinite > 0)
+                warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"Checkpoint '{file.Path}': parameter '{p.Name}' has {nonFinite} of {p.Length} values NaN or infinite; loaded as saved, but training from it will fail."));
+        }
         float[][]? optimizerState = null;
         if (restoreOptimizer)
         {
@@ -112,7 +129,13 @@ public static class Checkpoint
             for (int slot = 0; slot < optimizerState.Length; slot++)
             {
                 optimizerState[slot] = new float[store.Count];
-                foreach (var p in store.Layout) file.ReadFloats(StateName(optimizer, slot, p), optimizerState[slot].AsSpan(p.Offset, p.Length));
+                foreach (var p in store.Layout)
+                {
+                    var span = optimizerState[slot].AsSpan(p.Offset, p.Length);
+                    file.ReadFloats(StateName(optimizer, slot, p), span);
+                    if (optimizer.ImpossibleState(slot, span) is { } problem)
+                        throw Refuse(file, $"tensor '{StateName(optimizer, slot, p)}' holds {problem}.");
+                }
             }
         }
         values.CopyTo(store.Values.AsSpan());
@@ -121,7 +144,14 @@ public static class Checkpoint
             for (int slot = 0; slot < optimizerState.Length; slot++) optimizerState[slot].CopyTo(optimizer.GetState(slot).AsSpan());
             optimizer.RestoreStepCount(steps);
         }
-        return new CheckpointInfo(state, restoreOptimizer, file.Metadata);
+        return new CheckpointInfo(state, restoreOptimizer, file.Metadata, warnings);
+    }
+
+    private static int CountNonFinite(ReadOnlySpan<float> values)
+    {
+        int count = 0;
+        foreach (float v in values) if (!float.IsFinite(v)) count++;
+        return count;
     }
 
     private static string StateName(Optimizer optimizer, int slot, ParameterInfo p) => OptimizerPrefix + optimizer.StateSlots[slot] + "/" + p.Name;
@@ -140,19 +170,33 @@ public static class Checkpoint
     private static TrainingState? ReadState(SafeTensorsFile file)
     {
         if (!file.Metadata.ContainsKey(Prefix + "epoch")) return null;
-        if (!TryParse(file, "epoch", out long epoch) || !TryParse(file, "batch", out long batch) || !TryParse(file, "epoch_samples", out long samples)
-            || !file.Metadata.TryGetValue(Prefix + "epoch_loss_sum", out string? lossBits)
-            || !long.TryParse(lossBits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long bits)
-            || epoch > int.MaxValue || batch > int.MaxValue)
-            throw Refuse(file, $"its training state metadata ({Prefix}epoch, batch, epoch_loss_sum, epoch_samples) is incomplete or malformed.");
-        return new TrainingState((int)epoch, (int)batch, BitConverter.Int64BitsToDouble(bits), samples);
+        // The trainer adds one to the epoch and the batch as ints (epoch + 1 is the number it reports), and an epoch
+        // goes over one dataset, which holds at most int.MaxValue samples.
+        long epoch = ReadCount(file, "epoch", int.MaxValue - 1);
+        long batch = ReadCount(file, "batch", int.MaxValue - 1);
+        long samples = ReadCount(file, "epoch_samples", int.MaxValue);
+        // Every batch has a sample, and none has run at the start of an epoch.
+        if (batch == 0 ? samples != 0 : samples < batch)
+            throw Refuse(file, $"its metadata '{Prefix}epoch_samples' is {samples} after {batch} batches of the epoch; each batch has at least one sample.");
+        string key = Prefix + "epoch_loss_sum";
+        if (!file.Metadata.TryGetValue(key, out string? lossBits)
+            || !long.TryParse(lossBits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long bits))
+            throw Refuse(file, $"its training state has no valid '{key}' (the sum's bits in hexadecimal).");
+        double lossSum = BitConverter.Int64BitsToDouble(bits);
+        // The trainer stops at the first loss that is not finite, so no sum of the ones it accepted is.
+        if (!double.IsFinite(lossSum))
+            throw Refuse(file, $"its metadata '{key}' is {lossSum.ToString(CultureInfo.InvariantCulture)}, which no training run sums to.");
+        return new TrainingState((int)epoch, (int)batch, lossSum, samples);
     }
 
-    private static bool TryParse(SafeTensorsFile file, string key, out long value)
+    /// <summary>Metadata <c>netcompiler.&lt;key&gt;</c> as a whole number from 0 to <paramref name="max"/>.</summary>
+    private static long ReadCount(SafeTensorsFile file, string key, long max)
     {
-        value = 0;
-        return file.Metadata.TryGetValue(Prefix + key, out string? text)
-            && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+        if (!file.Metadata.TryGetValue(Prefix + key, out string? text))
+            throw Refuse(file, $"its metadata has no '{Prefix}{key}'.");
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value > max)
+            throw Refuse(file, $"its metadata '{Prefix}{key}' is \"{text}\", not a whole number from 0 to {max}.");
+        return value;
     }
 
     private static IEnumerable<string> NamesOf(ParameterStore store)

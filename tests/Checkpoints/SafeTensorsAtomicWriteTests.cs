@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using NetCompiler;
 using Xunit;
 
@@ -91,7 +92,8 @@ public class SafeTensorsAtomicWriteTests
         Assert.True(wrapped);
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.Equal(new[] { "model.safetensors" }, dir.Entries());
-        Assert.Equal(new[] { 1f, 2f }, SafeTensors.Read(path).ReadFloats("w"));
+        using var file = SafeTensors.Read(path);
+        Assert.Equal(new[] { 1f, 2f }, file.ReadFloats("w"));
     }
 
     [Fact]
@@ -127,7 +129,8 @@ public class SafeTensorsAtomicWriteTests
         using var dir = new TempDirectory();
         string path = dir.File("model.safetensors");
         WithHook(s => new FailingStream(s, long.MaxValue), () => SafeTensors.Write(path, NewTensors()));
-        Assert.Equal(2, SafeTensors.Read(path).Tensors.Count);
+        using var file = SafeTensors.Read(path);
+        Assert.Equal(2, file.Tensors.Count);
         Assert.Equal(new[] { "model.safetensors" }, dir.Entries());
     }
 
@@ -161,6 +164,52 @@ public class SafeTensorsAtomicWriteTests
         Assert.False(wrapped, why); // no temporary file was even created
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.Equal(new[] { "model.safetensors" }, dir.Entries());
+    }
+
+    [Fact]
+    public void MoreEntriesThanAReaderAcceptsAreRefused()
+    {
+        using var dir = new TempDirectory();
+        var tensors = Enumerable.Range(0, SafeTensors.MaxEntries).Select(i => new NamedTensor($"t{i}", [0], ReadOnlyMemory<float>.Empty)).ToArray();
+        var e = Assert.Throws<ArgumentException>(() =>
+            SafeTensors.Write(dir.File("m.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" }));
+        Assert.Contains("more than the 100000", e.Message);
+        Assert.Empty(dir.Entries());
+    }
+
+    [Fact]
+    public void TemporariesOfSavesKilledMidwayAreDeletedByTheNextSave()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("model.safetensors");
+        string Temporary(string target) => $".{target}.{Guid.NewGuid():N}.tmp";
+        string[] abandoned = [Temporary("model.safetensors"), Temporary("model.safetensors")];
+        string justCreated = Temporary("model.safetensors");   // its writer may not have locked it yet
+        string inUse = Temporary("model.safetensors");         // another save, still writing
+        string[] notOurs =
+        [
+            Temporary("other.safetensors"),
+            ".model.safetensors.0123.tmp",
+            ".model.safetensors." + Guid.NewGuid().ToString("N").ToUpperInvariant() + ".tmp",
+            "model.safetensors." + Guid.NewGuid().ToString("N") + ".tmp",
+        ];
+        var minuteAgo = DateTime.UtcNow.AddMinutes(-1);
+        foreach (string name in abandoned.Concat(notOurs).Append(justCreated))
+        {
+            dir.Write(name, new byte[100]);
+            if (name != justCreated) File.SetLastWriteTimeUtc(dir.File(name), minuteAgo);
+        }
+
+        using (var writer = new FileStream(dir.File(inUse), FileMode.CreateNew, FileAccess.Write, FileShare.Delete))
+        {
+            File.SetLastWriteTimeUtc(dir.File(inUse), minuteAgo);
+            SafeTensors.Write(path, Old);
+        }
+
+        var expected = notOurs.Append(justCreated).Append(inUse).Append("model.safetensors").OrderBy(n => n, StringComparer.Ordinal);
+        Assert.Equal(expected, dir.Entries());
+        using var file = SafeTensors.Read(path);
+        Assert.Equal(new[] { 1f, 2f }, file.ReadFloats("w"));
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using System;
 using System.Buffers.Binary;
 using System.IO;
+using System.Linq;
 using NetCompiler;
+using NetCompiler.Tests.TestSupport;
 using Xunit;
 
 namespace NetCompiler.Tests.Checkpoints;
@@ -28,7 +30,8 @@ public class SafeTensorsCorruptionTests
         using var dir = new TempDirectory();
         string path = dir.File("good.safetensors");
         File.WriteAllBytes(path, HandBuilt.File(Good, new byte[12]));
-        Assert.Equal(2, SafeTensors.Read(path).Tensors.Count);
+        using var file = SafeTensors.Read(path);
+        Assert.Equal(2, file.Tensors.Count);
     }
 
     [Theory]
@@ -49,6 +52,48 @@ public class SafeTensorsCorruptionTests
         Assert.Contains("limit", ReadFails(bytes).Message);
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, ulong.MaxValue);
         Assert.Contains("limit", ReadFails(bytes).Message);
+    }
+
+    [Fact]
+    public void AHugeHeaderLengthIsRefusedBeforeTheFileIsRead()
+    {
+        using var dir = new TempDirectory();
+        var prefix = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, 1UL << 63);
+        string path = dir.WriteSparse("huge.safetensors", 256L << 20, (0, prefix));
+
+        InvalidDataException? e = null;
+        long allocated = Allocated.By(() => e = Assert.Throws<InvalidDataException>(() => SafeTensors.Read(path)));
+
+        Assert.Contains(path, e!.Message);
+        Assert.Contains("header length 9223372036854775808 exceeds the 100000000-byte limit", e.Message);
+        Assert.True(allocated < 1 << 20, $"{allocated:N0} bytes allocated");
+    }
+
+    /// <summary>A header of <paramref name="count"/> zero-size tensors: about 55 bytes each in the file.</summary>
+    private static string ZeroSizeTensors(int count) =>
+        "{" + string.Join(",", Enumerable.Range(0, count).Select(i => $"\"t{i}\":{{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}")) + "}";
+
+    [Fact]
+    public void MoreThanAHundredThousandEntriesAreRefused()
+    {
+        var e = ReadFails(HandBuilt.File(ZeroSizeTensors(100_001), []));
+        Assert.Contains("more than 100000 tensors and metadata entries", e.Message);
+    }
+
+    [Fact]
+    public void ParsingAHeaderAllocatesInProportionToItsSize()
+    {
+        using var dir = new TempDirectory();
+        byte[] bytes = HandBuilt.File(ZeroSizeTensors(50_000), []);
+        string path = dir.Write("many.safetensors", bytes);
+
+        SafeTensorsFile? file = null;
+        long allocated = Allocated.By(() => file = SafeTensors.Read(path));
+
+        using (file) Assert.Equal(50_000, file!.Tensors.Count);
+        // The header itself and a few hundred bytes per entry (a JSON document of it took 23 times its size).
+        Assert.True(allocated < 8L * bytes.Length, $"{allocated:N0} bytes allocated for a {bytes.Length:N0}-byte header");
     }
 
     [Fact]
@@ -137,7 +182,7 @@ public class SafeTensorsCorruptionTests
         using var dir = new TempDirectory();
         string path = dir.File("ok.safetensors");
         File.WriteAllBytes(path, HandBuilt.File(header, new byte[dataBytes]));
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         Assert.True(file.Contains("a"));
     }
 

@@ -46,7 +46,7 @@ public class SafeTensorsPyTorchTests
         string path = dir.File("torch.safetensors");
         File.WriteAllBytes(path, PyTorchStyleFile(pad, shuffleHeader));
 
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         Assert.Equal("pt", file.Metadata["format"]);
         Assert.Single(file.Metadata);
         Assert.Equal(new[] { "a.bias", "z.weight", "g.bf", "h.half" }, file.Tensors.Select(t => t.Name));
@@ -94,7 +94,7 @@ public class SafeTensorsPyTorchTests
             "\"bf\":{\"dtype\":\"BF16\",\"shape\":[65536],\"data_offsets\":[131072,262144]}}",
             HandBuilt.Concat(HandBuilt.U16(all), HandBuilt.U16(all))));
 
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         float[] half = file.ReadFloats("half");
         float[] bf = file.ReadFloats("bf");
         for (int i = 0; i < 65536; i++)
@@ -125,7 +125,8 @@ public class SafeTensorsPyTorchTests
         File.WriteAllBytes(path, HandBuilt.File(
             "{\"d\":{\"dtype\":\"F64\",\"shape\":[8],\"data_offsets\":[0,64]}}", HandBuilt.F64(values)));
 
-        float[] read = SafeTensors.Read(path).ReadFloats("d");
+        using var file = SafeTensors.Read(path);
+        float[] read = file.ReadFloats("d");
         Assert.Equal(values.Select(v => BitConverter.SingleToInt32Bits((float)v)), FloatBits.Of(read));
         Assert.Equal(float.PositiveInfinity, read[2]);
         Assert.Equal(16777216f, read[6]);
@@ -143,7 +144,7 @@ public class SafeTensorsPyTorchTests
             "\"packed\":{\"dtype\":\"F4\",\"shape\":[2],\"data_offsets\":[15,16]}}",
             new byte[16]));
 
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         Assert.Equal(new[] { "w", "step", "mask", "packed" }, file.Tensors.Select(t => t.Name));
         var step = file.Get("step");
         Assert.Equal("I64", step.DType);

@@ -51,7 +51,7 @@ public class SafeTensorsRoundTripTests
         };
 
         SafeTensors.Write(path, tensors, metadata);
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
 
         Assert.Equal(path, file.Path);
         Assert.Equal(metadata.Count, file.Metadata.Count);
@@ -85,7 +85,7 @@ public class SafeTensorsRoundTripTests
         using var dir = new TempDirectory();
         string path = dir.File("empty.safetensors");
         SafeTensors.Write(path, Array.Empty<NamedTensor>());
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         Assert.Empty(file.Tensors);
         Assert.Empty(file.Metadata);
         // The reference writer's bytes for an empty dict: "{}" padded to 8.
@@ -105,10 +105,48 @@ public class SafeTensorsRoundTripTests
         };
         SafeTensors.Write(path, tensors);
 
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         var big = file.ReadFloats("big");
         Assert.True(storage.AsSpan(1).SequenceEqual(big));
         Assert.Equal(storage[0], file.ReadFloats("head")[0]);
+    }
+
+    [Fact]
+    public void AFileOver2GBIsReadTensorByTensor()
+    {
+        using var dir = new TempDirectory();
+        // 8.8 GB of F32, more than one array can hold, then a small tensor: sparse, so only the ends are written.
+        const long Huge = 2_200_000_000, HugeBytes = 4 * Huge;
+        byte[] head = HandBuilt.File(
+            $"{{\"huge\":{{\"dtype\":\"F32\",\"shape\":[{Huge}],\"data_offsets\":[0,{HugeBytes}]}}," +
+            $"\"w\":{{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[{HugeBytes},{HugeBytes + 8}]}}}}", []);
+        string path = dir.WriteSparse("big.safetensors", head.Length + HugeBytes + 8, (0, head), (head.Length + HugeBytes, HandBuilt.F32(1.5f, -2f)));
+
+        long allocated = Allocated.By(() =>
+        {
+            using var file = SafeTensors.Read(path);
+            Assert.Equal(new[] { 1.5f, -2f }, file.ReadFloats("w"));
+            Assert.Equal(Huge, file.Get("huge").ElementCount);
+            var e = Assert.Throws<InvalidDataException>(() => file.ReadFloats("huge"));
+            Assert.Contains(path, e.Message);
+            Assert.Contains("'huge'", e.Message);
+        });
+        Assert.True(allocated < 1 << 20, $"{allocated:N0} bytes allocated");
+    }
+
+    [Fact]
+    public void AnOpenFileReadsWhatWasValidatedEvenAfterItIsReplaced()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("model.safetensors");
+        SafeTensors.Write(path, [new NamedTensor("a", [2], new[] { 1f, 2f })]);
+        using var file = SafeTensors.Read(path);
+        SafeTensors.Write(path, [new NamedTensor("a", [2], new[] { 3f, 4f })]);
+
+        Assert.Equal(new[] { 1f, 2f }, file.ReadFloats("a"));
+        using (var replaced = SafeTensors.Read(path)) Assert.Equal(new[] { 3f, 4f }, replaced.ReadFloats("a"));
+        file.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => file.ReadFloats("a"));
     }
 
     [Fact]
@@ -119,7 +157,7 @@ public class SafeTensorsRoundTripTests
         SafeTensors.Write(path, new[] { new NamedTensor("a", new[] { 2 }, new[] { 1f, 2f }) });
         SafeTensors.Write(path, new[] { new NamedTensor("b", new[] { 1 }, new[] { 5f }) }, new Dictionary<string, string> { ["step"] = "2" });
 
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         Assert.False(file.Contains("a"));
         Assert.Equal(new[] { 5f }, file.ReadFloats("b"));
         Assert.Equal("2", file.Metadata["step"]);
@@ -134,7 +172,7 @@ public class SafeTensorsRoundTripTests
         var tensors = new List<NamedTensor>();
         for (int i = 0; i < 15; i++) tensors.Add(new NamedTensor($"t{i:D2}", new[] { 1 }, new[] { (float)i }));
         SafeTensors.Write(path, tensors);
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
 
         var e = Assert.Throws<KeyNotFoundException>(() => file.Get("nope"));
         Assert.Contains(path, e.Message);
@@ -150,7 +188,7 @@ public class SafeTensorsRoundTripTests
         using var dir = new TempDirectory();
         string path = dir.File("model.safetensors");
         SafeTensors.Write(path, new[] { new NamedTensor("w", new[] { 2, 3 }, new float[6]) });
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         var e = Assert.Throws<ArgumentException>(() => file.ReadFloats("w", new float[5]));
         Assert.Contains("'w'", e.Message);
         Assert.Contains("[2, 3]", e.Message);

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using NetCompiler;
+using NetCompiler.Tests.TestSupport;
 using Xunit;
 
 namespace NetCompiler.Tests.Data;
@@ -204,7 +205,44 @@ public class IdxReaderTests
         var e = Assert.Throws<InvalidDataException>(() => IdxReader.Read(path));
 
         Assert.Contains(path, e.Message);
-        Assert.Contains("corrupt gzip", e.Message);
+        Assert.Contains("corrupt gzip data", e.Message);
+        // zlib says this of any damaged stream; it would send the reader looking for a compression setting.
+        Assert.DoesNotContain("unsupported compression method", e.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AHeaderClaimingBillionsOfLabelsAllocatesOnlyWhatTheFileHolds(bool gzip)
+    {
+        using var dir = new TempDirectory();
+        // 18 bytes: a header announcing 2e9 labels, then 10 of them.
+        byte[] file = Idx.Bytes([2_000_000_000], new byte[10]);
+        string path = dir.Write("labels", gzip ? Idx.Gzip(file) : file);
+
+        InvalidDataException? e = null;
+        long allocated = Allocated.By(() => e = Assert.Throws<InvalidDataException>(() => IdxReader.Read(path, 1)));
+
+        Assert.Contains(path, e!.Message);
+        Assert.Contains("truncated data: expected 2000000000 bytes of data for dimensions [2000000000], found 10", e.Message);
+        Assert.True(allocated < 4 << 20, $"{allocated:N0} bytes allocated for a {new FileInfo(path).Length}-byte file");
+    }
+
+    [Fact]
+    public void LabelAndImageCountsAreComparedBeforeAnyDataIsRead()
+    {
+        using var dir = new TempDirectory();
+        const int claimed = 32 << 20;
+        string images = dir.Write("images", Idx.Bytes([2, 1, 1], [0, 0]));
+        // 32 MB of labels in about 32 KB of gzip: every label announced is really there.
+        string labels = dir.Write("labels.gz", Idx.GzipWithZeros(Idx.Bytes([claimed], []), claimed));
+
+        InvalidDataException? e = null;
+        long allocated = Allocated.By(() => e = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImagesAndLabels(images, labels, "s")));
+
+        Assert.Contains($"'{images}' has 2 images", e!.Message);
+        Assert.Contains($"'{labels}' has {claimed} labels", e.Message);
+        Assert.True(allocated < 4 << 20, $"{allocated:N0} bytes allocated");
     }
 
     [Fact]

@@ -28,6 +28,19 @@ internal static class Idx
         return output.ToArray();
     }
 
+    /// <summary>Gzip of <paramref name="header"/> followed by <paramref name="zeros"/> zero bytes, without holding them in memory.</summary>
+    public static byte[] GzipWithZeros(byte[] header, long zeros)
+    {
+        var chunk = new byte[1 << 16];
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+        {
+            gzip.Write(header);
+            for (long left = zeros; left > 0; left -= chunk.Length) gzip.Write(chunk, 0, (int)Math.Min(left, chunk.Length));
+        }
+        return output.ToArray();
+    }
+
     /// <summary><paramref name="count"/> images of rows x cols with pixel (n, i) = (7n + i) mod 256, and labels n mod classes.</summary>
     public static (byte[] Images, byte[] Labels) Synthetic(int count, int rows, int cols, int classes = 10)
     {

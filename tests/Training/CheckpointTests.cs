@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using NetCompiler.Definitions.Zoo;
 using Xunit;
+using NetCompiler.Tests.Checkpoints;
 using NetCompiler.Tests.TestSupport;
 
 namespace NetCompiler.Tests.Training;
@@ -74,10 +75,11 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(state, info.State);
         Assert.Equal(BitConverter.DoubleToInt64Bits(state.EpochLossSum), BitConverter.DoubleToInt64Bits(info.State!.EpochLossSum));
         Assert.Equal("hello", info.Metadata["note"]);
+        Assert.Empty(info.Warnings);
         Assert.Equal("pt", info.Metadata["format"]);
 
         // The tensors in the file are the parameters under their names, then the state as optimizer/<slot>/<name>.
-        var file = SafeTensors.Read(path);
+        using var file = SafeTensors.Read(path);
         var expected = net.Parameters.Layout.Select(p => p.Name)
             .Concat(optimizer.StateSlots.SelectMany(s => net.Parameters.Layout.Select(p => $"optimizer/{s}/{p.Name}")));
         Assert.Equal(expected.OrderBy(n => n, StringComparer.Ordinal), file.Tensors.Select(t => t.Name).OrderBy(n => n, StringComparer.Ordinal));
@@ -304,7 +306,7 @@ public sealed class CheckpointTests : IDisposable
         string path = _dir.File("dtype.safetensors");
         SafeTensors.Write(path, TensorsOf(source));
         PatchHeader(path, "\"input.bias\":{\"dtype\":\"F32\"", "\"input.bias\":{\"dtype\":\"I32\"");
-        Assert.Equal("I32", SafeTensors.Read(path).Get("input.bias").DType);
+        using (var file = SafeTensors.Read(path)) Assert.Equal("I32", file.Get("input.bias").DType);
         AssertRefused(path, target, target.Optimizer, "input.bias", "I32");
     }
 
@@ -359,6 +361,122 @@ public sealed class CheckpointTests : IDisposable
         SafeTensors.Write(path, TensorsOf(source, adam), metadata);
         AssertRefused(path, target, target.Optimizer, "epoch");
         AssertRefused(path, target, null, "epoch");
+    }
+
+    public static TheoryData<string, string, float> ImpossibleStates() => new()
+    {
+        { "adam", "v", float.NaN },
+        { "adam", "v", -1e-30f },                   // a second moment is a mean of squares
+        { "adamw", "v", float.NegativeInfinity },
+        { "adam", "m", float.NaN },
+        { "momentum", "momentum", float.NaN },
+    };
+
+    [Theory, MemberData(nameof(ImpossibleStates))]
+    public void OptimizerStateThatNoStepCanProduceIsRefused(string kind, string slot, float value)
+    {
+        var (source, optimizer) = Trained(kind, seed: 1);
+        var head = source.Parameters.Layout.Single(p => p.Name == "head.weight");
+        optimizer.GetState(optimizer.StateSlots.ToList().IndexOf(slot))[head.Offset + 5] = value;
+        string path = _dir.File("state-values.safetensors");
+        Checkpoint.Save(path, source, optimizer, new TrainingState(0, 3, 3.0, 48));
+
+        var target = NewTarget(kind);
+        AssertRefused(path, target, target.Optimizer, $"'optimizer/{slot}/head.weight'", "index 5");
+    }
+
+    [Fact]
+    public void NonFiniteParametersLoadAsSavedWithAWarningNamingThem()
+    {
+        var source = new ResidualMlpNet(seed: 1);
+        source.Parameters.GetValues("head.bias")[1] = float.NaN;
+        var weight = source.Parameters.GetValues("input.weight");
+        weight[0] = float.PositiveInfinity;
+        weight[7] = float.NegativeInfinity;
+        string path = _dir.File("non-finite.safetensors");
+        Checkpoint.Save(path, source);
+
+        var target = NewTarget();
+        var info = Checkpoint.Load(path, target.Net, target.Optimizer);
+
+        Assert.Equal(FloatBits.Of(source.Parameters.Values), FloatBits.Of(target.Net.Parameters.Values));
+        Assert.Equal(2, info.Warnings.Count);
+        Assert.Contains(info.Warnings, w => w.Contains("parameter 'head.bias' has 1 of 3 values NaN or infinite", StringComparison.Ordinal));
+        Assert.Contains(info.Warnings, w => w.Contains("parameter 'input.weight' has 2 of 32 values NaN or infinite", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnInfiniteSecondMomentLoads()
+    {
+        // g * g overflows for a finite gradient above 1.8e19, so v = +inf is a state Adam can reach (its update is then 0).
+        var (source, adam) = Trained("adam", seed: 1);
+        adam.GetState(1)[3] = float.PositiveInfinity;
+        string path = _dir.File("inf-v.safetensors");
+        Checkpoint.Save(path, source, adam);
+        var target = NewTarget();
+        Checkpoint.Load(path, target.Net, target.Optimizer);
+        Assert.Equal(float.PositiveInfinity, target.Optimizer.GetState(1)[3]);
+    }
+
+    [Theory]
+    [InlineData("9223372036854775807")]   // 2^63 - 1: the next step's count overflows
+    [InlineData("9007199254740993")]      // 2^53 + 1: no longer exact as the double schedules and Adam compute with
+    public void AnAbsurdStepCountIsRefused(string steps)
+    {
+        var (source, adam) = Trained("adam", seed: 1);
+        var target = NewTarget();
+        string path = _dir.File("steps.safetensors");
+        SafeTensors.Write(path, TensorsOf(source, adam), OptimizerMetadata("adam", steps));
+        AssertRefused(path, target, target.Optimizer, "'netcompiler.optimizer.steps'", steps);
+        Assert.Throws<ArgumentOutOfRangeException>(() => target.Optimizer.RestoreStepCount(long.Parse(steps, CultureInfo.InvariantCulture)));
+    }
+
+    [Theory]
+    // epoch, batch, epoch_samples, epoch_loss_sum bits, the key the message must name
+    [InlineData("2147483647", "0", "0", "0", "netcompiler.epoch")]     // its number, epoch + 1, overflows
+    [InlineData("0", "2147483647", "2147483647", "0", "netcompiler.batch")]
+    [InlineData("0", "1", "9223372036854775807", "0", "netcompiler.epoch_samples")]
+    [InlineData("0", "2", "1", "0", "netcompiler.epoch_samples")]     // two batches cannot hold one sample
+    [InlineData("0", "0", "16", "0", "netcompiler.epoch_samples")]    // no batch yet, yet samples
+    [InlineData("0", "1", "16", "7FF8000000000000", "netcompiler.epoch_loss_sum")]   // NaN
+    [InlineData("0", "1", "16", "FFF0000000000000", "netcompiler.epoch_loss_sum")]   // -inf
+    public void ATrainingStateNoRunCanReachIsRefused(string epoch, string batch, string samples, string lossBits, string key)
+    {
+        var (source, adam) = Trained("adam", seed: 1);
+        var target = NewTarget();
+        string path = _dir.File("training-state-values.safetensors");
+        var metadata = OptimizerMetadata("adam", "3");
+        metadata["netcompiler.epoch"] = epoch;
+        metadata["netcompiler.batch"] = batch;
+        metadata["netcompiler.epoch_samples"] = samples;
+        metadata["netcompiler.epoch_loss_sum"] = lossBits;
+        SafeTensors.Write(path, TensorsOf(source, adam), metadata);
+        AssertRefused(path, target, target.Optimizer, $"'{key}'");
+        AssertRefused(path, target, null, $"'{key}'");
+    }
+
+    [Fact]
+    public void ACheckpointOver2GBLoadsWhatItNeedsAndNothingMore()
+    {
+        // The parameters, then 2.2 GB of optimizer state that loading the parameters alone skips (sparse: never written).
+        var source = new ResidualMlpNet(seed: 1);
+        var header = new StringBuilder("{");
+        var data = new List<byte>();
+        foreach (var p in source.Parameters.Layout)
+        {
+            header.Append(CultureInfo.InvariantCulture, $"\"{p.Name}\":{{\"dtype\":\"F32\",\"shape\":[{string.Join(",", p.Shape)}],\"data_offsets\":[{data.Count},{data.Count + 4 * p.Length}]}},");
+            data.AddRange(HandBuilt.F32(source.Parameters.GetValues(p.Name).ToArray()));
+        }
+        const long Pad = 2_200_000_000;
+        header.Append(CultureInfo.InvariantCulture, $"\"optimizer/m/pad\":{{\"dtype\":\"U8\",\"shape\":[{Pad}],\"data_offsets\":[{data.Count},{data.Count + Pad}]}}}}");
+        byte[] head = HandBuilt.File(header.ToString(), data.ToArray());
+        string path = _dir.WriteSparse("big.safetensors", head.Length + Pad, (0, head));
+
+        var target = new ResidualMlpNet(seed: 2);
+        long allocated = Allocated.By(() => Checkpoint.Load(path, target));
+
+        Assert.Equal(FloatBits.Of(source.Parameters.Values), FloatBits.Of(target.Parameters.Values));
+        Assert.True(allocated < 1 << 20, $"{allocated:N0} bytes allocated");
     }
 
     [Fact]

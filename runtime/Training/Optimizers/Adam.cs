@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -36,6 +37,16 @@ public class Adam : Optimizer
 
     /// <inheritdoc/>
     public override string Name => "adam";
+
+    /// <summary>The second moment is an average of squares: never negative (it may be +inf, when a finite gradient
+    /// above 1.8e19 is squared, and the update is then 0).</summary>
+    internal override string? ImpossibleState(int slot, ReadOnlySpan<float> values)
+    {
+        if (slot == 1)
+            for (int i = 0; i < values.Length; i++)
+                if (!(values[i] >= 0f)) return $"{values[i].ToString(CultureInfo.InvariantCulture)} at index {i} (a second moment averages squares: never negative or NaN)";
+        return base.ImpossibleState(slot, values);
+    }
 
     private protected override void BeginStep(long t, float learningRate)
     {

@@ -76,11 +76,28 @@ public abstract class Optimizer
         _attachedCount = store.Count;
     }
 
+    /// <summary>Largest step count <see cref="RestoreStepCount"/> accepts: 2^53, beyond which a count is no longer exact
+    /// as the double that schedules and Adam's bias correction compute with (and 285 years of steps at one per
+    /// microsecond).</summary>
+    public const long MaxStepCount = 1L << 53;
+
     /// <summary>Restores the step count (checkpoint loading; the state arrays are filled through <see cref="GetState"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stepCount"/> is negative or above <see cref="MaxStepCount"/>.</exception>
     public void RestoreStepCount(long stepCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(stepCount, MaxStepCount);
         StepCount = stepCount;
+    }
+
+    /// <summary>The first value in <paramref name="values"/>, loaded for state slot <paramref name="slot"/>, that no
+    /// sequence of steps could have produced, with the reason; or null. A NaN never comes out of a step on finite
+    /// gradients (the trainer applies no other), and it would turn every later update of its parameter into NaN.</summary>
+    internal virtual string? ImpossibleState(int slot, ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (float.IsNaN(values[i])) return $"NaN at index {i} (no step on finite gradients produces one)";
+        return null;
     }
 
     /// <summary>Applies one update to every trainable parameter of <paramref name="store"/> from its gradients.</summary>
