@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using NetCompiler.Generator.Diagnostics;
 using NetCompiler.Generator.Emit;
 using NetCompiler.Generator.Ir;
 using NetCompiler.Generator.Lowering;
@@ -28,9 +29,15 @@ internal sealed class CrossEntropyOp : OpDefinition
         int[] y = query.In(0), t = query.In(1);
         if (y.Length == 0) return query.LossMismatch("CrossEntropy needs logits with a class dimension, got a scalar");
         bool indices = t.Length == y.Length && t.Take(t.Length - 1).SequenceEqual(y.Take(y.Length - 1)) && t[t.Length - 1] == 1;
+        int[] indexShape = y.Take(y.Length - 1).Concat(new[] { 1 }).ToArray();
         if (!y.SequenceEqual(t) && !indices)
             return query.LossMismatch($"CrossEntropy of logits {ShapeQuery.Text(y)} needs a target of probabilities {ShapeQuery.Text(y)} or of class indices " +
-                ShapeQuery.Text(y.Take(y.Length - 1).Concat(new[] { 1 }).ToArray()) + $", got {ShapeQuery.Text(t)}");
+                ShapeQuery.Text(indexShape) + $", got {ShapeQuery.Text(t)}");
+        // Without a [Shape], the target takes the output's shape, so a user who meant class indices gets probabilities.
+        if (!indices && y[y.Length - 1] > 1 && query.Network is { TargetShapeExplicit: false } network
+            && network.Nodes[query.Node.Inputs[1]] is { Op: OpKind.Target } target)
+            query.Report(DiagnosticInfo.Create(DiagnosticDescriptors.CrossEntropyProbabilities, target.Location ?? query.Node.Location,
+                query.Node.Source, ShapeQuery.Text(y), target.Label, y[y.Length - 1], string.Join(", ", indexShape), string.Join(", ", y)));
         return ShapeQuery.Scalar;
     }
 

@@ -52,6 +52,8 @@ internal static class NetworkParser
                     {
                         lossName = lossMethod.Name;
                         int target = tracer.AddNode(OpKind.Target, new int[0], OpAttributes.None, lossMethod.Parameters[1].Name, null);
+                        // The target's location is its [Loss] parameter: warnings about its shape point there.
+                        tracer.Nodes[target] = tracer.Nodes[target] with { Location = Where(lossMethod.Parameters[1]) };
                         var lossValue = tracer.TraceMethod(lossMethod, self, new TraceValue[] { new TensorValue(output), new TensorValue(target) });
                         if (lossValue is TensorValue l) loss = l.Node;
                         else if (lossValue is not null)

@@ -1115,6 +1115,37 @@ public class DiagnosticTests
         run.AssertNoErrors();
     }
 
+    /// <summary>A cross-entropy target without [Shape] takes the logits' shape and is read as probabilities; a user who
+    /// meant class indices is told to write [Shape(1)], at the target parameter. An explicit shape of either kind is quiet.</summary>
+    [Fact]
+    public void NC0202_CrossEntropyTargetWithoutShape()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class Classifier
+            {
+                [Dense(4, 3)] Dense head;
+                [Forward] Tensor Forward([Shape(4)] Tensor x) => head.Forward(x);
+                [Loss] static Tensor Loss(Tensor logits, Tensor /*<*/label/*>*/) => CrossEntropy(logits, label);
+            }
+            """, "NC0202", out var run);
+        Contains(d, "'label'", "[3]", "probabilities over 3 classes", "[Shape(1)]", "[Shape(3)]");
+        run.AssertNoErrors();   // a warning: the network is still compiled
+        foreach (string shape in new[] { "[Shape(1)] ", "[Shape(3)] " })
+        {
+            var quiet = GeneratorHarness.Run(Header + $$"""
+                [Network]
+                public partial class Classifier
+                {
+                    [Dense(4, 3)] Dense head;
+                    [Forward] Tensor Forward([Shape(4)] Tensor x) => head.Forward(x);
+                    [Loss] static Tensor Loss(Tensor logits, {{shape}}Tensor label) => CrossEntropy(logits, label);
+                }
+                """);
+            Assert.Empty(quiet.GeneratorDiagnostics);
+        }
+    }
+
     /// <summary>A module array is one field: used through any copy, it is used; the warning names the array when no
     /// copy is read.</summary>
     [Fact]

@@ -74,7 +74,7 @@ public class GeneratedSizeTests
                 return l2.Forward(h);
             }
 
-            [Loss] static Tensor Loss(Tensor y, Tensor t) => CrossEntropy(y, t);
+            [Loss] static Tensor Loss(Tensor y, [Shape(10)] Tensor t) => CrossEntropy(y, t);
         }
         """;
 
@@ -100,7 +100,7 @@ public class GeneratedSizeTests
                 return head.Forward(x);
             }
 
-            [Loss] static Tensor Loss(Tensor y, Tensor t) => CrossEntropy(y, t);
+            [Loss] static Tensor Loss(Tensor y, [Shape(10)] Tensor t) => CrossEntropy(y, t);
         }
         """;
 

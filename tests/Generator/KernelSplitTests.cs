@@ -52,7 +52,7 @@ public sealed class SplitNetworksFixture : IDisposable
             [Forward] Tensor Forward([Shape({{width}})] Tensor x) => head.Forward(x);
 
             [Loss]
-            static Tensor Loss(Tensor y, Tensor t)
+            static Tensor Loss(Tensor y, [Shape(10)] Tensor t)
             {
                 for (int i = 0; i < 150; i++)
                     y = Tanh(y);

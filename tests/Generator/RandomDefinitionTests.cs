@@ -140,7 +140,13 @@ internal sealed class RandomNetworkCase
             s.AppendLine($"    [Forward] Tensor Forward([Shape({InputSize})] Tensor x) => {e};");
         }
         s.AppendLine();
-        string target = Loss == RandomLoss.CrossEntropyIndices ? "[Shape(1)] Tensor target" : "Tensor target";
+        // Cross-entropy over probabilities states the target's shape: without it the generator warns (NC0202).
+        string target = Loss switch
+        {
+            RandomLoss.CrossEntropyIndices => "[Shape(1)] Tensor target",
+            RandomLoss.CrossEntropyProbabilities => $"[Shape({OutputSize})] Tensor target",
+            _ => "Tensor target",
+        };
         string op = Loss switch
         {
             RandomLoss.BinaryCrossEntropy => "BinaryCrossEntropy",
