@@ -7,7 +7,7 @@ namespace NetCompiler.Definitions.Training;
 /// stop at the next safe point (<see cref="Token"/>) and says what is being finished, however often it comes. The
 /// default handler would kill the process, and in a checkpoint write that loses the checkpoint; so a write is never
 /// cut short, and the user is told why the job has not stopped yet.</summary>
-public sealed class Interruption : IDisposable
+internal sealed class Interruption : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private volatile string _finishing = "the current step";
