@@ -14,20 +14,31 @@ internal static class Program
         // No command, or options only: the main job (train). Other commands are named first.
         string command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "train";
         var rest = args.Length > 0 && !args[0].StartsWith('-') ? args.Skip(1).ToArray() : args;
-        switch (command)
+        try
         {
-            case "train":
-                return TrainCommand.Run(rest);
-            case "seed000":
-                Seed000Command.Run();
-                return 0;
-            case "help":
-                PrintHelp();
-                return 0;
-            default:
-                Console.Error.WriteLine($"Unknown command '{command}'.");
-                PrintHelp();
-                return 2;
+            switch (command)
+            {
+                case "train":
+                    return TrainCommand.Run(rest);
+                case "seed000" or "help" when rest.Length > 0:
+                    Console.Error.WriteLine($"error: {command} takes no options (got '{rest[0]}').");
+                    return 2;
+                case "seed000":
+                    Seed000Command.Run();
+                    return 0;
+                case "help":
+                    PrintHelp();
+                    return 0;
+                default:
+                    Console.Error.WriteLine($"error: unknown command '{command}'.");
+                    PrintHelp();
+                    return 2;
+            }
+        }
+        catch (Exception e)   // the last resort: a message and exit 1, never a stack trace
+        {
+            Console.Error.WriteLine($"error: {CommandErrors.Describe(e)}");
+            return 1;
         }
     }
 

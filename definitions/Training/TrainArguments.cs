@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
+using System.Linq;
 
 namespace NetCompiler.Definitions.Training;
 
@@ -56,10 +56,11 @@ public sealed record TrainArguments
         options:
           --network NAME        zoo network (default Seed001MnistNet; see the list below)
           --epochs N            epochs (default: the network's recipe)
-          --batch-size N        mini-batch size (default: the recipe's)
+          --batch-size N        mini-batch size (default: the recipe's); above the training set's size, one batch of
+                                the whole set per epoch
           --optimizer NAME      sgd | momentum | nesterov | adam | adamw (default: the recipe's)
           --lr X                learning rate (default: the recipe's)
-          --momentum X          momentum for momentum/nesterov (default 0.9)
+          --momentum X          momentum for momentum/nesterov, in [0, 1) (default 0.9)
           --weight-decay X      L2 weight decay; decoupled for adamw (default 0)
           --clip-norm X         clip gradients to this global L2 norm (default: off)
           --schedule NAME       constant | step (x0.1 every third of the run) | cosine to 0 over the run
@@ -68,40 +69,61 @@ public sealed record TrainArguments
           --data DIR            directory with the Fashion-MNIST IDX files (raw or .gz); default: Debian's
                                 /usr/share/datasets/fashion-mnist if installed, else the 10k split shipped here
           --seed N              seed for initialization and shuffling (default 1)
-          --threads N           threads sharing each batch (data parallel; default 1)
+          --threads N           threads sharing each batch (data parallel; 1 to 256, default 1)
           --output DIR          output directory (default ./out)
           --resume FILE         continue from a checkpoint written by this command
           --no-compare          skip the interpreted-path timing at the end
           --no-grad-norms       do not print per-parameter gradient norms
           --help                this text
 
-        Ctrl+C finishes the current step, writes a checkpoint and exits; --resume continues bit-identically.
+        Ctrl+C stops the job at the next safe point and exits with 130: in training after the current step, then it
+        writes a checkpoint (--resume continues bit-identically); in a file write (checkpoint, plot, curves) after
+        that write. A write is never cut short, however often Ctrl+C is pressed, so a checkpoint is never lost or left
+        partial; the message says what is being finished. (kill -9 in a write keeps the previous checkpoint intact.)
+
+        A run whose loss becomes NaN or infinite, or grows more than 10,000-fold (a learning rate far too high), stops
+        with an error and writes no checkpoint. Exit codes: 0 done, 1 failed (with a message), 2 bad usage,
+        130 interrupted.
         """;
 
+    /// <summary>The values <c>--optimizer</c> takes.</summary>
+    public static readonly IReadOnlyList<string> Optimizers = ["sgd", "momentum", "nesterov", "adam", "adamw"];
+
+    /// <summary>The values <c>--schedule</c> takes.</summary>
+    public static readonly IReadOnlyList<string> Schedules = ["constant", "step", "cosine"];
+
+    /// <summary>Most <c>--threads</c>: each thread trains a replica of the network (its own gradients and workspace),
+    /// so a thousand of them can exhaust memory, and threads beyond the cores only slow training down.</summary>
+    public const int MaxThreads = 256;
+
     /// <summary>Parses <paramref name="args"/> (without the command word).</summary>
-    /// <exception cref="ArgumentException">An unknown option or a malformed value; the message says which.</exception>
+    /// <exception cref="ArgumentException">An unknown option or a malformed value; the message says which, and lists the
+    /// valid choices where there are a few.</exception>
     public static TrainArguments Parse(IReadOnlyList<string> args)
     {
         var a = new TrainArguments();
         for (int i = 0; i < args.Count; i++)
         {
             string option = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"Option {option} needs a value.");
+            string Value() =>
+                i + 1 >= args.Count ? throw new ArgumentException($"Option {option} needs a value.")
+                : args[i + 1].StartsWith("--", StringComparison.Ordinal) ? throw new ArgumentException($"Option {option} needs a value, not the option '{args[i + 1]}'.")
+                : args[++i];
             a = option switch
             {
                 "--network" => a with { Network = Value() },
                 "--epochs" => a with { Epochs = PositiveInt(option, Value()) },
                 "--batch-size" => a with { BatchSize = PositiveInt(option, Value()) },
-                "--optimizer" => a with { Optimizer = Value().ToLowerInvariant() },
+                "--optimizer" => a with { Optimizer = Choice(option, Value(), Optimizers) },
                 "--lr" => a with { LearningRate = NonNegativeFloat(option, Value()) },
-                "--momentum" => a with { Momentum = NonNegativeFloat(option, Value()) },
+                "--momentum" => a with { Momentum = Fraction(option, Value()) },
                 "--weight-decay" => a with { WeightDecay = NonNegativeFloat(option, Value()) },
                 "--clip-norm" => a with { ClipNorm = NonNegativeFloat(option, Value()) },
-                "--schedule" => a with { Schedule = Value().ToLowerInvariant() },
+                "--schedule" => a with { Schedule = Choice(option, Value(), Schedules) },
                 "--warmup" => a with { WarmupSteps = NonNegativeInt(option, Value()) },
                 "--data" => a with { DataDirectory = Value() },
                 "--seed" => a with { Seed = Int(option, Value()) },
-                "--threads" => a with { Threads = PositiveInt(option, Value()) },
+                "--threads" => a with { Threads = ThreadCount(option, Value()) },
                 "--output" => a with { OutputDirectory = Value() },
                 "--resume" => a with { Resume = Value() },
                 "--no-compare" => a with { CompareInterpreted = false },
@@ -110,14 +132,14 @@ public sealed record TrainArguments
                 _ => throw new ArgumentException($"Unknown option '{option}'. Run with --help for the list."),
             };
         }
-        if (a.Schedule is not (null or "constant" or "step" or "cosine"))
-            throw new ArgumentException($"--schedule must be constant, step or cosine, not '{a.Schedule}'.");
+        if (a is { Optimizer: "nesterov", Momentum: 0f })
+            throw new ArgumentException("--optimizer nesterov needs a --momentum above 0.");
         return a;
     }
 
     private static int Int(string option, string text) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v
-        : throw new ArgumentException($"{option} takes an integer, not '{text}'.");
+        : throw new ArgumentException($"{option} takes an integer from {int.MinValue} to {int.MaxValue}, not '{text}'.");
 
     private static int PositiveInt(string option, string text) =>
         Int(option, text) is var v and > 0 ? v : throw new ArgumentException($"{option} must be positive, not {text}.");
@@ -125,7 +147,17 @@ public sealed record TrainArguments
     private static int NonNegativeInt(string option, string text) =>
         Int(option, text) is var v and >= 0 ? v : throw new ArgumentException($"{option} cannot be negative ({text}).");
 
+    private static int ThreadCount(string option, string text) =>
+        Int(option, text) is var v and > 0 and <= MaxThreads ? v : throw new ArgumentException($"{option} must be from 1 to {MaxThreads}, not {text}.");
+
     private static float NonNegativeFloat(string option, string text) =>
         float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && float.IsFinite(v) && v >= 0f ? v
         : throw new ArgumentException($"{option} takes a finite non-negative number, not '{text}'.");
+
+    private static float Fraction(string option, string text) =>
+        NonNegativeFloat(option, text) is var v and < 1f ? v : throw new ArgumentException($"{option} must be at least 0 and below 1, not {text}.");
+
+    private static string Choice(string option, string text, IReadOnlyList<string> choices) =>
+        choices.Contains(text.ToLowerInvariant()) ? text.ToLowerInvariant()
+        : throw new ArgumentException($"{option} must be one of {string.Join(", ", choices)}; not '{text}'.");
 }

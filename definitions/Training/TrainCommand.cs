@@ -37,9 +37,9 @@ public static class TrainCommand
         {
             return Train(a, entry, args);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or TrainingDivergedException)
+        catch (Exception e)   // every failure ends with one line, never a stack trace
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {CommandErrors.Describe(e)}");
             return 1;
         }
     }
@@ -59,7 +59,8 @@ public static class TrainCommand
             Seed = a.Seed,
             Threads = a.Threads,
         };
-        int batchesPerEpoch = (data.Train.Count + options.BatchSize - 1) / options.BatchSize;
+        int batch = Math.Min(options.BatchSize, data.Train.Count);   // the trainer's rule: at most one batch of the whole set
+        int batchesPerEpoch = (data.Train.Count + batch - 1) / batch;
         var optimizer = CreateOptimizer(a, recipe, (long)batchesPerEpoch * options.Epochs);
         var trainer = new Trainer(network, optimizer, options);
         var history = new List<EpochRow>();
@@ -77,19 +78,13 @@ public static class TrainCommand
                         "training continues, but not as the interrupted run would have.");
         }
         Console.WriteLine($"network: {entry.Name} ({entry.Summary}), {network.Parameters.Count:N0} parameters");
-        Console.WriteLine($"training: {options.Epochs} epochs, batch {options.BatchSize}, {Describe(optimizer)}, seed {a.Seed}, compiled path, {a.Threads} thread{(a.Threads == 1 ? "" : "s")}");
+        string batchText = batch == options.BatchSize ? $"batch {batch}" : $"batch {batch} (the whole training set: --batch-size {options.BatchSize} is more than its {data.Train.Count:N0} samples)";
+        Console.WriteLine($"training: {options.Epochs} epochs, {batchText}, {Describe(optimizer)}, seed {a.Seed}, compiled path, {a.Threads} thread{(a.Threads == 1 ? "" : "s")}");
 
-        Directory.CreateDirectory(a.OutputDirectory);
         string checkpointPath = Path.Combine(a.OutputDirectory, entry.Name + ".safetensors");
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;   // finish the step, save, then exit
-            cancel.Cancel();
-            Console.Error.WriteLine();
-            Console.Error.WriteLine("interrupted: finishing the current step and writing a checkpoint...");
-        };
-        Console.CancelKeyPress += onCancel;
+        CheckWritable(a.OutputDirectory);   // before training, not after it
+        using var interruption = new Interruption();
+        interruption.NowFinishing("the current step, then writing a checkpoint");
         var progress = new ProgressBar();
         trainer.BatchCompleted += progress.Update;
         trainer.EpochCompleted += report =>
@@ -103,9 +98,22 @@ public static class TrainCommand
         };
 
         TrainingResult result;
-        try { result = trainer.Fit(data.Train, data.Test, cancel.Token); }
-        finally { Console.CancelKeyPress -= onCancel; progress.Finish(); }
+        try { result = trainer.Fit(data.Train, data.Test, interruption.Token); }
+        catch (TrainingDivergedException e)
+        {
+            // A diverged run is not saved: its parameters are what made the loss explode.
+            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine(File.Exists(checkpointPath)
+                ? $"No checkpoint was written; {checkpointPath} is still the one from before this run."
+                : "No checkpoint was written.");
+            return 1;
+        }
+        finally { progress.Finish(); }
 
+        string plotPath = Path.Combine(a.OutputDirectory, entry.Name + ".png");
+        string csvPath = Path.Combine(a.OutputDirectory, entry.Name + ".csv");
+        interruption.NowFinishing($"writing {checkpointPath}{(result.Cancelled ? "" : ", the plot and the curves")}");
+        HoldCheckpointWriteForTests();
         var metadata = new Dictionary<string, string>
         {
             [HistoryKey] = EpochRow.FormatAll(history),
@@ -120,11 +128,13 @@ public static class TrainCommand
             Console.WriteLine($"continue with: dotnet run -c Release --project definitions -- {ResumeCommand(args, checkpointPath)}");
             return 130;
         }
-
-        string plotPath = Path.Combine(a.OutputDirectory, entry.Name + ".png");
-        string csvPath = Path.Combine(a.OutputDirectory, entry.Name + ".csv");
-        WritePlot(plotPath, $"{entry.Name} on Fashion-MNIST, {Describe(optimizer)}, batch {options.BatchSize}", history);
+        WritePlot(plotPath, $"{entry.Name} on Fashion-MNIST, {Describe(optimizer)}, batch {batch}", history);
         File.WriteAllText(csvPath, EpochRow.Csv(history));
+        if (interruption.Requested)
+        {
+            Console.WriteLine($"stopped after training finished ({history.Count} epochs); checkpoint {checkpointPath}, plot {plotPath}, curves {csvPath}");
+            return 130;
+        }
         double trainingSeconds = history.Sum(h => h.Seconds);
         wall.Stop();
 
@@ -137,8 +147,40 @@ public static class TrainCommand
         Console.WriteLine($"  checkpoint:        {checkpointPath} (reloaded and verified)");
         Console.WriteLine($"  plot / curves:     {plotPath} / {csvPath}");
         if (a.CompareInterpreted && history.Count > 0)
-            CompareInterpreted(entry, a, options, data, history[0].Seconds, (long)batchesPerEpoch * options.Epochs);
+        {
+            interruption.NowFinishing("the current step of the interpreted-path timing (training is finished and saved)");
+            if (!CompareInterpreted(entry, a, options, data, history[0].Seconds, (long)batchesPerEpoch * options.Epochs, interruption.Token))
+            {
+                Console.WriteLine("stopped: the interpreted-path timing was cut short; training is finished and saved");
+                return 130;
+            }
+        }
         return 0;
+    }
+
+    /// <summary>Creates <paramref name="directory"/> and writes (then deletes) a file in it, so that an unwritable
+    /// output directory fails the job before training rather than after it.</summary>
+    private static void CheckWritable(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            using var _ = new FileStream(Path.Combine(directory, $".write-test-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.Write,
+                FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot write to the output directory '{directory}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Test hook: with <c>NETCOMPILER_TEST_HOLD_CHECKPOINT=DIR</c>, creates <c>DIR/saving</c> just before the
+    /// checkpoint write and waits for <c>DIR/continue</c>, so that a test can press Ctrl+C at exactly this point.</summary>
+    private static void HoldCheckpointWriteForTests()
+    {
+        if (Environment.GetEnvironmentVariable("NETCOMPILER_TEST_HOLD_CHECKPOINT") is not { Length: > 0 } gate) return;
+        File.WriteAllText(Path.Combine(gate, "saving"), "");
+        while (!File.Exists(Path.Combine(gate, "continue"))) Thread.Sleep(10);
     }
 
     /// <summary>The same options with <c>--resume</c> pointing at the new checkpoint (same seed, batch size,
@@ -198,8 +240,10 @@ public static class TrainCommand
             throw new InvalidDataException($"Checkpoint '{path}' did not reload to the trained parameters.");
     }
 
-    /// <summary>Times the first epoch again on the interpreted path, from the same initial parameters and order.</summary>
-    private static void CompareInterpreted(ZooEntry entry, TrainArguments a, TrainerOptions options, FashionMnistData data, double compiledSeconds, long totalSteps)
+    /// <summary>Times the first epoch again on the interpreted path, from the same initial parameters and order;
+    /// false when <paramref name="cancellation"/> stopped it.</summary>
+    private static bool CompareInterpreted(ZooEntry entry, TrainArguments a, TrainerOptions options, FashionMnistData data, double compiledSeconds, long totalSteps,
+        CancellationToken cancellation)
     {
         var network = entry.Create(a.Seed);
         var optimizer = CreateOptimizer(a, entry.Recipe, totalSteps);   // the same schedule as the compiled run's first epoch
@@ -208,12 +252,14 @@ public static class TrainCommand
         trainer.BatchCompleted += progress.Update;
         Console.WriteLine();
         Console.WriteLine("the same first epoch on the interpreted path (eager tensors over the same definition):");
-        var result = trainer.Fit(data.Train);
+        var result = trainer.Fit(data.Train, null, cancellation);
         progress.Finish();
+        if (result.Cancelled) return false;
         double seconds = result.Epochs[0].Duration.TotalSeconds;
         double ratio = seconds / compiledSeconds;
         Console.WriteLine($"  interpreted epoch: {seconds:F2} s vs compiled {compiledSeconds:F2} s: " +
             (ratio >= 1 ? $"compiled is {ratio:F1}x faster" : $"compiled is {1 / ratio:F1}x SLOWER (large layers still run per sample, without batch GEMM)"));
+        return true;
     }
 
     private static void WritePlot(string path, string title, IReadOnlyList<EpochRow> history)

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 
 namespace NetCompiler;
 
@@ -12,6 +13,7 @@ internal sealed class BatchEncoder
 
     private readonly Dataset _data;
     private readonly TargetKind _kind;
+    private readonly string _network;
 
     public BatchEncoder(INetwork network, Dataset data)
     {
@@ -19,7 +21,7 @@ internal sealed class BatchEncoder
         InputSize = Shapes.Size(network.InputShape);
         OutputSize = Shapes.Size(network.OutputShape);
         TargetSize = Shapes.Size(network.TargetShape);
-        string net = network.GetType().Name;
+        string net = _network = network.GetType().Name;
         if (data.FeatureSize != InputSize)
             throw new ArgumentException($"{net} takes {InputSize} inputs per sample ({Shapes.Text(network.InputShape)}); dataset '{data.Name}' has {data.FeatureSize} features.");
         if (data.Labels is null)
@@ -43,6 +45,21 @@ internal sealed class BatchEncoder
     public int InputSize { get; }
     public int OutputSize { get; }
     public int TargetSize { get; }
+
+    /// <summary>Samples the batch buffers hold for batches of <paramref name="batchSize"/>: at most the dataset, since a
+    /// batch size above it means one batch of the whole set.</summary>
+    /// <exception cref="ArgumentException">The inputs, targets or outputs of such a batch would not fit in one array;
+    /// the message names <paramref name="option"/> and the largest batch size that fits.</exception>
+    public int BatchRows(int batchSize, string option)
+    {
+        int rows = Math.Min(batchSize, _data.Count);
+        var (width, what) = InputSize >= Math.Max(TargetSize, OutputSize) ? (InputSize, "inputs")
+            : TargetSize >= OutputSize ? (TargetSize, "target values") : (OutputSize, "outputs");
+        if ((long)rows * width <= Array.MaxLength) return rows;
+        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+            $"{option} {batchSize} is too large for {_network} on dataset '{_data.Name}': {rows:N0} samples of {width:N0} {what} " +
+            $"are more than the {Array.MaxLength:N0} values one array holds. Use a batch size of at most {Array.MaxLength / width:N0}."));
+    }
 
     /// <summary>Copies samples <c>order[start .. start + count)</c> (or <c>start ..</c> without an order).</summary>
     public void Fill(ReadOnlySpan<int> order, int start, int count, Span<float> inputs, Span<float> targets)

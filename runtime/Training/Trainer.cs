@@ -9,8 +9,8 @@ namespace NetCompiler;
 /// <summary>Trains a network on a <see cref="Dataset"/>: epochs of seeded-shuffled mini-batches (the last one
 /// partial), one optimizer update per batch with gradients averaged over it, a held-out evaluation after every
 /// epoch, per-parameter gradient norms, and a stop with a clear message when the loss or a gradient stops being
-/// finite. Cancellation is honoured between steps; <see cref="State"/> then says where to resume, and a
-/// checkpoint of it continues bit-identically (see <see cref="Checkpoint"/>).</summary>
+/// finite or the loss grows by orders of magnitude. Cancellation is honoured between steps; <see cref="State"/> then
+/// says where to resume, and a checkpoint of it continues bit-identically (see <see cref="Checkpoint"/>).</summary>
 /// <example><code>
 /// var net = new WideMlpNet(seed: 1);
 /// var trainer = new Trainer(net, new Adam(1e-3f), new TrainerOptions { Epochs = 10, BatchSize = 128 });
@@ -22,6 +22,7 @@ public sealed class Trainer
     private readonly float[] _stepNorms;
     private readonly double[] _normSums;
     private readonly float[] _normMax;
+    private LossGrowthCheck _lossGrowth;
 
     /// <summary>Creates a trainer for <paramref name="network"/> updated by <paramref name="optimizer"/>.</summary>
     public Trainer(INetwork network, Optimizer optimizer, TrainerOptions? options = null)
@@ -67,17 +68,19 @@ public sealed class Trainer
 
     /// <summary>Trains from <see cref="State"/> until <see cref="TrainerOptions.Epochs"/> epochs are done or
     /// <paramref name="cancellation"/> is signalled (the step in progress finishes first).</summary>
-    /// <exception cref="ArgumentException">The datasets do not fit the network (feature count, labels vs targets).</exception>
+    /// <exception cref="ArgumentException">The datasets do not fit the network (feature count, labels vs targets), or a
+    /// batch would hold more values than one array can (the message gives the largest batch size that fits).</exception>
     /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite (the message names the
-    /// parameter; the step was not applied), or an update overflowed a parameter (named; the values are then not
-    /// finite and the last checkpoint is the way back). <see cref="State"/> points at the failing batch.</exception>
+    /// parameter; the step was not applied), the running loss grew more than 10,000 times above the first batch's
+    /// (the step was not applied), or an update overflowed a parameter (named; the values are then not finite and the
+    /// last checkpoint is the way back). <see cref="State"/> points at the failing batch.</exception>
     public TrainingResult Fit(Dataset train, Dataset? test = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         if (train.Count == 0) throw new ArgumentException($"Dataset '{train.Name}' is empty.", nameof(train));
         var encoder = new BatchEncoder(Network, train);
-        if (test is not null) _ = new BatchEncoder(Network, test);
-        int batchSize = Options.BatchSize;
+        int batchSize = encoder.BatchRows(Options.BatchSize, nameof(TrainerOptions.BatchSize));
+        if (test is not null) EvaluationRows(new BatchEncoder(Network, test));   // refuse before training, not after an epoch
         int batches = (train.Count + batchSize - 1) / batchSize;
         var inputs = new float[batchSize * encoder.InputSize];
         var targets = new float[batchSize * encoder.TargetSize];
@@ -85,6 +88,7 @@ public sealed class Trainer
         var store = Network.Parameters;
         var reports = new List<EpochReport>();
         using var parallel = Options.Threads > 1 ? new DataParallelGradients(Network, Options.Threads, Options.Path) : null;
+        _lossGrowth.Restart();
 
         while (_epoch < Options.Epochs)
         {
@@ -105,6 +109,7 @@ public sealed class Trainer
                     : parallel.ComputeGradients(inputs, targets, count);
                 GradientNorms.PerParameter(store, _stepNorms);
                 CheckFinite(loss, epoch, b);
+                CheckLossGrowth(loss, epoch, b);
                 Optimizer.Step(store, _stepNorms);
                 CheckUpdatedValues(epoch, b);
                 for (int i = 0; i < _stepNorms.Length; i++)
@@ -140,7 +145,7 @@ public sealed class Trainer
     {
         ArgumentNullException.ThrowIfNull(data);
         var encoder = new BatchEncoder(Network, data);
-        int batchSize = Options.EvaluationBatchSize > 0 ? Options.EvaluationBatchSize : Options.BatchSize;
+        int batchSize = EvaluationRows(encoder);
         var inputs = new float[batchSize * encoder.InputSize];
         var targets = new float[batchSize * encoder.TargetSize];
         var outputs = new float[batchSize * encoder.OutputSize];
@@ -156,6 +161,10 @@ public sealed class Trainer
         }
         return new Evaluation(lossSum / data.Count, data.Labels is null ? double.NaN : (double)correct / data.Count, data.Count);
     }
+
+    private int EvaluationRows(BatchEncoder encoder) => Options.EvaluationBatchSize > 0
+        ? encoder.BatchRows(Options.EvaluationBatchSize, nameof(TrainerOptions.EvaluationBatchSize))
+        : encoder.BatchRows(Options.BatchSize, nameof(TrainerOptions.BatchSize));
 
     /// <summary>Sum of per-sample losses from the definition's own loss method, evaluated eagerly on the outputs.</summary>
     private double BatchLoss(float[] outputs, float[] targets, int count)
@@ -198,6 +207,14 @@ public sealed class Trainer
             throw new TrainingDivergedException(
                 $"Training diverged in epoch {epoch + 1}, batch {batch + 1} (update {Optimizer.StepCount + 1}): the batch loss is {loss}. " +
                 "The update was not applied. Check the inputs and targets for NaN, or lower the learning rate.");
+    }
+
+    private void CheckLossGrowth(float loss, int epoch, int batch)
+    {
+        if (_lossGrowth.Observe(loss) is not { } growth) return;
+        throw new TrainingDivergedException(
+            $"Training diverged in epoch {epoch + 1}, batch {batch + 1} (update {Optimizer.StepCount + 1}): {growth}. The update was not applied. " +
+            $"Lower the learning rate (now {Optimizer.LearningRate.At(Optimizer.StepCount):G3}), or clip gradients with MaxGradientNorm.");
     }
 
     /// <summary>Finite gradients can still overflow the parameters (a huge learning rate); stop at that update.</summary>

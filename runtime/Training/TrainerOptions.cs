@@ -12,7 +12,10 @@ public sealed record TrainerOptions
         init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(Epochs), value, "Train for at least one epoch.");
     } = 1;
 
-    /// <summary>Samples per mini-batch; the last batch of an epoch holds the remainder.</summary>
+    /// <summary>Samples per mini-batch; the last batch of an epoch holds the remainder. A batch size above the training
+    /// set's size means one batch of the whole set per epoch (as PyTorch's <c>DataLoader</c> without
+    /// <c>drop_last</c>); <see cref="Trainer.Fit"/> refuses, with the largest size that fits, a batch whose inputs,
+    /// targets or outputs would not fit in one array.</summary>
     public int BatchSize
     {
         get;
@@ -37,7 +40,7 @@ public sealed record TrainerOptions
         init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(Threads), value, "Use at least one thread.");
     } = 1;
 
-    /// <summary>Batch size for evaluation (0 = <see cref="BatchSize"/>).</summary>
+    /// <summary>Batch size for evaluation (0 = <see cref="BatchSize"/>); limited like <see cref="BatchSize"/>.</summary>
     public int EvaluationBatchSize
     {
         get;

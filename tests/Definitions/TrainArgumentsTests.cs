@@ -51,7 +51,10 @@ public class TrainArgumentsTests
     [InlineData("--epochs", "x", "--epochs takes an integer")]
     [InlineData("--lr", "-1", "--lr takes a finite non-negative number")]
     [InlineData("--lr", "NaN", "--lr takes a finite non-negative number")]
-    [InlineData("--schedule", "linear", "--schedule must be constant, step or cosine")]
+    [InlineData("--schedule", "linear", "--schedule must be one of constant, step, cosine; not 'linear'")]
+    [InlineData("--optimizer", "rmsprop", "--optimizer must be one of sgd, momentum, nesterov, adam, adamw; not 'rmsprop'")]
+    [InlineData("--momentum", "1.5", "--momentum must be at least 0 and below 1")]
+    [InlineData("--threads", "257", "--threads must be from 1 to 256")]
     [InlineData("--bogus", "1", "Unknown option '--bogus'")]
     public void Bad_values_are_named(string option, string value, string message)
     {
