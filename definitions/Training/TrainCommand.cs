@@ -67,6 +67,7 @@ public static class TrainCommand
         if (a.Resume is not null)
         {
             var info = Checkpoint.Load(a.Resume, network, optimizer);
+            foreach (string warning in info.Warnings) Console.WriteLine($"warning: {warning}");
             if (info.State is null || !info.OptimizerRestored)
                 throw new InvalidDataException($"Checkpoint '{a.Resume}' holds parameters only (no trainer or optimizer state); it cannot be resumed.");
             trainer.Restore(info.State);
