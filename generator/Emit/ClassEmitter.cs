@@ -14,8 +14,10 @@ internal static class ClassEmitter
     {
         var (graph, memory, tiled) = (plan.Graph, plan.Memory, plan.Tiled);
         var spec = graph.Spec;
-        w.Line($"/// <summary>Floats per input sample, shape {Shapes.Format(spec.InputShape)}.</summary>");
-        w.Line($"public const int InputSize = {Shapes.Size(spec.InputShape)};");
+        w.Line(spec.Inputs.Count == 1
+            ? $"/// <summary>Floats per input sample, shape {Shapes.Format(spec.InputShape)}.</summary>"
+            : $"/// <summary>Floats per input sample: {string.Join(", ", spec.Inputs.Select(i => $"{i.Name} {Shapes.Format(i.Shape)}{(i.DType == DType.Int32 ? " (ids)" : "")}"))}.</summary>");
+        w.Line($"public const int InputSize = {spec.InputSize};");
         w.Line($"/// <summary>Floats per output sample, shape {graph.Output.ShapeText}.</summary>");
         w.Line($"public const int OutputSize = {graph.Output.Size};");
         w.Line($"/// <summary>Floats per target sample, shape [{SourceWriter.Join(graph.TargetShape)}].</summary>");
@@ -42,6 +44,12 @@ internal static class ClassEmitter
         w.Line("public global::NetCompiler.ParameterStore Parameters { get; }");
         w.Line();
         w.Line($"int[] global::NetCompiler.INetwork.InputShape => new int[] {{ {SourceWriter.Join(spec.InputShape.ToArray())} }};");
+        w.Line("global::System.Collections.Generic.IReadOnlyList<global::NetCompiler.NetworkInput> global::NetCompiler.INetwork.Inputs => new global::NetCompiler.NetworkInput[]");
+        w.Line("{");
+        foreach (var input in spec.Inputs)
+            w.Line($"    new({SourceWriter.Quote(input.Name)}, new int[] {{ {SourceWriter.Join(input.Shape.ToArray())} }}, " +
+                   $"global::NetCompiler.InputKind.{(input.DType == DType.Int32 ? "Tokens" : "Values")}, {input.Offset}),");
+        w.Line("};");
         w.Line($"int[] global::NetCompiler.INetwork.OutputShape => new int[] {{ {SourceWriter.Join(graph.Output.Shape)} }};");
         w.Line($"int[] global::NetCompiler.INetwork.TargetShape => new int[] {{ {SourceWriter.Join(graph.TargetShape)} }};");
         w.Line();

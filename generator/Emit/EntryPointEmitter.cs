@@ -24,7 +24,9 @@ internal static class EntryPointEmitter
         var o = graph.Output;
         return o.Op switch
         {
-            OpKind.Input => row is null ? x : $"Unsafe.Add(ref {x}, {row} * InputSize)",
+            OpKind.Input => graph.Spec.Inputs[((InputAttribute)o.Attributes).Index].Offset is var offset && row is null
+                ? (offset == 0 ? x : $"Unsafe.Add(ref {x}, {offset})")
+                : $"Unsafe.Add(ref {x}, {row} * InputSize{(offset == 0 ? "" : " + " + offset)})",
             OpKind.Param => $"Unsafe.Add(ref {p}, {graph.Spec.Parameters[o.Spec.Parameter].Offset})",
             _ => row is null ? $"Unsafe.Add(ref {ws}, {memory.ValueOffset[o.Id]})"
                 : $"Unsafe.Add(ref {ws}, {row} * ValueWorkspaceSize + {memory.ValueOffset[o.Id]})",
@@ -181,7 +183,10 @@ internal static class EntryPointEmitter
         var spec = graph.Spec;
         if (tiled && graph.Loss is not null) EmitFusedTrainSteps(w);
         else EmitSeparateTrainSteps(w, graph);
-        w.Line($"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretForward(global::NetCompiler.Tensor input) => {spec.ForwardMethod}(input);");
+        string arguments = string.Join(", ", spec.Inputs.Select((input, k) =>
+            $"(global::NetCompiler.{(input.DType == DType.Int32 ? "Tokens" : "Tensor")})inputs[{k}]"));
+        w.Line("global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretForward(global::System.Collections.Generic.IReadOnlyList<object> inputs) =>");
+        w.Line($"    {spec.ForwardMethod}({arguments});");
         w.Line(spec.HasLoss
             ? $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => {spec.LossMethod}(output, target);"
             : $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => throw new InvalidOperationException(\"{spec.Class.Name} has no [Loss] method.\");");

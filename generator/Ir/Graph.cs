@@ -6,7 +6,7 @@ namespace NetCompiler.Generator.Ir;
 /// <summary>A node of the per-sample graph with its inferred shape.</summary>
 internal sealed class Node
 {
-    public Node(NodeSpec spec, int[] shape) { Spec = spec; Shape = shape; }
+    public Node(NodeSpec spec, int[] shape, DType dtype) { Spec = spec; Shape = shape; DType = dtype; }
 
     public NodeSpec Spec { get; }
     public int Id => Spec.Id;
@@ -14,6 +14,9 @@ internal sealed class Node
     public EquatableArray<int> Inputs => Spec.Inputs;
     public OpAttributes Attributes => Spec.Attributes;
     public int[] Shape { get; }
+
+    /// <summary>Values, or ids (a <c>Tokens</c> input): an id is read as an integer and has no gradient.</summary>
+    public DType DType { get; }
 
     public int Size
     {

@@ -118,7 +118,7 @@ internal sealed class KernelContext
             var node = Graph[id];
             string location = node.Op switch
             {
-                OpKind.Input => At("x", "InputSize", 0),
+                OpKind.Input => At("x", "InputSize", Graph.Spec.Inputs[((InputAttribute)node.Attributes).Index].Offset),
                 OpKind.Target => At("t", "TargetSize", 0),
                 OpKind.Param => $"ref Unsafe.Add(ref p, {Graph.Spec.Parameters[node.Spec.Parameter].Offset})",
                 _ => At("ws", "ValueWorkspaceSize", Memory.ValueOffset[id]),
@@ -137,7 +137,7 @@ internal sealed class KernelContext
 
     public string Describe(Node node) => node.Op switch
     {
-        OpKind.Input => $"input '{node.Spec.Label}' {node.ShapeText}",
+        OpKind.Input => $"input '{node.Spec.Label}' {node.ShapeText}{(node.DType == DType.Int32 ? " ids" : "")}",
         OpKind.Target => $"target '{node.Spec.Label}' {node.ShapeText}",
         OpKind.Param => $"parameter {node.Spec.Label} {node.ShapeText}",
         OpKind.Constant => $"constant {node.Spec.Label}",

@@ -24,6 +24,23 @@ internal sealed record NodeSpec(int Id, OpKind Op, EquatableArray<int> Inputs, O
     public int Parameter => ((ParameterAttribute)Attributes).Index;
 }
 
+/// <summary>What a value holds: float values, or integer ids (token ids, class indices) that only select rows.</summary>
+internal enum DType
+{
+    Float32,
+    Int32,
+}
+
+/// <summary>One parameter of the [Forward] method: a <c>Tensor</c> (values) or <c>Tokens</c> (ids), its per-sample shape,
+/// and where it sits within a sample of the flat input buffer (inputs in declaration order).</summary>
+internal sealed record InputSpec(string Name, EquatableArray<int> Shape, DType DType, int Offset, LocationInfo? Location)
+{
+    public int Size
+    {
+        get { int n = 1; foreach (int d in Shape) n *= d; return n; }
+    }
+}
+
 /// <summary>A trainable parameter in the flat layout.</summary>
 internal sealed record ParamSpec(string Name, EquatableArray<int> Shape, int Offset, string Init, int FanIn, int FanOut,
     float Std, EquatableArray<float> Values, LocationInfo? Location)
@@ -61,7 +78,7 @@ internal sealed record NetworkSpec(
     EquatableArray<FieldBinding> Fields,
     EquatableArray<ParamSpec> Parameters,
     EquatableArray<NodeSpec> Nodes,
-    EquatableArray<int> InputShape,
+    EquatableArray<InputSpec> Inputs,
     EquatableArray<int> TargetShape,
     bool TargetShapeExplicit,
     int OutputNode,
@@ -71,6 +88,16 @@ internal sealed record NetworkSpec(
     EquatableArray<DiagnosticInfo> Diagnostics)
 {
     public bool HasLoss => LossNode >= 0;
+
+    /// <summary>The flat per-sample input shape: the one input's shape, or [floats per sample] for several.</summary>
+    public EquatableArray<int> InputShape =>
+        Inputs.Count == 1 ? Inputs[0].Shape : new EquatableArray<int>(new[] { InputSize });
+
+    /// <summary>Floats per sample of the flat input buffer.</summary>
+    public int InputSize
+    {
+        get { int n = 0; foreach (var input in Inputs) n += input.Size; return n; }
+    }
 
     /// <summary>The file the network's [Forward] method is in (that of its input), or "": comments in the generated
     /// code name other files (modules declared elsewhere) explicitly; see <see cref="LocationInfo.Describe"/>.</summary>

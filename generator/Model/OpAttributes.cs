@@ -30,6 +30,12 @@ internal sealed record ScalarAttribute(float Value) : OpAttributes
     public override string Describe() => Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }
 
+/// <summary>Which of <see cref="NetworkSpec.Inputs"/> an <see cref="OpKind.Input"/> leaf is.</summary>
+internal sealed record InputAttribute(int Index) : OpAttributes
+{
+    public override string Describe() => "input " + Index;
+}
+
 /// <summary>Which parameter of <see cref="NetworkSpec.Parameters"/> a <see cref="OpKind.Param"/> leaf reads.</summary>
 internal sealed record ParameterAttribute(int Index) : OpAttributes
 {

@@ -27,6 +27,7 @@ internal enum OpKind
     Sum,
     Mean,
     Softmax,
+    Gather,
     // Layers
     Linear,
     // Losses (per-sample scalar)

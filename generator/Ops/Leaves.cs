@@ -32,7 +32,7 @@ internal sealed class LeafOp : OpDefinition
         var network = query.Network ?? throw new System.InvalidOperationException("a leaf is shaped by its network");
         return Kind switch
         {
-            OpKind.Input => network.InputShape.ToArray(),
+            OpKind.Input => network.Inputs[((InputAttribute)query.Node.Attributes).Index].Shape.ToArray(),
             OpKind.Target => network.TargetShapeExplicit ? network.TargetShape.ToArray() : query.ShapeOf!(network.OutputNode),
             OpKind.Param => network.Parameters[((ParameterAttribute)query.Node.Attributes).Index].Shape.ToArray(),
             _ => ShapeQuery.Scalar,

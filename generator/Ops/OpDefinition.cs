@@ -52,6 +52,10 @@ internal abstract class OpDefinition
     /// <summary>How many tensor operands <see cref="Build"/> takes by default.</summary>
     protected virtual int TensorOperands => 1;
 
+    /// <summary>Whether operand <paramref name="operand"/> is ids (a <c>Tokens</c> value) rather than values. Shape
+    /// inference refuses a node whose operands are of the other kind.</summary>
+    public virtual bool TakesIds(int operand) => false;
+
     /// <summary>The node's per-sample shape from its operands' shapes; null after reporting why not.</summary>
     public abstract int[]? InferShape(ShapeQuery query);
 }

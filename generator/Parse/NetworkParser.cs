@@ -21,7 +21,8 @@ internal static class NetworkParser
         var layout = new ParameterLayout(diagnostics);
         var tracer = new BodyTracer(compilation, layout, diagnostics);
         int output = -1, loss = -1;
-        int[] inputShape = new int[0], targetShape = new int[0];
+        var inputs = new List<InputSpec>();
+        int[] targetShape = new int[0];
         bool targetExplicit = false;
         string forwardName = "", lossName = "";
         try
@@ -37,14 +38,19 @@ internal static class NetworkParser
                 var lossMethod = Single(type, "NetCompiler.LossAttribute", "Loss", diagnostics);
                 if (forward is null && !diagnostics.Any(d => d.IsError))
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoForward, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name));
-                if (forward is not null && !diagnostics.Any(d => d.IsError) && CheckForward(forward, diagnostics, out inputShape))
+                if (forward is not null && !diagnostics.Any(d => d.IsError) && CheckForward(forward, diagnostics, inputs))
                 {
                     forwardName = forward.Name;
                     var self = new InstanceValue(type, "");
-                    int input = tracer.AddNode(OpKind.Input, new int[0], OpAttributes.None, forward.Parameters[0].Name, null);
-                    // The input's location is that of the [Forward] parameter: it tells which file is the network's own.
-                    tracer.Nodes[input] = tracer.Nodes[input] with { Location = Where(forward.Parameters[0]) };
-                    var result = tracer.TraceMethod(forward, self, new TraceValue[] { new TensorValue(input) });
+                    var arguments = new List<TraceValue>();
+                    for (int k = 0; k < inputs.Count; k++)
+                    {
+                        int input = tracer.AddNode(OpKind.Input, new int[0], new InputAttribute(k), inputs[k].Name, null);
+                        // An input's location is that of its [Forward] parameter: it tells which file is the network's own.
+                        tracer.Nodes[input] = tracer.Nodes[input] with { Location = inputs[k].Location };
+                        arguments.Add(new TensorValue(input));
+                    }
+                    var result = tracer.TraceMethod(forward, self, arguments);
                     if (result is TensorValue t) output = t.Node;
                     else if (result is not null)
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(forward), $"[Forward] '{forward.Name}' returns {result.Describe()}; it must return a tensor"));
@@ -68,7 +74,7 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message));
         }
         return new NetworkSpec(info, fields.ToEquatableArray(), layout.Parameters.ToEquatableArray(), tracer.Nodes.ToEquatableArray(),
-            inputShape.ToEquatableArray(), targetShape.ToEquatableArray(), targetExplicit, output, loss, forwardName, lossName,
+            inputs.ToEquatableArray(), targetShape.ToEquatableArray(), targetExplicit, output, loss, forwardName, lossName,
             diagnostics.ToEquatableArray());
     }
 
@@ -175,17 +181,35 @@ internal static class NetworkParser
 
     private static bool IsTensor(ITypeSymbol type) => type.ToDisplayString() == "NetCompiler.Tensor";
 
-    private static bool CheckForward(IMethodSymbol forward, List<DiagnosticInfo> diagnostics, out int[] shape)
+    private static bool IsTokens(ITypeSymbol type) => type.ToDisplayString() == "NetCompiler.Tokens";
+
+    /// <summary>Reads the [Forward] method's inputs: one or more <c>Tensor</c> (values) or <c>Tokens</c> (ids)
+    /// parameters, each with a [Shape], laid out one after another in a sample of the flat input buffer.</summary>
+    private static bool CheckForward(IMethodSymbol forward, List<DiagnosticInfo> diagnostics, List<InputSpec> inputs)
     {
-        shape = new int[0];
-        if (forward.Parameters.Length != 1 || !IsTensor(forward.Parameters[0].Type) || !IsTensor(forward.ReturnType) || forward.IsGenericMethod
-            || !IsPlain(forward))
+        if (forward.Parameters.Length == 0 || !forward.Parameters.All(p => IsTensor(p.Type) || IsTokens(p.Type)) || !IsTensor(forward.ReturnType)
+            || forward.IsGenericMethod || !IsPlain(forward))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(forward),
-                $"[Forward] '{forward.Name}' must take one Tensor input with a [Shape] and return a Tensor, both by value (no ref, in, out or params)"));
+                $"[Forward] '{forward.Name}' must take one or more inputs, each a Tensor (values) or Tokens (ids) with a [Shape], and return a Tensor, all by value (no ref, in, out or params)"));
             return false;
         }
-        return ReadShape(forward.Parameters[0], "input", diagnostics, required: true, out shape);
+        long offset = 0;
+        foreach (var parameter in forward.Parameters)
+        {
+            if (!ReadShape(parameter, "input", diagnostics, required: true, out var shape)) return false;
+            var spec = new InputSpec(parameter.Name, shape.ToEquatableArray(), IsTokens(parameter.Type) ? DType.Int32 : DType.Float32,
+                (int)offset, Where(parameter));
+            offset += spec.Size;
+            if (offset > Shapes.MaxElements)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TensorTooLarge, Where(forward), $"The inputs of '{forward.Name}'",
+                    $"[{offset}] (together)", Shapes.MaxElements));
+                return false;
+            }
+            inputs.Add(spec);
+        }
+        return true;
     }
 
     private static bool CheckLoss(IMethodSymbol loss, List<DiagnosticInfo> diagnostics, out int[] shape, out bool isExplicit)

@@ -85,6 +85,11 @@ public static class CompiledSupport
         for (; i < end; i++) Unsafe.Add(ref value, i) += step * Unsafe.Add(ref gradient, i);
     }
 
+    /// <summary>Reports a token id that is not an integer in [0, rows) (NaN and fractions included).</summary>
+    [DoesNotReturn]
+    public static void ThrowTokenId(float id, int rows) =>
+        throw new ArgumentOutOfRangeException("inputs", id, $"A token id must be an integer in [0, {rows}): the table it selects from has {rows} rows.");
+
     /// <summary>Reports a class-index target that is not an integer in [0, classes) (NaN and fractions included).</summary>
     [DoesNotReturn]
     public static void ThrowClassIndex(float label, int classes) =>

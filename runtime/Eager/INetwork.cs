@@ -11,8 +11,13 @@ public interface INetwork
     /// <summary>Parameters and gradients, by definition name.</summary>
     ParameterStore Parameters { get; }
 
-    /// <summary>Per-sample input shape.</summary>
+    /// <summary>Per-sample input shape: the shape of the one input, or <c>[floats per sample]</c> when the
+    /// <see cref="ForwardAttribute"/> method takes several (see <see cref="Inputs"/>).</summary>
     int[] InputShape { get; }
+
+    /// <summary>The <see cref="ForwardAttribute"/> method's inputs in declaration order, with where each sits in a
+    /// sample of the flat input buffers.</summary>
+    System.Collections.Generic.IReadOnlyList<NetworkInput> Inputs { get; }
 
     /// <summary>Per-sample output shape.</summary>
     int[] OutputShape { get; }
@@ -41,8 +46,9 @@ public interface INetwork
     /// are not being updated.</summary>
     INetwork CreateReplica();
 
-    /// <summary>Runs the definition's <see cref="ForwardAttribute"/> method eagerly (the interpreted path).</summary>
-    Tensor InterpretForward(Tensor input);
+    /// <summary>Runs the definition's <see cref="ForwardAttribute"/> method eagerly (the interpreted path) on its
+    /// inputs: a <see cref="Tensor"/> or <see cref="Tokens"/> per entry of <see cref="Inputs"/>.</summary>
+    Tensor InterpretForward(System.Collections.Generic.IReadOnlyList<object> inputs);
 
     /// <summary>Runs the definition's <see cref="LossAttribute"/> method eagerly: per-sample losses.</summary>
     Tensor InterpretLoss(Tensor output, Tensor target);

@@ -79,11 +79,34 @@ public static class Interpreter
         return loss;
     }
 
-    private static Tensor Input(INetwork net, ReadOnlySpan<float> inputs, int batch, string method)
+    /// <summary>The forward method's arguments from the flat input buffer: a tensor or ids per input, each input's part
+    /// of every sample copied out (one input that fills the sample is taken whole).</summary>
+    private static object[] Input(INetwork net, ReadOnlySpan<float> inputs, int batch, string method)
     {
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{method}: the batch must be positive.");
         Require(method, nameof(inputs), inputs.Length, batch, net.InputShape);
-        return Tensor.FromBatch(inputs, batch, net.InputShape);
+        int sampleSize = Shapes.Size(net.InputShape);
+        var arguments = new object[net.Inputs.Count];
+        for (int k = 0; k < arguments.Length; k++)
+        {
+            var input = net.Inputs[k];
+            ReadOnlySpan<float> part = inputs.Slice(0, batch * sampleSize);
+            if (input.Size != sampleSize)
+            {
+                var copy = new float[batch * input.Size];
+                for (int s = 0; s < batch; s++) inputs.Slice(s * sampleSize + input.Offset, input.Size).CopyTo(copy.AsSpan(s * input.Size));
+                part = copy;
+            }
+            try
+            {
+                arguments[k] = input.Kind == InputKind.Tokens ? Tokens.FromBatch(part, batch, input.Shape) : Tensor.FromBatch(part, batch, input.Shape);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{method}: input '{input.Name}': {e.Message}", nameof(inputs), e);
+            }
+        }
+        return arguments;
     }
 
     private static void Require(string method, string name, int length, int batch, int[] shape)

@@ -30,10 +30,12 @@ internal sealed class SeedNet : INetwork
     public Func<Tensor, Tensor, Tensor> Loss { get; set; } = BinaryCrossEntropy;
     public ParameterStore Parameters { get; }
     public int[] InputShape => [2];
+    public System.Collections.Generic.IReadOnlyList<NetworkInput> Inputs => [new("x", [2], InputKind.Values, 0)];
     public int[] OutputShape => [1];
     public int[] TargetShape => [1];
 
-    public Tensor InterpretForward(Tensor input) => Sigmoid(_output.Forward(Tanh(_hidden.Forward(input))));
+    public Tensor InterpretForward(System.Collections.Generic.IReadOnlyList<object> inputs) =>
+        Sigmoid(_output.Forward(Tanh(_hidden.Forward((Tensor)inputs[0]))));
     public Tensor InterpretLoss(Tensor output, Tensor target) => Loss(output, target);
 
     public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch) => Interpreter.Infer(this, inputs, outputs, batch);

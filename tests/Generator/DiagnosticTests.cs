@@ -226,17 +226,46 @@ public class DiagnosticTests
     // ------------------------------------------------------------------ NC0005
 
     [Fact]
-    public void NC0005_ForwardWithTwoInputs()
+    public void NC0005_ForwardWithAnInputThatIsNeitherTensorNorTokens()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class NumberInput
+            {
+                [Dense(2, 2)] Dense hidden;
+                [Forward] Tensor /*<*/Forward/*>*/([Shape(2)] Tensor x, float scale) => hidden.Forward(x) * scale;
+            }
+            """, "NC0005");
+        Contains(d, "'Forward'", "Tensor (values) or Tokens (ids)");
+    }
+
+    [Fact]
+    public void NC0005_ForwardWithoutInputs()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class NoInputs
+            {
+                [Param(2)] Tensor bias;
+                [Forward] Tensor /*<*/Forward/*>*/() => bias;
+            }
+            """, "NC0005");
+        Contains(d, "'Forward'", "one or more inputs");
+    }
+
+    /// <summary>A second input without [Shape] is reported at that input.</summary>
+    [Fact]
+    public void NC0005_SecondInputWithoutShape()
     {
         var d = Expect("""
             [Network]
             public partial class TwoInputs
             {
-                [Dense(2, 2)] Dense hidden;
-                [Forward] Tensor /*<*/Forward/*>*/([Shape(2)] Tensor x, [Shape(2)] Tensor y) => hidden.Forward(x + y);
+                [Param(4, 2)] Tensor table;
+                [Forward] Tensor Forward([Shape(2)] Tensor x, Tokens /*<*/ids/*>*/) => x + Sum(Gather(table, ids));
             }
             """, "NC0005");
-        Contains(d, "'Forward'", "one Tensor input");
+        Contains(d, "'ids'", "[Shape(...)]");
     }
 
     [Fact]

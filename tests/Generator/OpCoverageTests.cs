@@ -107,6 +107,7 @@ public class OpCoverageTests
                 OpKind.Linear => t => Ops.Linear(t[0], t[1], t.Length > 2 ? t[2] : null),
                 OpKind.LeakyRelu => t => Ops.LeakyRelu(t[0], 0.5f),
                 OpKind.Swish => t => Ops.Swish(t[0], 0.5f),
+                OpKind.Gather => t => Ops.Gather(t[0], Tokens.FromBatch(new float[t[1].Length], t[1].Batch, t[1].Shape)),   // id 0
                 _ => Method(d.DslNames[0]),
             };
             yield return (d, eager, attributes);
@@ -122,7 +123,7 @@ public class OpCoverageTests
     private static int Operands(OpDefinition d) => d.Kind switch
     {
         OpKind.Linear => 3,
-        _ when d.Is(OpTraits.Loss) || d.Kind is OpKind.Add or OpKind.Sub or OpKind.Mul or OpKind.MatMul => 2,
+        _ when d.Is(OpTraits.Loss) || d.Kind is OpKind.Add or OpKind.Sub or OpKind.Mul or OpKind.MatMul or OpKind.Gather => 2,
         _ => 1,
     };
 
