@@ -21,7 +21,7 @@ internal static class EntryPointEmitter
     /// <summary>The output of the sample in <paramref name="row"/> (null: the only sample) as a ref expression.</summary>
     private static string OutputRef(Graph graph, MemoryPlan memory, string p, string x, string ws, string? row = null)
     {
-        var o = graph.Output;
+        var o = graph[memory.Root[graph.Output.Id]];   // a view's storage is its root's
         return o.Op switch
         {
             OpKind.Input => graph.Spec.Inputs[((InputAttribute)o.Attributes).Index].Offset is var offset && row is null

@@ -48,6 +48,16 @@ internal sealed class ShapeQuery
     /// <summary>Adds a diagnostic (a warning, say) without rejecting the shape.</summary>
     public void Report(DiagnosticInfo diagnostic) => _diagnostics.Add(diagnostic);
 
+    /// <summary><paramref name="axis"/> of a rank-<paramref name="rank"/> shape counted from the front (negative counts from
+    /// the end, as in PyTorch); -1 after reporting NC0101 when it is out of range.</summary>
+    public int Axis(int axis, int rank, string what)
+    {
+        int normalized = axis < 0 ? axis + rank : axis;
+        if (normalized >= 0 && normalized < rank) return normalized;
+        Mismatch($"{what} {axis} is not an axis of a rank-{rank} shape (use 0 to {rank - 1}, or -{rank} to -1 from the end)");
+        return -1;
+    }
+
     /// <summary>A shape as text, e.g. <c>[2, 3]</c>.</summary>
     public static string Text(int[] shape) => "[" + string.Join(", ", shape) + "]";
 

@@ -89,7 +89,7 @@ internal sealed class KernelContext
 
     /// <summary>Row stride of a node's values in a tile: the input or target size for those, the workspace size
     /// for workspace values, 0 for parameters (shared by every sample).</summary>
-    public string ValueStride(int id) => Graph[id].Op switch
+    public string ValueStride(int id) => Graph[Memory.Root[id]].Op switch
     {
         OpKind.Input => "InputSize",
         OpKind.Target => "TargetSize",
@@ -97,12 +97,14 @@ internal sealed class KernelContext
         _ => "ValueWorkspaceSize",
     };
 
-    public string V(int id) { _values.Add(id); return "v" + id; }
+    /// <summary>The buffer holding node <paramref name="id"/>'s values (a view's is its root's).</summary>
+    public string V(int id) { id = Memory.Root[id]; _values.Add(id); return "v" + id; }
 
-    public string D(int id) { _gradients.Add(id); return "d" + id; }
+    /// <summary>The buffer holding d loss / d node <paramref name="id"/> (a view's is its root's).</summary>
+    public string D(int id) { id = Memory.Root[id]; _gradients.Add(id); return "d" + id; }
 
     /// <summary>Whether the backward pass propagates into node <paramref name="id"/>.</summary>
-    public bool HasGradient(int id) => Gradients.NeedsGradient[id] && Graph[id].Op is not (OpKind.Input or OpKind.Target or OpKind.Constant);
+    public bool HasGradient(int id) => Gradients.NeedsGradient[id] && Graph[Memory.Root[id]].Op is not (OpKind.Input or OpKind.Target or OpKind.Constant);
 
     /// <summary>The ref-local declarations for the buffers the body used, at the sample in the variable
     /// <paramref name="row"/> of a tile (null: the first or only sample).</summary>

@@ -56,13 +56,13 @@ internal sealed class KernelPlan
     /// <summary>The strategy <paramref name="node"/> runs with.</summary>
     public LoweringStrategy StrategyOf(Node node) => _strategies[node.Id] ?? throw new System.InvalidOperationException($"{node.Op} {node.Id} writes no code");
 
-    /// <summary>Whether a node writes code of its own: leaves are read in place, and a fused activation is computed in
-    /// its host's epilogue.</summary>
-    public bool WritesCode(Node node) => !node.Is(OpTraits.Leaf) && Fusion.FusedInto[node.Id] < 0;
+    /// <summary>Whether a node writes code of its own: leaves are read in place, a view is its operand's storage, and a
+    /// fused activation is computed in its host's epilogue.</summary>
+    public bool WritesCode(Node node) => !node.Is(OpTraits.Leaf) && !node.Is(OpTraits.View) && Fusion.FusedInto[node.Id] < 0;
 
     public static KernelPlan Build(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory)
     {
-        bool WritesCode(Node n) => !n.Is(OpTraits.Leaf) && fusion.FusedInto[n.Id] < 0;
+        bool WritesCode(Node n) => !n.Is(OpTraits.Leaf) && !n.Is(OpTraits.View) && fusion.FusedInto[n.Id] < 0;
         bool tiled = graph.Nodes.Any(n => gradients.InForward[n.Id] && WritesCode(n) && Choose(graph, n, tileAllowed: true).Scope == StrategyScope.Tile);
         var strategies = new LoweringStrategy?[graph.Nodes.Count];
         foreach (var node in graph.Nodes)
@@ -83,7 +83,7 @@ internal sealed class KernelPlan
         var last = Enumerable.Repeat(-1, Graph.Spec.Parameters.Count).ToArray();
         foreach (var node in Backward)   // decreasing id: the last write wins
             foreach (int input in node.Inputs)
-                if (Graph[input].Op == Model.OpKind.Param) last[Graph[input].Spec.Parameter] = node.Id;
+                if (Graph[Memory.Root[input]] is { Op: Model.OpKind.Param } parameter) last[parameter.Spec.Parameter] = node.Id;
         return last;
     }
 }

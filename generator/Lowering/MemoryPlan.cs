@@ -7,19 +7,25 @@ using NetCompiler.Generator.Optimize;
 namespace NetCompiler.Generator.Lowering;
 
 /// <summary>Where every per-sample value and gradient lives. Inputs, targets and parameters are read in place;
-/// every other node gets a slot in the value workspace, and a slot in the gradient workspace when reverse mode
-/// needs it. Slots start on 16-float (64-byte) boundaries.</summary>
+/// a view (<see cref="OpTraits.View"/>) shares its operand's storage; every other node gets a slot in the value
+/// workspace, and a slot in the gradient workspace when reverse mode needs it. Slots start on 16-float (64-byte)
+/// boundaries.</summary>
 internal sealed class MemoryPlan
 {
     public const int NoSlot = -1;
 
-    private MemoryPlan(int[] value, int[] gradient, int valueSize, int gradientSize)
+    private MemoryPlan(int[] value, int[] gradient, int[] root, int valueSize, int gradientSize)
     {
-        ValueOffset = value; GradientOffset = gradient; ValueSize = valueSize; GradientSize = gradientSize;
+        ValueOffset = value; GradientOffset = gradient; Root = root; ValueSize = valueSize; GradientSize = gradientSize;
     }
 
     public int[] ValueOffset { get; }
     public int[] GradientOffset { get; }
+
+    /// <summary>For each node, the node whose storage holds its value and gradient: itself, or for a view the node it
+    /// (transitively) views.</summary>
+    public int[] Root { get; }
+
     public int ValueSize { get; }
     public int GradientSize { get; }
 
@@ -28,12 +34,14 @@ internal sealed class MemoryPlan
         int n = graph.Nodes.Count;
         var value = new int[n];
         var gradient = new int[n];
+        var root = new int[n];
         int valueTop = 0, gradientTop = 0;
         foreach (var node in graph.Nodes)
         {
             value[node.Id] = gradient[node.Id] = NoSlot;
+            root[node.Id] = node.Is(OpTraits.View) ? root[node.Inputs[0]] : node.Id;
             bool live = gradients.InForward[node.Id] || gradients.InLoss[node.Id];
-            if (!live || node.Op is OpKind.Input or OpKind.Target or OpKind.Param) continue;
+            if (!live || node.Is(OpTraits.View) || node.Op is OpKind.Input or OpKind.Target or OpKind.Param) continue;
             // A linear layer with a fused activation keeps its pre-activation only if the derivative needs it.
             int act = fusion.Epilogue[node.Id];
             bool keepsValue = act < 0 || ((ActivationOp)graph[act].Definition).DerivativeReadsInput;
@@ -41,7 +49,7 @@ internal sealed class MemoryPlan
             bool needsSlot = gradients.NeedsGradient[node.Id] && act < 0 && node.Op != OpKind.Constant;
             if (needsSlot) { gradient[node.Id] = gradientTop; gradientTop += Align(node.Size); }
         }
-        return new MemoryPlan(value, gradient, valueTop, gradientTop);
+        return new MemoryPlan(value, gradient, root, valueTop, gradientTop);
     }
 
     private static int Align(int size) => (size + 15) / 16 * 16;

@@ -41,3 +41,22 @@ internal sealed record ParameterAttribute(int Index) : OpAttributes
 {
     public override string Describe() => "parameter " + Index;
 }
+
+/// <summary>One axis of the per-sample shape, as written (negative counts from the end, as in PyTorch).</summary>
+internal sealed record AxisAttribute(int Axis) : OpAttributes
+{
+    public override string Describe() => "axis " + Axis;
+}
+
+/// <summary>A list of dimensions or axes, as written: Reshape's new shape (one entry may be -1, inferred), Permute's
+/// order of axes.</summary>
+internal sealed record DimensionsAttribute(EquatableArray<int> Values) : OpAttributes
+{
+    public override string Describe() => "[" + string.Join(", ", Values) + "]";
+}
+
+/// <summary>Slice's range: <see cref="Length"/> entries from <see cref="Start"/> along <see cref="Axis"/>.</summary>
+internal sealed record SliceAttribute(int Axis, int Start, int Length) : OpAttributes
+{
+    public override string Describe() => $"axis {Axis}, {Start}..{Start + Length}";
+}

@@ -28,6 +28,10 @@ internal enum OpKind
     Mean,
     Softmax,
     Gather,
+    Reshape,
+    Permute,
+    Slice,
+    Concat,
     // Layers
     Linear,
     // Losses (per-sample scalar)

@@ -19,6 +19,7 @@ internal static class OpRegistry
         ActivationOp.Sigmoid, ActivationOp.Tanh, ActivationOp.Relu, ActivationOp.LeakyRelu, ActivationOp.Swish,
         ActivationOp.Gelu, ActivationOp.GeluTanh, ActivationOp.Step,
         MatMulOp.Instance, TransposeOp.Instance, ReductionOp.Sum, ReductionOp.Mean, SoftmaxOp.Instance, GatherOp.Instance,
+        ReshapeOp.Instance, PermuteOp.Instance, SliceOp.Instance, ConcatOp.Instance,
         LinearOp.Instance,
         BinaryCrossEntropyOp.Instance, SquaredErrorOp.MeanSquaredError, SquaredErrorOp.QuadraticCost, CrossEntropyOp.Instance,
     }.OrderBy(d => d.Kind).ToArray();

@@ -25,6 +25,10 @@ internal enum OpTraits
     /// <summary>A per-sample loss: a scalar from an output and a target.</summary>
     Loss = 1 << 4,
 
+    /// <summary>Its value is its operand's storage seen with another shape (Reshape of a contiguous tensor): no code, no
+    /// slot of its own; its value and gradient are its operand's (<see cref="Lowering.MemoryPlan.Root"/>).</summary>
+    View = 1 << 6,
+
     /// <summary>Nothing flows back through it (its derivative is zero almost everywhere): parameters before it cannot
     /// train through it (NC0104 when the loss depends on them only through it).</summary>
     BlocksGradient = 1 << 5,
