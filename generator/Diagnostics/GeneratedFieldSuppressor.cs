@@ -18,12 +18,6 @@ public sealed class GeneratedFieldSuppressor : DiagnosticSuppressor
     private static readonly SuppressionDescriptor Uninitialized = new(
         "NCS8618", "CS8618", "NetCompiler's generated constructor assigns this layer, parameter or module field.");
 
-    /// <summary>The attributes whose fields the generated constructor binds.</summary>
-    private static readonly string[] BoundBy =
-    {
-        "NetCompiler.DenseAttribute", "NetCompiler.ParamAttribute", "NetCompiler.RepeatAttribute",
-    };
-
     public override ImmutableArray<SuppressionDescriptor> SupportedSuppressions { get; } = ImmutableArray.Create(NeverAssigned, Uninitialized);
 
     public override void ReportSuppressions(SuppressionAnalysisContext context)
@@ -43,7 +37,7 @@ public sealed class GeneratedFieldSuppressor : DiagnosticSuppressor
     private static bool IsBound(IFieldSymbol field)
     {
         if (field.IsStatic || !IsCompiled(field.ContainingType)) return false;
-        if (field.GetAttributes().Any(a => BoundBy.Contains(a.AttributeClass?.ToDisplayString()))) return true;
+        if (field.GetAttributes().Any(a => Parse.FieldDeclaration.IsFieldAttribute(a.AttributeClass?.ToDisplayString()))) return true;
         var type = field.Type is IArrayTypeSymbol array ? array.ElementType : field.Type;
         return type is INamedTypeSymbol named && named.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "NetCompiler.ModuleAttribute");
     }

@@ -11,18 +11,12 @@ internal static class BindingEmitter
     {
         foreach (var f in fields)
         {
-            string element = f.Kind switch
-            {
-                "Dense" => "global::NetCompiler.Dense",
-                "Param" => "global::NetCompiler.Tensor",
-                _ => f.ModuleType,
-            };
             if (f.Count == 0)
             {
                 w.Line($"this.{f.Field} = {Create(f, Name(prefix, SourceWriter.Quote(f.Field)))};");
                 continue;
             }
-            w.Line($"this.{f.Field} = new {element}[{f.Count}];");
+            w.Line($"this.{f.Field} = new {f.ElementType}[{f.Count}];");
             w.Open($"for (int i = 0; i < {f.Count}; i++)");
             w.Line($"this.{f.Field}[i] = {Create(f, Name(prefix, SourceWriter.Quote(f.Field + ".") + " + i.ToString(global::System.Globalization.CultureInfo.InvariantCulture)"))};");
             w.Close();
@@ -31,12 +25,5 @@ internal static class BindingEmitter
 
     private static string Name(string prefix, string name) => prefix.Length == 0 ? name : $"{prefix} + {name}";
 
-    private static string Create(FieldBinding f, string name) => f.Kind switch
-    {
-        "Dense" => f.HasBias
-            ? $"new global::NetCompiler.Dense(parameters[{name} + \".weight\"], parameters[{name} + \".bias\"])"
-            : $"new global::NetCompiler.Dense(parameters[{name} + \".weight\"], null)",
-        "Param" => $"parameters[{name}]",
-        _ => $"new {f.ModuleType}(parameters, {name} + \".\")",
-    };
+    private static string Create(FieldBinding f, string name) => f.Create.Replace("{0}", name);
 }

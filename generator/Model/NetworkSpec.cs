@@ -63,11 +63,11 @@ internal sealed record ParamSpec(string Name, EquatableArray<int> Shape, int Off
 
 /// <summary>How one field of a network or module class is bound to parameter storage by the generated constructor.</summary>
 /// <param name="Field">The field name.</param>
-/// <param name="Kind">Dense, Param or Module.</param>
+/// <param name="ElementType">The fully qualified type of the field (of its elements, for an array).</param>
 /// <param name="Count">0 for a single field, else the [Repeat] count of an array field.</param>
-/// <param name="ModuleType">For modules: the fully qualified module type.</param>
-/// <param name="HasBias">For dense layers: whether a bias exists.</param>
-internal sealed record FieldBinding(string Field, string Kind, int Count, string ModuleType, bool HasBias);
+/// <param name="Create">The expression that creates the field's value (an element's), <c>{0}</c> standing for a C#
+/// expression of its parameter-name prefix.</param>
+internal sealed record FieldBinding(string Field, string ElementType, int Count, string Create);
 
 /// <summary>A [Module] class: only its constructor is generated; its body is inlined where it is used.</summary>
 internal sealed record ModuleSpec(ClassInfo Class, EquatableArray<FieldBinding> Fields, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -304,11 +304,14 @@ internal sealed class BodyTracer
             {
                 var owner = Eval(access.Expression, frame);
                 if (owner is ArrayValue array && property.Name == "Length") return new NumberValue(array.Length);
-                if (owner is DenseValue dense && property.Name is "Weight" or "Bias")
+                if (owner is LayerValue layer && property.Type.ToDisplayString() is "NetCompiler.Tensor" or "NetCompiler.Tensor?")
                 {
-                    var p = ParameterNode(dense.Name + "." + property.Name.ToLowerInvariant(), expression);
-                    if (p < 0) throw Fail(DiagnosticDescriptors.UnsupportedConstruct, expression, $"'{dense.Name}.Bias'", "the layer was declared with Bias = false");
-                    return new TensorValue(p);
+                    // A layer's tensor property is its parameter of that name (Dense.Weight is 'name.weight').
+                    string suffix = property.Name.ToLowerInvariant();
+                    if (!layer.Layer.Has(suffix))
+                        throw Fail(DiagnosticDescriptors.UnsupportedConstruct, expression, $"'{layer.Name}.{property.Name}'",
+                            suffix == "bias" ? "the layer was declared with Bias = false" : $"the layer has no parameter '{suffix}'");
+                    return new TensorValue(ParameterNode(layer.Name + "." + suffix, expression));
                 }
                 break;
             }
@@ -333,7 +336,7 @@ internal sealed class BodyTracer
             throw new TraceFailed(); // a missing using, a misspelled attribute or bad attribute arguments: the C# compiler reports it (CS0246, CS1503)
         if (decl is null)
             throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The field '{field.Name}'",
-                "only [Dense], [Param] and [Module] fields can be used in a network body");
+                "only layer ([Dense], [Embedding], ...), [Param] and [Module] fields can be used in a network body");
         string name = owner.Prefix + decl.Name;
         if (decl.Count > 0) return new ArrayValue(decl, name);
         return Declared(decl, name, at);
@@ -343,12 +346,13 @@ internal sealed class BodyTracer
 
     private TraceValue Declared(FieldDeclaration decl, string name, SyntaxNode? at) => decl.Kind switch
     {
-        "Dense" => new DenseValue(name),
         "Param" => new TensorValue(ParameterNode(name, at)),
-        _ => new InstanceValue(decl.ModuleType!, name + "."),
+        "Module" => new InstanceValue(decl.ModuleType!, name + "."),
+        _ => new LayerValue(name, decl.Layer!),
     };
 
-    private int ParameterNode(string name, SyntaxNode? at)
+    /// <summary>The node of the parameter called <paramref name="name"/> (one per parameter), or -1 when there is none.</summary>
+    internal int ParameterNode(string name, SyntaxNode? at)
     {
         int index = _layout.IndexOf(name);
         if (index < 0) return -1;
@@ -391,15 +395,8 @@ internal sealed class BodyTracer
         var receiver = invocation.Expression is MemberAccessExpressionSyntax access && !method.IsStatic
             ? Eval(access.Expression, frame)
             : frame.Self;
-        if (type == "NetCompiler.Dense" && method.Name == "Forward" && receiver is DenseValue dense)
-        {
-            var args = BindArguments(method, invocation, frame);
-            var x = RequireTensor(args[0], invocation, "the input of " + dense.Name);
-            int w = ParameterNode(dense.Name + ".weight", invocation);
-            int b = ParameterNode(dense.Name + ".bias", invocation);
-            var inputs = b >= 0 ? new[] { x, w, b } : new[] { x, w };
-            return new TensorValue(AddNode(OpKind.Linear, inputs, OpAttributes.None, dense.Name, invocation));
-        }
+        if (receiver is LayerValue layer && method.Name == "Forward" && type == layer.Layer.Definition.RuntimeType)
+            return layer.Layer.Definition.Forward(new Layers.LayerCall(this, layer.Name, layer.Layer, BindArguments(method, invocation, frame), invocation));
         if (method.DeclaringSyntaxReferences.Length > 0 && (method.IsStatic || receiver is InstanceValue))
         {
             var args = BindArguments(method, invocation, frame);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using NetCompiler.Generator.Diagnostics;
+using NetCompiler.Generator.Layers;
 using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Parse;
@@ -12,14 +13,13 @@ namespace NetCompiler.Generator.Parse;
 internal sealed class FieldDeclaration
 {
     public string Name = "";
-    public string Kind = "";              // "Dense", "Param" or "Module"
+    public string Kind = "";              // a layer's name (see LayerRegistry), "Param" or "Module"
     public int Count;                     // 0 = single field, else [Repeat] count
-    public int Inputs, Outputs;           // Dense
-    public bool HasBias;
-    public string WeightInit = "Xavier", BiasInit = "Zeros";
-    public float[]? Weights, Biases;
+    public LayerDeclaration? Layer;       // a layer
+    public string WeightInit = "Xavier";  // Param
+    public float[]? Weights;
     public float Std = 0.01f;
-    public int[] Shape = new int[0];      // Param
+    public int[] Shape = new int[0];
     public INamedTypeSymbol? ModuleType;  // Module
     public LocationInfo? Location;
 
@@ -37,20 +37,24 @@ internal sealed class FieldDeclaration
     public static FieldDeclaration? Read(IFieldSymbol field, List<DiagnosticInfo> diagnostics)
     {
         AttributeData? dense = null, param = null, repeat = null;
+        LayerDefinition? layer = null;
+        var location = LocationInfo.From(field.Locations.FirstOrDefault());
         foreach (var a in field.GetAttributes())
         {
-            switch (a.AttributeClass?.ToDisplayString())
+            string? name = a.AttributeClass?.ToDisplayString();
+            if (LayerRegistry.ForAttribute(name) is { } definition)
             {
-                case "NetCompiler.DenseAttribute": dense = a; break;
-                case "NetCompiler.ParamAttribute": param = a; break;
-                case "NetCompiler.RepeatAttribute": repeat = a; break;
+                if (layer is not null)
+                    return Invalid(diagnostics, AttributeArguments.Of(a, location), $"Field '{field.Name}' has both [{layer.Name}] and [{definition.Name}]; a field is one layer");
+                (dense, layer) = (a, definition);
             }
+            else if (name == "NetCompiler.ParamAttribute") param = a;
+            else if (name == "NetCompiler.RepeatAttribute") repeat = a;
         }
-        var location = LocationInfo.From(field.Locations.FirstOrDefault());
         var type = field.Type;
         int count = 0;
         if (dense is not null && param is not null)
-            return Invalid(diagnostics, AttributeArguments.Of(param, location), $"Field '{field.Name}' has both [Dense] and [Param]; a field is one layer or one parameter");
+            return Invalid(diagnostics, AttributeArguments.Of(param, location), $"Field '{field.Name}' has both [{layer!.Name}] and [Param]; a field is one layer or one parameter");
         if (repeat is not null && type is not IArrayTypeSymbol)
             return Invalid(diagnostics, AttributeArguments.Of(repeat, location),
                 $"[Repeat] on '{field.Name}' needs an array field (Dense[], Tensor[] or an array of a module), not {type.ToDisplayString()}");
@@ -84,36 +88,11 @@ internal sealed class FieldDeclaration
         string typeName = type.ToDisplayString();
         if (dense is not null)
         {
-            if (typeName != "NetCompiler.Dense")
-                return Invalid(diagnostics, location, $"[Dense] field '{field.Name}' must have type Dense (or Dense[] with [Repeat]), not {field.Type.ToDisplayString()}");
-            var args = dense.ConstructorArguments;
-            if (args.Length != 2 || args[0].Value is not int inputs || args[1].Value is not int outputs) return null; // C# reports it
-            var attrLocation = AttributeArguments.Of(dense, location);
-            if (inputs <= 0) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeArguments.Positional(dense, 0, location), $"[Dense] '{field.Name}' inputs", inputs)); return null; }
-            if (outputs <= 0) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeArguments.Positional(dense, 1, location), $"[Dense] '{field.Name}' outputs", outputs)); return null; }
-            decl.Kind = "Dense"; decl.Inputs = inputs; decl.Outputs = outputs; decl.HasBias = true;
-            foreach (var named in dense.NamedArguments)
-            {
-                switch (named.Key)
-                {
-                    case "Bias": decl.HasBias = named.Value.Value is true; break;
-                    case "WeightInit": decl.WeightInit = InitName(named.Value) ?? ""; break;
-                    case "BiasInit": decl.BiasInit = InitName(named.Value) ?? ""; break;
-                    case "Weights": decl.Weights = Floats(named.Value); break;
-                    case "Biases": decl.Biases = Floats(named.Value); break;
-                    case "Std": decl.Std = named.Value.Value is float s ? s : 0.01f; break;
-                }
-            }
-            if (BadInit(dense, field, location, diagnostics)) return null;
-            if (!IsValidStd(decl.Std)) return BadStd(diagnostics, dense, field, decl.Std, location);
-            long weights = (long)inputs * outputs; // long: Dense(65536, 65536) must not wrap to 0
-            if (weights > MaxWeights) return Invalid(diagnostics, attrLocation, $"[Dense({inputs}, {outputs})] '{field.Name}' has {weights} weights; the limit is {MaxWeights} (1 GiB of floats): use narrower layers");
-            if (decl.Weights is not null && decl.Weights.Length != weights)
-                return Invalid(diagnostics, AttributeArguments.Named(dense, "Weights", location), $"[Dense({inputs}, {outputs})] '{field.Name}' has {decl.Weights.Length} Weights; it needs {weights} ([outputs, inputs], row-major)");
-            if (decl.Biases is not null && (!decl.HasBias || decl.Biases.Length != outputs))
-                return Invalid(diagnostics, AttributeArguments.Named(dense, "Biases", location), decl.HasBias
-                    ? $"[Dense({inputs}, {outputs})] '{field.Name}' has {decl.Biases.Length} Biases; it needs {outputs}"
-                    : $"[Dense] '{field.Name}' sets Biases but Bias = false");
+            if (typeName != layer!.RuntimeType)
+                return Invalid(diagnostics, location, $"[{layer.Name}] field '{field.Name}' must have type {layer.Name} (or {layer.Name}[] with [Repeat]), not {field.Type.ToDisplayString()}");
+            decl.Layer = layer.Read(dense, field, location, diagnostics);
+            if (decl.Layer is null) return null;
+            decl.Kind = layer.Name;
             return decl;
         }
         if (param is not null)
@@ -156,38 +135,47 @@ internal sealed class FieldDeclaration
     {
         foreach (var field in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsStatic && !f.IsConst && !f.IsImplicitlyDeclared))
         {
-            var attribute = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is
-                "NetCompiler.DenseAttribute" or "NetCompiler.ParamAttribute" or "NetCompiler.RepeatAttribute");
+            var attribute = field.GetAttributes().FirstOrDefault(a => IsFieldAttribute(a.AttributeClass?.ToDisplayString()));
             if (attribute is not null)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, LocationInfo.From(field.Locations.FirstOrDefault()),
                     $"Field '{field.Name}' is static, but [{attribute.AttributeClass!.Name.Replace("Attribute", "")}] fields must be instance fields: each network instance owns its parameters"));
         }
     }
 
+    /// <summary>Whether an attribute declares a network field: a layer's, [Param] or [Repeat].</summary>
+    public static bool IsFieldAttribute(string? name) =>
+        name is "NetCompiler.ParamAttribute" or "NetCompiler.RepeatAttribute" || LayerRegistry.ForAttribute(name) is not null;
+
     public static bool IsModule(ITypeSymbol type) =>
         type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "NetCompiler.ModuleAttribute");
 
-    public FieldBinding ToBinding() =>
-        new(Name, Kind, Count, ModuleType is null ? "" : "global::" + ModuleType.ToDisplayString(), HasBias);
+    /// <summary>How the generated constructor binds this field: its element type and the expression creating an
+    /// element, with <c>{0}</c> standing for the element's parameter-name expression.</summary>
+    public FieldBinding ToBinding() => Kind switch
+    {
+        "Param" => new FieldBinding(Name, "global::NetCompiler.Tensor", Count, "parameters[{0}]"),
+        "Module" => new FieldBinding(Name, "global::" + ModuleType!.ToDisplayString(), Count, $"new global::{ModuleType.ToDisplayString()}(parameters, {{0}} + \".\")"),
+        _ => new FieldBinding(Name, "global::" + Layer!.Definition.RuntimeType, Count, Layer.Definition.Bind(Layer, "{0}")),
+    };
 
-    private static FieldDeclaration? Invalid(List<DiagnosticInfo> diagnostics, LocationInfo? location, string message)
+    internal static FieldDeclaration? Invalid(List<DiagnosticInfo> diagnostics, LocationInfo? location, string message)
     {
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadAttribute, location, message));
         return null;
     }
 
-    private static bool IsValidStd(float std) => std >= 0 && !float.IsInfinity(std); // false for NaN too
+    internal static bool IsValidStd(float std) => std >= 0 && !float.IsInfinity(std); // false for NaN too
 
-    private static FieldDeclaration? BadStd(List<DiagnosticInfo> diagnostics, AttributeData attribute, IFieldSymbol field, float std, LocationInfo? location) =>
+    internal static FieldDeclaration? BadStd(List<DiagnosticInfo> diagnostics, AttributeData attribute, IFieldSymbol field, float std, LocationInfo? location) =>
         Invalid(diagnostics, AttributeArguments.Named(attribute, "Std", location),
             $"'{field.Name}' has Std = {std.ToString(System.Globalization.CultureInfo.InvariantCulture)}; the standard deviation of Init.Normal must be a finite number, 0 or more");
 
     /// <summary>The initializer's name, or null for a value outside the Init enum (such as <c>(Init)99</c>).</summary>
-    private static string? InitName(TypedConstant value) =>
+    internal static string? InitName(TypedConstant value) =>
         value.Value is int i && i >= 0 && i < InitNames.Length ? InitNames[i] : null;
 
     /// <summary>NC0008 at the first WeightInit, BiasInit or Init argument that is not an Init value.</summary>
-    private static bool BadInit(AttributeData attribute, IFieldSymbol field, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    internal static bool BadInit(AttributeData attribute, IFieldSymbol field, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
         foreach (var named in attribute.NamedArguments)
             if (named.Key is "WeightInit" or "BiasInit" or "Init" && InitName(named.Value) is null)
@@ -199,6 +187,6 @@ internal sealed class FieldDeclaration
         return false;
     }
 
-    private static float[]? Floats(TypedConstant value) =>
+    internal static float[]? Floats(TypedConstant value) =>
         value.Kind == TypedConstantKind.Array ? value.Values.Select(v => v.Value is float f ? f : 0f).ToArray() : null;
 }

@@ -7,8 +7,8 @@ using NetCompiler.Generator.Model;
 namespace NetCompiler.Generator.Parse;
 
 /// <summary>Walks a network's fields (and its modules' fields, recursively) in declaration order and lays
-/// every parameter out in one flat array: a dense layer is <c>name.weight</c> [out, in] then <c>name.bias</c>
-/// [out]; a repeated field is <c>name.0</c>, <c>name.1</c>, ...; a module's parameters get its field name as prefix.</summary>
+/// every parameter out in one flat array: a layer's as its definition lists them (a dense layer is <c>name.weight</c>
+/// [out, in] then <c>name.bias</c> [out]); a repeated field is <c>name.0</c>, <c>name.1</c>, ...; a module's parameters get its field name as prefix.</summary>
 internal sealed class ParameterLayout
 {
     private readonly List<DiagnosticInfo> _diagnostics;
@@ -40,13 +40,13 @@ internal sealed class ParameterLayout
             for (int i = 0; i < copies; i++)
             {
                 string name = prefix + decl.Name + (decl.Count == 0 ? "" : "." + i);
+                if (decl.Layer is { } layer)
+                {
+                    foreach (var p in layer.Parameters) Add(name + "." + p.Suffix, p.Shape, p.Init, p.FanIn, p.FanOut, p.Std, p.Values, decl.Location);
+                    continue;
+                }
                 switch (decl.Kind)
                 {
-                    case "Dense":
-                        Add(name + ".weight", new[] { decl.Outputs, decl.Inputs }, decl.WeightInit, decl.Inputs, decl.Outputs, decl.Std, decl.Weights, decl.Location);
-                        if (decl.HasBias)
-                            Add(name + ".bias", new[] { decl.Outputs }, decl.BiasInit, decl.Inputs, decl.Outputs, decl.Std, decl.Biases, decl.Location);
-                        break;
                     case "Param":
                         var (fanIn, fanOut) = Fans(decl.Shape);
                         Add(name, decl.Shape, decl.WeightInit, fanIn, fanOut, decl.Std, decl.Weights, decl.Location);

@@ -41,11 +41,12 @@ internal sealed class InstanceValue : TraceValue
     public override string Describe() => "module " + Type.Name;
 }
 
-/// <summary>A dense layer; <see cref="Name"/> is its parameter prefix (e.g. <c>block.up</c>).</summary>
-internal sealed class DenseValue : TraceValue
+/// <summary>A layer (dense, embedding, ...); <see cref="Name"/> is its parameter prefix (e.g. <c>block.up</c>).</summary>
+internal sealed class LayerValue : TraceValue
 {
-    public DenseValue(string name) => Name = name;
+    public LayerValue(string name, Layers.LayerDeclaration layer) { Name = name; Layer = layer; }
     public string Name { get; }
+    public Layers.LayerDeclaration Layer { get; }
     public override string Describe() => "layer " + Name;
 }
 

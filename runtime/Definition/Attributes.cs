@@ -58,6 +58,26 @@ public sealed class DenseAttribute : Attribute
     public float Std { get; set; } = 0.01f;
 }
 
+/// <summary>An embedding table: <c>weight</c> [count, dimension], whose rows <see cref="Embedding.Forward"/> picks by id
+/// (PyTorch's <c>nn.Embedding</c>, initialized N(0, 1) like it).</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class EmbeddingAttribute : Attribute
+{
+    /// <summary>Creates a table of <paramref name="count"/> rows (ids 0 to count - 1) of <paramref name="dimension"/> features.</summary>
+    public EmbeddingAttribute(int count, int dimension) { Count = count; Dimension = dimension; }
+
+    /// <summary>Rows: the number of distinct ids (the vocabulary size).</summary>
+    public int Count { get; }
+    /// <summary>Features per row.</summary>
+    public int Dimension { get; }
+    /// <summary>Initializer of the table (default <see cref="Init.Normal"/> with <see cref="Std"/> 1, as PyTorch).</summary>
+    public Init Init { get; set; } = Init.Normal;
+    /// <summary>Standard deviation for <see cref="Init.Normal"/> (default 1).</summary>
+    public float Std { get; set; } = 1f;
+    /// <summary>Explicit values, row-major [count, dimension]; overrides <see cref="Init"/>.</summary>
+    public float[]? Weights { get; set; }
+}
+
 /// <summary>A raw trainable parameter tensor of the given shape.</summary>
 [AttributeUsage(AttributeTargets.Field, Inherited = false)]
 public sealed class ParamAttribute : Attribute
