@@ -6,12 +6,15 @@ using System.Runtime.Intrinsics;
 
 namespace NetCompiler;
 
-/// <summary>An element-wise function at every register width, so one driver runs it on the Vector512, Vector256
-/// and scalar paths (the TensorPrimitives operator-struct pattern). Implemented by structs so the JIT
-/// specializes and inlines each use.</summary>
+/// <summary>An element-wise function at every register width, so one driver runs it on the Vector512,
+/// Vector256, Vector128 and scalar paths (the TensorPrimitives operator-struct pattern). Implemented by structs
+/// so the JIT specializes and inlines each use. The overloads are the ones generated code calls for the same op
+/// (<see cref="SimdMath"/> for vectors, <see cref="ScalarMath"/> or SimdMath's exact float overloads for one
+/// element), so an element gets the same bits on the interpreted and the compiled path, at any width.</summary>
 internal interface IUnaryKernel
 {
     float Invoke(float x);
+    Vector128<float> Invoke(Vector128<float> x);
     Vector256<float> Invoke(Vector256<float> x);
     Vector512<float> Invoke(Vector512<float> x);
 }
@@ -20,7 +23,8 @@ internal interface IUnaryKernel
 /// forms forward and backward need. Every matrix routine accumulates (<c>C +=</c>) into row-major storage.</summary>
 internal static class Kernels
 {
-    /// <summary>y[i] = op(x[i]). <paramref name="x"/> and <paramref name="y"/> may be the same span.</summary>
+    /// <summary>y[i] = op(x[i]), in Vector512, Vector256 and Vector128 steps as far as each is accelerated, then
+    /// one element at a time. <paramref name="x"/> and <paramref name="y"/> may be the same span.</summary>
     public static void Map<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IUnaryKernel
     {
         int n = x.Length;
@@ -34,11 +38,15 @@ internal static class Kernels
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
                 op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref yr, i) = op.Invoke(Unsafe.Add(ref xr, i));
     }
 
-    /// <summary>dx[i] += dy[i] * op(u[i]): the backward of an element-wise function whose derivative is
-    /// <paramref name="op"/> of <paramref name="u"/> (the input, or the output for tanh and sigmoid).</summary>
+    /// <summary>dx[i] += dy[i] * op(u[i]) (rounded after the product, as generated code does): the backward of
+    /// an element-wise function whose derivative is <paramref name="op"/> of <paramref name="u"/> (the input, or
+    /// the output where the derivative is written with it). Steps as in <see cref="Map"/>.</summary>
     public static void MultiplyAccumulate<TOp>(TOp op, ReadOnlySpan<float> u, ReadOnlySpan<float> dy, Span<float> dx) where TOp : struct, IUnaryKernel
     {
         int n = u.Length;
@@ -54,6 +62,10 @@ internal static class Kernels
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
                 (Vector256.LoadUnsafe(ref dxr, (nuint)i) + Vector256.LoadUnsafe(ref dyr, (nuint)i) * op.Invoke(Vector256.LoadUnsafe(ref ur, (nuint)i)))
+                    .StoreUnsafe(ref dxr, (nuint)i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+                (Vector128.LoadUnsafe(ref dxr, (nuint)i) + Vector128.LoadUnsafe(ref dyr, (nuint)i) * op.Invoke(Vector128.LoadUnsafe(ref ur, (nuint)i)))
                     .StoreUnsafe(ref dxr, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref dxr, i) += Unsafe.Add(ref dyr, i) * op.Invoke(Unsafe.Add(ref ur, i));
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace NetCompiler;
 
@@ -24,13 +25,13 @@ public static partial class Ops
         const string op = "BinaryCrossEntropy";
         int batch = Shapes.LossBatch(op, y, target);
         int n = y.SampleSize, samples = Shapes.Samples(batch);
-        // log y and log(1 - y), clamped; kept for the target's gradient.
+        // log y and log(1 - y) with generated code's logarithm, clamped; kept for the target's gradient.
         var logY = new float[y.Length];
         var log1mY = new float[y.Length];
-        TensorPrimitives.Log(y.Values, logY);
+        Kernels.Map(new LogKernel(), y.Values, logY);
         TensorPrimitives.Max(logY, LogClamp, logY);
         TensorPrimitives.Subtract(1f, y.Values, log1mY);
-        TensorPrimitives.Log(log1mY, log1mY);
+        Kernels.Map(new LogKernel(), log1mY, log1mY);
         TensorPrimitives.Max(log1mY, LogClamp, log1mY);
 
         var result = Tensor.Result(batch, Array.Empty<int>(), new[] { y, target }, r =>
@@ -40,19 +41,20 @@ public static partial class Ops
             var den = new float[n];
             for (int s = 0; s < samples; s++)
             {
-                float scale = dl[s] / n;
+                float scale = dl[s] * (1f / n);
                 int yo = Shapes.SampleOf(y, s) * n, to = Shapes.SampleOf(target, s) * n;
                 var ys = yv.Slice(yo, n);
                 if (y.RequiresGrad)
                 {
-                    // dy = scale * (y - t) / max(y (1 - y), eps)
+                    // dy += scale (y - t) / max(y (1 - y), eps), rounded in generated code's order
                     TensorPrimitives.Subtract(ys, tv.Slice(to, n), num);
+                    TensorPrimitives.Multiply(num, scale, num);
                     TensorPrimitives.Subtract(1f, ys, den);
-                    TensorPrimitives.Multiply(den, ys, den);
+                    TensorPrimitives.Multiply(ys, den, den);
                     TensorPrimitives.Max(den, BceGradientEpsilon, den);
                     TensorPrimitives.Divide(num, den, num);
                     var g = y.Gradient.Slice(yo, n);
-                    TensorPrimitives.MultiplyAdd(num, scale, g, g);
+                    TensorPrimitives.Add(g, num, g);
                 }
                 if (target.RequiresGrad)
                 {
@@ -66,15 +68,26 @@ public static partial class Ops
 
         ReadOnlySpan<float> tv = target.Values;
         Span<float> loss = result.Values;
-        var diff = new float[n];
+        var terms = new float[n];
         for (int s = 0; s < samples; s++)
         {
             int yo = Shapes.SampleOf(y, s) * n;
-            // t log y + (1 - t) log(1 - y) = t (log y - log(1 - y)) + log(1 - y)
-            TensorPrimitives.Subtract(logY.AsSpan(yo, n), log1mY.AsSpan(yo, n), diff);
-            float total = TensorPrimitives.Dot(tv.Slice(Shapes.SampleOf(target, s) * n, n), diff) + TensorPrimitives.Sum(log1mY.AsSpan(yo, n));
-            loss[s] = -total / n;
+            var ts = tv.Slice(Shapes.SampleOf(target, s) * n, n);
+            // t log y + (1 - t) log(1 - y) per element, as generated code writes it
+            TensorPrimitives.Subtract(1f, ts, terms);
+            TensorPrimitives.Multiply(terms, log1mY.AsSpan(yo, n), terms);
+            TensorPrimitives.MultiplyAdd(ts, logY.AsSpan(yo, n), terms, terms);
+            loss[s] = -TensorPrimitives.Sum(terms) * (1f / n);
         }
         return result;
     }
+}
+
+/// <summary>Natural logarithm with SimdMath's approximation (ScalarMath's for one element).</summary>
+internal readonly struct LogKernel : IUnaryKernel
+{
+    public float Invoke(float x) => ScalarMath.Log(x);
+    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Log(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Log(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Log(x);
 }

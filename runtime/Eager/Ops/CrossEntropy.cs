@@ -44,8 +44,10 @@ public static partial class Ops
                 }
         }
 
-        // Forward: per row the softmax (kept for backward) and log-sum-exp.
-        var probs = new float[samples * n];
+        // Forward, per row as generated code computes it: e = exp(z - max) and its sum (both kept for backward),
+        // and the log-sum-exp max + log(sum).
+        var exps = new float[samples * n];
+        var sums = new float[samples * rows];
         var lse = new float[samples * rows];
         var result = Tensor.Result(batch, Array.Empty<int>(), new[] { logits, target }, r =>
         {
@@ -53,33 +55,35 @@ public static partial class Ops
             var tmp = new float[c];
             for (int s = 0; s < samples; s++)
             {
-                float g = dl[s] / rows;
+                float g = dl[s] * (1f / rows);
                 int zo = Shapes.SampleOf(logits, s) * n, to = Shapes.SampleOf(target, s) * tn;
                 for (int i = 0; i < rows; i++)
                 {
-                    var p = probs.AsSpan(s * n + i * c, c);
+                    int row = s * rows + i;
+                    var e = exps.AsSpan(s * n + i * c, c);
                     if (logits.RequiresGrad)
                     {
                         var dz = logits.Gradient.Slice(zo + i * c, c);
                         if (classes is not null)
                         {
-                            // dz = g (p - onehot(c))
-                            TensorPrimitives.MultiplyAdd(p, g, dz, dz);
-                            dz[classes[s * rows + i]] -= g;
+                            // dz += g softmax(z) - g onehot(c), with softmax(z) = e / sum
+                            TensorPrimitives.MultiplyAdd(e, g / sums[row], dz, dz);
+                            dz[classes[row]] -= g;
                         }
                         else
                         {
-                            // dz = g (p sum(t) - t)
+                            // dz += g sum(t) softmax(z) - g t
                             var ti = t.Slice(to + i * c, c);
-                            TensorPrimitives.MultiplyAdd(p, g * TensorPrimitives.Sum(ti), dz, dz);
-                            TensorPrimitives.MultiplyAdd(ti, -g, dz, dz);
+                            TensorPrimitives.Multiply(e, g * TensorPrimitives.Sum(ti) / sums[row], tmp);
+                            TensorPrimitives.MultiplyAdd(ti, -g, tmp, tmp);
+                            TensorPrimitives.Add(dz, tmp, dz);
                         }
                     }
                     if (classes is null && target.RequiresGrad)
                     {
                         // dt = -g log softmax(z) = g (lse - z)
                         var dt = target.Gradient.Slice(to + i * c, c);
-                        TensorPrimitives.Subtract(lse[s * rows + i], z.Slice(zo + i * c, c), tmp);
+                        TensorPrimitives.Subtract(lse[row], z.Slice(zo + i * c, c), tmp);
                         TensorPrimitives.MultiplyAdd(tmp, g, dt, dt);
                     }
                 }
@@ -90,21 +94,22 @@ public static partial class Ops
         for (int s = 0; s < samples; s++)
         {
             int zo = Shapes.SampleOf(logits, s) * n, to = Shapes.SampleOf(target, s) * tn;
-            double total = 0;
+            float total = 0f;   // a float sum in row order, times 1 / rows: generated code's
             for (int i = 0; i < rows; i++)
             {
+                int row = s * rows + i;
                 var zi = zv.Slice(zo + i * c, c);
-                float l = SoftmaxRow(zi, probs.AsSpan(s * n + i * c, c));
-                lse[s * rows + i] = l;
-                if (classes is not null) total += l - zi[classes[s * rows + i]];
+                sums[row] = ShiftedExp(zi, exps.AsSpan(s * n + i * c, c), out float max);
+                float l = lse[row] = max + ScalarMath.Log(sums[row]);
+                if (classes is not null) total += l - zi[classes[row]];
                 else
                 {
                     // -sum t (z - lse) = lse sum(t) - <t, z>
                     var ti = tv.Slice(to + i * c, c);
-                    total += l * TensorPrimitives.Sum(ti) - TensorPrimitives.Dot(ti, zi);
+                    total += TensorPrimitives.Sum(ti) * l - TensorPrimitives.Dot(ti, zi);
                 }
             }
-            loss[s] = (float)(total / rows);
+            loss[s] = total * (1f / rows);
         }
         return result;
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace NetCompiler;
 
@@ -30,18 +31,31 @@ public static partial class Ops
         });
         ReadOnlySpan<float> xv = x.Values;
         Span<float> yv = result.Values;
-        for (int i = 0; i < rows; i++) SoftmaxRow(xv.Slice(i * c, c), yv.Slice(i * c, c));
+        for (int i = 0; i < rows; i++)
+        {
+            // exp(x - max) times 1 / sum, as generated code computes it.
+            var yi = yv.Slice(i * c, c);
+            float sum = ShiftedExp(xv.Slice(i * c, c), yi, out _);
+            TensorPrimitives.Multiply(yi, 1f / sum, yi);
+        }
         return result;
     }
 
-    /// <summary>y = softmax(x) for one row; returns log(sum(exp(x - max))) + max, the log-sum-exp.</summary>
-    private static float SoftmaxRow(ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>e = exp(x - max(x)) for one row, with generated code's exponential; returns the sum of e (its
+    /// log plus the max is the row's log-sum-exp).</summary>
+    private static float ShiftedExp(ReadOnlySpan<float> x, Span<float> e, out float max)
     {
-        float max = TensorPrimitives.Max(x);
-        TensorPrimitives.Subtract(x, max, y);
-        TensorPrimitives.Exp(y, y);
-        float sum = TensorPrimitives.Sum(y);
-        TensorPrimitives.Divide(y, sum, y);
-        return max + MathF.Log(sum);
+        max = TensorPrimitives.Max(x);
+        Kernels.Map(new ShiftedExpKernel(max), x, e);
+        return TensorPrimitives.Sum(e);
     }
+}
+
+/// <summary>exp(x - shift) with SimdMath's exponential (ScalarMath's for one element).</summary>
+internal readonly struct ShiftedExpKernel(float shift) : IUnaryKernel
+{
+    public float Invoke(float x) => ScalarMath.Exp(x - shift);
+    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Exp(x - Vector128.Create(shift));
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Exp(x - Vector256.Create(shift));
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Exp(x - Vector512.Create(shift));
 }
