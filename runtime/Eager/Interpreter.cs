@@ -1,5 +1,4 @@
 using System;
-using System.Numerics.Tensors;
 
 namespace NetCompiler;
 
@@ -48,8 +47,10 @@ public static class Interpreter
         if (loss.SampleSize != 1 || (loss.Batch != batch && loss.Batch != 0))
             throw new ArgumentException($"{nameof(ComputeGradients)}: the loss method must return one value per sample (shape [] or [1]) for batch {batch}; it returned {Shapes.Describe(loss)}.");
         if (loss.RequiresGrad) loss.Backward();
-        float mean = TensorPrimitives.Sum(loss.Values) / Shapes.Samples(loss.Batch);
-        return mean;
+        // The batch mean as the compiled entry point takes it: a double sum in sample order.
+        double total = 0;
+        foreach (float l in loss.Values) total += l;
+        return (float)(total / Shapes.Samples(loss.Batch));
     }
 
     /// <summary>One step of plain SGD: <see cref="ComputeGradients"/>, then <c>p -= learningRate * grad</c> over

@@ -6,12 +6,15 @@ using System.Runtime.Intrinsics;
 
 namespace NetCompiler;
 
-/// <summary>An element-wise function at every register width, so one driver runs it on the Vector512, Vector256
-/// and scalar paths (the TensorPrimitives operator-struct pattern). Implemented by structs so the JIT
-/// specializes and inlines each use.</summary>
+/// <summary>An element-wise function at every register width, so one driver runs it on the Vector512,
+/// Vector256, Vector128 and scalar paths (the TensorPrimitives operator-struct pattern). Implemented by structs
+/// so the JIT specializes and inlines each use. The overloads are the ones generated code calls for the same op
+/// (<see cref="SimdMath"/> for vectors, <see cref="ScalarMath"/> or SimdMath's exact float overloads for one
+/// element), so an element gets the same bits on the interpreted and the compiled path, at any width.</summary>
 internal interface IUnaryKernel
 {
     float Invoke(float x);
+    Vector128<float> Invoke(Vector128<float> x);
     Vector256<float> Invoke(Vector256<float> x);
     Vector512<float> Invoke(Vector512<float> x);
 }
@@ -20,7 +23,8 @@ internal interface IUnaryKernel
 /// forms forward and backward need. Every matrix routine accumulates (<c>C +=</c>) into row-major storage.</summary>
 internal static class Kernels
 {
-    /// <summary>y[i] = op(x[i]). <paramref name="x"/> and <paramref name="y"/> may be the same span.</summary>
+    /// <summary>y[i] = op(x[i]), in Vector512, Vector256 and Vector128 steps as far as each is accelerated, then
+    /// one element at a time. <paramref name="x"/> and <paramref name="y"/> may be the same span.</summary>
     public static void Map<TOp>(TOp op, ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IUnaryKernel
     {
         int n = x.Length;
@@ -34,11 +38,15 @@ internal static class Kernels
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
                 op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref yr, i) = op.Invoke(Unsafe.Add(ref xr, i));
     }
 
-    /// <summary>dx[i] += dy[i] * op(u[i]): the backward of an element-wise function whose derivative is
-    /// <paramref name="op"/> of <paramref name="u"/> (the input, or the output for tanh and sigmoid).</summary>
+    /// <summary>dx[i] += dy[i] * op(u[i]) (rounded after the product, as generated code does): the backward of
+    /// an element-wise function whose derivative is <paramref name="op"/> of <paramref name="u"/> (the input, or
+    /// the output where the derivative is written with it). Steps as in <see cref="Map"/>.</summary>
     public static void MultiplyAccumulate<TOp>(TOp op, ReadOnlySpan<float> u, ReadOnlySpan<float> dy, Span<float> dx) where TOp : struct, IUnaryKernel
     {
         int n = u.Length;
@@ -54,6 +62,10 @@ internal static class Kernels
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
                 (Vector256.LoadUnsafe(ref dxr, (nuint)i) + Vector256.LoadUnsafe(ref dyr, (nuint)i) * op.Invoke(Vector256.LoadUnsafe(ref ur, (nuint)i)))
+                    .StoreUnsafe(ref dxr, (nuint)i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+                (Vector128.LoadUnsafe(ref dxr, (nuint)i) + Vector128.LoadUnsafe(ref dyr, (nuint)i) * op.Invoke(Vector128.LoadUnsafe(ref ur, (nuint)i)))
                     .StoreUnsafe(ref dxr, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref dxr, i) += Unsafe.Add(ref dyr, i) * op.Invoke(Unsafe.Add(ref ur, i));
     }
@@ -146,94 +158,4 @@ internal static class Kernels
     /// <summary>Adds <paramref name="x"/> into <paramref name="acc"/> element-wise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddInto(Span<float> acc, ReadOnlySpan<float> x) => TensorPrimitives.Add(acc, x, acc);
-}
-
-// ---- element-wise functions (forward and derivative) --------------------------------------------------------
-
-/// <summary>1 for x &gt; 0, else 0 (the step function; also the derivative of ReLU).</summary>
-internal readonly struct StepKernel : IUnaryKernel
-{
-    public float Invoke(float x) => x > 0f ? 1f : 0f;
-    public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256<float>.Zero);
-    public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero);
-}
-
-/// <summary>x for x &gt; 0, else alpha x.</summary>
-internal readonly struct LeakyReluKernel(float alpha) : IUnaryKernel
-{
-    public float Invoke(float x) => x > 0f ? x : alpha * x;
-    public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, x * alpha);
-    public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, x * alpha);
-}
-
-/// <summary>1 for x &gt; 0, else alpha (derivative of leaky ReLU).</summary>
-internal readonly struct LeakyReluGradKernel(float alpha) : IUnaryKernel
-{
-    public float Invoke(float x) => x > 0f ? 1f : alpha;
-    public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(alpha));
-    public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512.Create(alpha));
-}
-
-/// <summary>1 - y^2: derivative of tanh from its output.</summary>
-internal readonly struct TanhGradKernel : IUnaryKernel
-{
-    public float Invoke(float y) => 1f - y * y;
-    public Vector256<float> Invoke(Vector256<float> y) => Vector256<float>.One - y * y;
-    public Vector512<float> Invoke(Vector512<float> y) => Vector512<float>.One - y * y;
-}
-
-/// <summary>y (1 - y): derivative of the sigmoid from its output.</summary>
-internal readonly struct SigmoidGradKernel : IUnaryKernel
-{
-    public float Invoke(float y) => y * (1f - y);
-    public Vector256<float> Invoke(Vector256<float> y) => y * (Vector256<float>.One - y);
-    public Vector512<float> Invoke(Vector512<float> y) => y * (Vector512<float>.One - y);
-}
-
-/// <summary>GELU (erf form), from <see cref="SimdMath"/>.</summary>
-internal readonly struct GeluKernel : IUnaryKernel
-{
-    public float Invoke(float x) => SimdMath.Gelu(x);
-    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Gelu(x);
-    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Gelu(x);
-}
-
-/// <summary>Derivative of GELU (erf form), from <see cref="SimdMath"/>.</summary>
-internal readonly struct GeluGradKernel : IUnaryKernel
-{
-    public float Invoke(float x) => SimdMath.GeluGrad(x);
-    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.GeluGrad(x);
-    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.GeluGrad(x);
-}
-
-/// <summary>GELU (tanh approximation), from <see cref="SimdMath"/>.</summary>
-internal readonly struct GeluTanhKernel : IUnaryKernel
-{
-    public float Invoke(float x) => SimdMath.GeluTanh(x);
-    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.GeluTanh(x);
-    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.GeluTanh(x);
-}
-
-/// <summary>Derivative of the tanh-approximated GELU, from <see cref="SimdMath"/>.</summary>
-internal readonly struct GeluTanhGradKernel : IUnaryKernel
-{
-    public float Invoke(float x) => SimdMath.GeluTanhGrad(x);
-    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.GeluTanhGrad(x);
-    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.GeluTanhGrad(x);
-}
-
-/// <summary>Swish x sigmoid(beta x), from <see cref="SimdMath"/>.</summary>
-internal readonly struct SwishKernel(float beta) : IUnaryKernel
-{
-    public float Invoke(float x) => SimdMath.Swish(x, beta);
-    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Swish(x, beta);
-    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Swish(x, beta);
-}
-
-/// <summary>Derivative of Swish, from <see cref="SimdMath"/>.</summary>
-internal readonly struct SwishGradKernel(float beta) : IUnaryKernel
-{
-    public float Invoke(float x) => SimdMath.SwishGrad(x, beta);
-    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.SwishGrad(x, beta);
-    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.SwishGrad(x, beta);
 }

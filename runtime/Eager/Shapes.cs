@@ -49,4 +49,12 @@ internal static class Shapes
 
     /// <summary>The sample of <paramref name="t"/> that result sample <paramref name="s"/> reads (0 when unbatched).</summary>
     public static int SampleOf(Tensor t, int s) => t.Batch > 0 ? s : 0;
+
+    /// <summary>The batch of an element-wise loss whose operands must have the same per-sample shape.</summary>
+    public static int LossBatch(string op, Tensor y, Tensor target)
+    {
+        if (!y.Shape.AsSpan().SequenceEqual(target.Shape))
+            throw new ArgumentException($"{op}: output {Describe(y)} and target {Describe(target)} must have the same per-sample shape.");
+        return Batch(op, y, target);
+    }
 }

@@ -11,7 +11,8 @@ using System.Runtime.Intrinsics;
 namespace NetCompiler;
 
 /// <summary>SimdMath's vector approximations evaluated for a single float (on lane 0 of a Vector128): the same
-/// result as one lane of the Vector256/Vector512 kernels, without a libm call. Used by generated scalar code.</summary>
+/// result as one lane of the Vector256/Vector512 kernels, without a libm call. Used by generated scalar code and by
+/// the interpreted path for the elements after its last full vector.</summary>
 public static class ScalarMath
 {
     /// <summary>e^x (SimdMath's approximation, within about 2 ulp of MathF.Exp).</summary>

@@ -145,15 +145,17 @@ public static partial class Ops
         return result;
     }
 
-    /// <summary>x / c for a constant c.</summary>
+    /// <summary>x / c for a constant c, computed as generated code computes it: x times 1 / c, the reciprocal
+    /// taken in double and rounded once to float.</summary>
     internal static Tensor Divide(Tensor x, float c)
     {
+        float reciprocal = (float)(1.0 / c);
         var result = Tensor.Result(x.Batch, x.Shape, new[] { x }, r =>
         {
             var g = x.Gradient;
-            TensorPrimitives.MultiplyAdd(r.Gradient, 1f / c, g, g);
+            TensorPrimitives.MultiplyAdd(r.Gradient, reciprocal, g, g);
         });
-        TensorPrimitives.Divide(x.Values, c, result.Values);
+        TensorPrimitives.Multiply(x.Values, reciprocal, result.Values);
         return result;
     }
 }
