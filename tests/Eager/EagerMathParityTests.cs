@@ -6,7 +6,7 @@ using Xunit;
 namespace NetCompiler.Tests.Eager;
 
 /// <summary>The interpreted path computes, bit for bit, what the compiled path's calls compute: for an element-wise op,
-/// the function generated code calls (generator/Lowering/Activation.cs: ScalarMath for a transcendental on one element,
+/// the function generated code calls (generator/Ops/Activations.cs: ScalarMath for a transcendental on one element,
 /// SimdMath's float overload for the exact ones, SimdMath at every vector width; ScalarMathTests shows those agree lane
 /// for lane), forward and backward, at every length 0..70 (each Vector512, Vector256 and Vector128 body and tail) and
 /// over SimdMathTests' inputs (grid, binades, random bits, +-0, +-large, NaN, +-Inf); for softmax and the losses, the
@@ -69,8 +69,8 @@ public sealed class EagerMathParityTests
     /// <summary>Rows of two classes (a sum of two terms has one order, so the whole formula must agree to the bit):
     /// softmax exp(x - max) * (1 / sum); cross-entropy max + log(sum) - x[label] and its gradient
     /// (scale / sum) exp(x - max) - scale onehot; binary cross-entropy -(t max(log y, -100) + (1 - t) max(log(1 - y),
-    /// -100)) and its gradient scale (y - t) / max(y (1 - y), 1e-12) (generator/Lowering/StructuralLowering.cs and
-    /// LossLowering.cs).</summary>
+    /// -100)) and its gradient scale (y - t) / max(y (1 - y), 1e-12) (generator/Ops/Softmax.cs, CrossEntropy.cs and
+    /// BinaryCrossEntropy.cs).</summary>
     [Fact]
     public void SoftmaxAndLossesUseTheCompiledPathsFormulas()
     {

@@ -4,7 +4,7 @@ namespace NetCompiler;
 
 // The element-wise activations as a table: each is a forward kernel and a derivative kernel, the derivative read
 // from the output (sigmoid, tanh, relu) or from the input (the rest), exactly as generated code writes them
-// (generator/Lowering/Activation.cs). The kernels call the same functions generated code calls, so the
+// (generator/Ops/Activations.cs). The kernels call the same functions generated code calls, so the
 // interpreted and compiled paths give the same bits for the same input.
 public static partial class Ops
 {
