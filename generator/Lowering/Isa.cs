@@ -26,6 +26,10 @@ internal static class IsaText
     public static string Broadcast(this Isa isa, string scalar) =>
         isa == Isa.Scalar ? scalar : $"{isa.Vector()}.Create({scalar})";
 
+    /// <summary>The larger of two values (NaN if either is NaN, as MathF.Max and TensorPrimitives.Max).</summary>
+    public static string Max(this Isa isa, string a, string b) =>
+        isa == Isa.Scalar ? $"MathF.Max({a}, {b})" : $"{isa.Vector()}.Max({a}, {b})";
+
     public static string Fma(this Isa isa, string a, string b, string c) =>
         isa == Isa.Scalar ? $"MathF.FusedMultiplyAdd({a}, {b}, {c})" : $"{isa.Vector()}.FusedMultiplyAdd({a}, {b}, {c})";
 

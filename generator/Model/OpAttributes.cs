@@ -60,3 +60,12 @@ internal sealed record SliceAttribute(int Axis, int Start, int Length) : OpAttri
 {
     public override string Describe() => $"axis {Axis}, {Start}..{Start + Length}";
 }
+
+/// <summary>What a reduction (Sum, Mean, Max) reduces: every element of the sample (<see cref="All"/>), or one axis
+/// (negative counts from the end), kept as a dimension of 1 when <see cref="KeepDim"/>.</summary>
+internal sealed record ReduceAttribute(bool All, int Axis, bool KeepDim) : OpAttributes
+{
+    public static readonly ReduceAttribute Everything = new(true, 0, false);
+
+    public override string Describe() => All ? "all" : $"axis {Axis}{(KeepDim ? ", keepdim" : "")}";
+}

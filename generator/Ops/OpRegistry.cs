@@ -18,7 +18,7 @@ internal static class OpRegistry
         BinaryArithmeticOp.Add, BinaryArithmeticOp.Sub, BinaryArithmeticOp.Mul, NegOp.Instance,
         ActivationOp.Sigmoid, ActivationOp.Tanh, ActivationOp.Relu, ActivationOp.LeakyRelu, ActivationOp.Swish,
         ActivationOp.Gelu, ActivationOp.GeluTanh, ActivationOp.Step,
-        MatMulOp.Instance, TransposeOp.Instance, ReductionOp.Sum, ReductionOp.Mean, SoftmaxOp.Instance, GatherOp.Instance,
+        MatMulOp.Instance, TransposeOp.Instance, ReductionOp.Sum, ReductionOp.Mean, ReductionOp.Max, SoftmaxOp.Instance, SoftmaxOp.Log, GatherOp.Instance,
         ReshapeOp.Instance, PermuteOp.Instance, SliceOp.Instance, ConcatOp.Instance,
         LinearOp.Instance,
         BinaryCrossEntropyOp.Instance, SquaredErrorOp.MeanSquaredError, SquaredErrorOp.QuadraticCost, CrossEntropyOp.Instance,

@@ -29,6 +29,14 @@ internal sealed class OpCall
     /// <summary>Argument <paramref name="i"/> as a compile-time number.</summary>
     public float Number(int i, string what) => _tracer.RequireNumber(Arguments[i], Syntax, what);
 
+    /// <summary>Argument <paramref name="i"/> as a compile-time flag (a <c>bool</c>; a default <c>false</c> arrives as 0).</summary>
+    public bool Flag(int i, string what) => Arguments[i] switch
+    {
+        BoolValue b => b.Value,
+        NumberValue { Value: 0 or 1 } n => n.Value == 1,
+        var other => _tracer.RequireNumber(other, Syntax, what) != 0,   // reports a non-constant at the call
+    };
+
     /// <summary>Adds the op's node and returns it as the call's value.</summary>
     public TraceValue Node(OpKind op, int[] inputs, OpAttributes attributes) =>
         new TensorValue(_tracer.AddNode(op, inputs, attributes, Name, Syntax));

@@ -244,6 +244,30 @@ internal static class GradCheck
         return y;
     }
 
+    /// <summary>A float64 reference along one axis: every line (outer o, inner i) of every sample goes through
+    /// <paramref name="f"/>; when f returns one value (a reduction) the axis is dropped, or kept as 1.</summary>
+    public static DT AlongAxis(DT x, int axis, Func<double[], double[]> f, bool keepDim = false)
+    {
+        int rank = x.Shape.Length, a = axis < 0 ? axis + rank : axis;
+        int outer = 1, inner = 1, len = x.Shape[a];
+        for (int k = 0; k < a; k++) outer *= x.Shape[k];
+        for (int k = a + 1; k < rank; k++) inner *= x.Shape[k];
+        int outLen = f(new double[len]).Length;
+        var shape = outLen == len ? x.Shape
+            : keepDim ? x.Shape.Select((d, k) => k == a ? 1 : d).ToArray() : x.Shape.Where((_, k) => k != a).ToArray();
+        var y = new DT(x.Batch, shape);
+        var line = new double[len];
+        for (int s = 0; s < x.Samples; s++)
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < inner; i++)
+                {
+                    for (int k = 0; k < len; k++) line[k] = x.Data[s * x.N + (o * len + k) * inner + i];
+                    var result = f(line);
+                    for (int k = 0; k < outLen; k++) y.Data[s * y.N + (o * outLen + k) * inner + i] = result[k];
+                }
+        return y;
+    }
+
     public static DT Softmax(DT x)
     {
         int c = x.Shape[^1];

@@ -11,6 +11,32 @@ namespace NetCompiler.Tests.Eager;
 /// batch 1 and 3.</summary>
 public class OpsGradientTests
 {
+    // ---- along an axis --------------------------------------------------------------------------------------------
+
+    private static double[] SoftmaxLine(double[] x)
+    {
+        double max = x.Max(), sum = x.Sum(v => Math.Exp(v - max));
+        return x.Select(v => Math.Exp(v - max) / sum).ToArray();
+    }
+
+    [Theory, InlineData(1), InlineData(3)]
+    public void ReductionsAndSoftmaxAlongAnAxis(int batch)
+    {
+        foreach (int axis in new[] { 0, 1, 2, -1, -3 })
+        {
+            Check($"sum axis {axis}", [B(batch, 2, 3, 4)], t => Ops.Sum(t[0], axis), x => AlongAxis(x[0], axis, l => [l.Sum()]));
+            Check($"sum axis {axis} keepdim", [B(batch, 2, 3, 4)], t => Ops.Sum(t[0], axis, keepDim: true), x => AlongAxis(x[0], axis, l => [l.Sum()], keepDim: true));
+            Check($"mean axis {axis}", [P(2, 3, 4)], t => Ops.Mean(t[0], axis), x => AlongAxis(x[0], axis, l => [l.Average()]));
+            Check($"max axis {axis}", [B(batch, 2, 3, 4)], t => Ops.Max(t[0], axis), x => AlongAxis(x[0], axis, l => [l.Max()]));
+            Check($"max axis {axis} keepdim", [P(2, 3, 4)], t => Ops.Max(t[0], axis, true), x => AlongAxis(x[0], axis, l => [l.Max()], keepDim: true));
+            Check($"softmax axis {axis}", [B(batch, 2, 3, 4)], t => Ops.Softmax(t[0], axis), x => AlongAxis(x[0], axis, SoftmaxLine));
+            Check($"log-softmax axis {axis}", [B(batch, 2, 3, 4)], t => Ops.LogSoftmax(t[0], axis),
+                x => AlongAxis(x[0], axis, l => SoftmaxLine(l).Select(v => Math.Log(v)).ToArray()));
+        }
+        Check("max of the sample", [B(batch, 3, 4)], t => Ops.Max(t[0]), x => PerSample(x[0], l => l.Max()));
+        Check("log-softmax last", [B(batch, 5)], t => Ops.LogSoftmax(t[0]), x => AlongAxis(x[0], -1, l => SoftmaxLine(l).Select(v => Math.Log(v)).ToArray()));
+    }
+
     // ---- operators -------------------------------------------------------------------------------------------
 
     [Theory, InlineData(1), InlineData(3)]

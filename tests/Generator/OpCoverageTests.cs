@@ -97,9 +97,10 @@ public class OpCoverageTests
     {
         foreach (var d in OpRegistry.All.Where(d => !d.Is(OpTraits.Leaf)))
         {
-            if (d.Kind is OpKind.Reshape or OpKind.Permute or OpKind.Slice or OpKind.Concat)
+            var variants = Variants(d.Kind).ToList();
+            if (variants.Count > 0)
             {
-                foreach (var variant in ViewVariants(d.Kind)) yield return (d, variant.Eager, variant.Attributes);
+                foreach (var variant in variants) yield return (d, variant.Eager, variant.Attributes);
                 continue;
             }
             var attributes = d.Kind is OpKind.LeakyRelu or OpKind.Swish ? new ScalarAttribute(0.5f) : OpAttributes.None;
@@ -119,12 +120,28 @@ public class OpCoverageTests
         }
     }
 
-    /// <summary>The view ops with attributes that fit some swept shapes and not others.</summary>
-    private static IEnumerable<(Func<Tensor[], Tensor> Eager, OpAttributes Attributes)> ViewVariants(OpKind kind)
+    /// <summary>Ops whose attributes (axes, shapes, ranges) fit some swept shapes and not others, each with several.</summary>
+    private static IEnumerable<(Func<Tensor[], Tensor> Eager, OpAttributes Attributes)> Variants(OpKind kind)
     {
         OpAttributes Dims(params int[] values) => new DimensionsAttribute(values.ToEquatableArray());
         switch (kind)
         {
+            case OpKind.Sum or OpKind.Mean or OpKind.Max:
+            {
+                var all = Method(kind.ToString());
+                var along = typeof(Ops).GetMethod(kind.ToString(), [typeof(Tensor), typeof(int), typeof(bool)])!;
+                yield return (all, ReduceAttribute.Everything);
+                foreach (var (axis, keep) in new[] { (0, false), (-1, false), (1, true), (2, false), (-3, true), (3, false) })
+                    yield return (t => (Tensor)along.Invoke(null, [t[0], axis, keep])!, new ReduceAttribute(false, axis, keep));
+                break;
+            }
+            case OpKind.Softmax or OpKind.LogSoftmax:
+            {
+                var along = typeof(Ops).GetMethod(kind.ToString(), [typeof(Tensor), typeof(int)])!;
+                foreach (int axis in new[] { -1, 0, 1, 2, -2 })
+                    yield return (t => (Tensor)along.Invoke(null, [t[0], axis])!, new AxisAttribute(axis));
+                break;
+            }
             case OpKind.Reshape:
                 yield return (t => Ops.Reshape(t[0], -1), Dims(-1));
                 yield return (t => Ops.Reshape(t[0], 6), Dims(6));
@@ -152,9 +169,11 @@ public class OpCoverageTests
         }
     }
 
+    /// <summary>The overload of <c>Ops.<paramref name="name"/></c> that takes tensors only.</summary>
     private static Func<Tensor[], Tensor> Method(string name)
     {
-        var method = typeof(Ops).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!;
+        var method = typeof(Ops).GetMethods(BindingFlags.Public | BindingFlags.Static)
+            .Single(m => m.Name == name && m.GetParameters().All(p => p.ParameterType == typeof(Tensor)));
         return t => (Tensor)method.Invoke(null, t.Cast<object>().ToArray())!;
     }
 
