@@ -250,7 +250,7 @@ internal static class EntryPointEmitter
             u.Line($"ref float gi = ref {gi};");
             VectorLoops.Map(u, param.Length, "pi", true, (isa, k) => $"{isa.Broadcast("step")} * {isa.Load("gi", k)}");
             u.Close();
-            updates.Add(new KernelFragment(u.ToString(), new int[0], new int[0], SourceWriter.Quote(param.Name), param.Location?.Describe(spec.HomeFile)));
+            updates.Add(new KernelFragment(u.ToString(), new BufferUse(), SourceWriter.Quote(param.Name), param.Location?.Describe(spec.HomeFile)));
         }
         var parts = KernelEmitter.Split(updates, KernelEmitter.PartBudget);
         if (parts.Count == 1)

@@ -51,12 +51,15 @@ internal abstract class LayerDefinition
 /// <summary>A layer as declared on one field: its definition and the parameters it owns, in layout order.</summary>
 internal sealed class LayerDeclaration
 {
-    public LayerDeclaration(LayerDefinition definition, IReadOnlyList<LayerParameter> parameters)
+    public LayerDeclaration(LayerDefinition definition, IReadOnlyList<LayerParameter> parameters, OpAttributes? attributes = null)
     {
-        Definition = definition; Parameters = parameters;
+        Definition = definition; Parameters = parameters; Attributes = attributes ?? OpAttributes.None;
     }
 
     public LayerDefinition Definition { get; }
+
+    /// <summary>What the layer's op takes besides its tensors (a normalization's epsilon), from the attribute.</summary>
+    public OpAttributes Attributes { get; }
 
     public IReadOnlyList<LayerParameter> Parameters { get; }
 

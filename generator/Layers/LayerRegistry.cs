@@ -7,7 +7,10 @@ namespace NetCompiler.Generator.Layers;
 /// field-warning suppressor read.</summary>
 internal static class LayerRegistry
 {
-    public static IReadOnlyList<LayerDefinition> All { get; } = new LayerDefinition[] { DenseLayer.Instance, EmbeddingLayer.Instance };
+    public static IReadOnlyList<LayerDefinition> All { get; } = new LayerDefinition[]
+    {
+        DenseLayer.Instance, EmbeddingLayer.Instance, NormalizationLayer.Layer, NormalizationLayer.Rms,
+    };
 
     private static readonly Dictionary<string, LayerDefinition> ByAttribute = All.ToDictionary(l => l.AttributeName);
 

@@ -12,7 +12,7 @@ namespace NetCompiler.Generator.Lowering;
 /// so the method declares exactly those refs.</summary>
 internal sealed class KernelContext
 {
-    private readonly SortedSet<int> _values = new(), _gradients = new();
+    private readonly BufferUse _used = new();
 
     public KernelContext(KernelPlan plan)
     {
@@ -33,7 +33,7 @@ internal sealed class KernelContext
     public SourceWriter W { get; private set; } = new();
 
     /// <summary>Starts a new method body.</summary>
-    public void Begin() { W = new SourceWriter(); _values.Clear(); _gradients.Clear(); }
+    public void Begin() { W = new SourceWriter(); _used.Clear(); }
 
     /// <summary>Writes <paramref name="body"/> (one op, or a kernel's prologue or epilogue) on its own, at method-body
     /// level, and returns its code with the buffers it uses, so that a kernel can place it in whichever of its parts
@@ -43,16 +43,14 @@ internal sealed class KernelContext
     public KernelFragment Capture(string? what, string? where, System.Action body)
     {
         var outer = W;
-        var outerValues = new SortedSet<int>(_values);
-        var outerGradients = new SortedSet<int>(_gradients);
+        var outerUsed = _used.Copy();
         W = new SourceWriter();
-        _values.Clear();
-        _gradients.Clear();
+        _used.Clear();
         body();
-        var fragment = new KernelFragment(W.ToString(), new List<int>(_values), new List<int>(_gradients), what, where);
+        var fragment = new KernelFragment(W.ToString(), _used.Copy(), what, where);
         W = outer;
-        _values.Clear(); _values.UnionWith(outerValues);
-        _gradients.Clear(); _gradients.UnionWith(outerGradients);
+        _used.Clear();
+        _used.UnionWith(outerUsed);
         return fragment;
     }
 
@@ -61,8 +59,7 @@ internal sealed class KernelContext
     public void Use(KernelFragment fragment)
     {
         W.Raw(fragment.Text);
-        _values.UnionWith(fragment.Values);
-        _gradients.UnionWith(fragment.Gradients);
+        _used.UnionWith(fragment.Buffers);
     }
 
     /// <summary>Whether the methods being written run a tile of <c>rows</c> samples at once (see
@@ -81,7 +78,7 @@ internal sealed class KernelContext
     {
         var inner = Capture(null, null, body);
         W.Open(row is null ? "" : $"for (int {row} = 0; {row} < rows; {row}++)");
-        foreach (string d in Declarations(row, inner.Values, inner.Gradients)) W.Line(d);
+        foreach (string d in Declarations(row, inner.Buffers)) W.Line(d);
         W.Append(inner.Text);
         W.Line();
         W.Close();
@@ -98,24 +95,28 @@ internal sealed class KernelContext
     };
 
     /// <summary>The buffer holding node <paramref name="id"/>'s values (a view's is its root's).</summary>
-    public string V(int id) { id = Memory.Root[id]; _values.Add(id); return "v" + id; }
+    public string V(int id) { id = Memory.Root[id]; _used.Values.Add(id); return "v" + id; }
 
     /// <summary>The buffer holding d loss / d node <paramref name="id"/> (a view's is its root's).</summary>
-    public string D(int id) { id = Memory.Root[id]; _gradients.Add(id); return "d" + id; }
+    public string D(int id) { id = Memory.Root[id]; _used.Gradients.Add(id); return "d" + id; }
+
+    /// <summary>The slot where node <paramref name="id"/>'s forward saves what its backward needs (layer norm's mean and
+    /// rstd, say: <see cref="Ops.OpDefinition.SavedFloats"/> floats per sample, in the value workspace).</summary>
+    public string S(int id) { _used.Saved.Add(id); return "s" + id; }
 
     /// <summary>Whether the backward pass propagates into node <paramref name="id"/>.</summary>
     public bool HasGradient(int id) => Gradients.NeedsGradient[id] && Graph[Memory.Root[id]].Op is not (OpKind.Input or OpKind.Target or OpKind.Constant);
 
     /// <summary>The ref-local declarations for the buffers the body used, at the sample in the variable
     /// <paramref name="row"/> of a tile (null: the first or only sample).</summary>
-    public IEnumerable<string> Declarations(string? row = null) => Declarations(row, _values, _gradients);
+    public IEnumerable<string> Declarations(string? row = null) => Declarations(row, _used);
 
-    private IEnumerable<string> Declarations(string? row, IEnumerable<int> values, IEnumerable<int> gradients)
+    private IEnumerable<string> Declarations(string? row, BufferUse used)
     {
         string At(string buffer, string stride, int offset) =>
             row is null ? (offset == 0 ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {offset})")
             : offset == 0 ? $"ref Unsafe.Add(ref {buffer}, {row} * {stride})" : $"ref Unsafe.Add(ref {buffer}, {row} * {stride} + {offset})";
-        foreach (int id in values)
+        foreach (int id in used.Values)
         {
             var node = Graph[id];
             string location = node.Op switch
@@ -127,7 +128,9 @@ internal sealed class KernelContext
             };
             yield return $"ref float v{id} = {location}; // {Describe(node)}";
         }
-        foreach (int id in gradients)
+        foreach (int id in used.Saved)
+            yield return $"ref float s{id} = {At("ws", "ValueWorkspaceSize", Memory.SavedOffset[id])}; // saved by {Describe(Graph[id])} for its backward";
+        foreach (int id in used.Gradients)
         {
             var node = Graph[id];
             string location = node.Op == OpKind.Param
@@ -170,15 +173,15 @@ internal sealed class KernelContext
 /// method that holds it declares them), and what it covers.</summary>
 internal sealed class KernelFragment
 {
-    public KernelFragment(string text, IReadOnlyList<int> values, IReadOnlyList<int> gradients, string? what, string? where)
+    public KernelFragment(string text, BufferUse buffers, string? what, string? where)
     {
-        Text = text; Values = values; Gradients = gradients; What = what; Where = where;
+        Text = text; Buffers = buffers; What = what; Where = where;
         Cost = Estimate(text);
     }
 
     public string Text { get; }
-    public IReadOnlyList<int> Values { get; }
-    public IReadOnlyList<int> Gradients { get; }
+    /// <summary>The buffers it uses (the method that holds it declares them).</summary>
+    public BufferUse Buffers { get; }
 
     /// <summary>The op it covers, e.g. <c>Linear 'l0' + Relu</c>; null for prologues and epilogues.</summary>
     public string? What { get; }
@@ -238,5 +241,28 @@ internal sealed class KernelFragment
             i++;
         }
         return cost;
+    }
+}
+
+/// <summary>The buffers a piece of kernel code uses, by node id: values, saved slots and gradients. The method that holds
+/// the code declares exactly these as ref locals.</summary>
+internal sealed class BufferUse
+{
+    public SortedSet<int> Values { get; } = new();
+    public SortedSet<int> Saved { get; } = new();
+    public SortedSet<int> Gradients { get; } = new();
+
+    public void Clear() { Values.Clear(); Saved.Clear(); Gradients.Clear(); }
+
+    public void UnionWith(BufferUse other)
+    {
+        Values.UnionWith(other.Values); Saved.UnionWith(other.Saved); Gradients.UnionWith(other.Gradients);
+    }
+
+    public BufferUse Copy()
+    {
+        var copy = new BufferUse();
+        copy.UnionWith(this);
+        return copy;
     }
 }

@@ -8,18 +8,23 @@ namespace NetCompiler.Generator.Lowering;
 
 /// <summary>Where every per-sample value and gradient lives. Inputs, targets and parameters are read in place;
 /// a view (<see cref="OpTraits.View"/>) shares its operand's storage; every other node gets a slot in the value
-/// workspace, and a slot in the gradient workspace when reverse mode needs it. Slots start on 16-float (64-byte)
+/// workspace (and a saved slot beside it when its op saves something for backward), and a slot in the gradient
+/// workspace when reverse mode needs it. Slots start on 16-float (64-byte)
 /// boundaries.</summary>
 internal sealed class MemoryPlan
 {
     public const int NoSlot = -1;
 
-    private MemoryPlan(int[] value, int[] gradient, int[] root, int valueSize, int gradientSize)
+    private MemoryPlan(int[] value, int[] saved, int[] gradient, int[] root, int valueSize, int gradientSize)
     {
-        ValueOffset = value; GradientOffset = gradient; Root = root; ValueSize = valueSize; GradientSize = gradientSize;
+        ValueOffset = value; SavedOffset = saved; GradientOffset = gradient; Root = root; ValueSize = valueSize; GradientSize = gradientSize;
     }
 
     public int[] ValueOffset { get; }
+
+    /// <summary>Where a node's forward saves what its backward needs (<see cref="OpDefinition.SavedFloats"/>), in the
+    /// value workspace; <see cref="NoSlot"/> for most nodes.</summary>
+    public int[] SavedOffset { get; }
     public int[] GradientOffset { get; }
 
     /// <summary>For each node, the node whose storage holds its value and gradient: itself, or for a view the node it
@@ -33,12 +38,13 @@ internal sealed class MemoryPlan
     {
         int n = graph.Nodes.Count;
         var value = new int[n];
+        var saved = new int[n];
         var gradient = new int[n];
         var root = new int[n];
         int valueTop = 0, gradientTop = 0;
         foreach (var node in graph.Nodes)
         {
-            value[node.Id] = gradient[node.Id] = NoSlot;
+            value[node.Id] = saved[node.Id] = gradient[node.Id] = NoSlot;
             root[node.Id] = node.Is(OpTraits.View) ? root[node.Inputs[0]] : node.Id;
             bool live = gradients.InForward[node.Id] || gradients.InLoss[node.Id];
             if (!live || node.Is(OpTraits.View) || node.Op is OpKind.Input or OpKind.Target or OpKind.Param) continue;
@@ -46,10 +52,12 @@ internal sealed class MemoryPlan
             int act = fusion.Epilogue[node.Id];
             bool keepsValue = act < 0 || ((ActivationOp)graph[act].Definition).DerivativeReadsInput;
             if (keepsValue) { value[node.Id] = valueTop; valueTop += Align(node.Size); }
+            int savedFloats = node.Definition.SavedFloats(node);
+            if (savedFloats > 0) { saved[node.Id] = valueTop; valueTop += Align(savedFloats); }
             bool needsSlot = gradients.NeedsGradient[node.Id] && act < 0 && node.Op != OpKind.Constant;
             if (needsSlot) { gradient[node.Id] = gradientTop; gradientTop += Align(node.Size); }
         }
-        return new MemoryPlan(value, gradient, root, valueTop, gradientTop);
+        return new MemoryPlan(value, saved, gradient, root, valueTop, gradientTop);
     }
 
     private static int Align(int size) => (size + 15) / 16 * 16;

@@ -36,6 +36,8 @@ internal enum OpKind
     Concat,
     // Layers
     Linear,
+    LayerNorm,
+    RmsNorm,
     // Losses (per-sample scalar)
     BinaryCrossEntropy,
     MeanSquaredError,

@@ -56,6 +56,10 @@ internal abstract class OpDefinition
     /// inference refuses a node whose operands are of the other kind.</summary>
     public virtual bool TakesIds(int operand) => false;
 
+    /// <summary>Floats per sample the node's forward saves for its backward (layer norm's mean and rstd per row), in a
+    /// slot of the value workspace named by <c>KernelContext.S</c>; 0 for ops that recompute or need nothing.</summary>
+    public virtual int SavedFloats(Node node) => 0;
+
     /// <summary>The node's per-sample shape from its operands' shapes; null after reporting why not.</summary>
     public abstract int[]? InferShape(ShapeQuery query);
 }

@@ -20,7 +20,7 @@ internal static class OpRegistry
         ActivationOp.Gelu, ActivationOp.GeluTanh, ActivationOp.Step,
         MatMulOp.Instance, TransposeOp.Instance, ReductionOp.Sum, ReductionOp.Mean, ReductionOp.Max, SoftmaxOp.Instance, SoftmaxOp.Log, GatherOp.Instance,
         ReshapeOp.Instance, PermuteOp.Instance, SliceOp.Instance, ConcatOp.Instance,
-        LinearOp.Instance,
+        LinearOp.Instance, NormalizationOp.Layer, NormalizationOp.Rms,
         BinaryCrossEntropyOp.Instance, SquaredErrorOp.MeanSquaredError, SquaredErrorOp.QuadraticCost, CrossEntropyOp.Instance,
     }.OrderBy(d => d.Kind).ToArray();
 

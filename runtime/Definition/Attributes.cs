@@ -78,6 +78,37 @@ public sealed class EmbeddingAttribute : Attribute
     public float[]? Weights { get; set; }
 }
 
+/// <summary>Layer normalization over the last dimension (PyTorch's <c>nn.LayerNorm(dimension)</c>): <c>weight</c> [dimension]
+/// initialized to ones and <c>bias</c> [dimension] to zeros; y = (x - mean) / sqrt(var + Epsilon) * weight + bias with the
+/// biased variance.</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class LayerNormAttribute : Attribute
+{
+    /// <summary>Normalizes rows of <paramref name="dimension"/> features.</summary>
+    public LayerNormAttribute(int dimension) => Dimension = dimension;
+
+    /// <summary>Features per row: the size of the input's last dimension.</summary>
+    public int Dimension { get; }
+    /// <summary>Added to the variance (default 1e-5, as PyTorch).</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+    /// <summary>Whether the layer has a bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>RMS normalization over the last dimension (PyTorch's <c>nn.RMSNorm(dimension)</c>): <c>weight</c> [dimension]
+/// initialized to ones; y = x / sqrt(mean(x^2) + Epsilon) * weight.</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class RmsNormAttribute : Attribute
+{
+    /// <summary>Normalizes rows of <paramref name="dimension"/> features.</summary>
+    public RmsNormAttribute(int dimension) => Dimension = dimension;
+
+    /// <summary>Features per row: the size of the input's last dimension.</summary>
+    public int Dimension { get; }
+    /// <summary>Added to the mean square (default float32's machine epsilon, 1.19e-7, as PyTorch's default).</summary>
+    public float Epsilon { get; set; } = 1.1920929e-07f;
+}
+
 /// <summary>A raw trainable parameter tensor of the given shape.</summary>
 [AttributeUsage(AttributeTargets.Field, Inherited = false)]
 public sealed class ParamAttribute : Attribute

@@ -37,6 +37,33 @@ public class OpsGradientTests
         Check("log-softmax last", [B(batch, 5)], t => Ops.LogSoftmax(t[0]), x => AlongAxis(x[0], -1, l => SoftmaxLine(l).Select(v => Math.Log(v)).ToArray()));
     }
 
+    /// <summary>Float64 layer norm (or RMS norm without the mean) of x's last dimension, scaled by w and shifted by b.</summary>
+    private static DT NormalizeRef(DT x, DT w, DT? b, double eps, bool layer)
+    {
+        int d = x.Shape[^1];
+        var y = new DT(BatchOf(x, w), x.Shape);
+        for (int s = 0; s < y.Samples; s++)
+            for (int r = 0; r < x.N / d; r++)
+            {
+                var row = Enumerable.Range(0, d).Select(i => x.At(s, r * d + i)).ToArray();
+                double mean = layer ? row.Average() : 0, rstd = 1 / Math.Sqrt(row.Select(v => (v - mean) * (v - mean)).Average() + eps);
+                for (int i = 0; i < d; i++) y.Ref(s, r * d + i) = (row[i] - mean) * rstd * w.At(s, i) + (b is null ? 0 : b.At(s, i));
+            }
+        return y;
+    }
+
+    [Theory, InlineData(1), InlineData(3)]
+    public void LayerAndRmsNormalization(int batch)
+    {
+        Check("layer norm [T, D] with weight and bias", [B(batch, 3, 5), P(5), P(5)], t => Ops.LayerNormalize(t[0], t[1], t[2], 1e-5f),
+            x => NormalizeRef(x[0], x[1], x[2], 1e-5, layer: true));
+        Check("layer norm without bias, rank 1", [B(batch, 7), P(7)], t => Ops.LayerNormalize(t[0], t[1], null, 0.1f),
+            x => NormalizeRef(x[0], x[1], null, 0.1, layer: true));
+        Check("layer norm of a parameter, batched weight", [P(2, 4), B(batch, 4), P(4)], t => Ops.LayerNormalize(t[0], t[1], t[2]),
+            x => NormalizeRef(x[0], x[1], x[2], 1e-5, layer: true));
+        Check("rms norm", [B(batch, 2, 3, 6), P(6)], t => Ops.RmsNormalize(t[0], t[1], 1e-6f), x => NormalizeRef(x[0], x[1], null, 1e-6, layer: false));
+    }
+
     // ---- operators -------------------------------------------------------------------------------------------
 
     [Theory, InlineData(1), InlineData(3)]

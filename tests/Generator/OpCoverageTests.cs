@@ -135,6 +135,13 @@ public class OpCoverageTests
                     yield return (t => (Tensor)along.Invoke(null, [t[0], axis, keep])!, new ReduceAttribute(false, axis, keep));
                 break;
             }
+            case OpKind.LayerNorm:
+                yield return (t => Ops.LayerNormalize(t[0], t[1], t[2], 1e-5f), new ScalarAttribute(1e-5f));
+                yield return (t => Ops.LayerNormalize(t[0], t[1], t[2], -1f), new ScalarAttribute(-1f));
+                break;
+            case OpKind.RmsNorm:
+                yield return (t => Ops.RmsNormalize(t[0], t[1], 1e-6f), new ScalarAttribute(1e-6f));
+                break;
             case OpKind.Softmax or OpKind.LogSoftmax:
             {
                 var along = typeof(Ops).GetMethod(kind.ToString(), [typeof(Tensor), typeof(int)])!;
@@ -179,7 +186,8 @@ public class OpCoverageTests
 
     private static int Operands(OpDefinition d) => d.Kind switch
     {
-        OpKind.Linear => 3,
+        OpKind.Linear or OpKind.LayerNorm => 3,
+        OpKind.RmsNorm => 2,
         _ when d.Is(OpTraits.Loss) || d.Kind is OpKind.Add or OpKind.Sub or OpKind.Mul or OpKind.MatMul or OpKind.Gather or OpKind.Concat => 2,
         _ => 1,
     };
@@ -214,7 +222,7 @@ public class OpCoverageTests
             {
                 1 => all.Select(a => new[] { a }),
                 2 => all.SelectMany(a => all.Select(b => new[] { a, b })),
-                // Linear: x, a [out, in] weight (any rank-2 shape and a few others), a bias of rank 0 to 2.
+                // Linear and LayerNorm: x, a weight of rank 1 to 3, a bias of rank 0 to 2.
                 _ => all.SelectMany(x => all.Where(w => w.Length >= 1 && w.Length <= 3)
                         .SelectMany(w => all.Where(b => b.Length <= 2).Select(b => new[] { x, w, b }))),
             };
