@@ -161,8 +161,7 @@ public sealed class Trainer
             : null;
         if (problem is not null)
             throw new ArgumentException(
-                $"The trainer's state (see Restore) {problem}: it comes from training on other data or with another batch size. Nothing was trained.",
-                nameof(train));
+                $"The trainer's state (see Restore) {problem}: was it saved while training on other data, or with another batch size? Nothing was trained.");
     }
 
     /// <summary>Mean loss and accuracy of the network over <paramref name="data"/> on the trainer's execution path
