@@ -24,18 +24,47 @@ public sealed record EpochRow(int Epoch, double TrainLoss, double TestLoss, doub
     public static string FormatAll(IEnumerable<EpochRow> rows) => string.Join(';', rows.Select(Format));
 
     /// <summary>Parses <see cref="FormatAll"/>'s output; malformed records are skipped (the history is informative only).</summary>
-    public static IEnumerable<EpochRow> ParseAll(string text)
+    public static IReadOnlyList<EpochRow> ParseAll(string text) => ParseLast(text, int.MaxValue, out _);
+
+    /// <summary>The last <paramref name="maxRows"/> well-formed records of <see cref="FormatAll"/>'s output, in order;
+    /// malformed records are skipped (the history is informative only). The text comes from a checkpoint, which anyone
+    /// can write: it is read from the end, record by record, so memory follows the rows kept, not the text (a 90 MB
+    /// history of "1,1,1,1,1;" records, split at once, needed several gigabytes).</summary>
+    /// <param name="text">The metadata string.</param>
+    /// <param name="maxRows">The most rows returned.</param>
+    /// <param name="more">Whether well-formed records before the ones returned were left out.</param>
+    public static IReadOnlyList<EpochRow> ParseLast(string text, int maxRows, out bool more)
     {
-        foreach (string record in text.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxRows);
+        var rows = new List<EpochRow>();
+        more = false;
+        for (int end = text.Length; end > 0;)
         {
-            string[] f = record.Split(',');
-            if (f.Length == 5 && int.TryParse(f[0], NumberStyles.Integer, Invariant, out int epoch)
-                && double.TryParse(f[1], NumberStyles.Float, Invariant, out double trainLoss)
-                && double.TryParse(f[2], NumberStyles.Float, Invariant, out double testLoss)
-                && double.TryParse(f[3], NumberStyles.Float, Invariant, out double accuracy)
-                && double.TryParse(f[4], NumberStyles.Float, Invariant, out double seconds))
-                yield return new EpochRow(epoch, trainLoss, testLoss, accuracy, seconds);
+            int start = text.LastIndexOf(';', end - 1) + 1;
+            var record = text.AsSpan(start, end - start);
+            end = start - 1;
+            if (!TryParse(record, out var row)) continue;
+            if (rows.Count == maxRows) { more = true; break; }
+            rows.Add(row);
         }
+        rows.Reverse();
+        return rows;
+    }
+
+    private static bool TryParse(ReadOnlySpan<char> record, out EpochRow row)
+    {
+        row = null!;
+        Span<Range> f = stackalloc Range[6];
+        if (record.Split(f, ',') != 5) return false;
+        if (!int.TryParse(record[f[0]], NumberStyles.Integer, Invariant, out int epoch)
+            || !double.TryParse(record[f[1]], NumberStyles.Float, Invariant, out double trainLoss)
+            || !double.TryParse(record[f[2]], NumberStyles.Float, Invariant, out double testLoss)
+            || !double.TryParse(record[f[3]], NumberStyles.Float, Invariant, out double accuracy)
+            || !double.TryParse(record[f[4]], NumberStyles.Float, Invariant, out double seconds))
+            return false;
+        row = new EpochRow(epoch, trainLoss, testLoss, accuracy, seconds);
+        return true;
     }
 
     private static string Format(EpochRow r) =>

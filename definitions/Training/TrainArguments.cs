@@ -81,8 +81,9 @@ public sealed record TrainArguments
         that write. A write is never cut short, however often Ctrl+C is pressed, so a checkpoint is never lost or left
         partial; the message says what is being finished. (kill -9 in a write keeps the previous checkpoint intact.)
 
-        A run whose loss becomes NaN or infinite, or grows more than 10,000-fold (a learning rate far too high), stops
-        with an error and writes no checkpoint. Exit codes: 0 done, 1 failed (with a message), 2 bad usage,
+        A run whose loss becomes NaN or infinite, or grows more than 10,000-fold, or whose gradients are all exactly
+        zero for 10 updates in a row at a positive loss (saturated units; all three mean a learning rate far too
+        high), stops with an error and writes no checkpoint. Exit codes: 0 done, 1 failed (with a message), 2 bad usage,
         130 interrupted.
         """;
 

@@ -17,6 +17,10 @@ public static class TrainCommand
 {
     private const string HistoryKey = "netcompiler.history", SeedKey = "netcompiler.seed", BatchSizeKey = "netcompiler.batch_size";
 
+    /// <summary>Most epochs of history taken over from a checkpoint (for the plot and the curves). A checkpoint can
+    /// claim any history; this keeps what it costs to a few megabytes.</summary>
+    public const int MaxResumedHistory = 100_000;
+
     /// <summary>Runs the command; returns the process exit code (0 done, 1 error, 2 bad usage, 130 interrupted).</summary>
     public static int Run(IReadOnlyList<string> args)
     {
@@ -71,7 +75,12 @@ public static class TrainCommand
             if (info.State is null || !info.OptimizerRestored)
                 throw new InvalidDataException($"Checkpoint '{a.Resume}' holds parameters only (no trainer or optimizer state); it cannot be resumed.");
             trainer.Restore(info.State);
-            if (info.Metadata.TryGetValue(HistoryKey, out string? saved)) history.AddRange(EpochRow.ParseAll(saved));
+            if (info.Metadata.TryGetValue(HistoryKey, out string? saved))
+            {
+                history.AddRange(EpochRow.ParseLast(saved, MaxResumedHistory, out bool more));
+                if (more)
+                    Console.WriteLine($"warning: the checkpoint's history has more than {MaxResumedHistory:N0} epochs; the plot and the curves keep the last {MaxResumedHistory:N0}.");
+            }
             Console.WriteLine($"resumed from {a.Resume}: epoch {info.State.Epoch + 1}, batch {info.State.Batch}, update {optimizer.StepCount}");
             foreach (var (key, value) in new[] { (SeedKey, a.Seed.ToString(CultureInfo.InvariantCulture)), (BatchSizeKey, options.BatchSize.ToString(CultureInfo.InvariantCulture)) })
                 if (info.Metadata.TryGetValue(key, out string? before) && before != value)

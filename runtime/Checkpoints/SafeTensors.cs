@@ -27,6 +27,10 @@ public static class SafeTensors
     /// limit keeps what a reader builds from a hostile header (a few hundred bytes per entry) in the tens of megabytes.</summary>
     public const int MaxEntries = 100_000;
 
+    /// <summary>Most dimensions a tensor's shape may list. NumPy allows 64 and PyTorch's kernels far fewer; without a
+    /// limit a header of one tensor with millions of dimensions would cost several times its size to parse.</summary>
+    public const int MaxDimensions = 64;
+
     /// <summary>The reserved header key for the string-to-string metadata map.</summary>
     public const string MetadataKey = "__metadata__";
 
@@ -44,8 +48,8 @@ public static class SafeTensors
     /// <param name="path">The file to create or replace.</param>
     /// <param name="tensors">The tensors, written in this order (header and data).</param>
     /// <param name="metadata">Optional free-form strings stored under <c>__metadata__</c> (written sorted by key).</param>
-    /// <exception cref="ArgumentException">A name is empty, repeated, reserved or not valid UTF-16, a shape is missing or
-    /// has a negative dimension, a tensor's data length is not the product of its shape, there are more than
+    /// <exception cref="ArgumentException">A name is empty, repeated, reserved or not valid UTF-16, a shape is missing,
+    /// has more than <see cref="MaxDimensions"/> dimensions or a negative one, a tensor's data length is not the product of its shape, there are more than
     /// <see cref="MaxEntries"/> tensors and metadata entries, or the header would exceed <see cref="MaxHeaderBytes"/>.
     /// Nothing on disk is touched.</exception>
     /// <exception cref="IOException">Writing or replacing the file failed; the previous file is unchanged.</exception>
@@ -142,6 +146,8 @@ public static class SafeTensors
                 throw new ArgumentException($"Tensor name '{t.Name}' appears more than once.", nameof(tensors));
             if (t.Shape is null)
                 throw new ArgumentException($"Tensor '{t.Name}' has no shape (use an empty array for a scalar).", nameof(tensors));
+            if (t.Shape.Length > MaxDimensions)
+                throw new ArgumentException($"Tensor '{t.Name}' has {t.Shape.Length} dimensions, more than the {MaxDimensions} a file may give a tensor.", nameof(tensors));
             if (Array.Exists(t.Shape, d => d < 0))
                 throw new ArgumentException($"Tensor '{t.Name}' has a negative dimension in shape [{string.Join(", ", t.Shape)}].", nameof(tensors));
             long count = ElementCount(t.Shape);

@@ -161,15 +161,16 @@ internal static class SafeTensorsReader
             {
                 reader.Read();
                 if (shape is not null) throw InvalidTensor(path, name, "has \"shape\" more than once");
-                ReadIntegers(path, name, "shape", ref reader, scratch);
+                int dimensions = ReadIntegers(path, name, "shape", ref reader, scratch, SafeTensors.MaxDimensions);
+                if (dimensions > SafeTensors.MaxDimensions)
+                    throw InvalidTensor(path, name, $"has a \"shape\" of {dimensions} dimensions, more than the {SafeTensors.MaxDimensions} a tensor may have");
                 shape = scratch.Count == 0 ? [] : scratch.ToArray();
             }
             else if (reader.ValueTextEquals("data_offsets"u8))
             {
                 reader.Read();
                 if (offsetCount >= 0) throw InvalidTensor(path, name, "has \"data_offsets\" more than once");
-                ReadIntegers(path, name, "data_offsets", ref reader, scratch);
-                offsetCount = scratch.Count;
+                offsetCount = ReadIntegers(path, name, "data_offsets", ref reader, scratch, 2);
                 if (offsetCount == 2) (begin, end) = (scratch[0], scratch[1]);
             }
             else
@@ -214,19 +215,24 @@ internal static class SafeTensorsReader
         return new SafeTensorInfo(name, dtype, shape, count, begin, end);
     }
 
-    /// <summary>Reads a JSON array of non-negative integers (the format's sizes are unsigned) into <paramref name="scratch"/>.</summary>
-    private static void ReadIntegers(string path, string name, string field, ref Utf8JsonReader reader, List<long> scratch)
+    /// <summary>Reads a JSON array of non-negative integers (the format's sizes are unsigned) into
+    /// <paramref name="scratch"/>, keeping at most <paramref name="max"/> of them; returns how many there are. Values
+    /// beyond the limit are checked and counted but not stored: a header of "0," repeated would otherwise cost eight
+    /// bytes of list (and as much again for the array made of it) per two bytes of file.</summary>
+    private static int ReadIntegers(string path, string name, string field, ref Utf8JsonReader reader, List<long> scratch, int max)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
             throw InvalidTensor(path, name, $"has a \"{field}\" that is a JSON {Describe(reader.TokenType)}, not an array of integers");
         scratch.Clear();
+        int count = 0;
         while (Next(ref reader) != JsonTokenType.EndArray)
         {
             // TryGetInt64 rejects fractions and exponents ("2.0", "1e3"), as the reference's integer parsing does.
             if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long v) || v < 0)
                 throw InvalidTensor(path, name, $"has a \"{field}\" entry {TokenText(ref reader)} that is not a non-negative integer");
-            scratch.Add(v);
+            if (count++ < max) scratch.Add(v);
         }
+        return count;
     }
 
     /// <summary>The JSON text of a scalar token (strings quoted), or what kind of value it starts.</summary>

@@ -23,6 +23,11 @@ public sealed class Trainer
     private readonly double[] _normSums;
     private readonly float[] _normMax;
     private LossGrowthCheck _lossGrowth;
+    private int _zeroGradientSteps;
+
+    /// <summary>Consecutive updates whose every trainable gradient is exactly zero at a positive loss after which the
+    /// run is stopped as saturated (see <see cref="CheckSaturation"/>).</summary>
+    internal const int SaturatedSteps = 10;
 
     /// <summary>Creates a trainer for <paramref name="network"/> updated by <paramref name="optimizer"/>.</summary>
     public Trainer(INetwork network, Optimizer optimizer, TrainerOptions? options = null)
@@ -68,12 +73,14 @@ public sealed class Trainer
 
     /// <summary>Trains from <see cref="State"/> until <see cref="TrainerOptions.Epochs"/> epochs are done or
     /// <paramref name="cancellation"/> is signalled (the step in progress finishes first).</summary>
-    /// <exception cref="ArgumentException">The datasets do not fit the network (feature count, labels vs targets), or a
-    /// batch would hold more values than one array can (the message gives the largest batch size that fits).</exception>
+    /// <exception cref="ArgumentException">The datasets do not fit the network (feature count, labels vs targets), a
+    /// batch would hold more values than one array can (the message gives the largest batch size that fits), or a
+    /// restored <see cref="State"/> lies past the end of an epoch of <paramref name="train"/>.</exception>
     /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite (the message names the
     /// parameter; the step was not applied), the running loss grew more than 10,000 times above the first batch's
-    /// (the step was not applied), or an update overflowed a parameter (named; the values are then not finite and the
-    /// last checkpoint is the way back). <see cref="State"/> points at the failing batch.</exception>
+    /// (the step was not applied), every gradient was exactly zero at a positive loss for
+    /// <see cref="SaturatedSteps"/> updates in a row (a saturated network, which no update can change), or an update
+    /// overflowed a parameter (named; the values are then not finite and the last checkpoint is the way back). <see cref="State"/> points at the failing batch.</exception>
     public TrainingResult Fit(Dataset train, Dataset? test = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -82,6 +89,7 @@ public sealed class Trainer
         int batchSize = encoder.BatchRows(Options.BatchSize, nameof(TrainerOptions.BatchSize));
         if (test is not null) EvaluationRows(new BatchEncoder(Network, test));   // refuse before training, not after an epoch
         int batches = (train.Count + batchSize - 1) / batchSize;
+        CheckStateFits(train, batchSize, batches);
         var inputs = new float[batchSize * encoder.InputSize];
         var targets = new float[batchSize * encoder.TargetSize];
         var order = new int[train.Count];
@@ -89,6 +97,7 @@ public sealed class Trainer
         var reports = new List<EpochReport>();
         using var parallel = Options.Threads > 1 ? new DataParallelGradients(Network, Options.Threads, Options.Path) : null;
         _lossGrowth.Restart();
+        _zeroGradientSteps = 0;
 
         while (_epoch < Options.Epochs)
         {
@@ -110,6 +119,7 @@ public sealed class Trainer
                 GradientNorms.PerParameter(store, _stepNorms);
                 CheckFinite(loss, epoch, b);
                 CheckLossGrowth(loss, epoch, b);
+                CheckSaturation(loss, epoch, b);
                 Optimizer.Step(store, _stepNorms);
                 CheckUpdatedValues(epoch, b);
                 for (int i = 0; i < _stepNorms.Length; i++)
@@ -137,6 +147,21 @@ public sealed class Trainer
             EpochCompleted?.Invoke(report);
         }
         return new TrainingResult(reports, Cancelled: false);
+    }
+
+    /// <summary>A restored <see cref="State"/> must lie inside an epoch of <paramref name="train"/>: a checkpoint's state
+    /// is checked on its own when it is loaded, but only here is the data known. Past the end, the epoch would be
+    /// reported with the state's loss and counts (a progress fraction of millions of percent).</summary>
+    private void CheckStateFits(Dataset train, int batchSize, int batches)
+    {
+        string? problem = _batch > batches
+            ? $"is at batch {_batch} of epoch {_epoch + 1}, but an epoch of dataset '{train.Name}' ({train.Count} samples in batches of {batchSize}) has {batches}"
+            : _epochSamples > train.Count
+            ? $"has {_epochSamples} samples done in epoch {_epoch + 1}, but dataset '{train.Name}' has {train.Count}"
+            : null;
+        if (problem is not null)
+            throw new ArgumentException(
+                $"The trainer's state (see Restore) {problem}: was it saved while training on other data, or with another batch size? Nothing was trained.");
     }
 
     /// <summary>Mean loss and accuracy of the network over <paramref name="data"/> on the trainer's execution path
@@ -215,6 +240,30 @@ public sealed class Trainer
         throw new TrainingDivergedException(
             $"Training diverged in epoch {epoch + 1}, batch {batch + 1} (update {Optimizer.StepCount + 1}): {growth}. The update was not applied. " +
             $"Lower the learning rate (now {Optimizer.LearningRate.At(Optimizer.StepCount):G3}), or clip gradients with MaxGradientNorm.");
+    }
+
+    /// <summary>A learning rate far too high can also end in silence rather than overflow: with sigmoid or tanh units
+    /// (the seed-001 network under Adam at 1e6) the parameters reach millions, every activation is pinned at 0 or 1
+    /// where its slope is exactly zero in float, and the loss stays at its chance value with every gradient exactly
+    /// 0, so no later update can change anything and the run would "finish" at chance accuracy. A healthy run does
+    /// not produce an exactly zero gradient for every parameter while its loss is above zero (a perfect fit has loss
+    /// 0), let alone <see cref="SaturatedSteps"/> times in a row.</summary>
+    private void CheckSaturation(float loss, int epoch, int batch)
+    {
+        var store = Network.Parameters;
+        bool anyTrainable = false;
+        for (int i = 0; i < _stepNorms.Length; i++)
+        {
+            if (store.IsFrozen(i)) continue;
+            anyTrainable = true;
+            if (_stepNorms[i] != 0f) { _zeroGradientSteps = 0; return; }
+        }
+        if (!anyTrainable || !(loss > 0f)) { _zeroGradientSteps = 0; return; }
+        if (++_zeroGradientSteps < SaturatedSteps) return;
+        throw new TrainingDivergedException(
+            $"Training stalled in epoch {epoch + 1}, batch {batch + 1} (update {Optimizer.StepCount + 1}): every gradient has been exactly zero for " +
+            $"{SaturatedSteps} updates in a row while the loss stayed at {loss:G3}. The network is saturated (its activations sit where their slope " +
+            $"is zero), so no update can change it any more. Lower the learning rate (now {Optimizer.LearningRate.At(Optimizer.StepCount):G3}).");
     }
 
     /// <summary>Finite gradients can still overflow the parameters (a huge learning rate); stop at that update.</summary>

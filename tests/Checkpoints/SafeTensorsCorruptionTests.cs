@@ -96,6 +96,43 @@ public class SafeTensorsCorruptionTests
         Assert.True(allocated < 8L * bytes.Length, $"{allocated:N0} bytes allocated for a {bytes.Length:N0}-byte header");
     }
 
+    [Theory]
+    [InlineData("shape", "has a \"shape\" of 2000000 dimensions, more than the 64 a tensor may have")]
+    [InlineData("data_offsets", "has \"data_offsets\" with 2000000 values, not [begin, end]")]
+    public void AnArrayOfMillionsOfIntegersCostsNoMoreThanTheHeader(string field, string message)
+    {
+        // "0," is two bytes of file; kept as a list of longs and an array made of it, it cost twelve times that
+        // (a 60 MB file of one tensor ran out of a 512 MB heap).
+        string zeros = string.Join(",", Enumerable.Repeat("0", 2_000_000));
+        string header = field == "shape"
+            ? "{\"a\":{\"dtype\":\"F32\",\"shape\":[" + zeros + "],\"data_offsets\":[0,0]}}"
+            : "{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[" + zeros + "]}}";
+        using var dir = new TempDirectory();
+        byte[] bytes = HandBuilt.File(header, []);
+        string path = dir.Write("long.safetensors", bytes);
+
+        InvalidDataException? e = null;
+        long allocated = Allocated.By(() => e = Assert.Throws<InvalidDataException>(() => SafeTensors.Read(path)));
+
+        Assert.Contains($"tensor 'a' {message}", e!.Message);
+        Assert.True(allocated < 2L * bytes.Length, $"{allocated:N0} bytes allocated for a {bytes.Length:N0}-byte header");
+    }
+
+    [Fact]
+    public void SixtyFourDimensionsAreTheMost()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("rank.safetensors");
+        string Ones(int n) => string.Join(",", Enumerable.Repeat("1", n));
+        File.WriteAllBytes(path, HandBuilt.File("{\"a\":{\"dtype\":\"F32\",\"shape\":[" + Ones(64) + "],\"data_offsets\":[0,4]}}", new byte[4]));
+        using (var file = SafeTensors.Read(path)) Assert.Equal(64, file.Get("a").Shape.Count);
+        File.WriteAllBytes(path, HandBuilt.File("{\"a\":{\"dtype\":\"F32\",\"shape\":[" + Ones(65) + "],\"data_offsets\":[0,4]}}", new byte[4]));
+        Assert.Contains("65 dimensions, more than the 64", Assert.Throws<InvalidDataException>(() => SafeTensors.Read(path)).Message);
+        // Never written either.
+        var e = Assert.Throws<ArgumentException>(() => SafeTensors.Write(dir.File("w.safetensors"), [new NamedTensor("a", new int[65].Select(_ => 1).ToArray(), new float[1])]));
+        Assert.Contains("65 dimensions", e.Message);
+    }
+
     [Fact]
     public void HeaderLengthLargerThanTheFile()
     {

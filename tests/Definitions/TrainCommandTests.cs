@@ -1,9 +1,11 @@
 using System;
 using System.IO;
+using System.Collections.Generic;
 using System.Linq;
 using NetCompiler.Definitions.Seeds;
 using NetCompiler.Definitions.Zoo;
 using NetCompiler.Definitions.Training;
+using NetCompiler.Tests.TestSupport;
 using Xunit;
 
 namespace NetCompiler.Tests.Definitions;
@@ -156,5 +158,36 @@ public class TrainCommandTests
         Assert.Contains("Lower the learning rate", job.Error);
         Assert.Contains("No checkpoint was written.", job.Error);
         Assert.Empty(output.Entries());
+    }
+
+    [Fact]
+    public void A_checkpoint_claiming_millions_of_epochs_of_history_resumes_with_the_last_100000_in_bounded_memory()
+    {
+        using var data = new TempDirectory();
+        using var output = new TempDirectory();
+        LearnableFashionSet.Write(data, 60, 10);
+        string[] common = ["--data", data.Path, "--output", output.Path, "--epochs", "1", "--no-compare", "--no-grad-norms"];
+        Assert.Equal(0, JobRun.Start(common).Code);
+        string checkpoint = output.File("Seed001MnistNet.safetensors");
+
+        // The same checkpoint with a history of three million records (30 MB): split at once, resuming allocated 2.3 GB (now about 140 MB).
+        const int records = 3_000_000;
+        string history = string.Join(';', Enumerable.Range(0, records).Select(i => "1,1,1,1,1"));
+        string crafted = output.File("crafted.safetensors");
+        using (var file = SafeTensors.Read(checkpoint))
+        {
+            var tensors = file.Tensors.Select(t => new NamedTensor(t.Name, t.Shape.Select(d => (int)d).ToArray(), file.ReadFloats(t.Name))).ToList();
+            var metadata = new Dictionary<string, string>(file.Metadata) { ["netcompiler.history"] = history, ["netcompiler.epoch"] = "0" };
+            SafeTensors.Write(crafted, tensors, metadata);
+        }
+        history = null!;
+
+        JobRun? job = null;
+        long allocated = Allocated.By(() => job = JobRun.Start([.. common, "--resume", crafted]));
+
+        Assert.True(job!.Code == 0, job.Error);
+        Assert.Contains("warning: the checkpoint's history has more than 100,000 epochs; the plot and the curves keep the last 100,000.", job.Out);
+        Assert.Equal(100_000 + 2, File.ReadAllLines(output.File("Seed001MnistNet.csv")).Length);   // header, kept, new
+        Assert.True(allocated < 400L << 20, $"{allocated:N0} bytes allocated");
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using NetCompiler.Definitions.Seeds;
 using NetCompiler.Definitions.Zoo;
 using NetCompiler.Tests.TestSupport;
 using Xunit;
@@ -101,6 +102,75 @@ public class TrainerLimitsTests
         Assert.InRange(trainer.Optimizer.StepCount, 1, 10);
         Assert.Equal(lastApplied, FloatBits.Of(net.Parameters.Values));
         Assert.All(net.Parameters.Values, v => Assert.True(float.IsFinite(v)));
+    }
+
+    /// <summary>784 random pixels and a label per sample, for the seed-001 network.</summary>
+    private static Dataset Pixels(int count)
+    {
+        var rng = new Rng(9);
+        var features = new float[count * 784];
+        for (int i = 0; i < features.Length; i++) features[i] = rng.NextFloat();
+        var labels = new int[count];
+        for (int i = 0; i < count; i++) labels[i] = rng.NextInt(10);
+        return new Dataset("pixels", features, 784, labels, 10);
+    }
+
+    [Theory]
+    [InlineData("adam", 1e6f)]
+    [InlineData("sgd", 1e6f)]
+    public void ASaturatedNetworkWhoseGradientsAreAllZeroIsStoppedNotReportedAsTrained(string optimizer, float rate)
+    {
+        // Sigmoid units and a quadratic cost: at 1e6 the parameters reach millions within a few updates, every
+        // activation is exactly 0 or 1, every gradient exactly 0 and the loss stays at its chance value. Training
+        // used to "finish" like that, at chance accuracy, and the main job saved it as a success.
+        var net = new Seed001MnistNet(seed: 1);
+        Optimizer o = optimizer == "adam" ? new Adam(rate) : new Sgd(rate);
+        var trainer = new Trainer(net, o, new TrainerOptions { Epochs = 3, BatchSize = 10, Seed = 1 });
+
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(Pixels(400)));
+
+        Assert.Contains("Training stalled", e.Message);
+        Assert.Contains("every gradient has been exactly zero for 10 updates in a row", e.Message);
+        Assert.Contains("Lower the learning rate (now 1E+06)", e.Message);
+        Assert.InRange(trainer.Optimizer.StepCount, 10, 40);
+    }
+
+    [Fact]
+    public void AHealthyRunOfTheSameNetworkIsNotStopped()
+    {
+        var net = new Seed001MnistNet(seed: 1);
+        var trainer = new Trainer(net, new Sgd(3f), new TrainerOptions { Epochs = 3, BatchSize = 10, Seed = 1 });
+        Assert.Equal(3, trainer.Fit(Pixels(400)).Epochs.Count);
+    }
+
+    [Theory]
+    [InlineData(100, 1000)]   // batch 100 of an epoch of 31 batches of 10
+    [InlineData(1, 2_147_483_647)]   // more samples done than the dataset holds
+    public void ARestoredStatePastTheEndOfAnEpochIsRefusedBeforeAnyStep(int batch, long samples)
+    {
+        // A checkpoint's state is checked on its own when loaded; only Fit knows the data. Past the end the epoch was
+        // reported with the state's counts (samples 2^31 - 1: a progress bar of millions of percent, then an
+        // ArgumentOutOfRangeException from string padding), or silently skipped.
+        var net = new ResidualMlpNet(seed: 3);
+        var trainer = new Trainer(net, new Adam(0.01f), new TrainerOptions { Epochs = 2, BatchSize = 10, Seed = 5 });
+        trainer.Restore(new TrainingState(0, batch, 1.0, samples));
+        int[] before = FloatBits.Of(net.Parameters.Values);
+        int reports = 0;
+        trainer.BatchCompleted += _ => reports++;
+        trainer.EpochCompleted += _ => reports++;
+
+        var e = Assert.Throws<ArgumentException>(() => trainer.Fit(Train));
+
+        Assert.Contains("The trainer's state", e.Message);
+        Assert.Contains(batch == 100 ? "is at batch 100 of epoch 1, but an epoch of dataset 'blobs train' (301 samples in batches of 10) has 31"
+            : "has 2147483647 samples done in epoch 1, but dataset 'blobs train' has 301", e.Message);
+        Assert.Equal(0, reports);
+        Assert.Equal(0, trainer.Optimizer.StepCount);
+        Assert.Equal(before, FloatBits.Of(net.Parameters.Values));
+
+        trainer.Restore(new TrainingState(0, 31, 1.0, 301));   // the end of the epoch is where it may stand
+        trainer.Fit(Train);
+        Assert.Equal(2, trainer.State.Epoch);
     }
 
     [Fact]
