@@ -90,25 +90,8 @@ public static class PngEncoder
         // Validate before touching the file system so bad arguments cannot leave anything behind.
         ValidateAndGetChannels(width, height, pixels.Length, colorType);
 
-        string fullPath = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException("The path has no directory.", nameof(path));
-        // Same directory, so the final rename never crosses a file system (where it would be a copy, not atomic).
-        string tempPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Encode(file, width, height, pixels, colorType);
-                // Without this the rename can reach the disk before the data, and a power cut leaves an empty file.
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(tempPath, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(tempPath);
-            throw;
-        }
+        byte[] data = pixels.ToArray();   // a span cannot be captured by the write callback
+        AtomicFile.Write(path, file => Encode(file, width, height, data, colorType));
     }
 
     /// <summary>The CRC-32 of <paramref name="data"/> as PNG, zlib's <c>crc32</c> and gzip define it (reflected
@@ -248,10 +231,4 @@ public static class PngEncoder
         return pb <= pc ? b : c;
     }
 
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
 }

@@ -139,7 +139,7 @@ public static class TrainCommand
             return 130;
         }
         WritePlot(plotPath, $"{entry.Name} on Fashion-MNIST, {Describe(optimizer)}, batch {batch}", history);
-        File.WriteAllText(csvPath, EpochRow.Csv(history));
+        AtomicFile.WriteAllText(csvPath, EpochRow.Csv(history));
         if (interruption.Requested)
         {
             Console.WriteLine($"stopped after training finished ({history.Count} epochs); checkpoint {checkpointPath}, plot {plotPath}, curves {csvPath}");

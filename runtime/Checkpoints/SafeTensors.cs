@@ -63,16 +63,8 @@ public static class SafeTensors
         // Everything that can be rejected is rejected before the first byte hits the disk.
         byte[] header = BuildHeader(tensors, metadata);
 
-        string fullPath = System.IO.Path.GetFullPath(path);
-        if (System.IO.Path.GetDirectoryName(fullPath) is null) throw new ArgumentException($"'{path}' has no directory.", nameof(path));
-        // Saves killed midway leave their temporaries; this is the first save that can know they are abandoned.
-        TemporaryFiles.DeleteStale(fullPath);
-        string temp = TemporaryFiles.NewFor(fullPath);
-        try
+        AtomicFile.Write(path, file =>
         {
-            // Open (locked) until after the rename, which is how other saves tell it from an abandoned temporary;
-            // delete sharing is what lets Windows rename an open file.
-            using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Delete, WriteBufferBytes);
             Stream output = WrapStreamForTests?.Invoke(file) ?? file;
             try
             {
@@ -84,16 +76,7 @@ public static class SafeTensors
             {
                 if (!ReferenceEquals(output, file)) output.Dispose();
             }
-            // Without this a crash shortly after the rename can leave the new name pointing at unwritten blocks.
-            file.Flush(flushToDisk: true);
-            // (The directory entry itself is not fsynced: .NET has no in-box way to do that.)
-            File.Move(temp, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
+        }, WriteBufferBytes);
     }
 
     /// <summary>Opens a safetensors file and fully validates its header; tensor data is read when asked for, so files
@@ -232,10 +215,4 @@ public static class SafeTensors
         return bytes;
     }
 
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); }
-        catch (IOException) { } // the original exception matters more than a leftover temp file
-        catch (UnauthorizedAccessException) { }
-    }
 }
