@@ -53,6 +53,33 @@ public sealed class ParameterStore
     /// <summary>Total number of scalar parameters.</summary>
     public int Count => Values.Length;
 
+    /// <summary>Copies parameter values by definition name (each array row-major in the parameter's shape, as PyTorch
+    /// stores it). Everything is checked first (names, lengths, and that no value is NaN or infinite) and nothing is
+    /// copied when something is wrong. Returns how many parameters were loaded.</summary>
+    /// <param name="values">Values by parameter name.</param>
+    /// <param name="requireAll">Whether every parameter of the network must be given (default); false loads a subset.</param>
+    /// <exception cref="ArgumentException">An unknown name, a wrong length, a non-finite value, or (with
+    /// <paramref name="requireAll"/>) a missing parameter; the message names it.</exception>
+    public int Load(IReadOnlyDictionary<string, float[]> values, bool requireAll = true)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        foreach (var (name, data) in values)
+        {
+            if (!_byName.TryGetValue(name, out var p))
+                throw new ArgumentException($"No parameter named '{name}'. Parameters: {string.Join(", ", _byName.Keys)}.", nameof(values));
+            if (data is null || data.Length != p.Length)
+                throw new ArgumentException($"'{name}' has shape [{string.Join(", ", p.Shape)}] ({p.Length} values); {data?.Length ?? 0} were given.", nameof(values));
+            int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+            if (bad >= 0) throw new ArgumentException($"'{name}' value {bad} is {data[bad]}; parameters must be finite.", nameof(values));
+        }
+        if (requireAll)
+            foreach (var p in Layout)
+                if (!values.ContainsKey(p.Name))
+                    throw new ArgumentException($"No values for '{p.Name}' (pass requireAll: false to load a subset).", nameof(values));
+        foreach (var (name, data) in values) data.CopyTo(Values, _byName[name].Offset);
+        return values.Count;
+    }
+
     /// <summary>Looks a parameter up by its definition name.</summary>
     /// <exception cref="KeyNotFoundException">No parameter has that name; the message lists the names.</exception>
     public ParameterInfo Find(string name) =>
