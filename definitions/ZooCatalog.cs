@@ -46,6 +46,8 @@ public static class ZooCatalog
         new(nameof(Seed002DeepSigmoidNet), "seed 002: ten-layer scalar sigmoid chain (vanishing gradients)", seed => new Seed002DeepSigmoidNet(seed), Tiny),
         new(nameof(ResidualMlpNet), "4 -> 3 classes through two residual blocks (modules, Repeat)", seed => new ResidualMlpNet(seed), new("adam", 1e-2f, 16, 50)),
         new(nameof(TinyAttentionNet), "single-head self-attention over 4 tokens of 6 features", seed => new TinyAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
+        new(nameof(TinyTransformerNet), "one pre-norm Transformer block over 8 token ids (embeddings, LayerNorm, 2-head attention from primitives); takes ids, not images",
+            seed => new TinyTransformerNet(seed), new("adam", 3e-3f, 16, 50)),
     ];
 
     /// <summary>Finds a network by name (case-insensitive).</summary>

@@ -46,9 +46,12 @@ internal static class ClassEmitter
         w.Line($"int[] global::NetCompiler.INetwork.InputShape => new int[] {{ {SourceWriter.Join(spec.InputShape.ToArray())} }};");
         w.Line("global::System.Collections.Generic.IReadOnlyList<global::NetCompiler.NetworkInput> global::NetCompiler.INetwork.Inputs => new global::NetCompiler.NetworkInput[]");
         w.Line("{");
-        foreach (var input in spec.Inputs)
+        for (int k = 0; k < spec.Inputs.Count; k++)
+        {
+            var input = spec.Inputs[k];
             w.Line($"    new({SourceWriter.Quote(input.Name)}, new int[] {{ {SourceWriter.Join(input.Shape.ToArray())} }}, " +
-                   $"global::NetCompiler.InputKind.{(input.DType == DType.Int32 ? "Tokens" : "Values")}, {input.Offset}),");
+                   (input.DType == DType.Int32 ? $"global::NetCompiler.InputKind.Tokens, {input.Offset}, {IdCount(graph, k)})," : $"global::NetCompiler.InputKind.Values, {input.Offset}),"));
+        }
         w.Line("};");
         w.Line($"int[] global::NetCompiler.INetwork.OutputShape => new int[] {{ {SourceWriter.Join(graph.Output.Shape)} }};");
         w.Line($"int[] global::NetCompiler.INetwork.TargetShape => new int[] {{ {SourceWriter.Join(graph.TargetShape)} }};");
@@ -103,6 +106,15 @@ internal static class ClassEmitter
         w.Line();
         w.Line($"global::NetCompiler.INetwork global::NetCompiler.INetwork.CreateReplica() => CreateReplica();");
         w.Line();
+    }
+
+    /// <summary>How many distinct ids input <paramref name="index"/> may hold: the rows of the smallest table it selects
+    /// from (Gather's operand 0); 0 when it selects from none.</summary>
+    private static int IdCount(Graph graph, int index)
+    {
+        var uses = graph.Nodes.Where(n => n.Op == OpKind.Gather && graph[n.Inputs[1]] is { Op: OpKind.Input } input
+            && ((InputAttribute)input.Attributes).Index == index).Select(n => graph[n.Inputs[0]].Shape[0]).ToList();
+        return uses.Count == 0 ? 0 : uses.Min();
     }
 
     private static float Value(Node constant) => ((ScalarAttribute)constant.Attributes).Value;

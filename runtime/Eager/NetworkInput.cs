@@ -18,7 +18,9 @@ public enum InputKind
 /// <param name="Shape">Its per-sample shape, from its <see cref="ShapeAttribute"/>.</param>
 /// <param name="Kind">Values or ids.</param>
 /// <param name="Offset">Where it starts within a sample, in floats.</param>
-public sealed record NetworkInput(string Name, int[] Shape, InputKind Kind, int Offset)
+/// <param name="IdCount">For ids: how many distinct ids the network accepts (0 to IdCount - 1: the rows of the smallest
+/// table they select from); 0 for values, or ids that select from no table.</param>
+public sealed record NetworkInput(string Name, int[] Shape, InputKind Kind, int Offset, int IdCount = 0)
 {
     /// <summary>Floats it takes per sample.</summary>
     public int Size => Shapes.Size(Shape);

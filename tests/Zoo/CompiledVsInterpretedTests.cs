@@ -34,7 +34,7 @@ public class CompiledVsInterpretedTests
             var compiled = (INetwork)Activator.CreateInstance(type, 5)!;
             var interpreted = (INetwork)Activator.CreateInstance(type, 5)!;
             int inputSize = Size(compiled.InputShape), outputSize = Size(compiled.OutputShape), targetSize = Size(compiled.TargetShape);
-            var x = Enumerable.Range(0, batch * inputSize).Select(_ => rng.NextFloat() * 2 - 1).ToArray();
+            var x = Inputs(compiled, batch, rng);
             // Class-index targets ([..., 1] against [..., C] logits) are integers in [0, C); others lie in [0, 1).
             int classes = compiled.OutputShape[^1];
             bool indices = compiled.TargetShape[^1] == 1 && classes > 1;
@@ -58,6 +58,18 @@ public class CompiledVsInterpretedTests
     }
 
     private static int Size(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>A flat input buffer for <paramref name="net"/>: values in [-1, 1), ids below each input's IdCount.</summary>
+    internal static float[] Inputs(INetwork net, int batch, Rng rng)
+    {
+        int size = Size(net.InputShape);
+        var x = new float[batch * size];
+        for (int s = 0; s < batch; s++)
+            foreach (var input in net.Inputs)
+                for (int i = 0; i < input.Size; i++)
+                    x[s * size + input.Offset + i] = input.Kind == InputKind.Tokens ? rng.NextInt(Math.Max(input.IdCount, 1)) : rng.NextFloat() * 2 - 1;
+        return x;
+    }
 
     /// <summary>The two paths run the same element-wise math (the same SimdMath / ScalarMath calls, bit for bit:
     /// EagerMathParityTests) and the same formulas, so they differ only where a sum is taken in another order:

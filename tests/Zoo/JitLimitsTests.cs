@@ -73,13 +73,18 @@ public class JitLimitsTests
             kernelNames.OrderBy(n => n, StringComparer.Ordinal));
     }
 
+    /// <summary>Networks whose kernels are split on purpose: a Transformer block written out per sample (8 positions,
+    /// three layer norms, attention's copies and products, an MLP) is over the part budget, as it should be.</summary>
+    private static readonly string[] LargeKernels = { "TinyTransformerNet" };
+
     /// <summary>The emitter splits a kernel into ForwardTilePart0, ... (and TrainStep's SGD into SgdStepPart0, ...) only
-    /// when one method would be too big for the JIT (KernelSplitTests); every network of the zoo and of the tests is
-    /// far below that and keeps one method per kernel.</summary>
+    /// when one method would be too big for the JIT (KernelSplitTests); the other networks of the zoo and of the tests are
+    /// far below that and keep one method per kernel.</summary>
     [Fact]
     public void Small_networks_keep_one_method_per_kernel()
     {
-        var parts = NetworkTypes().SelectMany(t => t.GetMethods(Declared).Where(m => Regex.IsMatch(m.Name, @"Part\d+$")).Select(Name)).ToList();
+        var parts = NetworkTypes().Where(t => !LargeKernels.Contains(t.Name))
+            .SelectMany(t => t.GetMethods(Declared).Where(m => Regex.IsMatch(m.Name, @"Part\d+$")).Select(Name)).ToList();
         Assert.True(parts.Count == 0, "split kernels in small networks: " + string.Join(", ", parts));
     }
 
