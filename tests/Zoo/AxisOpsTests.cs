@@ -39,18 +39,6 @@ public class AxisOpsTests
         var rng = new Rng(21);
         var x = Enumerable.Range(0, batch * 24).Select(_ => rng.NextFloat() * 4 - 2).ToArray();
         var t = Enumerable.Range(0, batch * 14).Select(_ => rng.NextFloat()).ToArray();
-        var yc = new float[batch * 14];
-        var yi = new float[batch * 14];
-        compiled.Infer(x, yc, batch);
-        Interpreter.Infer(interpreted, x, yi, batch);
-        CompiledVsInterpretedTests.AssertClose(yi, yc, "outputs");
-        float lc = compiled.ComputeGradients(x, t, batch), li = Interpreter.ComputeGradients(interpreted, x, t, batch);
-        CompiledVsInterpretedTests.AssertClose([li], [lc], "loss");
-        foreach (var p in compiled.Parameters.Layout)
-        {
-            var g = compiled.Parameters.GetGradients(p.Name).ToArray();
-            Assert.Contains(g, v => v != 0f);
-            CompiledVsInterpretedTests.AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), g, "d loss / d " + p.Name);
-        }
+        CompiledVsInterpretedTests.AssertSameAsInterpreter(compiled, interpreted, x, t, batch);
     }
 }

@@ -39,19 +39,6 @@ public class BatchedMatMulTests
         var rng = new Rng(9);
         var x = Enumerable.Range(0, batch * 24).Select(_ => rng.NextFloat() * 2 - 1).ToArray();
         var t = Enumerable.Range(0, batch * 12).Select(_ => rng.NextFloat()).ToArray();
-        var yc = new float[batch * 12];
-        var yi = new float[batch * 12];
-        compiled.Infer(x, yc, batch);
-        Interpreter.Infer(interpreted, x, yi, batch);
-        CompiledVsInterpretedTests.AssertClose(yi, yc, "outputs");
-        float lc = compiled.ComputeGradients(x, t, batch);
-        float li = Interpreter.ComputeGradients(interpreted, x, t, batch);
-        CompiledVsInterpretedTests.AssertClose([li], [lc], "loss");
-        foreach (var p in compiled.Parameters.Layout)
-        {
-            var g = compiled.Parameters.GetGradients(p.Name).ToArray();
-            Assert.Contains(g, v => v != 0f);
-            CompiledVsInterpretedTests.AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), g, "d loss / d " + p.Name);
-        }
+        CompiledVsInterpretedTests.AssertSameAsInterpreter(compiled, interpreted, x, t, batch);
     }
 }

@@ -82,6 +82,27 @@ public class CompiledVsInterpretedTests
     /// difference is 4.3e-6 of (|element| + largest), a gradient of the 40-layer SplitTiled in portable mode (GEMM
     /// order, compounded over the layers); it was 1.4e-5 (SplitLossTiled's 150 tanh) while the eager path used
     /// TensorPrimitives' transcendentals, which this bound rejects.</summary>
+    /// <summary>The compiled <paramref name="compiled"/> and the interpreted <paramref name="interpreted"/> (same type, same
+    /// initial parameters) agree on outputs, loss and every parameter's gradient, and every gradient is nonzero somewhere
+    /// (a gradient that never flows would agree trivially).</summary>
+    internal static void AssertSameAsInterpreter(INetwork compiled, INetwork interpreted, float[] x, float[] t, int batch)
+    {
+        int outputSize = Size(compiled.OutputShape);
+        var yc = new float[batch * outputSize];
+        var yi = new float[batch * outputSize];
+        compiled.Infer(x, yc, batch);
+        Interpreter.Infer(interpreted, x, yi, batch);
+        AssertClose(yi, yc, "outputs");
+        float lc = compiled.ComputeGradients(x, t, batch), li = Interpreter.ComputeGradients(interpreted, x, t, batch);
+        AssertClose([li], [lc], "loss");
+        foreach (var p in compiled.Parameters.Layout)
+        {
+            var g = compiled.Parameters.GetGradients(p.Name).ToArray();
+            Assert.True(g.Any(v => v != 0f), $"d loss / d {p.Name} is zero everywhere");
+            AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), g, "d loss / d " + p.Name);
+        }
+    }
+
     internal static void AssertClose(float[] expected, float[] actual, string what)
     {
         const double Relative = 1e-5;

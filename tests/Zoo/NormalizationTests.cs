@@ -57,19 +57,7 @@ public class NormalizationTests
         for (int s = 0; s < batch; s++)
             for (int i = 0; i < 4; i++) { x[s * 8 + i] = rng.NextInt(11); x[s * 8 + 4 + i] = i; }
         var t = Enumerable.Range(0, batch * 4).Select(_ => (float)rng.NextInt(3)).ToArray();
-        var yc = new float[batch * 12];
-        var yi = new float[batch * 12];
-        compiled.Infer(x, yc, batch);
-        Interpreter.Infer(interpreted, x, yi, batch);
-        CompiledVsInterpretedTests.AssertClose(yi, yc, "outputs");
-        float lc = compiled.ComputeGradients(x, t, batch), li = Interpreter.ComputeGradients(interpreted, x, t, batch);
-        CompiledVsInterpretedTests.AssertClose([li], [lc], "loss");
-        foreach (var p in compiled.Parameters.Layout)
-        {
-            var g = compiled.Parameters.GetGradients(p.Name).ToArray();
-            Assert.Contains(g, v => v != 0f);
-            CompiledVsInterpretedTests.AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), g, "d loss / d " + p.Name);
-        }
+        CompiledVsInterpretedTests.AssertSameAsInterpreter(compiled, interpreted, x, t, batch);
         // Training moves the loss down on a fixed batch.
         var adam = new Adam(0.05f);
         float first = compiled.TrainStep(x, t, batch, adam), last = first;

@@ -35,19 +35,6 @@ public partial class TiledTokenNet
 
 public class TokenInputTests
 {
-    /// <summary>A flat input buffer: per sample, the ids (integers below <paramref name="vocab"/>, as floats) then the
-    /// features, in the order of <see cref="INetwork.Inputs"/>.</summary>
-    private static float[] Inputs(INetwork net, int batch, int vocab, Rng rng)
-    {
-        int size = net.InputShape.Single();
-        var x = new float[batch * size];
-        foreach (var input in net.Inputs)
-            for (int s = 0; s < batch; s++)
-                for (int i = 0; i < input.Size; i++)
-                    x[s * size + input.Offset + i] = input.Kind == InputKind.Tokens ? rng.NextInt(vocab) : rng.NextFloat() * 2 - 1;
-        return x;
-    }
-
     [Fact]
     public void Inputs_are_laid_out_in_declaration_order()
     {
@@ -55,6 +42,8 @@ public class TokenInputTests
         Assert.Equal([15], mix.InputShape);
         Assert.Equal(["ids 3 Tokens 0", "features 3,4 Values 3"], mix.Inputs.Select(i => $"{i.Name} {string.Join(",", i.Shape)} {i.Kind} {i.Offset}"));
         Assert.Equal(["ids 2 Tokens 0", "x 64 Values 2"], tiled.Inputs.Select(i => $"{i.Name} {string.Join(",", i.Shape)} {i.Kind} {i.Offset}"));
+        Assert.Equal([10, 0], mix.Inputs.Select(i => i.IdCount));   // the table's rows; values have none
+        Assert.Equal([7, 0], tiled.Inputs.Select(i => i.IdCount));
         Assert.Equal(15, TokenMixNet.InputSize);
         Assert.Equal(66, TiledTokenNet.InputSize);
     }
@@ -68,26 +57,12 @@ public class TokenInputTests
     {
         INetwork Create() => network == nameof(TokenMixNet) ? new TokenMixNet(seed: 3) : new TiledTokenNet(seed: 3);
         INetwork compiled = Create(), interpreted = Create();
-        int vocab = compiled.Parameters.GetValues("table").Length / compiled.Parameters.Find("table").Shape[1];
         var rng = new Rng((ulong)batch);
-        var x = Inputs(compiled, batch, vocab, rng);
-        int outputSize = compiled.OutputShape.Aggregate(1, (a, b) => a * b), targetSize = compiled.TargetShape.Aggregate(1, (a, b) => a * b);
+        var x = CompiledVsInterpretedTests.Inputs(compiled, batch, rng);   // ids below each input's IdCount
+        int targetSize = compiled.TargetShape.Aggregate(1, (a, b) => a * b);
         bool indices = compiled.TargetShape[^1] == 1;
         var t = Enumerable.Range(0, batch * targetSize).Select(_ => indices ? rng.NextInt(compiled.OutputShape[^1]) : rng.NextFloat()).ToArray();
-
-        var yc = new float[batch * outputSize];
-        var yi = new float[batch * outputSize];
-        compiled.Infer(x, yc, batch);
-        Interpreter.Infer(interpreted, x, yi, batch);
-        CompiledVsInterpretedTests.AssertClose(yi, yc, "outputs");
-        float lc = compiled.ComputeGradients(x, t, batch), li = Interpreter.ComputeGradients(interpreted, x, t, batch);
-        CompiledVsInterpretedTests.AssertClose([li], [lc], "loss");
-        foreach (var p in compiled.Parameters.Layout)
-        {
-            var g = compiled.Parameters.GetGradients(p.Name).ToArray();
-            Assert.Contains(g, v => v != 0f);
-            CompiledVsInterpretedTests.AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), g, "d loss / d " + p.Name);
-        }
+        CompiledVsInterpretedTests.AssertSameAsInterpreter(compiled, interpreted, x, t, batch);
     }
 
     [Fact]
@@ -119,7 +94,7 @@ public class TokenInputTests
     public void Ids_that_are_not_integers_below_the_vocabulary_are_refused_and_change_nothing(float bad)
     {
         var net = new TokenMixNet(seed: 1);
-        var x = Inputs(net, 4, 10, new Rng(2));
+        var x = CompiledVsInterpretedTests.Inputs(net, 4, new Rng(2));
         x[TokenMixNet.InputSize * 3 + 1] = bad;   // sample 3, second id: in the last tile's rows
         var t = new float[4 * 3];
         var before = net.Parameters.Values.ToArray();
