@@ -21,6 +21,11 @@ internal enum OpKind
     Gelu,
     GeluTanh,
     Step,
+    Exp,
+    Log,
+    Sqrt,
+    Rsqrt,
+    Abs,
     // Structural
     MatMul,
     Transpose,

@@ -18,6 +18,7 @@ internal static class OpRegistry
         BinaryArithmeticOp.Add, BinaryArithmeticOp.Sub, BinaryArithmeticOp.Mul, NegOp.Instance,
         ActivationOp.Sigmoid, ActivationOp.Tanh, ActivationOp.Relu, ActivationOp.LeakyRelu, ActivationOp.Swish,
         ActivationOp.Gelu, ActivationOp.GeluTanh, ActivationOp.Step,
+        ActivationOp.Exp, ActivationOp.Log, ActivationOp.Sqrt, ActivationOp.Rsqrt, ActivationOp.Abs,
         MatMulOp.Instance, TransposeOp.Instance, ReductionOp.Sum, ReductionOp.Mean, SoftmaxOp.Instance, GatherOp.Instance,
         ReshapeOp.Instance, PermuteOp.Instance, SliceOp.Instance, ConcatOp.Instance,
         LinearOp.Instance,
