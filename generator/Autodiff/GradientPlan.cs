@@ -42,6 +42,8 @@ internal sealed class GradientPlan
         int n = graph.Nodes.Count;
         var forward = Ancestors(graph, graph.Output.Id);
         var loss = graph.Loss is { } l ? Ancestors(graph, l.Id) : new bool[n];
+        // Nodes a gradient reaches from the loss: ancestors through operands it flows into (not Where's mask).
+        var reached = graph.Loss is { } l2 ? Ancestors(graph, l2.Id, differentiableOnly: true) : new bool[n];
         var lossOnly = new bool[n];
         for (int i = 0; i < n; i++) lossOnly[i] = loss[i] && !forward[i];
         // For each node, a parameter it depends on through ops the gradient flows back through (-1: none).
@@ -62,14 +64,16 @@ internal sealed class GradientPlan
         var dependsOnParam = new bool[n];
         for (int i = 0; i < n; i++) dependsOnParam[i] = parameterOf[i] >= 0;
         var needs = new bool[n];
-        for (int i = 0; i < n; i++) needs[i] = loss[i] && dependsOnParam[i];
+        for (int i = 0; i < n; i++) needs[i] = reached[i] && dependsOnParam[i];
         var blocking = new List<int>();
         foreach (var node in graph.Nodes)
-            if (node.Is(OpTraits.BlocksGradient) && loss[node.Id] && dependsOnParam[node.Inputs[0]]) blocking.Add(node.Id);
+            if (node.Is(OpTraits.BlocksGradient) && reached[node.Id] && dependsOnParam[node.Inputs[0]]) blocking.Add(node.Id);
         return new GradientPlan(forward, lossOnly, needs, blocking, trainedOperands);
     }
 
-    private static bool[] Ancestors(Graph graph, int root)
+    /// <summary>The nodes <paramref name="root"/> depends on (itself included); with <paramref name="differentiableOnly"/>,
+    /// only through operands a gradient flows into.</summary>
+    private static bool[] Ancestors(Graph graph, int root, bool differentiableOnly = false)
     {
         var seen = new bool[graph.Nodes.Count];
         var stack = new Stack<int>();
@@ -79,7 +83,9 @@ internal sealed class GradientPlan
             int id = stack.Pop();
             if (seen[id]) continue;
             seen[id] = true;
-            foreach (int input in graph[id].Inputs) stack.Push(input);
+            var node = graph[id];
+            for (int k = 0; k < node.Inputs.Count; k++)
+                if (!differentiableOnly || node.Definition.Differentiable(k)) stack.Push(node.Inputs[k]);
         }
         return seen;
     }

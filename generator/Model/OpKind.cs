@@ -26,6 +26,10 @@ internal enum OpKind
     Sqrt,
     Rsqrt,
     Abs,
+    Div,
+    Maximum,
+    Minimum,
+    Where,
     // Structural
     MatMul,
     Transpose,

@@ -210,13 +210,7 @@ internal readonly struct IdentityKernel : IUnaryKernel
     public Vector512<float> Invoke(Vector512<float> x) => x;
 }
 
-internal readonly struct LogKernel : IUnaryKernel
-{
-    public float Invoke(float x) => ScalarMath.Log(x);
-    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Log(x);
-    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Log(x);
-    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Log(x);
-}
+// LogKernel (SimdMath.Log) is shared with BinaryCrossEntropy.cs.
 
 internal readonly struct LogGradKernel : IUnaryKernel
 {
