@@ -18,6 +18,11 @@
 // infinities give the mathematical limits (Exp(-Inf) = 0, Tanh(+-Inf) = +-1, Gelu(-Inf) = -0,
 // Swish(-Inf, 1) = -0, GeluGrad(+Inf) = 1), overflow gives +Inf and underflow gives subnormals, then 0.
 //
+// Exact functions. Sqrt, Rsqrt (a correctly rounded square root, then a division: no approximate reciprocal
+// square root instruction), Abs, Maximum / Minimum (IEEE 754-2019 maximum / minimum: NaN propagates, -0 < +0),
+// Select, and the gradients LogGrad, SqrtGradFromOutput, RsqrtGradFromOutput, AbsGrad, MaximumGrad and MinimumGrad
+// are IEEE operations, compares and blends only: every width gives the float overload's bits (checked).
+//
 // Cost note (no timings here on purpose; measure with bench/). Every vector function is straight-line code with
 // no branches, table lookups or gathers, and inlines completely (the JIT emits no calls). Exp is about 28
 // instructions: one rounding, two FMAs for the reduction, a degree-5 polynomial and two exponent-scaling
