@@ -60,7 +60,10 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                     var gradients = GradientPlan.Build(graph);
                     foreach (int step in gradients.BlockingSteps)
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoGradient, graph[step].Spec.Location, graph[step].Spec.Source));
-                    if (gradients.BlockingSteps.Count == 0)
+                    foreach (var (node, operand, parameter) in gradients.ParameterDependentOperands)
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OperandDependsOnParameter, graph[node].Spec.Location,
+                            graph[node].Definition.OperandName(operand), graph[node].Spec.Source, graph[parameter].Spec.Label));
+                    if (gradients.BlockingSteps.Count == 0 && gradients.ParameterDependentOperands.Count == 0)
                     {
                         var fusion = Fusion.Build(graph);
                         var memory = MemoryPlan.Build(graph, gradients, fusion);

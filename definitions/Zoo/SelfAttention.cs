@@ -3,9 +3,10 @@ using static NetCompiler.Ops;
 
 namespace NetCompiler.Definitions.Zoo;
 
-/// <summary>Multi-head self-attention written from primitives, as PyTorch's <c>nn.MultiheadAttention</c> computes it
-/// for one sequence: one projection to q, k and v, the heads split with Reshape and Permute, softmax(q k^T / sqrt(d))
-/// v per head with a batched MatMul, the heads merged back and projected. [T = 8, D = 16], 2 heads of 8.</summary>
+/// <summary>Causal multi-head self-attention written from primitives, as PyTorch's <c>nn.MultiheadAttention</c> computes
+/// it for one sequence with a causal mask: one projection to q, k and v, the heads split with Reshape and Permute,
+/// softmax(q k^T / sqrt(d)) v per head with a batched MatMul, each position attending to itself and those before it
+/// (Where with a constant lower-triangular mask), the heads merged back and projected. [T = 8, D = 16], 2 heads of 8.</summary>
 [Module]
 public partial class SelfAttention
 {
@@ -23,7 +24,8 @@ public partial class SelfAttention
         var k = Heads_(Slice(h, -1, D, D));
         var v = Heads_(Slice(h, -1, 2 * D, D));
         var scores = MatMul(q, Permute(k, 0, 2, 1)) * Scale;      // [Heads, T, T]
-        var weights = Softmax(scores, -1);
+        var causal = Where(Triangle(T, T), scores, float.NegativeInfinity);   // no position sees a later one
+        var weights = Softmax(causal, -1);
         var merged = Reshape(Permute(MatMul(weights, v), 1, 0, 2), T, D);   // [T, D]
         return proj.Forward(merged);
     }

@@ -100,6 +100,11 @@ internal static class DiagnosticDescriptors
         "'{0}' has {1} parameters; one network holds at most {2} (a single .NET float array); use fewer or narrower layers",
         Shape, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor OperandDependsOnParameter = new(
+        "NC0107", "Mask depends on a parameter",
+        "{0} of '{1}' depends on the parameter '{2}', but no gradient flows into it, so that parameter would not train through it; build the mask from constants such as Triangle(rows, cols) and inputs (or pass it through Step), and check the order of the arguments: Where(mask, a, b)",
+        Shape, DiagnosticSeverity.Error, true);
+
     public static readonly DiagnosticDescriptor UnusedField = new(
         "NC0201", "Layer or parameter never used",
         "'{0}' is declared but the [Forward] and [Loss] never use it, so its {1} parameters take memory and never train; use it or remove it",

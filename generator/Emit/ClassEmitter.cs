@@ -3,6 +3,7 @@ using System.Linq;
 using NetCompiler.Generator.Ir;
 using NetCompiler.Generator.Lowering;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Ops;
 
 namespace NetCompiler.Generator.Emit;
 
@@ -94,9 +95,20 @@ internal static class ClassEmitter
         w.Open($"private {name}(global::NetCompiler.ParameterStore parameters)");
         w.Line("Parameters = parameters;");
         foreach (var node in graph.Nodes.Where(n => n.Op == OpKind.Constant && memory.ValueOffset[n.Id] >= 0))
+        {
+            int offset = memory.ValueOffset[node.Id];
+            string comment = $" // constant{Where(node, spec)}{SourceWriter.Comment(node.Spec.Source)}";
+            if (node.Attributes is ConstantFillAttribute fill)
+            {
+                // A constant tensor: filled by the runtime method the eager op calls (once per sample slot of a tile).
+                string call = $"global::NetCompiler.ConstantTensors.{fill.Fill}(_values.AsSpan({(tiled ? $"s * ValueWorkspaceSize + {offset}" : SourceWriter.Int(offset))}, {node.Size}), {SourceWriter.Join(fill.Shape.ToArray())});";
+                w.Line(tiled ? $"for (int s = 0; s < TileRows; s++) {call}{comment}" : call + comment);
+                continue;
+            }
             w.Line(tiled
-                ? $"for (int s = 0; s < TileRows; s++) _values[s * ValueWorkspaceSize + {memory.ValueOffset[node.Id]}] = {SourceWriter.Float(Value(node))}; // constant{Where(node, spec)}{SourceWriter.Comment(node.Spec.Source)}"
-                : $"_values[{memory.ValueOffset[node.Id]}] = {SourceWriter.Float(Value(node))}; // constant{Where(node, spec)}{SourceWriter.Comment(node.Spec.Source)}");
+                ? $"for (int s = 0; s < TileRows; s++) _values[s * ValueWorkspaceSize + {offset}] = {SourceWriter.Float(Value(node))};{comment}"
+                : $"_values[{offset}] = {SourceWriter.Float(Value(node))};{comment}");
+        }
         BindingEmitter.Emit(w, spec.Fields, "");
         w.Close();
         w.Line();

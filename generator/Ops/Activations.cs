@@ -7,8 +7,8 @@ using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Ops;
 
-/// <summary>The element-wise activations, one table: they share everything (shape rule, lowering, fusion into a dense
-/// layer's epilogue) but their formulas. Each formula is an expression at any register width (the runtime's SimdMath
+/// <summary>The element-wise activations and unary math functions (Exp, Log, Sqrt, Rsqrt, Abs), one table: they share
+/// everything (shape rule, lowering, fusion into a dense layer's epilogue) but their formulas. Each formula is an expression at any register width (the runtime's SimdMath
 /// has float, Vector256 and Vector512 overloads; scalar transcendentals call ScalarMath, SimdMath's approximation on
 /// one lane, so a scalar element gets the bits a vector lane would). The derivative is written with the output where
 /// that is cheapest (tanh, sigmoid, relu) and with the input otherwise.</summary>
@@ -57,6 +57,25 @@ internal sealed class ActivationOp : OpDefinition
 
     public static readonly ActivationOp Step = new(OpKind.Step, new[] { "Step" }, "`Step(x)`", "none (NC0104 if a parameter trains through it)",
         (x, _, _) => $"SimdMath.Step({x})", null, false);
+
+    // Element-wise math. Exp and Log are SimdMath's approximations (ScalarMath on one lane); Sqrt, Rsqrt and Abs are
+    // exact IEEE operations at every width. No clamping: Log(0) = -Inf and Log(x < 0) = NaN, Sqrt and Rsqrt of a
+    // negative are NaN, Rsqrt(0) = +Inf, and their derivatives follow (Inf or NaN), as in PyTorch.
+
+    public static readonly ActivationOp Exp = new(OpKind.Exp, new[] { "Exp" }, "`Exp(x)`", "`dx += dy y`",
+        (x, isa, _) => $"{isa.Math()}.Exp({x})", (y, _, _) => y, false);
+
+    public static readonly ActivationOp Log = new(OpKind.Log, new[] { "Log" }, "`Log(x)`", "`dx += dy / x`",
+        (x, isa, _) => $"{isa.Math()}.Log({x})", (x, _, _) => $"SimdMath.LogGrad({x})", true);
+
+    public static readonly ActivationOp Sqrt = new(OpKind.Sqrt, new[] { "Sqrt" }, "`Sqrt(x)`", "`dx += dy 0.5 / y`",
+        (x, _, _) => $"SimdMath.Sqrt({x})", (y, _, _) => $"SimdMath.SqrtGradFromOutput({y})", false);
+
+    public static readonly ActivationOp Rsqrt = new(OpKind.Rsqrt, new[] { "Rsqrt" }, "`Rsqrt(x)` (1 / sqrt(x))", "`dx += dy (-0.5 y^3)`",
+        (x, _, _) => $"SimdMath.Rsqrt({x})", (y, _, _) => $"SimdMath.RsqrtGradFromOutput({y})", false);
+
+    public static readonly ActivationOp Abs = new(OpKind.Abs, new[] { "Abs" }, "`Abs(x)`", "`dx += dy sign(x)` (0 at 0)",
+        (x, _, _) => $"SimdMath.Abs({x})", (x, _, _) => $"SimdMath.AbsGrad({x})", true);
 
     public override string Syntax { get; }
     public override string ShapeRule => "`x`'s shape";

@@ -6,8 +6,8 @@ using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Ops;
 
-/// <summary>The leaves of a graph: read where they live (the input and target spans, the parameter array, the
-/// workspace for a constant), no code of their own, no gradient slot of their own.</summary>
+/// <summary>The leaves of a graph declared by the network: read where they live (the input and target spans, the
+/// parameter array), no code of their own, no gradient slot of their own. Constants are <see cref="ConstantOp"/>.</summary>
 internal sealed class LeafOp : OpDefinition
 {
     private readonly string _syntax, _shapeRule;
@@ -20,7 +20,6 @@ internal sealed class LeafOp : OpDefinition
     public static readonly LeafOp Input = new(OpKind.Input, "the `[Forward]` parameter", "its `[Shape]`");
     public static readonly LeafOp Target = new(OpKind.Target, "the `[Loss]` target parameter", "its `[Shape]`, else the output's");
     public static readonly LeafOp Param = new(OpKind.Param, "a `[Param]` field, `layer.Weight`, `layer.Bias`", "as declared");
-    public static readonly LeafOp Constant = new(OpKind.Constant, "a number where a tensor is expected", "`[]`, broadcast");
 
     public override string Syntax => _syntax;
     public override string ShapeRule => _shapeRule;
@@ -34,8 +33,7 @@ internal sealed class LeafOp : OpDefinition
         {
             OpKind.Input => network.Inputs[((InputAttribute)query.Node.Attributes).Index].Shape.ToArray(),
             OpKind.Target => network.TargetShapeExplicit ? network.TargetShape.ToArray() : query.ShapeOf!(network.OutputNode),
-            OpKind.Param => network.Parameters[((ParameterAttribute)query.Node.Attributes).Index].Shape.ToArray(),
-            _ => ShapeQuery.Scalar,
+            _ => network.Parameters[((ParameterAttribute)query.Node.Attributes).Index].Shape.ToArray(),
         };
     }
 }

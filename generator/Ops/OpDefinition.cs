@@ -60,6 +60,13 @@ internal abstract class OpDefinition
     /// slot of the value workspace named by <c>KernelContext.S</c>; 0 for ops that recompute or need nothing.</summary>
     public virtual int SavedFloats(Node node) => 0;
 
+    /// <summary>Whether the gradient flows into operand <paramref name="operand"/> (not into Where's mask). An operand it
+    /// does not flow into must not depend on a parameter (NC0107): that parameter could not train through it.</summary>
+    public virtual bool Differentiable(int operand) => true;
+
+    /// <summary>How messages name operand <paramref name="operand"/>, e.g. <c>the mask (argument 1)</c>.</summary>
+    public virtual string OperandName(int operand) => $"argument {operand + 1}";
+
     /// <summary>The node's per-sample shape from its operands' shapes; null after reporting why not.</summary>
     public abstract int[]? InferShape(ShapeQuery query);
 }

@@ -14,10 +14,12 @@ internal static class OpRegistry
     /// <summary>All definitions, in <see cref="OpKind"/> order.</summary>
     public static IReadOnlyList<OpDefinition> All { get; } = new OpDefinition[]
     {
-        LeafOp.Input, LeafOp.Target, LeafOp.Param, LeafOp.Constant,
+        LeafOp.Input, LeafOp.Target, LeafOp.Param, ConstantOp.Instance,
         BinaryArithmeticOp.Add, BinaryArithmeticOp.Sub, BinaryArithmeticOp.Mul, NegOp.Instance,
         ActivationOp.Sigmoid, ActivationOp.Tanh, ActivationOp.Relu, ActivationOp.LeakyRelu, ActivationOp.Swish,
         ActivationOp.Gelu, ActivationOp.GeluTanh, ActivationOp.Step,
+        ActivationOp.Exp, ActivationOp.Log, ActivationOp.Sqrt, ActivationOp.Rsqrt, ActivationOp.Abs,
+        BinaryMathOp.Div, BinaryMathOp.Maximum, BinaryMathOp.Minimum, WhereOp.Instance,
         MatMulOp.Instance, TransposeOp.Instance, ReductionOp.Sum, ReductionOp.Mean, ReductionOp.Max, SoftmaxOp.Instance, SoftmaxOp.Log, GatherOp.Instance,
         ReshapeOp.Instance, PermuteOp.Instance, SliceOp.Instance, ConcatOp.Instance,
         LinearOp.Instance, NormalizationOp.Layer, NormalizationOp.Rms,

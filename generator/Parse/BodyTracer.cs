@@ -478,6 +478,8 @@ internal sealed class BodyTracer
                 SyntaxKind.AddExpression => OpKind.Add,
                 SyntaxKind.SubtractExpression => OpKind.Sub,
                 SyntaxKind.MultiplyExpression => OpKind.Mul,
+                // A tensor divisor (a nonzero number divisor became a product above; dividing by the number 0 is refused).
+                SyntaxKind.DivideExpression when right is TensorValue => OpKind.Div,
                 _ => (OpKind?)null,
             };
             if (op is not null)
@@ -487,7 +489,7 @@ internal sealed class BodyTracer
         throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, $"The operator in '{OneLine(at.ToString())}'",
             kind == SyntaxKind.DivideExpression && left is TensorValue && right is NumberValue { Value: 0 }
                 ? "it divides a tensor by zero"
-                : $"it is applied to {left.Describe()} and {right.Describe()}; tensors support + - * and division by a nonzero number");
+                : $"it is applied to {left.Describe()} and {right.Describe()}; tensors support + - * and /");
     }
 
     // ---------------------------------------------------------------- helpers

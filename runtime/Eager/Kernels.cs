@@ -19,6 +19,17 @@ internal interface IUnaryKernel
     Vector512<float> Invoke(Vector512<float> x);
 }
 
+/// <summary>An element-wise function of three operands at every register width (<see cref="IUnaryKernel"/>'s pattern),
+/// for the broadcasting element-wise ops (Div, Maximum, Minimum, Where) and their gradient shares; a function of fewer
+/// operands ignores the rest.</summary>
+internal interface ITernaryKernel
+{
+    float Invoke(float a, float b, float c);
+    Vector128<float> Invoke(Vector128<float> a, Vector128<float> b, Vector128<float> c);
+    Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c);
+    Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c);
+}
+
 /// <summary>The vectorized loops of the interpreted path: element-wise drivers and the three matrix-product
 /// forms forward and backward need. Every matrix routine accumulates (<c>C +=</c>) into row-major storage.</summary>
 internal static class Kernels
@@ -69,6 +80,42 @@ internal static class Kernels
                     .StoreUnsafe(ref dxr, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref dxr, i) += Unsafe.Add(ref dyr, i) * op.Invoke(Unsafe.Add(ref ur, i));
     }
+
+    /// <summary>y[i] = op(a[i], b[i], c[i]), where each of a, b and c holds y.Length elements or one value used for
+    /// every i. Steps as in <see cref="Map"/>.</summary>
+    public static void Map3<TOp>(TOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> y)
+        where TOp : struct, ITernaryKernel
+    {
+        int n = y.Length;
+        if ((a.Length != n && a.Length != 1) || (b.Length != n && b.Length != 1) || (c.Length != n && c.Length != 1))
+            throw new ArgumentException("Operands must have the destination's length or one element.");
+        // A single value is read at index 0 at every step (step 0 instead of 1).
+        int sa = a.Length == 1 ? 0 : 1, sb = b.Length == 1 ? 0 : 1, sc = c.Length == 1 ? 0 : 1;
+        ref float ar = ref MemoryMarshal.GetReference(a);
+        ref float br = ref MemoryMarshal.GetReference(b);
+        ref float cr = ref MemoryMarshal.GetReference(c);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+                op.Invoke(Load512(ref ar, sa, i), Load512(ref br, sb, i), Load512(ref cr, sc, i)).StoreUnsafe(ref yr, (nuint)i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+                op.Invoke(Load256(ref ar, sa, i), Load256(ref br, sb, i), Load256(ref cr, sc, i)).StoreUnsafe(ref yr, (nuint)i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+                op.Invoke(Load128(ref ar, sa, i), Load128(ref br, sb, i), Load128(ref cr, sc, i)).StoreUnsafe(ref yr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = op.Invoke(Unsafe.Add(ref ar, sa * i), Unsafe.Add(ref br, sb * i), Unsafe.Add(ref cr, sc * i));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Load512(ref float x, int step, int i) => step == 0 ? Vector512.Create(x) : Vector512.LoadUnsafe(ref x, (nuint)i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load256(ref float x, int step, int i) => step == 0 ? Vector256.Create(x) : Vector256.LoadUnsafe(ref x, (nuint)i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Load128(ref float x, int step, int i) => step == 0 ? Vector128.Create(x) : Vector128.LoadUnsafe(ref x, (nuint)i);
 
     /// <summary>C[M, N] += A[M, K] B[K, N]. Rows of C are updated with vectorized axpy over N (a dot product
     /// over K when N is 1).</summary>

@@ -36,6 +36,13 @@ public sealed partial class Tensor
     /// <summary>Multiplies every element by a constant.</summary>
     public static Tensor operator *(float a, Tensor b) => Ops.Binary(Ops.BinaryKind.Multiply, Scalar(a), b);
 
+    /// <summary>Element-wise quotient with broadcasting (<see cref="Ops.Div"/>).</summary>
+    /// <exception cref="System.ArgumentException">The shapes or batches do not broadcast.</exception>
+    public static Tensor operator /(Tensor a, Tensor b) => Ops.Div(a, b);
+
+    /// <summary>Divides a constant by every element (<see cref="Ops.Div"/>).</summary>
+    public static Tensor operator /(float a, Tensor b) => Ops.Div(Scalar(a), b);
+
     /// <summary>Divides every element by a constant.</summary>
     public static Tensor operator /(Tensor a, float b) => Ops.Divide(a, b);
 

@@ -222,6 +222,67 @@ public static partial class SimdMath
         return Vector512.ConditionalSelect(Vector512.Equals(ds, Vector512<float>.Zero), s, y);
     }
 
+    // ---- exact element-wise functions: IEEE operations only, so every width gives the float overload's bits ----
+
+    /// <summary>Square root (correctly rounded; NaN for x &lt; 0, -0 for -0), bit-identical to the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sqrt(Vector512<float> x) => Vector512.Sqrt(x);
+
+    /// <summary>1 / sqrt(x) as a correctly rounded square root and a correctly rounded division (no approximate
+    /// reciprocal square root instruction), bit-identical to the float overload: +Inf at +0, -Inf at -0, NaN below 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Rsqrt(Vector512<float> x) => Vector512<float>.One / Vector512.Sqrt(x);
+
+    /// <summary>|x| (clears the sign bit), bit-identical to the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Abs(Vector512<float> x) => Vector512.Abs(x);
+
+    /// <summary>d log / dx = 1 / x, bit-identical to the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LogGrad(Vector512<float> x) => Vector512<float>.One / x;
+
+    /// <summary>d sqrt / dx from the output: 0.5 / y, bit-identical to the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> SqrtGradFromOutput(Vector512<float> y) => Vector512.Create(0.5f) / y;
+
+    /// <summary>d rsqrt / dx from the output: -0.5 y^3, multiplied left to right, bit-identical to the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> RsqrtGradFromOutput(Vector512<float> y) => Vector512.Create(-0.5f) * y * y * y;
+
+    /// <summary>d |x| / dx = sign(x): 1, -1, or 0 at +-0 and for NaN; bit-identical to the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> AbsGrad(Vector512<float> x) =>
+        (Vector512<float>.One & Vector512.GreaterThan(x, Vector512<float>.Zero)) - (Vector512<float>.One & Vector512.LessThan(x, Vector512<float>.Zero));
+
+    /// <summary>The larger of a and b (IEEE 754-2019 maximum: NaN if either is NaN, +0 above -0), bit-identical to
+    /// the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Maximum(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
+
+    /// <summary>The smaller of a and b (IEEE 754-2019 minimum: NaN if either is NaN, -0 below +0), bit-identical to
+    /// the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Minimum(Vector512<float> a, Vector512<float> b) => Vector512.Min(a, b);
+
+    /// <summary>The share of d maximum(self, other) that goes to self: 0 where self &lt; other, 0.5 on a tie, else 1
+    /// (PyTorch's rule, so a NaN operand passes the whole gradient to both); bit-identical to the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MaximumGrad(Vector512<float> self, Vector512<float> other) =>
+        Vector512.ConditionalSelect(Vector512.Equals(self, other), Vector512.Create(0.5f), Vector512<float>.One)
+        & ~Vector512.LessThan(self, other);
+
+    /// <summary>The share of d minimum(self, other) that goes to self: 0 where self &gt; other, 0.5 on a tie, else 1;
+    /// bit-identical to the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MinimumGrad(Vector512<float> self, Vector512<float> other) =>
+        Vector512.ConditionalSelect(Vector512.Equals(self, other), Vector512.Create(0.5f), Vector512<float>.One)
+        & ~Vector512.GreaterThan(self, other);
+
+    /// <summary>a where mask != 0, else b (a NaN mask selects a), bit-identical to the float overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) =>
+        Vector512.ConditionalSelect(Vector512.Equals(mask, Vector512<float>.Zero), b, a);
+
     // ---- shared pieces ------------------------------------------------------------------------------------
 
     /// <summary>sigmoid(v) and sigmoid'(v) = s (1 - s), both accurate for any v: with e = e^-|v| and r = 1/(1 + e),

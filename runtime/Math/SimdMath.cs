@@ -18,6 +18,11 @@
 // infinities give the mathematical limits (Exp(-Inf) = 0, Tanh(+-Inf) = +-1, Gelu(-Inf) = -0,
 // Swish(-Inf, 1) = -0, GeluGrad(+Inf) = 1), overflow gives +Inf and underflow gives subnormals, then 0.
 //
+// Exact functions. Sqrt, Rsqrt (a correctly rounded square root, then a division: no approximate reciprocal
+// square root instruction), Abs, Maximum / Minimum (IEEE 754-2019 maximum / minimum: NaN propagates, -0 < +0),
+// Select, and the gradients LogGrad, SqrtGradFromOutput, RsqrtGradFromOutput, AbsGrad, MaximumGrad and MinimumGrad
+// are IEEE operations, compares and blends only: every width gives the float overload's bits (checked).
+//
 // Cost note (no timings here on purpose; measure with bench/). Every vector function is straight-line code with
 // no branches, table lookups or gathers, and inlines completely (the JIT emits no calls). Exp is about 28
 // instructions: one rounding, two FMAs for the reduction, a degree-5 polynomial and two exponent-scaling
@@ -145,6 +150,56 @@ public static partial class SimdMath
         SigmoidAndDerivative(v, out double s, out double ds);
         return ds == 0.0 ? (float)s : (float)(s + v * ds);
     }
+
+    /// <summary>Square root (correctly rounded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sqrt(float x) => MathF.Sqrt(x);
+
+    /// <summary>1 / sqrt(x), two correctly rounded operations: +Inf at +0, -Inf at -0, NaN below 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Rsqrt(float x) => 1f / MathF.Sqrt(x);
+
+    /// <summary>|x|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Abs(float x) => MathF.Abs(x);
+
+    /// <summary>d log / dx = 1 / x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LogGrad(float x) => 1f / x;
+
+    /// <summary>d sqrt / dx from the output y = sqrt(x): 0.5 / y (+Inf at x = 0, as PyTorch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SqrtGradFromOutput(float y) => 0.5f / y;
+
+    /// <summary>d rsqrt / dx from the output y = 1 / sqrt(x): -0.5 y^3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float RsqrtGradFromOutput(float y) => -0.5f * y * y * y;
+
+    /// <summary>d |x| / dx = sign(x), 0 at +-0 (as PyTorch) and for NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float AbsGrad(float x) => x > 0f ? 1f : x < 0f ? -1f : 0f;
+
+    /// <summary>The larger of a and b: NaN if either is NaN, +0 above -0 (torch.maximum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Maximum(float a, float b) => MathF.Max(a, b);
+
+    /// <summary>The smaller of a and b: NaN if either is NaN, -0 below +0 (torch.minimum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Minimum(float a, float b) => MathF.Min(a, b);
+
+    /// <summary>The share of d maximum(self, other) / d output that goes to self, as PyTorch: 0 where self &lt; other,
+    /// half on a tie (each operand gets half), 1 otherwise (also when either is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaximumGrad(float self, float other) => self < other ? 0f : self == other ? 0.5f : 1f;
+
+    /// <summary>The share of d minimum(self, other) / d output that goes to self, as PyTorch: 0 where self &gt; other,
+    /// half on a tie, 1 otherwise (also when either is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MinimumGrad(float self, float other) => self > other ? 0f : self == other ? 0.5f : 1f;
+
+    /// <summary>a where mask != 0, else b (Where's element; a NaN mask counts as nonzero, as a bool of NaN in PyTorch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Select(float mask, float a, float b) => mask != 0f ? a : b;
 
     // ---- double-precision helpers of the float overloads -------------------------------------------------
 

@@ -192,17 +192,18 @@ public class OpsGradientTests
     public static TheoryData<string, int> ElementwiseCases()
     {
         var data = new TheoryData<string, int>();
-        foreach (var name in new[] { "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Swish", "Silu", "Gelu", "GeluTanh" })
+        foreach (var name in new[] { "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Swish", "Silu", "Gelu", "GeluTanh", "Exp", "Log", "Sqrt", "Rsqrt", "Abs" })
             foreach (int batch in new[] { 1, 3 }) data.Add(name, batch);
         return data;
     }
 
-    private static (Func<Tensor, Tensor>, Func<double, double>, bool) Case(Func<Tensor, Tensor> op, Func<double, double> f, bool kink = false) => (op, f, kink);
+    private static (Func<Tensor, Tensor>, Func<double, double>, bool, bool) Case(Func<Tensor, Tensor> op, Func<double, double> f, bool kink = false,
+        bool positive = false) => (op, f, kink, positive);
 
     [Theory, MemberData(nameof(ElementwiseCases))]
     public void ElementwiseFunctions(string name, int batch)
     {
-        (Func<Tensor, Tensor> op, Func<double, double> f, bool kink) = name switch
+        (Func<Tensor, Tensor> op, Func<double, double> f, bool kink, bool positive) = name switch
         {
             "Sigmoid" => Case(Ops.Sigmoid, Sigmoid),
             "Tanh" => Case(Ops.Tanh, Math.Tanh),
@@ -212,13 +213,134 @@ public class OpsGradientTests
             "Silu" => Case(Ops.Silu, v => v * Sigmoid(v)),
             "Gelu" => Case(Ops.Gelu, v => 0.5 * v * (1 + Erf(v / Math.Sqrt(2)))),
             "GeluTanh" => Case(Ops.GeluTanh, v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)))),
+            "Exp" => Case(Ops.Exp, Math.Exp),
+            "Log" => Case(Ops.Log, Math.Log, positive: true),
+            "Sqrt" => Case(Ops.Sqrt, Math.Sqrt, positive: true),
+            "Rsqrt" => Case(Ops.Rsqrt, v => 1 / Math.Sqrt(v), positive: true),
+            "Abs" => Case(Ops.Abs, Math.Abs, kink: true),
             _ => throw new ArgumentException(name),
         };
-        var gen = kink ? AwayFromZero(0.01, 3) : Uniform(-3, 3);
+        var gen = positive ? Uniform(0.2, 4) : kink ? AwayFromZero(0.01, 3) : Uniform(-3, 3);
         // 37 elements per sample: exercises the Vector512, Vector256 and scalar-tail paths.
         Check(name + " rank2", [new In(batch, [37, 1], Gen: gen)], t => op(t[0]), x => Map(x[0], f));
         Check(name + " rank3", [new In(batch, [2, 3, 4], Gen: gen)], t => op(t[0]), x => Map(x[0], f));
         Check(name + " param", [new In(0, [5], Gen: gen)], t => op(t[0]), x => Map(x[0], f));
+    }
+
+    [Fact]
+    public void MathFunctionsAtTheEdgesOfTheirDomainsFollowPyTorch()
+    {
+        // No clamping: log(0) = -inf, log(-1) = NaN, sqrt(-1) = NaN, rsqrt(0) = +inf; the derivatives follow (PyTorch's).
+        var x = Tensor.Constant(new[] { 0f, -1f, 4f }, 3);
+        Assert.Equal(float.NegativeInfinity, Ops.Log(x).ToArray()[0]);
+        Assert.True(float.IsNaN(Ops.Log(x).ToArray()[1]));
+        Assert.True(float.IsNaN(Ops.Sqrt(x).ToArray()[1]));
+        Assert.Equal(new[] { float.PositiveInfinity, 0.5f }, Ops.Rsqrt(x).ToArray().Where((_, i) => i != 1));
+        // abs' is sign(x) with 0 at 0; sqrt' at 0 is +inf.
+        var store = new ParameterStore(new[] { new ParameterInfo("p", 0, [3]) });
+        new[] { 0f, -2f, 3f }.CopyTo(store.Values, 0);
+        Ops.Sum(Ops.Abs(store["p"])).Backward();
+        Assert.Equal(new[] { 0f, -1f, 1f }, store.Gradients);
+        Array.Clear(store.Gradients);
+        Ops.Sum(Ops.Sqrt(store["p"])).Backward();
+        Assert.Equal(float.PositiveInfinity, store.Gradients[0]);
+    }
+
+    // ---- binary math and Where -------------------------------------------------------------------------------
+
+    [Theory, InlineData(1), InlineData(3)]
+    public void DivideBroadcasts(int batch)
+    {
+        Func<DT[], DT> div = x => Zip(x[0], x[1], (a, b) => a / b);
+        var away = AwayFromZero(0.5, 2);
+        Check("div same shape", [B(batch, 2, 3), new In(batch, [2, 3], Gen: away)], t => t[0] / t[1], div);
+        Check("div [T,D] / [D] param", [B(batch, 3, 4), new In(0, [4], Gen: away)], t => t[0] / t[1], div);
+        Check("div [D] / [T,D]", [P(4), new In(batch, [3, 4], Gen: away)], t => Ops.Div(t[0], t[1]), div);
+        Check("div rank3 / rank2 param", [B(batch, 2, 3, 17), new In(0, [3, 17], Gen: away)], t => t[0] / t[1], div);
+        Check("div by scalar param", [B(batch, 2, 3), new In(0, [], Gen: away)], t => t[0] / t[1], div);
+        Check("div scalar by tensor", [P(), new In(batch, [2, 3], Gen: away)], t => t[0] / t[1], div);
+        Check("div by batched scalar", [B(batch, 2, 3), new In(batch, [], Gen: away)], t => t[0] / t[1], div);
+        Check("number / x", [new In(batch, [37], Gen: away)], t => 1.5f / t[0], x => Map(x[0], v => 1.5 / v));
+        Check("div self", [new In(batch, [5], Gen: away)], t => t[0] / t[0], x => Map(x[0], _ => 1));
+    }
+
+    [Theory, InlineData(1), InlineData(3)]
+    public void MaximumAndMinimumBroadcast(int batch)
+    {
+        Func<DT[], DT> max = x => Zip(x[0], x[1], Math.Max), min = x => Zip(x[0], x[1], Math.Min);
+        foreach (var (name, op, reference) in new[] { ("max", (Func<Tensor, Tensor, Tensor>)Ops.Maximum, max), ("min", Ops.Minimum, min) })
+        {
+            Check(name + " same shape", [B(batch, 2, 3), B(batch, 2, 3)], t => op(t[0], t[1]), reference);
+            Check(name + " [T,D] and [D] param", [B(batch, 3, 4), P(4)], t => op(t[0], t[1]), reference);
+            Check(name + " [D] param and [T,D]", [P(4), B(batch, 3, 4)], t => op(t[0], t[1]), reference);
+            Check(name + " rank3 and rank2", [B(batch, 2, 3, 17), P(3, 17)], t => op(t[0], t[1]), reference);
+            Check(name + " scalar param", [B(batch, 2, 3), P()], t => op(t[0], t[1]), reference);
+            Check(name + " batched scalar", [B(batch), B(batch, 2, 3)], t => op(t[0], t[1]), reference);
+        }
+    }
+
+    [Fact]
+    public void MaximumAndMinimumSplitTheGradientOnTies()
+    {
+        // torch.maximum / torch.minimum: each operand gets half of dy where they are equal, all of it where it wins.
+        var store = new ParameterStore(new[] { new ParameterInfo("a", 0, [3]), new ParameterInfo("b", 3, [3]) });
+        new[] { 1f, 2f, 5f, 1f, 3f, 4f }.CopyTo(store.Values, 0);
+        Ops.Sum(Ops.Maximum(store["a"], store["b"]) * 2f).Backward();
+        Assert.Equal(new[] { 1f, 0f, 2f, 1f, 2f, 0f }, store.Gradients);
+        Array.Clear(store.Gradients);
+        Ops.Sum(Ops.Minimum(store["a"], store["b"]) * 2f).Backward();
+        Assert.Equal(new[] { 1f, 2f, 0f, 1f, 0f, 2f }, store.Gradients);
+        Array.Clear(store.Gradients);
+        // Maximum(x, x): the two halves add up to the whole gradient.
+        Ops.Sum(Ops.Maximum(store["a"], store["a"])).Backward();
+        Assert.Equal(new[] { 1f, 1f, 1f, 0f, 0f, 0f }, store.Gradients);
+        // NaN propagates forward.
+        Assert.True(float.IsNaN(Ops.Maximum(Tensor.Scalar(float.NaN), Tensor.Scalar(1f)).ToArray()[0]));
+        Assert.True(float.IsNaN(Ops.Minimum(Tensor.Scalar(1f), Tensor.Scalar(float.NaN)).ToArray()[0]));
+    }
+
+    private static DT WhereRef(DT m, DT a, DT b)
+    {
+        var shape = new[] { m.Shape, a.Shape, b.Shape }.OrderByDescending(s => s.Length).First();
+        var y = new DT(BatchOf(m, a, b), shape);
+        for (int s = 0; s < y.Samples; s++)
+            for (int i = 0; i < y.N; i++)
+                y.Ref(s, i) = m.At(s, i % m.N) != 0 ? a.At(s, i % a.N) : b.At(s, i % b.N);
+        return y;
+    }
+
+    [Theory, InlineData(1), InlineData(3)]
+    public void WhereSelectsAndBroadcasts(int batch)
+    {
+        Func<Random, double> bits = r => r.Next(2);
+        In Mask(int b, params int[] shape) => new(b, shape, Grad: false, Gen: bits);
+        Func<DT[], DT> where = x => WhereRef(x[0], x[1], x[2]);
+        Check("where same shape", [Mask(batch, 2, 3), B(batch, 2, 3), B(batch, 2, 3)], t => Ops.Where(t[0], t[1], t[2]), where);
+        Check("where constant mask over rank3", [Mask(0, 3, 17), B(batch, 2, 3, 17), P(17)], t => Ops.Where(t[0], t[1], t[2]), where);
+        Check("where row mask", [Mask(0, 4), B(batch, 3, 4), B(batch, 3, 4)], t => Ops.Where(t[0], t[1], t[2]), where);
+        Check("where scalar branch", [Mask(batch, 2, 3), P(), B(batch, 2, 3)], t => Ops.Where(t[0], t[1], t[2]), where);
+        Check("where longest is a branch", [Mask(0, 3), P(3), B(batch, 2, 3)], t => Ops.Where(t[0], t[1], t[2]), where);
+        Check("where same branch", [Mask(batch, 5), B(batch, 5)], t => Ops.Where(t[0], t[1], t[1]), x => WhereRef(x[0], x[1], x[1]));
+        Check("where number", [Mask(0, 3, 3), B(batch, 2, 3, 3)], t => Ops.Where(t[0], t[1], -7f),
+            x => WhereRef(x[0], x[1], new DT(0, [], [-7])));
+    }
+
+    [Fact]
+    public void TriangleIsTheCausalMaskAndTakesNoGradient()
+    {
+        Assert.Equal(new float[] { 1, 0, 0, 1, 1, 0 }, Ops.Triangle(2, 3).ToArray());
+        Assert.Equal(new float[] { 1, 0, 1, 1, 1, 1 }, Ops.Triangle(3, 2).ToArray());
+        Assert.False(Ops.Triangle(2, 2).RequiresGrad);
+        Assert.Throws<ArgumentException>(() => Ops.Triangle(0, 2));
+        // Masking with -inf before a softmax: the upper triangle gets probability 0 and no gradient.
+        var store = new ParameterStore(new[] { new ParameterInfo("s", 0, [3, 3]) });
+        new float[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }.CopyTo(store.Values, 0);
+        var p = Ops.Softmax(Ops.Where(Ops.Triangle(3, 3), store["s"], float.NegativeInfinity));
+        var values = p.ToArray();
+        Assert.Equal(new[] { 1f, 0f, 0f }, values.Take(3));
+        Assert.Equal(0f, values[5]);
+        Ops.Sum(p * Tensor.Constant(new float[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, 3, 3)).Backward();
+        Assert.All(new[] { 1, 2, 5 }, i => Assert.Equal(0f, store.Gradients[i]));
     }
 
     [Theory, InlineData(1), InlineData(3)]

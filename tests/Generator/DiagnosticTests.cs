@@ -625,6 +625,47 @@ public class DiagnosticTests
         run.Unload();
     }
 
+    // ------------------------------------------------------------------ NC0107
+
+    [Fact]
+    public void NC0107_WhereMaskDependsOnAParameter()
+    {
+        // The arguments swapped: the scores (computed with a parameter) are passed as the mask.
+        var d = Expect("""
+            [Network]
+            public partial class SwappedWhere
+            {
+                [Dense(3, 3)] Dense scores;
+                [Forward] Tensor Forward([Shape(3)] Tensor x) => /*<*/Where(scores.Forward(x), Triangle(3, 3), 0f)/*>*/;
+                [Loss] static Tensor Loss(Tensor y, Tensor t) => MeanSquaredError(Sum(y), Sum(t));
+            }
+            """, "NC0107");
+        Contains(d, "the mask (argument 1)", "'scores.weight'", "Triangle(rows, cols)", "Where(mask, a, b)");
+    }
+
+    [Fact]
+    public void WhereWithAConstantOrInputMaskIsAccepted()
+    {
+        var run = GeneratorHarness.Run(Header + """
+            /// <summary>Masks from a constant, from an input, and from a parameter through Step (no gradient through it).</summary>
+            [Network]
+            public partial class Masks
+            {
+                [Dense(3, 3)] Dense scores;
+                [Forward]
+                Tensor Forward([Shape(3, 3)] Tensor x, [Shape(3)] Tensor keep)
+                {
+                    var s = scores.Forward(x);
+                    return Where(Triangle(3, 3), s, -1e9f) + Where(keep, s, 0f) + Where(Step(s), s, x);
+                }
+                [Loss] static Tensor Loss(Tensor y, Tensor t) => MeanSquaredError(y, t);
+            }
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        run.AssertNoErrors();
+        run.Unload();
+    }
+
     // ------------------------------------------------------------------ valid definitions
 
     [Fact]

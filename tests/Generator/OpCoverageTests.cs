@@ -114,6 +114,8 @@ public class OpCoverageTests
                 OpKind.LeakyRelu => t => Ops.LeakyRelu(t[0], 0.5f),
                 OpKind.Swish => t => Ops.Swish(t[0], 0.5f),
                 OpKind.Gather => t => Ops.Gather(t[0], Tokens.FromBatch(new float[t[1].Length], t[1].Batch, t[1].Shape)),   // id 0
+                OpKind.Div => t => t[0] / t[1],
+                OpKind.Where => t => Ops.Where(t[0], t[1], t[2]),
                 _ => Method(d.DslNames[0]),
             };
             yield return (d, eager, attributes);
@@ -186,9 +188,10 @@ public class OpCoverageTests
 
     private static int Operands(OpDefinition d) => d.Kind switch
     {
-        OpKind.Linear or OpKind.LayerNorm => 3,
+        OpKind.Linear or OpKind.LayerNorm or OpKind.Where => 3,
         OpKind.RmsNorm => 2,
-        _ when d.Is(OpTraits.Loss) || d.Kind is OpKind.Add or OpKind.Sub or OpKind.Mul or OpKind.MatMul or OpKind.Gather or OpKind.Concat => 2,
+        _ when d.Is(OpTraits.Loss) || d.Kind is OpKind.Add or OpKind.Sub or OpKind.Mul or OpKind.MatMul or OpKind.Gather or OpKind.Concat
+            or OpKind.Div or OpKind.Maximum or OpKind.Minimum => 2,
         _ => 1,
     };
 
@@ -222,6 +225,9 @@ public class OpCoverageTests
             {
                 1 => all.Select(a => new[] { a }),
                 2 => all.SelectMany(a => all.Select(b => new[] { a, b })),
+                // Where: every mask, branch and other branch among the shapes of rank 2 or less.
+                3 when op.Kind == OpKind.Where => all.Where(m => m.Length <= 2)
+                    .SelectMany(m => all.SelectMany(a => all.Where(b => b.Length <= 2).Select(b => new[] { m, a, b }))),
                 // Linear and LayerNorm: x, a weight of rank 1 to 3, a bias of rank 0 to 2.
                 _ => all.SelectMany(x => all.Where(w => w.Length >= 1 && w.Length <= 3)
                         .SelectMany(w => all.Where(b => b.Length <= 2).Select(b => new[] { x, w, b }))),

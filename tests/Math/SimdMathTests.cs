@@ -166,6 +166,14 @@ public sealed class SimdMathTests
     private struct SwishF(float b) : IFunction { public float Scalar(float x) => SimdMath.Swish(x, b); public Vector256<float> V256(Vector256<float> x) => SimdMath.Swish(x, b); public Vector512<float> V512(Vector512<float> x) => SimdMath.Swish(x, b); }
     private struct SwishGradF(float b) : IFunction { public float Scalar(float x) => SimdMath.SwishGrad(x, b); public Vector256<float> V256(Vector256<float> x) => SimdMath.SwishGrad(x, b); public Vector512<float> V512(Vector512<float> x) => SimdMath.SwishGrad(x, b); }
 
+    private struct SqrtF : IFunction { public float Scalar(float x) => SimdMath.Sqrt(x); public Vector256<float> V256(Vector256<float> x) => SimdMath.Sqrt(x); public Vector512<float> V512(Vector512<float> x) => SimdMath.Sqrt(x); }
+    private struct RsqrtF : IFunction { public float Scalar(float x) => SimdMath.Rsqrt(x); public Vector256<float> V256(Vector256<float> x) => SimdMath.Rsqrt(x); public Vector512<float> V512(Vector512<float> x) => SimdMath.Rsqrt(x); }
+    private struct AbsF : IFunction { public float Scalar(float x) => SimdMath.Abs(x); public Vector256<float> V256(Vector256<float> x) => SimdMath.Abs(x); public Vector512<float> V512(Vector512<float> x) => SimdMath.Abs(x); }
+    private struct LogGradF : IFunction { public float Scalar(float x) => SimdMath.LogGrad(x); public Vector256<float> V256(Vector256<float> x) => SimdMath.LogGrad(x); public Vector512<float> V512(Vector512<float> x) => SimdMath.LogGrad(x); }
+    private struct SqrtGradFromOutputF : IFunction { public float Scalar(float x) => SimdMath.SqrtGradFromOutput(x); public Vector256<float> V256(Vector256<float> x) => SimdMath.SqrtGradFromOutput(x); public Vector512<float> V512(Vector512<float> x) => SimdMath.SqrtGradFromOutput(x); }
+    private struct RsqrtGradFromOutputF : IFunction { public float Scalar(float x) => SimdMath.RsqrtGradFromOutput(x); public Vector256<float> V256(Vector256<float> x) => SimdMath.RsqrtGradFromOutput(x); public Vector512<float> V512(Vector512<float> x) => SimdMath.RsqrtGradFromOutput(x); }
+    private struct AbsGradF : IFunction { public float Scalar(float x) => SimdMath.AbsGrad(x); public Vector256<float> V256(Vector256<float> x) => SimdMath.AbsGrad(x); public Vector512<float> V512(Vector512<float> x) => SimdMath.AbsGrad(x); }
+
     /// <summary>The float overload against a double-precision reference, on every input.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScalarMatchesReference(string name, Func<float, float> scalar, Func<double, double> reference,
@@ -359,6 +367,80 @@ public sealed class SimdMathTests
             ScalarMatchesReference($"SwishGrad({beta})", x => SimdMath.SwishGrad(x, beta), x => SwishGradRef(x, beta), rel: 7e-8, abs: 1e-10);
             VectorsAgree($"SwishGrad({beta})", new SwishGradF(beta), rel: 2e-6, abs: 1e-7, zeroSign: false);
         }
+    }
+
+    [Fact]
+    public void SqrtRsqrtAbsAndTheirGradientsAreExactAtEveryWidth()
+    {
+        // IEEE operations only: the float overloads are within half an ulp of the double reference per rounding, and
+        // every vector lane gives the float overload's bits (zeros with their sign, NaN for negative square roots).
+        ScalarMatchesReference("Sqrt", SimdMath.Sqrt, M.Sqrt, rel: 6e-8);
+        ScalarMatchesReference("Rsqrt", SimdMath.Rsqrt, x => 1 / M.Sqrt(x), rel: 1.2e-7);
+        ScalarMatchesReference("Abs", SimdMath.Abs, M.Abs, rel: 0);
+        ScalarMatchesReference("LogGrad", SimdMath.LogGrad, x => 1 / x, rel: 6e-8);
+        ScalarMatchesReference("SqrtGradFromOutput", SimdMath.SqrtGradFromOutput, y => 0.5 / y, rel: 6e-8);
+        ScalarMatchesReference("RsqrtGradFromOutput", SimdMath.RsqrtGradFromOutput, y => -0.5 * y * y * y, rel: 2e-7);
+        ScalarMatchesReference("AbsGrad", SimdMath.AbsGrad, x => double.IsNaN(x) ? 0 : M.Sign(x), rel: 0);
+        VectorsAgree("Sqrt", new SqrtF(), rel: 0, abs: 0);
+        VectorsAgree("Rsqrt", new RsqrtF(), rel: 0, abs: 0);
+        VectorsAgree("Abs", new AbsF(), rel: 0, abs: 0);
+        VectorsAgree("LogGrad", new LogGradF(), rel: 0, abs: 0);
+        VectorsAgree("SqrtGradFromOutput", new SqrtGradFromOutputF(), rel: 0, abs: 0);
+        VectorsAgree("RsqrtGradFromOutput", new RsqrtGradFromOutputF(), rel: 0, abs: 0);
+        VectorsAgree("AbsGrad", new AbsGradF(), rel: 0, abs: 0);
+        Assert.Equal(float.PositiveInfinity, SimdMath.Rsqrt(Vector512.Create(0f)).ToScalar());
+        Assert.Equal(float.NegativeInfinity, SimdMath.Rsqrt(Vector256.Create(-0f)).ToScalar());
+        Assert.True(float.IsNaN(SimdMath.Sqrt(Vector512.Create(-1f)).ToScalar()));
+        Assert.Equal(float.PositiveInfinity, SimdMath.SqrtGradFromOutput(0f));
+    }
+
+    /// <summary>The two-operand functions (Maximum, Minimum, their gradient shares) and Select: every vector lane gives
+    /// the float overload's bits over pairs of inputs (every input against a shifted copy, against itself, and the
+    /// special values against each other), and the float overloads follow PyTorch's rules.</summary>
+    [Fact]
+    public void BinaryFunctionsAreExactAtEveryWidth()
+    {
+        float[] x = VectorInputs;
+        var a = new List<float>(); var b = new List<float>();
+        for (int i = 0; i < x.Length; i++) { a.Add(x[i]); b.Add(x[(i + 7) % x.Length]); a.Add(x[i]); b.Add(x[i]); }
+        foreach (float p in Specials) foreach (float q in Specials) { a.Add(p); b.Add(q); }
+        while (a.Count % 16 != 0) { a.Add(1f); b.Add(2f); }
+        float[] av = a.ToArray(), bv = b.ToArray();
+        void Agree(string name, Func<float, float, float> scalar, Func<Vector256<float>, Vector256<float>, Vector256<float>> v256,
+            Func<Vector512<float>, Vector512<float>, Vector512<float>> v512)
+        {
+            for (int i = 0; i < av.Length; i += 16)
+            {
+                var w = v512(Vector512.LoadUnsafe(ref av[i]), Vector512.LoadUnsafe(ref bv[i]));
+                var h0 = v256(Vector256.LoadUnsafe(ref av[i]), Vector256.LoadUnsafe(ref bv[i]));
+                var h1 = v256(Vector256.LoadUnsafe(ref av[i + 8]), Vector256.LoadUnsafe(ref bv[i + 8]));
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    float want = scalar(av[i + lane], bv[i + lane]), half = lane < 8 ? h0.GetElement(lane) : h1.GetElement(lane - 8);
+                    bool Same(float got) => BitConverter.SingleToInt32Bits(got) == BitConverter.SingleToInt32Bits(want) || (float.IsNaN(got) && float.IsNaN(want));
+                    if (!Same(w.GetElement(lane)) || !Same(half))
+                        Assert.Fail($"{name}({av[i + lane]:R}, {bv[i + lane]:R}): float {want:R}, Vector512 {w.GetElement(lane):R}, Vector256 {half:R}");
+                }
+            }
+        }
+        Agree("Maximum", SimdMath.Maximum, SimdMath.Maximum, SimdMath.Maximum);
+        Agree("Minimum", SimdMath.Minimum, SimdMath.Minimum, SimdMath.Minimum);
+        Agree("MaximumGrad", SimdMath.MaximumGrad, SimdMath.MaximumGrad, SimdMath.MaximumGrad);
+        Agree("MinimumGrad", SimdMath.MinimumGrad, SimdMath.MinimumGrad, SimdMath.MinimumGrad);
+        Agree("Select(m, a, 3)", (m, v) => SimdMath.Select(m, v, 3f), (m, v) => SimdMath.Select(m, v, Vector256.Create(3f)),
+            (m, v) => SimdMath.Select(m, v, Vector512.Create(3f)));
+
+        Assert.True(float.IsNaN(SimdMath.Maximum(float.NaN, 1f)) && float.IsNaN(SimdMath.Minimum(1f, float.NaN)));
+        Assert.Equal(0, BitConverter.SingleToInt32Bits(SimdMath.Maximum(-0f, 0f)));
+        Assert.True(float.IsNegative(SimdMath.Minimum(0f, -0f)));
+        Assert.Equal(0.5f, SimdMath.MaximumGrad(2f, 2f));
+        Assert.Equal(1f, SimdMath.MaximumGrad(3f, 2f));
+        Assert.Equal(0f, SimdMath.MaximumGrad(1f, 2f));
+        Assert.Equal(1f, SimdMath.MaximumGrad(float.NaN, 2f));   // PyTorch: a NaN operand passes dy to both
+        Assert.Equal(1f, SimdMath.MinimumGrad(1f, 2f));
+        Assert.Equal(0f, SimdMath.MinimumGrad(3f, 2f));
+        Assert.Equal(7f, SimdMath.Select(float.NaN, 7f, 3f));      // a NaN mask is nonzero
+        Assert.Equal(3f, SimdMath.Select(-0f, 7f, 3f));
     }
 
     /// <summary>The derivative formulas against central differences of the double references of the functions

@@ -2,8 +2,9 @@ using System.Runtime.Intrinsics;
 
 namespace NetCompiler;
 
-// The element-wise activations as a table: each is a forward kernel and a derivative kernel, the derivative read
-// from the output (sigmoid, tanh, relu) or from the input (the rest), exactly as generated code writes them
+// The element-wise activations and unary math functions (Exp, Log, Sqrt, Rsqrt, Abs) as a table: each is a forward
+// kernel and a derivative kernel, the derivative read from the output (sigmoid, tanh, relu, exp, sqrt, rsqrt) or from
+// the input (the rest), exactly as generated code writes them
 // (generator/Ops/Activations.cs). The kernels call the same functions generated code calls, so the
 // interpreted and compiled paths give the same bits for the same input.
 public static partial class Ops
@@ -42,6 +43,21 @@ public static partial class Ops
         Kernels.Map(new StepKernel(), x.Values, result.Values);
         return result;
     }
+
+    /// <summary>e^x; the derivative is the output.</summary>
+    public static Tensor Exp(Tensor x) => Unary(x, new ExpKernel(), new IdentityKernel(), GradientFrom.Output);
+
+    /// <summary>Natural logarithm, not clamped (as PyTorch): -Inf at 0 and NaN below 0; the derivative is 1 / x.</summary>
+    public static Tensor Log(Tensor x) => Unary(x, new LogKernel(), new LogGradKernel(), GradientFrom.Input);
+
+    /// <summary>Square root (NaN below 0); the derivative 0.5 / y is +Inf at 0.</summary>
+    public static Tensor Sqrt(Tensor x) => Unary(x, new SqrtKernel(), new SqrtGradKernel(), GradientFrom.Output);
+
+    /// <summary>1 / sqrt(x) (+Inf at 0, NaN below 0); the derivative is -0.5 y^3.</summary>
+    public static Tensor Rsqrt(Tensor x) => Unary(x, new RsqrtKernel(), new RsqrtGradKernel(), GradientFrom.Output);
+
+    /// <summary>|x|; the derivative is sign(x), taken as 0 at 0 (as PyTorch).</summary>
+    public static Tensor Abs(Tensor x) => Unary(x, new AbsKernel(), new AbsGradKernel(), GradientFrom.Input);
 
     private enum GradientFrom { Input, Output }
 
@@ -175,4 +191,79 @@ internal readonly struct StepKernel : IUnaryKernel
     public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Step(x);
     public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Step(x);
     public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Step(x);
+}
+
+internal readonly struct ExpKernel : IUnaryKernel
+{
+    public float Invoke(float x) => ScalarMath.Exp(x);
+    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Exp(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Exp(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Exp(x);
+}
+
+/// <summary>f(y) = y: the derivative of Exp, read from its output.</summary>
+internal readonly struct IdentityKernel : IUnaryKernel
+{
+    public float Invoke(float x) => x;
+    public Vector128<float> Invoke(Vector128<float> x) => x;
+    public Vector256<float> Invoke(Vector256<float> x) => x;
+    public Vector512<float> Invoke(Vector512<float> x) => x;
+}
+
+// LogKernel (SimdMath.Log) is shared with BinaryCrossEntropy.cs.
+
+internal readonly struct LogGradKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.LogGrad(x);
+    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.LogGrad(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.LogGrad(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.LogGrad(x);
+}
+
+internal readonly struct SqrtKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.Sqrt(x);
+    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Sqrt(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Sqrt(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Sqrt(x);
+}
+
+internal readonly struct SqrtGradKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.SqrtGradFromOutput(x);
+    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.SqrtGradFromOutput(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.SqrtGradFromOutput(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.SqrtGradFromOutput(x);
+}
+
+internal readonly struct RsqrtKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.Rsqrt(x);
+    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Rsqrt(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Rsqrt(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Rsqrt(x);
+}
+
+internal readonly struct RsqrtGradKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.RsqrtGradFromOutput(x);
+    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.RsqrtGradFromOutput(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.RsqrtGradFromOutput(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.RsqrtGradFromOutput(x);
+}
+
+internal readonly struct AbsKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.Abs(x);
+    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Abs(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Abs(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Abs(x);
+}
+
+internal readonly struct AbsGradKernel : IUnaryKernel
+{
+    public float Invoke(float x) => SimdMath.AbsGrad(x);
+    public Vector128<float> Invoke(Vector128<float> x) => SimdMath.AbsGrad(x);
+    public Vector256<float> Invoke(Vector256<float> x) => SimdMath.AbsGrad(x);
+    public Vector512<float> Invoke(Vector512<float> x) => SimdMath.AbsGrad(x);
 }
