@@ -406,6 +406,30 @@ public class DiagnosticTests
         Contains(d, "[Dense] field 'hidden'", "must have type Dense", "Tensor");
     }
 
+    /// <summary>The layers of the layer registry are checked like Dense: dimensions at the argument, the field's type,
+    /// explicit values' count, a bad epsilon, two layer attributes on one field.</summary>
+    [Theory]
+    [InlineData("[Embedding(/*<*/0/*>*/, 4)] Embedding e;", "NC0102", "'e' count")]
+    [InlineData("[LayerNorm(/*<*/-2/*>*/)] LayerNorm n;", "NC0102", "'n' dimension")]
+    [InlineData("[RmsNorm(/*<*/0/*>*/)] RmsNorm n;", "NC0102", "'n' dimension")]
+    [InlineData("[LayerNorm(4)] Dense /*<*/n/*>*/;", "NC0008", "must have type LayerNorm")]
+    [InlineData("[Embedding(3, 2, /*<*/Weights = new[] { 1f, 2f }/*>*/)] Embedding e;", "NC0008", "needs 6")]
+    [InlineData("[LayerNorm(4, /*<*/Epsilon = -1f/*>*/)] LayerNorm n;", "NC0008", "Epsilon = -1")]
+    [InlineData("[Dense(4, 4), /*<*/LayerNorm(4)/*>*/] Dense n;", "NC0008", "both [Dense] and [LayerNorm]")]
+    public void NC0008_NC0102_LayerAttributesAreChecked(string field, string id, string fact)
+    {
+        var d = Expect($$"""
+            [Network]
+            public partial class Layers
+            {
+                {{field}}
+                [Param(4)] Tensor p;
+                [Forward] Tensor Forward([Shape(4)] Tensor x) => x * p;
+            }
+            """, id);
+        Contains(d, fact);
+    }
+
     [Fact]
     public void NC0008_WrongNumberOfExplicitWeights()
     {
