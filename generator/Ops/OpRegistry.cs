@@ -26,13 +26,22 @@ internal static class OpRegistry
         BinaryCrossEntropyOp.Instance, SquaredErrorOp.MeanSquaredError, SquaredErrorOp.QuadraticCost, CrossEntropyOp.Instance,
     }.OrderBy(d => d.Kind).ToArray();
 
-    private static readonly OpDefinition[] ByKind = All.ToArray();
+    /// <summary>Definitions by kind; null where a kind has none (a registry bug that <see cref="Inconsistency"/> names).</summary>
+    private static readonly OpDefinition?[] ByKind = Index();
+
+    private static OpDefinition?[] Index()
+    {
+        var byKind = new OpDefinition?[Enum.GetValues(typeof(OpKind)).Length];
+        foreach (var d in All) byKind[(int)d.Kind] = d;
+        return byKind;
+    }
 
     private static readonly Dictionary<string, OpDefinition> ByName =
         All.SelectMany(d => d.DslNames.Select(name => (name, d))).ToDictionary(p => p.name, p => p.d);
 
     /// <summary>The definition of <paramref name="kind"/>.</summary>
-    public static OpDefinition For(OpKind kind) => ByKind[(int)kind];
+    public static OpDefinition For(OpKind kind) =>
+        ByKind[(int)kind] ?? throw new InvalidOperationException($"op {kind} has no definition in the registry");
 
     /// <summary>The definition that <c>Ops.<paramref name="name"/></c> builds; null for a method that is not an op.</summary>
     public static OpDefinition? ForMethod(string name) => ByName.TryGetValue(name, out var d) ? d : null;
