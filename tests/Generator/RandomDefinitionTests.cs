@@ -360,25 +360,35 @@ internal static class DenseReference
     private static double[] OneHot(int c, int n) { var v = new double[n]; v[c] = 1; return v; }
 }
 
-/// <summary>Compiles all random definitions once, in one compilation, and loads them.</summary>
+/// <summary>Compiles all random definitions once, in one compilation, and loads them: <see cref="Count"/> dense chains
+/// and <see cref="GraphCount"/> graphs (<c>NETCOMPILER_RANDOM_COUNT</c>, default <see cref="DefaultGraphCount"/>). Every
+/// case depends only on its index and <see cref="Seed"/>, so raising the count keeps the first cases.</summary>
 public sealed class RandomNetworksFixture : IDisposable
 {
     public const int Count = 20;
+    public const int DefaultGraphCount = 40;
+    public const int Seed = 20260311;
+
+    public static int GraphCount { get; } =
+        Environment.GetEnvironmentVariable("NETCOMPILER_RANDOM_COUNT") is { Length: > 0 } s ? int.Parse(s, CultureInfo.InvariantCulture) : DefaultGraphCount;
 
     internal RandomNetworkCase[] Cases { get; } = Enumerable.Range(0, Count).Select(i => new RandomNetworkCase(i)).ToArray();
+
+    internal RandomGraphCase[] Graphs { get; } = Enumerable.Range(0, GraphCount).Select(i => new RandomGraphCase(i, Seed)).ToArray();
 
     internal GeneratorRun Run { get; }
 
     public RandomNetworksFixture()
     {
-        Run = GeneratorHarness.Run(Cases.Select(c => (c.Source, c.ClassName + ".cs")));
+        Run = GeneratorHarness.Run(Cases.Select(c => (c.Source, c.ClassName + ".cs")).Concat(Graphs.Select(g => (g.Source, g.ClassName + ".cs"))));
     }
 
     public void Dispose() => Run.Unload();
 }
 
-/// <summary>Differential tests: randomly generated dense definitions compiled in-test, against an independent
-/// float64 reference (and the interpreter, when it runs).</summary>
+/// <summary>Differential tests: randomly generated definitions compiled in-test. Dense chains against an independent
+/// float64 reference (and the interpreter); graphs (several inputs, ids and tables, views, MatMul, reductions and
+/// softmax along axes, normalization layers: <see cref="RandomGraphCase"/>) compiled against interpreted.</summary>
 public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
 {
     private const double Relative = 1e-4, Absolute = 1e-5;
@@ -392,6 +402,8 @@ public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
     }
 
     public static IEnumerable<object[]> CaseIndices => Enumerable.Range(0, RandomNetworksFixture.Count).Select(i => new object[] { i });
+
+    public static IEnumerable<object[]> GraphIndices => Enumerable.Range(0, RandomNetworksFixture.GraphCount).Select(i => new object[] { i });
 
     private static void Close(double expected, double actual, string what)
     {
@@ -411,9 +423,10 @@ public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
     {
         var run = _fixture.Run;
         foreach (var c in _fixture.Cases) _output.WriteLine(c.ToString());
+        foreach (var g in _fixture.Graphs) _output.WriteLine(g.ToString());
         Assert.True(run.GeneratorDiagnostics.IsEmpty, string.Join("\n", run.GeneratorDiagnostics));
         run.AssertNoErrors();
-        Assert.Equal(RandomNetworksFixture.Count, run.GeneratedSources.Count);
+        Assert.Equal(RandomNetworksFixture.Count + RandomNetworksFixture.GraphCount, run.GeneratedSources.Count);
         var inGenerated = run.DiagnosticsInGeneratedCode.ToList();
         Assert.True(inGenerated.Count == 0, string.Join("\n", inGenerated.Take(20)));
         // The cases cover every activation and loss.
@@ -423,6 +436,85 @@ public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
             Assert.Contains(_fixture.Cases, c => c.Loss == l);
         Assert.Contains(_fixture.Cases, c => c.Layers.Any(l => !l.Bias));
         Assert.Contains(_fixture.Cases, c => c.Layers.Any(l => l.RawBias));
+        // The graphs cover every family (at the default count), every loss and ids inputs.
+        foreach (GraphFamily f in Enum.GetValues<GraphFamily>())
+        {
+            int n = _fixture.Graphs.Count(g => (g.Families & f) == f);
+            _output.WriteLine($"{f}: {n} of {_fixture.Graphs.Length} graphs");
+            if (f != GraphFamily.None) Assert.True(n > 0, $"no graph uses {f}");
+        }
+        foreach (RandomLoss l in Enum.GetValues<RandomLoss>())
+            Assert.Contains(_fixture.Graphs, g => g.Loss == l);
+    }
+
+    /// <summary>Compiled against interpreted: <see cref="Zoo.CompiledVsInterpretedTests.AssertClose"/>'s bound (1e-5 of
+    /// the element plus 1e-5 of the tensor's largest magnitude) plus 1e-6 absolute. That bound takes the tensor's largest
+    /// magnitude for the size of the terms its sums cancel, which fails when the whole tensor is zero by an invariance:
+    /// a softmax or normalization along a line of equal values (ids that all pick one row, <c>Concat(v, v)</c>), the mean
+    /// of a bias-free LayerNorm, <c>a - a</c>. The exact answer is then 0, and each path gets its own rounding residue of
+    /// terms of order 1 (the graphs' values are), e.g. -6e-8 against 0 for a table's gradient (Graph31 of seed
+    /// 20260311), 1.1e-8 against -1.5e-8 for an output (Graph336), against bounds of 1e-13.</summary>
+    private static void AssertNear(float[] interpreted, float[] compiled, string what)
+    {
+        Assert.Equal(interpreted.Length, compiled.Length);
+        double largest = interpreted.Length == 0 ? 0 : interpreted.Max(v => Math.Abs(v));
+        for (int i = 0; i < interpreted.Length; i++)
+        {
+            double tolerance = 1e-5 * (Math.Abs(interpreted[i]) + largest) + 1e-6;
+            Assert.True(Math.Abs(interpreted[i] - compiled[i]) <= tolerance,
+                $"{what}[{i}]: interpreted {interpreted[i]:G9}, compiled {compiled[i]:G9} (tolerance {tolerance:G3})");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(GraphIndices))]
+    public void GraphCompiledMatchesInterpreted(int index)
+    {
+        var g = _fixture.Graphs[index];
+        _output.WriteLine(g.Source);
+        INetwork compiled = _fixture.Run.Create(g.FullName, seed: 200 + index), interpreted = _fixture.Run.Create(g.FullName, seed: 200 + index);
+
+        // Inputs in declaration order, each with its kind, shape, offset and (for ids) the smallest table's row count.
+        int offset = 0;
+        Assert.Equal(g.Inputs.Count, compiled.Inputs.Count);
+        for (int i = 0; i < g.Inputs.Count; i++)
+        {
+            var (expected, actual) = (g.Inputs[i], compiled.Inputs[i]);
+            Assert.Equal((expected.Name, expected.Kind, offset, expected.IdCount), (actual.Name, actual.Kind, actual.Offset, actual.IdCount));
+            Assert.Equal(expected.Shape, actual.Shape);
+            offset += actual.Size;
+        }
+        Assert.Equal(g.Inputs.Count == 1 ? g.Inputs[0].Shape : new[] { offset }, compiled.InputShape);
+        Assert.Equal(g.OutputShape, compiled.OutputShape);
+        Assert.Equal(g.TargetShape, compiled.TargetShape);
+
+        int outputSize = RandomShapes.Size(g.OutputShape);
+        foreach (int batch in new[] { 1, 3 })
+        {
+            var (x, t) = g.Data(compiled, batch, 1000 * index + batch);
+            var yc = new float[batch * outputSize];
+            var yi = new float[batch * outputSize];
+            compiled.Infer(x, yc, batch);
+            Interpreter.Infer(interpreted, x, yi, batch);
+            AssertNear(yi, yc, $"batch {batch}: outputs");
+
+            float lc = compiled.ComputeGradients(x, t, batch), li = Interpreter.ComputeGradients(interpreted, x, t, batch);
+            Assert.True(float.IsFinite(li), $"batch {batch}: interpreted loss {li}");
+            AssertNear([li], [lc], $"batch {batch}: loss");
+            foreach (var p in compiled.Parameters.Layout)
+                AssertNear(interpreted.Parameters.GetGradients(p.Name).ToArray(), compiled.Parameters.GetGradients(p.Name).ToArray(),
+                    $"batch {batch}: d loss / d {p.Name}");
+        }
+
+        // One SGD step each way: the same loss and the same parameters after it.
+        {
+            var (x, t) = g.Data(compiled, 3, 1000 * index + 7);
+            const float rate = 0.05f;
+            float lc = compiled.TrainStep(x, t, 3, rate), li = Interpreter.TrainStep(interpreted, x, t, 3, rate);
+            AssertNear([li], [lc], "TrainStep loss");
+            foreach (var p in compiled.Parameters.Layout)
+                AssertNear(interpreted.Parameters.GetValues(p.Name).ToArray(), compiled.Parameters.GetValues(p.Name).ToArray(), $"TrainStep {p.Name}");
+        }
     }
 
     [Theory]

@@ -1,0 +1,512 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace NetCompiler.Tests.Generator;
+
+/// <summary>Op families a random graph definition may use (for the coverage check and the case's summary).</summary>
+[Flags]
+internal enum GraphFamily
+{
+    None = 0,
+    SeveralInputs = 1 << 0,
+    Gather = 1 << 1,
+    Embedding = 1 << 2,
+    SharedIds = 1 << 3,        // one ids input selecting from two tables: IdCount is the smaller
+    Reshape = 1 << 4,
+    ReshapeInferred = 1 << 5,  // a -1 dimension
+    Permute = 1 << 6,
+    Slice = 1 << 7,
+    Concat = 1 << 8,
+    MatMul = 1 << 9,
+    BatchedMatMul = 1 << 10,   // leading dimensions on at least one side
+    Reduction = 1 << 11,
+    Softmax = 1 << 12,
+    LayerNorm = 1 << 13,
+    RmsNorm = 1 << 14,
+    Dense = 1 << 15,
+    Broadcast = 1 << 16,       // + - * of two shapes, one a proper suffix of the other
+}
+
+/// <summary>One [Forward] input of a random graph definition, as <see cref="INetwork.Inputs"/> must report it.</summary>
+internal sealed record GraphInput(string Name, int[] Shape, InputKind Kind, int IdCount);
+
+/// <summary>A random network definition built as a graph of values with known per-sample shapes: several inputs (values,
+/// and ids looked up in tables), then a few random steps, each an op whose shape rule the chosen operands satisfy
+/// (Dense, activations, Reshape, Permute, Slice, Concat, MatMul, Sum/Mean/Max along an axis, Softmax/LogSoftmax along an
+/// axis, LayerNorm, RmsNorm, broadcast + - *), then every value nobody read is flattened and concatenated into the
+/// output, so every input and parameter reaches the loss. The source is a block body with one local per step.</summary>
+internal sealed class RandomGraphCase
+{
+    public const string Namespace = "RandomGraphs";
+
+    /// <summary>Per-sample elements a step may produce; keeps kernels (and the compilation) small.</summary>
+    private const int MaxElements = 96;
+
+    private sealed class Value(string name, int[] shape)
+    {
+        public string Name { get; } = name;
+        public int[] Shape { get; } = shape;
+        public int Rank => Shape.Length;
+        public int Size => RandomShapes.Size(Shape);
+        public int Reads { get; set; }
+    }
+
+    private readonly Random _rng;
+    private readonly List<Value> _values = new();
+    private readonly List<string> _fields = new();
+    private readonly List<string> _body = new();
+    private int _next;
+
+    public RandomGraphCase(int index, int seed)
+    {
+        Index = index;
+        _rng = new Random(unchecked(seed * 31 + 104729 * (index + 1)));
+        Loss = (RandomLoss)_rng.Next(5);
+        BuildInputs();
+        int steps = _rng.Next(2, 8);
+        for (int s = 0; s < steps; s++) Step();
+        BuildOutput();
+        Source = BuildSource();
+    }
+
+    public int Index { get; }
+    public string ClassName => "Graph" + Index.ToString(CultureInfo.InvariantCulture);
+    public string FullName => Namespace + "." + ClassName;
+    public RandomLoss Loss { get; }
+    public List<GraphInput> Inputs { get; } = new();
+    public GraphFamily Families { get; private set; }
+    public int[] OutputShape { get; private set; } = Array.Empty<int>();
+    public int[] TargetShape { get; private set; } = Array.Empty<int>();
+    public string Source { get; }
+
+    public override string ToString() =>
+        $"{ClassName}: inputs {string.Join(", ", Inputs.Select(i => $"{i.Name} {RandomShapes.Text(i.Shape)} {i.Kind}{(i.Kind == InputKind.Tokens ? " <" + i.IdCount : "")}"))}; " +
+        $"output {RandomShapes.Text(OutputShape)}, loss {Loss}; {Families}";
+
+    private static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    private string Name(string prefix) => prefix + (_next++).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Declares a local holding <paramref name="expression"/>, of <paramref name="shape"/>, reading <paramref name="operands"/>.</summary>
+    private Value Emit(string expression, int[] shape, string comment, params Value[] operands)
+    {
+        foreach (var o in operands) o.Reads++;
+        var v = new Value(Name("v"), shape);
+        _body.Add($"        var {v.Name} = {expression};   // {RandomShapes.Text(shape)}: {comment}");
+        _values.Add(v);
+        return v;
+    }
+
+    /// <summary>A value to work on: one nobody read yet most of the time, so the graph stays connected and deep.</summary>
+    private Value? Pick(Func<Value, bool>? fits = null)
+    {
+        var candidates = _values.Where(v => fits?.Invoke(v) ?? true).ToList();
+        if (candidates.Count == 0) return null;
+        var unread = candidates.Where(v => v.Reads == 0).ToList();
+        var from = unread.Count > 0 && _rng.NextDouble() < 0.75 ? unread : candidates;
+        return from[_rng.Next(from.Count)];
+    }
+
+    private string Param(int[] shape, string init = "Init = Init.Normal, Std = 0.5f")
+    {
+        string name = Name("p");
+        _fields.Add($"    [Param({RandomShapes.Args(shape)}, {init})] Tensor {name};");
+        return name;
+    }
+
+    // ---- inputs -------------------------------------------------------------------------------------------------
+
+    private void BuildInputs()
+    {
+        double r = _rng.NextDouble();
+        int count = r < 0.4 ? 1 : r < 0.8 ? 2 : 3;
+        if (count > 1) Families |= GraphFamily.SeveralInputs;
+        for (int i = 0; i < count; i++)
+        {
+            string name = "x" + i.ToString(CultureInfo.InvariantCulture);
+            if (_rng.NextDouble() < 0.4) TokenInput(name);
+            else
+            {
+                var shape = RandomShapes.Random(_rng, 5);
+                Inputs.Add(new GraphInput(name, shape, InputKind.Values, 0));
+                _values.Add(new Value(name, shape));
+            }
+        }
+    }
+
+    /// <summary>An ids input looked up in one table (a [Param] through Gather, or an [Embedding] layer), or in two.</summary>
+    private void TokenInput(string name)
+    {
+        var ids = _rng.NextDouble() < 0.7 ? new[] { _rng.Next(1, 6) } : new[] { _rng.Next(1, 4), _rng.Next(1, 4) };
+        int tables = _rng.NextDouble() < 0.25 ? 2 : 1;
+        if (tables == 2) Families |= GraphFamily.SharedIds;
+        int idCount = int.MaxValue;
+        for (int t = 0; t < tables; t++)
+        {
+            int rows = _rng.Next(2, 13), dim = _rng.Next(1, 7);
+            idCount = Math.Min(idCount, rows);
+            var shape = ids.Append(dim).ToArray();
+            if (_rng.NextDouble() < 0.5)
+            {
+                string table = Param(new[] { rows, dim }, "Init = Init.Normal, Std = 1f");
+                Families |= GraphFamily.Gather;
+                Emit($"Gather({table}, {name})", shape, $"{rows} rows of {dim}");
+            }
+            else
+            {
+                string layer = Name("e");
+                _fields.Add($"    [Embedding({rows}, {dim})] Embedding {layer};");
+                Families |= GraphFamily.Embedding;
+                Emit($"{layer}.Forward({name})", shape, $"{rows} rows of {dim}");
+            }
+        }
+        Inputs.Add(new GraphInput(name, ids, InputKind.Tokens, idCount));
+    }
+
+    // ---- steps --------------------------------------------------------------------------------------------------
+
+    private static readonly (string Name, int Weight)[] StepWeights =
+    {
+        ("Dense", 3), ("Activation", 2), ("Reshape", 2), ("Permute", 2), ("Slice", 2), ("Concat", 2), ("MatMul", 3),
+        ("Reduce", 2), ("Softmax", 2), ("Norm", 2), ("Binary", 2),
+    };
+
+    private void Step()
+    {
+        int total = StepWeights.Sum(w => w.Weight), pick = _rng.Next(total);
+        string step = StepWeights.First(w => (pick -= w.Weight) < 0).Name;
+        bool done = step switch
+        {
+            "Dense" => Dense(),
+            "Activation" => Activation(),
+            "Reshape" => Reshape(),
+            "Permute" => Permute(),
+            "Slice" => Slice(),
+            "Concat" => Concat(),
+            "MatMul" => MatMul(),
+            "Reduce" => Reduce(),
+            "Softmax" => Softmax(),
+            "Norm" => Norm(),
+            _ => Binary(),
+        };
+        if (!done) Dense();   // Dense applies to any value of rank 1 or more
+    }
+
+    private static readonly string[] Activations = { "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Swish", "Silu", "Gelu", "GeluTanh" };
+
+    private string Activate(string e)
+    {
+        string a = Activations[_rng.Next(Activations.Length)];
+        return a switch
+        {
+            "LeakyRelu" => $"LeakyRelu({e}, {F((float)Math.Round(0.01 + 0.3 * _rng.NextDouble(), 3))})",
+            "Swish" => $"Swish({e}, {F((float)Math.Round(0.5 + 1.5 * _rng.NextDouble(), 3))})",
+            _ => $"{a}({e})",
+        };
+    }
+
+    private bool Dense() => Pick(v => v.Size / v.Shape[^1] * 8 <= MaxElements) is { } x && Dense(x, null) is not null;
+
+    private Value Dense(Value x, int? outputs)
+    {
+        int input = x.Shape[^1], output = outputs ?? _rng.Next(1, 9);
+        string layer = Name("d");
+        bool bias = _rng.NextDouble() < 0.7;
+        _fields.Add($"    [Dense({input}, {output}{(bias ? "" : ", Bias = false")})] Dense {layer};");
+        Families |= GraphFamily.Dense;
+        string e = $"{layer}.Forward({x.Name})";
+        if (outputs is null && _rng.NextDouble() < 0.6) e = Activate(e);
+        return Emit(e, RandomShapes.With(x.Shape, x.Rank - 1, output), $"Dense({input}, {output})", x);
+    }
+
+    private bool Activation()
+    {
+        var x = Pick()!;
+        Emit(Activate(x.Name), x.Shape, "activation", x);
+        return true;
+    }
+
+    private bool Reshape()
+    {
+        var x = Pick()!;
+        int rank = _rng.Next(1, 4);
+        var shape = RandomShapes.Factor(_rng, x.Size, rank);
+        var written = shape.Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray();
+        Families |= GraphFamily.Reshape;
+        if (_rng.NextDouble() < 0.4)
+        {
+            written[_rng.Next(rank)] = "-1";
+            Families |= GraphFamily.ReshapeInferred;
+        }
+        Emit($"Reshape({x.Name}, {string.Join(", ", written)})", shape, "reshape", x);
+        return true;
+    }
+
+    private bool Permute()
+    {
+        var x = Pick(v => v.Rank >= 2);
+        if (x is null) return false;
+        var axes = RandomShapes.Permutation(_rng, x.Rank);
+        var written = axes.Select(a => RandomShapes.Written(_rng, a, x.Rank));
+        Families |= GraphFamily.Permute;
+        Emit($"Permute({x.Name}, {RandomShapes.Args(written)})", axes.Select(a => x.Shape[a]).ToArray(), "permute", x);
+        return true;
+    }
+
+    private bool Slice()
+    {
+        var x = Pick(v => v.Shape.Any(d => d >= 2));
+        if (x is null) return false;
+        var axes = Enumerable.Range(0, x.Rank).Where(k => x.Shape[k] >= 2).ToArray();
+        int axis = axes[_rng.Next(axes.Length)], length = _rng.Next(1, x.Shape[axis]), start = _rng.Next(x.Shape[axis] - length + 1);
+        Families |= GraphFamily.Slice;
+        Emit($"Slice({x.Name}, {RandomShapes.Written(_rng, axis, x.Rank)}, {start}, {length})",
+            RandomShapes.With(x.Shape, axis, length), "slice", x);
+        return true;
+    }
+
+    /// <summary>Concat along a random axis with another value that agrees elsewhere, else with a parameter.</summary>
+    private bool Concat()
+    {
+        var a = Pick(v => v.Size * 2 <= MaxElements);
+        if (a is null) return false;
+        int axis = _rng.Next(a.Rank);
+        bool Fits(Value v) => v.Rank == a.Rank && Enumerable.Range(0, a.Rank).All(k => k == axis || v.Shape[k] == a.Shape[k])
+            && a.Size + v.Size <= MaxElements;
+        var partners = _values.Where(Fits).ToList();
+        string b;
+        int along;
+        Value[] reads;
+        if (partners.Count > 0 && _rng.NextDouble() < 0.7)
+        {
+            var p = partners[_rng.Next(partners.Count)];
+            (b, along, reads) = (p.Name, p.Shape[axis], new[] { a, p });
+        }
+        else
+        {
+            along = _rng.Next(1, 4);
+            (b, reads) = (Param(RandomShapes.With(a.Shape, axis, along)), new[] { a });
+        }
+        var (left, right) = _rng.NextDouble() < 0.5 ? (a.Name, b) : (b, a.Name);
+        Families |= GraphFamily.Concat;
+        Emit($"Concat({left}, {right}, {RandomShapes.Written(_rng, axis, a.Rank)})",
+            RandomShapes.With(a.Shape, axis, a.Shape[axis] + along), "concat", reads);
+        return true;
+    }
+
+    /// <summary>[..., M, K] x [..., K, N]: against a parameter (plain, stacked like the left side, or stacked over a
+    /// plain left side), against the left side transposed, or against another value whose shape fits.</summary>
+    private bool MatMul()
+    {
+        var a = Pick(v => v.Rank >= 2);
+        if (a is null) return false;
+        int k = a.Shape[^1];
+        var lead = a.Shape.Take(a.Rank - 2).ToArray();
+        int m = a.Shape[^2];
+        int n = _rng.Next(1, 6);
+        bool Fits(Value v) => v.Rank >= 2 && v.Shape[^2] == k
+            && (RandomShapes.IsSuffix(v.Shape[..^2], lead) || RandomShapes.IsSuffix(lead, v.Shape[..^2]));
+        var partners = _values.Where(v => Fits(v) && v != a).ToList();
+        double r = _rng.NextDouble();
+        Func<string> b;   // the right operand, made (a parameter declared) only once the product's size is known to fit
+        int[] bLead;
+        Value[] reads = { a };
+        if (r < 0.3) (b, bLead) = (() => Param(new[] { k, n }), Array.Empty<int>());
+        else if (r < 0.5)
+        {
+            // Stacked: the left side's leading dimensions, or (left side plain) new ones the left side broadcasts over.
+            bLead = lead.Length > 0 ? lead : new[] { _rng.Next(2, 4) };
+            var stacked = bLead.Append(k).Append(n).ToArray();
+            b = () => Param(stacked);
+        }
+        else if (r < 0.7 || partners.Count == 0)
+        {
+            (b, bLead, n) = (() => $"Transpose({a.Name})", lead, m);
+        }
+        else
+        {
+            var p = partners[_rng.Next(partners.Count)];
+            (b, bLead, n, reads) = (() => p.Name, p.Shape[..^2], p.Shape[^1], new[] { a, p });
+        }
+        var outLead = bLead.Length > lead.Length ? bLead : lead;
+        var shape = outLead.Append(m).Append(n).ToArray();
+        if (RandomShapes.Size(shape) > MaxElements) return false;
+        string right = b();
+        Families |= GraphFamily.MatMul;
+        if (lead.Length + bLead.Length > 0) Families |= GraphFamily.BatchedMatMul;
+        string e = $"MatMul({a.Name}, {right})";
+        if (_rng.NextDouble() < 0.5) e += " * 0.5f";
+        Emit(e, shape, $"{RandomShapes.Text(a.Shape)} x {right}", reads);
+        return true;
+    }
+
+    private bool Reduce()
+    {
+        var x = Pick()!;
+        int axis = _rng.Next(x.Rank);
+        bool keep = x.Rank == 1 || _rng.NextDouble() < 0.5;
+        string op = new[] { "Sum", "Mean", "Max" }[_rng.Next(3)];
+        int written = RandomShapes.Written(_rng, axis, x.Rank);
+        string keepText = _rng.NextDouble() < 0.5 ? (keep ? "true" : "false") : "keepDim: " + (keep ? "true" : "false");
+        string e = !keep && _rng.NextDouble() < 0.3 ? $"{op}({x.Name}, {written})" : $"{op}({x.Name}, {written}, {keepText})";
+        Families |= GraphFamily.Reduction;
+        Emit(e, RandomShapes.Reduce(x.Shape, axis, keep), $"{op} along {axis}", x);
+        return true;
+    }
+
+    private bool Softmax()
+    {
+        var x = Pick()!;
+        string op = _rng.NextDouble() < 0.5 ? "Softmax" : "LogSoftmax";
+        string e = _rng.NextDouble() < 0.2 ? $"{op}({x.Name})" : $"{op}({x.Name}, {RandomShapes.Written(_rng, _rng.Next(x.Rank), x.Rank)})";
+        Families |= GraphFamily.Softmax;
+        Emit(e, x.Shape, op, x);
+        return true;
+    }
+
+    private bool Norm()
+    {
+        var x = Pick()!;
+        int d = x.Shape[^1];
+        string layer = Name("n");
+        if (_rng.NextDouble() < 0.6)
+        {
+            var options = new List<string>();
+            if (_rng.NextDouble() < 0.4) options.Add("Bias = false");
+            if (_rng.NextDouble() < 0.3) options.Add("Epsilon = 1e-3f");
+            _fields.Add($"    [LayerNorm({string.Join(", ", options.Prepend(d.ToString(CultureInfo.InvariantCulture)))})] LayerNorm {layer};");
+            Families |= GraphFamily.LayerNorm;
+        }
+        else
+        {
+            _fields.Add($"    [RmsNorm({d})] RmsNorm {layer};");
+            Families |= GraphFamily.RmsNorm;
+        }
+        Emit($"{layer}.Forward({x.Name})", x.Shape, "norm", x);
+        return true;
+    }
+
+    /// <summary>a + b, a - b or a * b where one shape is a suffix of the other: another value, else a parameter.</summary>
+    private bool Binary()
+    {
+        var a = Pick()!;
+        var partners = _values.Where(v => RandomShapes.IsSuffix(v.Shape, a.Shape) || RandomShapes.IsSuffix(a.Shape, v.Shape)).ToList();
+        string op = new[] { "+", "-", "*" }[_rng.Next(3)];
+        Value? p = partners.Count > 0 && _rng.NextDouble() < 0.6 ? partners[_rng.Next(partners.Count)] : null;
+        string b;
+        int[] bShape;
+        Value[] reads = { a };
+        if (p is not null) (b, bShape, reads) = (p.Name, p.Shape, new[] { a, p });
+        else
+        {
+            bShape = a.Shape.Skip(_rng.Next(a.Rank)).ToArray();
+            b = Param(bShape);
+        }
+        if (bShape.Length != a.Rank) Families |= GraphFamily.Broadcast;
+        var shape = bShape.Length > a.Rank ? bShape : a.Shape;
+        var (left, right) = _rng.NextDouble() < 0.5 ? (a.Name, b) : (b, a.Name);
+        Emit($"{left} {op} {right}", shape, "element-wise", reads);
+        return true;
+    }
+
+    // ---- output and source --------------------------------------------------------------------------------------
+
+    /// <summary>Flattens every unread value and concatenates them (so everything reaches the loss), then fits the
+    /// output to the loss: a Dense head now and then, at least 2 classes for cross-entropy, a Sigmoid for BCE.</summary>
+    private void BuildOutput()
+    {
+        var unread = _values.Where(v => v.Reads == 0).ToList();
+        Value y = unread[0];
+        if (unread.Count > 1)
+        {
+            var flat = unread.Select(v => v.Rank == 1 ? v : Emit($"Reshape({v.Name}, -1)", new[] { v.Size }, "flattened", v)).ToList();
+            y = flat[0];
+            foreach (var v in flat.Skip(1))
+                y = Emit($"Concat({y.Name}, {v.Name}, {(_rng.NextDouble() < 0.5 ? "0" : "-1")})", new[] { y.Size + v.Size }, "gathered", y, v);
+        }
+        bool classes = Loss is RandomLoss.CrossEntropyIndices or RandomLoss.CrossEntropyProbabilities;
+        // A Dense head: always when cross-entropy needs classes or nothing trains yet, and now and then anyway.
+        if (classes && y.Shape[^1] < 2 || _fields.Count == 0 || _rng.NextDouble() < 0.3)
+            y = Dense(y, _rng.Next(2, 7));
+        string output = y.Name;
+        if (Loss == RandomLoss.BinaryCrossEntropy) output = $"Sigmoid({y.Name})";
+        _body.Add($"        return {output};");
+        OutputShape = y.Shape;
+        TargetShape = Loss == RandomLoss.CrossEntropyIndices ? RandomShapes.With(y.Shape, y.Rank - 1, 1) : y.Shape;
+    }
+
+    private string BuildSource()
+    {
+        var s = new StringBuilder();
+        s.AppendLine("using NetCompiler;");
+        s.AppendLine("using static NetCompiler.Ops;");
+        s.AppendLine();
+        s.AppendLine($"namespace {Namespace};");
+        s.AppendLine();
+        s.AppendLine($"/// <summary>{ToString()}</summary>");
+        s.AppendLine("[Network]");
+        s.AppendLine($"public partial class {ClassName}");
+        s.AppendLine("{");
+        foreach (var f in _fields) s.AppendLine(f);
+        s.AppendLine();
+        var parameters = Inputs.Select(i => $"[Shape({RandomShapes.Args(i.Shape)})] {(i.Kind == InputKind.Tokens ? "Tokens" : "Tensor")} {i.Name}");
+        s.AppendLine($"    [Forward] Tensor Forward({string.Join(", ", parameters)})");
+        s.AppendLine("    {");
+        foreach (var line in _body) s.AppendLine(line);
+        s.AppendLine("    }");
+        s.AppendLine();
+        string target = Loss is RandomLoss.CrossEntropyIndices or RandomLoss.CrossEntropyProbabilities
+            ? $"[Shape({RandomShapes.Args(TargetShape)})] Tensor target" : "Tensor target";
+        string op = Loss switch
+        {
+            RandomLoss.BinaryCrossEntropy => "BinaryCrossEntropy",
+            RandomLoss.MeanSquaredError => "MeanSquaredError",
+            RandomLoss.QuadraticCost => "QuadraticCost",
+            _ => "CrossEntropy",
+        };
+        s.AppendLine($"    [Loss] static Tensor Loss(Tensor y, {target}) => {op}(y, target);");
+        s.AppendLine("}");
+        return s.ToString();
+    }
+
+    // ---- data ---------------------------------------------------------------------------------------------------
+
+    /// <summary>Inputs laid out as <paramref name="net"/>'s <see cref="INetwork.Inputs"/> say (ids below each input's
+    /// IdCount, values in [-1, 1)) and targets that fit the loss.</summary>
+    public (float[] Inputs, float[] Targets) Data(INetwork net, int batch, int seed)
+    {
+        var rng = new Random(seed);
+        int inputSize = RandomShapes.Size(net.InputShape);
+        var x = new float[batch * inputSize];
+        for (int b = 0; b < batch; b++)
+            foreach (var input in net.Inputs)
+                for (int i = 0; i < input.Size; i++)
+                    x[b * inputSize + input.Offset + i] = input.Kind == InputKind.Tokens
+                        ? rng.Next(input.IdCount) : (float)(2 * rng.NextDouble() - 1);
+        int targetSize = RandomShapes.Size(TargetShape), classes = OutputShape[^1];
+        var t = new float[batch * targetSize];
+        int rows = t.Length / (Loss == RandomLoss.CrossEntropyProbabilities ? classes : 1);
+        for (int r = 0; r < rows; r++)
+        {
+            switch (Loss)
+            {
+                case RandomLoss.BinaryCrossEntropy: t[r] = (float)rng.NextDouble(); break;
+                case RandomLoss.MeanSquaredError:
+                case RandomLoss.QuadraticCost: t[r] = (float)(2 * rng.NextDouble() - 1); break;
+                case RandomLoss.CrossEntropyIndices: t[r] = rng.Next(classes); break;
+                case RandomLoss.CrossEntropyProbabilities:
+                {
+                    var row = t.AsSpan(r * classes, classes);
+                    float sum = 0;
+                    for (int i = 0; i < classes; i++) { row[i] = (float)(0.05 + rng.NextDouble()); sum += row[i]; }
+                    for (int i = 0; i < classes; i++) row[i] /= sum;
+                    break;
+                }
+            }
+        }
+        return (x, t);
+    }
+}

@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace NetCompiler.Tests.Generator;
+
+/// <summary>Per-sample shape arithmetic for the random definitions: sizes, suffix broadcasting, axes (written
+/// negative at random) and random shapes of a given size.</summary>
+internal static class RandomShapes
+{
+    public static int Size(IReadOnlyList<int> shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    public static string Text(IReadOnlyList<int> shape) => "[" + string.Join(", ", shape) + "]";
+
+    /// <summary>The dimensions as attribute or call arguments: <c>2, 3, 4</c>.</summary>
+    public static string Args(IEnumerable<int> dims) => string.Join(", ", dims.Select(d => d.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>Whether <paramref name="small"/> is a suffix of <paramref name="large"/> (the element-wise broadcast
+    /// rule, and the MatMul rule for leading dimensions).</summary>
+    public static bool IsSuffix(IReadOnlyList<int> small, IReadOnlyList<int> large) =>
+        small.Count <= large.Count && small.SequenceEqual(large.Skip(large.Count - small.Count));
+
+    /// <summary>A random shape of 1 to 3 dimensions, each from 1 to <paramref name="maxDim"/>.</summary>
+    public static int[] Random(Random rng, int maxDim)
+    {
+        int rank = rng.Next(1, 4);
+        return Enumerable.Range(0, rank).Select(_ => rng.Next(1, maxDim + 1)).ToArray();
+    }
+
+    /// <summary>A random shape of <paramref name="rank"/> dimensions holding exactly <paramref name="size"/> elements.</summary>
+    public static int[] Factor(Random rng, int size, int rank)
+    {
+        var dims = new int[rank];
+        int rest = size;
+        for (int k = 0; k < rank - 1; k++)
+        {
+            var divisors = Enumerable.Range(1, rest).Where(d => rest % d == 0).ToArray();
+            dims[k] = divisors[rng.Next(divisors.Length)];
+            rest /= dims[k];
+        }
+        dims[rank - 1] = rest;
+        return dims;
+    }
+
+    /// <summary>An axis of a rank-<paramref name="rank"/> shape as written in a definition: as is, or counted from the
+    /// end (negative) about a third of the time.</summary>
+    public static int Written(Random rng, int axis, int rank) => rng.NextDouble() < 0.35 ? axis - rank : axis;
+
+    /// <summary>A random permutation of <c>0 .. rank-1</c> that is not the identity (rank 2 or more).</summary>
+    public static int[] Permutation(Random rng, int rank)
+    {
+        while (true)
+        {
+            var axes = Enumerable.Range(0, rank).OrderBy(_ => rng.Next()).ToArray();
+            if (!axes.SequenceEqual(Enumerable.Range(0, rank))) return axes;
+        }
+    }
+
+    /// <summary><paramref name="shape"/> without <paramref name="axis"/>, or with 1 there when <paramref name="keep"/>.</summary>
+    public static int[] Reduce(IReadOnlyList<int> shape, int axis, bool keep) =>
+        keep ? shape.Select((d, k) => k == axis ? 1 : d).ToArray() : shape.Where((_, k) => k != axis).ToArray();
+
+    /// <summary><paramref name="shape"/> with <paramref name="value"/> at <paramref name="axis"/>.</summary>
+    public static int[] With(IReadOnlyList<int> shape, int axis, int value) => shape.Select((d, k) => k == axis ? value : d).ToArray();
+}
