@@ -58,15 +58,16 @@ internal sealed class KernelPlan
 
     /// <summary>Whether a node writes code of its own: leaves are read in place, a view is its operand's storage, and a
     /// fused activation is computed in its host's epilogue.</summary>
-    public bool WritesCode(Node node) => !node.Is(OpTraits.Leaf) && !node.Is(OpTraits.View) && Fusion.FusedInto[node.Id] < 0;
+    public bool WritesCode(Node node) => WritesCode(node, Fusion);
+
+    private static bool WritesCode(Node node, Fusion fusion) => !node.Is(OpTraits.Leaf) && !node.Is(OpTraits.View) && fusion.FusedInto[node.Id] < 0;
 
     public static KernelPlan Build(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory)
     {
-        bool WritesCode(Node n) => !n.Is(OpTraits.Leaf) && !n.Is(OpTraits.View) && fusion.FusedInto[n.Id] < 0;
-        bool tiled = graph.Nodes.Any(n => gradients.InForward[n.Id] && WritesCode(n) && Choose(graph, n, tileAllowed: true).Scope == StrategyScope.Tile);
+        bool tiled = graph.Nodes.Any(n => gradients.InForward[n.Id] && WritesCode(n, fusion) && Choose(graph, n, tileAllowed: true).Scope == StrategyScope.Tile);
         var strategies = new LoweringStrategy?[graph.Nodes.Count];
         foreach (var node in graph.Nodes)
-            if (WritesCode(node)) strategies[node.Id] = Choose(graph, node, tiled);
+            if (WritesCode(node, fusion)) strategies[node.Id] = Choose(graph, node, tiled);
         return new KernelPlan(graph, gradients, fusion, memory, tiled, strategies);
     }
 

@@ -259,35 +259,46 @@ internal sealed class LinearOp : OpDefinition
         }
     }
 
-    /// <summary>The buffers a per-sample backward strategy reads and writes, and dz = dy * act'(.) at an index ("" for a
-    /// gradient that is not needed). Null when nothing flows back (a fused Step).</summary>
+    /// <summary>The buffers a per-sample backward strategy reads and writes ("" for a gradient that is not needed), and
+    /// dz = dy * act'(.) at an index.</summary>
     private sealed class Gradients
     {
-        public int K, N, Rows;
-        public string X = "", W = "", Dx = "", Dw = "", Db = "", Dy = "";
-        public ActivationOp? Act;
-        public Node? ActNode;
-        public string? ActArg;
+        private readonly ActivationOp? _act;
+        private readonly Node? _actNode;
+        private readonly string _dy;
+        private readonly string? _actArg;
 
-        public static Gradients? Of(KernelContext c, Node node)
+        private Gradients(KernelContext c, Node node, ActivationOp? act, Node? actNode)
         {
             var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
             int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+            _act = act; _actNode = actNode;
+            K = w.Shape[1]; N = w.Shape[0]; Rows = x.Size / K;
+            _dy = c.D(actNode?.Id ?? node.Id);
+            _actArg = act is null ? null : act.DerivativeReadsInput ? c.V(node.Id) : c.V(actNode!.Id);
+            X = c.V(x.Id); W = c.V(w.Id);
+            Dx = c.HasGradient(x.Id) ? c.D(x.Id) : "";
+            Dw = c.HasGradient(w.Id) ? c.D(w.Id) : "";
+            Db = bias >= 0 && c.HasGradient(bias) ? c.D(bias) : "";
+        }
+
+        public int K { get; }
+        public int N { get; }
+        public int Rows { get; }
+        public string X { get; }
+        public string W { get; }
+        public string Dx { get; }
+        public string Dw { get; }
+        public string Db { get; }
+
+        /// <summary>The buffers of <paramref name="node"/>'s backward; null when nothing flows back (a fused Step).</summary>
+        public static Gradients? Of(KernelContext c, Node node)
+        {
             var (act, actNode) = Epilogue(c, node);
-            if (act is { HasDerivative: false }) return null;
-            var g = new Gradients { K = w.Shape[1], N = w.Shape[0], Act = act, ActNode = actNode };
-            g.Rows = x.Size / g.K;
-            g.Dy = c.D(actNode?.Id ?? node.Id);
-            g.ActArg = act is null ? null : act.DerivativeReadsInput ? c.V(node.Id) : c.V(actNode!.Id);
-            bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
-            g.X = c.V(x.Id); g.W = c.V(w.Id);
-            if (needX) g.Dx = c.D(x.Id);
-            if (needW) g.Dw = c.D(w.Id);
-            if (needB) g.Db = c.D(bias);
-            return g;
+            return act is { HasDerivative: false } ? null : new Gradients(c, node, act, actNode);
         }
 
         public string Dz(string at) =>
-            Act is null ? IsaText.Elem(Dy, at) : $"{IsaText.Elem(Dy, at)} * {Act.Derivative(ActNode!, IsaText.Elem(ActArg!, at), Isa.Scalar)}";
+            _act is null ? IsaText.Elem(_dy, at) : $"{IsaText.Elem(_dy, at)} * {_act.Derivative(_actNode!, IsaText.Elem(_actArg!, at), Isa.Scalar)}";
     }
 }
