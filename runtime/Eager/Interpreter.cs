@@ -16,7 +16,7 @@ public static class Interpreter
     /// another shape than <see cref="INetwork.OutputShape"/>.</exception>
     public static void Infer(INetwork net, ReadOnlySpan<float> inputs, Span<float> outputs, int batch)
     {
-        ArgumentNullException.ThrowIfNull(net);
+        using var exclusive = new Exclusive(net);
         var x = Input(net, inputs, batch, nameof(Infer));
         int outSize = Shapes.Size(net.OutputShape);
         Require(nameof(Infer), nameof(outputs), outputs.Length, batch, net.OutputShape);
@@ -36,7 +36,7 @@ public static class Interpreter
     /// (shape [] or [1]).</exception>
     public static float ComputeGradients(INetwork net, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)
     {
-        ArgumentNullException.ThrowIfNull(net);
+        using var exclusive = new Exclusive(net);
         var x = Input(net, inputs, batch, nameof(ComputeGradients));
         Require(nameof(ComputeGradients), nameof(targets), targets.Length, batch, net.TargetShape);
         var t = Tensor.FromBatch(targets, batch, net.TargetShape);
@@ -60,6 +60,7 @@ public static class Interpreter
     /// <exception cref="ArgumentException">As for <see cref="ComputeGradients"/>.</exception>
     public static float TrainStep(INetwork net, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)
     {
+        using var exclusive = new Exclusive(net);
         CompiledSupport.CheckLearningRate(learningRate);
         float loss = ComputeGradients(net, inputs, targets, batch);
         var store = net.Parameters;
@@ -74,10 +75,31 @@ public static class Interpreter
     /// <exception cref="ArgumentException">As for <see cref="ComputeGradients"/>.</exception>
     public static float TrainStep(INetwork net, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer)
     {
+        using var exclusive = new Exclusive(net);
         ArgumentNullException.ThrowIfNull(optimizer);
         float loss = ComputeGradients(net, inputs, targets, batch);
         optimizer.Step(net.Parameters);
         return loss;
+    }
+
+    /// <summary>Holds a network's parameter store for this thread for the length of an interpreted call, as
+    /// the compiled entry points hold their instance: a second thread in the same network gets an exception, not wrong
+    /// values (both would write the same gradients). Nested calls on one thread (TrainStep calling ComputeGradients) pass.</summary>
+    private readonly struct Exclusive : IDisposable
+    {
+        private readonly ParameterStore? _held;
+
+        public Exclusive(INetwork net)
+        {
+            ArgumentNullException.ThrowIfNull(net);
+            var store = net.Parameters;
+            _held = CompiledSupport.Enter(ref store.InterpreterCaller, net) ? store : null;
+        }
+
+        public void Dispose()
+        {
+            if (_held is not null) CompiledSupport.Exit(ref _held.InterpreterCaller);
+        }
     }
 
     /// <summary>The forward method's arguments from the flat input buffer: a tensor or ids per input, each input's part

@@ -28,6 +28,10 @@ public sealed class ParameterStore
 
     private readonly bool[] _frozen;
 
+    /// <summary>The managed thread id inside an <see cref="Interpreter"/> call on this store, 0 when none (see
+    /// <see cref="CompiledSupport.Enter"/>): the interpreted path's guard against two threads in one network.</summary>
+    internal int InterpreterCaller;
+
     private ParameterStore(ParameterStore source)
     {
         Layout = source.Layout;

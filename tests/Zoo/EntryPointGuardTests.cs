@@ -121,6 +121,31 @@ public class EntryPointGuardTests
         Assert.Null(seen);
     }
 
+    [Theory, MemberData(nameof(Networks))]
+    public void A_second_thread_inside_the_same_network_on_the_interpreted_path_gets_an_exception(string network)
+    {
+        var net = Create(network);
+        var (x, t) = Batch(net);
+        var outputs = new float[35 * net.OutputShape[^1]];
+        Exception? seen = null;
+        var optimizer = new Sgd(new CallbackSchedule(() =>
+        {
+            var other = new Thread(() =>
+            {
+                try { Interpreter.ComputeGradients(net, x, t, 35); }
+                catch (Exception e) { seen = e; }
+            });
+            other.Start();
+            other.Join();
+            return 0.01f;
+        }));
+        Interpreter.TrainStep(net, x, t, 35, optimizer);
+        Assert.Contains("Two threads used one " + network, Assert.IsType<InvalidOperationException>(seen).Message);
+        var later = new Thread(() => Interpreter.Infer(net, x, outputs, 35));   // released afterwards
+        later.Start();
+        later.Join();
+    }
+
     [Fact]
     public void Replicas_may_run_on_two_threads_at_once()
     {
