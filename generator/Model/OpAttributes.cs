@@ -8,16 +8,10 @@ internal abstract record OpAttributes
 {
     /// <summary>No attributes: the op is determined by its kind and operands.</summary>
     public static readonly OpAttributes None = new NoAttributes();
-
-    /// <summary>A short text for generated comments and messages, e.g. <c>alpha 0.1</c> ("" when none).</summary>
-    public abstract string Describe();
 }
 
 /// <summary>The attributes of an op that has none.</summary>
-internal sealed record NoAttributes : OpAttributes
-{
-    public override string Describe() => "";
-}
+internal sealed record NoAttributes : OpAttributes;
 
 /// <summary>One compile-time float: LeakyRelu's alpha, Swish's beta, a constant's value. Compared by bits, since 0f and
 /// -0f (or two NaNs) are emitted differently.</summary>
@@ -26,46 +20,27 @@ internal sealed record ScalarAttribute(float Value) : OpAttributes
     public bool Equals(ScalarAttribute? other) => other is not null && BitwiseFloatComparer.Instance.Equals(Value, other.Value);
 
     public override int GetHashCode() => BitwiseFloatComparer.Instance.GetHashCode(Value);
-
-    public override string Describe() => Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Which of <see cref="NetworkSpec.Inputs"/> an <see cref="OpKind.Input"/> leaf is.</summary>
-internal sealed record InputAttribute(int Index) : OpAttributes
-{
-    public override string Describe() => "input " + Index;
-}
+internal sealed record InputAttribute(int Index) : OpAttributes;
 
 /// <summary>Which parameter of <see cref="NetworkSpec.Parameters"/> a <see cref="OpKind.Param"/> leaf reads.</summary>
-internal sealed record ParameterAttribute(int Index) : OpAttributes
-{
-    public override string Describe() => "parameter " + Index;
-}
+internal sealed record ParameterAttribute(int Index) : OpAttributes;
 
 /// <summary>One axis of the per-sample shape, as written (negative counts from the end, as in PyTorch).</summary>
-internal sealed record AxisAttribute(int Axis) : OpAttributes
-{
-    public override string Describe() => "axis " + Axis;
-}
+internal sealed record AxisAttribute(int Axis) : OpAttributes;
 
 /// <summary>A list of dimensions or axes, as written: Reshape's new shape (one entry may be -1, inferred), Permute's
 /// order of axes.</summary>
-internal sealed record DimensionsAttribute(EquatableArray<int> Values) : OpAttributes
-{
-    public override string Describe() => "[" + string.Join(", ", Values) + "]";
-}
+internal sealed record DimensionsAttribute(EquatableArray<int> Values) : OpAttributes;
 
 /// <summary>Slice's range: <see cref="Length"/> entries from <see cref="Start"/> along <see cref="Axis"/>.</summary>
-internal sealed record SliceAttribute(int Axis, int Start, int Length) : OpAttributes
-{
-    public override string Describe() => $"axis {Axis}, {Start}..{Start + Length}";
-}
+internal sealed record SliceAttribute(int Axis, int Start, int Length) : OpAttributes;
 
 /// <summary>What a reduction (Sum, Mean, Max) reduces: every element of the sample (<see cref="All"/>), or one axis
 /// (negative counts from the end), kept as a dimension of 1 when <see cref="KeepDim"/>.</summary>
 internal sealed record ReduceAttribute(bool All, int Axis, bool KeepDim) : OpAttributes
 {
     public static readonly ReduceAttribute Everything = new(true, 0, false);
-
-    public override string Describe() => All ? "all" : $"axis {Axis}{(KeepDim ? ", keepdim" : "")}";
 }

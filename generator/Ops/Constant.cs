@@ -48,7 +48,4 @@ internal enum ConstantFill
 }
 
 /// <summary>A constant tensor's fill and shape.</summary>
-internal sealed record ConstantFillAttribute(ConstantFill Fill, EquatableArray<int> Shape) : OpAttributes
-{
-    public override string Describe() => $"{Fill}({string.Join(", ", Shape)})";
-}
+internal sealed record ConstantFillAttribute(ConstantFill Fill, EquatableArray<int> Shape) : OpAttributes;

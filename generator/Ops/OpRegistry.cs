@@ -46,9 +46,6 @@ internal static class OpRegistry
     /// <summary>The definition that <c>Ops.<paramref name="name"/></c> builds; null for a method that is not an op.</summary>
     public static OpDefinition? ForMethod(string name) => ByName.TryGetValue(name, out var d) ? d : null;
 
-    /// <summary>Whether <paramref name="kind"/> has <paramref name="trait"/>.</summary>
-    public static bool Is(OpKind kind, OpTraits trait) => For(kind).Is(trait);
-
     /// <summary>The registry's invariant, checked by the op tests: definition i is the one of kind i, each once.</summary>
     public static string? Inconsistency()
     {
