@@ -27,6 +27,28 @@ internal static class BroadcastLoops
     /// single value (load it with <see cref="IsaText.Broadcast"/>, not per element), and the run's length. Writing into
     /// an operand smaller than the output with <c>+=</c> adds up the elements repeated over it, which is the
     /// gradient of a broadcast operand.</summary>
+    /// <summary>Adds d loss / d operand into <paramref name="gradient"/> (an operand of <paramref name="operandSize"/>
+    /// elements) from the per-element <paramref name="share"/> of the output's gradient, read through
+    /// <paramref name="operands"/>: summed in one reduction when the operand is a single value broadcast over the output,
+    /// else accumulated per run (which sums the elements repeated over a smaller operand).</summary>
+    /// <param name="sum">A name for the reduction's local, unique in the method.</param>
+    public static void AddGradient(KernelContext c, int size, List<BroadcastOperand> operands, string gradient, int operandSize,
+        string sum, Func<Isa, string[], bool[], string, string> share)
+    {
+        if (operandSize == 1 && size > 1)
+        {
+            Runs(c, size, operands, (n, single, run) =>
+            {
+                VectorLoops.Reduce(c.W, run, sum, (isa, i, acc) => $"{acc} + {share(isa, n, single, i)}");
+                c.W.Line($"{gradient} += {sum};");
+            });
+            return;
+        }
+        operands.Add(new BroadcastOperand(gradient, operandSize));
+        int target = operands.Count - 1;
+        Runs(c, size, operands, (n, single, run) => VectorLoops.Map(c.W, run, n[target], true, (isa, i) => share(isa, n, single, i)));
+    }
+
     public static void Runs(KernelContext c, int size, IReadOnlyList<BroadcastOperand> operands, Action<string[], bool[], int> body)
     {
         var w = c.W;

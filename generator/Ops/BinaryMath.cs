@@ -85,24 +85,7 @@ internal sealed class BinaryMathOp : OpDefinition
                     _ => $"{Read(0)} * SimdMath.MinimumGrad({Read(1)}, {Read(2)})",
                 };
             }
-            string ds = c.D(self.Id);
-            if (self.Size == 1 && node.Size > 1)
-            {
-                // A single value broadcast over the output receives the sum of its shares.
-                string sum = $"sum{node.Id}_{side}";
-                BroadcastLoops.Runs(c, node.Size, operands, (n, single, run) =>
-                {
-                    VectorLoops.Reduce(c.W, run, sum, (isa, i, acc) => $"{acc} + {Share(isa, n, single, i)}");
-                    c.W.Line($"{ds} += {sum};");
-                });
-            }
-            else
-            {
-                operands.Add(new BroadcastOperand(ds, self.Size));
-                int target = operands.Count - 1;
-                BroadcastLoops.Runs(c, node.Size, operands, (n, single, run) =>
-                    VectorLoops.Map(c.W, run, n[target], true, (isa, i) => Share(isa, n, single, i)));
-            }
+            BroadcastLoops.AddGradient(c, node.Size, operands, c.D(self.Id), self.Size, $"sum{node.Id}_{side}", Share);
         }
     }
 }

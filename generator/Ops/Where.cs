@@ -61,22 +61,7 @@ internal sealed class WhereOp : OpDefinition
                 string dy = BroadcastLoops.Read(isa, n[0], single[0], i), m = BroadcastLoops.Read(isa, n[1], single[1], i);
                 return branch == 1 ? $"SimdMath.Select({m}, {dy}, {isa.Zero()})" : $"SimdMath.Select({m}, {isa.Zero()}, {dy})";
             }
-            string ds = c.D(self.Id);
-            if (self.Size == 1 && node.Size > 1)
-            {
-                string sum = $"sum{node.Id}_{side}";
-                BroadcastLoops.Runs(c, node.Size, operands, (n, single, run) =>
-                {
-                    VectorLoops.Reduce(c.W, run, sum, (isa, i, acc) => $"{acc} + {Share(isa, n, single, i)}");
-                    c.W.Line($"{ds} += {sum};");
-                });
-            }
-            else
-            {
-                operands.Add(new BroadcastOperand(ds, self.Size));
-                BroadcastLoops.Runs(c, node.Size, operands, (n, single, run) =>
-                    VectorLoops.Map(c.W, run, n[2], true, (isa, i) => Share(isa, n, single, i)));
-            }
+            BroadcastLoops.AddGradient(c, node.Size, operands, c.D(self.Id), self.Size, $"sum{node.Id}_{side}", Share);
         }
     }
 }

@@ -95,16 +95,7 @@ internal sealed class RandomNetworkCase
 
     private string BuildSource()
     {
-        var s = new StringBuilder();
-        s.AppendLine("using NetCompiler;");
-        s.AppendLine("using static NetCompiler.Ops;");
-        s.AppendLine();
-        s.AppendLine($"namespace {Namespace};");
-        s.AppendLine();
-        s.AppendLine($"/// <summary>{ToString()}</summary>");
-        s.AppendLine("[Network]");
-        s.AppendLine($"public partial class {ClassName}");
-        s.AppendLine("{");
+        var s = RandomShapes.OpenNetwork(Namespace, ClassName, ToString());
         foreach (var l in Layers)
         {
             s.AppendLine($"    [Dense({l.Inputs}, {l.Outputs}{(l.Bias ? "" : ", Bias = false")})] Dense {l.Name};");

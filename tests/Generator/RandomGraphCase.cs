@@ -440,16 +440,7 @@ internal sealed class RandomGraphCase
 
     private string BuildSource()
     {
-        var s = new StringBuilder();
-        s.AppendLine("using NetCompiler;");
-        s.AppendLine("using static NetCompiler.Ops;");
-        s.AppendLine();
-        s.AppendLine($"namespace {Namespace};");
-        s.AppendLine();
-        s.AppendLine($"/// <summary>{ToString()}</summary>");
-        s.AppendLine("[Network]");
-        s.AppendLine($"public partial class {ClassName}");
-        s.AppendLine("{");
+        var s = RandomShapes.OpenNetwork(Namespace, ClassName, ToString());
         foreach (var f in _fields) s.AppendLine(f);
         s.AppendLine();
         var parameters = Inputs.Select(i => $"[Shape({RandomShapes.Args(i.Shape)})] {(i.Kind == InputKind.Tokens ? "Tokens" : "Tensor")} {i.Name}");

@@ -63,4 +63,20 @@ internal static class RandomShapes
 
     /// <summary><paramref name="shape"/> with <paramref name="value"/> at <paramref name="axis"/>.</summary>
     public static int[] With(IReadOnlyList<int> shape, int axis, int value) => shape.Select((d, k) => k == axis ? value : d).ToArray();
+
+    /// <summary>The start of a random definition's source: usings, namespace, a summary, and the opened [Network] class.</summary>
+    public static System.Text.StringBuilder OpenNetwork(string ns, string className, string summary)
+    {
+        var s = new System.Text.StringBuilder();
+        s.AppendLine("using NetCompiler;");
+        s.AppendLine("using static NetCompiler.Ops;");
+        s.AppendLine();
+        s.AppendLine($"namespace {ns};");
+        s.AppendLine();
+        s.AppendLine($"/// <summary>{summary}</summary>");
+        s.AppendLine("[Network]");
+        s.AppendLine($"public partial class {className}");
+        s.AppendLine("{");
+        return s;
+    }
 }
