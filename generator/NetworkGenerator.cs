@@ -66,8 +66,9 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                     if (gradients.BlockingSteps.Count == 0 && gradients.ParameterDependentOperands.Count == 0)
                     {
                         var fusion = Fusion.Build(graph);
-                        var memory = MemoryPlan.Build(graph, gradients, fusion);
-                        source = NetworkEmitter.Emit(KernelPlan.Build(graph, gradients, fusion, memory));
+                        var training = KernelPlan.Build(graph, gradients, fusion, MemoryPlan.Build(graph, gradients, fusion), ExecutionMode.Training);
+                        var inference = KernelPlan.Build(graph, gradients, fusion, MemoryPlan.ForInference(graph, gradients, fusion), ExecutionMode.Inference);
+                        source = NetworkEmitter.Emit(training, inference);
                     }
                 }
             }

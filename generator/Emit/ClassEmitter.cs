@@ -11,7 +11,7 @@ namespace NetCompiler.Generator.Emit;
 /// constructors that initialize parameters as declared and bind the definition's fields, and CreateReplica.</summary>
 internal static class ClassEmitter
 {
-    public static void EmitConstants(SourceWriter w, KernelPlan plan)
+    public static void EmitConstants(SourceWriter w, KernelPlan plan, KernelPlan inference)
     {
         var (graph, memory, tiled) = (plan.Graph, plan.Memory, plan.Tiled);
         var spec = graph.Spec;
@@ -23,21 +23,25 @@ internal static class ClassEmitter
         w.Line($"public const int OutputSize = {graph.Output.Size};");
         w.Line($"/// <summary>Floats per target sample, shape [{SourceWriter.Join(graph.TargetShape)}].</summary>");
         w.Line($"public const int TargetSize = {graph.TargetShape.Aggregate(1, (a, b) => a * b)};");
-        w.Line($"private const int ValueWorkspaceSize = {memory.ValueSize};");
+        w.Line($"private const int ValueWorkspaceSize = {memory.ValueSize}; // floats per sample in training: every value backward reads");
         w.Line($"private const int GradientWorkspaceSize = {memory.GradientSize};");
-        if (tiled)
-        {
+        w.Line($"private const int InferenceWorkspaceSize = {inference.Memory.ValueSize}; // floats per sample in Infer: slots reused once dead");
+        if (tiled || inference.Tiled)
             w.Line($"private const int TileRows = {KernelPlan.TileRows}; // samples per tile; sample s of a tile uses workspace s * size");
-            w.Line();
-            w.Line("private readonly float[] _values = new float[TileRows * ValueWorkspaceSize];");
-            w.Line("private readonly float[] _gradients = new float[TileRows * GradientWorkspaceSize];");
+        w.Line();
+        string rows = tiled ? "TileRows * " : "";
+        if (plan.WholeBatch)
+        {
+            w.Line("// Training holds the whole batch (an op needs it); grown by EnsureBatchWorkspace.");
+            w.Line($"private float[] _values = new float[{rows}ValueWorkspaceSize];");
+            w.Line($"private float[] _gradients = new float[{rows}GradientWorkspaceSize];");
         }
         else
         {
-            w.Line();
-            w.Line("private readonly float[] _values = new float[ValueWorkspaceSize];");
-            w.Line("private readonly float[] _gradients = new float[GradientWorkspaceSize];");
+            w.Line($"private readonly float[] _values = new float[{rows}ValueWorkspaceSize];");
+            w.Line($"private readonly float[] _gradients = new float[{rows}GradientWorkspaceSize];");
         }
+        w.Line($"private readonly float[] _inference = new float[{(inference.Tiled ? "TileRows * " : "")}InferenceWorkspaceSize];");
         w.Line();
         w.Line("private int _caller; // managed thread id inside an entry point, 0 when none: concurrent use throws");
         w.Line();
@@ -56,12 +60,13 @@ internal static class ClassEmitter
         w.Line("};");
         w.Line($"int[] global::NetCompiler.INetwork.OutputShape => new int[] {{ {SourceWriter.Join(graph.Output.Shape)} }};");
         w.Line($"int[] global::NetCompiler.INetwork.TargetShape => new int[] {{ {SourceWriter.Join(graph.TargetShape)} }};");
+        if (plan.WholeBatch) w.Line("bool global::NetCompiler.INetwork.CouplesBatch => true; // batch normalization: never split the batch");
         w.Line();
     }
 
-    public static void EmitConstructor(SourceWriter w, KernelPlan plan)
+    public static void EmitConstructor(SourceWriter w, KernelPlan plan, KernelPlan inference)
     {
-        var (graph, memory, tiled) = (plan.Graph, plan.Memory, plan.Tiled);
+        var graph = plan.Graph;
         var spec = graph.Spec;
         string name = spec.Class.Name;
         w.Line("/// <summary>Creates the network with parameters initialized as declared; random initializers draw");
@@ -75,10 +80,20 @@ internal static class ClassEmitter
         foreach (var p in spec.Parameters)
             w.Line($"new({SourceWriter.Quote(p.Name)}, {p.Offset}, new int[] {{ {SourceWriter.Join(p.Shape.ToArray())} }}),");
         w.Indent--;
+        if (spec.Buffers.Count > 0)
+        {
+            w.Line("}, new global::NetCompiler.ParameterInfo[]");
+            w.Line("{");
+            w.Indent++;
+            foreach (var b in spec.Buffers)
+                w.Line($"new({SourceWriter.Quote(b.Name)}, {b.Offset}, new int[] {{ {SourceWriter.Join(b.Shape.ToArray())} }}),");
+            w.Indent--;
+        }
         w.Line("}))");
         w.Indent--;
         w.Open("");
         w.Line("var parameters = Parameters;");
+        w.Line("parameters.RandomSeed = seed; // dropout masks draw from it too");
         for (int i = 0; i < spec.Parameters.Count; i++)
         {
             var p = spec.Parameters[i];
@@ -89,26 +104,15 @@ internal static class ClassEmitter
                 w.Line($"global::NetCompiler.Initializers.Fill(parameters.Values.AsSpan({p.Offset}, {p.Length}), global::NetCompiler.Init.{p.Init}, " +
                        $"{p.FanIn}, {p.FanOut}, {SourceWriter.Float(p.Std)}, seed, {i}); // {p.Name}{where}");
         }
+        foreach (var b in spec.Buffers.Where(b => b.Init == "Ones"))
+            w.Line($"parameters.Buffers.AsSpan({b.Offset}, {b.Length}).Fill(1f); // buffer {b.Name}");
         w.Close();
         w.Line();
         w.Line("/// <summary>Binds the network to <paramref name=\"parameters\"/>: workspace constants and the definition's fields.</summary>");
         w.Open($"private {name}(global::NetCompiler.ParameterStore parameters)");
         w.Line("Parameters = parameters;");
-        foreach (var node in graph.Nodes.Where(n => n.Op == OpKind.Constant && memory.ValueOffset[n.Id] >= 0))
-        {
-            int offset = memory.ValueOffset[node.Id];
-            string comment = $" // constant{Where(node, spec)}{SourceWriter.Comment(node.Spec.Source)}";
-            if (node.Attributes is ConstantFillAttribute fill)
-            {
-                // A constant tensor: filled by the runtime method the eager op calls (once per sample slot of a tile).
-                string call = $"global::NetCompiler.ConstantTensors.{fill.Fill}(_values.AsSpan({(tiled ? $"s * ValueWorkspaceSize + {offset}" : SourceWriter.Int(offset))}, {node.Size}), {SourceWriter.Join(fill.Shape.ToArray())});";
-                w.Line(tiled ? $"for (int s = 0; s < TileRows; s++) {call}{comment}" : call + comment);
-                continue;
-            }
-            w.Line(tiled
-                ? $"for (int s = 0; s < TileRows; s++) _values[s * ValueWorkspaceSize + {offset}] = {SourceWriter.Float(Value(node))};{comment}"
-                : $"_values[{offset}] = {SourceWriter.Float(Value(node))};{comment}");
-        }
+        if (HasConstants(plan)) w.Line($"FillConstants(_values, {(plan.Tiled ? "TileRows" : "1")});");
+        if (HasConstants(inference)) w.Line($"FillInferenceConstants(_inference, {(inference.Tiled ? "TileRows" : "1")});");
         BindingEmitter.Emit(w, spec.Fields, "");
         w.Close();
         w.Line();
@@ -117,6 +121,48 @@ internal static class ClassEmitter
         w.Line($"public {name} CreateReplica() => new {name}(Parameters.CreateReplica());");
         w.Line();
         w.Line($"global::NetCompiler.INetwork global::NetCompiler.INetwork.CreateReplica() => CreateReplica();");
+        w.Line();
+    }
+
+    private static bool HasConstants(KernelPlan plan) => plan.Graph.Nodes.Any(n => n.Op == OpKind.Constant && plan.Memory.ValueOffset[n.Id] >= 0);
+
+    /// <summary>The workspace helpers: FillConstants / FillInferenceConstants write the constant tensors into every
+    /// sample's slots of a workspace (once, when it is created); EnsureBatchWorkspace grows the training workspaces of
+    /// a network that runs the whole batch at once.</summary>
+    public static void EmitWorkspaceHelpers(SourceWriter w, KernelPlan plan, KernelPlan inference)
+    {
+        EmitFillConstants(w, plan, "FillConstants", "ValueWorkspaceSize");
+        EmitFillConstants(w, inference, "FillInferenceConstants", "InferenceWorkspaceSize");
+        if (!plan.WholeBatch) return;
+        w.Line("/// <summary>Grows the training workspaces to <paramref name=\"batch\"/> samples (the whole batch runs at once).</summary>");
+        w.Open("private void EnsureBatchWorkspace(int batch)");
+        w.Line("if (_values.Length >= (long)batch * ValueWorkspaceSize) return;");
+        w.Line("_values = new float[global::NetCompiler.CompiledSupport.WorkspaceLength(batch, ValueWorkspaceSize)];");
+        w.Line("_gradients = new float[global::NetCompiler.CompiledSupport.WorkspaceLength(batch, GradientWorkspaceSize)];");
+        if (HasConstants(plan)) w.Line("FillConstants(_values, batch);");
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitFillConstants(SourceWriter w, KernelPlan plan, string name, string stride)
+    {
+        if (!HasConstants(plan)) return;
+        var (graph, memory, spec) = (plan.Graph, plan.Memory, plan.Graph.Spec);
+        w.Line($"/// <summary>Writes the constants into the first <paramref name=\"rows\"/> samples' slots of <paramref name=\"values\"/>.</summary>");
+        w.Open($"private static void {name}(float[] values, int rows)");
+        w.Open("for (int s = 0; s < rows; s++)");
+        foreach (var node in graph.Nodes.Where(n => n.Op == OpKind.Constant && memory.ValueOffset[n.Id] >= 0))
+        {
+            int offset = memory.ValueOffset[node.Id];
+            string comment = $" // constant{Where(node, spec)}{SourceWriter.Comment(node.Spec.Source)}";
+            if (node.Attributes is ConstantFillAttribute fill)
+                // A constant tensor: filled by the runtime method the eager op calls.
+                w.Line($"global::NetCompiler.ConstantTensors.{fill.Fill}(values.AsSpan(s * {stride} + {offset}, {node.Size}), {SourceWriter.Join(fill.Shape.ToArray())});{comment}");
+            else
+                w.Line($"values[s * {stride} + {offset}] = {SourceWriter.Float(Value(node))};{comment}");
+        }
+        w.Close();
+        w.Close();
         w.Line();
     }
 

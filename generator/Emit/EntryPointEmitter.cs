@@ -7,29 +7,34 @@ using NetCompiler.Generator.Model;
 namespace NetCompiler.Generator.Emit;
 
 /// <summary>Prints a network's public entry points (Infer, ComputeGradients, the TrainStep overloads, the interpreted-path
-/// hooks): argument checks, the guard against concurrent use, the loop over the batch (a tile or a sample at a time, as
-/// the plan says) around the kernels, and the plain-SGD update.</summary>
+/// hooks): argument checks, the guard against concurrent use, the loop over the batch (a tile, the whole batch or a
+/// sample at a time, as each plan says) around the kernels, and the plain-SGD update. Infer runs the inference plan's
+/// kernels, the others the training plan's.</summary>
 internal static class EntryPointEmitter
 {
-    public static void Emit(SourceWriter w, KernelPlan plan)
+    public static void Emit(SourceWriter w, KernelPlan training, KernelPlan inference)
     {
-        if (plan.Tiled) EmitTiledEntryPoints(w, plan.Graph, plan.Memory);
-        else EmitEntryPoints(w, plan.Graph, plan.Memory);
-        EmitTrainSteps(w, plan.Graph, plan.Tiled);
+        EmitInfer(w, inference);
+        if (training.Tiled) EmitTiledTraining(w, training);
+        else EmitSampleTraining(w, training);
+        EmitTrainSteps(w, training.Graph, training.Tiled);
     }
 
     /// <summary>The output of the sample in <paramref name="row"/> (null: the only sample) as a ref expression.</summary>
-    private static string OutputRef(Graph graph, MemoryPlan memory, string p, string x, string ws, string? row = null)
+    private static string OutputRef(KernelPlan plan, string x, string ws, string? row)
     {
+        var (graph, memory) = (plan.Graph, plan.Memory);
         var o = graph[memory.Root[graph.Output.Id]];   // a view's storage is its root's
+        string stride = plan.Mode == ExecutionMode.Inference ? "InferenceWorkspaceSize" : "ValueWorkspaceSize";
         return o.Op switch
         {
             OpKind.Input => graph.Spec.Inputs[((InputAttribute)o.Attributes).Index].Offset is var offset && row is null
                 ? (offset == 0 ? x : $"Unsafe.Add(ref {x}, {offset})")
                 : $"Unsafe.Add(ref {x}, {row} * InputSize{(offset == 0 ? "" : " + " + offset)})",
-            OpKind.Param => $"Unsafe.Add(ref {p}, {graph.Spec.Parameters[o.Spec.Parameter].Offset})",
+            OpKind.Param => $"Unsafe.Add(ref p, {graph.Spec.Parameters[o.Spec.Parameter].Offset})",
+            OpKind.Buffer => $"Unsafe.Add(ref bf, {graph.Spec.Buffers[((BufferAttribute)o.Attributes).Index].Offset})",
             _ => row is null ? $"Unsafe.Add(ref {ws}, {memory.ValueOffset[o.Id]})"
-                : $"Unsafe.Add(ref {ws}, {row} * ValueWorkspaceSize + {memory.ValueOffset[o.Id]})",
+                : $"Unsafe.Add(ref {ws}, {row} * {stride} + {memory.ValueOffset[o.Id]})",
         };
     }
 
@@ -58,62 +63,95 @@ internal static class EntryPointEmitter
         w.Close();
     }
 
-    /// <summary>Argument checks and buffer refs at the top of Infer.</summary>
-    private static void InferPreamble(SourceWriter w)
+    /// <summary>The ref to the buffers, when the network has some.</summary>
+    private static void BufferRef(SourceWriter w, Graph graph)
     {
-        w.Line("global::NetCompiler.CompiledSupport.CheckInfer(inputs.Length, outputs.Length, batch, InputSize, OutputSize);");
-        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
-        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
-        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
-        w.Line("ref float output = ref MemoryMarshal.GetReference(outputs);");
+        if (graph.Spec.Buffers.Count > 0) w.Line("ref float bf = ref MemoryMarshal.GetArrayDataReference(Parameters.Buffers);");
     }
 
-    /// <summary>Argument checks, cleared gradients and buffer refs at the top of ComputeGradients.</summary>
-    private static void TrainPreamble(SourceWriter w, Graph graph)
+    /// <summary>Infer: the inference plan's kernel over the batch, a tile or a sample at a time.</summary>
+    private static void EmitInfer(SourceWriter w, KernelPlan plan)
     {
+        string kernel = plan.Tiled ? "InferTile" : "InferSample";
+        w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
+        w.Line($"/// <see cref=\"OutputSize\"/> floats per sample out{(plan.Tiled ? ", a tile of up to TileRows samples at a time" : "")}; the inference form");
+        w.Line("/// of every op (dropout passes through, batch normalization uses its running statistics). Allocates nothing.</summary>");
+        OpenEntryPoint(w, "public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
+        w.Line("global::NetCompiler.CompiledSupport.CheckInfer(inputs.Length, outputs.Length, batch, InputSize, OutputSize);");
+        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
+        BufferRef(w, plan.Graph);
+        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_inference);");
+        w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
+        w.Line("ref float output = ref MemoryMarshal.GetReference(outputs);");
+        string extras = KernelEmitter.ExtraArguments(plan, "0");
+        if (plan.Tiled)
+        {
+            w.Open("for (int first = 0; first < batch; first += TileRows)");
+            w.Line("int rows = Math.Min(TileRows, batch - first);");
+            w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
+            w.Line($"{kernel}(ref p, ref x, ref ws, rows{extras});");
+            w.Open("for (int s = 0; s < rows; s++)");
+            w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {OutputRef(plan, "x", "ws", "s")}, OutputSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, (first + s) * OutputSize), OutputSize));");
+            w.Close();
+        }
+        else
+        {
+            w.Open("for (int b = 0; b < batch; b++)");
+            w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
+            w.Line($"{kernel}(ref p, ref x, ref ws{extras});");
+            w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {OutputRef(plan, "x", "ws", null)}, OutputSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, b * OutputSize), OutputSize));");
+        }
+        w.Close();
+        CloseEntryPoint(w);
+        w.Line();
+    }
+
+    /// <summary>Argument checks, cleared gradients, the workspace and buffer refs and the step's key at the top of a
+    /// training pass.</summary>
+    private static void TrainPreamble(SourceWriter w, KernelPlan plan)
+    {
+        var graph = plan.Graph;
         int parameterCount = graph.Spec.Parameters.Sum(p => p.Length);
         w.Line("global::NetCompiler.CompiledSupport.CheckTrain(inputs.Length, targets.Length, batch, InputSize, TargetSize);");
+        if (plan.WholeBatch) w.Line("EnsureBatchWorkspace(batch); // every sample's values at once: an op needs the whole batch");
         w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
         w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(Parameters.Gradients);");
         w.Line($"Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref g), 0, {parameterCount} * sizeof(float)); // all {parameterCount} gradients; constant size: unrolled when small");
+        BufferRef(w, graph);
         w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
         w.Line("ref float gs = ref MemoryMarshal.GetArrayDataReference(_gradients);");
         w.Line("ref float input = ref MemoryMarshal.GetReference(inputs);");
         w.Line("ref float target = ref MemoryMarshal.GetReference(targets);");
+        if (plan.Stochastic)
+        {
+            w.Line("ulong key = global::NetCompiler.CompiledSupport.StepKey(Parameters); // this pass's dropout masks");
+            w.Line("int sample0 = global::NetCompiler.CompiledSupport.SampleOffset(Parameters);");
+        }
         w.Line("float seed = 1f / batch; // d(batch-mean loss) / d(sample loss)");
         w.Line("double total = 0;");
     }
 
-    /// <summary>Infer and ComputeGradients for a tiled network: the batch is cut into tiles of up to TileRows
-    /// samples and each method runs a whole tile.</summary>
-    private static void EmitTiledEntryPoints(SourceWriter w, Graph graph, MemoryPlan memory)
+    /// <summary>What ComputeGradients of a network without a loss does.</summary>
+    private static bool EmitNoLoss(SourceWriter w, Graph graph)
     {
-        var spec = graph.Spec;
-        w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
-        w.Line("/// <see cref=\"OutputSize\"/> floats per sample out, a tile of up to TileRows samples at a time. Allocates nothing.</summary>");
-        OpenEntryPoint(w, "public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
-        InferPreamble(w);
-        w.Open("for (int first = 0; first < batch; first += TileRows)");
-        w.Line("int rows = Math.Min(TileRows, batch - first);");
-        w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
-        w.Line("ForwardTile(ref p, ref x, ref ws, rows);");
-        w.Open("for (int s = 0; s < rows; s++)");
-        w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {OutputRef(graph, memory, "p", "x", "ws", "s")}, OutputSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, (first + s) * OutputSize), OutputSize));");
+        if (graph.Loss is not null) return false;
+        w.Line($"throw new InvalidOperationException(\"{graph.Spec.Class.Name} has no [Loss] method, so it cannot be trained.\");");
         w.Close();
-        w.Close();
-        CloseEntryPoint(w);
         w.Line();
+        return true;
+    }
 
-        w.Line("/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples, a tile at a time: overwrites");
-        w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing.</summary>");
+    /// <summary>ComputeGradients and Train of a tiled network: the batch is cut into tiles of up to TileRows samples (or
+    /// is one tile, when an op needs the whole batch) and each kernel runs a whole tile.</summary>
+    private static void EmitTiledTraining(SourceWriter w, KernelPlan plan)
+    {
+        var graph = plan.Graph;
+        string unit = plan.WholeBatch ? "the whole batch at once" : "a tile at a time";
+        w.Line($"/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples, {unit}, in the training form: overwrites");
+        w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing" +
+               (plan.WholeBatch ? " once the workspace holds the largest batch.</summary>" : ".</summary>"));
         w.Open("public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)");
-        if (graph.Loss is null)
-        {
-            w.Line($"throw new InvalidOperationException(\"{spec.Class.Name} has no [Loss] method, so it cannot be trained.\");");
-            w.Close();
-            w.Line();
-            return;
-        }
+        if (EmitNoLoss(w, graph)) return;
         OpenTry(w);
         w.Line("return Train(inputs, targets, batch, null, null, 0f);");
         CloseEntryPoint(w);
@@ -124,57 +162,45 @@ internal static class EntryPointEmitter
         w.Line("/// as soon as backward has finished its gradient and read its value for the last time, while that gradient is");
         w.Line("/// still in cache, instead of in a separate pass over every parameter afterwards.</summary>");
         w.Open("private float Train(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate)");
-        TrainPreamble(w, graph);
-        w.Open("for (int first = 0; first < batch; first += TileRows)");
-        w.Line("int rows = Math.Min(TileRows, batch - first);");
+        TrainPreamble(w, plan);
+        string extras = KernelEmitter.ExtraArguments(plan, "sample0 + first");
+        if (plan.WholeBatch) w.Line("int first = 0, rows = batch;");
+        else
+        {
+            w.Open("for (int first = 0; first < batch; first += TileRows)");
+            w.Line("int rows = Math.Min(TileRows, batch - first);");
+        }
         w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
         w.Line("ref float t = ref Unsafe.Add(ref target, first * TargetSize);");
-        w.Line("ForwardTile(ref p, ref x, ref ws, rows);");
-        w.Line("total += LossTile(ref p, ref x, ref t, ref ws, rows);");
-        w.Line("BackwardTile(ref p, ref g, ref x, ref t, ref ws, ref gs, seed, rows, first + rows == batch ? update : null, optimizer, learningRate);");
-        w.Close();
+        w.Line($"ForwardTile(ref p, ref x, ref ws, rows{extras});");
+        w.Line($"total += LossTile(ref p, ref x, ref t, ref ws, rows{extras});");
+        w.Line($"BackwardTile(ref p, ref g, ref x, ref t, ref ws, ref gs, seed, rows, first + rows == batch ? update : null, optimizer, learningRate{extras});");
+        if (!plan.WholeBatch) w.Close();
         w.Line("return (float)(total / batch);");
         w.Close();
         w.Line();
     }
 
-    private static void EmitEntryPoints(SourceWriter w, Graph graph, MemoryPlan memory)
+    /// <summary>ComputeGradients of a per-sample network: forward, loss and backward of one sample after another.</summary>
+    private static void EmitSampleTraining(SourceWriter w, KernelPlan plan)
     {
-        var spec = graph.Spec;
-        w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
-        w.Line("/// <see cref=\"OutputSize\"/> floats per sample out. Allocates nothing.</summary>");
-        OpenEntryPoint(w, "public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
-        InferPreamble(w);
-        w.Open("for (int b = 0; b < batch; b++)");
-        w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
-        w.Line("ForwardSample(ref p, ref x, ref ws);");
-        w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {OutputRef(graph, memory, "p", "x", "ws")}, OutputSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, b * OutputSize), OutputSize));");
-        w.Close();
-        CloseEntryPoint(w);
-        w.Line();
-
-        w.Line("/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples: overwrites");
+        var graph = plan.Graph;
+        w.Line("/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples, in the training form: overwrites");
         w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing.</summary>");
         w.Open("public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)");
-        if (graph.Loss is null)
-        {
-            w.Line($"throw new InvalidOperationException(\"{spec.Class.Name} has no [Loss] method, so it cannot be trained.\");");
-            w.Close();
-        }
-        else
-        {
-            OpenTry(w);
-            TrainPreamble(w, graph);
-            w.Open("for (int b = 0; b < batch; b++)");
-            w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
-            w.Line("ref float t = ref Unsafe.Add(ref target, b * TargetSize);");
-            w.Line("ForwardSample(ref p, ref x, ref ws);");
-            w.Line("total += LossSample(ref p, ref x, ref t, ref ws);");
-            w.Line("BackwardSample(ref p, ref g, ref x, ref t, ref ws, ref gs, seed);");
-            w.Close();
-            w.Line("return (float)(total / batch);");
-            CloseEntryPoint(w);
-        }
+        if (EmitNoLoss(w, graph)) return;
+        OpenTry(w);
+        TrainPreamble(w, plan);
+        string extras = KernelEmitter.ExtraArguments(plan, "sample0 + b");
+        w.Open("for (int b = 0; b < batch; b++)");
+        w.Line("ref float x = ref Unsafe.Add(ref input, b * InputSize);");
+        w.Line("ref float t = ref Unsafe.Add(ref target, b * TargetSize);");
+        w.Line($"ForwardSample(ref p, ref x, ref ws{extras});");
+        w.Line($"total += LossSample(ref p, ref x, ref t, ref ws{extras});");
+        w.Line($"BackwardSample(ref p, ref g, ref x, ref t, ref ws, ref gs, seed{extras});");
+        w.Close();
+        w.Line("return (float)(total / batch);");
+        CloseEntryPoint(w);
         w.Line();
     }
 

@@ -6,19 +6,29 @@ using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
 
-/// <summary>Prints a network's kernels from its plan: ForwardTile/ForwardSample, LossTile/LossSample and
-/// BackwardTile/BackwardSample, one block per op with its header comment, each op run by the strategy the plan chose
-/// (in a loop over the tile's rows when the strategy works on one sample); kernels above a size budget are split into
-/// parts the JIT still optimizes.</summary>
+/// <summary>Prints a network's kernels from its plans: from the training plan ForwardTile/ForwardSample,
+/// LossTile/LossSample and BackwardTile/BackwardSample, from the inference plan InferTile/InferSample; one block per op
+/// with its header comment, each op run by the strategy the plan chose (in a loop over the tile's rows when the
+/// strategy works on one sample); kernels above a size budget are split into parts the JIT still optimizes.</summary>
 internal static class KernelEmitter
 {
-    public static void Emit(SourceWriter w, KernelContext c)
+    public static void Emit(SourceWriter w, KernelContext training, KernelContext inference)
     {
-        EmitForward(w, c);
-        if (c.Graph.Loss is null) return;
-        EmitLoss(w, c);
-        EmitBackward(w, c);
+        EmitInference(w, inference);
+        EmitForward(w, training);
+        if (training.Graph.Loss is null) return;
+        EmitLoss(w, training);
+        EmitBackward(w, training);
     }
+
+    /// <summary>Parameters every kernel of <paramref name="plan"/> takes after its own: the buffers when the network has
+    /// some, the step's key and the batch position of the kernel's first sample when an op draws random numbers.</summary>
+    public static string ExtraParameters(KernelPlan plan) =>
+        (plan.Graph.Spec.Buffers.Count > 0 ? ", ref float bf" : "") + (plan.Stochastic ? ", ulong key, int sample0" : "");
+
+    /// <summary>The arguments for <see cref="ExtraParameters"/>, the first sample at batch position <paramref name="sample"/>.</summary>
+    public static string ExtraArguments(KernelPlan plan, string sample) =>
+        (plan.Graph.Spec.Buffers.Count > 0 ? ", ref bf" : "") + (plan.Stochastic ? $", key, {sample}" : "");
 
     /// <summary>A writer holding <paramref name="text"/>, to append it at another writer's indent.</summary>
     internal static SourceWriter Lines(string text)
@@ -153,15 +163,31 @@ internal static class KernelEmitter
         else strategy.Backward(c, node);
     }
 
+    private static void EmitInference(SourceWriter w, KernelContext c)
+    {
+        var ops = c.Plan.Forward.Select(node => Op(c, node, "forward", () => Run(c, node, forward: true))).ToList();
+        const string form = "in the inference form, each value's slot reused once its last reader has run";
+        if (c.Tiled)
+            Kernel(w, c, "InferTile", $"Inference of a tile of <paramref name=\"rows\"/> samples, {form}: inputs x -> outputs.",
+                "void", "ref float p, ref float x, ref float ws, int rows" + ExtraParameters(c.Plan), ops);
+        else
+            Kernel(w, c, "InferSample", $"Inference of one sample, {form}: input x -> output.",
+                "void", "ref float p, ref float x, ref float ws" + ExtraParameters(c.Plan), ops);
+    }
+
     private static void EmitForward(SourceWriter w, KernelContext c)
     {
         var ops = c.Plan.Forward.Select(node => Op(c, node, "forward", () => Run(c, node, forward: true))).ToList();
-        if (c.Tiled)
-            Kernel(w, c, "ForwardTile", "Forward pass of a tile of <paramref name=\"rows\"/> samples: inputs x -> every value the outputs depend on.",
-                "void", "ref float p, ref float x, ref float ws, int rows", ops);
+        string extra = ExtraParameters(c.Plan);
+        if (c.Plan.WholeBatch)
+            Kernel(w, c, "ForwardTile", "Training forward pass of the whole batch (<paramref name=\"rows\"/> samples; an op needs them all): inputs x -> every value the loss depends on.",
+                "void", "ref float p, ref float x, ref float ws, int rows" + extra, ops);
+        else if (c.Tiled)
+            Kernel(w, c, "ForwardTile", "Training forward pass of a tile of <paramref name=\"rows\"/> samples: inputs x -> every value the outputs depend on.",
+                "void", "ref float p, ref float x, ref float ws, int rows" + extra, ops);
         else
-            Kernel(w, c, "ForwardSample", "Forward pass of one sample: input x -> every value the output depends on.",
-                "void", "ref float p, ref float x, ref float ws", ops);
+            Kernel(w, c, "ForwardSample", "Training forward pass of one sample: input x -> every value the output depends on.",
+                "void", "ref float p, ref float x, ref float ws" + extra, ops);
     }
 
     private static void EmitLoss(SourceWriter w, KernelContext c)
@@ -177,12 +203,12 @@ internal static class KernelEmitter
                 c.W.Line("return tileLoss;");
             }));
             Kernel(w, c, "LossTile", "The summed loss of a tile of samples, after ForwardTile: the values only the loss depends on.",
-                "double", "ref float p, ref float x, ref float t, ref float ws, int rows", fragments);
+                "double", "ref float p, ref float x, ref float t, ref float ws, int rows" + ExtraParameters(c.Plan), fragments);
             return;
         }
         fragments.Add(c.Capture(null, null, () => c.W.Line($"return {c.V(loss.Id)};")));
         Kernel(w, c, "LossSample", "The loss of one sample, after ForwardSample: the values only the loss depends on.",
-            "float", "ref float p, ref float x, ref float t, ref float ws", fragments);
+            "float", "ref float p, ref float x, ref float t, ref float ws" + ExtraParameters(c.Plan), fragments);
     }
 
     private static void EmitUpdate(KernelContext c, int parameter, string why)
@@ -222,7 +248,7 @@ internal static class KernelEmitter
             Kernel(w, c, "BackwardTile", "Reverse mode for a tile of samples: adds seed * d loss / d parameter of every sample into g; with " +
                 "<paramref name=\"update\"/> (the last tile of a training step) it also updates each parameter once its gradient is final.",
                 "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed, int rows, " +
-                "global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate", fragments);
+                "global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate" + ExtraParameters(c.Plan), fragments);
             return;
         }
         fragments.Add(c.Capture(null, null, () =>
@@ -233,6 +259,6 @@ internal static class KernelEmitter
         foreach (var node in c.Plan.Backward)
             fragments.Add(Op(c, node, "backward", () => Run(c, node, forward: false)));
         Kernel(w, c, "BackwardSample", "Reverse mode for one sample: adds seed * d loss / d parameter into g.",
-            "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed", fragments);
+            "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed" + ExtraParameters(c.Plan), fragments);
     }
 }

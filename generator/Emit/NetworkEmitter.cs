@@ -4,7 +4,8 @@ using NetCompiler.Generator.Model;
 
 namespace NetCompiler.Generator.Emit;
 
-/// <summary>Emit: prints a network's partial class from its <see cref="KernelPlan"/>, in the order a reader wants it:
+/// <summary>Emit: prints a network's partial class from its two <see cref="KernelPlan"/>s (training and inference), in
+/// the order a reader wants it:
 /// state and constructors (<see cref="ClassEmitter"/>), public entry points (<see cref="EntryPointEmitter"/>), then the
 /// kernels (<see cref="KernelEmitter"/>). Every decision was made by the plan.</summary>
 internal static class NetworkEmitter
@@ -25,7 +26,7 @@ internal static class NetworkEmitter
         if (cls.Namespace.Length > 0) { w.Line($"namespace {cls.Namespace};"); w.Line(); }
     }
 
-    public static string Emit(KernelPlan plan)
+    public static string Emit(KernelPlan plan, KernelPlan inference)
     {
         var graph = plan.Graph;
         var spec = graph.Spec;
@@ -36,10 +37,11 @@ internal static class NetworkEmitter
         w.Line($"/// <remarks>Compiled by NetCompiler: {spec.Parameters.Sum(p => p.Length)} parameters,");
         w.Line($"/// input {Shapes.Format(spec.InputShape)} -> output {graph.Output.ShapeText} per sample.</remarks>");
         w.Open($"partial class {cls.Name} : global::NetCompiler.INetwork");
-        ClassEmitter.EmitConstants(w, plan);
-        ClassEmitter.EmitConstructor(w, plan);
-        EntryPointEmitter.Emit(w, plan);
-        KernelEmitter.Emit(w, new KernelContext(plan));
+        ClassEmitter.EmitConstants(w, plan, inference);
+        ClassEmitter.EmitConstructor(w, plan, inference);
+        ClassEmitter.EmitWorkspaceHelpers(w, plan, inference);
+        EntryPointEmitter.Emit(w, plan, inference);
+        KernelEmitter.Emit(w, new KernelContext(plan), new KernelContext(inference));
         w.Close();
         return w.ToString();
     }

@@ -32,6 +32,9 @@ internal sealed class Node
     public Ops.OpDefinition Definition => Ops.OpRegistry.For(Op);
 
     public bool Is(Ops.OpTraits trait) => Definition.Is(trait);
+
+    /// <summary>Whether the node's op has <paramref name="trait"/> in <paramref name="mode"/> (see <see cref="Ops.OpDefinition.TraitsIn"/>).</summary>
+    public bool Is(Ops.OpTraits trait, Lowering.ExecutionMode mode) => (Definition.TraitsIn(mode) & trait) == trait;
 }
 
 /// <summary>The shaped graph of one network: nodes in topological order (inputs before users).</summary>

@@ -51,9 +51,11 @@ internal abstract class LayerDefinition
 /// <summary>A layer as declared on one field: its definition and the parameters it owns, in layout order.</summary>
 internal sealed class LayerDeclaration
 {
-    public LayerDeclaration(LayerDefinition definition, IReadOnlyList<LayerParameter> parameters, OpAttributes? attributes = null)
+    public LayerDeclaration(LayerDefinition definition, IReadOnlyList<LayerParameter> parameters, OpAttributes? attributes = null,
+        IReadOnlyList<LayerBuffer>? buffers = null)
     {
         Definition = definition; Parameters = parameters; Attributes = attributes ?? OpAttributes.None;
+        Buffers = buffers ?? System.Array.Empty<LayerBuffer>();
     }
 
     public LayerDefinition Definition { get; }
@@ -62,6 +64,9 @@ internal sealed class LayerDeclaration
     public OpAttributes Attributes { get; }
 
     public IReadOnlyList<LayerParameter> Parameters { get; }
+
+    /// <summary>The non-trainable state it owns (batch normalization's running statistics), in layout order.</summary>
+    public IReadOnlyList<LayerBuffer> Buffers { get; }
 
     public bool Has(string suffix) => Parameters.Any(p => p.Suffix == suffix);
 }
@@ -83,6 +88,10 @@ internal sealed class LayerParameter
     public float Std { get; }
     public float[]? Values { get; }
 }
+
+/// <summary>One buffer a layer owns: <c>layer.{Suffix}</c> (PyTorch's name), its shape and its fill (<c>Zeros</c> or
+/// <c>Ones</c>).</summary>
+internal sealed record LayerBuffer(string Suffix, int[] Shape, string Init);
 
 /// <summary>A call <c>layer.Forward(arguments)</c> met while tracing: the layer's name and declaration, the evaluated
 /// arguments, and the parameter nodes and graph node it adds.</summary>
@@ -109,6 +118,9 @@ internal sealed class LayerCall
 
     /// <summary>The node of the layer's parameter <c>{Name}.{suffix}</c>.</summary>
     public int Parameter(string suffix) => _tracer.ParameterNode(Name + "." + suffix, Syntax);
+
+    /// <summary>The node of the layer's buffer <c>{Name}.{suffix}</c>.</summary>
+    public int Buffer(string suffix) => _tracer.BufferNode(Name + "." + suffix);
 
     /// <summary>Adds the layer's node, labelled with the layer's name, and returns it as the call's value.</summary>
     public TraceValue Node(OpKind op, int[] inputs, OpAttributes attributes) =>

@@ -30,6 +30,9 @@ internal static class IsaText
     public static string Max(this Isa isa, string a, string b) =>
         isa == Isa.Scalar ? $"MathF.Max({a}, {b})" : $"{isa.Vector()}.Max({a}, {b})";
 
+    /// <summary>The correctly rounded square root (IEEE: the same bits at every width).</summary>
+    public static string Sqrt(this Isa isa, string x) => isa == Isa.Scalar ? $"MathF.Sqrt({x})" : $"{isa.Vector()}.Sqrt({x})";
+
     public static string Fma(this Isa isa, string a, string b, string c) =>
         isa == Isa.Scalar ? $"MathF.FusedMultiplyAdd({a}, {b}, {c})" : $"{isa.Vector()}.FusedMultiplyAdd({a}, {b}, {c})";
 

@@ -85,14 +85,22 @@ internal sealed class KernelContext
     }
 
     /// <summary>Row stride of a node's values in a tile: the input or target size for those, the workspace size
-    /// for workspace values, 0 for parameters (shared by every sample).</summary>
+    /// for workspace values, 0 for parameters and buffers (shared by every sample).</summary>
     public string ValueStride(int id) => Graph[Memory.Root[id]].Op switch
     {
         OpKind.Input => "InputSize",
         OpKind.Target => "TargetSize",
-        OpKind.Param => "0",
-        _ => "ValueWorkspaceSize",
+        OpKind.Param or OpKind.Buffer => "0",
+        _ => WorkspaceStride,
     };
+
+    /// <summary>The name of the constant that is one sample's share of the value workspace the kernels use (the
+    /// inference plan's workspace is its own, smaller one).</summary>
+    public string WorkspaceStride => Plan.Mode == ExecutionMode.Inference ? "InferenceWorkspaceSize" : "ValueWorkspaceSize";
+
+    /// <summary>The position in the whole batch of the sample being computed: <c>sample0</c> (the kernel's first sample)
+    /// plus the row in a tile. Only stochastic plans have it (<see cref="KernelPlan.Stochastic"/>).</summary>
+    public string SampleIndex => Tiled ? "sample0 + s" : "sample0";
 
     /// <summary>The buffer holding node <paramref name="id"/>'s values (a view's is its root's).</summary>
     public string V(int id) { id = Memory.Root[id]; _used.Values.Add(id); return "v" + id; }
@@ -124,12 +132,13 @@ internal sealed class KernelContext
                 OpKind.Input => At("x", "InputSize", Graph.Spec.Inputs[((InputAttribute)node.Attributes).Index].Offset),
                 OpKind.Target => At("t", "TargetSize", 0),
                 OpKind.Param => $"ref Unsafe.Add(ref p, {Graph.Spec.Parameters[node.Spec.Parameter].Offset})",
-                _ => At("ws", "ValueWorkspaceSize", Memory.ValueOffset[id]),
+                OpKind.Buffer => $"ref Unsafe.Add(ref bf, {Graph.Spec.Buffers[((BufferAttribute)node.Attributes).Index].Offset})",
+                _ => At("ws", WorkspaceStride, Memory.ValueOffset[id]),
             };
             yield return $"ref float v{id} = {location}; // {Describe(node)}";
         }
         foreach (int id in used.Saved)
-            yield return $"ref float s{id} = {At("ws", "ValueWorkspaceSize", Memory.SavedOffset[id])}; // saved by {Describe(Graph[id])} for its backward";
+            yield return $"ref float s{id} = {At("ws", WorkspaceStride, Memory.SavedOffset[id])}; // saved by {Describe(Graph[id])} for its backward";
         foreach (int id in used.Gradients)
         {
             var node = Graph[id];
@@ -145,6 +154,7 @@ internal sealed class KernelContext
         OpKind.Input => $"input '{node.Spec.Label}' {node.ShapeText}{(node.DType == DType.Int32 ? " ids" : "")}",
         OpKind.Target => $"target '{node.Spec.Label}' {node.ShapeText}",
         OpKind.Param => $"parameter {node.Spec.Label} {node.ShapeText}",
+        OpKind.Buffer => $"buffer {node.Spec.Label} {node.ShapeText}",
         OpKind.Constant => $"constant {node.Spec.Label}",
         _ => $"{node.Op} {node.ShapeText}",
     };

@@ -7,23 +7,41 @@ using NetCompiler.Generator.Optimize;
 
 namespace NetCompiler.Generator.Lowering;
 
-/// <summary>Lower: every decision about how a network runs, made before anything is printed. Whether it runs a tile of
-/// samples per call or one sample at a time; for each node that writes code, the strategy it runs with (the first of
-/// its op's ordered strategies that applies); which nodes each kernel (forward, loss, backward) holds and in what
-/// order; and after which backward op each parameter's gradient is final (where a fused optimizer step updates it).
-/// Emit prints this plan and decides nothing.</summary>
+/// <summary>Lower: every decision about how a network runs in one mode, made before anything is printed. Whether it
+/// runs a tile of samples per call, the whole batch as one tile (an op needs the batch), or one sample at a time; for
+/// each node that writes code, the strategy it runs with (the first of its op's ordered strategies that runs in the
+/// mode and applies); which nodes each kernel (forward, loss, backward) holds and in what order; and after which
+/// backward op each parameter's gradient is final (where a fused optimizer step updates it). A network has a training
+/// plan and an inference plan (<c>Infer</c>'s, forward only, over its own memory plan). Emit prints the plans and
+/// decides nothing.</summary>
 internal sealed class KernelPlan
 {
     private readonly LoweringStrategy?[] _strategies;
 
-    private KernelPlan(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory, bool tiled, LoweringStrategy?[] strategies)
+    private KernelPlan(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory, ExecutionMode mode, bool tiled,
+        LoweringStrategy?[] strategies)
     {
-        Graph = graph; Gradients = gradients; Fusion = fusion; Memory = memory; Tiled = tiled; _strategies = strategies;
+        Graph = graph; Gradients = gradients; Fusion = fusion; Memory = memory; Mode = mode; Tiled = tiled; _strategies = strategies;
+        bool training = mode == ExecutionMode.Training;
         Forward = graph.Nodes.Where(n => gradients.InForward[n.Id] && WritesCode(n)).ToList();
-        Loss = graph.Nodes.Where(n => gradients.InLoss[n.Id] && WritesCode(n)).ToList();
-        Backward = graph.Nodes.Where(n => gradients.NeedsGradient[n.Id] && WritesCode(n)).Reverse().ToList();
+        Loss = graph.Nodes.Where(n => training && gradients.InLoss[n.Id] && WritesCode(n)).ToList();
+        Backward = graph.Nodes.Where(n => training && gradients.NeedsGradient[n.Id] && WritesCode(n)).Reverse().ToList();
+        WholeBatch = Forward.Concat(Loss).Any(n => StrategyOf(n).Scope == StrategyScope.Batch);
+        Stochastic = Forward.Concat(Loss).Any(n => n.Is(OpTraits.Stochastic, mode));
         LastBackwardUse = LastUses();
     }
+
+    /// <summary>The form the kernels run: training (forward, loss, backward) or inference (forward only).</summary>
+    public ExecutionMode Mode { get; }
+
+    /// <summary>Whether some op needs the whole batch at once (batch normalization's training form): the kernels then run
+    /// the whole batch as one tile (<see cref="Tiled"/> holds too), so that every op has run for every sample before the
+    /// next starts, and the workspaces grow to the batch.</summary>
+    public bool WholeBatch { get; }
+
+    /// <summary>Whether some op draws random numbers (dropout in training): the kernels take the step's key and the
+    /// batch position of their first sample.</summary>
+    public bool Stochastic { get; }
 
     public Graph Graph { get; }
     public GradientPlan Gradients { get; }
@@ -58,25 +76,28 @@ internal sealed class KernelPlan
 
     /// <summary>Whether a node writes code of its own: leaves are read in place, a view is its operand's storage, and a
     /// fused activation is computed in its host's epilogue.</summary>
-    public bool WritesCode(Node node) => WritesCode(node, Fusion);
+    public bool WritesCode(Node node) => WritesCode(node, Fusion, Mode);
 
-    private static bool WritesCode(Node node, Fusion fusion) => !node.Is(OpTraits.Leaf) && !node.Is(OpTraits.View) && fusion.FusedInto[node.Id] < 0;
+    private static bool WritesCode(Node node, Fusion fusion, ExecutionMode mode) =>
+        !node.Is(OpTraits.Leaf) && !node.Is(OpTraits.View, mode) && fusion.FusedInto[node.Id] < 0;
 
-    public static KernelPlan Build(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory)
+    public static KernelPlan Build(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory, ExecutionMode mode)
     {
-        bool tiled = graph.Nodes.Any(n => gradients.InForward[n.Id] && WritesCode(n, fusion) && Choose(graph, n, tileAllowed: true).Scope == StrategyScope.Tile);
+        bool Runs(Node n) => (gradients.InForward[n.Id] || (mode == ExecutionMode.Training && gradients.InLoss[n.Id])) && WritesCode(n, fusion, mode);
+        bool tiled = graph.Nodes.Any(n => Runs(n) && Choose(graph, n, tileAllowed: true, mode).Scope != StrategyScope.Sample);
         var strategies = new LoweringStrategy?[graph.Nodes.Count];
         foreach (var node in graph.Nodes)
-            if (WritesCode(node, fusion)) strategies[node.Id] = Choose(graph, node, tiled);
-        return new KernelPlan(graph, gradients, fusion, memory, tiled, strategies);
+            if (Runs(node)) strategies[node.Id] = Choose(graph, node, tiled, mode);
+        return new KernelPlan(graph, gradients, fusion, memory, mode, tiled, strategies);
     }
 
-    /// <summary>The first of the node's strategies that applies (a tile strategy only when the network may run in tiles).</summary>
-    private static LoweringStrategy Choose(Graph graph, Node node, bool tileAllowed)
+    /// <summary>The first of the node's strategies that runs in <paramref name="mode"/> and applies (a tile strategy only
+    /// when the network may run in tiles; a whole-batch one always, since it makes the network run the batch as a tile).</summary>
+    private static LoweringStrategy Choose(Graph graph, Node node, bool tileAllowed, ExecutionMode mode)
     {
         foreach (var strategy in node.Definition.Strategies)
-            if ((tileAllowed || strategy.Scope == StrategyScope.Sample) && strategy.Applies(graph, node)) return strategy;
-        throw new System.InvalidOperationException($"no lowering strategy of {node.Op} applies to node {node.Id}");
+            if (strategy.RunsIn(mode) && (tileAllowed || strategy.Scope != StrategyScope.Tile) && strategy.Applies(graph, node)) return strategy;
+        throw new System.InvalidOperationException($"no lowering strategy of {node.Op} runs in {mode} and applies to node {node.Id}");
     }
 
     private int[] LastUses()

@@ -3,12 +3,23 @@ using NetCompiler.Generator.Ir;
 
 namespace NetCompiler.Generator.Lowering;
 
-/// <summary>Where a strategy's code runs in a tiled network: once per sample (inside a loop over the tile's rows) or
-/// once for the whole tile, with row strides.</summary>
+/// <summary>Where a strategy's code runs in a tiled network: once per sample (inside a loop over the tile's rows),
+/// once for the whole tile, with row strides, or once for the whole batch (batch normalization's statistics): a
+/// network with such a node runs its training step as one tile of the whole batch, so every op before it has run for
+/// every sample when it starts (the step's phases are the ops, each over the batch).</summary>
 internal enum StrategyScope
 {
     Sample,
     Tile,
+    Batch,
+}
+
+/// <summary>Which form of the network kernels run: training (<c>ComputeGradients</c>, <c>TrainStep</c>: dropout drops,
+/// batch normalization uses and updates batch statistics) or inference (<c>Infer</c>).</summary>
+internal enum ExecutionMode
+{
+    Training,
+    Inference,
 }
 
 /// <summary>One way to run an op: its forward and backward code for a node. An op lists its strategies most
@@ -25,6 +36,9 @@ internal abstract class LoweringStrategy
     /// only asked when the network may run in tiles.</summary>
     public virtual bool Applies(Graph graph, Node node) => true;
 
+    /// <summary>Whether this strategy runs the op's form in <paramref name="mode"/> (most run both).</summary>
+    public virtual bool RunsIn(ExecutionMode mode) => true;
+
     /// <summary>Writes the node's forward code (its value from its operands' values).</summary>
     public abstract void Forward(KernelContext c, Node node);
 
@@ -37,12 +51,22 @@ internal sealed class CodeStrategy : LoweringStrategy
 {
     private readonly Action<KernelContext, Node> _forward, _backward;
 
-    public CodeStrategy(string name, Action<KernelContext, Node> forward, Action<KernelContext, Node> backward)
+    private readonly ExecutionMode? _mode;
+    private readonly StrategyScope _scope;
+
+    /// <param name="mode">The one mode it runs in; null: both.</param>
+    /// <param name="scope">Where its code runs (<see cref="StrategyScope.Sample"/> for most).</param>
+    public CodeStrategy(string name, Action<KernelContext, Node> forward, Action<KernelContext, Node> backward,
+        ExecutionMode? mode = null, StrategyScope scope = StrategyScope.Sample)
     {
-        Name = name; _forward = forward; _backward = backward;
+        Name = name; _forward = forward; _backward = backward; _mode = mode; _scope = scope;
     }
 
     public override string Name { get; }
+
+    public override StrategyScope Scope => _scope;
+
+    public override bool RunsIn(ExecutionMode mode) => _mode is null || _mode == mode;
 
     public override void Forward(KernelContext c, Node node) => _forward(c, node);
 

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using NetCompiler.Generator.Autodiff;
 using NetCompiler.Generator.Ir;
 using NetCompiler.Generator.Model;
@@ -6,10 +8,12 @@ using NetCompiler.Generator.Optimize;
 
 namespace NetCompiler.Generator.Lowering;
 
-/// <summary>Where every per-sample value and gradient lives. Inputs, targets and parameters are read in place;
-/// a view (<see cref="OpTraits.View"/>) shares its operand's storage; every other node gets a slot in the value
-/// workspace (and a saved slot beside it when its op saves something for backward), and a slot in the gradient
-/// workspace when reverse mode needs it. Slots start on 16-float (64-byte)
+/// <summary>Where every per-sample value and gradient lives. Inputs, targets, parameters and buffers are read in place;
+/// a view (<see cref="OpTraits.View"/> in the plan's mode) shares its operand's storage. For training
+/// (<see cref="Build"/>) every other node gets a slot of its own in the value workspace (backward reads them all), a
+/// saved slot beside it when its op saves something for backward, and a slot in the gradient workspace when reverse
+/// mode needs it. For inference (<see cref="ForInference"/>) a value's slot is reused once its last reader has run, so
+/// a deep network's workspace is that of its widest few layers, not the sum of all. Slots start on 16-float (64-byte)
 /// boundaries.</summary>
 internal sealed class MemoryPlan
 {
@@ -34,6 +38,7 @@ internal sealed class MemoryPlan
     public int ValueSize { get; }
     public int GradientSize { get; }
 
+    /// <summary>The training form's plan: a slot per value, kept for backward.</summary>
     public static MemoryPlan Build(Graph graph, GradientPlan gradients, Fusion fusion)
     {
         int n = graph.Nodes.Count;
@@ -45,9 +50,9 @@ internal sealed class MemoryPlan
         foreach (var node in graph.Nodes)
         {
             value[node.Id] = saved[node.Id] = gradient[node.Id] = NoSlot;
-            root[node.Id] = node.Is(OpTraits.View) ? root[node.Inputs[0]] : node.Id;
+            root[node.Id] = node.Is(OpTraits.View, ExecutionMode.Training) ? root[node.Inputs[0]] : node.Id;
             bool live = gradients.InForward[node.Id] || gradients.InLoss[node.Id];
-            if (!live || node.Is(OpTraits.View) || node.Op is OpKind.Input or OpKind.Target or OpKind.Param) continue;
+            if (!live || node.Is(OpTraits.View, ExecutionMode.Training) || node.Op is OpKind.Input or OpKind.Target or OpKind.Param or OpKind.Buffer) continue;
             // A linear layer with a fused activation keeps its pre-activation only if the derivative needs it.
             int act = fusion.Epilogue[node.Id];
             bool keepsValue = act < 0 || ((ActivationOp)graph[act].Definition).DerivativeReadsInput;
@@ -58,6 +63,93 @@ internal sealed class MemoryPlan
             if (needsSlot) { gradient[node.Id] = gradientTop; gradientTop += Align(node.Size); }
         }
         return new MemoryPlan(value, saved, gradient, root, valueTop, gradientTop);
+    }
+
+    /// <summary>The inference form's plan: only what the output depends on, no gradients, no kept pre-activations, and a
+    /// slot reused once its value's last reader has run. Constants keep slots of their own (they are filled once, when
+    /// the network is created); a saved slot is scratch for its node alone; the output's slot lives to the end (Infer
+    /// copies it out after the kernel).</summary>
+    public static MemoryPlan ForInference(Graph graph, GradientPlan gradients, Fusion fusion)
+    {
+        int n = graph.Nodes.Count;
+        var value = Enumerable.Repeat(NoSlot, n).ToArray();
+        var saved = Enumerable.Repeat(NoSlot, n).ToArray();
+        var root = new int[n];
+        var lastUse = Enumerable.Repeat(-1, n).ToArray();
+        foreach (var node in graph.Nodes)
+        {
+            root[node.Id] = node.Is(OpTraits.View, ExecutionMode.Inference) ? root[node.Inputs[0]] : node.Id;
+            if (!gradients.InForward[node.Id]) continue;
+            foreach (int input in node.Inputs) lastUse[root[input]] = System.Math.Max(lastUse[root[input]], node.Id);
+            int fused = fusion.Epilogue[node.Id];
+            if (fused >= 0) lastUse[node.Id] = System.Math.Max(lastUse[node.Id], fused);   // the host's epilogue reads it
+        }
+        lastUse[root[graph.Output.Id]] = int.MaxValue;
+
+        var slots = new SlotAllocator();
+        foreach (var node in graph.Nodes.Where(c => c.Op == OpKind.Constant && gradients.InForward[c.Id]))
+            value[node.Id] = slots.Take(node.Size);
+        foreach (var node in graph.Nodes)
+        {
+            if (!gradients.InForward[node.Id] || node.Is(OpTraits.Leaf) || node.Is(OpTraits.View, ExecutionMode.Inference)) continue;
+            int act = fusion.Epilogue[node.Id];
+            if (fusion.FusedInto[node.Id] < 0)
+            {
+                // A host with a fused activation writes the activation's slot directly, so the activation's slot is taken
+                // when the host runs; nothing keeps the pre-activation.
+                int written = act >= 0 ? act : node.Id;
+                value[written] = slots.Take(graph[written].Size);
+                int savedFloats = node.Definition.SavedFloats(node);
+                if (savedFloats > 0) saved[node.Id] = slots.Take(savedFloats);
+            }
+            if (saved[node.Id] >= 0) slots.Free(saved[node.Id], node.Definition.SavedFloats(node));
+            foreach (int input in node.Inputs.Select(i => root[i]).Distinct())
+                if (lastUse[input] == node.Id && value[input] >= 0 && graph[input].Op != OpKind.Constant) slots.Free(value[input], graph[input].Size);
+        }
+        return new MemoryPlan(value, saved, Enumerable.Repeat(NoSlot, n).ToArray(), root, slots.Top, 0);
+    }
+
+    /// <summary>First-fit allocation of aligned slots in a workspace that grows as needed.</summary>
+    private sealed class SlotAllocator
+    {
+        private readonly List<(int Offset, int Size)> _free = new();
+
+        /// <summary>The workspace size so far: the end of the highest slot ever taken.</summary>
+        public int Top { get; private set; }
+
+        public int Take(int size)
+        {
+            size = Align(size);
+            for (int i = 0; i < _free.Count; i++)
+            {
+                var (offset, available) = _free[i];
+                if (available < size) continue;
+                if (available == size) _free.RemoveAt(i);
+                else _free[i] = (offset + size, available - size);
+                return offset;
+            }
+            // Grow the workspace, starting in a free block at its end if there is one.
+            int start = Top;
+            if (_free.Count > 0 && _free[_free.Count - 1] is var last && last.Offset + last.Size == Top)
+            {
+                start = last.Offset;
+                _free.RemoveAt(_free.Count - 1);
+            }
+            Top = start + size;
+            return start;
+        }
+
+        public void Free(int offset, int size)
+        {
+            _free.Add((offset, Align(size)));
+            _free.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+            for (int i = _free.Count - 1; i > 0; i--)
+                if (_free[i - 1].Offset + _free[i - 1].Size == _free[i].Offset)
+                {
+                    _free[i - 1] = (_free[i - 1].Offset, _free[i - 1].Size + _free[i].Size);
+                    _free.RemoveAt(i);
+                }
+        }
     }
 
     private static int Align(int size) => (size + 15) / 16 * 16;

@@ -61,6 +61,16 @@ internal sealed record ParamSpec(string Name, EquatableArray<int> Shape, int Off
     }
 }
 
+/// <summary>A buffer in the flat buffer layout: non-trainable state a layer owns (batch normalization's running
+/// statistics), initialized to zeros or ones, saved in checkpoints, updated by training-mode forward passes only.</summary>
+internal sealed record BufferSpec(string Name, EquatableArray<int> Shape, int Offset, string Init, LocationInfo? Location)
+{
+    public int Length
+    {
+        get { int n = 1; foreach (int d in Shape) n *= d; return n; }
+    }
+}
+
 /// <summary>How one field of a network or module class is bound to parameter storage by the generated constructor.</summary>
 /// <param name="Field">The field name.</param>
 /// <param name="ElementType">The fully qualified type of the field (of its elements, for an array).</param>
@@ -77,6 +87,7 @@ internal sealed record NetworkSpec(
     ClassInfo Class,
     EquatableArray<FieldBinding> Fields,
     EquatableArray<ParamSpec> Parameters,
+    EquatableArray<BufferSpec> Buffers,
     EquatableArray<NodeSpec> Nodes,
     EquatableArray<InputSpec> Inputs,
     EquatableArray<int> TargetShape,

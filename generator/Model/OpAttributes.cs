@@ -28,6 +28,9 @@ internal sealed record InputAttribute(int Index) : OpAttributes;
 /// <summary>Which parameter of <see cref="NetworkSpec.Parameters"/> a <see cref="OpKind.Param"/> leaf reads.</summary>
 internal sealed record ParameterAttribute(int Index) : OpAttributes;
 
+/// <summary>Which buffer of <see cref="NetworkSpec.Buffers"/> a <see cref="OpKind.Buffer"/> leaf reads.</summary>
+internal sealed record BufferAttribute(int Index) : OpAttributes;
+
 /// <summary>One axis of the per-sample shape, as written (negative counts from the end, as in PyTorch).</summary>
 internal sealed record AxisAttribute(int Axis) : OpAttributes;
 

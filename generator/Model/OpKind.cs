@@ -7,6 +7,7 @@ internal enum OpKind
     Input,
     Target,
     Param,
+    Buffer,
     Constant,
     // Element-wise binary (with broadcasting) and unary
     Add,
@@ -30,6 +31,7 @@ internal enum OpKind
     Maximum,
     Minimum,
     Where,
+    Dropout,
     // Structural
     MatMul,
     Transpose,
@@ -47,6 +49,7 @@ internal enum OpKind
     Linear,
     LayerNorm,
     RmsNorm,
+    BatchNorm,
     // Losses (per-sample scalar)
     BinaryCrossEntropy,
     MeanSquaredError,

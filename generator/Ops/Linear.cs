@@ -90,7 +90,7 @@ internal sealed class LinearOp : OpDefinition
             {
                 string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
                 c.W.Line($"TileGemm.Forward(ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
-                         $"ref {c.V(destination)}, ValueWorkspaceSize, rows, {n}, {k});");
+                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {n}, {k});");
             });
             if (act is null) return;
             c.RowLoop(() =>

@@ -27,6 +27,10 @@ internal abstract class OpDefinition
 
     public bool Is(OpTraits trait) => (Traits & trait) == trait;
 
+    /// <summary>The op's traits in <paramref name="mode"/>: its <see cref="Traits"/>, unless its inference form is
+    /// another thing (dropout passes its operand through: a <see cref="OpTraits.View"/>).</summary>
+    public virtual OpTraits TraitsIn(Lowering.ExecutionMode mode) => Traits;
+
     /// <summary>How the op is written in a definition, for the README's op table (e.g. <c>Tanh(x)</c>, <c>a + b</c>).</summary>
     public abstract string Syntax { get; }
 

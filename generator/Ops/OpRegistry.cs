@@ -14,15 +14,15 @@ internal static class OpRegistry
     /// <summary>All definitions, in <see cref="OpKind"/> order.</summary>
     public static IReadOnlyList<OpDefinition> All { get; } = new OpDefinition[]
     {
-        LeafOp.Input, LeafOp.Target, LeafOp.Param, ConstantOp.Instance,
+        LeafOp.Input, LeafOp.Target, LeafOp.Param, LeafOp.Buffer, ConstantOp.Instance,
         BinaryArithmeticOp.Add, BinaryArithmeticOp.Sub, BinaryArithmeticOp.Mul, NegOp.Instance,
         ActivationOp.Sigmoid, ActivationOp.Tanh, ActivationOp.Relu, ActivationOp.LeakyRelu, ActivationOp.Swish,
         ActivationOp.Gelu, ActivationOp.GeluTanh, ActivationOp.Step,
         ActivationOp.Exp, ActivationOp.Log, ActivationOp.Sqrt, ActivationOp.Rsqrt, ActivationOp.Abs,
-        BinaryMathOp.Div, BinaryMathOp.Maximum, BinaryMathOp.Minimum, WhereOp.Instance,
+        BinaryMathOp.Div, BinaryMathOp.Maximum, BinaryMathOp.Minimum, WhereOp.Instance, DropoutOp.Instance,
         MatMulOp.Instance, TransposeOp.Instance, ReductionOp.Sum, ReductionOp.Mean, ReductionOp.Max, SoftmaxOp.Instance, SoftmaxOp.Log, GatherOp.Instance,
         ReshapeOp.Instance, PermuteOp.Instance, SliceOp.Instance, ConcatOp.Instance,
-        LinearOp.Instance, NormalizationOp.Layer, NormalizationOp.Rms,
+        LinearOp.Instance, NormalizationOp.Layer, NormalizationOp.Rms, BatchNormOp.Instance,
         BinaryCrossEntropyOp.Instance, SquaredErrorOp.MeanSquaredError, SquaredErrorOp.QuadraticCost, CrossEntropyOp.Instance,
     }.OrderBy(d => d.Kind).ToArray();
 

@@ -32,4 +32,8 @@ internal enum OpTraits
     /// <summary>Nothing flows back through it (its derivative is zero almost everywhere): parameters before it cannot
     /// train through it (NC0104 when the loss depends on them only through it).</summary>
     BlocksGradient = 1 << 5,
+
+    /// <summary>Draws random numbers in training (dropout): its kernels get the step's key and each sample's place in the
+    /// batch. In inference it passes its operand through (a <see cref="View"/>, see <see cref="OpDefinition.TraitsIn"/>).</summary>
+    Stochastic = 1 << 7,
 }

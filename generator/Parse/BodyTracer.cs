@@ -22,6 +22,7 @@ internal sealed class BodyTracer
     private readonly ParameterLayout _layout;
     private readonly List<DiagnosticInfo> _diagnostics;
     private readonly Dictionary<int, int> _paramNodes = new();
+    private readonly Dictionary<int, int> _bufferNodes = new();
     private int _depth;
     private ExpressionSyntax? _loopCondition;   // the for-loop condition being evaluated, for NC0006
 
@@ -306,8 +307,11 @@ internal sealed class BodyTracer
                 if (owner is ArrayValue array && property.Name == "Length") return new NumberValue(array.Length);
                 if (owner is LayerValue layer && property.Type.ToDisplayString() is "NetCompiler.Tensor" or "NetCompiler.Tensor?")
                 {
-                    // A layer's tensor property is its parameter of that name (Dense.Weight is 'name.weight').
+                    // A layer's tensor property is its parameter or buffer of that name in PyTorch's spelling (Dense.Weight
+                    // is 'name.weight', BatchNorm.RunningMean the buffer 'name.running_mean').
                     string suffix = property.Name.ToLowerInvariant();
+                    string buffer = Regex.Replace(property.Name, "(?<=[a-z])([A-Z])", "_$1").ToLowerInvariant();
+                    if (layer.Layer.Buffers.Any(b => b.Suffix == buffer)) return new TensorValue(BufferNode(layer.Name + "." + buffer));
                     if (!layer.Layer.Has(suffix))
                         throw Fail(DiagnosticDescriptors.UnsupportedConstruct, expression, $"'{layer.Name}.{property.Name}'",
                             suffix == "bias" ? "the layer was declared with Bias = false" : $"the layer has no parameter '{suffix}'");
@@ -360,6 +364,19 @@ internal sealed class BodyTracer
         {
             node = AddNode(OpKind.Param, new int[0], new ParameterAttribute(index), name, null);
             _paramNodes[index] = node;
+        }
+        return node;
+    }
+
+    /// <summary>The node of the buffer called <paramref name="name"/> (one per buffer), or -1 when there is none.</summary>
+    internal int BufferNode(string name)
+    {
+        int index = _layout.BufferIndex(name);
+        if (index < 0) return -1;
+        if (!_bufferNodes.TryGetValue(index, out int node))
+        {
+            node = AddNode(OpKind.Buffer, new int[0], new BufferAttribute(index), name, null);
+            _bufferNodes[index] = node;
         }
         return node;
     }

@@ -14,12 +14,14 @@ internal static class GeneratedMembers
     /// <summary>Names of generated fields, properties and constants of a network (any user member so named collides).</summary>
     private static readonly HashSet<string> DataNames = new()
     {
-        "InputSize", "OutputSize", "TargetSize", "Parameters", "TileRows", "ValueWorkspaceSize", "GradientWorkspaceSize", "_values", "_gradients", "_caller",
+        "InputSize", "OutputSize", "TargetSize", "Parameters", "TileRows", "ValueWorkspaceSize", "GradientWorkspaceSize", "InferenceWorkspaceSize",
+        "_values", "_gradients", "_inference", "_caller",
     };
 
     /// <summary>Private kernels: ForwardSample, ForwardTile and their parts (ForwardTilePart0, ...), the parts of a long
-    /// inline SGD step, and so on.</summary>
-    private static readonly string[] KernelPrefixes = { "ForwardSample", "ForwardTile", "LossSample", "LossTile", "BackwardSample", "BackwardTile", "SgdStepPart" };
+    /// inline SGD step, the workspace helpers, and so on.</summary>
+    private static readonly string[] KernelPrefixes = { "ForwardSample", "ForwardTile", "LossSample", "LossTile", "BackwardSample", "BackwardTile", "InferSample", "InferTile", "SgdStepPart",
+        "FillConstants", "FillInferenceConstants", "EnsureBatchWorkspace" };
 
     private const string Span = "System.ReadOnlySpan<float>";
 

@@ -73,7 +73,7 @@ internal static class NetworkParser
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message));
         }
-        return new NetworkSpec(info, fields.ToEquatableArray(), layout.Parameters.ToEquatableArray(), tracer.Nodes.ToEquatableArray(),
+        return new NetworkSpec(info, fields.ToEquatableArray(), layout.Parameters.ToEquatableArray(), layout.Buffers.ToEquatableArray(), tracer.Nodes.ToEquatableArray(),
             inputs.ToEquatableArray(), targetShape.ToEquatableArray(), targetExplicit, output, loss, forwardName, lossName,
             diagnostics.ToEquatableArray());
     }

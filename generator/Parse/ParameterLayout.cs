@@ -18,6 +18,14 @@ internal sealed class ParameterLayout
 
     public List<ParamSpec> Parameters { get; } = new();
 
+    /// <summary>The layers' buffers, in declaration order, in a flat layout of their own.</summary>
+    public List<BufferSpec> Buffers { get; } = new();
+
+    private int _bufferTotal;
+
+    /// <summary>Index of the buffer called <paramref name="name"/>, or -1.</summary>
+    public int BufferIndex(string name) => Buffers.FindIndex(b => b.Name == name);
+
     /// <summary>The number of floats laid out so far (it never overflows: one huge layer is an error, not a wrap).</summary>
     public long Total { get; private set; }
 
@@ -43,6 +51,12 @@ internal sealed class ParameterLayout
                 if (decl.Layer is { } layer)
                 {
                     foreach (var p in layer.Parameters) Add(name + "." + p.Suffix, p.Shape, p.Init, p.FanIn, p.FanOut, p.Std, p.Values, decl.Location);
+                    foreach (var b in layer.Buffers)
+                    {
+                        var buffer = new BufferSpec(name + "." + b.Suffix, b.Shape.ToEquatableArray(), _bufferTotal, b.Init, decl.Location);
+                        Buffers.Add(buffer);
+                        _bufferTotal += buffer.Length;
+                    }
                     continue;
                 }
                 switch (decl.Kind)

@@ -90,6 +90,30 @@ public static class CompiledSupport
     public static void ThrowTokenId(float id, int rows) =>
         throw new ArgumentOutOfRangeException("inputs", id, $"A token id must be an integer in [0, {rows}): the table it selects from has {rows} rows.");
 
+    /// <summary>Reports a batch normalization trained on one value per channel (a batch of one sample of [C]), whose
+    /// variance is undefined; PyTorch refuses it too.</summary>
+    [DoesNotReturn]
+    public static void ThrowSingleValuePerChannel(string layer) =>
+        throw new ArgumentException($"'{layer}': batch normalization in training needs more than one value per channel; use a batch of two or more samples.", "batch");
+
+    /// <summary>The key of a training pass's random numbers (<see cref="DropoutMasks.StepKey"/>); moves
+    /// <see cref="ParameterStore.RandomStep"/> on.</summary>
+    public static ulong StepKey(ParameterStore parameters) => parameters.TakeStepKey();
+
+    /// <summary>The batch position of the store's first sample (a data-parallel replica's chunk start, else 0).</summary>
+    public static int SampleOffset(ParameterStore parameters) => parameters.SampleOffset;
+
+    /// <summary>The length of a workspace of <paramref name="batch"/> rows of <paramref name="rowSize"/> floats, for a
+    /// network that runs the whole batch at once; refuses a batch whose workspace cannot be one array.</summary>
+    public static int WorkspaceLength(int batch, int rowSize)
+    {
+        long length = (long)batch * rowSize;
+        if (length > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch,
+                $"This network normalizes over the whole batch, so its workspace holds every sample: {rowSize} floats each; at most {Array.MaxLength / rowSize} samples fit in one batch.");
+        return (int)length;
+    }
+
     /// <summary>Reports a class-index target that is not an integer in [0, classes) (NaN and fractions included).</summary>
     [DoesNotReturn]
     public static void ThrowClassIndex(float label, int classes) =>

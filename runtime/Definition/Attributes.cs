@@ -109,6 +109,38 @@ public sealed class RmsNormAttribute : Attribute
     public float Epsilon { get; set; } = 1.1920929e-07f;
 }
 
+/// <summary>Batch normalization of channel axis 0 (PyTorch's <c>nn.BatchNorm1d(channels)</c> on per-sample [C],
+/// <c>nn.BatchNorm2d</c> on [C, H, W]): <c>weight</c> [channels] ones, <c>bias</c> [channels] zeros, and the buffers
+/// <c>running_mean</c> [channels] zeros and <c>running_var</c> [channels] ones. Training normalizes with the batch's
+/// statistics and updates the running ones (the variance unbiased); <c>Infer</c> normalizes with the running ones.</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class BatchNormAttribute : Attribute
+{
+    /// <summary>Normalizes <paramref name="channels"/> channels: the size of each sample's first dimension.</summary>
+    public BatchNormAttribute(int channels) => Channels = channels;
+
+    /// <summary>Channels: the size of the input's first per-sample dimension.</summary>
+    public int Channels { get; }
+    /// <summary>Added to the variance (default 1e-5, as PyTorch).</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+    /// <summary>How far each training batch moves the running statistics (default 0.1, as PyTorch).</summary>
+    public float Momentum { get; set; } = 0.1f;
+    /// <summary>Whether the layer has a bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>Dropout (PyTorch's <c>nn.Dropout(p)</c>): in training each element is zeroed with probability
+/// <c>p</c> and the rest scaled by 1 / (1 - p); <c>Infer</c> passes the input through.</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class DropoutAttribute : Attribute
+{
+    /// <summary>Drops each element with probability <paramref name="probability"/>, in [0, 1).</summary>
+    public DropoutAttribute(float probability) => Probability = probability;
+
+    /// <summary>The probability of zeroing an element in training.</summary>
+    public float Probability { get; }
+}
+
 /// <summary>A raw trainable parameter tensor of the given shape.</summary>
 [AttributeUsage(AttributeTargets.Field, Inherited = false)]
 public sealed class ParamAttribute : Attribute

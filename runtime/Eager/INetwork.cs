@@ -25,6 +25,10 @@ public interface INetwork
     /// <summary>Per-sample target shape (what the loss compares the output with).</summary>
     int[] TargetShape { get; }
 
+    /// <summary>Whether training couples the samples of a batch (batch normalization's statistics): such a batch is
+    /// never split across threads (<see cref="TrainerOptions.Threads"/>), since chunks would see other statistics.</summary>
+    bool CouplesBatch => false;
+
     /// <summary>Compiled inference of <paramref name="batch"/> samples.</summary>
     void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch);
 

@@ -10,7 +10,8 @@ namespace NetCompiler;
 public static class Interpreter
 {
     /// <summary>Inference of <paramref name="batch"/> samples: <paramref name="outputs"/> receives
-    /// <c>batch * size(OutputShape)</c> values. Nothing is recorded on the tape.</summary>
+    /// <c>batch * size(OutputShape)</c> values. Nothing is recorded on the tape. Runs the inference form of every op
+    /// (dropout passes through, batch normalization uses its running statistics), as the compiled <c>Infer</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
     /// <exception cref="ArgumentException">A buffer is too short, or the forward method returns a tensor of
     /// another shape than <see cref="INetwork.OutputShape"/>.</exception>
@@ -29,7 +30,9 @@ public static class Interpreter
     }
 
     /// <summary>Forward, loss and backward: overwrites <see cref="ParameterStore.Gradients"/> of
-    /// <see cref="INetwork.Parameters"/> with the gradient of the batch-mean loss and returns that loss.</summary>
+    /// <see cref="INetwork.Parameters"/> with the gradient of the batch-mean loss and returns that loss. Runs the
+    /// training form of every op (dropout drops, with the masks of <see cref="ParameterStore.RandomStep"/>, which moves
+    /// on; batch normalization uses the batch's statistics and updates its running ones), as the compiled one.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
     /// <exception cref="ArgumentException">A buffer is too short, the forward method returns another shape
     /// than <see cref="INetwork.OutputShape"/>, or the loss method does not return one value per sample
@@ -41,9 +44,13 @@ public static class Interpreter
         Require(nameof(ComputeGradients), nameof(targets), targets.Length, batch, net.TargetShape);
         var t = Tensor.FromBatch(targets, batch, net.TargetShape);
         net.Parameters.ZeroGradients();
-        var y = net.InterpretForward(x);
-        CheckOutput(net, y, batch, nameof(ComputeGradients));
-        var loss = net.InterpretLoss(y, t);
+        Tensor y, loss;
+        using (TrainingScope.Enter(net.Parameters, batch))   // the training form: dropout drops, batch norm uses the batch
+        {
+            y = net.InterpretForward(x);
+            CheckOutput(net, y, batch, nameof(ComputeGradients));
+            loss = net.InterpretLoss(y, t);
+        }
         if (loss.SampleSize != 1 || (loss.Batch != batch && loss.Batch != 0))
             throw new ArgumentException($"{nameof(ComputeGradients)}: the loss method must return one value per sample (shape [] or [1]) for batch {batch}; it returned {Shapes.Describe(loss)}.");
         if (loss.RequiresGrad) loss.Backward();

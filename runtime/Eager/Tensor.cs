@@ -94,6 +94,11 @@ public sealed partial class Tensor
         new(store.Values, info.Offset, 0, info.Shape, true, Array.Empty<Tensor>(), null)
         { GradData = store.Gradients, GradOffset = info.Offset };
 
+    /// <summary>A view of a buffer's storage: no gradient; ops that update it (batch normalization's running
+    /// statistics) write its values in place.</summary>
+    internal static Tensor Buffer(ParameterStore store, ParameterInfo info) =>
+        new(store.Buffers, info.Offset, 0, info.Shape, false, Array.Empty<Tensor>(), null);
+
     /// <summary>The result of an operation: fresh storage, recorded on the tape when any parent needs a gradient.
     /// <paramref name="backward"/> receives the result (whose <see cref="Gradient"/> is complete when it runs)
     /// and adds into its parents' gradients.</summary>

@@ -17,10 +17,12 @@ public sealed record CheckpointInfo(TrainingState? State, bool OptimizerRestored
 
 /// <summary>Saves and loads training checkpoints as safetensors files: every parameter under its definition name
 /// (F32, the shape of <see cref="ParameterInfo.Shape"/>), the optimizer's state arrays as
-/// <c>optimizer/&lt;slot&gt;/&lt;parameter&gt;</c> (a slash cannot occur in a definition name), and the step
-/// count, optimizer, network and <see cref="TrainingState"/> in the metadata. Writing is atomic; loading
+/// <c>optimizer/&lt;slot&gt;/&lt;parameter&gt;</c> (a slash cannot occur in a definition name), every buffer (batch
+/// normalization's running statistics) as <c>buffers/&lt;name&gt;</c>, and the step count, optimizer, network,
+/// <see cref="ParameterStore.RandomStep"/> and <see cref="TrainingState"/> in the metadata. Writing is atomic; loading
 /// validates every name, dtype, shape and value first and changes nothing when it refuses. A weights file written by
-/// another tool (PyTorch's <c>safetensors.torch.save_file</c> of a matching <c>state_dict</c>) loads too.</summary>
+/// another tool (PyTorch's <c>safetensors.torch.save_file</c> of a matching <c>state_dict</c>) loads too: there a buffer
+/// has its plain name, and batch normalization's <c>num_batches_tracked</c> (unused with a momentum) is skipped.</summary>
 /// <remarks>Values a run cannot reach are refused: a step count above <see cref="Optimizer.MaxStepCount"/>, optimizer
 /// state no step produces (NaN; a negative Adam second moment), an epoch or batch above 2^31 - 2 (the trainer adds one
 /// to them as ints), more epoch samples than a dataset holds (2^31 - 1) or than the batches done allow, and a non-finite
@@ -29,6 +31,7 @@ public static class Checkpoint
 {
     private const string Prefix = "netcompiler.";
     private const string OptimizerPrefix = "optimizer/";
+    private const string BufferPrefix = "buffers/";
 
     /// <summary>Writes <paramref name="network"/>'s parameters, and optionally the optimizer and training state, to
     /// <paramref name="path"/> (atomically: a crash leaves the previous file intact).</summary>
@@ -40,10 +43,13 @@ public static class Checkpoint
         var tensors = new List<NamedTensor>();
         foreach (var p in store.Layout)
             tensors.Add(new NamedTensor(p.Name, p.Shape, store.Values.AsMemory(p.Offset, p.Length)));
+        foreach (var b in store.BufferLayout)
+            tensors.Add(new NamedTensor(BufferPrefix + b.Name, b.Shape, store.Buffers.AsMemory(b.Offset, b.Length)));
         var meta = new Dictionary<string, string>(StringComparer.Ordinal);
         if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
         meta["format"] = "pt";   // what PyTorch's loader expects; the tensors are plain F32 by name
         meta[Prefix + "network"] = network.GetType().Name;
+        meta[Prefix + "random_step"] = store.RandomStep.ToString(CultureInfo.InvariantCulture);
         if (optimizer is not null)
         {
             optimizer.Attach(store);
@@ -85,6 +91,15 @@ public static class Checkpoint
             expected.Add(p.Name);
             Check(file, p.Name, p.Shape, $"parameter of {net}");
         }
+        // A buffer is buffers/<name> in our checkpoints and <name> in a PyTorch state_dict.
+        var bufferNames = new string[store.BufferLayout.Count];
+        for (int i = 0; i < bufferNames.Length; i++)
+        {
+            var b = store.BufferLayout[i];
+            bufferNames[i] = file.Contains(BufferPrefix + b.Name) || !file.Contains(b.Name) ? BufferPrefix + b.Name : b.Name;
+            expected.Add(bufferNames[i]);
+            Check(file, bufferNames[i], b.Shape, $"buffer of {net}");
+        }
 
         file.Metadata.TryGetValue(Prefix + "optimizer", out string? savedOptimizer);
         bool restoreOptimizer = optimizer is not null && savedOptimizer is not null;
@@ -103,11 +118,12 @@ public static class Checkpoint
         }
         foreach (var t in file.Tensors)
         {
-            if (expected.Contains(t.Name)) continue;
+            if (expected.Contains(t.Name) || IsPyTorchBatchCount(store, t.Name)) continue;
             if (t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !restoreOptimizer) continue;
             throw Refuse(file, $"tensor '{t.Name}' {t.ShapeText} is not a parameter of {net} (its parameters: {string.Join(", ", NamesOf(store))}).");
         }
         long steps = restoreOptimizer ? ReadCount(file, "optimizer.steps", Optimizer.MaxStepCount) : 0;
+        long randomStep = file.Metadata.ContainsKey(Prefix + "random_step") ? ReadCount(file, "random_step", long.MaxValue) : store.RandomStep;
         var state = ReadState(file);
 
         // Names and metadata are valid; read into staging buffers, check the values, then commit in one go.
@@ -121,6 +137,16 @@ public static class Checkpoint
             if (nonFinite > 0)
                 warnings.Add(string.Create(CultureInfo.InvariantCulture,
                     $"Checkpoint '{file.Path}': parameter '{p.Name}' has {nonFinite} of {p.Length} values NaN or infinite; loaded as saved, but training from it will fail."));
+        }
+        var buffers = new float[store.Buffers.Length];
+        for (int i = 0; i < bufferNames.Length; i++)
+        {
+            var b = store.BufferLayout[i];
+            var span = buffers.AsSpan(b.Offset, b.Length);
+            file.ReadFloats(bufferNames[i], span);
+            if (CountNonFinite(span) is var nonFinite and > 0)
+                warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"Checkpoint '{file.Path}': buffer '{b.Name}' has {nonFinite} of {b.Length} values NaN or infinite; loaded as saved, but inference from it will fail."));
         }
         float[][]? optimizerState = null;
         if (restoreOptimizer)
@@ -139,12 +165,26 @@ public static class Checkpoint
             }
         }
         values.CopyTo(store.Values.AsSpan());
+        buffers.CopyTo(store.Buffers.AsSpan());
+        store.RandomStep = randomStep;
         if (optimizerState is not null && optimizer is not null)
         {
             for (int slot = 0; slot < optimizerState.Length; slot++) optimizerState[slot].CopyTo(optimizer.GetState(slot).AsSpan());
             optimizer.RestoreStepCount(steps);
         }
         return new CheckpointInfo(state, restoreOptimizer, file.Metadata, warnings);
+    }
+
+    /// <summary>Whether <paramref name="name"/> is PyTorch's <c>&lt;layer&gt;.num_batches_tracked</c> of a batch
+    /// normalization this network has (a layer with a <c>running_mean</c> buffer).</summary>
+    private static bool IsPyTorchBatchCount(ParameterStore store, string name)
+    {
+        const string suffix = ".num_batches_tracked";
+        if (!name.EndsWith(suffix, StringComparison.Ordinal)) return false;
+        string layer = name.Substring(0, name.Length - suffix.Length);
+        foreach (var b in store.BufferLayout)
+            if (b.Name == layer + ".running_mean") return true;
+        return false;
     }
 
     private static int CountNonFinite(ReadOnlySpan<float> values)

@@ -9,7 +9,9 @@ namespace NetCompiler;
 /// on its own replica of the network (<see cref="INetwork.CreateReplica"/>: shared values, own gradients and
 /// workspace) on a persistent worker thread, and the chunk gradients are combined, weighted by chunk size, into
 /// the original network's gradients. The result is the batch-mean gradient, as with one thread, up to the
-/// order of the floating-point sums (and identical from run to run for the same thread count). Nothing is
+/// order of the floating-point sums (and identical from run to run for the same thread count); dropout drops the same
+/// elements as with one thread. A network whose training couples the batch's samples (<see cref="INetwork.CouplesBatch"/>:
+/// batch normalization) is never split. Nothing is
 /// allocated per step; the threads live as long as this object.</summary>
 internal sealed class DataParallelGradients : IDisposable
 {
@@ -59,6 +61,16 @@ internal sealed class DataParallelGradients : IDisposable
         _targets = targets;
         _count = count;
         _chunks = Math.Min(_replicas.Length, count);
+        // Every replica draws the step's dropout masks as the whole batch would: same seed and step, its chunk's offset.
+        var original = _replicas[0].Parameters;
+        long step = original.RandomStep;
+        for (int k = 1; k < _chunks; k++)
+        {
+            var store = _replicas[k].Parameters;
+            store.RandomSeed = original.RandomSeed;
+            store.RandomStep = step;
+            store.SampleOffset = Chunk(k).Start;
+        }
         if (_chunks > 1)
         {
             _done.Reset(_chunks - 1);

@@ -95,7 +95,7 @@ public sealed class Trainer
         var order = new int[train.Count];
         var store = Network.Parameters;
         var reports = new List<EpochReport>();
-        using var parallel = Options.Threads > 1 ? new DataParallelGradients(Network, Options.Threads, Options.Path) : null;
+        using var parallel = Options.Threads > 1 && !Network.CouplesBatch ? new DataParallelGradients(Network, Options.Threads, Options.Path) : null;
         _lossGrowth.Restart();
         _zeroGradientSteps = 0;
 

@@ -33,7 +33,8 @@ public sealed record TrainerOptions
     public ExecutionPath Path { get; init; } = ExecutionPath.Compiled;
 
     /// <summary>Threads that share each batch (data parallel: the batch is split into chunks computed on replicas of
-    /// the network, then the gradients are combined). 1 runs everything on the calling thread.</summary>
+    /// the network, then the gradients are combined). 1 runs everything on the calling thread. A network whose
+    /// training couples the batch (<see cref="INetwork.CouplesBatch"/>, batch normalization) always runs on one.</summary>
     public int Threads
     {
         get;

@@ -144,6 +144,19 @@ public class OpCoverageTests
             case OpKind.RmsNorm:
                 yield return (t => Ops.RmsNormalize(t[0], t[1], 1e-6f), new ScalarAttribute(1e-6f));
                 break;
+            case OpKind.BatchNorm:
+            {
+                // Operands x, weight, running mean, running variance, bias; the eager op takes the last four unbatched.
+                static Tensor Shared(Tensor t) => Tensor.Constant(t.Values.Slice(0, t.SampleSize).ToArray(), t.Shape);
+                foreach (var (momentum, epsilon) in new[] { (0.1f, 1e-5f), (-0.5f, 1e-5f), (0.1f, -1f) })
+                    yield return (t => Ops.BatchNormalize(t[0], Shared(t[1]), Shared(t[4]), Shared(t[2]), Shared(t[3]), momentum, epsilon),
+                        new BatchNormSettings(momentum, epsilon));
+                break;
+            }
+            case OpKind.Dropout:
+                foreach (float p in new[] { 0.5f, 0f, 1f, -0.1f })
+                    yield return (t => Ops.Dropout(t[0], p), new ScalarAttribute(p));
+                break;
             case OpKind.Softmax or OpKind.LogSoftmax:
             {
                 var along = typeof(Ops).GetMethod(kind.ToString(), [typeof(Tensor), typeof(int)])!;
@@ -188,6 +201,7 @@ public class OpCoverageTests
 
     private static int Operands(OpDefinition d) => d.Kind switch
     {
+        OpKind.BatchNorm => 5,
         OpKind.Linear or OpKind.LayerNorm or OpKind.Where => 3,
         OpKind.RmsNorm => 2,
         _ when d.Is(OpTraits.Loss) || d.Kind is OpKind.Add or OpKind.Sub or OpKind.Mul or OpKind.MatMul or OpKind.Gather or OpKind.Concat

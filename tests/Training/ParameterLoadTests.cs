@@ -33,7 +33,7 @@ public class ParameterLoadTests
     }
 
     [Theory]
-    [InlineData("unknown", "No parameter named 'hidden.weights'")]
+    [InlineData("unknown", "No parameter or buffer named 'hidden.weights'")]
     [InlineData("length", "has shape [2, 2] (4 values); 3 were given")]
     [InlineData("nan", "value 1 is NaN")]
     [InlineData("missing", "No values for 'output.bias'")]

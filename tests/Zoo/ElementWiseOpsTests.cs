@@ -102,7 +102,7 @@ public class ElementWiseOpsTests
             """);
         run.AssertNoErrors();
         string generated = run.Source("Causal");
-        Assert.Contains("global::NetCompiler.ConstantTensors.Triangle(_values.AsSpan(", generated);
+        Assert.Contains("global::NetCompiler.ConstantTensors.Triangle(values.AsSpan(", generated);
         Assert.Contains("SimdMath.Select(", generated);
         run.Unload();
     }

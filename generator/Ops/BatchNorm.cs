@@ -1,0 +1,193 @@
+using System.Collections.Generic;
+using NetCompiler.Generator.Emit;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Lowering;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Ops;
+
+/// <summary>What batch normalization takes besides its tensors: how far a training batch moves the running statistics,
+/// and what is added to the variance.</summary>
+internal sealed record BatchNormSettings(float Momentum, float Epsilon) : OpAttributes
+{
+    public bool Equals(BatchNormSettings? other) => other is not null
+        && BitwiseFloatComparer.Instance.Equals(Momentum, other.Momentum) && BitwiseFloatComparer.Instance.Equals(Epsilon, other.Epsilon);
+
+    public override int GetHashCode() =>
+        Hash.Combine(BitwiseFloatComparer.Instance.GetHashCode(Momentum), BitwiseFloatComparer.Instance.GetHashCode(Epsilon));
+}
+
+/// <summary>Batch normalization of channel axis 0 of each sample (PyTorch's <c>BatchNorm1d</c> on per-sample [C],
+/// <c>BatchNorm2d</c> on [C, H, W]): operands x, weight, running mean, running variance (buffers) and optionally bias.
+/// Training needs the whole batch (<see cref="StrategyScope.Batch"/>): per channel, the mean and biased variance of its
+/// batch * inner values, summed in double sample by sample (as the eager op sums them), saved for backward, and the
+/// running statistics moved by the momentum (the variance unbiased, as PyTorch). Inference is per sample with the
+/// running statistics. y = (x - mean) rstd weight + bias. Backward (llm.c's and PyTorch's formula): dx = weight rstd
+/// (dy - mean(dy) - xhat mean(dy xhat)) over the channel's values, dweight += sum(dy xhat), dbias += sum(dy).</summary>
+internal sealed class BatchNormOp : OpDefinition
+{
+    private BatchNormOp() : base(OpKind.BatchNorm, OpTraits.None, "BatchNormalize") { }
+
+    public static readonly BatchNormOp Instance = new();
+
+    private const int X = 0, Weight = 1, RunningMean = 2, RunningVar = 3, Bias = 4;
+
+    public override string Syntax => "`[BatchNorm(c)] BatchNorm n; n.Forward(x)`, `BatchNormalize(x, w, b, n.RunningMean, n.RunningVar, momentum, eps)`";
+    public override string ShapeRule => "x's shape `[C, ...]`; `w`, `b` and the running statistics `[C]`";
+    public override string GradientRule => "training: `dx += w rstd (dy - mean(dy) - xhat mean(dy xhat))` over the batch; `dw += sum(dy xhat)`, `db += sum(dy)`";
+    public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[]
+    {
+        new CodeStrategy("batch statistics (training)", TrainingForward, TrainingBackward, ExecutionMode.Training, StrategyScope.Batch),
+        // Inference has no backward pass.
+        new CodeStrategy("running statistics (inference)", InferenceForward, (_, _) => { }, ExecutionMode.Inference),
+    };
+
+    public override Parse.TraceValue Build(Parse.OpCall call)
+    {
+        var inputs = new List<int> { call.Tensor(0, "the input"), call.Tensor(1, "the weight"),
+            call.Tensor(3, "the running mean"), call.Tensor(4, "the running variance") };
+        if (call.Arguments[2] is Parse.TensorValue bias) inputs.Add(bias.Node);
+        var settings = new BatchNormSettings(call.Number(5, $"the momentum of {call.Name}"), call.Number(6, $"the epsilon of {call.Name}"));
+        return call.Node(Kind, inputs.ToArray(), settings);
+    }
+
+    public override bool Differentiable(int operand) => operand is not (RunningMean or RunningVar);
+
+    public override string OperandName(int operand) => operand switch
+    {
+        RunningMean => "the running mean (argument 4)",
+        RunningVar => "the running variance (argument 5)",
+        Bias => "the bias (argument 3)",
+        _ => base.OperandName(operand),
+    };
+
+    public override int[]? InferShape(ShapeQuery query)
+    {
+        int[] x = query.In(X);
+        if (x.Length == 0) return query.Mismatch("BatchNormalize needs per-sample shape [C] or [C, ...], got a scalar");
+        int channels = x[0];
+        for (int i = 1; i < query.Count; i++)
+            if (query.In(i).Length != 1 || query.In(i)[0] != channels)
+                return query.Mismatch($"BatchNormalize of {ShapeQuery.Text(x)} normalizes {channels} channels (axis 0), so {OperandName(i)} must be [{channels}], got {ShapeQuery.Text(query.In(i))}");
+        if (query.Network is { } network)
+            foreach (int i in new[] { RunningMean, RunningVar })
+                if (network.Nodes[query.Node.Inputs[i]].Op != OpKind.Buffer)
+                    return query.Mismatch($"{OperandName(i)} of BatchNormalize must be a [BatchNorm] layer's buffer (n.RunningMean, n.RunningVar), which training updates");
+        var settings = (BatchNormSettings)query.Node.Attributes;
+        if (!(settings.Momentum >= 0f && settings.Momentum <= 1f))
+            return query.Mismatch($"BatchNormalize's momentum must be in [0, 1], got {Text(settings.Momentum)}");
+        if (!(settings.Epsilon >= 0f) || float.IsInfinity(settings.Epsilon))
+            return query.Mismatch($"BatchNormalize's epsilon must be finite and not negative, got {Text(settings.Epsilon)}");
+        return x;
+    }
+
+    private static string Text(float value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The batch's mean and rstd per channel, [C] each, in the saved slot of the tile's first sample.</summary>
+    public override int SavedFloats(Node node) => 2 * node.Shape[0];
+
+    private static (int Channels, int Inner) Dimensions(Node node) => (node.Shape[0], node.Size / node.Shape[0]);
+
+    // Per channel: double sums over the batch, sample by sample; save mean and rstd; move the running statistics.
+    private static void TrainingForward(KernelContext c, Node node) => c.Block(() =>
+    {
+        var (channels, inner) = Dimensions(node);
+        var settings = (BatchNormSettings)node.Attributes;
+        int x = node.Inputs[X];
+        string vx = c.V(x), stride = c.ValueStride(x), saved = c.S(node.Id), mean = c.V(node.Inputs[RunningMean]), variance = c.V(node.Inputs[RunningVar]);
+        string momentum = SourceWriter.Float(settings.Momentum), eps = SourceWriter.Float(settings.Epsilon);
+        c.W.Line($"if (rows * {inner} == 1) global::NetCompiler.CompiledSupport.ThrowSingleValuePerChannel({SourceWriter.Quote(node.Spec.Label)});");
+        c.W.Line($"int n = rows * {inner};");
+        c.W.Open($"for (int ch = 0; ch < {channels}; ch++)");
+        c.W.Line("double sum = 0, squares = 0;");
+        SampleLoop(c, inner, vx, stride, "sum += Unsafe.Add(ref xs, i);");
+        c.W.Line("double m = sum / n;");
+        SampleLoop(c, inner, vx, stride, "squares += (Unsafe.Add(ref xs, i) - m) * (Unsafe.Add(ref xs, i) - m);");
+        c.W.Line($"Unsafe.Add(ref {saved}, ch) = (float)m;");
+        c.W.Line($"Unsafe.Add(ref {saved}, {channels} + ch) = (float)(1.0 / Math.Sqrt(squares / n + {eps}));");
+        c.W.Line($"Unsafe.Add(ref {mean}, ch) = (1f - {momentum}) * Unsafe.Add(ref {mean}, ch) + {momentum} * (float)m;");
+        c.W.Line($"Unsafe.Add(ref {variance}, ch) = (1f - {momentum}) * Unsafe.Add(ref {variance}, ch) + {momentum} * (float)(squares / (n - 1));");
+        c.W.Close();
+        c.W.Line($"ref float rstds = ref Unsafe.Add(ref {saved}, {channels});");
+        Normalize(c, node, saved, "rstds", perSample: false);
+    });
+
+    // y = (x - mean) * rstd * w + b, sample by sample, with the statistics in mean[C] and rstd[C] (training: the saved
+    // slot), or (inference: rstd null) with rstd = 1 / sqrt(running var + eps) computed as the eager op computes it.
+    private static void Normalize(KernelContext c, Node node, string means, string? rstds, bool perSample)
+    {
+        var (channels, inner) = Dimensions(node);
+        int x = node.Inputs[X];
+        string w = c.V(node.Inputs[Weight]), y = c.V(node.Id);
+        string? b = node.Inputs.Count > Bias ? c.V(node.Inputs[Bias]) : null;
+        string eps = SourceWriter.Float(((BatchNormSettings)node.Attributes).Epsilon);
+        string Rstd(Isa isa, string i) => rstds is not null ? isa.Load(rstds, i)
+            : $"{isa.Broadcast("1f")} / {isa.Sqrt($"{isa.Load(c.V(node.Inputs[RunningVar]), i)} + {isa.Broadcast(eps)}")}";
+        if (!perSample) c.W.Open("for (int s = 0; s < rows; s++)");
+        string At(string buffer, string stride) => perSample ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, s * {stride})";
+        c.W.Line($"ref float xs = {At(c.V(x), c.ValueStride(x))};");
+        c.W.Line($"ref float ys = {At(y, c.ValueStride(node.Id))};");
+        if (inner == 1)
+            VectorLoops.Map(c.W, channels, "ys", false, (isa, i) =>
+                $"({isa.Load("xs", i)} - {isa.Load(means, i)}) * ({Rstd(isa, i)}) * {isa.Load(w, i)}{(b is null ? "" : " + " + isa.Load(b, i))}");
+        else
+        {
+            c.W.Open($"for (int ch = 0; ch < {channels}; ch++)");
+            c.W.Line($"float m = Unsafe.Add(ref {means}, ch), q = {Rstd(Isa.Scalar, "ch")}, wc = Unsafe.Add(ref {w}, ch), bc = {(b is null ? "0f" : $"Unsafe.Add(ref {b}, ch)")};");
+            c.W.Line($"ref float xc = ref Unsafe.Add(ref xs, ch * {inner});");
+            c.W.Line($"ref float yc = ref Unsafe.Add(ref ys, ch * {inner});");
+            VectorLoops.Map(c.W, inner, "yc", false, (isa, i) =>
+                $"({isa.Load("xc", i)} - {isa.Broadcast("m")}) * {isa.Broadcast("q")} * {isa.Broadcast("wc")} + {isa.Broadcast("bc")}");
+            c.W.Close();
+        }
+        if (!perSample) c.W.Close();
+    }
+
+    /// <summary>Runs <paramref name="statement"/> for every value of channel <c>ch</c> in the batch, sample by sample,
+    /// with <c>xs</c> at the channel's first value in the sample and <c>i</c> the index within it.</summary>
+    private static void SampleLoop(KernelContext c, int inner, string buffer, string stride, string statement, string name = "xs")
+    {
+        c.W.Open("for (int s = 0; s < rows; s++)");
+        c.W.Line($"ref float {name} = ref Unsafe.Add(ref {buffer}, s * {stride} + ch * {inner});");
+        c.W.Line($"for (int i = 0; i < {inner}; i++) {statement}");
+        c.W.Close();
+    }
+
+    // dx = w rstd (dy - mean(dy) - xhat mean(dy xhat)); dw += sum(dy xhat); db += sum(dy): per channel, over the batch.
+    private static void TrainingBackward(KernelContext c, Node node) => c.Block(() =>
+    {
+        var (channels, inner) = Dimensions(node);
+        int x = node.Inputs[X], weight = node.Inputs[Weight], bias = node.Inputs.Count > Bias ? node.Inputs[Bias] : -1;
+        bool needX = c.HasGradient(x), needW = c.HasGradient(weight), needB = bias >= 0 && c.HasGradient(bias);
+        if (!needX && !needW && !needB) return;
+        string vx = c.V(x), dy = c.D(node.Id), saved = c.S(node.Id), w = c.V(weight), stride = c.ValueStride(x);
+        c.W.Line($"int n = rows * {inner};");
+        c.W.Open($"for (int ch = 0; ch < {channels}; ch++)");
+        c.W.Line($"float m = Unsafe.Add(ref {saved}, ch), q = Unsafe.Add(ref {saved}, {channels} + ch);");
+        c.W.Line("double dySum = 0, dyXhat = 0;");
+        c.W.Open("for (int s = 0; s < rows; s++)");
+        c.W.Line($"ref float xs = ref Unsafe.Add(ref {vx}, s * {stride} + ch * {inner});");
+        c.W.Line($"ref float dys = ref Unsafe.Add(ref {dy}, s * GradientWorkspaceSize + ch * {inner});");
+        c.W.Open($"for (int i = 0; i < {inner}; i++)");
+        c.W.Line("dySum += Unsafe.Add(ref dys, i);");
+        c.W.Line("dyXhat += Unsafe.Add(ref dys, i) * ((Unsafe.Add(ref xs, i) - m) * q);");
+        c.W.Close();
+        c.W.Close();
+        if (needW) c.W.Line($"Unsafe.Add(ref {c.D(weight)}, ch) += (float)dyXhat;");
+        if (needB) c.W.Line($"Unsafe.Add(ref {c.D(bias)}, ch) += (float)dySum;");
+        if (needX)
+        {
+            c.W.Line($"float a = (float)(dySum / n), b = (float)(dyXhat / n), scale = Unsafe.Add(ref {w}, ch) * q;");
+            c.W.Open("for (int s = 0; s < rows; s++)");
+            c.W.Line($"ref float xs = ref Unsafe.Add(ref {vx}, s * {stride} + ch * {inner});");
+            c.W.Line($"ref float dys = ref Unsafe.Add(ref {dy}, s * GradientWorkspaceSize + ch * {inner});");
+            c.W.Line($"ref float dxs = ref Unsafe.Add(ref {c.D(x)}, s * GradientWorkspaceSize + ch * {inner});");
+            c.W.Line($"for (int i = 0; i < {inner}; i++) Unsafe.Add(ref dxs, i) += (Unsafe.Add(ref dys, i) - a - (Unsafe.Add(ref xs, i) - m) * q * b) * scale;");
+            c.W.Close();
+        }
+        c.W.Close();
+    });
+
+    // Per sample, with the running statistics.
+    private static void InferenceForward(KernelContext c, Node node) => Normalize(c, node, c.V(node.Inputs[RunningMean]), null, perSample: true);
+}
