@@ -242,6 +242,9 @@ public class OpCoverageTests
                 // Where: every mask, branch and other branch among the shapes of rank 2 or less.
                 3 when op.Kind == OpKind.Where => all.Where(m => m.Length <= 2)
                     .SelectMany(m => all.SelectMany(a => all.Where(b => b.Length <= 2).Select(b => new[] { m, a, b }))),
+                // BatchNorm: x, and weight, running mean, running variance and bias of one shape of rank 2 or less,
+                // or the bias of x's shape.
+                5 => all.SelectMany(x => all.Where(p => p.Length <= 2).SelectMany(p => new[] { new[] { x, p, p, p, p }, new[] { x, p, p, p, x } })),
                 // Linear and LayerNorm: x, a weight of rank 1 to 3, a bias of rank 0 to 2.
                 _ => all.SelectMany(x => all.Where(w => w.Length >= 1 && w.Length <= 3)
                         .SelectMany(w => all.Where(b => b.Length <= 2).Select(b => new[] { x, w, b }))),
