@@ -416,6 +416,11 @@ public class DiagnosticTests
     [InlineData("[Embedding(3, 2, /*<*/Weights = new[] { 1f, 2f }/*>*/)] Embedding e;", "NC0008", "needs 6")]
     [InlineData("[LayerNorm(4, /*<*/Epsilon = -1f/*>*/)] LayerNorm n;", "NC0008", "Epsilon = -1")]
     [InlineData("[Dense(4, 4), /*<*/LayerNorm(4)/*>*/] Dense n;", "NC0008", "both [Dense] and [LayerNorm]")]
+    [InlineData("[BatchNorm(/*<*/0/*>*/)] BatchNorm n;", "NC0102", "'n' channels")]
+    [InlineData("[BatchNorm(4, /*<*/Momentum = 1.5f/*>*/)] BatchNorm n;", "NC0008", "Momentum = 1.5")]
+    [InlineData("[BatchNorm(4, /*<*/Epsilon = -1f/*>*/)] BatchNorm n;", "NC0008", "Epsilon = -1")]
+    [InlineData("[Dropout(/*<*/1f/*>*/)] Dropout d;", "NC0008", "probability 1; it must be in [0, 1)")]
+    [InlineData("[Dropout(0.5f)] Dense /*<*/d/*>*/;", "NC0008", "must have type Dropout")]
     public void NC0008_NC0102_LayerAttributesAreChecked(string field, string id, string fact)
     {
         var d = Expect($$"""
@@ -428,6 +433,34 @@ public class DiagnosticTests
             }
             """, id);
         Contains(d, fact);
+    }
+
+    /// <summary>The mode-dependent ops check their arguments at the call: dropout's probability, and batch normalization's
+    /// running statistics, which must be a [BatchNorm] layer's buffers (training writes them).</summary>
+    [Theory]
+    [InlineData("/*<*/Dropout(x, 1.5f)/*>*/", "Dropout's probability must be in [0, 1), got 1.5")]
+    [InlineData("/*<*/Dropout(x, -0.1f)/*>*/", "got -0.1")]
+    [InlineData("/*<*/BatchNormalize(x, n.Weight, n.Bias, p, n.RunningVar, 0.1f, 1e-5f)/*>*/", "the running mean (argument 4) of BatchNormalize must be a [BatchNorm] layer's buffer")]
+    [InlineData("/*<*/BatchNormalize(x, n.Weight, n.Bias, n.RunningMean, n.RunningVar, 2f, 1e-5f)/*>*/", "momentum must be in [0, 1], got 2")]
+    [InlineData("/*<*/BatchNormalize(x, p, n.Bias, n.RunningMean, n.RunningVar, 0.1f, 1e-5f)/*>*/", null)]
+    public void NC0101_ModeDependentOpsAreChecked(string expression, string? fact)
+    {
+        string source = $$"""
+            [Network]
+            public partial class Modes
+            {
+                [BatchNorm(4)] BatchNorm n;
+                [Param(4)] Tensor p;
+                [Forward] Tensor Forward([Shape(4)] Tensor x) => {{expression}} * p;
+            }
+            """;
+        if (fact is null)
+        {
+            // The functional form with the layer's buffers compiles.
+            GeneratorHarness.Run(Header + source.Replace(Open, "").Replace(Close, "")).AssertNoErrors();
+            return;
+        }
+        Contains(Expect(source, "NC0101"), fact);
     }
 
     [Fact]
