@@ -100,9 +100,12 @@ internal static class ClassEmitter
             string comment = $" // constant{Where(node, spec)}{SourceWriter.Comment(node.Spec.Source)}";
             if (node.Attributes is ConstantFillAttribute fill)
             {
-                // A constant tensor: filled by the runtime method the eager op calls (once per sample slot of a tile).
-                string call = $"global::NetCompiler.ConstantTensors.{fill.Fill}(_values.AsSpan({(tiled ? $"s * ValueWorkspaceSize + {offset}" : SourceWriter.Int(offset))}, {node.Size}), {SourceWriter.Join(fill.Shape.ToArray())});";
-                w.Line(tiled ? $"for (int s = 0; s < TileRows; s++) {call}{comment}" : call + comment);
+                // A constant tensor: filled once by the runtime method the eager op calls (a table of sines is not cheap),
+                // then copied into the other sample slots of a tile.
+                string slot0 = $"_values.AsSpan({SourceWriter.Int(offset)}, {SourceWriter.Int(node.Size)})";
+                w.Line($"{ConstantOp.RuntimeMethod(fill.Fill)}({slot0}, {SourceWriter.Join(fill.Shape.ToArray())});{comment}");
+                if (tiled)
+                    w.Line($"for (int s = 1; s < TileRows; s++) {slot0}.CopyTo(_values.AsSpan(s * ValueWorkspaceSize + {SourceWriter.Int(offset)}, {SourceWriter.Int(node.Size)}));");
                 continue;
             }
             w.Line(tiled
