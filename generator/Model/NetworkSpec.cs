@@ -81,6 +81,7 @@ internal sealed record NetworkSpec(
     EquatableArray<InputSpec> Inputs,
     EquatableArray<int> TargetShape,
     bool TargetShapeExplicit,
+    DType TargetDType,
     int OutputNode,
     int LossNode,
     string ForwardMethod,

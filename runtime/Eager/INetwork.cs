@@ -25,6 +25,12 @@ public interface INetwork
     /// <summary>Per-sample target shape (what the loss compares the output with).</summary>
     int[] TargetShape { get; }
 
+    /// <summary>The <see cref="LossAttribute"/> method's target parameter, described as an input is: its name, shape, and
+    /// whether it holds values (<see cref="Tensor"/>) or class ids (<see cref="Tokens"/>, with the number of classes the
+    /// loss accepts as <see cref="NetworkInput.IdCount"/>); offset 0 in each sample of the flat target buffers. Unless a
+    /// network says otherwise, values of <see cref="TargetShape"/>.</summary>
+    NetworkInput Target => new("target", TargetShape, InputKind.Values, 0);
+
     /// <summary>Compiled inference of <paramref name="batch"/> samples.</summary>
     void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch);
 
@@ -50,6 +56,7 @@ public interface INetwork
     /// inputs: a <see cref="Tensor"/> or <see cref="Tokens"/> per entry of <see cref="Inputs"/>.</summary>
     Tensor InterpretForward(System.Collections.Generic.IReadOnlyList<object> inputs);
 
-    /// <summary>Runs the definition's <see cref="LossAttribute"/> method eagerly: per-sample losses.</summary>
+    /// <summary>Runs the definition's <see cref="LossAttribute"/> method eagerly: per-sample losses. A
+    /// <see cref="Tokens"/> target is passed as floats holding the ids, as in the flat target buffers.</summary>
     Tensor InterpretLoss(Tensor output, Tensor target);
 }
