@@ -23,8 +23,8 @@ public partial class SplitAttentionNet
     [Loss] static Tensor Loss(Tensor y, Tensor t) => MeanSquaredError(y, t);
 }
 
-/// <summary>Pieces of unequal sizes along axis 0, read by index (with <c>Length</c>), by <c>foreach</c> and by a
-/// deconstruction with discards.</summary>
+/// <summary>Pieces of unequal sizes along axis 0, read by index (with <c>Length</c>), by <c>foreach</c>, by a
+/// deconstruction with discards and by one into locals declared before.</summary>
 [Network]
 public partial class SplitRowsNet
 {
@@ -37,7 +37,9 @@ public partial class SplitRowsNet
         var y = parts[0] * parts[parts.Length - 1];               // [2, 3]
         foreach (var part in parts) y = y + Sum(part);
         var (_, middle, _) = parts;
-        return Concat(y, middle, 0);                              // [3, 3]
+        Tensor top, bottom;
+        (top, bottom) = Split(y, 0, 1, 1);                        // [1, 3] each
+        return Concat(Concat(bottom * 2f, top, 0), middle, 0);   // [3, 3]
     }
 
     [Loss] static Tensor Loss(Tensor y, Tensor t) => MeanSquaredError(y, t);
