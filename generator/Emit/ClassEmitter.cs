@@ -53,14 +53,16 @@ internal static class ClassEmitter
         w.Line("{");
         for (int k = 0; k < spec.Inputs.Count; k++)
         {
-            var input = spec.Inputs[k];
-            w.Line($"    new({SourceWriter.Quote(input.Name)}, new int[] {{ {SourceWriter.Join(input.Shape.ToArray())} }}, " +
-                   (input.DType == DType.Int32 ? $"global::NetCompiler.InputKind.Tokens, {input.Offset}, {IdCount(graph, k)})," : $"global::NetCompiler.InputKind.Values, {input.Offset}),"));
+            var leaf = graph.Nodes.First(n => n.Op == OpKind.Input && ((InputAttribute)n.Attributes).Index == k);
+            w.Line($"    {Describe(graph, leaf, spec.Inputs[k].Name, spec.Inputs[k].Offset)},");
         }
         w.Line("};");
         w.Line($"int[] global::NetCompiler.INetwork.OutputShape => new int[] {{ {SourceWriter.Join(graph.Output.Shape)} }};");
         w.Line($"int[] global::NetCompiler.INetwork.TargetShape => new int[] {{ {SourceWriter.Join(graph.TargetShape)} }};");
         if (plan.WholeBatch) w.Line("bool global::NetCompiler.INetwork.CouplesBatch => true; // batch normalization: never split the batch");
+        var target = graph.Nodes.FirstOrDefault(n => n.Op == OpKind.Target);
+        if (target is not null)
+            w.Line($"global::NetCompiler.NetworkInput global::NetCompiler.INetwork.Target => {Describe(graph, target, target.Spec.Label, 0)};");
         w.Line();
     }
 
@@ -150,29 +152,37 @@ internal static class ClassEmitter
         var (graph, memory, spec) = (plan.Graph, plan.Memory, plan.Graph.Spec);
         w.Line($"/// <summary>Writes the constants into the first <paramref name=\"rows\"/> samples' slots of <paramref name=\"values\"/>.</summary>");
         w.Open($"private static void {name}(float[] values, int rows)");
-        w.Open("for (int s = 0; s < rows; s++)");
         foreach (var node in graph.Nodes.Where(n => n.Op == OpKind.Constant && memory.ValueOffset[n.Id] >= 0))
         {
             int offset = memory.ValueOffset[node.Id];
             string comment = $" // constant{Where(node, spec)}{SourceWriter.Comment(node.Spec.Source)}";
             if (node.Attributes is ConstantFillAttribute fill)
                 // A constant tensor: filled by the runtime method the eager op calls.
-                w.Line($"global::NetCompiler.ConstantTensors.{fill.Fill}(values.AsSpan(s * {stride} + {offset}, {node.Size}), {SourceWriter.Join(fill.Shape.ToArray())});{comment}");
+                w.Line($"{ConstantOp.RuntimeMethod(fill.Fill)}(values.AsSpan({offset}, {node.Size}), {SourceWriter.Join(fill.Shape.ToArray())});{comment}");
             else
-                w.Line($"values[s * {stride} + {offset}] = {SourceWriter.Float(Value(node))};{comment}");
+                w.Line($"values[{offset}] = {SourceWriter.Float(Value(node))};{comment}");
         }
-        w.Close();
+        // Filled once (a table of sines is not cheap), then copied into the other samples' slots.
+        w.Line($"for (int s = 1; s < rows; s++) Array.Copy(values, 0, values, s * {stride}, {stride});");
         w.Close();
         w.Line();
     }
 
-    /// <summary>How many distinct ids input <paramref name="index"/> may hold: the rows of the smallest table it selects
-    /// from (Gather's operand 0); 0 when it selects from none.</summary>
-    private static int IdCount(Graph graph, int index)
+    /// <summary>A <c>NetworkInput</c> expression describing the input or target <paramref name="leaf"/>.</summary>
+    private static string Describe(Graph graph, Node leaf, string name, int offset) =>
+        $"new({SourceWriter.Quote(name)}, new int[] {{ {SourceWriter.Join(leaf.Shape)} }}, " + (leaf.DType == DType.Int32
+            ? $"global::NetCompiler.InputKind.Tokens, {SourceWriter.Int(offset)}, {SourceWriter.Int(IdCount(graph, leaf))})"
+            : $"global::NetCompiler.InputKind.Values, {SourceWriter.Int(offset)})");
+
+    /// <summary>How many distinct ids the ids <paramref name="leaf"/> may hold: the fewest any op reading it accepts
+    /// (the rows of a table it selects from, the classes of a cross-entropy); 0 when none reads it as ids.</summary>
+    private static int IdCount(Graph graph, Node leaf)
     {
-        var uses = graph.Nodes.Where(n => n.Op == OpKind.Gather && graph[n.Inputs[1]] is { Op: OpKind.Input } input
-            && ((InputAttribute)input.Attributes).Index == index).Select(n => graph[n.Inputs[0]].Shape[0]).ToList();
-        return uses.Count == 0 ? 0 : uses.Min();
+        var counts = graph.Users[leaf.Id].Select(id => graph[id])
+            .SelectMany(user => Enumerable.Range(0, user.Inputs.Count).Where(k => user.Inputs[k] == leaf.Id)
+                .Select(k => user.Definition.IdCount(graph, user, k)))
+            .Where(n => n > 0).ToList();
+        return counts.Count == 0 ? 0 : counts.Min();
     }
 
     private static float Value(Node constant) => ((ScalarAttribute)constant.Attributes).Value;

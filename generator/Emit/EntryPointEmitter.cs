@@ -213,8 +213,10 @@ internal static class EntryPointEmitter
             $"(global::NetCompiler.{(input.DType == DType.Int32 ? "Tokens" : "Tensor")})inputs[{k}]"));
         w.Line("global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretForward(global::System.Collections.Generic.IReadOnlyList<object> inputs) =>");
         w.Line($"    {spec.ForwardMethod}({arguments});");
+        // A Tokens target arrives as floats holding integers, as it does in the flat target buffer.
+        string target = spec.TargetDType == DType.Int32 ? "global::NetCompiler.Tokens.FromBatch(target.Values, target.Batch, target.Shape)" : "target";
         w.Line(spec.HasLoss
-            ? $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => {spec.LossMethod}(output, target);"
+            ? $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => {spec.LossMethod}(output, {target});"
             : $"global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretLoss(global::NetCompiler.Tensor output, global::NetCompiler.Tensor target) => throw new InvalidOperationException(\"{spec.Class.Name} has no [Loss] method.\");");
         w.Line();
     }

@@ -18,16 +18,17 @@ internal static class ShapeInference
         {
             var inputs = new int[n.Inputs.Count][];
             for (int i = 0; i < inputs.Length; i++) inputs[i] = nodes[n.Inputs[i]].Shape;
-            var query = new ShapeQuery(n, inputs, spec, diagnostics) { ShapeOf = id => nodes[id].Shape };
+            var query = new ShapeQuery(n, inputs, spec, diagnostics) { ShapeOf = id => nodes[id].Shape, TypeOf = id => nodes[id].DType };
             var definition = OpRegistry.For(n.Op);
             for (int i = 0; i < inputs.Length; i++)
-                if ((nodes[n.Inputs[i]].DType == DType.Int32) != definition.TakesIds(i))
-                {
-                    // C#'s types keep Tensor and Tokens apart in a definition; this holds the IR to the same rule.
-                    query.Mismatch($"argument {i + 1} of {n.Op} must be {(definition.TakesIds(i) ? "ids (Tokens)" : "values (a Tensor)")}, " +
-                        $"but '{nodes[n.Inputs[i]].Spec.Label}' holds {(nodes[n.Inputs[i]].DType == DType.Int32 ? "ids" : "values")}");
-                    return null;
-                }
+            {
+                bool ids = nodes[n.Inputs[i]].DType == DType.Int32;
+                if (ids ? definition.TakesIds(i) : definition.TakesValues(i)) continue;
+                // C#'s types keep Tensor and Tokens apart in a definition; this holds the IR to the same rule.
+                query.Mismatch($"argument {i + 1} of {n.Op} must be {(ids ? "values (a Tensor)" : "ids (Tokens)")}, " +
+                    $"but '{nodes[n.Inputs[i]].Spec.Label}' holds {(ids ? "ids" : "values")}");
+                return null;
+            }
             int[]? shape = definition.InferShape(query);
             if (shape is null) return null;
             if (Shapes.SaturatedSize(shape) > Shapes.MaxElements)
@@ -38,7 +39,12 @@ internal static class ShapeInference
                     ShapeQuery.Text(shape), Shapes.MaxElements));
                 return null;
             }
-            var dtype = n.Op == OpKind.Input ? spec.Inputs[((InputAttribute)n.Attributes).Index].DType : DType.Float32;
+            var dtype = n.Op switch
+            {
+                OpKind.Input => spec.Inputs[((InputAttribute)n.Attributes).Index].DType,
+                OpKind.Target => spec.TargetDType,
+                _ => DType.Float32,
+            };
             nodes.Add(new Node(n, shape, dtype));
         }
         // Without a [Shape] on the target (or without a loss at all) the target is shaped like the output.

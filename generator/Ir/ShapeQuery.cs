@@ -26,10 +26,16 @@ internal sealed class ShapeQuery
     /// <summary>The shape of a leaf that is given by another node (an implicit target is shaped like the output).</summary>
     public System.Func<int, int[]>? ShapeOf { get; set; }
 
+    /// <summary>What a node holds, by id (values unless set: a rule asked on its own sees values).</summary>
+    public System.Func<int, DType>? TypeOf { get; set; }
+
     public int Count => _inputs.Count;
 
     /// <summary>The shape of operand <paramref name="i"/>.</summary>
     public int[] In(int i) => _inputs[i];
+
+    /// <summary>Whether operand <paramref name="i"/> holds ids (a <c>Tokens</c> value) rather than values.</summary>
+    public bool IsIds(int i) => TypeOf?.Invoke(Node.Inputs[i]) == DType.Int32;
 
     /// <summary>Reports NC0101 (the operands' shapes do not fit the op) and returns null.</summary>
     public int[]? Mismatch(string detail)

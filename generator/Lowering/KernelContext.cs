@@ -152,7 +152,7 @@ internal sealed class KernelContext
     public string Describe(Node node) => node.Op switch
     {
         OpKind.Input => $"input '{node.Spec.Label}' {node.ShapeText}{(node.DType == DType.Int32 ? " ids" : "")}",
-        OpKind.Target => $"target '{node.Spec.Label}' {node.ShapeText}",
+        OpKind.Target => $"target '{node.Spec.Label}' {node.ShapeText}{(node.DType == DType.Int32 ? " ids" : "")}",
         OpKind.Param => $"parameter {node.Spec.Label} {node.ShapeText}",
         OpKind.Buffer => $"buffer {node.Spec.Label} {node.ShapeText}",
         OpKind.Constant => $"constant {node.Spec.Label}",

@@ -92,6 +92,7 @@ internal sealed record NetworkSpec(
     EquatableArray<InputSpec> Inputs,
     EquatableArray<int> TargetShape,
     bool TargetShapeExplicit,
+    DType TargetDType,
     int OutputNode,
     int LossNode,
     string ForwardMethod,

@@ -38,8 +38,10 @@ internal sealed record AxisAttribute(int Axis) : OpAttributes;
 /// order of axes.</summary>
 internal sealed record DimensionsAttribute(EquatableArray<int> Values) : OpAttributes;
 
-/// <summary>Slice's range: <see cref="Length"/> entries from <see cref="Start"/> along <see cref="Axis"/>.</summary>
-internal sealed record SliceAttribute(int Axis, int Start, int Length) : OpAttributes;
+/// <summary>Slice's range: <see cref="Length"/> entries from <see cref="Start"/> along <see cref="Axis"/>. A piece of
+/// <c>Split(x, axis, sizes...)</c> also holds all the <see cref="Split"/> sizes (empty for a Slice), which the shape rule
+/// checks against the axis.</summary>
+internal sealed record SliceAttribute(int Axis, int Start, int Length, EquatableArray<int> Split = default) : OpAttributes;
 
 /// <summary>What a reduction (Sum, Mean, Max) reduces: every element of the sample (<see cref="All"/>), or one axis
 /// (negative counts from the end), kept as a dimension of 1 when <see cref="KeepDim"/>.</summary>

@@ -8,26 +8,39 @@ using NetCompiler.Generator.Parse;
 namespace NetCompiler.Generator.Ops;
 
 /// <summary>A compile-time constant leaf: a number where a tensor is expected (<see cref="ScalarAttribute"/>, shape [],
-/// broadcast), or a constant tensor written with a fill such as <c>Triangle(rows, cols)</c>
-/// (<see cref="ConstantFillAttribute"/>, a causal mask). Its values live in the value workspace, written once by the
-/// network's constructor (a fill calls the runtime's <c>ConstantTensors</c> method the eager op calls, so both paths
-/// hold the same values); no code per step, no gradient.</summary>
+/// broadcast), or a constant tensor written with a fill such as <c>Triangle(rows, cols)</c> (a causal mask) or
+/// <c>SinusoidalPositions(t, d)</c> (position encodings) (<see cref="ConstantFillAttribute"/>). Its values live in the
+/// value workspace, written once by the network's constructor (a fill calls the runtime method the eager op calls, so
+/// both paths hold the same values); no code per step, no gradient.</summary>
 internal sealed class ConstantOp : OpDefinition
 {
-    private ConstantOp() : base(OpKind.Constant, OpTraits.Leaf, "Triangle") { }
+    private ConstantOp() : base(OpKind.Constant, OpTraits.Leaf, "Triangle", "SinusoidalPositions") { }
 
     public static readonly ConstantOp Instance = new();
 
-    public override string Syntax => "a number where a tensor is expected; `Triangle(rows, cols)` (ones on and below the diagonal)";
-    public override string ShapeRule => "`[]`, broadcast; `[rows, cols]`";
+    public override string Syntax =>
+        "a number where a tensor is expected; `Triangle(rows, cols)` (ones on and below the diagonal); `SinusoidalPositions(t, d)` (sin/cos position encodings)";
+    public override string ShapeRule => "`[]`, broadcast; `[rows, cols]`; `[t, d]`";
     public override string GradientRule => "none";
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { CodeStrategy.InPlace };
 
     public override TraceValue Build(OpCall call)
     {
-        int rows = (int)call.Number(0, "the rows of Triangle"), cols = (int)call.Number(1, "the columns of Triangle");
-        return call.Node(Kind, new int[0], new ConstantFillAttribute(ConstantFill.Triangle, new[] { rows, cols }.ToEquatableArray()));
+        var (fill, rows, cols) = call.Name == "Triangle"
+            ? (ConstantFill.Triangle, "the rows of Triangle", "the columns of Triangle")
+            : (ConstantFill.SinusoidalPositions, "the positions of SinusoidalPositions", "the dimension of SinusoidalPositions");
+        var shape = new[] { (int)call.Number(0, rows), (int)call.Number(1, cols) };
+        return call.Node(Kind, new int[0], new ConstantFillAttribute(fill, shape.ToEquatableArray()));
     }
+
+    /// <summary>The runtime method that writes <paramref name="fill"/> (the one its eager op calls), taking the
+    /// destination and the shape's dimensions.</summary>
+    public static string RuntimeMethod(ConstantFill fill) => fill switch
+    {
+        ConstantFill.Triangle => "global::NetCompiler.ConstantTensors.Triangle",
+        ConstantFill.SinusoidalPositions => "global::NetCompiler.PositionEncodings.Sinusoidal",
+        _ => throw new System.ArgumentOutOfRangeException(nameof(fill), fill, "a fill without a runtime method"),
+    };
 
     public override int[]? InferShape(ShapeQuery query)
     {
@@ -39,12 +52,15 @@ internal sealed class ConstantOp : OpDefinition
     }
 }
 
-/// <summary>The deterministic fills a constant tensor can be written with; each is a method of the runtime's
-/// <c>NetCompiler.ConstantTensors</c> of the same name taking the destination and the shape's dimensions.</summary>
+/// <summary>The deterministic fills a constant tensor can be written with, each the <c>NetCompiler.Ops</c> method of its
+/// name; <see cref="ConstantOp.RuntimeMethod"/> names the runtime method that writes it.</summary>
 internal enum ConstantFill
 {
     /// <summary>[rows, cols], 1 where column &lt;= row, else 0 (torch.tril(torch.ones(rows, cols))).</summary>
     Triangle,
+
+    /// <summary>[t, d], sin(pos / 10000^(2i / d)) in column 2i and its cosine in column 2i + 1.</summary>
+    SinusoidalPositions,
 }
 
 /// <summary>A constant tensor's fill and shape.</summary>

@@ -11,7 +11,9 @@ namespace NetCompiler.Generator.Ops;
 /// <summary><c>CrossEntropy(logits, t)</c>: softmax cross-entropy from logits, per row, with log-sum-exp
 /// lse = max + log(sum exp(x - max)). A class-index target c gives loss lse - x[c] and gradient softmax - onehot(c); a
 /// probability target p gives sum(p) lse - dot(p, x) and gradient sum(p) softmax - p. The sample's loss is the mean over
-/// its rows. Softmax + cross-entropy needs no fusion pass: the op takes logits.</summary>
+/// its rows. Class indices are floats of shape [..., 1], or ids (a <c>Tokens</c> target of shape [...], as PyTorch's
+/// <c>cross_entropy(logits[T, V], target[T])</c>); both travel as floats holding integers and are checked as they are
+/// read. Softmax + cross-entropy needs no fusion pass: the op takes logits.</summary>
 internal sealed class CrossEntropyOp : OpDefinition
 {
     private CrossEntropyOp() : base(OpKind.CrossEntropy, OpTraits.Loss, "CrossEntropy") { }
@@ -19,15 +21,30 @@ internal sealed class CrossEntropyOp : OpDefinition
     public static readonly CrossEntropyOp Instance = new();
 
     public override string Syntax => "`CrossEntropy(logits, t)`";
-    public override string ShapeRule => "`[]`; `t` of the logits' shape (probabilities) or with last dimension 1 (class indices)";
+    public override string ShapeRule => "`[]`; `t` of the logits' shape (probabilities) or with last dimension 1 (class indices); `Tokens` `t` of the logits' shape without the last (class ids)";
     public override string GradientRule => "`dlogits += dl (softmax sum(t) - t) / rows`";
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("row loops", Forward, Backward) };
     protected override int TensorOperands => 2;
+
+    public override bool TakesIds(int operand) => operand == 1;
+
+    public override bool TakesValues(int operand) => true;
+
+    public override int IdCount(Graph graph, Node node, int operand) => operand == 1 ? graph[node.Inputs[0]].Last : 0;
 
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] y = query.In(0), t = query.In(1);
         if (y.Length == 0) return query.LossMismatch("CrossEntropy needs logits with a class dimension, got a scalar");
+        if (query.IsIds(1))
+        {
+            // One id per row: the logits' shape without the class dimension (or with it as 1, as float class indices).
+            int[] rows = y.Take(y.Length - 1).ToArray();
+            if (t.SequenceEqual(rows) || t.SequenceEqual(rows.Concat(new[] { 1 })))
+                return ShapeQuery.Scalar;
+            return query.LossMismatch($"CrossEntropy of logits {ShapeQuery.Text(y)} needs one class id per row, Tokens of shape " +
+                $"{ShapeQuery.Text(rows.Length > 0 ? rows : new[] { 1 })}, got {ShapeQuery.Text(t)}");
+        }
         bool indices = t.Length == y.Length && t.Take(t.Length - 1).SequenceEqual(y.Take(y.Length - 1)) && t[t.Length - 1] == 1;
         int[] indexShape = y.Take(y.Length - 1).Concat(new[] { 1 }).ToArray();
         if (!y.SequenceEqual(t) && !indices)
@@ -52,7 +69,7 @@ internal sealed class CrossEntropyOp : OpDefinition
     {
         var (y, t) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
         int classes = y.Last, rows = y.Size / classes;
-        bool indices = t.Size != y.Size;   // [.., 1] class indices rather than [.., C] probabilities
+        bool indices = t.DType == DType.Int32 || t.Size != y.Size;   // ids or [.., 1] class indices rather than [.., C] probabilities
         string vy = c.V(y.Id), vt = c.V(t.Id);
         c.W.Open("");
         if (!backward) c.W.Line("float total = 0f;");

@@ -23,6 +23,8 @@ internal sealed class GatherOp : OpDefinition
 
     public override bool TakesIds(int operand) => operand == 1;
 
+    public override int IdCount(Graph graph, Node node, int operand) => operand == 1 ? graph[node.Inputs[0]].Shape[0] : 0;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] table = query.In(0), ids = query.In(1);

@@ -56,9 +56,17 @@ internal abstract class OpDefinition
     /// <summary>How many tensor operands <see cref="Build"/> takes by default.</summary>
     protected virtual int TensorOperands => 1;
 
-    /// <summary>Whether operand <paramref name="operand"/> is ids (a <c>Tokens</c> value) rather than values. Shape
-    /// inference refuses a node whose operands are of the other kind.</summary>
+    /// <summary>Whether operand <paramref name="operand"/> may be ids (a <c>Tokens</c> value). Shape inference refuses a
+    /// node whose operands are of a kind it does not take.</summary>
     public virtual bool TakesIds(int operand) => false;
+
+    /// <summary>Whether operand <paramref name="operand"/> may be values (a <c>Tensor</c>): every operand that does not
+    /// take ids, unless the op takes both (CrossEntropy's target).</summary>
+    public virtual bool TakesValues(int operand) => !TakesIds(operand);
+
+    /// <summary>For an operand that holds ids: how many distinct ids the node accepts there (0 to n - 1: the rows of
+    /// Gather's table, the classes of CrossEntropy's logits); 0 when it does not read ids there.</summary>
+    public virtual int IdCount(Graph graph, Node node, int operand) => 0;
 
     /// <summary>Floats per sample the node's forward saves for its backward (layer norm's mean and rstd per row), in a
     /// slot of the value workspace named by <c>KernelContext.S</c>; 0 for ops that recompute or need nothing.</summary>

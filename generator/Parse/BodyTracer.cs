@@ -161,12 +161,17 @@ internal sealed class BodyTracer
     private void ExecuteForEach(ForEachStatementSyntax loop, Frame frame)
     {
         var collection = Eval(loop.Expression, frame);
-        if (collection is not ArrayValue array)
-            throw Fail(DiagnosticDescriptors.NonConstantLoop, loop.Expression, $"iterates over {collection.Describe()}; foreach works over [Repeat] array fields");
-        var variable = frame.Model.GetDeclaredSymbol(loop)!;
-        for (int i = 0; i < array.Length; i++)
+        int count = collection switch
         {
-            frame.Locals[variable] = Element(array, i);
+            ArrayValue array => array.Length,
+            TensorListValue pieces => pieces.Nodes.Count,
+            _ => throw Fail(DiagnosticDescriptors.NonConstantLoop, loop.Expression,
+                $"iterates over {collection.Describe()}; foreach works over [Repeat] array fields and the tensors of a Split"),
+        };
+        var variable = frame.Model.GetDeclaredSymbol(loop)!;
+        for (int i = 0; i < count; i++)
+        {
+            frame.Locals[variable] = Element(collection, i);
             Execute(loop.Statement, frame);
             if (frame.HasReturned) return;
         }
@@ -176,6 +181,9 @@ internal sealed class BodyTracer
     {
         switch (expression)
         {
+            case AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax } deconstruction:
+                Deconstruct(deconstruction, frame);
+                return;
             case AssignmentExpressionSyntax assignment:
             {
                 var target = AssignableSymbol(assignment.Left, frame);
@@ -215,10 +223,54 @@ internal sealed class BodyTracer
     {
         var symbol = frame.Model.GetSymbolInfo(left).Symbol;
         if (symbol is ILocalSymbol or IParameterSymbol) return symbol;
-        if (left is TupleExpressionSyntax or DeclarationExpressionSyntax)
-            throw Fail(DiagnosticDescriptors.UnsupportedConstruct, left, $"Deconstructing into '{OneLine(left.ToString())}'", "declare one local per value");
         throw Fail(DiagnosticDescriptors.UnsupportedConstruct, left, $"Assigning to '{OneLine(left.ToString())}'",
             "only locals and parameters can be assigned (fields hold the network's layers)");
+    }
+
+    /// <summary><c>var (q, k, v) = Split(...)</c>, <c>(q, k) = parts</c>: each local takes one tensor of a Split, in order
+    /// (<c>_</c> skips one); the number of locals must be the number of tensors.</summary>
+    private void Deconstruct(AssignmentExpressionSyntax assignment, Frame frame)
+    {
+        var left = assignment.Left;
+        string into = $"'{OneLine(left.ToString())}'";
+        if (!assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) || assignment.Right is TupleExpressionSyntax
+            || Eval(assignment.Right, frame) is not TensorListValue pieces)
+            throw Fail(DiagnosticDescriptors.UnsupportedConstruct, left, $"Deconstructing into {into}",
+                "only the tensors of a Split can be deconstructed (var (q, k, v) = Split(x, axis, sizes...)); otherwise declare one local per value");
+        var targets = DeconstructionTargets(left, frame);
+        if (targets.Count != pieces.Nodes.Count)
+            throw Fail(DiagnosticDescriptors.UnsupportedConstruct, left, $"Deconstructing into {into}",
+                $"it names {targets.Count} locals, but '{OneLine(assignment.Right.ToString())}' gives {pieces.Nodes.Count} tensors");
+        for (int i = 0; i < targets.Count; i++)
+            if (targets[i] is { } symbol) frame.Locals[symbol] = new TensorValue(pieces.Nodes[i]);
+    }
+
+    /// <summary>The locals a deconstruction assigns, in order; null for a discard.</summary>
+    private List<ISymbol?> DeconstructionTargets(ExpressionSyntax left, Frame frame)
+    {
+        var targets = new List<ISymbol?>();
+        void Designation(VariableDesignationSyntax designation)
+        {
+            switch (designation)
+            {
+                case SingleVariableDesignationSyntax single: targets.Add(frame.Model.GetDeclaredSymbol(single)); break;
+                case DiscardDesignationSyntax: targets.Add(null); break;
+                default:
+                    throw Fail(DiagnosticDescriptors.UnsupportedConstruct, designation, $"The nested deconstruction '{OneLine(designation.ToString())}'", "deconstruct one level");
+            }
+        }
+        if (left is DeclarationExpressionSyntax { Designation: ParenthesizedVariableDesignationSyntax all })
+            foreach (var v in all.Variables) Designation(v);
+        else if (left is TupleExpressionSyntax tuple)
+            foreach (var argument in tuple.Arguments)
+            {
+                if (argument.Expression is DeclarationExpressionSyntax declaration) Designation(declaration.Designation);
+                else if (frame.Model.GetSymbolInfo(argument.Expression).Symbol is IDiscardSymbol) targets.Add(null);
+                else targets.Add(AssignableSymbol(argument.Expression, frame));
+            }
+        else
+            throw Fail(DiagnosticDescriptors.UnsupportedConstruct, left, $"Deconstructing into '{OneLine(left.ToString())}'", "write var (a, b, ...) or (a, b, ...)");
+        return targets;
     }
 
     private TraceValue Current(ISymbol symbol, SyntaxNode at, Frame frame) =>
@@ -256,13 +308,16 @@ internal sealed class BodyTracer
             case ElementAccessExpressionSyntax access:
             {
                 var collection = Eval(access.Expression, frame);
-                if (collection is not ArrayValue array || access.ArgumentList.Arguments.Count != 1)
-                    throw Fail(DiagnosticDescriptors.UnsupportedConstruct, access, "Indexing " + collection.Describe(), "only [Repeat] arrays can be indexed, with one constant index");
+                int? length = collection switch { ArrayValue array => array.Length, TensorListValue pieces => pieces.Nodes.Count, _ => null };
+                if (length is null || access.ArgumentList.Arguments.Count != 1)
+                    throw Fail(DiagnosticDescriptors.UnsupportedConstruct, access, "Indexing " + collection.Describe(),
+                        "only [Repeat] arrays and the tensors of a Split can be indexed, with one constant index");
                 if (Eval(access.ArgumentList.Arguments[0].Expression, frame) is not NumberValue index || index.Value != Math.Floor(index.Value))
                     throw Fail(DiagnosticDescriptors.NonConstantLoop, access, $"index in '{OneLine(access.ToString())}' is not a compile-time constant");
-                if (index.Value < 0 || index.Value >= array.Length)
-                    throw Fail(DiagnosticDescriptors.UnsupportedConstruct, access, $"The index {index.Value}", $"'{array.Field.Name}' has {array.Length} elements");
-                return Element(array, (int)index.Value);
+                if (index.Value < 0 || index.Value >= length)
+                    throw Fail(DiagnosticDescriptors.UnsupportedConstruct, access, $"The index {index.Value}",
+                        $"'{OneLine(access.Expression.ToString())}' has {length} {(collection is ArrayValue ? "elements" : "tensors")}");
+                return Element(collection, (int)index.Value);
             }
             case InvocationExpressionSyntax invocation:
                 return EvalInvocation(invocation, frame);
@@ -305,6 +360,7 @@ internal sealed class BodyTracer
             {
                 var owner = Eval(access.Expression, frame);
                 if (owner is ArrayValue array && property.Name == "Length") return new NumberValue(array.Length);
+                if (owner is TensorListValue pieces && property.Name == "Length") return new NumberValue(pieces.Nodes.Count);
                 if (owner is LayerValue layer && property.Type.ToDisplayString() is "NetCompiler.Tensor" or "NetCompiler.Tensor?")
                 {
                     // A layer's tensor property is its parameter or buffer of that name in PyTorch's spelling (Dense.Weight
@@ -346,7 +402,13 @@ internal sealed class BodyTracer
         return Declared(decl, name, at);
     }
 
-    private TraceValue Element(ArrayValue array, int index) => Declared(array.Field, array.Name + "." + index, null);
+    /// <summary>Element <paramref name="index"/> (in range) of a [Repeat] array or of a Split's tensors.</summary>
+    private TraceValue Element(TraceValue collection, int index) => collection switch
+    {
+        TensorListValue pieces => new TensorValue(pieces.Nodes[index]),
+        ArrayValue array => Declared(array.Field, array.Name + "." + index, null),
+        _ => throw new InvalidOperationException($"{collection.Describe()} has no elements"),
+    };
 
     private TraceValue Declared(FieldDeclaration decl, string name, SyntaxNode? at) => decl.Kind switch
     {
@@ -407,7 +469,7 @@ internal sealed class BodyTracer
         if (type == "NetCompiler.Ops")
         {
             var op = Ops.OpRegistry.ForMethod(method.Name) ?? throw Fail(DiagnosticDescriptors.UnknownOp, invocation.Expression, method.Name);
-            return op.Build(new OpCall(this, method.Name, BindArguments(method, invocation, frame), invocation));
+            return op.Build(new OpCall(this, method.Name, BindArguments(method, invocation, frame, expandParams: true), invocation));
         }
         var receiver = invocation.Expression is MemberAccessExpressionSyntax access && !method.IsStatic
             ? Eval(access.Expression, frame)
@@ -423,15 +485,28 @@ internal sealed class BodyTracer
             "a body may call NetCompiler.Ops, layer Forward methods, and methods of the network or its modules");
     }
 
-    private List<TraceValue> BindArguments(IMethodSymbol method, InvocationExpressionSyntax invocation, Frame frame)
+    /// <summary>The arguments of a call, one per parameter in order (defaults filled in). With
+    /// <paramref name="expandParams"/> (an op of NetCompiler.Ops), the values of a trailing <c>params</c> parameter follow
+    /// one by one, as Split's sizes do; other methods cannot take <c>params</c>.</summary>
+    private List<TraceValue> BindArguments(IMethodSymbol method, InvocationExpressionSyntax invocation, Frame frame, bool expandParams = false)
     {
-        var values = new TraceValue?[method.Parameters.Length];
+        bool hasParams = method.Parameters.Length > 0 && method.Parameters[method.Parameters.Length - 1].IsParams;
+        var values = new TraceValue?[hasParams && expandParams ? method.Parameters.Length - 1 : method.Parameters.Length];
+        var expanded = new List<TraceValue>();
         var arguments = invocation.ArgumentList.Arguments;
         for (int i = 0; i < arguments.Count; i++)
         {
             var a = arguments[i];
             int index = a.NameColon is null ? i : method.Parameters.IndexOf(method.Parameters.FirstOrDefault(p => p.Name == a.NameColon.Name.Identifier.Text)!);
-            if (index < 0 || index >= values.Length || method.Parameters[Math.Min(index, values.Length - 1)].IsParams)
+            if (hasParams && expandParams && a.NameColon is null && index >= values.Length)
+            {
+                if (frame.Model.GetTypeInfo(a.Expression).Type is IArrayTypeSymbol)
+                    throw Fail(DiagnosticDescriptors.UnsupportedConstruct, a, $"The array '{OneLine(a.ToString())}'",
+                        $"write each value of '{method.Parameters[values.Length].Name}' as an argument of its own");
+                expanded.Add(Eval(a.Expression, frame));
+                continue;
+            }
+            if (index < 0 || index >= values.Length || method.Parameters[index].IsParams)
                 throw Fail(DiagnosticDescriptors.UnsupportedConstruct, a, "This argument", "it does not match a parameter");
             values[index] = Eval(a.Expression, frame);
         }
@@ -443,7 +518,7 @@ internal sealed class BodyTracer
                 ? new NumberValue(Convert.ToDouble(p.ExplicitDefaultValue, System.Globalization.CultureInfo.InvariantCulture))
                 : throw Fail(DiagnosticDescriptors.UnsupportedConstruct, invocation, $"The argument '{p.Name}'", "it is missing or null");
         }
-        return values.Select(v => v!).ToList();
+        return values.Select(v => v!).Concat(expanded).ToList();
     }
 
     public int RequireTensor(TraceValue value, SyntaxNode at, string what)
@@ -452,6 +527,10 @@ internal sealed class BodyTracer
         if (value is NumberValue n) return AddNode(OpKind.Constant, new int[0], new ScalarAttribute((float)n.Value), Format(n.Value), at);
         throw Fail(DiagnosticDescriptors.UnsupportedConstruct, at, Capitalize(value.Describe()), $"{what} must be a tensor");
     }
+
+    /// <summary>Reports NC0003 (<paramref name="what"/> is not supported: <paramref name="why"/>) at <paramref name="at"/>;
+    /// throw the result to stop tracing.</summary>
+    public Exception Unsupported(SyntaxNode at, string what, string why) => Fail(DiagnosticDescriptors.UnsupportedConstruct, at, what, why);
 
     public float RequireNumber(TraceValue value, SyntaxNode at, string what)
     {

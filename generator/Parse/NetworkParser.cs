@@ -24,6 +24,7 @@ internal static class NetworkParser
         var inputs = new List<InputSpec>();
         int[] targetShape = new int[0];
         bool targetExplicit = false;
+        var targetType = DType.Float32;
         string forwardName = "", lossName = "";
         try
         {
@@ -54,7 +55,7 @@ internal static class NetworkParser
                     if (result is TensorValue t) output = t.Node;
                     else if (result is not null)
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(forward), $"[Forward] '{forward.Name}' returns {result.Describe()}; it must return a tensor"));
-                    if (output >= 0 && lossMethod is not null && CheckLoss(lossMethod, diagnostics, out targetShape, out targetExplicit))
+                    if (output >= 0 && lossMethod is not null && CheckLoss(lossMethod, diagnostics, out targetShape, out targetExplicit, out targetType))
                     {
                         lossName = lossMethod.Name;
                         int target = tracer.AddNode(OpKind.Target, new int[0], OpAttributes.None, lossMethod.Parameters[1].Name, null);
@@ -74,7 +75,7 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, e.GetType().Name + ": " + e.Message));
         }
         return new NetworkSpec(info, fields.ToEquatableArray(), layout.Parameters.ToEquatableArray(), layout.Buffers.ToEquatableArray(), tracer.Nodes.ToEquatableArray(),
-            inputs.ToEquatableArray(), targetShape.ToEquatableArray(), targetExplicit, output, loss, forwardName, lossName,
+            inputs.ToEquatableArray(), targetShape.ToEquatableArray(), targetExplicit, targetType, output, loss, forwardName, lossName,
             diagnostics.ToEquatableArray());
     }
 
@@ -212,18 +213,23 @@ internal static class NetworkParser
         return true;
     }
 
-    private static bool CheckLoss(IMethodSymbol loss, List<DiagnosticInfo> diagnostics, out int[] shape, out bool isExplicit)
+    /// <summary>Reads the [Loss] method's target: values (<c>Tensor</c>, shaped like the output unless it has a [Shape]) or
+    /// ids (<c>Tokens</c>, class ids such as the next token at each position, which need a [Shape]).</summary>
+    private static bool CheckLoss(IMethodSymbol loss, List<DiagnosticInfo> diagnostics, out int[] shape, out bool isExplicit, out DType type)
     {
-        shape = new int[0]; isExplicit = false;
-        if (loss.Parameters.Length != 2 || !loss.Parameters.All(p => IsTensor(p.Type)) || !IsTensor(loss.ReturnType) || loss.IsGenericMethod
-            || !IsPlain(loss))
+        shape = new int[0]; isExplicit = false; type = DType.Float32;
+        if (loss.Parameters.Length != 2 || !IsTensor(loss.Parameters[0].Type) || !(IsTensor(loss.Parameters[1].Type) || IsTokens(loss.Parameters[1].Type))
+            || !IsTensor(loss.ReturnType) || loss.IsGenericMethod || !IsPlain(loss))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadForwardSignature, Where(loss),
-                $"[Loss] '{loss.Name}' must take (Tensor output, Tensor target) and return a Tensor, all by value"));
+                $"[Loss] '{loss.Name}' must take (Tensor output, Tensor target) or (Tensor output, Tokens target) and return a Tensor, all by value"));
             return false;
         }
-        if (!ReadShape(loss.Parameters[1], "target", diagnostics, required: false, out shape)) return false;
-        isExplicit = shape.Length > 0 || HasShape(loss.Parameters[1]);
+        var target = loss.Parameters[1];
+        if (IsTokens(target.Type)) type = DType.Int32;
+        // Ids cannot take the output's shape: logits [T, V] compare with T ids.
+        if (!ReadShape(target, type == DType.Int32 ? "Tokens target" : "target", diagnostics, required: type == DType.Int32, out shape)) return false;
+        isExplicit = shape.Length > 0 || HasShape(target);
         return true;
     }
 

@@ -37,6 +37,10 @@ internal sealed class OpCall
         var other => _tracer.RequireNumber(other, Syntax, what) != 0,   // reports a non-constant at the call
     };
 
+    /// <summary>Reports NC0003 at the call (<paramref name="what"/> is not supported: <paramref name="why"/>); throw the
+    /// result to stop tracing.</summary>
+    public System.Exception Unsupported(string what, string why) => _tracer.Unsupported(Syntax, what, why);
+
     /// <summary>Adds the op's node and returns it as the call's value.</summary>
     public TraceValue Node(OpKind op, int[] inputs, OpAttributes attributes) =>
         new TensorValue(_tracer.AddNode(op, inputs, attributes, Name, Syntax));

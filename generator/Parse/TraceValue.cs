@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 
 namespace NetCompiler.Generator.Parse;
@@ -14,6 +15,15 @@ internal sealed class TensorValue : TraceValue
     public TensorValue(int node) => Node = node;
     public int Node { get; }
     public override string Describe() => "a tensor";
+}
+
+/// <summary>The tensors of a <c>Split</c> (a <c>Tensor[]</c> in C#): read by a constant index, deconstructed
+/// (<c>var (q, k, v) = ...</c>) or iterated with <c>foreach</c>; its <c>Length</c> is a compile-time number.</summary>
+internal sealed class TensorListValue : TraceValue
+{
+    public TensorListValue(IReadOnlyList<int> nodes) => Nodes = nodes;
+    public IReadOnlyList<int> Nodes { get; }
+    public override string Describe() => $"{Nodes.Count} tensors";
 }
 
 /// <summary>A compile-time number (loop counters, scalar arguments, literals).</summary>

@@ -29,6 +29,12 @@ public interface INetwork
     /// never split across threads (<see cref="TrainerOptions.Threads"/>), since chunks would see other statistics.</summary>
     bool CouplesBatch => false;
 
+    /// <summary>The <see cref="LossAttribute"/> method's target parameter, described as an input is: its name, shape, and
+    /// whether it holds values (<see cref="Tensor"/>) or class ids (<see cref="Tokens"/>, with the number of classes the
+    /// loss accepts as <see cref="NetworkInput.IdCount"/>); offset 0 in each sample of the flat target buffers. Unless a
+    /// network says otherwise, values of <see cref="TargetShape"/>.</summary>
+    NetworkInput Target => new("target", TargetShape, InputKind.Values, 0);
+
     /// <summary>Compiled inference of <paramref name="batch"/> samples.</summary>
     void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch);
 
@@ -54,6 +60,7 @@ public interface INetwork
     /// inputs: a <see cref="Tensor"/> or <see cref="Tokens"/> per entry of <see cref="Inputs"/>.</summary>
     Tensor InterpretForward(System.Collections.Generic.IReadOnlyList<object> inputs);
 
-    /// <summary>Runs the definition's <see cref="LossAttribute"/> method eagerly: per-sample losses.</summary>
+    /// <summary>Runs the definition's <see cref="LossAttribute"/> method eagerly: per-sample losses. A
+    /// <see cref="Tokens"/> target is passed as floats holding the ids, as in the flat target buffers.</summary>
     Tensor InterpretLoss(Tensor output, Tensor target);
 }

@@ -175,6 +175,32 @@ public class OpsGradientTests
         Check("dense layer", [B(batch, 2, 4), P(3, 4), P(3)], t => new Dense(t[1], t[2]).Forward(t[0]), x => GradCheck.Linear(x[0], x[1], x[2]));
     }
 
+    // ---- views -----------------------------------------------------------------------------------------------
+
+    [Theory, InlineData(0), InlineData(1), InlineData(3)]
+    public void SplitPiecesAddTheirGradientsIntoTheWhole(int batch)
+    {
+        // x [2, 4] cut along the last axis into 1 + 2 + 1; the pieces come back in another order through other ops:
+        // y[r] = [3 x[r, 3], x[r, 0], x[r, 1]^2, x[r, 2]^2].
+        Check("split", [new In(batch, [2, 4])], t =>
+        {
+            var (a, b, c) = Ops.Split(t[0], -1, 1, 2, 1);
+            return Ops.Concat(Ops.Concat(c * 3f, a, 1), b * b, 1);
+        }, x =>
+        {
+            var y = new DT(x[0].Batch, [2, 4]);
+            for (int s = 0; s < y.Samples; s++)
+                for (int r = 0; r < 2; r++)
+                {
+                    y.Ref(s, r * 4) = 3 * x[0].At(s, r * 4 + 3);
+                    y.Ref(s, r * 4 + 1) = x[0].At(s, r * 4);
+                    y.Ref(s, r * 4 + 2) = x[0].At(s, r * 4 + 1) * x[0].At(s, r * 4 + 1);
+                    y.Ref(s, r * 4 + 3) = x[0].At(s, r * 4 + 2) * x[0].At(s, r * 4 + 2);
+                }
+            return y;
+        });
+    }
+
     // ---- reductions and element-wise functions ---------------------------------------------------------------
 
     [Theory, InlineData(1), InlineData(3)]

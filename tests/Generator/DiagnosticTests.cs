@@ -36,7 +36,7 @@ public class DiagnosticTests
 
     /// <summary>Runs the generator over <paramref name="body"/>, asserts that <paramref name="id"/> is reported
     /// at the marked span, and returns it. Repeats of the same diagnostic must be identical.</summary>
-    private static Diagnostic Expect(string body, string id, out GeneratorRun run, string header = Header)
+    internal static Diagnostic Expect(string body, string id, out GeneratorRun run, string header = Header)
     {
         string source = header + body;
         var span = Marked(source);
@@ -55,12 +55,12 @@ public class DiagnosticTests
         return d;
     }
 
-    private static Diagnostic Expect(string body, string id) => Expect(body, id, out _);
+    internal static Diagnostic Expect(string body, string id) => Expect(body, id, out _);
 
     private static string Text(string source, TextSpan span) =>
         span.End <= source.Length ? source.Substring(span.Start, span.Length) : "<out of range>";
 
-    private static void Contains(Diagnostic d, params string[] facts)
+    internal static void Contains(Diagnostic d, params string[] facts)
     {
         string message = d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var fact in facts) Assert.True(message.Contains(fact, StringComparison.Ordinal), $"message of {d.Id} lacks \"{fact}\": {message}");

@@ -27,9 +27,9 @@ public class OpCoverageTests
         Assert.Equal(names.Count, names.Distinct().Count());
     }
 
-    /// <summary>The public methods of NetCompiler.Ops that return a tensor.</summary>
+    /// <summary>The public methods of NetCompiler.Ops that return a tensor, or tensors (Split).</summary>
     private static IEnumerable<MethodInfo> EagerOps() =>
-        typeof(Ops).GetMethods(BindingFlags.Public | BindingFlags.Static).Where(m => m.ReturnType == typeof(Tensor));
+        typeof(Ops).GetMethods(BindingFlags.Public | BindingFlags.Static).Where(m => m.ReturnType == typeof(Tensor) || m.ReturnType == typeof(Tensor[]));
 
     [Fact]
     public void Every_public_Ops_method_builds_one_definition_and_every_definition_name_is_an_Ops_method()
@@ -183,6 +183,11 @@ public class OpCoverageTests
             case OpKind.Slice:
                 foreach (var (axis, start, length) in new[] { (0, 0, 1), (-1, 1, 2), (1, 0, 3), (0, 2, 1), (2, 1, 1), (0, -1, 1), (0, 0, 0), (-4, 0, 1) })
                     yield return (t => Ops.Slice(t[0], axis, start, length), new SliceAttribute(axis, start, length));
+                // Split's pieces: the shape rule of each also checks the sizes against the whole axis.
+                foreach (var (axis, sizes, piece) in new[] { (0, new[] { 1, 1 }, 1), (-1, new[] { 1, 2 }, 0), (1, new[] { 3 }, 0), (0, new[] { 2, 0 }, 0),
+                             (2, new[] { 1, 1, 1 }, 2), (-4, new[] { 1 }, 0) })
+                    yield return (t => Ops.Split(t[0], axis, sizes)[piece],
+                        new SliceAttribute(axis, sizes.Take(piece).Sum(), sizes[piece], sizes.ToEquatableArray()));
                 break;
             case OpKind.Concat:
                 foreach (int axis in new[] { 0, 1, -1, 2, -3, 3 })

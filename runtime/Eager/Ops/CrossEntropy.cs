@@ -25,38 +25,70 @@ public static partial class Ops
         if (!probabilities && !indices)
             throw new ArgumentException($"{op}: target {Shapes.Describe(target)} must have the logits' shape {Shapes.Describe(logits)} (probabilities) or the same shape with the last dimension 1 (class indices).");
         int batch = Shapes.Batch(op, logits, target);
-        int rows = logits.SampleSize / c, samples = Shapes.Samples(batch), n = logits.SampleSize;
-        int tn = target.SampleSize;
-        ReadOnlySpan<float> zv = logits.Values, tv = target.Values;
+        if (probabilities) return SoftmaxCrossEntropy(logits, target, null, batch);
 
         // Class indices, validated up front.
-        int[]? classes = null;
-        if (indices)
-        {
-            classes = new int[samples * rows];
-            for (int s = 0; s < samples; s++)
-                for (int i = 0; i < rows; i++)
-                {
-                    float t = tv[Shapes.SampleOf(target, s) * tn + i];
-                    if (!(t >= 0f && t < c && t == MathF.Floor(t)))
-                        throw new ArgumentException($"{op}: class index {t} (sample {s}, row {i}) is not an integer in [0, {c}).");
-                    classes[s * rows + i] = (int)t;
-                }
-        }
+        int rows = logits.SampleSize / c, samples = Shapes.Samples(batch);
+        ReadOnlySpan<float> tv = target.Values;
+        var classes = new int[samples * rows];
+        for (int s = 0; s < samples; s++)
+            for (int i = 0; i < rows; i++)
+            {
+                float t = tv[Shapes.SampleOf(target, s) * rows + i];
+                if (!(t >= 0f && t < c && t == MathF.Floor(t)))
+                    throw new ArgumentException($"{op}: class index {t} (sample {s}, row {i}) is not an integer in [0, {c}).");
+                classes[s * rows + i] = (int)t;
+            }
+        return SoftmaxCrossEntropy(logits, null, classes, batch);
+    }
+
+    /// <summary>Softmax cross-entropy of logits [..., C] against one class id per row (PyTorch's
+    /// <c>cross_entropy(logits[T, V], target[T])</c>: the ids take the logits' shape without the class dimension, or
+    /// with it as 1), averaged over the rows of each sample; a <c>Tokens</c> target of a <see cref="LossAttribute"/>
+    /// method. No gradient flows into ids.</summary>
+    /// <exception cref="ArgumentException">The ids' shape fits neither form, an id is C or more, or the batches differ.</exception>
+    public static Tensor CrossEntropy(Tensor logits, Tokens target)
+    {
+        const string op = "CrossEntropy";
+        ArgumentNullException.ThrowIfNull(target);
+        if (logits.Shape.Length == 0) throw new ArgumentException($"{op}: logits need rank 1 or more ([..., C]), got {Shapes.Describe(logits)}.");
+        int c = logits.Shape[^1];
+        var rowShape = logits.Shape.AsSpan(0, logits.Shape.Length - 1);
+        bool fits = target.Shape.AsSpan().SequenceEqual(rowShape)
+            || target.Shape.Length == logits.Shape.Length && target.Shape[^1] == 1 && target.Shape.AsSpan(0, rowShape.Length).SequenceEqual(rowShape);
+        if (!fits)
+            throw new ArgumentException($"{op}: logits {Shapes.Describe(logits)} need one class id per row, Tokens of shape {Shapes.Text(rowShape.Length > 0 ? rowShape.ToArray() : [1])}; got {target}.");
+        if (logits.Batch > 0 && logits.Batch != target.Batch)
+            throw new ArgumentException($"{op}: batch sizes differ, {Shapes.Describe(logits)} and {target}.");
+        int rows = logits.SampleSize / c;
+        var classes = target.Values.ToArray();
+        for (int k = 0; k < classes.Length; k++)
+            if (classes[k] >= c)
+                throw new ArgumentException($"{op}: class id {classes[k]} (sample {k / rows}, row {k % rows}) is not an integer in [0, {c}).");
+        return SoftmaxCrossEntropy(logits, null, classes, target.Batch);
+    }
+
+    /// <summary>The loss and its backward against the probabilities <paramref name="p"/> or, when that is null, the
+    /// validated <paramref name="classes"/> (one per row of each sample).</summary>
+    private static Tensor SoftmaxCrossEntropy(Tensor logits, Tensor? p, int[]? classes, int batch)
+    {
+        int c = logits.Shape[^1];
+        int rows = logits.SampleSize / c, samples = Shapes.Samples(batch), n = logits.SampleSize;
+        ReadOnlySpan<float> zv = logits.Values;
 
         // Forward, per row as generated code computes it: e = exp(z - max) and its sum (both kept for backward),
         // and the log-sum-exp max + log(sum).
         var exps = new float[samples * n];
         var sums = new float[samples * rows];
         var lse = new float[samples * rows];
-        var result = Tensor.Result(batch, Array.Empty<int>(), new[] { logits, target }, r =>
+        var result = Tensor.Result(batch, Array.Empty<int>(), p is null ? [logits] : [logits, p], r =>
         {
-            ReadOnlySpan<float> dl = r.Gradient, z = logits.Values, t = target.Values;
+            ReadOnlySpan<float> dl = r.Gradient, z = logits.Values;
             var tmp = new float[c];
             for (int s = 0; s < samples; s++)
             {
                 float g = dl[s] * (1f / rows);
-                int zo = Shapes.SampleOf(logits, s) * n, to = Shapes.SampleOf(target, s) * tn;
+                int zo = Shapes.SampleOf(logits, s) * n;
                 for (int i = 0; i < rows; i++)
                 {
                     int row = s * rows + i;
@@ -64,25 +96,25 @@ public static partial class Ops
                     if (logits.RequiresGrad)
                     {
                         var dz = logits.Gradient.Slice(zo + i * c, c);
-                        if (classes is not null)
+                        if (p is null)
                         {
                             // dz += g softmax(z) - g onehot(c), with softmax(z) = e / sum
                             TensorPrimitives.MultiplyAdd(e, g / sums[row], dz, dz);
-                            dz[classes[row]] -= g;
+                            dz[classes![row]] -= g;
                         }
                         else
                         {
                             // dz += g sum(t) softmax(z) - g t
-                            var ti = t.Slice(to + i * c, c);
+                            var ti = p.Values.Slice(Shapes.SampleOf(p, s) * n + i * c, c);
                             TensorPrimitives.Multiply(e, g * TensorPrimitives.Sum(ti) / sums[row], tmp);
                             TensorPrimitives.MultiplyAdd(ti, -g, tmp, tmp);
                             TensorPrimitives.Add(dz, tmp, dz);
                         }
                     }
-                    if (classes is null && target.RequiresGrad)
+                    if (p is { RequiresGrad: true })
                     {
                         // dt = -g log softmax(z) = g (lse - z)
-                        var dt = target.Gradient.Slice(to + i * c, c);
+                        var dt = p.Gradient.Slice(Shapes.SampleOf(p, s) * n + i * c, c);
                         TensorPrimitives.Subtract(lse[row], z.Slice(zo + i * c, c), tmp);
                         TensorPrimitives.MultiplyAdd(tmp, g, dt, dt);
                     }
@@ -93,7 +125,7 @@ public static partial class Ops
         Span<float> loss = result.Values;
         for (int s = 0; s < samples; s++)
         {
-            int zo = Shapes.SampleOf(logits, s) * n, to = Shapes.SampleOf(target, s) * tn;
+            int zo = Shapes.SampleOf(logits, s) * n;
             float total = 0f;   // a float sum in row order, times 1 / rows: generated code's
             for (int i = 0; i < rows; i++)
             {
@@ -101,11 +133,11 @@ public static partial class Ops
                 var zi = zv.Slice(zo + i * c, c);
                 sums[row] = ShiftedExp(zi, exps.AsSpan(s * n + i * c, c), out float max);
                 float l = lse[row] = max + ScalarMath.Log(sums[row]);
-                if (classes is not null) total += l - zi[classes[row]];
+                if (p is null) total += l - zi[classes![row]];
                 else
                 {
                     // -sum t (z - lse) = lse sum(t) - <t, z>
-                    var ti = tv.Slice(to + i * c, c);
+                    var ti = p.Values.Slice(Shapes.SampleOf(p, s) * n + i * c, c);
                     total += TensorPrimitives.Sum(ti) * l - TensorPrimitives.Dot(ti, zi);
                 }
             }

@@ -127,7 +127,7 @@ public static partial class Ops
         return Mapped(x, shape, IndexMap(shape, sourceStrides, 0));
     }
 
-    // ---- Slice and Concat ----------------------------------------------------------------------------------------
+    // ---- Slice, Split and Concat ---------------------------------------------------------------------------------
 
     /// <summary><paramref name="length"/> entries of x from <paramref name="start"/> along <paramref name="axis"/> (PyTorch's
     /// <c>narrow</c>; a negative axis counts from the end).</summary>
@@ -142,6 +142,31 @@ public static partial class Ops
         shape[a] = length;
         var strides = Strides(x.Shape);
         return Mapped(x, shape, IndexMap(shape, strides, start * strides[a]));
+    }
+
+    /// <summary>x cut along <paramref name="axis"/> into consecutive pieces of the given <paramref name="sizes"/>, which
+    /// must add up to the axis (PyTorch's <c>split</c> with a list of sizes; a negative axis counts from the end). Each
+    /// piece is a <see cref="Slice"/>, so the gradients of all pieces add into x's. Three pieces deconstruct:
+    /// <c>var (q, k, v) = Split(qkv, -1, d, d, d);</c>.</summary>
+    /// <exception cref="ArgumentException">The axis is outside x's shape, no size is given, a size is below 1, or the
+    /// sizes do not add up to the axis.</exception>
+    public static Tensor[] Split(Tensor x, int axis, params int[] sizes)
+    {
+        ArgumentNullException.ThrowIfNull(sizes);
+        if (x.Shape.Length == 0) throw new ArgumentException($"Split needs a tensor of rank 1 or more, got {Shapes.Describe(x)}.");
+        int a = Axis("Split", axis, x.Shape.Length);
+        if (sizes.Length == 0) throw new ArgumentException("Split needs the size of each piece, e.g. Split(x, 0, 8, 8, 8).", nameof(sizes));
+        long total = 0;
+        foreach (int size in sizes)
+        {
+            if (size < 1) throw new ArgumentException($"Split of {Shapes.Describe(x)} into {string.Join(" + ", sizes)}: every size must be at least 1.", nameof(sizes));
+            total += size;
+        }
+        if (total != x.Shape[a])
+            throw new ArgumentException($"Split of {Shapes.Describe(x)} along axis {axis} into {string.Join(" + ", sizes)} = {total}: the sizes must add up to {x.Shape[a]}.", nameof(sizes));
+        var pieces = new Tensor[sizes.Length];
+        for (int i = 0, start = 0; i < sizes.Length; start += sizes[i], i++) pieces[i] = Slice(x, axis, start, sizes[i]);
+        return pieces;
     }
 
     /// <summary><paramref name="a"/> then <paramref name="b"/> along <paramref name="axis"/> (PyTorch's <c>cat</c>); every
