@@ -123,7 +123,7 @@ internal sealed class BatchNormOp : OpDefinition
         string eps = SourceWriter.Float(((BatchNormSettings)node.Attributes).Epsilon);
         string Rstd(Isa isa, string i) => rstds is not null ? isa.Load(rstds, i)
             : $"{isa.Broadcast("1f")} / {isa.Sqrt($"{isa.Load(c.V(node.Inputs[RunningVar]), i)} + {isa.Broadcast(eps)}")}";
-        if (!perSample) c.W.Open("for (int s = 0; s < rows; s++)");
+        c.W.Open(perSample ? "" : "for (int s = 0; s < rows; s++)");   // a block: its locals are its own
         string At(string buffer, string stride) => perSample ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, s * {stride})";
         c.W.Line($"ref float xs = {At(c.V(x), c.ValueStride(x))};");
         c.W.Line($"ref float ys = {At(y, c.ValueStride(node.Id))};");
@@ -140,7 +140,7 @@ internal sealed class BatchNormOp : OpDefinition
                 $"({isa.Load("xc", i)} - {isa.Broadcast("m")}) * {isa.Broadcast("q")} * {isa.Broadcast("wc")} + {isa.Broadcast("bc")}");
             c.W.Close();
         }
-        if (!perSample) c.W.Close();
+        c.W.Close();
     }
 
     /// <summary>Runs <paramref name="statement"/> for every value of channel <c>ch</c> in the batch, sample by sample,

@@ -495,6 +495,8 @@ public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
             foreach (var p in compiled.Parameters.Layout)
                 AssertNear(interpreted.Parameters.GetGradients(p.Name).ToArray(), compiled.Parameters.GetGradients(p.Name).ToArray(),
                     $"batch {batch}: d loss / d {p.Name}");
+            AssertNear(interpreted.Parameters.Buffers, compiled.Parameters.Buffers, $"batch {batch}: running statistics");
+            Assert.Equal(interpreted.Parameters.RandomStep, compiled.Parameters.RandomStep);
         }
 
         // One SGD step each way: the same loss and the same parameters after it.

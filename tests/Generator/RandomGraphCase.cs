@@ -28,6 +28,8 @@ internal enum GraphFamily
     RmsNorm = 1 << 14,
     Dense = 1 << 15,
     Broadcast = 1 << 16,       // + - * of two shapes, one a proper suffix of the other
+    Dropout = 1 << 17,         // training draws masks numbered in definition order on both paths
+    BatchNorm = 1 << 18,       // the training step runs the whole batch at once; running statistics compared too
 }
 
 /// <summary>One [Forward] input of a random graph definition, as <see cref="INetwork.Inputs"/> must report it.</summary>
@@ -36,7 +38,7 @@ internal sealed record GraphInput(string Name, int[] Shape, InputKind Kind, int 
 /// <summary>A random network definition built as a graph of values with known per-sample shapes: several inputs (values,
 /// and ids looked up in tables), then a few random steps, each an op whose shape rule the chosen operands satisfy
 /// (Dense, activations, Reshape, Permute, Slice, Concat, MatMul, Sum/Mean/Max along an axis, Softmax/LogSoftmax along an
-/// axis, LayerNorm, RmsNorm, broadcast + - *), then every value nobody read is flattened and concatenated into the
+/// axis, LayerNorm, RmsNorm, broadcast + - *, Dropout, BatchNorm of a float input), then every value nobody read is flattened and concatenated into the
 /// output, so every input and parameter reaches the loss. The source is a block body with one local per step.</summary>
 internal sealed class RandomGraphCase
 {
@@ -171,7 +173,7 @@ internal sealed class RandomGraphCase
     private static readonly (string Name, int Weight)[] StepWeights =
     {
         ("Dense", 3), ("Activation", 2), ("Reshape", 2), ("Permute", 2), ("Slice", 2), ("Concat", 2), ("MatMul", 3),
-        ("Reduce", 2), ("Softmax", 2), ("Norm", 2), ("Binary", 2),
+        ("Reduce", 2), ("Softmax", 2), ("Norm", 2), ("Binary", 2), ("Dropout", 1), ("BatchNorm", 1),
     };
 
     private void Step()
@@ -190,6 +192,8 @@ internal sealed class RandomGraphCase
             "Reduce" => Reduce(),
             "Softmax" => Softmax(),
             "Norm" => Norm(),
+            "Dropout" => Dropout(),
+            "BatchNorm" => BatchNorm(),
             _ => Binary(),
         };
         if (!done) Dense();   // Dense applies to any value of rank 1 or more
@@ -386,6 +390,38 @@ internal sealed class RandomGraphCase
             Families |= GraphFamily.RmsNorm;
         }
         Emit($"{layer}.Forward({x.Name})", x.Shape, "norm", x);
+        return true;
+    }
+
+    /// <summary>Dropout of any value, as a layer or the op, with p 0 (still a numbered dropout op), 0.25 or 0.5.</summary>
+    private bool Dropout()
+    {
+        var x = Pick()!;
+        string p = new[] { "0f", "0.25f", "0.5f" }[_rng.Next(3)];
+        Families |= GraphFamily.Dropout;
+        if (_rng.NextDouble() < 0.5)
+        {
+            string layer = Name("d");
+            _fields.Add($"    [Dropout({p})] Dropout {layer};");
+            Emit($"{layer}.Forward({x.Name})", x.Shape, "dropout", x);
+        }
+        else Emit($"Dropout({x.Name}, {p})", x.Shape, "dropout", x);
+        return true;
+    }
+
+    /// <summary>BatchNorm over channel axis 0 of a float input with at least 3 values per channel and sample. Only of an
+    /// input: upstream of a batch normalization a parameter that shifts or scales whole channels (a bias, a scalar) has
+    /// an exactly zero gradient, and two rounding noises do not compare; with batch 1 a channel must not be one or two values.</summary>
+    private bool BatchNorm()
+    {
+        var inputs = Inputs.Where(i => i.Kind == InputKind.Values && RandomShapes.Size(i.Shape) / i.Shape[0] >= 3).Select(i => i.Name).ToHashSet();
+        var x = Pick(v => inputs.Contains(v.Name));
+        if (x is null) return false;
+        string layer = Name("b");
+        string options = _rng.NextDouble() < 0.4 ? ", Momentum = 0.3f, Bias = false" : "";
+        _fields.Add($"    [BatchNorm({x.Shape[0]}{options})] BatchNorm {layer};");
+        Families |= GraphFamily.BatchNorm;
+        Emit($"{layer}.Forward({x.Name})", x.Shape, "batch norm", x);
         return true;
     }
 
