@@ -1,0 +1,53 @@
+using System.Linq;
+using Xunit;
+using static NetCompiler.Ops;
+
+namespace NetCompiler.Tests.Zoo;
+
+/// <summary>NumPy broadcasting beyond a suffix, compiled: operands that broadcast each other (<c>[T, 1] - [1, T]</c>, a
+/// column times a row of parameters), a 1 inside a shape (<c>[2, 1, 4] * [3, 1]</c>), Div, Maximum and Minimum of a
+/// column against rows, and Where with a column mask; rows of 17 take the vector paths and their tails.</summary>
+[Network]
+public partial class BroadcastNet
+{
+    [Dense(4, 17)] Dense key;
+    [Param(3, 1, Init = Init.Normal, Std = 0.5f)] Tensor rowScale;
+    [Param(2, 1, 4, Init = Init.Normal, Std = 0.5f)] Tensor cube;
+    [Param(17, 1, Init = Init.Normal, Std = 0.5f)] Tensor column;
+    [Param(1, 17, Init = Init.Normal, Std = 0.5f)] Tensor row;
+
+    [Forward]
+    Tensor Forward([Shape(3, 4)] Tensor x)                                      // [T, D] = [3, 4]
+    {
+        var h = Tanh(key.Forward(x));                                           // [3, 17]
+        var mean = Mean(h, 1, true);                                            // [3, 1]
+        var pairs = mean - Reshape(mean, 1, 3);                                 // [3, 1] - [1, 3] -> [3, 3]
+        var grid = column * row;                                                // [17, 1] * [1, 17] -> [17, 17]
+        var cubes = cube * rowScale + x;                                        // [2, 1, 4] * [3, 1] -> [2, 3, 4]
+        var scaled = h / (Abs(rowScale) + 1f);                                  // [3, 17] / [3, 1]
+        var masked = Where(Step(Sum(x, 1, true)), h, row);                      // mask [3, 1], branches [3, 17], [1, 17]
+        var rows = Maximum(mean, row) + Minimum(scaled, mean * 2f) + masked;    // [3, 17]
+        return Concat(Concat(Reshape(pairs, -1), Reshape(grid, -1), 0), Concat(Reshape(cubes, -1), Reshape(rows, -1), 0), 0);
+    }
+
+    [Loss] static Tensor Loss(Tensor y, Tensor t) => MeanSquaredError(y, t);
+}
+
+public class BroadcastTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(35)]
+    public void General_broadcasting_matches_the_interpreter(int batch)
+    {
+        var compiled = new BroadcastNet(seed: 4);
+        var interpreted = new BroadcastNet(seed: 4);
+        int outputs = 9 + 17 * 17 + 24 + 3 * 17;
+        Assert.Equal(new[] { outputs }, ((INetwork)compiled).OutputShape);
+        var rng = new Rng(21);
+        var x = Enumerable.Range(0, batch * 12).Select(_ => rng.NextFloat() * 2 - 1).ToArray();
+        var t = Enumerable.Range(0, batch * outputs).Select(_ => rng.NextFloat()).ToArray();
+        CompiledVsInterpretedTests.AssertSameAsInterpreter(compiled, interpreted, x, t, batch);
+    }
+}
