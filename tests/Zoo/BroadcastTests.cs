@@ -1,4 +1,5 @@
 using System.Linq;
+using System.Text.RegularExpressions;
 using Xunit;
 using static NetCompiler.Ops;
 
@@ -49,5 +50,37 @@ public class BroadcastTests
         var x = Enumerable.Range(0, batch * 12).Select(_ => rng.NextFloat() * 2 - 1).ToArray();
         var t = Enumerable.Range(0, batch * outputs).Select(_ => rng.NextFloat()).ToArray();
         CompiledVsInterpretedTests.AssertSameAsInterpreter(compiled, interpreted, x, t, batch);
+    }
+
+    /// <summary>A row repeated over leading dimensions keeps the flat runs; [T, 1] - [1, T] loops over rows with a constant
+    /// stride per operand (0 where it is repeated), the row vectorized, and its backward sums the column's share per row.</summary>
+    [Fact]
+    public void Only_broadcasting_beyond_a_suffix_nests_loops()
+    {
+        var run = Generator.GeneratorHarness.Run("""
+            using NetCompiler;
+            using static NetCompiler.Ops;
+            namespace BroadcastCases;
+            [Network]
+            public partial class Pairs
+            {
+                [Param(20)] Tensor bias;
+                [Param(20, 1)] Tensor column;
+                [Forward] Tensor Forward([Shape(3, 20)] Tensor x) =>
+                    Concat(Reshape(Tanh(x + bias), -1), Reshape(Reshape(column, 1, 20) - column, -1), 0);
+                [Loss] static Tensor Loss(Tensor y, Tensor t) => MeanSquaredError(y, t);
+            }
+            """);
+        run.AssertNoErrors();
+        string generated = run.Source("Pairs");
+        Assert.Contains("for (int r = 0; r < 3; r++)", generated);                        // x + bias: rows of 20
+        Assert.Contains("for (int i0 = 0; i0 < 20; i0++)   // 20 runs of 20", generated);   // [1, 20] - [20, 1]
+        var column = Regex.Match(generated, @"float v(\d+)At = Unsafe\.Add\(ref v\1, i0\);");   // one value per row
+        Assert.True(column.Success, "the column is not read once per row");
+        string id = column.Groups[1].Value;
+        Assert.Contains($"Vector512.Create(v{id}At)", generated);
+        Assert.Contains($"ref float d{id}At = ref Unsafe.Add(ref d{id}, i0);", generated);  // its gradient, summed per row
+        Assert.Contains($"d{id}At += sum", generated);
+        run.Unload();
     }
 }
