@@ -27,7 +27,7 @@ internal enum GraphFamily
     LayerNorm = 1 << 13,
     RmsNorm = 1 << 14,
     Dense = 1 << 15,
-    Broadcast = 1 << 16,       // + - * of two shapes, one a proper suffix of the other
+    Broadcast = 1 << 16,       // + - * of two shapes of different ranks
     GeneralBroadcast = 1 << 17, // + - * repeating an operand along a dimension of 1 inside it ([3, 1] + [3, 4], [3, 1] * [1, 4])
 }
 

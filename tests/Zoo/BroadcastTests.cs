@@ -7,7 +7,7 @@ namespace NetCompiler.Tests.Zoo;
 
 /// <summary>NumPy broadcasting beyond a suffix, compiled: operands that broadcast each other (<c>[T, 1] - [1, T]</c>, a
 /// column times a row of parameters), a 1 inside a shape (<c>[2, 1, 4] * [3, 1]</c>), Div, Maximum and Minimum of a
-/// column against rows, and Where with a column mask; rows of 17 take the vector paths and their tails.</summary>
+/// column against rows, and Where with a column mask (and a number); rows of 17 take the vector paths and their tails.</summary>
 [Network]
 public partial class BroadcastNet
 {
@@ -26,7 +26,8 @@ public partial class BroadcastNet
         var grid = column * row;                                                // [17, 1] * [1, 17] -> [17, 17]
         var cubes = cube * rowScale + x;                                        // [2, 1, 4] * [3, 1] -> [2, 3, 4]
         var scaled = h / (Abs(rowScale) + 1f);                                  // [3, 17] / [3, 1]
-        var masked = Where(Step(Sum(x, 1, true)), h, row);                      // mask [3, 1], branches [3, 17], [1, 17]
+        var masked = Where(Step(Sum(x, 1, true)), h, row)                       // mask [3, 1], branches [3, 17], [1, 17]
+            + Where(Step(mean), h * 0.5f, -1f);                                 // mask [3, 1], a number for b
         var rows = Maximum(mean, row) + Minimum(scaled, mean * 2f) + masked;    // [3, 17]
         return Concat(Concat(Reshape(pairs, -1), Reshape(grid, -1), 0), Concat(Reshape(cubes, -1), Reshape(rows, -1), 0), 0);
     }
