@@ -31,7 +31,8 @@ internal static class StridedCopy
         for (int k = 0; k < System.Math.Max(loops, 1); k++) w.Close();
     }
 
-    /// <summary>The offset <c>base + i0 * strides[0] + ...</c> of the loop variables <c>i0</c> .. <c>i(upTo - 1)</c>, as text.</summary>
+    /// <summary>The offset <c>base + i0 * strides[0] + ...</c> over the loop variables <c>i0</c> to <c>i(upTo - 1)</c>, as
+    /// text.</summary>
     public static string Index(int[] strides, int baseOffset, int upTo)
     {
         var terms = new List<string>();

@@ -42,9 +42,10 @@ public static partial class Ops
         });
 
     /// <summary>a where <paramref name="mask"/> is nonzero, else b, element-wise; the three shapes broadcast together
-    /// (e.g. a [T, T] mask over [H, T, T] scores, a [T, 1] mask over [T, D] rows, and a number for b). The gradient goes to a where the mask is
-    /// nonzero and to b elsewhere; none goes to the mask (as torch.where's condition). In a compiled network the mask must
-    /// not depend on a parameter (NC0107): build it from constants such as <see cref="Triangle"/> and inputs.</summary>
+    /// (e.g. a [T, T] mask over [H, T, T] scores, a [T, 1] mask over [T, D] rows, and a number for b). The gradient goes
+    /// to a where the mask is nonzero and to b elsewhere; none goes to the mask (as torch.where's condition). In a
+    /// compiled network the mask must not depend on a parameter (NC0107): build it from constants such as
+    /// <see cref="Triangle"/> and inputs.</summary>
     /// <exception cref="ArgumentException">The shapes or batches do not broadcast.</exception>
     public static Tensor Where(Tensor mask, Tensor a, Tensor b) =>
         Broadcast("Where", new WhereKernel(), mask, a, b, a, b, r =>   // no gradient flows into the mask
