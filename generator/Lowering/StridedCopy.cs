@@ -13,18 +13,11 @@ internal static class StridedCopy
 {
     public static void Emit(SourceWriter w, int[] dims, string src, int[] srcStrides, int srcBase, string dst, int[] dstStrides, int dstBase, bool accumulate)
     {
-        var (d, ss, ds) = Merge(dims, srcStrides, dstStrides);
+        var (d, merged) = Merge(dims, srcStrides, dstStrides);
+        int[] ss = merged[0], ds = merged[1];
         int rank = d.Length;
         bool vectorInner = rank > 0 && ss[rank - 1] == 1 && ds[rank - 1] == 1;
         int loops = vectorInner ? rank - 1 : rank;
-        string Index(int[] strides, int baseOffset, int upTo)
-        {
-            var terms = new List<string>();
-            if (baseOffset != 0) terms.Add(SourceWriter.Int(baseOffset));
-            for (int k = 0; k < upTo; k++)
-                if (strides[k] != 0) terms.Add(strides[k] == 1 ? $"i{k}" : $"i{k} * {strides[k]}");
-            return terms.Count == 0 ? "0" : string.Join(" + ", terms);
-        }
         if (loops == 0) w.Open("");   // a block of its own: a view op may write two copies side by side
         for (int k = 0; k < loops; k++) w.Open($"for (int i{k} = 0; i{k} < {d[k]}; i{k}++)");
         if (vectorInner)
@@ -38,6 +31,17 @@ internal static class StridedCopy
         for (int k = 0; k < System.Math.Max(loops, 1); k++) w.Close();
     }
 
+    /// <summary>The offset <c>base + i0 * strides[0] + ...</c> over the loop variables <c>i0</c> to <c>i(upTo - 1)</c>, as
+    /// text.</summary>
+    public static string Index(int[] strides, int baseOffset, int upTo)
+    {
+        var terms = new List<string>();
+        if (baseOffset != 0) terms.Add(SourceWriter.Int(baseOffset));
+        for (int k = 0; k < upTo; k++)
+            if (strides[k] != 0) terms.Add(strides[k] == 1 ? $"i{k}" : $"i{k} * {strides[k]}");
+        return terms.Count == 0 ? "0" : string.Join(" + ", terms);
+    }
+
     /// <summary>The row-major strides of <paramref name="shape"/>.</summary>
     public static int[] Strides(int[] shape)
     {
@@ -47,22 +51,26 @@ internal static class StridedCopy
         return strides;
     }
 
-    /// <summary>Drops dimensions of size 1 and merges each dimension into the next when both layouts step over it
-    /// contiguously (stride = next stride * next size on both sides).</summary>
-    private static (int[] Dims, int[] Src, int[] Dst) Merge(int[] dims, int[] src, int[] dst)
+    /// <summary>Drops dimensions of size 1 and merges each dimension into the one before it when every layout steps over
+    /// the pair as over one dimension (stride before = stride * size, which holds for a contiguous pair and for a pair
+    /// that a layout repeats, stride 0 on both). Returns the remaining dimensions and each layout's strides along them.</summary>
+    public static (int[] Dims, int[][] Strides) Merge(int[] dims, params int[][] strides)
     {
-        var d = new List<int>(); var s = new List<int>(); var t = new List<int>();
+        var d = new List<int>();
+        var s = strides.Select(_ => new List<int>()).ToArray();
         for (int k = 0; k < dims.Length; k++)
         {
             if (dims[k] == 1) continue;
             int last = d.Count - 1;
-            if (last >= 0 && s[last] == src[k] * dims[k] && t[last] == dst[k] * dims[k])
+            if (last >= 0 && Enumerable.Range(0, strides.Length).All(j => s[j][last] == strides[j][k] * dims[k]))
             {
-                d[last] *= dims[k]; s[last] = src[k]; t[last] = dst[k];
+                d[last] *= dims[k];
+                for (int j = 0; j < strides.Length; j++) s[j][last] = strides[j][k];
                 continue;
             }
-            d.Add(dims[k]); s.Add(src[k]); t.Add(dst[k]);
+            d.Add(dims[k]);
+            for (int j = 0; j < strides.Length; j++) s[j].Add(strides[j][k]);
         }
-        return (d.ToArray(), s.ToArray(), t.ToArray());
+        return (d.ToArray(), s.Select(l => l.ToArray()).ToArray());
     }
 }

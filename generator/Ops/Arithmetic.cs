@@ -6,7 +6,7 @@ using NetCompiler.Generator.Model;
 namespace NetCompiler.Generator.Ops;
 
 /// <summary>Tensor <c>a + b</c>, <c>a - b</c>, <c>a * b</c> (and <c>a / number</c>, traced as a product) with
-/// broadcasting: the operand whose shape is a suffix of the other's is repeated over the other's leading dimensions.</summary>
+/// broadcasting (<see cref="Broadcasting"/>): each operand is repeated along the dimensions where it has 1 or none.</summary>
 internal sealed class BinaryArithmeticOp : OpDefinition
 {
     private BinaryArithmeticOp(OpKind kind, string symbol, string gradientRule) : base(kind, OpTraits.ElementWise)
@@ -22,33 +22,30 @@ internal sealed class BinaryArithmeticOp : OpDefinition
     public string Symbol { get; }
 
     public override string Syntax => Kind == OpKind.Mul ? "`a * b`, `a / number`" : $"`a {Symbol} b`";
-    public override string ShapeRule => "the longer shape; the other must be its suffix";
+    public override string ShapeRule => Broadcasting.ShapeRule;
     public override string GradientRule { get; }
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("vector map", Forward, Backward) };
 
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] a = query.In(0), b = query.In(1);
-        if (IsSuffix(b, a)) return a;
-        if (IsSuffix(a, b)) return b;
-        return query.Mismatch($"{ShapeQuery.Text(a)} {Symbol} {ShapeQuery.Text(b)} cannot broadcast (one shape must equal the other's trailing dimensions)");
+        return Broadcasting.Shape(a, b) ?? query.Mismatch($"{ShapeQuery.Text(a)} {Symbol} {ShapeQuery.Text(b)} cannot broadcast ({Broadcasting.Rule})");
     }
 
-    /// <summary>True when <paramref name="small"/> equals the trailing dimensions of <paramref name="large"/>.</summary>
-    private static bool IsSuffix(int[] small, int[] large)
-    {
-        if (small.Length > large.Length) return false;
-        for (int i = 1; i <= small.Length; i++)
-            if (small[small.Length - i] != large[large.Length - i]) return false;
-        return true;
-    }
-
-    // out = a (+|-|*) b, the smaller operand repeated over the larger one's leading dimensions.
+    // out = a (+|-|*) b. Suffix broadcasting (same shapes, a scalar, a row repeated over leading dimensions: the common
+    // cases) runs in rows; any other goes through BroadcastLoops' strided loops.
     private static void Forward(KernelContext c, Node node)
     {
         var (a, b) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
         string output = c.V(node.Id), va = c.V(a.Id), vb = c.V(b.Id);
         string op = ((BinaryArithmeticOp)OpRegistry.For(node.Op)).Symbol;
+        if (!BroadcastLoops.Suffixed(node.Shape, a.Shape, b.Shape))
+        {
+            var operands = new[] { new BroadcastOperand(output, node.Shape), new BroadcastOperand(va, a.Shape), new BroadcastOperand(vb, b.Shape) };
+            BroadcastLoops.Runs(c, node.Shape, operands, (n, single, run) => VectorLoops.Map(c.W, run, n[0], false, (isa, i) =>
+                $"{BroadcastLoops.Read(isa, n[1], single[1], i)} {op} {BroadcastLoops.Read(isa, n[2], single[2], i)}"));
+            return;
+        }
         ForEachRow(c, node.Size, a.Size, b.Size, va, vb, output, (ra, rb, ro, n, sa, sb) =>
             VectorLoops.Map(c.W, n, ro, false, (isa, i) => $"{Operand(isa, ra, sa, i)} {op} {Operand(isa, rb, sb, i)}"));
     }
@@ -73,6 +70,15 @@ internal sealed class BinaryArithmeticOp : OpDefinition
                     _ => gi,
                 };
                 return term;
+            }
+            if (!BroadcastLoops.Suffixed(node.Shape, a.Shape, b.Shape))
+            {
+                // dy, and for * the other operand (+ and - read dy alone), summed into self where it was repeated.
+                var operands = new List<BroadcastOperand> { new(dy, node.Shape) };
+                if (node.Op == OpKind.Mul) operands.Add(new BroadcastOperand(vo, other.Shape));
+                BroadcastLoops.AddGradient(c, node.Shape, operands, new BroadcastOperand(ds, self.Shape), $"sum{node.Id}_{side}",
+                    (isa, n, single, i) => Factor(isa, n[0], n[1], single[1], i));
+                continue;
             }
             if (self.Size == node.Size)
             {

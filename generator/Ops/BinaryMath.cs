@@ -7,8 +7,8 @@ using NetCompiler.Generator.Model;
 namespace NetCompiler.Generator.Ops;
 
 /// <summary>Element-wise <c>a / b</c> of two tensors (<c>Div</c>), <c>Maximum(a, b)</c> and <c>Minimum(a, b)</c>, with the
-/// broadcasting of <c>+ - *</c> (one shape a suffix of the other; a broadcast operand's gradient is summed over the
-/// dimensions it was repeated along). Division is IEEE (x / 0 is ±Inf or NaN, as PyTorch); Maximum and Minimum propagate
+/// broadcasting of <c>+ - *</c> (<see cref="Broadcasting"/>; a broadcast operand's gradient is summed over the dimensions
+/// it was repeated along). Division is IEEE (x / 0 is ±Inf or NaN, as PyTorch); Maximum and Minimum propagate
 /// NaN and, on ties, give each operand half the gradient, as torch.maximum / torch.minimum do.</summary>
 internal sealed class BinaryMathOp : OpDefinition
 {
@@ -33,7 +33,7 @@ internal sealed class BinaryMathOp : OpDefinition
         (a, b) => $"SimdMath.Minimum({a}, {b})");
 
     public override string Syntax => _syntax;
-    public override string ShapeRule => "the longer shape; the other must be its suffix";
+    public override string ShapeRule => Broadcasting.ShapeRule;
     public override string GradientRule { get; }
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("vector map", Forward, Backward) };
 
@@ -42,25 +42,24 @@ internal sealed class BinaryMathOp : OpDefinition
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] a = query.In(0), b = query.In(1);
-        if (Broadcasting.IsSuffix(b, a)) return a;
-        if (Broadcasting.IsSuffix(a, b)) return b;
-        return query.Mismatch($"{Kind}({ShapeQuery.Text(a)}, {ShapeQuery.Text(b)}) cannot broadcast (one shape must equal the other's trailing dimensions)");
+        return Broadcasting.Shape(a, b)
+            ?? query.Mismatch($"{Kind}({ShapeQuery.Text(a)}, {ShapeQuery.Text(b)}) cannot broadcast ({Broadcasting.Rule})");
     }
 
-    // y = a / b, maximum(a, b) or minimum(a, b), a smaller operand repeated over the output's leading dimensions.
+    // y = a / b, maximum(a, b) or minimum(a, b), each operand repeated along the dimensions it broadcasts over.
     private static void Forward(KernelContext c, Node node)
     {
         var op = (BinaryMathOp)OpRegistry.For(node.Op);
         var (a, b) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
-        var operands = new[] { new BroadcastOperand(c.V(node.Id), node.Size), new BroadcastOperand(c.V(a.Id), a.Size), new BroadcastOperand(c.V(b.Id), b.Size) };
-        BroadcastLoops.Runs(c, node.Size, operands, (n, single, run) =>
+        var operands = new[] { new BroadcastOperand(c.V(node.Id), node.Shape), new BroadcastOperand(c.V(a.Id), a.Shape), new BroadcastOperand(c.V(b.Id), b.Shape) };
+        BroadcastLoops.Runs(c, node.Shape, operands, (n, single, run) =>
             VectorLoops.Map(c.W, run, n[0], false, (isa, i) =>
                 op._apply(BroadcastLoops.Read(isa, n[1], single[1], i), BroadcastLoops.Read(isa, n[2], single[2], i))));
     }
 
     // Each operand that needs it gets its share of dy: Div's da = dy / b and db = -(dy (y / b)) (PyTorch's
     // -dy (a / b) / b, with a / b the output y); Maximum's and Minimum's dy times the share SimdMath.MaximumGrad /
-    // MinimumGrad gives (1, 0, or 0.5 on a tie). A single-valued operand broadcast over the output receives the sum.
+    // MinimumGrad gives (1, 0, or 0.5 on a tie). A broadcast operand receives the sum over the elements it was repeated to.
     private static void Backward(KernelContext c, Node node)
     {
         var (a, b) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
@@ -72,8 +71,8 @@ internal sealed class BinaryMathOp : OpDefinition
             // Operands: dy, then what the share reads (Div: b for da, y and b for db; Maximum / Minimum: self and
             // other), then the gradient being accumulated.
             var reads = node.Op != OpKind.Div ? new[] { self, other } : side == 0 ? new[] { b } : new[] { node, b };
-            var operands = new List<BroadcastOperand> { new(c.D(node.Id), node.Size) };
-            foreach (var read in reads) operands.Add(new BroadcastOperand(c.V(read.Id), read.Size));
+            var operands = new List<BroadcastOperand> { new(c.D(node.Id), node.Shape) };
+            foreach (var read in reads) operands.Add(new BroadcastOperand(c.V(read.Id), read.Shape));
             string Share(Isa isa, string[] n, bool[] single, string i)
             {
                 string Read(int k) => BroadcastLoops.Read(isa, n[k], single[k], i);
@@ -85,20 +84,7 @@ internal sealed class BinaryMathOp : OpDefinition
                     _ => $"{Read(0)} * SimdMath.MinimumGrad({Read(1)}, {Read(2)})",
                 };
             }
-            BroadcastLoops.AddGradient(c, node.Size, operands, c.D(self.Id), self.Size, $"sum{node.Id}_{side}", Share);
+            BroadcastLoops.AddGradient(c, node.Shape, operands, new BroadcastOperand(c.D(self.Id), self.Shape), $"sum{node.Id}_{side}", Share);
         }
-    }
-}
-
-/// <summary>The suffix broadcasting rule shared by the element-wise ops of several operands.</summary>
-internal static class Broadcasting
-{
-    /// <summary>True when <paramref name="small"/> equals the trailing dimensions of <paramref name="large"/>.</summary>
-    public static bool IsSuffix(int[] small, int[] large)
-    {
-        if (small.Length > large.Length) return false;
-        for (int i = 1; i <= small.Length; i++)
-            if (small[small.Length - i] != large[large.Length - i]) return false;
-        return true;
     }
 }

@@ -2,8 +2,8 @@ using System;
 
 namespace NetCompiler;
 
-/// <summary>Shape rules shared by the eager ops: batch combination, suffix broadcasting, and the text used in
-/// error messages.</summary>
+/// <summary>Shape rules shared by the eager ops: batch combination, broadcasting, and the text used in error
+/// messages.</summary>
 internal static class Shapes
 {
     /// <summary>A shape as text: <c>[2, 3]</c>.</summary>
@@ -35,13 +35,29 @@ internal static class Shapes
     /// <summary>The batch of a result of three operands (any may be unbatched).</summary>
     public static int Batch(string op, Tensor a, Tensor b, Tensor? c) => c is null ? Batch(op, a, b) : Math.Max(Batch(op, a, b), Math.Max(Batch(op, a, c), Batch(op, b, c)));
 
-    /// <summary>The broadcast shape of two operands: equal shapes, or one a suffix of the other (a scalar [] is a
-    /// suffix of every shape). Throws naming the op and both shapes otherwise.</summary>
-    public static int[] Broadcast(string op, Tensor a, Tensor b)
+    /// <summary>The broadcast per-sample shape of the operands, NumPy's rule: aligned at the last dimension (a missing
+    /// leading dimension counts as 1), each aligned set of dimensions equal or 1, the result taking the largest
+    /// ([4, 1] and [3] give [4, 3]; a scalar [] broadcasts to anything). Throws naming the op and the shapes otherwise.</summary>
+    public static int[] Broadcast(string op, params Tensor[] operands)
     {
-        if (IsSuffix(b.Shape, a.Shape)) return a.Shape;
-        if (IsSuffix(a.Shape, b.Shape)) return b.Shape;
-        throw new ArgumentException($"{op}: shapes {Describe(a)} and {Describe(b)} do not broadcast. Per-sample shapes must be equal, or one must be a suffix of the other (e.g. [T, D] and [D]), or one must be a scalar [].");
+        int rank = 0;
+        foreach (var t in operands) rank = Math.Max(rank, t.Shape.Length);
+        var shape = new int[rank];
+        for (int k = 1; k <= rank; k++)
+        {
+            int dim = 1;
+            foreach (var t in operands)
+            {
+                int d = t.Shape.Length >= k ? t.Shape[^k] : 1;
+                if (d == 1 || d == dim) continue;
+                if (dim != 1)
+                    throw new ArgumentException($"{op}: shapes {string.Join(" and ", Array.ConvertAll(operands, Describe))} do not broadcast. Per-sample shapes " +
+                        "are aligned at the last dimension, and each pair of dimensions must be equal or one of them 1 (e.g. [T, D] and [D], [T, 1] and [1, D], or a scalar []).");
+                dim = d;
+            }
+            shape[rank - k] = dim;
+        }
+        return shape;
     }
 
     /// <summary>Samples to iterate for a result of batch <paramref name="batch"/> (1 when unbatched).</summary>

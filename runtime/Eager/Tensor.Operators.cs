@@ -1,8 +1,8 @@
 namespace NetCompiler;
 
-// Arithmetic operators. Binary tensor operators broadcast per sample: the shapes are equal, or one is a suffix of
-// the other ([T, D] + [D]), or one is a scalar []; an unbatched operand is broadcast over the other's batch, and two
-// batched operands must have the same batch. The gradient of a broadcast operand is summed back to its shape.
+// Arithmetic operators. Binary tensor operators broadcast per sample as NumPy does: the shapes are aligned at the last
+// dimension and each pair of dimensions is equal or one of them 1 ([T, D] + [D], [T, 1] - [1, T], a scalar []); an
+// unbatched operand is broadcast over the other's batch, and two batched operands must have the same batch. The gradient of a broadcast operand is summed back to its shape.
 // A mismatch throws ArgumentException naming the operator and both shapes.
 public sealed partial class Tensor
 {

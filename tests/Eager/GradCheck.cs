@@ -173,15 +173,39 @@ internal static class GradCheck
         return y;
     }
 
-    /// <summary>Element-wise with suffix broadcasting, by modular indexing (not the runtime's run plan).</summary>
+    /// <summary>Element-wise with NumPy broadcasting, element by element through <see cref="BroadcastIndex"/> (not the
+    /// runtime's walk).</summary>
     public static DT Zip(DT a, DT b, Func<double, double, double> f)
     {
-        var shape = a.Shape.Length >= b.Shape.Length ? a.Shape : b.Shape;
+        var shape = BroadcastShape(a.Shape, b.Shape);
         var y = new DT(BatchOf(a, b), shape);
         for (int s = 0; s < y.Samples; s++)
             for (int i = 0; i < y.N; i++)
-                y.Ref(s, i) = f(a.At(s, i % a.N), b.At(s, i % b.N));
+                y.Ref(s, i) = f(a.At(s, BroadcastIndex(shape, a.Shape, i)), b.At(s, BroadcastIndex(shape, b.Shape, i)));
         return y;
+    }
+
+    /// <summary>NumPy's broadcast of per-sample shapes: aligned at the last dimension, the largest of each aligned set.</summary>
+    public static int[] BroadcastShape(params int[][] shapes)
+    {
+        int rank = shapes.Max(s => s.Length);
+        return Enumerable.Range(0, rank).Select(k => shapes.Max(s => k < rank - s.Length ? 1 : s[k - (rank - s.Length)])).ToArray();
+    }
+
+    /// <summary>The element of an operand of <paramref name="shape"/> that element <paramref name="i"/> of a broadcast result
+    /// of <paramref name="result"/> reads: the result's coordinates, aligned at the last dimension, with 0 wherever the
+    /// operand has 1.</summary>
+    public static int BroadcastIndex(int[] result, int[] shape, int i)
+    {
+        int index = 0, stride = 1;
+        for (int k = 1; k <= shape.Length; k++)
+        {
+            int coordinate = i % result[^k];
+            i /= result[^k];
+            if (shape[^k] != 1) index += coordinate * stride;
+            stride *= shape[^k];
+        }
+        return index;
     }
 
     public static DT PerSample(DT x, Func<double[], double> f)

@@ -127,6 +127,8 @@ public class OpsBehaviorTests
         ThrowsWithShapes(() => a2 - a23, "Subtract", "[2, 3]", "[2]");
         ThrowsWithShapes(() => a23 * Tensor.Constant(new float[6], 3, 2), "Multiply", "[2, 3]", "[3, 2]");
         ThrowsWithShapes(() => a23 + a32, "Add", "batch 2", "batch 3");
+        ThrowsWithShapes(() => a23 - Tensor.Constant(new float[6], 3, 2), "Subtract", "[2, 3]", "[3, 2]", "equal or one of them 1");
+        ThrowsWithShapes(() => Ops.Where(Tensor.Constant(new float[2], 2, 1), a23, Tensor.Constant(new float[3], 3, 1)), "Where", "[2, 1]", "[2, 3]", "[3, 1]");
         ThrowsWithShapes(() => Ops.MatMul(a23, Tensor.Constant(new float[8], 2, 4)), "MatMul", "[2, 3]", "[2, 4]");
         ThrowsWithShapes(() => Ops.MatMul(Tensor.FromBatch(new float[24], 1, 2, 3, 4), Tensor.Constant(new float[24], 3, 4, 2)), "MatMul", "[2]", "[3]");
         ThrowsWithShapes(() => Ops.MatMul(a23, Tensor.Scalar(1f)), "MatMul", "[2, 3]", "[]");

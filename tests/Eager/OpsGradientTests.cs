@@ -327,11 +327,12 @@ public class OpsGradientTests
 
     private static DT WhereRef(DT m, DT a, DT b)
     {
-        var shape = new[] { m.Shape, a.Shape, b.Shape }.OrderByDescending(s => s.Length).First();
+        var shape = BroadcastShape(m.Shape, a.Shape, b.Shape);
         var y = new DT(BatchOf(m, a, b), shape);
+        double At(DT x, int s, int i) => x.At(s, BroadcastIndex(shape, x.Shape, i));
         for (int s = 0; s < y.Samples; s++)
             for (int i = 0; i < y.N; i++)
-                y.Ref(s, i) = m.At(s, i % m.N) != 0 ? a.At(s, i % a.N) : b.At(s, i % b.N);
+                y.Ref(s, i) = At(m, s, i) != 0 ? At(a, s, i) : At(b, s, i);
         return y;
     }
 
@@ -349,6 +350,47 @@ public class OpsGradientTests
         Check("where same branch", [Mask(batch, 5), B(batch, 5)], t => Ops.Where(t[0], t[1], t[1]), x => WhereRef(x[0], x[1], x[1]));
         Check("where number", [Mask(0, 3, 3), B(batch, 2, 3, 3)], t => Ops.Where(t[0], t[1], -7f),
             x => WhereRef(x[0], x[1], new DT(0, [], [-7])));
+    }
+
+    /// <summary>Broadcasting beyond a suffix (NumPy's rule): a 1 inside a shape, operands that broadcast each other, a
+    /// leading 1, batched and unbatched sides; lengths of 17 and 20 take the vector paths with tails.</summary>
+    [Theory, InlineData(1), InlineData(3)]
+    public void BinaryOpsRepeatDimensionsOfOne(int batch)
+    {
+        var away = AwayFromZero(0.5, 2);
+        var pairs = new (string Name, In A, In B)[]
+        {
+            ("[4,1] and [3]", B(batch, 4, 1), P(3)),
+            ("[T,1] and [1,T]", B(batch, 5, 1), P(1, 5)),
+            ("[1,T] and [T,1]", P(1, 17), B(batch, 17, 1)),
+            ("[2,1,4] and [3,1]", B(batch, 2, 1, 4), P(3, 1)),
+            ("[2,1,5] and [1,3,1]", P(2, 1, 5), B(batch, 1, 3, 1)),
+            ("[3,1] and [1,20] batched", B(batch, 3, 1), B(batch, 1, 20)),
+            ("[1] and [3,4]", P(1), B(batch, 3, 4)),
+            ("[2,3,1] and [2,1,4] unbatched", P(2, 3, 1), P(2, 1, 4)),
+        };
+        foreach (var (name, a, b) in pairs)
+        {
+            Check("add " + name, [a, b], t => t[0] + t[1], x => Zip(x[0], x[1], (p, q) => p + q));
+            Check("sub " + name, [a, b], t => t[0] - t[1], x => Zip(x[0], x[1], (p, q) => p - q));
+            Check("mul " + name, [a, b], t => t[0] * t[1], x => Zip(x[0], x[1], (p, q) => p * q));
+            Check("div " + name, [a, b with { Gen = away }], t => t[0] / t[1], x => Zip(x[0], x[1], (p, q) => p / q));
+            Check("max " + name, [a, b], t => Ops.Maximum(t[0], t[1]), x => Zip(x[0], x[1], Math.Max));
+            Check("min " + name, [a, b], t => Ops.Minimum(t[0], t[1]), x => Zip(x[0], x[1], Math.Min));
+        }
+    }
+
+    [Theory, InlineData(1), InlineData(3)]
+    public void WhereRepeatsDimensionsOfOne(int batch)
+    {
+        Func<Random, double> bits = r => r.Next(2);
+        In Mask(int b, params int[] shape) => new(b, shape, Grad: false, Gen: bits);
+        Func<DT[], DT> where = x => WhereRef(x[0], x[1], x[2]);
+        Check("where [T,1] mask over rows", [Mask(batch, 3, 1), B(batch, 3, 17), P(1, 17)], t => Ops.Where(t[0], t[1], t[2]), where);
+        Check("where [1,T] mask, [T,1] and [T,T] branches", [Mask(0, 1, 5), B(batch, 5, 1), P(5, 5)], t => Ops.Where(t[0], t[1], t[2]), where);
+        Check("where [2,1,4] mask, [3,1] and a number", [Mask(0, 2, 1, 4), B(batch, 3, 1)], t => Ops.Where(t[0], t[1], -7f),
+            x => WhereRef(x[0], x[1], new DT(0, [], [-7])));
+        Check("where all three broadcast", [Mask(batch, 4, 1, 1), P(1, 3, 1), B(batch, 1, 1, 6)], t => Ops.Where(t[0], t[1], t[2]), where);
     }
 
     [Fact]

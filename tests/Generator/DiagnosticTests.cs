@@ -531,15 +531,43 @@ public class DiagnosticTests
             [Network]
             public partial class AddMismatch
             {
-                [Dense(2, 3)] Dense hidden;
-                [Forward] Tensor Forward([Shape(2)] Tensor x)
+                [Dense(4, 3)] Dense hidden;
+                [Forward] Tensor Forward([Shape(4)] Tensor x)
                 {
                     var h = Tanh(hidden.Forward(x));
                     return /*<*/h + x/*>*/;
                 }
             }
             """, "NC0101");
-        Contains(d, "'h + x'", "[3] + [2]", "broadcast");
+        Contains(d, "'h + x'", "[3] + [4]", "cannot broadcast", "each pair of dimensions must be equal or one of them 1");
+    }
+
+    [Fact]
+    public void NC0101_TransposedShapesCannotBroadcast()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class TransposedMismatch
+            {
+                [Param(3, 2)] Tensor w;
+                [Forward] Tensor Forward([Shape(2, 3)] Tensor x) => Tanh(/*<*/x * w/*>*/);
+            }
+            """, "NC0101");
+        Contains(d, "'x * w'", "[2, 3] * [3, 2]", "cannot broadcast", "equal or one of them 1");
+    }
+
+    [Fact]
+    public void NC0101_WhereShapesCannotBroadcast()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class WhereMismatch
+            {
+                [Param(3, 1)] Tensor fill;
+                [Forward] Tensor Forward([Shape(2, 3)] Tensor x, [Shape(2, 1)] Tensor mask) => /*<*/Where(mask, x, fill)/*>*/;
+            }
+            """, "NC0101");
+        Contains(d, "'Where(mask, x, fill)'", "Where(mask [2, 1], [2, 3], [3, 1]) cannot broadcast", "equal or one of them 1");
     }
 
     [Fact]

@@ -82,7 +82,8 @@ public class OpCoverageTests
 
     // ---- shape rules: compiled == eager ----------------------------------------------------------------------------
 
-    /// <summary>Shapes of rank 0 to 3 over small dimensions: enough to hit every broadcast, inner-dimension and rank rule.</summary>
+    /// <summary>Shapes of rank 0 to 3 over small dimensions: enough to hit every broadcast, inner-dimension and rank rule
+    /// (rank-3 shapes with a leading 1 too, which broadcast against a rank-3 shape from the other side).</summary>
     private static IEnumerable<int[]> Shapes()
     {
         yield return Array.Empty<int>();
@@ -90,6 +91,8 @@ public class OpCoverageTests
         foreach (int a in dims) yield return new[] { a };
         foreach (int a in dims) foreach (int b in dims) yield return new[] { a, b };
         foreach (int a in new[] { 2, 3 }) foreach (int b in dims) foreach (int c in dims) yield return new[] { a, b, c };
+        yield return new[] { 1, 3, 1 };
+        yield return new[] { 1, 1, 2 };
     }
 
     /// <summary>Every non-leaf op, with how the eager path runs it and the attributes the generator gives the node.</summary>
@@ -228,6 +231,41 @@ public class OpCoverageTests
     {
         var node = new NodeSpec(shapes.Length, d.Kind, Enumerable.Range(0, shapes.Length).ToEquatableArray(), attributes, d.Kind.ToString(), "x", null);
         return d.InferShape(new ShapeQuery(node, shapes, null, new List<DiagnosticInfo>()));
+    }
+
+    /// <summary>The broadcasting element-wise ops on pairs the sweep's small dimensions leave out, each way round (and for
+    /// Where, as mask and branch): both paths give NumPy's shape, or both refuse.</summary>
+    [Theory]
+    [InlineData("4, 1", "3", "4, 3")]
+    [InlineData("5, 1", "1, 5", "5, 5")]
+    [InlineData("2, 1, 5", "1, 3, 1", "2, 3, 5")]
+    [InlineData("2, 1, 4", "3, 1", "2, 3, 4")]
+    [InlineData("1", "3, 4", "3, 4")]
+    [InlineData("1, 1, 4", "4", "1, 1, 4")]
+    [InlineData("3", "4", null)]
+    [InlineData("2, 3", "3, 2", null)]
+    [InlineData("2, 1, 4", "3, 5", null)]
+    public void Element_wise_ops_broadcast_as_NumPy(string a, string b, string? expected)
+    {
+        int[] Parse(string text) => text.Split(", ").Select(int.Parse).ToArray();
+        int[] x = Parse(a), y = Parse(b);
+        int[]? want = expected is null ? null : Parse(expected);
+        var broadcasting = Cases().Where(c => c.Op.Kind is OpKind.Add or OpKind.Sub or OpKind.Mul or OpKind.Div or OpKind.Maximum or OpKind.Minimum or OpKind.Where).ToList();
+        Assert.Equal(7, broadcasting.Count);
+        foreach (var (op, eager, attributes) in broadcasting)
+        {
+            var tuples = op.Kind == OpKind.Where
+                ? new[] { new[] { x, y, y }, new[] { y, x, new[] { 1 } }, new[] { Array.Empty<int>(), y, x } }
+                : new[] { new[] { x, y }, new[] { y, x } };
+            foreach (var shapes in tuples)
+            {
+                string what = $"{op.Kind}({string.Join(", ", shapes.Select(ShapeQuery.Text))})";
+                Assert.True(Same(want, EagerShape(eager, shapes)), $"{what}: eager {Text(EagerShape(eager, shapes))}, expected {Text(want)}");
+                Assert.True(Same(want, CompiledShape(op, attributes, shapes)), $"{what}: generator {Text(CompiledShape(op, attributes, shapes))}, expected {Text(want)}");
+            }
+        }
+        static bool Same(int[]? p, int[]? q) => p is null ? q is null : q is not null && p.SequenceEqual(q);
+        static string Text(int[]? shape) => shape is null ? "refuses" : ShapeQuery.Text(shape);
     }
 
     [Fact]

@@ -27,9 +27,10 @@ internal enum GraphFamily
     LayerNorm = 1 << 13,
     RmsNorm = 1 << 14,
     Dense = 1 << 15,
-    Broadcast = 1 << 16,       // + - * of two shapes, one a proper suffix of the other
-    Dropout = 1 << 17,         // training draws masks numbered in definition order on both paths
-    BatchNorm = 1 << 18,       // the training step runs the whole batch at once; running statistics compared too
+    Broadcast = 1 << 16,       // + - * of two shapes of different ranks
+    GeneralBroadcast = 1 << 17, // + - * repeating an operand along a dimension of 1 inside it ([3, 1] + [3, 4], [3, 1] * [1, 4])
+    Dropout = 1 << 18,          // training draws masks numbered in definition order on both paths
+    BatchNorm = 1 << 19,        // the training step runs the whole batch at once; running statistics compared too
 }
 
 /// <summary>One [Forward] input of a random graph definition, as <see cref="INetwork.Inputs"/> must report it.</summary>
@@ -38,8 +39,9 @@ internal sealed record GraphInput(string Name, int[] Shape, InputKind Kind, int 
 /// <summary>A random network definition built as a graph of values with known per-sample shapes: several inputs (values,
 /// and ids looked up in tables), then a few random steps, each an op whose shape rule the chosen operands satisfy
 /// (Dense, activations, Reshape, Permute, Slice, Concat, MatMul, Sum/Mean/Max along an axis, Softmax/LogSoftmax along an
-/// axis, LayerNorm, RmsNorm, broadcast + - *, Dropout, BatchNorm of a float input), then every value nobody read is flattened and concatenated into the
-/// output, so every input and parameter reaches the loss. The source is a block body with one local per step.</summary>
+/// axis, LayerNorm, RmsNorm, + - * with NumPy broadcasting, Dropout, BatchNorm of a float
+/// input), then every value nobody read is flattened and concatenated
+/// into the output, so every input and parameter reaches the loss. The source is a block body with one local per step.</summary>
 internal sealed class RandomGraphCase
 {
     public const string Namespace = "RandomGraphs";
@@ -173,7 +175,7 @@ internal sealed class RandomGraphCase
     private static readonly (string Name, int Weight)[] StepWeights =
     {
         ("Dense", 3), ("Activation", 2), ("Reshape", 2), ("Permute", 2), ("Slice", 2), ("Concat", 2), ("MatMul", 3),
-        ("Reduce", 2), ("Softmax", 2), ("Norm", 2), ("Binary", 2), ("Dropout", 1), ("BatchNorm", 1),
+        ("Reduce", 2), ("Softmax", 2), ("Norm", 2), ("Binary", 3), ("Dropout", 1), ("BatchNorm", 1),
     };
 
     private void Step()
@@ -425,11 +427,13 @@ internal sealed class RandomGraphCase
         return true;
     }
 
-    /// <summary>a + b, a - b or a * b where one shape is a suffix of the other: another value, else a parameter.</summary>
+    /// <summary>a + b, a - b or a * b of shapes that broadcast: another value, else a parameter shaped like a with a 1
+    /// inside ([3, 4] -> [3, 1]), or crossing a (its own dimensions where a has 1s, 1s elsewhere: each side repeated along
+    /// the other's), or like a suffix of a's, now and then with 1s in place of some of its dimensions.</summary>
     private bool Binary()
     {
         var a = Pick()!;
-        var partners = _values.Where(v => RandomShapes.IsSuffix(v.Shape, a.Shape) || RandomShapes.IsSuffix(a.Shape, v.Shape)).ToList();
+        var partners = _values.Where(v => RandomShapes.Broadcast(v.Shape, a.Shape) is { } s && RandomShapes.Size(s) <= MaxElements).ToList();
         string op = new[] { "+", "-", "*" }[_rng.Next(3)];
         Value? p = partners.Count > 0 && _rng.NextDouble() < 0.6 ? partners[_rng.Next(partners.Count)] : null;
         string b;
@@ -438,11 +442,23 @@ internal sealed class RandomGraphCase
         if (p is not null) (b, bShape, reads) = (p.Name, p.Shape, new[] { a, p });
         else
         {
-            bShape = a.Shape.Skip(_rng.Next(a.Rank)).ToArray();
+            double r = _rng.NextDouble();
+            // Dimensions of a that have a larger one before them: a 1 there is inside the parameter's shape.
+            var inner = Enumerable.Range(1, Math.Max(a.Rank - 1, 0)).Where(k => a.Shape[k] > 1 && a.Shape.Take(k).Any(d => d > 1)).ToArray();
+            var cross = a.Shape.Select(d => d == 1 ? _rng.Next(2, 5) : 1).ToArray();
+            if (r < 0.3 && inner.Length > 0) bShape = RandomShapes.With(a.Shape, inner[_rng.Next(inner.Length)], 1);
+            else if (r < 0.5 && a.Shape.Contains(1) && a.Shape.Any(d => d > 1) && RandomShapes.Size(RandomShapes.Broadcast(a.Shape, cross)!) <= MaxElements)
+                bShape = cross;
+            else
+            {
+                bShape = a.Shape.Skip(_rng.Next(a.Rank)).ToArray();
+                if (r < 0.7) bShape = bShape.Select(d => _rng.NextDouble() < 0.5 ? 1 : d).ToArray();
+            }
             b = Param(bShape);
         }
+        var shape = RandomShapes.Broadcast(a.Shape, bShape)!;
         if (bShape.Length != a.Rank) Families |= GraphFamily.Broadcast;
-        var shape = bShape.Length > a.Rank ? bShape : a.Shape;
+        if (!RandomShapes.IsSuffixBroadcast(a.Shape, shape) || !RandomShapes.IsSuffixBroadcast(bShape, shape)) Families |= GraphFamily.GeneralBroadcast;
         var (left, right) = _rng.NextDouble() < 0.5 ? (a.Name, b) : (b, a.Name);
         Emit($"{left} {op} {right}", shape, "element-wise", reads);
         return true;

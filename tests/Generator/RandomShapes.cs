@@ -5,7 +5,7 @@ using System.Linq;
 
 namespace NetCompiler.Tests.Generator;
 
-/// <summary>Per-sample shape arithmetic for the random definitions: sizes, suffix broadcasting, axes (written
+/// <summary>Per-sample shape arithmetic for the random definitions: sizes, broadcasting, axes (written
 /// negative at random) and random shapes of a given size.</summary>
 internal static class RandomShapes
 {
@@ -16,10 +16,30 @@ internal static class RandomShapes
     /// <summary>The dimensions as attribute or call arguments: <c>2, 3, 4</c>.</summary>
     public static string Args(IEnumerable<int> dims) => string.Join(", ", dims.Select(d => d.ToString(CultureInfo.InvariantCulture)));
 
-    /// <summary>Whether <paramref name="small"/> is a suffix of <paramref name="large"/> (the element-wise broadcast
-    /// rule, and the MatMul rule for leading dimensions).</summary>
+    /// <summary>Whether <paramref name="small"/> is a suffix of <paramref name="large"/> (the MatMul rule for leading
+    /// dimensions).</summary>
     public static bool IsSuffix(IReadOnlyList<int> small, IReadOnlyList<int> large) =>
         small.Count <= large.Count && small.SequenceEqual(large.Skip(large.Count - small.Count));
+
+    /// <summary>The element-wise broadcast of two shapes (NumPy's: aligned at the last dimension, each pair equal or one
+    /// of them 1, the larger taken), or null when they do not broadcast.</summary>
+    public static int[]? Broadcast(IReadOnlyList<int> a, IReadOnlyList<int> b)
+    {
+        int rank = Math.Max(a.Count, b.Count);
+        var shape = new int[rank];
+        for (int k = 1; k <= rank; k++)
+        {
+            int x = k <= a.Count ? a[a.Count - k] : 1, y = k <= b.Count ? b[b.Count - k] : 1;
+            if (x != y && x != 1 && y != 1) return null;
+            shape[rank - k] = Math.Max(x, y);
+        }
+        return shape;
+    }
+
+    /// <summary>Whether <paramref name="operand"/> broadcasts to <paramref name="result"/> as a suffix (after its leading
+    /// 1s): repeated whole over leading dimensions, not along a dimension of 1 inside it.</summary>
+    public static bool IsSuffixBroadcast(IReadOnlyList<int> operand, IReadOnlyList<int> result) =>
+        IsSuffix(operand.SkipWhile(d => d == 1).ToArray(), result);
 
     /// <summary>A random shape of 1 to 3 dimensions, each from 1 to <paramref name="maxDim"/>.</summary>
     public static int[] Random(Random rng, int maxDim)

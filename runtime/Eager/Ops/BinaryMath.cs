@@ -4,10 +4,11 @@ using System.Runtime.Intrinsics;
 
 namespace NetCompiler;
 
-// Element-wise ops of several operands with suffix broadcasting, beside + - * (Arithmetic.cs): Div (a / b), Maximum,
-// Minimum and Where(mask, a, b), forward and backward (generator/Ops/BinaryMath.cs and Where.cs). Each element is the
-// SimdMath function generated code calls, through the ITernaryKernel structs below, so the two paths give the same bits;
-// a broadcast operand's gradient is the sum of its shares, taken here in another order than generated code takes it.
+// Element-wise ops of several operands with broadcasting (walked by BroadcastWalk), beside + - * (Arithmetic.cs): Div
+// (a / b), Maximum, Minimum and Where(mask, a, b), forward and backward (generator/Ops/BinaryMath.cs and Where.cs). Each
+// element is the SimdMath function generated code calls, through the ITernaryKernel structs below, so the two paths give
+// the same bits; a broadcast operand's gradient is the sum of its shares, taken here in another order than generated code
+// takes it.
 public static partial class Ops
 {
     /// <summary>a / b element-wise with broadcasting (IEEE division: x / 0 is ±Inf, 0 / 0 NaN, as PyTorch); also the
@@ -40,10 +41,11 @@ public static partial class Ops
             if (b.RequiresGrad) AddShare(r, b, new MinimumShare(), r, r.Gradient, b, b.Values, a, a.Values);
         });
 
-    /// <summary>a where <paramref name="mask"/> is nonzero, else b, element-wise; the three shapes broadcast by the suffix
-    /// rule (e.g. a [T, T] mask over [H, T, T] scores, and a number for b). The gradient goes to a where the mask is
-    /// nonzero and to b elsewhere; none goes to the mask (as torch.where's condition). In a compiled network the mask must
-    /// not depend on a parameter (NC0107): build it from constants such as <see cref="Triangle"/> and inputs.</summary>
+    /// <summary>a where <paramref name="mask"/> is nonzero, else b, element-wise; the three shapes broadcast together
+    /// (e.g. a [T, T] mask over [H, T, T] scores, a [T, 1] mask over [T, D] rows, and a number for b). The gradient goes
+    /// to a where the mask is nonzero and to b elsewhere; none goes to the mask (as torch.where's condition). In a
+    /// compiled network the mask must not depend on a parameter (NC0107): build it from constants such as
+    /// <see cref="Triangle"/> and inputs.</summary>
     /// <exception cref="ArgumentException">The shapes or batches do not broadcast.</exception>
     public static Tensor Where(Tensor mask, Tensor a, Tensor b) =>
         Broadcast("Where", new WhereKernel(), mask, a, b, a, b, r =>   // no gradient flows into the mask
@@ -77,50 +79,19 @@ public static partial class Ops
     /// <summary>The third operand of a kernel that reads two.</summary>
     private static ReadOnlySpan<float> Unused => UnusedValue;
 
-    /// <summary>How an element-wise op of broadcast operands walks its output: runs of <see cref="Run"/> elements in which
-    /// every operand is contiguous or one value (see <see cref="BinaryPlan"/>, which this extends to any number of
-    /// operands).</summary>
-    private readonly struct BroadcastWalk
-    {
-        public readonly int N, Length, Run, Batch;
-
-        public BroadcastWalk(int batch, int n, params Tensor[] operands)
-        {
-            Batch = batch; N = n; Length = Shapes.Samples(batch) * n;
-            int run = Length;
-            foreach (var t in operands) run = Math.Min(run, new BinaryPlan.Operand(t, batch, n, Length).Contiguous);
-            Run = run;
-        }
-
-        /// <summary>Operand <paramref name="t"/> (values or gradient <paramref name="data"/>) over the run starting at
-        /// output element <paramref name="k"/>: a span of the run's length, or of one element for a repeated value.</summary>
-        /// <remarks>With <paramref name="t"/> null, <paramref name="data"/> is one constant value, returned as it is.</remarks>
-        public ReadOnlySpan<float> At(Tensor? t, ReadOnlySpan<float> data, int k) => t is null ? data : data.Slice(Offset(t, k, out int length), length);
-
-        public Span<float> At(Tensor t, Span<float> data, int k) => data.Slice(Offset(t, k, out int length), length);
-
-        private int Offset(Tensor t, int k, out int length)
-        {
-            var o = new BinaryPlan.Operand(t, Batch, N, Length);
-            length = o.Scalar ? 1 : Run;
-            return (o.Batched ? k / N * o.Size : 0) + k % N % o.Size;
-        }
-    }
-
-    /// <summary>y = f(x0, x1, x2) with x0..x2 broadcast to the longest shape (x2 null for a binary op); the tape
-    /// records <paramref name="backward"/> when one of the two operands gradients flow into (a, b) needs a gradient.</summary>
+    /// <summary>y = f(x0, x1, x2) with x0..x2 broadcast together (x2 null for a binary op); the tape records
+    /// <paramref name="backward"/> when one of the two operands gradients flow into (a, b) needs a gradient.</summary>
     private static Tensor Broadcast<TF>(string name, TF f, Tensor x0, Tensor x1, Tensor? x2, Tensor a, Tensor b, Action<Tensor> backward)
         where TF : struct, ITernaryKernel
     {
         int batch = Shapes.Batch(name, x0, x1, x2);
-        int[] shape = Shapes.Broadcast(name, x0, x1);
-        if (x2 is not null) shape = Shapes.Broadcast(name, shape == x0.Shape ? x0 : x1, x2);
+        int[] shape = x2 is null ? Shapes.Broadcast(name, x0, x1) : Shapes.Broadcast(name, x0, x1, x2);
         var result = Tensor.Result(batch, shape, new[] { a, b }, backward);
-        var walk = new BroadcastWalk(batch, result.SampleSize, x2 is null ? new[] { x0, x1 } : new[] { x0, x1, x2 });
+        var walk = new BroadcastWalk(batch, shape, x0, x1, x2);
         ReadOnlySpan<float> v0 = x0.Values, v1 = x1.Values, v2 = x2 is null ? Unused : x2.Values;
         Span<float> y = result.Values;
-        for (int k = 0; k < walk.Length; k += walk.Run)
-            Kernels.Map3(f, walk.At(x0, v0, k), walk.At(x1, v1, k), walk.At(x2, v2, k), y.Slice(k, walk.Run));
+        for (int k = 0; k < walk.Count; k++)
+            Kernels.Map3(f, walk.At(0, v0, k), walk.At(1, v1, k), walk.At(2, v2, k), y.Slice(k * walk.Run, walk.Run));
         return result;
     }
 
@@ -131,14 +102,14 @@ public static partial class Ops
     private static void AddShare<TS>(Tensor r, Tensor self, TS share, Tensor? t0, ReadOnlySpan<float> u0, Tensor? t1, ReadOnlySpan<float> u1,
         Tensor? t2, ReadOnlySpan<float> u2) where TS : struct, ITernaryKernel
     {
-        var walk = new BroadcastWalk(r.Batch, r.SampleSize, r, self, t0 ?? r, t1 ?? r, t2 ?? r);
+        var walk = new BroadcastWalk(r.Batch, r.Shape, self, t0, t1, t2);
         var shares = new float[walk.Run];
         Span<float> grad = self.Gradient;
-        for (int k = 0; k < walk.Length; k += walk.Run)
+        for (int k = 0; k < walk.Count; k++)
         {
-            Kernels.Map3(share, walk.At(t0, u0, k), walk.At(t1, u1, k), walk.At(t2, u2, k), shares);
-            var g = walk.At(self, grad, k);
-            if (g.Length == 1 && walk.Run > 1) g[0] += TensorPrimitives.Sum(shares);
+            Kernels.Map3(share, walk.At(1, u0, k), walk.At(2, u1, k), walk.At(3, u2, k), shares);
+            var g = walk.At(0, grad, k);
+            if (walk.Single(0)) g[0] += TensorPrimitives.Sum(shares);
             else TensorPrimitives.Add(g, shares, g);
         }
     }
