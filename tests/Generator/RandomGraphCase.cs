@@ -175,7 +175,7 @@ internal sealed class RandomGraphCase
     private static readonly (string Name, int Weight)[] StepWeights =
     {
         ("Dense", 3), ("Activation", 2), ("Reshape", 2), ("Permute", 2), ("Slice", 2), ("Concat", 2), ("MatMul", 3),
-        ("Reduce", 2), ("Softmax", 2), ("Norm", 2), ("Binary", 3), ("Dropout", 1), ("BatchNorm", 1),
+        ("Reduce", 2), ("Softmax", 2), ("Norm", 2), ("Binary", 3), ("Dropout", 1), ("BatchNorm", 2),
     };
 
     private void Step()
