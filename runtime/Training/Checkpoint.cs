@@ -19,7 +19,7 @@ public sealed record CheckpointInfo(TrainingState? State, bool OptimizerRestored
 /// (F32, the shape of <see cref="ParameterInfo.Shape"/>), the optimizer's state arrays as
 /// <c>optimizer/&lt;slot&gt;/&lt;parameter&gt;</c> (a slash cannot occur in a definition name), every buffer (batch
 /// normalization's running statistics) as <c>buffers/&lt;name&gt;</c>, and the step count, optimizer, network,
-/// <see cref="ParameterStore.RandomStep"/> and <see cref="TrainingState"/> in the metadata. Writing is atomic; loading
+/// <see cref="ParameterStore.RandomSeed"/>, <see cref="ParameterStore.RandomStep"/> and <see cref="TrainingState"/> in the metadata. Writing is atomic; loading
 /// validates every name, dtype, shape and value first and changes nothing when it refuses. A weights file written by
 /// another tool (PyTorch's <c>safetensors.torch.save_file</c> of a matching <c>state_dict</c>) loads too: there a buffer
 /// has its plain name, and batch normalization's <c>num_batches_tracked</c> (unused with a momentum) is skipped.</summary>
@@ -49,6 +49,7 @@ public static class Checkpoint
         if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
         meta["format"] = "pt";   // what PyTorch's loader expects; the tensors are plain F32 by name
         meta[Prefix + "network"] = network.GetType().Name;
+        meta[Prefix + "random_seed"] = store.RandomSeed.ToString(CultureInfo.InvariantCulture);
         meta[Prefix + "random_step"] = store.RandomStep.ToString(CultureInfo.InvariantCulture);
         if (optimizer is not null)
         {
@@ -123,7 +124,12 @@ public static class Checkpoint
             throw Refuse(file, $"tensor '{t.Name}' {t.ShapeText} is not a parameter of {net} (its parameters: {string.Join(", ", NamesOf(store))}).");
         }
         long steps = restoreOptimizer ? ReadCount(file, "optimizer.steps", Optimizer.MaxStepCount) : 0;
+        // The dropout masks of a resumed run continue as they would have: same seed, next step.
         long randomStep = file.Metadata.ContainsKey(Prefix + "random_step") ? ReadCount(file, "random_step", long.MaxValue) : store.RandomStep;
+        int randomSeed = file.Metadata.TryGetValue(Prefix + "random_seed", out string? seedText)
+            ? (int.TryParse(seedText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int seed) ? seed
+                : throw Refuse(file, $"metadata '{Prefix}random_seed' is '{seedText}', not a 32-bit integer."))
+            : store.RandomSeed;
         var state = ReadState(file);
 
         // Names and metadata are valid; read into staging buffers, check the values, then commit in one go.
@@ -167,6 +173,7 @@ public static class Checkpoint
         values.CopyTo(store.Values.AsSpan());
         buffers.CopyTo(store.Buffers.AsSpan());
         store.RandomStep = randomStep;
+        store.RandomSeed = randomSeed;
         if (optimizerState is not null && optimizer is not null)
         {
             for (int slot = 0; slot < optimizerState.Length; slot++) optimizerState[slot].CopyTo(optimizer.GetState(slot).AsSpan());

@@ -61,6 +61,7 @@ public sealed class BufferTests : IDisposable
         Assert.Equal(FloatBits.Of(source.Parameters.Buffers), FloatBits.Of(target.Parameters.Buffers));
         Assert.Equal(FloatBits.Of(source.Parameters.Values), FloatBits.Of(target.Parameters.Values));
         Assert.Equal(4, target.Parameters.RandomStep);
+        Assert.Equal(2, target.Parameters.RandomSeed);   // the source's: a resumed run draws the masks it would have
         var (x, _) = Batch(source, 6, 8);
         float[] expected = new float[18], actual = new float[18];
         source.Infer(x, expected, 6);
