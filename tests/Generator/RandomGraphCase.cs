@@ -29,6 +29,8 @@ internal enum GraphFamily
     Dense = 1 << 15,
     Broadcast = 1 << 16,       // + - * of two shapes of different ranks
     GeneralBroadcast = 1 << 17, // + - * repeating an operand along a dimension of 1 inside it ([3, 1] + [3, 4], [3, 1] * [1, 4])
+    Split = 1 << 20,            // deconstructed into two pieces along an axis
+    Positions = 1 << 21,        // + SinusoidalPositions(T, D), a constant table
     Dropout = 1 << 18,          // training draws masks numbered in definition order on both paths
     BatchNorm = 1 << 19,        // the training step runs the whole batch at once; running statistics compared too
 }
@@ -188,12 +190,12 @@ internal sealed class RandomGraphCase
             "Activation" => Activation(),
             "Reshape" => Reshape(),
             "Permute" => Permute(),
-            "Slice" => Slice(),
+            "Slice" => _rng.NextDouble() < 0.3 ? Split() : Slice(),
             "Concat" => Concat(),
             "MatMul" => MatMul(),
             "Reduce" => Reduce(),
             "Softmax" => Softmax(),
-            "Norm" => Norm(),
+            "Norm" => _rng.NextDouble() < 0.2 ? Positions() : Norm(),
             "Dropout" => Dropout(),
             "BatchNorm" => BatchNorm(),
             _ => Binary(),
@@ -259,6 +261,34 @@ internal sealed class RandomGraphCase
         var written = axes.Select(a => RandomShapes.Written(_rng, a, x.Rank));
         Families |= GraphFamily.Permute;
         Emit($"Permute({x.Name}, {RandomShapes.Args(written)})", axes.Select(a => x.Shape[a]).ToArray(), "permute", x);
+        return true;
+    }
+
+    /// <summary><c>var (a, b) = Split(x, axis, n, rest)</c>: two pieces, each a local of its own.</summary>
+    private bool Split()
+    {
+        var x = Pick(v => v.Shape.Any(d => d >= 2));
+        if (x is null) return false;
+        var axes = Enumerable.Range(0, x.Rank).Where(k => x.Shape[k] >= 2).ToArray();
+        int axis = axes[_rng.Next(axes.Length)], first = _rng.Next(1, x.Shape[axis]);
+        x.Reads++;
+        var a = new Value(Name("v"), RandomShapes.With(x.Shape, axis, first));
+        var b = new Value(Name("v"), RandomShapes.With(x.Shape, axis, x.Shape[axis] - first));
+        _body.Add($"        var ({a.Name}, {b.Name}) = Split({x.Name}, {RandomShapes.Written(_rng, axis, x.Rank)}, {first}, {x.Shape[axis] - first});" +
+                  $"   // {RandomShapes.Text(a.Shape)} and {RandomShapes.Text(b.Shape)}: split");
+        _values.Add(a);
+        _values.Add(b);
+        Families |= GraphFamily.Split;
+        return true;
+    }
+
+    /// <summary>A [T, D] value plus the sinusoidal position table of its shape.</summary>
+    private bool Positions()
+    {
+        var x = Pick(v => v.Rank == 2);
+        if (x is null) return false;
+        Families |= GraphFamily.Positions;
+        Emit($"{x.Name} + SinusoidalPositions({x.Shape[0]}, {x.Shape[1]})", x.Shape, "positions", x);
         return true;
     }
 
@@ -373,9 +403,13 @@ internal sealed class RandomGraphCase
         return true;
     }
 
+    /// <summary>LayerNorm or RmsNorm of a value whose last dimension is 4 or more. Over fewer values the output barely
+    /// depends on the input (LayerNorm of 2 values is +-1, RmsNorm of 1 its sign), so the input's gradient is a
+    /// cancellation of terms many times its size and the two paths' roundings, not a gradient, are compared.</summary>
     private bool Norm()
     {
-        var x = Pick()!;
+        var x = Pick(v => v.Rank > 0 && v.Shape[^1] >= 4);
+        if (x is null) return false;
         int d = x.Shape[^1];
         string layer = Name("n");
         if (_rng.NextDouble() < 0.6)

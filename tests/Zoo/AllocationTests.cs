@@ -5,8 +5,10 @@ using Xunit;
 
 namespace NetCompiler.Tests.Zoo;
 
-/// <summary>The compiled training step and inference allocate nothing: a per-sample network (XorNet) and a tiled
-/// one whose large layers go through TileGemm and the worker pool (WideMlpNet), with plain SGD and with Adam.
+/// <summary>The compiled training step and inference allocate nothing: a per-sample network (XorNet), a tiled
+/// one whose large layers go through TileGemm and the worker pool (WideMlpNet), and one that trains the whole batch at
+/// once with batch normalization and dropout (WideBatchNormNet; its workspace grows on the first, warm-up, step), with
+/// plain SGD and with Adam.
 /// (Measured on the calling thread; AllThreadsAllocationTests covers the worker pool's threads, which allocate the
 /// packed forward kernel's per-thread scratch once, on their first product.)</summary>
 public class AllocationTests
@@ -16,9 +18,11 @@ public class AllocationTests
     [InlineData("xor", 128)]
     [InlineData("wide", 1)]
     [InlineData("wide", 128)]
+    [InlineData("batchnorm", 2)]
+    [InlineData("batchnorm", 70)]   // the whole batch as one tile, with dropout
     public void TrainStepAndInferAllocateNothing(string network, int batch)
     {
-        INetwork net = network == "xor" ? new XorNet(seed: 2) : new WideMlpNet(seed: 2);
+        INetwork net = network switch { "xor" => new XorNet(seed: 2), "wide" => new WideMlpNet(seed: 2), _ => new WideBatchNormNet(seed: 2) };
         int inputSize = net.InputShape[0], outputSize = net.OutputShape[0], targetSize = net.TargetShape[0];
         var x = new float[batch * inputSize];
         var t = new float[batch * targetSize];
