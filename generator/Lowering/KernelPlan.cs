@@ -27,7 +27,8 @@ internal sealed class KernelPlan
         Loss = graph.Nodes.Where(n => training && gradients.InLoss[n.Id] && WritesCode(n)).ToList();
         Backward = graph.Nodes.Where(n => training && gradients.NeedsGradient[n.Id] && WritesCode(n)).Reverse().ToList();
         WholeBatch = Forward.Concat(Loss).Any(n => StrategyOf(n).Scope == StrategyScope.Batch);
-        Stochastic = Forward.Concat(Loss).Any(n => n.Is(OpTraits.Stochastic, mode));
+        // Any dropout of the definition, even one nothing reads: the interpreter runs it and moves RandomStep on.
+        Stochastic = training && graph.Nodes.Any(n => n.Is(OpTraits.Stochastic));
         LastBackwardUse = LastUses();
     }
 
@@ -39,8 +40,9 @@ internal sealed class KernelPlan
     /// next starts, and the workspaces grow to the batch.</summary>
     public bool WholeBatch { get; }
 
-    /// <summary>Whether some op draws random numbers (dropout in training): the kernels take the step's key and the
-    /// batch position of their first sample.</summary>
+    /// <summary>Whether the definition draws random numbers in this mode (dropout in training): the entry points take the
+    /// step's key (which moves <c>RandomStep</c> on, as on the interpreted path) and the kernels get it and the batch
+    /// position of their first sample.</summary>
     public bool Stochastic { get; }
 
     public Graph Graph { get; }
