@@ -138,16 +138,7 @@ internal sealed class RandomNetworkCase
             RandomLoss.CrossEntropyProbabilities => $"[Shape({OutputSize})] Tensor target",
             _ => "Tensor target",
         };
-        string op = Loss switch
-        {
-            RandomLoss.BinaryCrossEntropy => "BinaryCrossEntropy",
-            RandomLoss.MeanSquaredError => "MeanSquaredError",
-            RandomLoss.QuadraticCost => "QuadraticCost",
-            _ => "CrossEntropy",
-        };
-        s.AppendLine($"    [Loss] static Tensor Loss(Tensor y, {target}) => {op}(y, target);");
-        s.AppendLine("}");
-        return s.ToString();
+        return RandomShapes.CloseNetwork(s, Loss, target);
     }
 
     /// <summary>Random inputs in [-1, 1] and targets that fit the loss.</summary>

@@ -537,16 +537,7 @@ internal sealed class RandomGraphCase
         s.AppendLine();
         string target = Loss is RandomLoss.CrossEntropyIndices or RandomLoss.CrossEntropyProbabilities
             ? $"[Shape({RandomShapes.Args(TargetShape)})] Tensor target" : "Tensor target";
-        string op = Loss switch
-        {
-            RandomLoss.BinaryCrossEntropy => "BinaryCrossEntropy",
-            RandomLoss.MeanSquaredError => "MeanSquaredError",
-            RandomLoss.QuadraticCost => "QuadraticCost",
-            _ => "CrossEntropy",
-        };
-        s.AppendLine($"    [Loss] static Tensor Loss(Tensor y, {target}) => {op}(y, target);");
-        s.AppendLine("}");
-        return s.ToString();
+        return RandomShapes.CloseNetwork(s, Loss, target);
     }
 
     // ---- data ---------------------------------------------------------------------------------------------------

@@ -99,4 +99,20 @@ internal static class RandomShapes
         s.AppendLine("{");
         return s;
     }
+
+    /// <summary>Ends what <see cref="OpenNetwork"/> began: the [Loss] method of <paramref name="loss"/> with the target
+    /// parameter <paramref name="target"/>, and the class's closing brace; returns the source.</summary>
+    public static string CloseNetwork(System.Text.StringBuilder s, RandomLoss loss, string target)
+    {
+        string op = loss switch
+        {
+            RandomLoss.BinaryCrossEntropy => "BinaryCrossEntropy",
+            RandomLoss.MeanSquaredError => "MeanSquaredError",
+            RandomLoss.QuadraticCost => "QuadraticCost",
+            _ => "CrossEntropy",
+        };
+        s.AppendLine($"    [Loss] static Tensor Loss(Tensor y, {target}) => {op}(y, target);");
+        s.AppendLine("}");
+        return s.ToString();
+    }
 }
