@@ -87,12 +87,12 @@ public static class TileGemm
 
     /// <summary>How many parts to cut a product into: one per thread, when it is large enough and has at least that
     /// many blocks to share.</summary>
-    private static int Parts(long multiplyAdds, int blocks) =>
+    internal static int Parts(long multiplyAdds, int blocks) =>
         multiplyAdds < s_parallelThreshold ? 1 : System.Math.Min(WorkerPool.Threads, blocks);
 
     /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of [0, count), cut at multiples of
     /// <paramref name="align"/>; the last part takes the remainder.</summary>
-    private static (int Start, int End) Range(int count, int align, int part, int parts)
+    internal static (int Start, int End) Range(int count, int align, int part, int parts)
     {
         int blocks = count / align;
         int start = blocks * part / parts * align;
@@ -204,7 +204,7 @@ public static class TileGemm
     /// <summary>C[a * cA + b * cB] = sum_i A[a * aStride + i] * B[b * bStride + i] (+ bias[b]) over aCount x bCount.
     /// Blocks of 4 B rows outside (they stay in L1 while every A row passes), 4 A rows inside.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
-    private static void DotRows<V>(ref float a, int aStride, int aCount, ref float b, int bStride, int bCount, int length,
+    internal static void DotRows<V>(ref float a, int aStride, int aCount, ref float b, int bStride, int bCount, int length,
         ref float c, int cA, int cB, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
     {
         int bj = 0;
@@ -307,7 +307,7 @@ public static class TileGemm
     /// <summary>C[a * cStride + i] += sum_j A[a * aA + j * aJ] * B[j * bStride + i] for a &lt; aCount, i &lt; length.
     /// Blocks of 4 C rows x 4 registers, the j loop innermost (B rows broadcast-multiplied, C in registers).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
-    private static void AxpyRows<V>(ref float a, int aA, int aJ, int aCount, ref float b, int bStride, int jCount, int length,
+    internal static void AxpyRows<V>(ref float a, int aA, int aJ, int aCount, ref float b, int bStride, int jCount, int length,
         ref float c, int cStride) where V : struct, IFloatVector<V>
     {
         int wide = 4 * V.Count, i = 0;
