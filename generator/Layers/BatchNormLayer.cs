@@ -16,9 +16,15 @@ namespace NetCompiler.Generator.Layers;
 /// momentum is None (a cumulative average), which this layer does not offer.</summary>
 internal sealed class BatchNormLayer : LayerDefinition
 {
-    private BatchNormLayer() : base("BatchNorm") { }
+    private readonly int _rank;
 
-    public static readonly BatchNormLayer Instance = new();
+    private BatchNormLayer(string name, int rank) : base(name) => _rank = rank;
+
+    public static readonly BatchNormLayer Instance = new("BatchNorm", 0);
+
+    /// <summary><c>[BatchNorm2D(c)] BatchNorm2D n</c> (PyTorch's <c>nn.BatchNorm2d</c>): the same layer over per-sample
+    /// [C, H, W] only.</summary>
+    public static readonly BatchNormLayer TwoD = new("BatchNorm2D", 3);
 
     public override LayerDeclaration? Read(AttributeData attribute, IFieldSymbol field, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
@@ -26,7 +32,7 @@ internal sealed class BatchNormLayer : LayerDefinition
         if (args.Length != 1 || args[0].Value is not int channels) return null; // C# reports it
         if (channels <= 0)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeArguments.Positional(attribute, 0, location), $"[BatchNorm] '{field.Name}' channels", channels));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveDimension, AttributeArguments.Positional(attribute, 0, location), $"[{Name}] '{field.Name}' channels", channels));
             return null;
         }
         float epsilon = 1e-5f, momentum = 0.1f;
@@ -39,20 +45,20 @@ internal sealed class BatchNormLayer : LayerDefinition
         }
         if (!(epsilon >= 0f) || float.IsInfinity(epsilon))
             return Invalid(diagnostics, AttributeArguments.Named(attribute, "Epsilon", location),
-                $"[BatchNorm] '{field.Name}' has Epsilon = {epsilon.ToString(CultureInfo.InvariantCulture)}; it must be finite and not negative");
+                $"[{Name}] '{field.Name}' has Epsilon = {epsilon.ToString(CultureInfo.InvariantCulture)}; it must be finite and not negative");
         if (!(momentum >= 0f && momentum <= 1f))
             return Invalid(diagnostics, AttributeArguments.Named(attribute, "Momentum", location),
-                $"[BatchNorm] '{field.Name}' has Momentum = {momentum.ToString(CultureInfo.InvariantCulture)}; it must be in [0, 1]");
+                $"[{Name}] '{field.Name}' has Momentum = {momentum.ToString(CultureInfo.InvariantCulture)}; it must be in [0, 1]");
         var parameters = new List<LayerParameter> { new("weight", new[] { channels }, "Ones", channels, channels, 0f, null) };
         if (bias) parameters.Add(new("bias", new[] { channels }, "Zeros", channels, channels, 0f, null));
         var buffers = new[] { new LayerBuffer("running_mean", new[] { channels }, "Zeros"), new LayerBuffer("running_var", new[] { channels }, "Ones") };
-        return new LayerDeclaration(this, parameters, new BatchNormSettings(momentum, epsilon), buffers);
+        return new LayerDeclaration(this, parameters, new BatchNormSettings(momentum, epsilon, _rank), buffers);
     }
 
     public override string Bind(LayerDeclaration layer, string name)
     {
         var settings = (BatchNormSettings)layer.Attributes;
-        return $"new global::NetCompiler.BatchNorm(parameters[{name} + \".weight\"], {(layer.Has("bias") ? $"parameters[{name} + \".bias\"]" : "null")}, " +
+        return $"new global::{RuntimeType}(parameters[{name} + \".weight\"], {(layer.Has("bias") ? $"parameters[{name} + \".bias\"]" : "null")}, " +
                $"parameters.Buffer({name} + \".running_mean\"), parameters.Buffer({name} + \".running_var\"), {SourceWriter.Float(settings.Momentum)}, {SourceWriter.Float(settings.Epsilon)})";
     }
 

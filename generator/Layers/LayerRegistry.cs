@@ -10,7 +10,7 @@ internal static class LayerRegistry
     public static IReadOnlyList<LayerDefinition> All { get; } = new LayerDefinition[]
     {
         DenseLayer.Instance, EmbeddingLayer.Instance, NormalizationLayer.Layer, NormalizationLayer.Rms,
-        BatchNormLayer.Instance, DropoutLayer.Instance,
+        BatchNormLayer.Instance, BatchNormLayer.TwoD, DropoutLayer.Instance, Conv2DLayer.Instance,
     };
 
     private static readonly Dictionary<string, LayerDefinition> ByAttribute = All.ToDictionary(l => l.AttributeName);

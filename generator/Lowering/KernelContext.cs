@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Generic;
 using NetCompiler.Generator.Autodiff;
 using NetCompiler.Generator.Emit;
@@ -171,7 +172,8 @@ internal sealed class KernelContext
     /// <summary>The op a node's code block runs, e.g. <c>Linear 'l0' + Relu</c> (with the activation fused into its epilogue).</summary>
     public string OpName(Node node)
     {
-        string op = node.Op == OpKind.Linear ? $"Linear '{node.Spec.Label}'" : node.Op.ToString();
+        bool named = node.Op is OpKind.Linear or OpKind.Conv2D && !node.Definition.DslNames.Contains(node.Spec.Label);   // a layer, not an op call
+        string op = named ? $"{node.Op} '{node.Spec.Label}'" : node.Op.ToString();
         int fused = Fusion.Epilogue[node.Id];
         if (fused >= 0) op += " + " + Graph[fused].Op;   // activation fused into the epilogue
         return op;

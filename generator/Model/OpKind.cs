@@ -50,6 +50,10 @@ internal enum OpKind
     LayerNorm,
     RmsNorm,
     BatchNorm,
+    Conv2D,
+    MaxPool2D,
+    AvgPool2D,
+    GlobalAvgPool,
     // Losses (per-sample scalar)
     BinaryCrossEntropy,
     MeanSquaredError,

@@ -7,14 +7,14 @@ using NetCompiler.Generator.Model;
 namespace NetCompiler.Generator.Ops;
 
 /// <summary>What batch normalization takes besides its tensors: how far a training batch moves the running statistics,
-/// and what is added to the variance.</summary>
-internal sealed record BatchNormSettings(float Momentum, float Epsilon) : OpAttributes
+/// what is added to the variance, and the per-sample rank the layer requires (3 for <c>BatchNorm2D</c>; 0: any).</summary>
+internal sealed record BatchNormSettings(float Momentum, float Epsilon, int Rank = 0) : OpAttributes
 {
-    public bool Equals(BatchNormSettings? other) => other is not null
+    public bool Equals(BatchNormSettings? other) => other is not null && Rank == other.Rank
         && BitwiseFloatComparer.Instance.Equals(Momentum, other.Momentum) && BitwiseFloatComparer.Instance.Equals(Epsilon, other.Epsilon);
 
     public override int GetHashCode() =>
-        Hash.Combine(BitwiseFloatComparer.Instance.GetHashCode(Momentum), BitwiseFloatComparer.Instance.GetHashCode(Epsilon));
+        Hash.Combine(Hash.Combine(BitwiseFloatComparer.Instance.GetHashCode(Momentum), BitwiseFloatComparer.Instance.GetHashCode(Epsilon)), Rank);
 }
 
 /// <summary>Batch normalization of channel axis 0 of each sample (PyTorch's <c>BatchNorm1d</c> on per-sample [C],
@@ -65,6 +65,8 @@ internal sealed class BatchNormOp : OpDefinition
     {
         int[] x = query.In(X);
         if (x.Length == 0) return query.Mismatch("BatchNormalize needs per-sample shape [C] or [C, ...], got a scalar");
+        if (((BatchNormSettings)query.Node.Attributes).Rank is 3 && x.Length != 3)
+            return query.Mismatch($"BatchNorm2D '{query.Node.Label}' needs per-sample input [C, H, W], got {ShapeQuery.Text(x)}");
         int channels = x[0];
         for (int i = 1; i < query.Count; i++)
             if (query.In(i).Length != 1 || query.In(i)[0] != channels)

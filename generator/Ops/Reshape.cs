@@ -10,11 +10,11 @@ namespace NetCompiler.Generator.Ops;
 /// dimension may be -1 (inferred). A view: it shares its operand's value and gradient storage, so it costs nothing.</summary>
 internal sealed class ReshapeOp : OpDefinition
 {
-    private ReshapeOp() : base(OpKind.Reshape, OpTraits.View, "Reshape") { }
+    private ReshapeOp() : base(OpKind.Reshape, OpTraits.View, "Reshape", "Flatten") { }
 
     public static readonly ReshapeOp Instance = new();
 
-    public override string Syntax => "`Reshape(x, d0, ...)` (up to 4 dimensions, one may be -1)";
+    public override string Syntax => "`Reshape(x, d0, ...)` (up to 4 dimensions, one may be -1); `Flatten(x)` is `Reshape(x, -1)`";
     public override string ShapeRule => "the given shape, same number of elements";
     public override string GradientRule => "`dx` is `dy` (shared storage)";
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { CodeStrategy.InPlace };
@@ -22,6 +22,7 @@ internal sealed class ReshapeOp : OpDefinition
     public override Parse.TraceValue Build(Parse.OpCall call)
     {
         int x = call.Tensor(0, "the tensor to reshape");
+        if (call.Name == "Flatten") return call.Node(Kind, new[] { x }, new DimensionsAttribute(new[] { -1 }.ToEquatableArray()));
         var dims = Enumerable.Range(1, call.Arguments.Count - 1).Select(i => (int)call.Number(i, $"dimension {i} of Reshape")).ToArray();
         return call.Node(Kind, new[] { x }, new DimensionsAttribute(dims.ToEquatableArray()));
     }

@@ -286,6 +286,7 @@ internal sealed class BodyTracer
         {
             switch (constant.Value)
             {
+                case null: return NullValue.Instance;
                 case bool b: return new BoolValue(b);
                 case int or long or float or double or short or byte or uint or ulong or decimal:
                     return new NumberValue(Convert.ToDouble(constant.Value, System.Globalization.CultureInfo.InvariantCulture));
@@ -516,6 +517,7 @@ internal sealed class BodyTracer
             var p = method.Parameters[i];
             values[i] = p.HasExplicitDefaultValue && p.ExplicitDefaultValue is not null
                 ? new NumberValue(Convert.ToDouble(p.ExplicitDefaultValue, System.Globalization.CultureInfo.InvariantCulture))
+                : p.HasExplicitDefaultValue && p.Type.IsReferenceType ? NullValue.Instance
                 : throw Fail(DiagnosticDescriptors.UnsupportedConstruct, invocation, $"The argument '{p.Name}'", "it is missing or null");
         }
         return values.Select(v => v!).Concat(expanded).ToList();

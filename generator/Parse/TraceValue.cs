@@ -34,6 +34,15 @@ internal sealed class NumberValue : TraceValue
     public override string Describe() => "the number " + Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
+/// <summary>C#'s <c>null</c>: an optional tensor left out (a convolution without bias). Ops read it where they take
+/// one; anywhere else it is refused as not a tensor.</summary>
+internal sealed class NullValue : TraceValue
+{
+    public static readonly NullValue Instance = new();
+    private NullValue() { }
+    public override string Describe() => "null";
+}
+
 /// <summary>A compile-time boolean (loop conditions).</summary>
 internal sealed class BoolValue : TraceValue
 {

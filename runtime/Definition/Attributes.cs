@@ -129,6 +129,67 @@ public sealed class BatchNormAttribute : Attribute
     public bool Bias { get; set; } = true;
 }
 
+/// <summary>Batch normalization of images (PyTorch's <c>nn.BatchNorm2d(channels)</c>): <see cref="BatchNormAttribute"/>
+/// over per-sample [C, H, W] (statistics per channel over the batch and the H x W positions), refusing other ranks.</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class BatchNorm2DAttribute : Attribute
+{
+    /// <summary>Normalizes <paramref name="channels"/> channels: C of each [C, H, W] sample.</summary>
+    public BatchNorm2DAttribute(int channels) => Channels = channels;
+
+    /// <summary>Channels: C of each [C, H, W] sample.</summary>
+    public int Channels { get; }
+    /// <summary>Added to the variance (default 1e-5, as PyTorch).</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+    /// <summary>How far each training batch moves the running statistics (default 0.1, as PyTorch).</summary>
+    public float Momentum { get; set; } = 0.1f;
+    /// <summary>Whether the layer has a bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>A 2-D convolution (PyTorch's <c>nn.Conv2d</c>) over per-sample [C, H, W]: <c>weight</c>
+/// [outChannels, inChannels / Groups, kernelHeight, kernelWidth] and <c>bias</c> [outChannels], both initialized
+/// U(-1/sqrt(fanIn), 1/sqrt(fanIn)) with fanIn = inChannels / Groups x kernelHeight x kernelWidth, as PyTorch.
+/// Output [outChannels, OH, OW], OH = floor((H + 2 Padding - Dilation (kernelHeight - 1) - 1) / Stride) + 1.</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class Conv2DAttribute : Attribute
+{
+    /// <summary>A square <paramref name="kernel"/> x <paramref name="kernel"/> convolution.</summary>
+    public Conv2DAttribute(int inChannels, int outChannels, int kernel) : this(inChannels, outChannels, kernel, kernel) { }
+
+    /// <summary>A <paramref name="kernelHeight"/> x <paramref name="kernelWidth"/> convolution.</summary>
+    public Conv2DAttribute(int inChannels, int outChannels, int kernelHeight, int kernelWidth)
+    {
+        InChannels = inChannels; OutChannels = outChannels; KernelHeight = kernelHeight; KernelWidth = kernelWidth;
+    }
+
+    /// <summary>Input channels C.</summary>
+    public int InChannels { get; }
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+    /// <summary>Kernel rows.</summary>
+    public int KernelHeight { get; }
+    /// <summary>Kernel columns.</summary>
+    public int KernelWidth { get; }
+    /// <summary>Step between output positions, along both axes (default 1).</summary>
+    public int Stride { get; set; } = 1;
+    /// <summary>Zeros added on every side (default 0).</summary>
+    public int Padding { get; set; }
+    /// <summary>Spacing between kernel taps (default 1).</summary>
+    public int Dilation { get; set; } = 1;
+    /// <summary>Channel groups: each output channel sees InChannels / Groups inputs (Groups = InChannels = OutChannels is
+    /// a depthwise convolution). Both channel counts must be divisible by it (default 1).</summary>
+    public int Groups { get; set; } = 1;
+    /// <summary>Whether the layer has a bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+    /// <summary>Initializer of the weight (default <see cref="Init.FanInUniform"/>, as PyTorch).</summary>
+    public Init WeightInit { get; set; } = Init.FanInUniform;
+    /// <summary>Initializer of the bias (default <see cref="Init.FanInUniform"/>, as PyTorch).</summary>
+    public Init BiasInit { get; set; } = Init.FanInUniform;
+    /// <summary>Standard deviation for <see cref="Init.Normal"/>.</summary>
+    public float Std { get; set; } = 0.01f;
+}
+
 /// <summary>Dropout (PyTorch's <c>nn.Dropout(p)</c>): in training each element is zeroed with probability
 /// <c>p</c> and the rest scaled by 1 / (1 - p); <c>Infer</c> passes the input through.</summary>
 [AttributeUsage(AttributeTargets.Field, Inherited = false)]

@@ -4,7 +4,7 @@ namespace NetCompiler;
 
 /// <summary>A batch normalization declared with <see cref="BatchNormAttribute"/>: its parameters and running statistics
 /// are views of the network's storage.</summary>
-public sealed class BatchNorm
+public class BatchNorm
 {
     /// <summary>Binds the layer to its parameters and buffers (called by generated code).</summary>
     public BatchNorm(Tensor weight, Tensor? bias, Tensor runningMean, Tensor runningVar, float momentum, float epsilon)
@@ -34,5 +34,23 @@ public sealed class BatchNorm
     public float Epsilon { get; }
 
     /// <summary>Normalizes channel axis 0 of each sample of <paramref name="x"/>.</summary>
-    public Tensor Forward(Tensor x) => Ops.BatchNormalize(x, Weight, Bias, RunningMean, RunningVar, Momentum, Epsilon);
+    public virtual Tensor Forward(Tensor x) => Ops.BatchNormalize(x, Weight, Bias, RunningMean, RunningVar, Momentum, Epsilon);
+}
+
+/// <summary>A batch normalization of images declared with <see cref="BatchNorm2DAttribute"/> (PyTorch's
+/// <c>nn.BatchNorm2d</c>): <see cref="BatchNorm"/> that takes per-sample [C, H, W] only.</summary>
+public sealed class BatchNorm2D : BatchNorm
+{
+    /// <summary>Binds the layer to its parameters and buffers (called by generated code).</summary>
+    public BatchNorm2D(Tensor weight, Tensor? bias, Tensor runningMean, Tensor runningVar, float momentum, float epsilon)
+        : base(weight, bias, runningMean, runningVar, momentum, epsilon) { }
+
+    /// <summary>Normalizes each channel of <paramref name="x"/> [C, H, W] over the batch and the positions.</summary>
+    /// <exception cref="ArgumentException">x is not [C, H, W] per sample.</exception>
+    public override Tensor Forward(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Shape.Length != 3) throw new ArgumentException($"BatchNorm2D needs per-sample input [C, H, W], got {Shapes.Describe(x)}.", nameof(x));
+        return base.Forward(x);
+    }
 }

@@ -15,8 +15,8 @@ namespace NetCompiler;
 /// <item><see cref="Forward"/>: y[m, p] = b[m] + sum_k W[m, k] col[k, p] (4 channels x 4 registers of positions per
 /// block, the k loop innermost).</item>
 /// <item><see cref="BackwardInput"/>: dcol[k, p] = sum_m W[m, k] dy[m, p], then col2im adds dcol into dx.</item>
-/// <item><see cref="BackwardWeights"/>: dW[m, k] += sum_p dy[m, p] col[k, p] (dot products over the positions),
-/// db[m] += sum_p dy[m, p].</item>
+/// <item><see cref="BackwardWeights"/>: dW[m, k] += sum_p dy[m, p] col[k, p] (dot products over the positions);
+/// <see cref="BackwardBias"/>: db[m] += sum_p dy[m, p].</item>
 /// </list>
 /// Large tiles are split across <see cref="WorkerPool"/>: the forward and dx by samples, dW by its columns (every part
 /// sums the samples in the same order), so results never depend on the number of threads. The scratch grows on a
@@ -63,23 +63,25 @@ public static class ConvolutionGemm
         }
     }
 
-    /// <summary>dW += sum_s the weight gradient of conv for dy[s] and x[s], and db[m] += sum_s sum_p dy[s, m, p] when
-    /// <paramref name="hasBias"/>, over samples s &lt; rows.</summary>
+    /// <summary>dW += sum_s the weight gradient of conv for dy[s] and x[s], over samples s &lt; rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void BackwardWeights(in ConvGeometry g, ref float dy, int dyStride, ref float x, int xStride, ref float dw, ref float db, bool hasBias, int rows)
+    public static unsafe void BackwardWeights(in ConvGeometry g, ref float dy, int dyStride, ref float x, int xStride, ref float dw, int rows)
     {
         int columns = g.Groups * g.ColumnRows;
         int parts = TileGemm.Parts(rows * g.MultiplyAdds, columns / 8);
-        if (parts <= 1 || !WorkerPool.TryAcquire()) WeightColumns(g, ref dy, dyStride, ref x, xStride, ref dw, rows, 0, columns);
-        else
-            fixed (float* pdy = &dy, px = &x, pdw = &dw)
-            {
-                var work = WeightsJob;
-                work.Dy = pdy; work.X = px; work.Dw = pdw;
-                (work.Geometry, work.DyStride, work.XStride, work.Rows, work.Parts) = (g, dyStride, xStride, rows, parts);
-                WorkerPool.RunAcquired(work, parts);
-            }
-        if (!hasBias) return;
+        if (parts <= 1 || !WorkerPool.TryAcquire()) { WeightColumns(g, ref dy, dyStride, ref x, xStride, ref dw, rows, 0, columns); return; }
+        fixed (float* pdy = &dy, px = &x, pdw = &dw)
+        {
+            var work = WeightsJob;
+            work.Dy = pdy; work.X = px; work.Dw = pdw;
+            (work.Geometry, work.DyStride, work.XStride, work.Rows, work.Parts) = (g, dyStride, xStride, rows, parts);
+            WorkerPool.RunAcquired(work, parts);
+        }
+    }
+
+    /// <summary>db[m] += sum_s sum_p dy[s, m, p] over samples s &lt; rows.</summary>
+    public static void BackwardBias(in ConvGeometry g, ref float dy, int dyStride, ref float db, int rows)
+    {
         int positions = g.Positions;
         for (int s = 0; s < rows; s++)
             for (int m = 0; m < g.OutChannels; m++)

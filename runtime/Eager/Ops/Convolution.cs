@@ -10,7 +10,7 @@ public static partial class Ops
     /// <c>F.conv2d</c> and layout): y[m, oy, ox] = b[m] + sum over the group's channels c and taps (i, j) of
     /// w[m, c, i, j] x[c, oy stride - padding + i dilation, ox stride - padding + j dilation], zero outside x. The output
     /// is [M, OH, OW] with OH = floor((H + 2 padding - dilation (kh - 1) - 1) / stride) + 1 (OW likewise). The layer is
-    /// <c>Conv2D</c>.</summary>
+    /// <see cref="Conv2D"/>.</summary>
     /// <exception cref="ArgumentException">x is not [C, H, W], the weight is not [M, C / groups, kh, kw], the channels
     /// are not divisible by the groups, the bias is not [M], a stride or dilation is below 1, padding is negative, or
     /// the output would be empty.</exception>
