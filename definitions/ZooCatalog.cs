@@ -35,6 +35,10 @@ public static class ZooCatalog
     [
         new(nameof(WideMlpNet), "784 -> 512 ReLU -> 512 ReLU -> 10, softmax cross-entropy (Adam 1e-3 cosine, batch 128)",
             seed => new WideMlpNet(seed), new("adam", 1e-3f, 128, 10, "cosine")),
+        new(nameof(LeNet5), "LeNet-5: conv 1 -> 6 (5x5, pad 2) ReLU maxpool -> conv 6 -> 16 (5x5) ReLU maxpool -> 400 -> 120 -> 84 -> 10 (SGD 0.01 momentum 0.9, batch 64)",
+            seed => new LeNet5(seed), new("momentum", 0.01f, 64, 10)),
+        new(nameof(ResNetSmall), "ResNet for 28x28: 3x3 stem, three stages of two basic blocks (16/32/64 channels, BN, 1x1 strided projections), global average pool (SGD momentum 0.05 cosine, batch 128)",
+            seed => new ResNetSmall(seed), new("momentum", 0.05f, 128, 10, "cosine")),
         new(nameof(Seed001MnistNet), "seed 001: 784 -> 30 sigmoid -> 10 sigmoid, quadratic cost (SGD 3.0, batch 10)",
             seed => new Seed001MnistNet(seed), new("sgd", 3.0f, 10, 5)),
         new(nameof(Seed000Net), "seed 000: 2 -> 2 tanh -> 1 sigmoid, binary cross-entropy", seed => new Seed000Net(seed), Tiny),
