@@ -1,7 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace NetCompiler;
 
@@ -78,10 +78,6 @@ public readonly struct ConvGeometry
     /// <summary>Output positions per channel: OutHeight x OutWidth.</summary>
     public int Positions => OutHeight * OutWidth;
 
-    /// <summary><see cref="Positions"/> rounded up to a multiple of 16 floats, the row stride of the padded column and
-    /// gradient matrices the compiled kernels use, so their loops run whole Vector512 registers.</summary>
-    public int PaddedPositions => (Positions + 15) & ~15;
-
     /// <summary>Input floats per sample: C x H x W.</summary>
     public int InputFloats => InChannels * Height * Width;
 
@@ -99,82 +95,114 @@ public readonly struct ConvGeometry
         return span < 0 ? 0 : span / stride + 1;
     }
 
+    /// <summary>Input rows including the zero padding: H + 2 padding.</summary>
+    public int PaddedHeight => Height + 2 * PaddingHeight;
+
+    /// <summary>Input columns including the zero padding: W + 2 padding.</summary>
+    public int PaddedWidth => Width + 2 * PaddingWidth;
+
+    /// <summary>Floats of one group's channels with their padding: the scratch <see cref="Im2Col"/> and
+    /// <see cref="Col2ImAdd"/> need when there is padding.</summary>
+    public int PaddedGroupFloats => GroupInputs * PaddedHeight * PaddedWidth;
+
+    private bool HasPadding => PaddingHeight > 0 || PaddingWidth > 0;
+
     /// <summary>Writes rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of group <paramref name="group"/>'s
     /// column matrix of one sample <paramref name="x"/> [C, H, W] at <paramref name="columns"/> (row r - rowStart at
     /// offset (r - rowStart) * <paramref name="columnStride"/>): element (r, p) is the input under kernel tap r at output
-    /// position p, 0 in the padding; positions from <see cref="Positions"/> to the stride are 0 too.</summary>
-    public void Im2Col(ref float x, int group, int rowStart, int rowEnd, ref float columns, int columnStride)
+    /// position p, 0 in the padding. Only the <see cref="Positions"/> columns of each row are written. With padding, the
+    /// group's channels are first copied into <paramref name="padded"/> (<see cref="PaddedGroupFloats"/>) inside a zero
+    /// border, so every row of the matrix is whole-row copies without bounds checks.</summary>
+    public void Im2Col(ref float x, int group, int rowStart, int rowEnd, ref float columns, int columnStride, ref float padded)
     {
-        int taps = KernelHeight * KernelWidth, positions = Positions;
+        ref float source = ref Unsafe.Add(ref x, group * GroupInputs * Height * Width);
+        if (HasPadding) { Pad(ref source, ref padded); source = ref padded; }
+        int taps = KernelHeight * KernelWidth, pitch = PaddedWidth, plane = PaddedHeight * pitch;
         for (int r = rowStart; r < rowEnd; r++)
         {
-            int channel = group * GroupInputs + r / taps, ky = r % taps / KernelWidth, kx = r % KernelWidth;
-            ref float plane = ref Unsafe.Add(ref x, channel * Height * Width);
-            ref float row = ref Unsafe.Add(ref columns, (r - rowStart) * columnStride);
-            var (first, last) = ValidOutputs(kx * DilationWidth - PaddingWidth, StrideWidth, Width, OutWidth);
+            int c = r / taps, ky = r % taps / KernelWidth, kx = r % KernelWidth;
+            ref float from = ref Unsafe.Add(ref source, c * plane + ky * DilationHeight * pitch + kx * DilationWidth);
+            ref float to = ref Unsafe.Add(ref columns, (r - rowStart) * columnStride);
             for (int oy = 0; oy < OutHeight; oy++)
             {
-                int iy = oy * StrideHeight - PaddingHeight + ky * DilationHeight;
-                ref float to = ref Unsafe.Add(ref row, oy * OutWidth);
-                if ((uint)iy >= (uint)Height || first > last) { Clear(ref to, OutWidth); continue; }
-                ref float from = ref Unsafe.Add(ref plane, iy * Width + kx * DilationWidth - PaddingWidth);
-                Clear(ref to, first);
-                if (StrideWidth == 1)
-                    CopyFloats(ref Unsafe.Add(ref from, first), ref Unsafe.Add(ref to, first), last - first + 1);
-                else
-                    for (int ox = first; ox <= last; ox++) Unsafe.Add(ref to, ox) = Unsafe.Add(ref from, ox * StrideWidth);
-                Clear(ref Unsafe.Add(ref to, last + 1), OutWidth - last - 1);
+                ref float line = ref Unsafe.Add(ref from, oy * StrideHeight * pitch);
+                ref float output = ref Unsafe.Add(ref to, oy * OutWidth);
+                if (StrideWidth == 1) CopyRow(ref line, ref output, OutWidth);
+                else for (int ox = 0; ox < OutWidth; ox++) Unsafe.Add(ref output, ox) = Unsafe.Add(ref line, ox * StrideWidth);
             }
-            Clear(ref Unsafe.Add(ref row, positions), columnStride - positions);
         }
     }
 
     /// <summary>The inverse of <see cref="Im2Col"/> for gradients: adds every element (r, p) of rows [rowStart, rowEnd)
-    /// of group <paramref name="group"/>'s column gradient into the input element it was read from (padding drops).</summary>
-    public void Col2ImAdd(ref float columns, int columnStride, int group, int rowStart, int rowEnd, ref float dx)
+    /// of group <paramref name="group"/>'s column gradient into the input element it was read from (what falls in the
+    /// padding drops). With padding, the rows are added into <paramref name="padded"/> (<see cref="PaddedGroupFloats"/>)
+    /// and its interior into dx.</summary>
+    public void Col2ImAdd(ref float columns, int columnStride, int group, int rowStart, int rowEnd, ref float dx, ref float padded)
     {
-        int taps = KernelHeight * KernelWidth;
+        ref float target = ref Unsafe.Add(ref dx, group * GroupInputs * Height * Width);
+        ref float sum = ref HasPadding ? ref padded : ref target;
+        if (HasPadding) MemoryMarshal.CreateSpan(ref padded, PaddedGroupFloats).Clear();
+        int taps = KernelHeight * KernelWidth, pitch = PaddedWidth, plane = PaddedHeight * pitch;
         for (int r = rowStart; r < rowEnd; r++)
         {
-            int channel = group * GroupInputs + r / taps, ky = r % taps / KernelWidth, kx = r % KernelWidth;
-            ref float plane = ref Unsafe.Add(ref dx, channel * Height * Width);
-            ref float row = ref Unsafe.Add(ref columns, (r - rowStart) * columnStride);
-            var (first, last) = ValidOutputs(kx * DilationWidth - PaddingWidth, StrideWidth, Width, OutWidth);
-            if (first > last) continue;
+            int c = r / taps, ky = r % taps / KernelWidth, kx = r % KernelWidth;
+            ref float to = ref Unsafe.Add(ref sum, c * plane + ky * DilationHeight * pitch + kx * DilationWidth);
+            ref float from = ref Unsafe.Add(ref columns, (r - rowStart) * columnStride);
             for (int oy = 0; oy < OutHeight; oy++)
             {
-                int iy = oy * StrideHeight - PaddingHeight + ky * DilationHeight;
-                if ((uint)iy >= (uint)Height) continue;
-                ref float from = ref Unsafe.Add(ref row, oy * OutWidth);
-                ref float to = ref Unsafe.Add(ref plane, iy * Width + kx * DilationWidth - PaddingWidth);
-                if (StrideWidth == 1)
-                    AddFloats(ref Unsafe.Add(ref from, first), ref Unsafe.Add(ref to, first), last - first + 1);
-                else
-                    for (int ox = first; ox <= last; ox++) Unsafe.Add(ref to, ox * StrideWidth) += Unsafe.Add(ref from, ox);
+                ref float line = ref Unsafe.Add(ref to, oy * StrideHeight * pitch);
+                ref float input = ref Unsafe.Add(ref from, oy * OutWidth);
+                if (StrideWidth == 1) AddRow(ref input, ref line, OutWidth);
+                else for (int ox = 0; ox < OutWidth; ox++) Unsafe.Add(ref line, ox * StrideWidth) += Unsafe.Add(ref input, ox);
             }
         }
+        if (!HasPadding) return;
+        for (int c = 0; c < GroupInputs; c++)
+            for (int iy = 0; iy < Height; iy++)
+                AddRow(ref Unsafe.Add(ref padded, c * plane + (iy + PaddingHeight) * pitch + PaddingWidth), ref Unsafe.Add(ref target, (c * Height + iy) * Width), Width);
     }
 
-    /// <summary>The output columns ox (first..last, empty when first &gt; last) whose input column ox * stride + offset
-    /// lies in [0, width).</summary>
-    private static (int First, int Last) ValidOutputs(int offset, int stride, int width, int outWidth)
+    /// <summary>Copies a group's channels [GroupInputs, H, W] into the middle of <paramref name="padded"/>
+    /// [GroupInputs, PaddedHeight, PaddedWidth], zeros around.</summary>
+    private void Pad(ref float source, ref float padded)
     {
-        int first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-        int last = Math.Min(outWidth - 1, width - 1 - offset < 0 ? -1 : (width - 1 - offset) / stride);
-        return (first, last);
+        MemoryMarshal.CreateSpan(ref padded, PaddedGroupFloats).Clear();
+        int pitch = PaddedWidth, plane = PaddedHeight * pitch;
+        for (int c = 0; c < GroupInputs; c++)
+            for (int iy = 0; iy < Height; iy++)
+                CopyRow(ref Unsafe.Add(ref source, (c * Height + iy) * Width), ref Unsafe.Add(ref padded, c * plane + (iy + PaddingHeight) * pitch + PaddingWidth), Width);
     }
 
-    private static void Clear(ref float start, int count)
+    /// <summary>Copies <paramref name="count"/> floats with whole vectors, the last one overlapping the one before (an
+    /// image row is a few dozen floats: a span copy's call would cost more than the copy).</summary>
+    private static void CopyRow(ref float from, ref float to, int count)
     {
-        if (count > 0) MemoryMarshal.CreateSpan(ref start, count).Clear();
+        if (Vector512.IsHardwareAccelerated && count >= 16)
+        {
+            int i = 0;
+            for (; i <= count - 16; i += 16) Vector512.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
+            if (i < count) Vector512.LoadUnsafe(ref from, (nuint)(count - 16)).StoreUnsafe(ref to, (nuint)(count - 16));
+        }
+        else if (Vector256.IsHardwareAccelerated && count >= 8)
+        {
+            int i = 0;
+            for (; i <= count - 8; i += 8) Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
+            if (i < count) Vector256.LoadUnsafe(ref from, (nuint)(count - 8)).StoreUnsafe(ref to, (nuint)(count - 8));
+        }
+        else
+            for (int i = 0; i < count; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
     }
 
-    private static void CopyFloats(ref float from, ref float to, int count) =>
-        MemoryMarshal.CreateReadOnlySpan(ref from, count).CopyTo(MemoryMarshal.CreateSpan(ref to, count));
-
-    private static void AddFloats(ref float from, ref float to, int count)
+    /// <summary>to[i] += from[i] for i &lt; count: whole vectors, then the rest one by one.</summary>
+    private static void AddRow(ref float from, ref float to, int count)
     {
-        var target = MemoryMarshal.CreateSpan(ref to, count);
-        TensorPrimitives.Add(target, MemoryMarshal.CreateReadOnlySpan(ref from, count), target);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= count - 16; i += 16)
+                (Vector512.LoadUnsafe(ref to, (nuint)i) + Vector512.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= count - 8; i += 8)
+                (Vector256.LoadUnsafe(ref to, (nuint)i) + Vector256.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
+        for (; i < count; i++) Unsafe.Add(ref to, i) += Unsafe.Add(ref from, i);
     }
 }

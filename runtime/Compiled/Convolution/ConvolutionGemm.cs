@@ -7,9 +7,9 @@ using System.Runtime.Intrinsics;
 namespace NetCompiler;
 
 /// <summary>2-D convolution over a tile of samples as im2col products, called by generated code with the layer's
-/// constant <see cref="ConvGeometry"/>. Per sample and group, the column matrix [ColumnRows, Positions] of the input
-/// is written to a per-thread scratch whose rows are padded to a multiple of 16 floats with zeros (so every product
-/// runs whole registers and needs no tail), and three products of <see cref="TileGemm"/>'s register-blocked kernels
+/// constant <see cref="ConvGeometry"/>. Per chunk of a few samples and per group, the column matrix [ColumnRows,
+/// chunk x Positions] of the input (the samples side by side, so small images still make long rows) is written to a
+/// per-thread scratch whose rows are padded to a multiple of 16 floats with zeros, and three products of <see cref="TileGemm"/>'s register-blocked kernels
 /// cover the layer, W being [outChannels, ColumnRows] per group as PyTorch stores it:
 /// <list type="bullet">
 /// <item><see cref="Forward"/>: y[m, p] = b[m] + sum_k W[m, k] col[k, p] (4 channels x 4 registers of positions per
@@ -88,6 +88,44 @@ public static class ConvolutionGemm
                 Unsafe.Add(ref db, m) += TensorPrimitives.Sum(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dy, s * dyStride + m * positions), positions));
     }
 
+    /// <summary>Samples unfolded together: enough that the product's rows are long (several samples' positions side by
+    /// side), few enough that the column matrix stays near 128 KB, in L2 with the weights. It depends on the shape only,
+    /// so every thread count sums dW in the same order.</summary>
+    private static int SamplesPerChunk(in ConvGeometry g) => Math.Max(1, 32 * 1024 / (g.ColumnRows * g.Positions));
+
+    /// <summary>The row stride of a chunk's matrices: its positions rounded up to 16 floats (whole Vector512 registers).</summary>
+    private static int ChunkStride(in ConvGeometry g) => (SamplesPerChunk(g) * g.Positions + 15) & ~15;
+
+    /// <summary>Unfolds samples [s0, s0 + count) of group <paramref name="group"/> into rows [rowStart, rowEnd) of the
+    /// column matrix at <paramref name="col"/> (sample j at column j * Positions), zeroing each row from
+    /// <c>count * Positions</c> to <paramref name="width"/>.</summary>
+    private static void Unfold(in ConvGeometry g, ref float x, int xStride, int s0, int count, int group, int rowStart, int rowEnd, ref float col, int stride, int width, ref float padded)
+    {
+        int p = g.Positions;
+        for (int j = 0; j < count; j++)
+            g.Im2Col(ref Unsafe.Add(ref x, (s0 + j) * xStride), group, rowStart, rowEnd, ref Unsafe.Add(ref col, j * p), stride, ref padded);
+        ClearTails(ref col, rowEnd - rowStart, stride, count * p, width);
+    }
+
+    /// <summary>Copies group <paramref name="group"/>'s output-gradient rows of samples [s0, s0 + count) into
+    /// <paramref name="chunk"/> [GroupOutputs, stride] (sample j at column j * Positions), zeroing each row's tail to
+    /// <paramref name="width"/>.</summary>
+    private static void Gather(in ConvGeometry g, ref float dy, int dyStride, int s0, int count, int group, ref float chunk, int stride, int width)
+    {
+        int p = g.Positions, go = g.GroupOutputs;
+        for (int j = 0; j < count; j++)
+            for (int m = 0; m < go; m++)
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dy, (s0 + j) * dyStride + (group * go + m) * p), p)
+                    .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref chunk, m * stride + j * p), p));
+        ClearTails(ref chunk, go, stride, count * p, width);
+    }
+
+    private static void ClearTails(ref float matrix, int rows, int stride, int from, int to)
+    {
+        if (to <= from) return;
+        for (int r = 0; r < rows; r++) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref matrix, r * stride + from), to - from).Clear();
+    }
+
     private static void ForwardSamples(in ConvGeometry g, ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int start, int end)
     {
         if (Vector512.IsHardwareAccelerated) ForwardSamples<Float512>(g, ref x, xStride, ref w, ref bias, hasBias, ref y, yStride, start, end);
@@ -95,30 +133,29 @@ public static class ConvolutionGemm
         else ForwardSamples<Float1>(g, ref x, xStride, ref w, ref bias, hasBias, ref y, yStride, start, end);
     }
 
-    // Per sample and group: columns, then the output rows start at the bias and take W_g col; when the positions are not
-    // a multiple of 16 the product goes to a padded scratch and its rows are copied out.
+    // Per chunk of samples and group: the columns, the product rows started at the bias and given W_g col, then each
+    // sample's share of the product copied to its output.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardSamples<V>(in ConvGeometry g, ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int start, int end)
         where V : struct, IFloatVector<V>
     {
-        int k = g.ColumnRows, p = g.Positions, pp = g.PaddedPositions, go = g.GroupOutputs;
-        bool direct = p == pp;
-        ref float col = ref Scratch(k * pp + (direct ? 0 : go * pp));
-        ref float padded = ref Unsafe.Add(ref col, k * pp);
-        for (int s = start; s < end; s++)
+        int k = g.ColumnRows, p = g.Positions, go = g.GroupOutputs, chunk = SamplesPerChunk(g), stride = ChunkStride(g);
+        ref float col = ref Scratch(k * stride + go * stride + g.PaddedGroupFloats);
+        ref float product = ref Unsafe.Add(ref col, k * stride);
+        ref float padded = ref Unsafe.Add(ref product, go * stride);
+        for (int s0 = start; s0 < end; s0 += chunk)
         {
-            ref float xs = ref Unsafe.Add(ref x, s * xStride);
-            ref float ys = ref Unsafe.Add(ref y, s * yStride);
+            int count = Math.Min(chunk, end - s0), width = (count * p + 15) & ~15;
             for (int gi = 0; gi < g.Groups; gi++)
             {
-                g.Im2Col(ref xs, gi, 0, k, ref col, pp);
-                ref float target = ref direct ? ref Unsafe.Add(ref ys, gi * go * p) : ref padded;
+                Unfold(g, ref x, xStride, s0, count, gi, 0, k, ref col, stride, width, ref padded);
                 for (int m = 0; m < go; m++)
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, m * pp), pp).Fill(hasBias ? Unsafe.Add(ref bias, gi * go + m) : 0f);
-                TileGemm.AxpyRows<V>(ref Unsafe.Add(ref w, gi * go * k), k, 1, go, ref col, pp, k, pp, ref target, pp);
-                if (direct) continue;
-                for (int m = 0; m < go; m++)
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref padded, m * pp), p).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref ys, (gi * go + m) * p), p));
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref product, m * stride), width).Fill(hasBias ? Unsafe.Add(ref bias, gi * go + m) : 0f);
+                TileGemm.AxpyRows<V>(ref Unsafe.Add(ref w, gi * go * k), k, 1, go, ref col, stride, k, width, ref product, stride);
+                for (int j = 0; j < count; j++)
+                    for (int m = 0; m < go; m++)
+                        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref product, m * stride + j * p), p)
+                            .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y, (s0 + j) * yStride + (gi * go + m) * p), p));
             }
         }
     }
@@ -130,25 +167,25 @@ public static class ConvolutionGemm
         else InputSamples<Float1>(g, ref dy, dyStride, ref w, ref dx, dxStride, start, end);
     }
 
-    // Per sample and group: dcol = W_g^T dy_g (dy_g padded when needed), then col2im into dx.
+    // Per chunk of samples and group: dy gathered, dcol = W_g^T dy, then each sample's columns folded back into dx.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InputSamples<V>(in ConvGeometry g, ref float dy, int dyStride, ref float w, ref float dx, int dxStride, int start, int end)
         where V : struct, IFloatVector<V>
     {
-        int k = g.ColumnRows, pp = g.PaddedPositions, go = g.GroupOutputs;
-        bool direct = g.Positions == pp;
-        ref float dcol = ref Scratch(k * pp + (direct ? 0 : go * pp));
-        ref float padded = ref Unsafe.Add(ref dcol, k * pp);
-        for (int s = start; s < end; s++)
+        int k = g.ColumnRows, p = g.Positions, go = g.GroupOutputs, chunk = SamplesPerChunk(g), stride = ChunkStride(g);
+        ref float dcol = ref Scratch(k * stride + go * stride + g.PaddedGroupFloats);
+        ref float gathered = ref Unsafe.Add(ref dcol, k * stride);
+        ref float padded = ref Unsafe.Add(ref gathered, go * stride);
+        for (int s0 = start; s0 < end; s0 += chunk)
         {
-            ref float dys = ref Unsafe.Add(ref dy, s * dyStride);
-            ref float dxs = ref Unsafe.Add(ref dx, s * dxStride);
+            int count = Math.Min(chunk, end - s0), width = (count * p + 15) & ~15;
             for (int gi = 0; gi < g.Groups; gi++)
             {
-                ref float dyg = ref direct ? ref Unsafe.Add(ref dys, gi * go * pp) : ref Padded(g, ref dys, gi, ref padded);
-                MemoryMarshal.CreateSpan(ref dcol, k * pp).Clear();
-                TileGemm.AxpyRows<V>(ref Unsafe.Add(ref w, gi * go * k), 1, k, k, ref dyg, pp, go, pp, ref dcol, pp);
-                g.Col2ImAdd(ref dcol, pp, gi, 0, k, ref dxs);
+                Gather(g, ref dy, dyStride, s0, count, gi, ref gathered, stride, width);
+                for (int r = 0; r < k; r++) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dcol, r * stride), width).Clear();
+                TileGemm.AxpyRows<V>(ref Unsafe.Add(ref w, gi * go * k), 1, k, k, ref gathered, stride, go, width, ref dcol, stride);
+                for (int j = 0; j < count; j++)
+                    g.Col2ImAdd(ref Unsafe.Add(ref dcol, j * p), stride, gi, 0, k, ref Unsafe.Add(ref dx, (s0 + j) * dxStride), ref padded);
             }
         }
     }
@@ -160,27 +197,26 @@ public static class ConvolutionGemm
         else WeightColumns<Float1>(g, ref dy, dyStride, ref x, xStride, ref dw, rows, start, end);
     }
 
-    // Columns [start, end) of dW (numbered group by group): per sample and group, the rows of the column matrix that
-    // the range holds, dots with dy_g into a small product, added into dW.
+    // Columns [start, end) of dW (numbered group by group): per chunk of samples and group, dy gathered and the column
+    // rows the range holds unfolded, their dot products over the chunk's positions added into dW.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightColumns<V>(in ConvGeometry g, ref float dy, int dyStride, ref float x, int xStride, ref float dw, int rows, int start, int end)
         where V : struct, IFloatVector<V>
     {
-        int k = g.ColumnRows, pp = g.PaddedPositions, go = g.GroupOutputs;
-        bool direct = g.Positions == pp;
-        ref float col = ref Scratch(k * pp + go * pp + go * k);
-        ref float padded = ref Unsafe.Add(ref col, k * pp);
-        ref float product = ref Unsafe.Add(ref padded, go * pp);
-        for (int s = 0; s < rows; s++)
+        int k = g.ColumnRows, p = g.Positions, go = g.GroupOutputs, chunk = SamplesPerChunk(g), stride = ChunkStride(g);
+        ref float col = ref Scratch(k * stride + go * stride + go * k + g.PaddedGroupFloats);
+        ref float gathered = ref Unsafe.Add(ref col, k * stride);
+        ref float product = ref Unsafe.Add(ref gathered, go * stride);
+        ref float padded = ref Unsafe.Add(ref product, go * k);
+        for (int s0 = 0; s0 < rows; s0 += chunk)
         {
-            ref float dys = ref Unsafe.Add(ref dy, s * dyStride);
-            ref float xs = ref Unsafe.Add(ref x, s * xStride);
+            int count = Math.Min(chunk, rows - s0), width = (count * p + 15) & ~15;
             for (int gi = start / k; gi < g.Groups && gi * k < end; gi++)
             {
                 int r0 = Math.Max(start - gi * k, 0), r1 = Math.Min(end - gi * k, k), n = r1 - r0;
-                g.Im2Col(ref xs, gi, r0, r1, ref col, pp);
-                ref float dyg = ref direct ? ref Unsafe.Add(ref dys, gi * go * pp) : ref Padded(g, ref dys, gi, ref padded);
-                TileGemm.DotRows<V>(ref dyg, pp, go, ref col, pp, n, pp, ref product, n, 1, ref product, false);
+                Unfold(g, ref x, xStride, s0, count, gi, r0, r1, ref col, stride, width, ref padded);
+                Gather(g, ref dy, dyStride, s0, count, gi, ref gathered, stride, width);
+                TileGemm.DotRows<V>(ref gathered, stride, go, ref col, stride, n, width, ref product, n, 1, ref product, false);
                 for (int m = 0; m < go; m++)
                 {
                     var to = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dw, (gi * go + m) * k + r0), n);
@@ -188,20 +224,6 @@ public static class ConvolutionGemm
                 }
             }
         }
-    }
-
-    /// <summary>Group <paramref name="group"/>'s rows of a sample's output gradient copied to <paramref name="padded"/>
-    /// with the padded row stride, the positions past the end zeroed.</summary>
-    private static ref float Padded(in ConvGeometry g, ref float dys, int group, ref float padded)
-    {
-        int p = g.Positions, pp = g.PaddedPositions, go = g.GroupOutputs;
-        for (int m = 0; m < go; m++)
-        {
-            var row = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref padded, m * pp), pp);
-            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dys, (group * go + m) * p), p).CopyTo(row);
-            row.Slice(p).Clear();
-        }
-        return ref padded;
     }
 
     // One work object per kind for the whole process, filled only while the pool is claimed (as TileGemm's).

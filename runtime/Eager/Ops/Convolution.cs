@@ -25,6 +25,7 @@ public static partial class Ops
         var result = Tensor.Result(batch, [g.OutChannels, g.OutHeight, g.OutWidth], parents, r =>
         {
             var col = new float[k * p];
+            var padded = new float[g.PaddedGroupFloats];
             ReadOnlySpan<float> dy = r.Gradient, xv = x.Values, wv = weight.Values;
             for (int s = 0; s < samples; s++)
             {
@@ -35,14 +36,14 @@ public static partial class Ops
                     var wg = wv.Slice(wo + gi * go * k, go * k);
                     if (weight.RequiresGrad)
                     {
-                        g.Im2Col(ref MemoryMarshal.GetReference(xv.Slice(xo)), gi, 0, k, ref col[0], p);
+                        g.Im2Col(ref MemoryMarshal.GetReference(xv.Slice(xo)), gi, 0, k, ref col[0], p, ref padded[0]);
                         Kernels.MatMulNT(dyg, col, weight.Gradient.Slice(wo + gi * go * k, go * k), go, k, p);
                     }
                     if (x.RequiresGrad)
                     {
                         Array.Clear(col);
                         Kernels.MatMulTN(wg, dyg, col, k, p, go);
-                        g.Col2ImAdd(ref col[0], p, gi, 0, k, ref MemoryMarshal.GetReference(x.Gradient.Slice(xo)));
+                        g.Col2ImAdd(ref col[0], p, gi, 0, k, ref MemoryMarshal.GetReference(x.Gradient.Slice(xo)), ref padded[0]);
                     }
                 }
                 if (bias is not null && bias.RequiresGrad)
@@ -53,6 +54,7 @@ public static partial class Ops
             }
         });
         var columns = new float[k * p];
+        var pad = new float[g.PaddedGroupFloats];
         ReadOnlySpan<float> xs = x.Values, ws = weight.Values;
         Span<float> y = result.Values;
         for (int s = 0; s < samples; s++)
@@ -60,7 +62,7 @@ public static partial class Ops
             int xo = Shapes.SampleOf(x, s) * g.InputFloats, wo = Shapes.SampleOf(weight, s) * wSize, yo = s * g.OutputFloats;
             for (int gi = 0; gi < g.Groups; gi++)
             {
-                g.Im2Col(ref MemoryMarshal.GetReference(xs.Slice(xo)), gi, 0, k, ref columns[0], p);
+                g.Im2Col(ref MemoryMarshal.GetReference(xs.Slice(xo)), gi, 0, k, ref columns[0], p, ref pad[0]);
                 Kernels.MatMulNN(ws.Slice(wo + gi * go * k, go * k), columns, y.Slice(yo + gi * go * p, go * p), go, p, k);
             }
             if (bias is null) continue;
