@@ -18,8 +18,9 @@ internal sealed record PoolAttribute(int Kernel, int Stride, int Padding) : OpAt
 /// <c>MaxPool2D(x, kernel, stride, padding)</c> (the window's largest element inside x; its index is saved for
 /// backward, which sends the gradient to it alone, the first largest in row-major order and NaN counting as largest,
 /// as PyTorch) and <c>AvgPool2D(x, kernel, stride, padding)</c> (the window's sum over kernel^2, padding counted as
-/// PyTorch's default). Generated as loops with every size a constant; windows are checked against the input only
-/// when there is padding.</summary>
+/// PyTorch's default). Max pooling without padding runs the runtime's branch-free vector kernel (<c>MaxPooling</c>);
+/// the rest are generated loops with every size a constant, windows checked against the input only when there is
+/// padding.</summary>
 internal sealed class PoolingOp : OpDefinition
 {
     private PoolingOp(OpKind kind, string dsl) : base(kind, OpTraits.None, dsl) { }
@@ -92,6 +93,13 @@ internal sealed class PoolingOp : OpDefinition
         string x = c.V(node.Inputs[0]), y = c.V(node.Id);
         bool max = node.Op == OpKind.MaxPool2D, saves = max && c.Plan.Mode == ExecutionMode.Training;
         string? s = saves ? c.S(node.Id) : null;
+        if (max && p.Padding == 0)
+        {
+            // Without padding every window lies inside x: the runtime's branch-free vector kernel.
+            int[] input = c.Graph[node.Inputs[0]].Shape;
+            c.W.Line($"MaxPooling.Forward(ref {x}, {input[0]}, {input[1]}, {input[2]}, {p.Kernel}, {p.Step}, ref {y}, {node.Shape[1]}, {node.Shape[2]}, ref {s ?? y}, {(saves ? "true" : "false")});");
+            return;
+        }
         OpenWindows(c, node, () => c.W.Line(max ? "int best = -1; float largest = float.NegativeInfinity;" : "float sum = 0f;"));
         if (max)
         {

@@ -29,8 +29,8 @@ public partial class ConvOptionsNet
     [Loss] static Tensor Loss(Tensor logits, [Shape(1)] Tensor label) => CrossEntropy(logits, label);
 }
 
-/// <summary>A residual block with batch normalization and a strided 1x1 projection, as ResNet's: the batch statistics
-/// make the whole batch one tile.</summary>
+/// <summary>A residual block with batch normalization and a strided 1x1 projection, as ResNet's, after a max pool without
+/// padding (the vector kernel; ReLU's zeros make ties): the batch statistics make the whole batch one tile.</summary>
 [Network]
 public partial class ResidualConvNet
 {
@@ -45,9 +45,9 @@ public partial class ResidualConvNet
     [Dense(16, 4)] Dense head;
 
     [Forward]
-    Tensor Forward([Shape(3, 7, 7)] Tensor x)
+    Tensor Forward([Shape(3, 7, 7)] Tensor x)   // [16, 3, 3] after the block
     {
-        var h = Relu(stemNorm.Forward(stem.Forward(x)));
+        var h = MaxPool2D(Relu(stemNorm.Forward(stem.Forward(x))), 3, 1);   // [8, 5, 5]
         var y = Relu(norm1.Forward(conv1.Forward(h)));
         y = norm2.Forward(conv2.Forward(y));
         var shortcut = projectionNorm.Forward(projection.Forward(h));

@@ -17,6 +17,13 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
     static abstract TSelf Add(TSelf a, TSelf b);
     static abstract float Sum(TSelf value);
+    /// <summary>start, start + 1, ... in the lanes (element indices kept as floats, exact below 2^24).</summary>
+    static abstract TSelf Ramp(float start);
+    /// <summary>All-ones lanes where <paramref name="candidate"/> replaces <paramref name="current"/> as the larger under
+    /// max pooling's rule: it is larger, or it is NaN and the current is not (the first NaN stays).</summary>
+    static abstract TSelf Replaces(TSelf current, TSelf candidate);
+    /// <summary>Lanes of <paramref name="ifTrue"/> where <paramref name="mask"/> is all ones, else of <paramref name="ifFalse"/>.</summary>
+    static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
 }
 
 /// <summary>A Vector512 register (16 floats).</summary>
@@ -31,6 +38,10 @@ internal readonly struct Float512(Vector512<float> v) : IFloatVector<Float512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 MultiplyAdd(Float512 a, Float512 b, Float512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Add(Float512 a, Float512 b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float512 value) => Vector512.Sum(value._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Ramp(float start) => new(Vector512.Create(start) + Vector512<float>.Indices);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Replaces(Float512 current, Float512 candidate) =>
+        new(Vector512.GreaterThan(candidate._v, current._v) | Vector512.AndNot(Vector512.Equals(current._v, current._v), Vector512.Equals(candidate._v, candidate._v)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Select(Float512 mask, Float512 ifTrue, Float512 ifFalse) => new(Vector512.ConditionalSelect(mask._v, ifTrue._v, ifFalse._v));
 }
 
 /// <summary>A Vector256 register (8 floats).</summary>
@@ -45,6 +56,10 @@ internal readonly struct Float256(Vector256<float> v) : IFloatVector<Float256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 MultiplyAdd(Float256 a, Float256 b, Float256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Add(Float256 a, Float256 b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float256 value) => Vector256.Sum(value._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Ramp(float start) => new(Vector256.Create(start) + Vector256<float>.Indices);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Replaces(Float256 current, Float256 candidate) =>
+        new(Vector256.GreaterThan(candidate._v, current._v) | Vector256.AndNot(Vector256.Equals(current._v, current._v), Vector256.Equals(candidate._v, candidate._v)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Select(Float256 mask, Float256 ifTrue, Float256 ifFalse) => new(Vector256.ConditionalSelect(mask._v, ifTrue._v, ifFalse._v));
 }
 
 /// <summary>One float: the portable path, and the elements left over after the last full register.</summary>
@@ -59,4 +74,12 @@ internal readonly struct Float1(float v) : IFloatVector<Float1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 MultiplyAdd(Float1 a, Float1 b, Float1 c) => new(System.MathF.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Add(Float1 a, Float1 b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float1 value) => value._v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Ramp(float start) => new(start);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Replaces(Float1 current, Float1 candidate) =>
+        new(System.BitConverter.Int32BitsToSingle(-(candidate._v > current._v || (float.IsNaN(candidate._v) && !float.IsNaN(current._v)) ? 1 : 0)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Select(Float1 mask, Float1 ifTrue, Float1 ifFalse)
+    {
+        int m = System.BitConverter.SingleToInt32Bits(mask._v);
+        return new(System.BitConverter.Int32BitsToSingle((m & System.BitConverter.SingleToInt32Bits(ifTrue._v)) | (~m & System.BitConverter.SingleToInt32Bits(ifFalse._v))));
+    }
 }
