@@ -20,7 +20,7 @@ internal sealed record BatchNormSettings(float Momentum, float Epsilon, int Rank
 /// <summary>Batch normalization of channel axis 0 of each sample (PyTorch's <c>BatchNorm1d</c> on per-sample [C],
 /// <c>BatchNorm2d</c> on [C, H, W]): operands x, weight, running mean, running variance (buffers) and optionally bias.
 /// Training needs the whole batch (<see cref="StrategyScope.Batch"/>): per channel, the mean and biased variance of its
-/// batch * inner values, summed in double sample by sample (as the eager op sums them), saved for backward, and the
+/// batch * inner values (each sample's values summed in float vectors, the sums added in double), saved for backward, and the
 /// running statistics moved by the momentum (the variance unbiased, as PyTorch). Inference is per sample with the
 /// running statistics. y = (x - mean) rstd weight + bias. Backward (llm.c's and PyTorch's formula): dx = weight rstd
 /// (dy - mean(dy) - xhat mean(dy xhat)) over the channel's values, dweight += sum(dy xhat), dbias += sum(dy).</summary>
@@ -90,7 +90,8 @@ internal sealed class BatchNormOp : OpDefinition
 
     private static (int Channels, int Inner) Dimensions(Node node) => (node.Shape[0], node.Size / node.Shape[0]);
 
-    // Per channel: double sums over the batch, sample by sample; save mean and rstd; move the running statistics.
+    // Per channel: each sample's values summed in float vectors, the sums added in double sample by sample; save mean
+    // and rstd; move the running statistics.
     private static void TrainingForward(KernelContext c, Node node) => c.Block(() =>
     {
         var (channels, inner) = Dimensions(node);
@@ -102,12 +103,21 @@ internal sealed class BatchNormOp : OpDefinition
         c.W.Line($"int n = rows * {inner};");
         c.W.Open($"for (int ch = 0; ch < {channels}; ch++)");
         c.W.Line("double sum = 0, squares = 0;");
-        SampleLoop(c, inner, vx, stride, "sum += Unsafe.Add(ref xs, i);");
+        SampleLoop(c, inner, vx, stride, () =>
+        {
+            VectorLoops.Reduce(c.W, inner, "part", (isa, i, acc) => $"{acc} + {isa.Load("xs", i)}");
+            c.W.Line("sum += part;");
+        });
         c.W.Line("double m = sum / n;");
-        SampleLoop(c, inner, vx, stride, "squares += (Unsafe.Add(ref xs, i) - m) * (Unsafe.Add(ref xs, i) - m);");
-        c.W.Line($"Unsafe.Add(ref {saved}, ch) = (float)m;");
+        c.W.Line("float mf = (float)m;");
+        SampleLoop(c, inner, vx, stride, () =>
+        {
+            VectorLoops.Reduce(c.W, inner, "part", (isa, i, acc) => isa.Fma($"({isa.Load("xs", i)} - {isa.Broadcast("mf")})", $"({isa.Load("xs", i)} - {isa.Broadcast("mf")})", acc));
+            c.W.Line("squares += part;");
+        });
+        c.W.Line($"Unsafe.Add(ref {saved}, ch) = mf;");
         c.W.Line($"Unsafe.Add(ref {saved}, {channels} + ch) = (float)(1.0 / Math.Sqrt(squares / n + {eps}));");
-        c.W.Line($"Unsafe.Add(ref {mean}, ch) = (1f - {momentum}) * Unsafe.Add(ref {mean}, ch) + {momentum} * (float)m;");
+        c.W.Line($"Unsafe.Add(ref {mean}, ch) = (1f - {momentum}) * Unsafe.Add(ref {mean}, ch) + {momentum} * mf;");
         c.W.Line($"Unsafe.Add(ref {variance}, ch) = (1f - {momentum}) * Unsafe.Add(ref {variance}, ch) + {momentum} * (float)(squares / (n - 1));");
         c.W.Close();
         c.W.Line($"ref float rstds = ref Unsafe.Add(ref {saved}, {channels});");
@@ -145,17 +155,18 @@ internal sealed class BatchNormOp : OpDefinition
         c.W.Close();
     }
 
-    /// <summary>Runs <paramref name="statement"/> for every value of channel <c>ch</c> in the batch, sample by sample,
-    /// with <c>xs</c> at the channel's first value in the sample and <c>i</c> the index within it.</summary>
-    private static void SampleLoop(KernelContext c, int inner, string buffer, string stride, string statement, string name = "xs")
+    /// <summary>Writes <paramref name="body"/> once per sample for channel <c>ch</c>, with <c>xs</c> at the channel's
+    /// first value in the sample.</summary>
+    private static void SampleLoop(KernelContext c, int inner, string buffer, string stride, System.Action body)
     {
         c.W.Open("for (int s = 0; s < rows; s++)");
-        c.W.Line($"ref float {name} = ref Unsafe.Add(ref {buffer}, s * {stride} + ch * {inner});");
-        c.W.Line($"for (int i = 0; i < {inner}; i++) {statement}");
+        c.W.Line($"ref float xs = ref Unsafe.Add(ref {buffer}, s * {stride} + ch * {inner});");
+        body();
         c.W.Close();
     }
 
-    // dx = w rstd (dy - mean(dy) - xhat mean(dy xhat)); dw += sum(dy xhat); db += sum(dy): per channel, over the batch.
+    // dx = w rstd (dy - mean(dy) - xhat mean(dy xhat)); dw += sum(dy xhat); db += sum(dy): per channel, over the batch
+    // (float vector sums per sample, added in double).
     private static void TrainingBackward(KernelContext c, Node node) => c.Block(() =>
     {
         var (channels, inner) = Dimensions(node);
@@ -167,25 +178,27 @@ internal sealed class BatchNormOp : OpDefinition
         c.W.Open($"for (int ch = 0; ch < {channels}; ch++)");
         c.W.Line($"float m = Unsafe.Add(ref {saved}, ch), q = Unsafe.Add(ref {saved}, {channels} + ch);");
         c.W.Line("double dySum = 0, dyXhat = 0;");
-        c.W.Open("for (int s = 0; s < rows; s++)");
-        c.W.Line($"ref float xs = ref Unsafe.Add(ref {vx}, s * {stride} + ch * {inner});");
-        c.W.Line($"ref float dys = ref Unsafe.Add(ref {dy}, s * GradientWorkspaceSize + ch * {inner});");
-        c.W.Open($"for (int i = 0; i < {inner}; i++)");
-        c.W.Line("dySum += Unsafe.Add(ref dys, i);");
-        c.W.Line("dyXhat += Unsafe.Add(ref dys, i) * ((Unsafe.Add(ref xs, i) - m) * q);");
-        c.W.Close();
-        c.W.Close();
+        SampleLoop(c, inner, vx, stride, () =>
+        {
+            c.W.Line($"ref float dys = ref Unsafe.Add(ref {dy}, s * GradientWorkspaceSize + ch * {inner});");
+            VectorLoops.Reduce(c.W, inner, "part", (isa, i, acc) => $"{acc} + {isa.Load("dys", i)}");
+            c.W.Line("dySum += part;");
+            VectorLoops.Reduce(c.W, inner, "partXhat", (isa, i, acc) =>
+                isa.Fma(isa.Load("dys", i), $"({isa.Load("xs", i)} - {isa.Broadcast("m")}) * {isa.Broadcast("q")}", acc));
+            c.W.Line("dyXhat += partXhat;");
+        });
         if (needW) c.W.Line($"Unsafe.Add(ref {c.D(weight)}, ch) += (float)dyXhat;");
         if (needB) c.W.Line($"Unsafe.Add(ref {c.D(bias)}, ch) += (float)dySum;");
         if (needX)
         {
             c.W.Line($"float a = (float)(dySum / n), b = (float)(dyXhat / n), scale = Unsafe.Add(ref {w}, ch) * q;");
-            c.W.Open("for (int s = 0; s < rows; s++)");
-            c.W.Line($"ref float xs = ref Unsafe.Add(ref {vx}, s * {stride} + ch * {inner});");
-            c.W.Line($"ref float dys = ref Unsafe.Add(ref {dy}, s * GradientWorkspaceSize + ch * {inner});");
-            c.W.Line($"ref float dxs = ref Unsafe.Add(ref {c.D(x)}, s * GradientWorkspaceSize + ch * {inner});");
-            c.W.Line($"for (int i = 0; i < {inner}; i++) Unsafe.Add(ref dxs, i) += (Unsafe.Add(ref dys, i) - a - (Unsafe.Add(ref xs, i) - m) * q * b) * scale;");
-            c.W.Close();
+            SampleLoop(c, inner, vx, stride, () =>
+            {
+                c.W.Line($"ref float dys = ref Unsafe.Add(ref {dy}, s * GradientWorkspaceSize + ch * {inner});");
+                c.W.Line($"ref float dxs = ref Unsafe.Add(ref {c.D(x)}, s * GradientWorkspaceSize + ch * {inner});");
+                VectorLoops.Map(c.W, inner, "dxs", true, (isa, i) =>
+                    $"({isa.Load("dys", i)} - {isa.Broadcast("a")} - ({isa.Load("xs", i)} - {isa.Broadcast("m")}) * {isa.Broadcast("q")} * {isa.Broadcast("b")}) * {isa.Broadcast("scale")}");
+            });
         }
         c.W.Close();
     });

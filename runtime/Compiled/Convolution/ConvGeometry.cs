@@ -163,14 +163,23 @@ public readonly struct ConvGeometry
     }
 
     /// <summary>Copies a group's channels [GroupInputs, H, W] into the middle of <paramref name="padded"/>
-    /// [GroupInputs, PaddedHeight, PaddedWidth], zeros around.</summary>
+    /// [GroupInputs, PaddedHeight, PaddedWidth] and zeros the border (only the border: the middle is overwritten).</summary>
     private void Pad(ref float source, ref float padded)
     {
-        MemoryMarshal.CreateSpan(ref padded, PaddedGroupFloats).Clear();
-        int pitch = PaddedWidth, plane = PaddedHeight * pitch;
+        int pitch = PaddedWidth, plane = PaddedHeight * pitch, band = PaddingHeight * pitch;
         for (int c = 0; c < GroupInputs; c++)
+        {
+            ref float channel = ref Unsafe.Add(ref padded, c * plane);
+            Clear(ref channel, band);   // the top rows
             for (int iy = 0; iy < Height; iy++)
-                CopyRow(ref Unsafe.Add(ref source, (c * Height + iy) * Width), ref Unsafe.Add(ref padded, c * plane + (iy + PaddingHeight) * pitch + PaddingWidth), Width);
+            {
+                ref float row = ref Unsafe.Add(ref channel, band + iy * pitch);
+                Clear(ref row, PaddingWidth);
+                CopyRow(ref Unsafe.Add(ref source, (c * Height + iy) * Width), ref Unsafe.Add(ref row, PaddingWidth), Width);
+                Clear(ref Unsafe.Add(ref row, PaddingWidth + Width), PaddingWidth);
+            }
+            Clear(ref Unsafe.Add(ref channel, plane - band), band);   // the bottom rows
+        }
     }
 
     /// <summary>Copies <paramref name="count"/> floats with whole vectors, the last one overlapping the one before (an
@@ -204,5 +213,12 @@ public readonly struct ConvGeometry
             for (; i <= count - 8; i += 8)
                 (Vector256.LoadUnsafe(ref to, (nuint)i) + Vector256.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
         for (; i < count; i++) Unsafe.Add(ref to, i) += Unsafe.Add(ref from, i);
+    }
+
+    /// <summary>Zeros <paramref name="count"/> floats (a margin of one or two is written directly: no span call).</summary>
+    private static void Clear(ref float start, int count)
+    {
+        if (count > 8) { MemoryMarshal.CreateSpan(ref start, count).Clear(); return; }
+        for (int i = 0; i < count; i++) Unsafe.Add(ref start, i) = 0f;
     }
 }
