@@ -22,7 +22,8 @@ public sealed record CheckpointInfo(TrainingState? State, bool OptimizerRestored
 /// <see cref="ParameterStore.RandomSeed"/>, <see cref="ParameterStore.RandomStep"/> and <see cref="TrainingState"/> in the metadata. Writing is atomic; loading
 /// validates every name, dtype, shape and value first and changes nothing when it refuses. A weights file written by
 /// another tool (PyTorch's <c>safetensors.torch.save_file</c> of a matching <c>state_dict</c>) loads too: there a buffer
-/// has its plain name, and batch normalization's <c>num_batches_tracked</c> (unused with a momentum) is skipped.</summary>
+/// has its plain name, and batch normalization's <c>num_batches_tracked</c> (unused with a momentum) is skipped.
+/// <see cref="LoadMatching"/> loads only the tensors whose names the network has, for transfer learning.</summary>
 /// <remarks>Values a run cannot reach are refused: a step count above <see cref="Optimizer.MaxStepCount"/>, optimizer
 /// state no step produces (NaN; a negative Adam second moment), an epoch or batch above 2^31 - 2 (the trainer adds one
 /// to them as ints), more epoch samples than a dataset holds (2^31 - 1) or than the batches done allow, and a non-finite
