@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 
@@ -22,6 +23,10 @@ public static class FashionMnistSource
 
     /// <summary>Samples of the shipped 10k split used for training when no full set is available; the rest test.</summary>
     public const int ShippedTrainCount = 8_000;
+
+    /// <summary>What labels 0 to 9 stand for, as the data set's authors name them.</summary>
+    public static readonly IReadOnlyList<string> ClassNames =
+        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
     /// <summary>The official file names, without the optional <c>.gz</c>.</summary>
     public const string TrainImages = "train-images-idx3-ubyte", TrainLabels = "train-labels-idx1-ubyte",

@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
-using System.Linq;
 
 namespace NetCompiler.Definitions.Training;
 
@@ -106,25 +104,22 @@ public sealed record TrainArguments
         for (int i = 0; i < args.Count; i++)
         {
             string option = args[i];
-            string Value() =>
-                i + 1 >= args.Count ? throw new ArgumentException($"Option {option} needs a value.")
-                : args[i + 1].StartsWith("--", StringComparison.Ordinal) ? throw new ArgumentException($"Option {option} needs a value, not the option '{args[i + 1]}'.")
-                : args[++i];
+            string Value() => OptionValues.Next(args, ref i);
             a = option switch
             {
                 "--network" => a with { Network = Value() },
-                "--epochs" => a with { Epochs = PositiveInt(option, Value()) },
-                "--batch-size" => a with { BatchSize = PositiveInt(option, Value()) },
-                "--optimizer" => a with { Optimizer = Choice(option, Value(), Optimizers) },
-                "--lr" => a with { LearningRate = NonNegativeFloat(option, Value()) },
-                "--momentum" => a with { Momentum = Fraction(option, Value()) },
-                "--weight-decay" => a with { WeightDecay = NonNegativeFloat(option, Value()) },
-                "--clip-norm" => a with { ClipNorm = NonNegativeFloat(option, Value()) },
-                "--schedule" => a with { Schedule = Choice(option, Value(), Schedules) },
-                "--warmup" => a with { WarmupSteps = NonNegativeInt(option, Value()) },
+                "--epochs" => a with { Epochs = OptionValues.PositiveInt(option, Value()) },
+                "--batch-size" => a with { BatchSize = OptionValues.PositiveInt(option, Value()) },
+                "--optimizer" => a with { Optimizer = OptionValues.Choice(option, Value(), Optimizers) },
+                "--lr" => a with { LearningRate = OptionValues.NonNegativeFloat(option, Value()) },
+                "--momentum" => a with { Momentum = OptionValues.Fraction(option, Value()) },
+                "--weight-decay" => a with { WeightDecay = OptionValues.NonNegativeFloat(option, Value()) },
+                "--clip-norm" => a with { ClipNorm = OptionValues.NonNegativeFloat(option, Value()) },
+                "--schedule" => a with { Schedule = OptionValues.Choice(option, Value(), Schedules) },
+                "--warmup" => a with { WarmupSteps = OptionValues.NonNegativeInt(option, Value()) },
                 "--data" => a with { DataDirectory = Value() },
-                "--seed" => a with { Seed = Int(option, Value()) },
-                "--threads" => a with { Threads = ThreadCount(option, Value()) },
+                "--seed" => a with { Seed = OptionValues.Int(option, Value()) },
+                "--threads" => a with { Threads = OptionValues.ThreadCount(option, Value()) },
                 "--output" => a with { OutputDirectory = Value() },
                 "--resume" => a with { Resume = Value() },
                 "--no-compare" => a with { CompareInterpreted = false },
@@ -137,28 +132,4 @@ public sealed record TrainArguments
             throw new ArgumentException("--optimizer nesterov needs a --momentum above 0.");
         return a;
     }
-
-    private static int Int(string option, string text) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v
-        : throw new ArgumentException($"{option} takes an integer from {int.MinValue} to {int.MaxValue}, not '{text}'.");
-
-    private static int PositiveInt(string option, string text) =>
-        Int(option, text) is var v and > 0 ? v : throw new ArgumentException($"{option} must be positive, not {text}.");
-
-    private static int NonNegativeInt(string option, string text) =>
-        Int(option, text) is var v and >= 0 ? v : throw new ArgumentException($"{option} cannot be negative ({text}).");
-
-    private static int ThreadCount(string option, string text) =>
-        Int(option, text) is var v and > 0 and <= MaxThreads ? v : throw new ArgumentException($"{option} must be from 1 to {MaxThreads}, not {text}.");
-
-    private static float NonNegativeFloat(string option, string text) =>
-        float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && float.IsFinite(v) && v >= 0f ? v
-        : throw new ArgumentException($"{option} takes a finite non-negative number, not '{text}'.");
-
-    private static float Fraction(string option, string text) =>
-        NonNegativeFloat(option, text) is var v and < 1f ? v : throw new ArgumentException($"{option} must be at least 0 and below 1, not {text}.");
-
-    private static string Choice(string option, string text, IReadOnlyList<string> choices) =>
-        choices.Contains(text.ToLowerInvariant()) ? text.ToLowerInvariant()
-        : throw new ArgumentException($"{option} must be one of {string.Join(", ", choices)}; not '{text}'.");
 }

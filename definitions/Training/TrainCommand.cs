@@ -170,7 +170,7 @@ public static class TrainCommand
 
     /// <summary>Creates <paramref name="directory"/> and writes (then deletes) a file in it, so that an unwritable
     /// output directory fails the job before training rather than after it.</summary>
-    private static void CheckWritable(string directory)
+    internal static void CheckWritable(string directory)
     {
         try
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 
 namespace NetCompiler;
@@ -135,6 +136,44 @@ public sealed class Dataset
         return Labels is not null
             ? new Dataset(name, features, FeatureSize, Labels.AsSpan(start, count).ToArray(), Classes)
             : new Dataset(name, features, FeatureSize, Targets!.AsSpan(start * TargetSize, count * TargetSize).ToArray(), TargetSize);
+    }
+
+    /// <summary>Copies the samples whose label is one of <paramref name="classes"/>, in order, relabelled by the class's
+    /// position in the list: <c>SelectClasses([5, 6, 7, 8, 9])</c> keeps five classes as labels 0 to 4, the new task of
+    /// transfer learning (seed 004, 2.4). The result has <c>classes.Count</c> classes.</summary>
+    /// <param name="classes">Distinct labels of this dataset, in the order that gives the new labels; at least one.</param>
+    /// <param name="name">Name of the subset; defaults to <c>Name[classes 5,6,7,8,9]</c>.</param>
+    /// <exception cref="InvalidOperationException">This is a target dataset (no labels).</exception>
+    /// <exception cref="ArgumentException"><paramref name="classes"/> is empty, repeats a label or names one outside
+    /// <c>[0, Classes)</c>.</exception>
+    public Dataset SelectClasses(IReadOnlyList<int> classes, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (Labels is null) throw new InvalidOperationException($"Dataset '{Name}' has targets, not class labels, so it has no classes to select.");
+        if (classes.Count == 0) throw new ArgumentException($"Select at least one class of dataset '{Name}'.", nameof(classes));
+        var newLabel = new int[Classes];
+        Array.Fill(newLabel, -1);
+        for (int i = 0; i < classes.Count; i++)
+        {
+            int c = classes[i];
+            if ((uint)c >= (uint)Classes)
+                throw new ArgumentException($"Class {c} is outside dataset '{Name}''s classes [0, {Classes}).", nameof(classes));
+            if (newLabel[c] >= 0) throw new ArgumentException($"Class {c} is selected twice.", nameof(classes));
+            newLabel[c] = i;
+        }
+        int count = 0;
+        foreach (int label in Labels) if (newLabel[label] >= 0) count++;
+        var features = new float[count * FeatureSize];
+        var labels = new int[count];
+        int next = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            if (newLabel[Labels[i]] < 0) continue;
+            Features.AsSpan(i * FeatureSize, FeatureSize).CopyTo(features.AsSpan(next * FeatureSize));
+            labels[next++] = newLabel[Labels[i]];
+        }
+        name ??= string.Create(CultureInfo.InvariantCulture, $"{Name}[classes {string.Join(",", classes)}]");
+        return new Dataset(name, features, FeatureSize, labels, classes.Count);
     }
 
     /// <summary>Splits into the first <paramref name="firstCount"/> samples and the rest, in order (both copies).

@@ -22,12 +22,13 @@ public sealed record CheckpointInfo(TrainingState? State, bool OptimizerRestored
 /// <see cref="ParameterStore.RandomSeed"/>, <see cref="ParameterStore.RandomStep"/> and <see cref="TrainingState"/> in the metadata. Writing is atomic; loading
 /// validates every name, dtype, shape and value first and changes nothing when it refuses. A weights file written by
 /// another tool (PyTorch's <c>safetensors.torch.save_file</c> of a matching <c>state_dict</c>) loads too: there a buffer
-/// has its plain name, and batch normalization's <c>num_batches_tracked</c> (unused with a momentum) is skipped.</summary>
+/// has its plain name, and batch normalization's <c>num_batches_tracked</c> (unused with a momentum) is skipped.
+/// <see cref="LoadMatching"/> loads only the tensors whose names the network has, for transfer learning.</summary>
 /// <remarks>Values a run cannot reach are refused: a step count above <see cref="Optimizer.MaxStepCount"/>, optimizer
 /// state no step produces (NaN; a negative Adam second moment), an epoch or batch above 2^31 - 2 (the trainer adds one
 /// to them as ints), more epoch samples than a dataset holds (2^31 - 1) or than the batches done allow, and a non-finite
 /// epoch loss sum.</remarks>
-public static class Checkpoint
+public static partial class Checkpoint
 {
     private const string Prefix = "netcompiler.";
     private const string OptimizerPrefix = "optimizer/";
@@ -203,15 +204,17 @@ public static class Checkpoint
 
     private static string StateName(Optimizer optimizer, int slot, ParameterInfo p) => OptimizerPrefix + optimizer.StateSlots[slot] + "/" + p.Name;
 
-    private static void Check(SafeTensorsFile file, string name, int[] shape, string what)
+    /// <summary>Refuses tensor <paramref name="name"/> unless the file has it as floats of <paramref name="shape"/>;
+    /// <paramref name="remedy"/>, if given, ends the message of a wrong dtype or shape.</summary>
+    private static void Check(SafeTensorsFile file, string name, int[] shape, string what, string remedy = "")
     {
         if (!file.Contains(name))
             throw Refuse(file, $"it has no tensor '{name}' ({what}, shape [{string.Join(", ", shape)}]).");
         var info = file.Get(name);
         if (!info.CanReadFloats)
-            throw Refuse(file, $"tensor '{name}' has dtype {info.DType}; a {what} needs a floating-point dtype (F32, F16, BF16 or F64).");
+            throw Refuse(file, $"tensor '{name}' has dtype {info.DType}; a {what} needs a floating-point dtype (F32, F16, BF16 or F64).{remedy}");
         if (!info.HasShape(shape))
-            throw Refuse(file, $"tensor '{name}' has shape {info.ShapeText}; the {what} has shape [{string.Join(", ", shape)}].");
+            throw Refuse(file, $"tensor '{name}' has shape {info.ShapeText}; the {what} has shape [{string.Join(", ", shape)}].{remedy}");
     }
 
     private static TrainingState? ReadState(SafeTensorsFile file)

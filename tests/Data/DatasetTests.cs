@@ -104,6 +104,35 @@ public class DatasetTests
     }
 
     [Fact]
+    public void SelectClassesKeepsTheirSamplesInOrderAndRelabelsThemByTheirPlaceInTheList()
+    {
+        // Labels 0, 1, 2, 0, 1, 2; features 2i and 2i + 1.
+        Dataset set = Classification(6);
+        Dataset selected = set.SelectClasses([2, 0]);
+
+        Assert.Equal("c[classes 2,0]", selected.Name);
+        Assert.Equal(2, selected.Classes);
+        Assert.Equal(new[] { 1, 0, 1, 0 }, selected.Labels);
+        Assert.Equal(new[] { 0f, 1f, 4f, 5f, 6f, 7f, 10f, 11f }, selected.Features);
+        selected.Features[0] = -1;
+        Assert.Equal(0f, set.Features[0]);
+        Assert.Equal(0, set.SelectClasses([1], "ones").Labels![0]);
+        Assert.Equal("ones", set.SelectClasses([1], "ones").Name);
+    }
+
+    [Fact]
+    public void SelectClassesRefusesAnEmptyRepeatedOrUnknownClassAndTargetDatasets()
+    {
+        Dataset set = Classification(3);
+        Assert.Contains("at least one class", Assert.Throws<ArgumentException>(() => set.SelectClasses([])).Message);
+        Assert.Contains("Class 1 is selected twice", Assert.Throws<ArgumentException>(() => set.SelectClasses([1, 0, 1])).Message);
+        Assert.Contains("Class 3 is outside", Assert.Throws<ArgumentException>(() => set.SelectClasses([3])).Message);
+        Assert.Contains("Class -1 is outside", Assert.Throws<ArgumentException>(() => set.SelectClasses([-1])).Message);
+        var targets = new Dataset("t", Iota(2), 1, Iota(2), 1);
+        Assert.Throws<InvalidOperationException>(() => targets.SelectClasses([0]));
+    }
+
+    [Fact]
     public void GetFeaturesChecksTheIndex()
     {
         Dataset set = Classification(2);

@@ -5,12 +5,15 @@ using Xunit;
 
 namespace NetCompiler.Tests.Definitions;
 
-/// <summary>The main job run in-process with its console output captured. The console is process-wide, so only
-/// <see cref="TrainCommandTests"/> uses this: xunit runs one class's tests one at a time, and no other test writes to
-/// the console.</summary>
+/// <summary>A command run in-process with its console output captured. The console is process-wide, so only tests in
+/// the <see cref="TestSupport.ConsoleCollection"/> use this: xunit runs them one at a time.</summary>
 internal sealed record JobRun(int Code, string Out, string Error)
 {
-    public static JobRun Start(params string[] args)
+    /// <summary>Runs the main job (<see cref="TrainCommand"/>).</summary>
+    public static JobRun Start(params string[] args) => Start(TrainCommand.Run, args);
+
+    /// <summary>Runs <paramref name="command"/> with <paramref name="args"/>.</summary>
+    public static JobRun Start(Func<string[], int> command, params string[] args)
     {
         var (savedOut, savedError) = (Console.Out, Console.Error);
         var (output, error) = (new StringWriter(), new StringWriter());
@@ -18,7 +21,7 @@ internal sealed record JobRun(int Code, string Out, string Error)
         {
             Console.SetOut(output);
             Console.SetError(error);
-            int code = TrainCommand.Run(args);
+            int code = command(args);
             return new JobRun(code, output.ToString(), error.ToString());
         }
         finally

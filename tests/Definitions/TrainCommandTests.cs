@@ -12,6 +12,7 @@ namespace NetCompiler.Tests.Definitions;
 
 /// <summary>The main job end to end on a small synthetic Fashion-MNIST-shaped directory: outputs written and
 /// loadable, resume, and clear failures that write nothing.</summary>
+[Collection(ConsoleCollection.Name)]
 public class TrainCommandTests
 {
     [Fact]
