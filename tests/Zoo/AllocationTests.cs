@@ -7,8 +7,8 @@ namespace NetCompiler.Tests.Zoo;
 
 /// <summary>The compiled training step and inference allocate nothing: a per-sample network (XorNet), a tiled
 /// one whose large layers go through TileGemm and the worker pool (WideMlpNet), and one that trains the whole batch at
-/// once with batch normalization and dropout (WideBatchNormNet; its workspace grows on the first, warm-up, step), with
-/// plain SGD and with Adam.
+/// once with batch normalization and dropout (WideBatchNormNet; its workspace grows on the first, warm-up, step), and
+/// convolutional ones (LeNet5; ResidualConvNet, batch norm over [C, H, W]), with plain SGD, Adam and SGD with momentum.
 /// (Measured on the calling thread; AllThreadsAllocationTests covers the worker pool's threads, which allocate the
 /// packed forward kernel's per-thread scratch once, on their first product.)</summary>
 public class AllocationTests
@@ -20,28 +20,40 @@ public class AllocationTests
     [InlineData("wide", 128)]
     [InlineData("batchnorm", 2)]
     [InlineData("batchnorm", 70)]   // the whole batch as one tile, with dropout
+    [InlineData("lenet", 64)]       // convolutions (over the worker pool) and max pooling
+    [InlineData("residual", 37)]    // convolutions, batch norm over [C, H, W], the whole batch as one tile
     public void TrainStepAndInferAllocateNothing(string network, int batch)
     {
-        INetwork net = network switch { "xor" => new XorNet(seed: 2), "wide" => new WideMlpNet(seed: 2), _ => new WideBatchNormNet(seed: 2) };
-        int inputSize = net.InputShape[0], outputSize = net.OutputShape[0], targetSize = net.TargetShape[0];
+        INetwork net = network switch
+        {
+            "xor" => new XorNet(seed: 2), "wide" => new WideMlpNet(seed: 2), "lenet" => new LeNet5(seed: 2),
+            "residual" => new NetCompiler.Tests.Convolution.ResidualConvNet(seed: 2), _ => new WideBatchNormNet(seed: 2),
+        };
+        int inputSize = Size(net.InputShape), outputSize = Size(net.OutputShape), targetSize = Size(net.TargetShape);
         var x = new float[batch * inputSize];
         var t = new float[batch * targetSize];
         var y = new float[batch * outputSize];
         for (int i = 0; i < x.Length; i++) x[i] = (i % 3) * 0.5f;
         for (int i = 0; i < t.Length; i++) t[i] = i % 2;
         var adam = new Adam(1e-4f);
+        var momentum = new Sgd(new ConstantSchedule(1e-3f), momentum: 0.9f);
         // Warm up: the first calls JIT-compile, start the pool and allocate the optimizer state.
-        for (int i = 0; i < 3; i++) { net.TrainStep(x, t, batch, 0.01f); net.TrainStep(x, t, batch, adam); net.Infer(x, y, batch); }
+        for (int i = 0; i < 3; i++) { net.TrainStep(x, t, batch, 0.01f); net.TrainStep(x, t, batch, adam); net.TrainStep(x, t, batch, momentum); net.Infer(x, y, batch); }
         int steps = network == "xor" ? 100 : 5;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < steps; i++) net.TrainStep(x, t, batch, 0.01f);
         long afterSgd = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < steps; i++) net.TrainStep(x, t, batch, adam);
         long afterAdam = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < steps; i++) net.TrainStep(x, t, batch, momentum);
+        long afterMomentum = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < steps; i++) net.Infer(x, y, batch);
         long afterInfer = GC.GetAllocatedBytesForCurrentThread();
         Assert.Equal(0, afterSgd - before);
         Assert.Equal(0, afterAdam - afterSgd);
-        Assert.Equal(0, afterInfer - afterAdam);
+        Assert.Equal(0, afterMomentum - afterAdam);
+        Assert.Equal(0, afterInfer - afterMomentum);
     }
+
+    private static int Size(int[] shape) => System.Linq.Enumerable.Aggregate(shape, 1, (a, b) => a * b);
 }
