@@ -217,6 +217,18 @@ internal static class KernelEmitter
                  $"// {c.Graph.Spec.Parameters[parameter].Name}: {why}");
     }
 
+    /// <summary>Zeros the gradient slots that come alive at <paramref name="node"/>'s backward (slots are reused, see
+    /// <see cref="MemoryPlan.GradientStart"/>), sample by sample in a tile.</summary>
+    private static void ClearStartingGradients(KernelContext c, Node node)
+    {
+        foreach (int id in c.Memory.GradientsStartingAt(node.Id))
+        {
+            void Clear() => c.W.Line($"Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref {c.D(id)}), 0, {c.Graph[id].Size} * sizeof(float)); " +
+                                     $"// d loss / d {c.Describe(c.Graph[id])} starts here");
+            if (c.Tiled) c.RowLoop(Clear); else Clear();
+        }
+    }
+
     private static void EmitBackward(SourceWriter w, KernelContext c)
     {
         var loss = c.Graph.Loss!;
@@ -224,16 +236,13 @@ internal static class KernelEmitter
         if (c.Tiled)
         {
             int[] lastUse = c.Plan.LastBackwardUse;
-            fragments.Add(c.Capture(null, null, () =>
-            {
-                c.W.Line("MemoryMarshal.CreateSpan(ref gs, rows * GradientWorkspaceSize).Clear();");
-                c.RowLoop(() => c.W.Line($"{c.D(loss.Id)} = seed;"));
-            }));
+            fragments.Add(c.Capture(null, null, () => c.RowLoop(() => c.W.Line($"{c.D(loss.Id)} = seed;"))));
             foreach (var node in c.Plan.Backward)
             {
                 // The updates of the parameters this op reads for the last time stay in its fragment, right after it.
                 fragments.Add(Op(c, node, "backward", () =>
                 {
+                    ClearStartingGradients(c, node);
                     Run(c, node, forward: false);
                     for (int param = 0; param < lastUse.Length; param++)
                         if (lastUse[param] == node.Id) EmitUpdate(c, param, "its gradient is final and backward reads it no more");
@@ -251,13 +260,13 @@ internal static class KernelEmitter
                 "global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate" + ExtraParameters(c.Plan), fragments);
             return;
         }
-        fragments.Add(c.Capture(null, null, () =>
-        {
-            c.W.Line("Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref gs), 0, GradientWorkspaceSize * sizeof(float)); // constant size: unrolled when small");
-            c.W.Line($"{c.D(loss.Id)} = seed;");
-        }));
+        fragments.Add(c.Capture(null, null, () => c.W.Line($"{c.D(loss.Id)} = seed;")));
         foreach (var node in c.Plan.Backward)
-            fragments.Add(Op(c, node, "backward", () => Run(c, node, forward: false)));
+            fragments.Add(Op(c, node, "backward", () =>
+            {
+                ClearStartingGradients(c, node);
+                Run(c, node, forward: false);
+            }));
         Kernel(w, c, "BackwardSample", "Reverse mode for one sample: adds seed * d loss / d parameter into g.",
             "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed" + ExtraParameters(c.Plan), fragments);
     }

@@ -11,18 +11,34 @@ namespace NetCompiler.Generator.Lowering;
 /// <summary>Where every per-sample value and gradient lives. Inputs, targets, parameters and buffers are read in place;
 /// a view (<see cref="OpTraits.View"/> in the plan's mode) shares its operand's storage. For training
 /// (<see cref="Build"/>) every other node gets a slot of its own in the value workspace (backward reads them all), a
-/// saved slot beside it when its op saves something for backward, and a slot in the gradient workspace when reverse
-/// mode needs it. For inference (<see cref="ForInference"/>) a value's slot is reused once its last reader has run, so
+/// saved slot beside it when its op saves something for backward, and, while reverse mode needs it, a slot in the
+/// gradient workspace (reused once its gradient has been read). For inference (<see cref="ForInference"/>) a value's slot is reused once its last reader has run, so
 /// a deep network's workspace is that of its widest few layers, not the sum of all. Slots start on 16-float (64-byte)
 /// boundaries.</summary>
 internal sealed class MemoryPlan
 {
     public const int NoSlot = -1;
 
-    private MemoryPlan(int[] value, int[] saved, int[] gradient, int[] root, int valueSize, int gradientSize)
+    private MemoryPlan(int[] value, int[] saved, int[] gradient, int[] root, int valueSize, int gradientSize, int[]? gradientStart = null)
     {
         ValueOffset = value; SavedOffset = saved; GradientOffset = gradient; Root = root;
         ValueSize = RowSize(valueSize); GradientSize = RowSize(gradientSize);
+        GradientStart = gradientStart ?? Enumerable.Repeat(NoSlot, value.Length).ToArray();
+    }
+
+    /// <summary>For a node with a gradient slot: the backward op before which the slot is zeroed, the first that adds
+    /// into it (<see cref="LossSeed"/> for the loss, which the seed sets). Slots are reused, so each is cleared when it
+    /// comes alive rather than the whole workspace at the start.</summary>
+    public int[] GradientStart { get; }
+
+    /// <summary><see cref="GradientStart"/> of the loss: set to the seed before any backward op.</summary>
+    public const int LossSeed = int.MaxValue;
+
+    /// <summary>The nodes whose gradient slots are zeroed right before <paramref name="node"/>'s backward.</summary>
+    public IEnumerable<int> GradientsStartingAt(int node)
+    {
+        for (int i = 0; i < GradientStart.Length; i++)
+            if (GradientStart[i] == node) yield return i;
     }
 
     /// <summary>One sample's share of a workspace that a tile lays out sample after sample: the slots' size, plus one
@@ -45,7 +61,11 @@ internal sealed class MemoryPlan
     public int ValueSize { get; }
     public int GradientSize { get; }
 
-    /// <summary>The training form's plan: a slot per value, kept for backward.</summary>
+    /// <summary>The training form's plan: a slot per value, kept for backward; gradient slots reused. Backward runs the
+    /// nodes in decreasing id order, and d loss / d X lives from the first backward op that adds into it (its reader with
+    /// the highest id; the seed for the loss) to X's own backward (its host's, for an activation fused into a layer), so
+    /// a slot is taken there and freed after: the gradient workspace holds what a few layers need at once, not one slot
+    /// per node of the network.</summary>
     public static MemoryPlan Build(Graph graph, GradientPlan gradients, Fusion fusion)
     {
         int n = graph.Nodes.Count;
@@ -53,7 +73,8 @@ internal sealed class MemoryPlan
         var saved = new int[n];
         var gradient = new int[n];
         var root = new int[n];
-        int valueTop = 0, gradientTop = 0;
+        var hasGradient = new bool[n];
+        int valueTop = 0;
         foreach (var node in graph.Nodes)
         {
             value[node.Id] = saved[node.Id] = gradient[node.Id] = NoSlot;
@@ -66,10 +87,44 @@ internal sealed class MemoryPlan
             if (keepsValue) { value[node.Id] = valueTop; valueTop += Align(node.Size); }
             int savedFloats = node.Definition.SavedFloats(node);
             if (savedFloats > 0) { saved[node.Id] = valueTop; valueTop += Align(savedFloats); }
-            bool needsSlot = gradients.NeedsGradient[node.Id] && act < 0 && node.Op != OpKind.Constant;
-            if (needsSlot) { gradient[node.Id] = gradientTop; gradientTop += Align(node.Size); }
+            hasGradient[node.Id] = gradients.NeedsGradient[node.Id] && act < 0 && node.Op != OpKind.Constant;
         }
-        return new MemoryPlan(value, saved, gradient, root, valueTop, gradientTop);
+
+        // When each gradient slot comes alive (its first writer) and dies (its reader), in backward's order.
+        var start = Enumerable.Repeat(NoSlot, n).ToArray();
+        var end = Enumerable.Repeat(NoSlot, n).ToArray();
+        foreach (var node in graph.Nodes)
+        {
+            if (!hasGradient[node.Id]) continue;
+            end[node.Id] = fusion.FusedInto[node.Id] >= 0 ? fusion.FusedInto[node.Id] : node.Id;
+        }
+        foreach (var node in graph.Nodes)
+        {
+            bool runsBackward = gradients.NeedsGradient[node.Id] && !node.Is(OpTraits.Leaf) && !node.Is(OpTraits.View, ExecutionMode.Training)
+                && fusion.FusedInto[node.Id] < 0;
+            if (!runsBackward) continue;
+            foreach (int input in node.Inputs)
+                if (hasGradient[root[input]]) start[root[input]] = System.Math.Max(start[root[input]], node.Id);
+        }
+        if (graph.Loss is { } loss && hasGradient[root[loss.Id]]) start[root[loss.Id]] = LossSeed;
+        for (int i = 0; i < n; i++)
+            if (hasGradient[i] && start[i] == NoSlot) start[i] = end[i];   // nothing adds into it: zero when read
+
+        var slots = new SlotAllocator();
+        var byStart = Enumerable.Range(0, n).Where(i => hasGradient[i]).OrderByDescending(i => start[i]).ThenBy(i => i).ToList();
+        int next = 0;
+        void TakeStarting(int time)
+        {
+            for (; next < byStart.Count && start[byStart[next]] == time; next++) gradient[byStart[next]] = slots.Take(graph[byStart[next]].Size);
+        }
+        var ending = graph.Nodes.Where(x => hasGradient[x.Id]).ToLookup(x => end[x.Id]);
+        TakeStarting(LossSeed);
+        for (int t = n - 1; t >= 0; t--)
+        {
+            TakeStarting(t);
+            foreach (var dead in ending[t]) slots.Free(gradient[dead.Id], dead.Size);
+        }
+        return new MemoryPlan(value, saved, gradient, root, valueTop, slots.Top, start);
     }
 
     /// <summary>The inference form's plan: only what the output depends on, no gradients, no kept pre-activations, and a
