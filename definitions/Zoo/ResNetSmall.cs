@@ -94,7 +94,8 @@ public partial class ResNetSmall
     [Forward]
     Tensor Forward([Shape(1, 28, 28)] Tensor image)
     {
-        var x = Relu(stemBn.Forward(stem.Forward(image)));   // [16, 28, 28]
+        var x = (image - 0.2860f) * (1f / 0.3530f);          // standardized, as LeNet5
+        x = Relu(stemBn.Forward(stem.Forward(x)));           // [16, 28, 28]
         foreach (var block in stage1) x = block.Forward(x);
         x = stage2.Forward(stage2Down.Forward(x));           // [32, 14, 14]
         x = stage3.Forward(stage3Down.Forward(x));           // [64, 7, 7]

@@ -93,8 +93,14 @@ public static class ConvolutionGemm
     /// so every thread count sums dW in the same order.</summary>
     private static int SamplesPerChunk(in ConvGeometry g) => Math.Max(1, 32 * 1024 / (g.ColumnRows * g.Positions));
 
+    /// <summary>Samples per chunk of dW's products: also enough that each dot product runs over at least 512 positions
+    /// (a 7x7 image's 49 would spend more on each dot's final horizontal sum than on the sum itself), up to a column
+    /// matrix of 2 MB.</summary>
+    private static int WeightSamplesPerChunk(in ConvGeometry g) =>
+        Math.Max(SamplesPerChunk(g), Math.Min((512 + g.Positions - 1) / g.Positions, Math.Max(1, 512 * 1024 / (g.ColumnRows * g.Positions))));
+
     /// <summary>The row stride of a chunk's matrices: its positions rounded up to 16 floats (whole Vector512 registers).</summary>
-    private static int ChunkStride(in ConvGeometry g) => (SamplesPerChunk(g) * g.Positions + 15) & ~15;
+    private static int ChunkStride(in ConvGeometry g, int samples) => (samples * g.Positions + 15) & ~15;
 
     /// <summary>Unfolds samples [s0, s0 + count) of group <paramref name="group"/> into rows [rowStart, rowEnd) of the
     /// column matrix at <paramref name="col"/> (sample j at column j * Positions), zeroing each row from
@@ -139,7 +145,7 @@ public static class ConvolutionGemm
     private static void ForwardSamples<V>(in ConvGeometry g, ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int start, int end)
         where V : struct, IFloatVector<V>
     {
-        int k = g.ColumnRows, p = g.Positions, go = g.GroupOutputs, chunk = SamplesPerChunk(g), stride = ChunkStride(g);
+        int k = g.ColumnRows, p = g.Positions, go = g.GroupOutputs, chunk = SamplesPerChunk(g), stride = ChunkStride(g, chunk);
         ref float col = ref Scratch(k * stride + go * stride + g.PaddedGroupFloats);
         ref float product = ref Unsafe.Add(ref col, k * stride);
         ref float padded = ref Unsafe.Add(ref product, go * stride);
@@ -172,7 +178,7 @@ public static class ConvolutionGemm
     private static void InputSamples<V>(in ConvGeometry g, ref float dy, int dyStride, ref float w, ref float dx, int dxStride, int start, int end)
         where V : struct, IFloatVector<V>
     {
-        int k = g.ColumnRows, p = g.Positions, go = g.GroupOutputs, chunk = SamplesPerChunk(g), stride = ChunkStride(g);
+        int k = g.ColumnRows, p = g.Positions, go = g.GroupOutputs, chunk = SamplesPerChunk(g), stride = ChunkStride(g, chunk);
         ref float dcol = ref Scratch(k * stride + go * stride + g.PaddedGroupFloats);
         ref float gathered = ref Unsafe.Add(ref dcol, k * stride);
         ref float padded = ref Unsafe.Add(ref gathered, go * stride);
@@ -203,7 +209,7 @@ public static class ConvolutionGemm
     private static void WeightColumns<V>(in ConvGeometry g, ref float dy, int dyStride, ref float x, int xStride, ref float dw, int rows, int start, int end)
         where V : struct, IFloatVector<V>
     {
-        int k = g.ColumnRows, p = g.Positions, go = g.GroupOutputs, chunk = SamplesPerChunk(g), stride = ChunkStride(g);
+        int k = g.ColumnRows, p = g.Positions, go = g.GroupOutputs, chunk = WeightSamplesPerChunk(g), stride = ChunkStride(g, chunk);
         ref float col = ref Scratch(k * stride + go * stride + go * k + g.PaddedGroupFloats);
         ref float gathered = ref Unsafe.Add(ref col, k * stride);
         ref float product = ref Unsafe.Add(ref gathered, go * stride);
