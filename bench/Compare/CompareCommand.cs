@@ -118,7 +118,8 @@ internal static class CompareCommand
         return s_mismatches.Count > 0 ? 1 : 0;
     }
 
-    /// <summary>Workloads whose TorchSharp check failed: the report says so above the table and the command exits with 1.</summary>
+    /// <summary>Workloads whose TorchSharp check failed or could not run: the report says so above the table and the
+    /// command exits with 1.</summary>
     private static readonly List<string> s_mismatches = [];
 
     /// <summary>Builds a workload's TorchSharp models and runs its correctness check, noting the result. A failure
@@ -143,6 +144,7 @@ internal static class CompareCommand
             string line = $"{workload}: TorchSharp setup failed, its columns are n/a: {e.GetType().Name}: {e.Message.Split('\n', 2)[0]}";
             checks.Add(line);
             Progress(line);
+            s_mismatches.Add(workload);
         }
     }
 
@@ -274,7 +276,7 @@ internal static class CompareCommand
         text.AppendLine(CultureInfo.InvariantCulture, $"NetCompiler compare, {started:yyyy-MM-dd HH:mm} UTC{(brief ? " (--short run: fewer, shorter repetitions)" : "")}");
         text.AppendLine();
         if (s_mismatches.Count > 0)
-            text.AppendLine($"**TorchSharp does not compute what NetCompiler computes for {string.Join(", ", s_mismatches)} (see the checks below): those TorchSharp columns compare different things.**").AppendLine();
+            text.AppendLine($"**The TorchSharp check failed for {string.Join(", ", s_mismatches)} (see the checks below): those TorchSharp columns are n/a or compare different things.**").AppendLine();
         if (disturbed) text.AppendLine("**Warning: other processes or the hypervisor took CPU time during this run (see the last note); the numbers are unreliable.**").AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {MachineInfo.Cpu()}; {MachineInfo.Runtime()}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- ISA: {MachineInfo.Isa()}");

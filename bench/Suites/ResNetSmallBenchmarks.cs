@@ -3,8 +3,8 @@ using BenchmarkDotNet.Engines;
 
 namespace NetCompiler.Bench;
 
-/// <summary>ResNetSmall training: one SGD (lr 0.05, momentum 0.9) step on the next batch of 128 training images per call
-/// (samples/s = 128 / Mean), batch norm in training mode, four ways: compiled, interpreted, TorchSharp at 1 and 2 threads
+/// <summary>ResNetSmall training: one SGD (lr 0.05, momentum 0.9) step on the next batch of 64 training images per call
+/// (samples/s = 64 / Mean), batch norm in training mode, four ways: compiled, interpreted, TorchSharp at 1 and 2 threads
 /// (<see cref="ResNetSmallWorkload"/>). A step takes 0.1 s (compiled) to several seconds (interpreted), so this suite uses
 /// BenchmarkDotNet's Monitoring strategy: each iteration is one step, no pilot stage, 15 measured steps per variant.
 /// Inference is <see cref="ResNetSmallInferBenchmarks"/> (<c>--filter '*ResNetSmall*'</c> runs both).</summary>

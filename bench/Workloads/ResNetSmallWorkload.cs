@@ -16,7 +16,7 @@ internal sealed class ResNetSmallWorkload : IDisposable
 {
     public const float LearningRate = 0.05f;
     public const float Momentum = 0.9f;
-    public const int TrainBatch = 128;
+    public const int TrainBatch = 64;
 
     /// <summary>The convolutions.</summary>
     public static ConvLayers Convolutions => ConvLayers.ResNetSmall;
