@@ -7,10 +7,10 @@ using System.Text;
 namespace NetCompiler.Bench;
 
 /// <summary>The <c>compare</c> command: a short, fixed version of every workload (W1 seed 000, W2 seed 001, W3 wide
-/// MLP, W4 LeNet-5, ResNetSmall, FMA peak), each variant in this one process, printed as one Markdown table on standard output (progress
-/// goes to standard error, so <c>compare &gt; table.md</c> keeps just the table). About a minute and a half on the 2-core
-/// development machine. <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test,
-/// not for publishing).</summary>
+/// MLP, W4 LeNet-5, ResNetSmall, FMA peak), each variant in this one process, printed as one Markdown table on standard
+/// output (progress goes to standard error, so <c>compare &gt; table.md</c> keeps just the table). About a minute and a
+/// half for W1-W3 on the quiet 2-core development machine, plus an estimated 45 s for W4 and ResNetSmall.
+/// <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test, not for publishing).</summary>
 internal static class CompareCommand
 {
     /// <summary>Repetition settings for the normal and the <c>--short</c> run.</summary>
@@ -222,7 +222,7 @@ internal static class CompareCommand
             double gflops = flopsPerCall / v.SecondsPerCall / 1e9;
             return peak > 0 ? $"{MarkdownTable.Number(gflops)} GFLOP/s = {100 * gflops / peak:F0}%" : $"{MarkdownTable.Number(gflops)} GFLOP/s";
         }
-        string perCall = flopsPerCall >= 1e10 ? string.Create(CultureInfo.InvariantCulture, $"{flopsPerCall / 1e9:F1} GFLOP") : string.Create(CultureInfo.InvariantCulture, $"{flopsPerCall / 1e6:F0} MFLOP");
+        string perCall = flopsPerCall >= 1e9 ? string.Create(CultureInfo.InvariantCulture, $"{flopsPerCall / 1e9:F1} GFLOP") : string.Create(CultureInfo.InvariantCulture, $"{flopsPerCall / 1e6:F0} MFLOP");
         return string.Create(CultureInfo.InvariantCulture,
             $"{name} ({perCall} per call): compiled {Rate(row.Compiled, two)}, compiled at 1 thread {Rate(row.CompiledOneThread, one)}; " +
             $"TorchSharp 1 thread {Rate(row.TorchSharp1, one)}, 2 threads {Rate(row.TorchSharp2, two)}; interpreted {Rate(row.Interpreted, 0)}");
