@@ -7,10 +7,10 @@ using System.Text;
 namespace NetCompiler.Bench;
 
 /// <summary>The <c>compare</c> command: a short, fixed version of every workload (W1 seed 000, W2 seed 001, W3 wide
-/// MLP, FMA peak), each variant in this one process, printed as one Markdown table on standard output (progress
-/// goes to standard error, so <c>compare &gt; table.md</c> keeps just the table). About a minute and a half on the 2-core
-/// development machine. <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test,
-/// not for publishing).</summary>
+/// MLP, W4 LeNet-5, ResNetSmall, FMA peak), each variant in this one process, printed as one Markdown table on standard
+/// output (progress goes to standard error, so <c>compare &gt; table.md</c> keeps just the table). About a minute and a
+/// half for W1-W3 on the quiet 2-core development machine, plus an estimated 45 s for W4 and ResNetSmall.
+/// <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test, not for publishing).</summary>
 internal static class CompareCommand
 {
     /// <summary>Repetition settings for the normal and the <c>--short</c> run.</summary>
@@ -59,6 +59,7 @@ internal static class CompareCommand
                 note: $"median step time x {w2.StepsPerEpoch:N0} steps"));
         }
 
+        Progress($"W1 and W2 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         ResultRow train, inferOne, inferBatch;
         using (var w3 = new WideMlpWorkload())
         {
@@ -82,15 +83,48 @@ internal static class CompareCommand
             BandwidthLine("W3 inference, batch 1", inferOne, WideMlpWorkload.ParameterCount * (double)sizeof(float)),
         };
 
+        Progress($"W3 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+        using (var w4 = new LeNet5Workload())
+        {
+            PrepareTorchSharp("W4", w4.CreateTorchSharp, w4.CheckTorchSharp, checks);
+            var lenet = Row(harness, $"W4 LeNet-5 training (SGD momentum, batch {LeNet5Workload.Batch})", Metric.Throughput(LeNet5Workload.Batch),
+                w4.TrainCompiled, w4.TrainInterpreted, () => w4.TrainTorchSharp(1), () => w4.TrainTorchSharp(2), compiledOneThread: true);
+            rows.Add(lenet);
+            gemmLines.Add(PeakLine($"W4 training, batch {LeNet5Workload.Batch}", lenet, LeNet5Workload.Batch * LeNet5Workload.TrainFlopsPerSample, peaks));
+            gemmLines.Add(ConvolutionLine(harness, w4, lenet, peaks));
+        }
+
+        Progress($"W4 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+        using (var resnet = new ResNetSmallWorkload())
+        {
+            PrepareTorchSharp("ResNetSmall", resnet.CreateTorchSharp, resnet.CheckTorchSharp, checks);
+            var resnetTrain = Row(harness, $"ResNetSmall training (SGD momentum, batch {ResNetSmallWorkload.TrainBatch})", Metric.Throughput(ResNetSmallWorkload.TrainBatch),
+                resnet.TrainCompiled, null, () => resnet.TrainTorchSharp(1), () => resnet.TrainTorchSharp(2), compiledOneThread: true,
+                note: "interpreted not timed here (seconds per step; the BenchmarkDotNet suite times it)");
+            // No 'compiled at 1 thread' here: the convolutions split a tile by samples, so batch 1 runs on one core anyway.
+            var resnetInfer = Row(harness, "ResNetSmall inference latency (batch 1)", Metric.Time("us", "call"),
+                resnet.InferCompiled, resnet.InferInterpreted, () => resnet.InferTorchSharp(1), () => resnet.InferTorchSharp(2),
+                note: "one core: the convolutions split a batch by samples");
+            rows.AddRange([resnetTrain, resnetInfer]);
+            gemmLines.Add(PeakLine($"ResNetSmall training, batch {ResNetSmallWorkload.TrainBatch}", resnetTrain,
+                ResNetSmallWorkload.TrainBatch * ResNetSmallWorkload.TrainFlopsPerSample, peaks));
+            gemmLines.Add(PeakLine("ResNetSmall inference, batch 1", resnetInfer, ResNetSmallWorkload.ForwardFlopsPerSample, peaks));
+        }
+
         string loadLine = LoadLine(load.Stop(), quiet, out bool disturbed);
         Console.Write(Report(rows, peaks, gemmLines, checks, data.Description, started, harness, brief, loadLine, disturbed));
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         GC.KeepAlive(Harness.Sink);
-        return 0;
+        return s_mismatches.Count > 0 ? 1 : 0;
     }
 
+    /// <summary>Workloads whose TorchSharp check failed or could not run: the report says so above the table and the
+    /// command exits with 1.</summary>
+    private static readonly List<string> s_mismatches = [];
+
     /// <summary>Builds a workload's TorchSharp models and runs its correctness check, noting the result. A failure
-    /// here is reported and leaves that workload's TorchSharp columns n/a (the variants then throw and are caught).</summary>
+    /// here is reported and leaves that workload's TorchSharp columns n/a (the variants then throw and are caught).
+    /// A mismatch is noted in <see cref="s_mismatches"/>.</summary>
     private static void PrepareTorchSharp(string workload, Action create, Func<(bool Ok, string Line)> check, List<string> checks)
     {
         if (!TorchSharpPeer.IsAvailable) return;
@@ -99,13 +133,18 @@ internal static class CompareCommand
             create();
             var (ok, line) = check();
             checks.Add(line);
-            if (!ok) Progress(line);
+            if (!ok)
+            {
+                Progress(line);
+                s_mismatches.Add(workload);
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             string line = $"{workload}: TorchSharp setup failed, its columns are n/a: {e.GetType().Name}: {e.Message.Split('\n', 2)[0]}";
             checks.Add(line);
             Progress(line);
+            s_mismatches.Add(workload);
         }
     }
 
@@ -127,17 +166,17 @@ internal static class CompareCommand
     }
 
     /// <summary>Measures the variants of one row, interleaved (see <see cref="Harness"/>): compiled, interpreted and
-    /// TorchSharp at 1 and 2 threads (when it loads); with <paramref name="compiledOneThread"/> also the compiled code
+    /// TorchSharp at 1 and 2 threads (when it loads; interpreted unless null); with <paramref name="compiledOneThread"/> also the compiled code
     /// with the runtime's worker pool off (what the 1-thread FMA peak compares with), and with
     /// <paramref name="naive"/> the hand-written baseline. The extra variants are given in the notes.</summary>
-    private static ResultRow Row(Harness harness, string workload, Metric metric, Func<float> compiled, Func<float> interpreted,
+    private static ResultRow Row(Harness harness, string workload, Metric metric, Func<float> compiled, Func<float>? interpreted,
         Func<float> torch1, Func<float> torch2, bool compiledOneThread = false, Func<float>? naive = null, string note = "")
     {
         int poolThreads = WorkerPool.Threads;
         var variants = new List<Variant>();
         int Add(Variant variant) { variants.Add(variant); return variants.Count - 1; }
         int iCompiled = Add(new(workload + ": compiled", compiled));
-        int iInterpreted = Add(new(workload + ": interpreted", interpreted));
+        int iInterpreted = interpreted is not null ? Add(new(workload + ": interpreted", interpreted)) : -1;
         int iTorch1 = TorchSharpPeer.IsAvailable ? Add(new(workload + ": TorchSharp 1 thread", torch1)) : -1;
         int iTorch2 = TorchSharpPeer.IsAvailable ? Add(new(workload + ": TorchSharp 2 threads", torch2)) : -1;
         int iCompiled1 = compiledOneThread
@@ -183,9 +222,42 @@ internal static class CompareCommand
             double gflops = flopsPerCall / v.SecondsPerCall / 1e9;
             return peak > 0 ? $"{MarkdownTable.Number(gflops)} GFLOP/s = {100 * gflops / peak:F0}%" : $"{MarkdownTable.Number(gflops)} GFLOP/s";
         }
+        string perCall = flopsPerCall >= 1e9 ? string.Create(CultureInfo.InvariantCulture, $"{flopsPerCall / 1e9:F1} GFLOP") : string.Create(CultureInfo.InvariantCulture, $"{flopsPerCall / 1e6:F0} MFLOP");
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name} ({flopsPerCall / 1e6:F0} MFLOP per call): compiled {Rate(row.Compiled, two)}, compiled at 1 thread {Rate(row.CompiledOneThread, one)}; " +
+            $"{name} ({perCall} per call): compiled {Rate(row.Compiled, two)}, compiled at 1 thread {Rate(row.CompiledOneThread, one)}; " +
             $"TorchSharp 1 thread {Rate(row.TorchSharp1, one)}, 2 threads {Rate(row.TorchSharp2, two)}; interpreted {Rate(row.Interpreted, 0)}");
+    }
+
+    /// <summary>W4's convolutions alone (<see cref="ConvStepTimer"/>: one step's forward, dW and dX through ConvolutionGemm),
+    /// timed at the default thread count and at 1 thread: their GFLOP/s against the FMA peak at the same thread count,
+    /// and the share of the compiled step they take.</summary>
+    private static string ConvolutionLine(Harness harness, LeNet5Workload w4, ResultRow lenet, Dictionary<(int Bits, int Threads), double> peaks)
+    {
+        int poolThreads = WorkerPool.Threads;
+        const string Name = "W4 convolutions alone";
+        var timings = harness.Measure(
+        [
+            new Variant(Name, w4.ConvolutionsOnly),
+            new Variant(Name + ", 1 thread", w4.ConvolutionsOnly, () => WorkerPool.Threads = 1, () => WorkerPool.Threads = poolThreads),
+        ], Progress);
+        var metric = Metric.Time("ms", "step");
+        for (int v = 0; v < timings.Length; v++)
+            if (timings[v] is { } t) Log(v == 0 ? Name : Name + ", 1 thread", t, metric);
+        double flops = LeNet5Workload.Batch * LeNet5Workload.Convolutions.TrainFlopsPerSample;
+        int bits = peaks.ContainsKey((512, 1)) ? 512 : 256;
+        peaks.TryGetValue((bits, 1), out double one);
+        peaks.TryGetValue((bits, Environment.ProcessorCount >= 2 ? 2 : 1), out double two);
+        string Rate(Timing? t, double peak, Timing? step)
+        {
+            if (t is not { } v) return "n/a";
+            double gflops = flops / v.SecondsPerCall / 1e9;
+            string rate = MarkdownTable.Number(gflops) + " GFLOP/s" + (peak > 0 ? string.Create(CultureInfo.InvariantCulture, $" = {100 * gflops / peak:F0}%") : "");
+            string share = step is { } s ? string.Create(CultureInfo.InvariantCulture, $", {100 * v.SecondsPerCall / s.SecondsPerCall:F0}% of the compiled step") : "";
+            return $"{MarkdownTable.Number(v.SecondsPerCall * 1e3)} ms ({rate}{share})";
+        }
+        return string.Create(CultureInfo.InvariantCulture,
+            $"W4 convolutions alone (ConvolutionGemm with the step's shapes, {LeNet5Workload.Batch / LeNet5Workload.TileRows} tiles of {LeNet5Workload.TileRows}; " +
+            $"{flops / 1e6:F0} MFLOP per step): {Rate(timings[0], two, lenet.Compiled)}; at 1 thread {Rate(timings[1], one, lenet.CompiledOneThread)}");
     }
 
     /// <summary>Weight traffic of batch-1 inference, which reads every weight once per call: bytes / latency.</summary>
@@ -203,6 +275,8 @@ internal static class CompareCommand
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"NetCompiler compare, {started:yyyy-MM-dd HH:mm} UTC{(brief ? " (--short run: fewer, shorter repetitions)" : "")}");
         text.AppendLine();
+        if (s_mismatches.Count > 0)
+            text.AppendLine($"**The TorchSharp check failed for {string.Join(", ", s_mismatches)} (see the checks below): those TorchSharp columns are n/a or compare different things.**").AppendLine();
         if (disturbed) text.AppendLine("**Warning: other processes or the hypervisor took CPU time during this run (see the last note); the numbers are unreliable.**").AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {MachineInfo.Cpu()}; {MachineInfo.Runtime()}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- ISA: {MachineInfo.Isa()}");
@@ -218,10 +292,10 @@ internal static class CompareCommand
             $" Vector{p.Key.Bits} {p.Key.Threads} thread{(p.Key.Threads > 1 ? "s" : "")} {MarkdownTable.Number(p.Value)} GFLOP/s")));
         text.AppendLine();
         text.AppendLine();
-        text.AppendLine("Fraction of the FMA peak at the same thread count (GEMM-bound rows), and weight bandwidth at batch 1:");
+        text.AppendLine("Fraction of the FMA peak at the same thread count (GEMM- and convolution-bound rows), and weight bandwidth at batch 1:");
         foreach (var line in gemmLines) text.AppendLine("- " + line);
         text.AppendLine();
-        text.AppendLine("Checks (TorchSharp against compiled NetCompiler, same initial weights, tolerance 1e-4):");
+        text.AppendLine("Checks (TorchSharp against compiled NetCompiler, same initial weights; tolerances in each line):");
         if (checks.Count == 0) text.AppendLine("- not run: TorchSharp is not available");
         foreach (var check in checks) text.AppendLine("- " + check);
         text.AppendLine();
@@ -229,8 +303,15 @@ internal static class CompareCommand
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- Each variant is warmed up (at least {harness.WarmupSeconds} s), then the variants of a row take turns: {harness.Repetitions} repetitions of about {harness.RepetitionSeconds} s each, median per variant. Ratios are speedups of the compiled code (above 1: compiled is faster); 'best TorchSharp' is the faster of its two thread counts.");
         text.AppendLine("- Training rows: every variant trains its own copy of the same initial network on the training set in a fixed order; " +
-                        "W2 and W3 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
+                        "W2, W3, W4 and ResNetSmall time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
         text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"- W4 and ResNetSmall FLOPs: 2 per multiply-add of each convolution and dense layer, forward, dW and dX, except the first convolution's dX " +
+            $"(its input is the image; neither NetCompiler nor libtorch computes it); pooling, batch norm, activations and biases not counted. " +
+            $"W4 {LeNet5Workload.TrainFlopsPerSample / 1e6:F2} MFLOP per training sample, of which the convolutions {LeNet5Workload.Convolutions.TrainFlopsPerSample / 1e6:F2}; " +
+            $"ResNetSmall {ResNetSmallWorkload.TrainFlopsPerSample / 1e6:F1} MFLOP per training sample, {ResNetSmallWorkload.ForwardFlopsPerSample / 1e6:F1} per inference."));
+        text.AppendLine("- ResNetSmall: batch norm in training mode (batch statistics) in the training row, on its running statistics (TorchSharp in eval mode) in the inference row; " +
+                        "every batch norm's weight, bias and running statistics start at fixed values away from 1, 0, 0, 1 so that the check covers them.");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- The compiled column runs with the runtime's default worker pool (WorkerPool.Threads = {WorkerPool.Threads}: all cores); 'compiled at 1 thread' sets WorkerPool.Threads = 1. TorchSharp is pinned with torch.set_num_threads.");
         text.AppendLine("- TorchSharp runs under GLIBC_TUNABLES=" + (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { Length: > 0 } tunables ? tunables : "(not set)") +

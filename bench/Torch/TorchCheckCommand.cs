@@ -3,7 +3,9 @@ using System;
 namespace NetCompiler.Bench;
 
 /// <summary>The <c>torch-check</c> command: does TorchSharp load here (after the build's libLibTorchSharp.so
-/// patch), and does its forward pass and training agree with NetCompiler's on seed 000? Exit code 0 when both hold.</summary>
+/// patch), and do its forward pass and training agree with NetCompiler's on seed 000 and on the convolutional networks
+/// (W4 LeNet-5, ResNetSmall: outputs, losses, gradients, batch norm statistics; a few seconds)? Exit code 0 when all
+/// hold.</summary>
 internal static class TorchCheckCommand
 {
     public static int Run()
@@ -17,9 +19,24 @@ internal static class TorchCheckCommand
         }
         using var ones = TorchSharp.torch.ones(2);
         Console.WriteLine($"TorchSharp {TorchSharpPeer.Describe()}: torch.ones(2) = [{string.Join(", ", ones.data<float>().ToArray())}]");
-        using var w1 = new Seed000Workload();
-        var (ok, line) = w1.CheckTorchSharp();
-        Console.WriteLine(line);
+        bool ok = true;
+        void Check(string workload, Func<(bool Ok, string Line)> check)
+        {
+            try
+            {
+                var (agrees, line) = check();
+                Console.WriteLine(line);
+                ok &= agrees;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Console.WriteLine($"{workload}: the check failed: {e}");
+                ok = false;
+            }
+        }
+        Check("W1 seed 000", () => { using var w1 = new Seed000Workload(); return w1.CheckTorchSharp(); });
+        Check("W4 LeNet-5", () => { using var w4 = new LeNet5Workload(); return w4.CheckTorchSharp(); });
+        Check("ResNetSmall", () => { using var resnet = new ResNetSmallWorkload(); return resnet.CheckTorchSharp(); });
         return ok ? 0 : 1;
     }
 }

@@ -21,7 +21,7 @@ internal static class TorchSharpPeer
 
     /// <summary>One line for the report: the TorchSharp version, or why it is not available.</summary>
     public static string Describe() => IsAvailable
-        ? $"{typeof(torch).Assembly.GetName().Version?.ToString(3)} (TorchSharp-cpu, libtorch CPU), timed at 1 and 2 threads"
+        ? $"{typeof(torch).Assembly.GetName().Version?.ToString(3)} (TorchSharp-cpu, libtorch CPU), timed at 1 and 2 threads; {NnpackNote}"
         : $"n/a: {FailureReason}";
 
     /// <summary>Returns <paramref name="threads"/> when TorchSharp is available and throws with the reason when
@@ -50,7 +50,9 @@ internal static class TorchSharpPeer
             using var ones = torch.ones(2);
             using var sum = ones.sum();
             float value = sum.item<float>();
-            return value == 2f ? null : $"torch.ones(2).sum() gave {value}, not 2";
+            if (value != 2f) return $"torch.ones(2).sum() gave {value}, not 2";
+            NnpackNote = DisableNnpack();
+            return null;
         }
         catch (Exception e)
         {
@@ -67,6 +69,38 @@ internal static class TorchSharpPeer
         {
             Console.SetOut(console);
             LoadTrace = trace.ToString();
+        }
+    }
+
+    /// <summary>What became of libtorch's NNPACK switch (see <see cref="DisableNnpack"/>), for the report.</summary>
+    public static string NnpackNote { get; private set; } = "";
+
+    private delegate IntPtr GlobalContextFunction();
+    private delegate void SetFlagFunction(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+    [return: MarshalAs(UnmanagedType.U1)]
+    private delegate bool GetFlagFunction(IntPtr context);
+
+    /// <summary>Turns NNPACK off in libtorch, as Python's <c>torch.backends.nnpack.set_flags(False)</c> does
+    /// (TorchSharp has no binding for it): <c>at::globalContext().setUserEnabledNNPACK(false)</c>, called through the
+    /// C++ symbols libtorch_cpu.so exports. NNPACK does not support this CPU; while the flag is on, every convolution
+    /// that could take the NNPACK path (eval-mode inference here) asks it to initialize again, which fails and writes
+    /// a warning line to stderr, 15 lines per ResNetSmall inference. With the flag off libtorch goes straight to the
+    /// convolution it falls back to anyway. Returns what happened, in one line.</summary>
+    private static string DisableNnpack()
+    {
+        try
+        {
+            var library = NativeLibrary.Load(Path.Combine(NativeDirectory, OperatingSystem.IsLinux() ? "libtorch_cpu.so" : "torch_cpu"));
+            var context = Marshal.GetDelegateForFunctionPointer<GlobalContextFunction>(NativeLibrary.GetExport(library, "_ZN2at13globalContextEv"))();
+            var set = Marshal.GetDelegateForFunctionPointer<SetFlagFunction>(NativeLibrary.GetExport(library, "_ZN2at7Context20setUserEnabledNNPACKEb"));
+            var get = Marshal.GetDelegateForFunctionPointer<GetFlagFunction>(NativeLibrary.GetExport(library, "_ZNK2at7Context17userEnabledNNPACKEv"));
+            bool before = get(context);
+            set(context, false);
+            return get(context) ? "NNPACK could not be switched off" : $"NNPACK switched off (was {(before ? "on" : "off")})";
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return $"NNPACK left as it is ({e.GetType().Name}: {e.Message.Split('\n', 2)[0]})";
         }
     }
 

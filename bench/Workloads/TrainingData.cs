@@ -5,7 +5,7 @@ using TorchTensor = TorchSharp.torch.Tensor;
 
 namespace NetCompiler.Bench;
 
-/// <summary>The Fashion-MNIST training set shared by W2 and W3, loaded once per process with
+/// <summary>The Fashion-MNIST training set shared by W2, W3, W4 and ResNetSmall, loaded once per process with
 /// <see cref="FashionMnistSource.Load(string?)"/>: the full 60,000 images when Debian's
 /// <c>dataset-fashion-mnist</c> is installed, else the shipped 8,000-image split (<see cref="Description"/> says
 /// which). Holds the targets in both encodings the networks use, and TorchSharp copies made on first use so the
@@ -13,7 +13,7 @@ namespace NetCompiler.Bench;
 internal sealed class TrainingData
 {
     private static readonly Lazy<TrainingData> s_instance = new(() => new TrainingData());
-    private TorchTensor? _torchInputs, _torchOneHot, _torchLabels;
+    private TorchTensor? _torchInputs, _torchImages, _torchOneHot, _torchLabels;
 
     private TrainingData()
     {
@@ -62,6 +62,10 @@ internal sealed class TrainingData
 
     /// <summary><see cref="Inputs"/> as a [Count, 784] float tensor.</summary>
     public TorchTensor TorchInputs => _torchInputs ??= tensor(Inputs, new long[] { Count, Features });
+
+    /// <summary><see cref="Inputs"/> as [Count, 1, 28, 28] images, what <c>nn.Conv2d</c> takes: a view of
+    /// <see cref="TorchInputs"/>, no copy.</summary>
+    public TorchTensor TorchImages => _torchImages ??= TorchInputs.view(Count, 1, 28, 28);
 
     /// <summary><see cref="OneHot"/> as a [Count, 10] float tensor.</summary>
     public TorchTensor TorchOneHot => _torchOneHot ??= tensor(OneHot, new long[] { Count, Classes });
