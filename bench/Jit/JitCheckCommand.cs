@@ -19,13 +19,16 @@ internal static class JitCheckCommand
     private static readonly Regex s_generatedKernel =
         new(@"^NetCompiler\.Definitions\.[\w.]+:(Forward|Loss|Backward)(Sample|Tile)(Part\d+)?\(", RegexOptions.CultureInvariant);
 
-    /// <summary>The kernels the three workloads must have compiled; a log without them means the check saw nothing.</summary>
+    /// <summary>The kernels the workloads must have compiled; a log without them means the check saw nothing.</summary>
     private static readonly string[] s_mustRun =
     [
         "Seed000Net:ForwardSample", "Seed000Net:LossSample", "Seed000Net:BackwardSample",
         "Seed001MnistNet:ForwardTile", "Seed001MnistNet:LossTile", "Seed001MnistNet:BackwardTile",
         "WideMlpNet:ForwardTile", "WideMlpNet:LossTile", "WideMlpNet:BackwardTile",
         "TileGemm:Forward(", "TileGemm:BackwardInput(", "TileGemm:BackwardWeights(",
+        "LeNet5:ForwardTile", "LeNet5:LossTile", "LeNet5:BackwardTile", "ResNetSmall:ForwardTile", "ResNetSmall:BackwardTile",
+        "ConvolutionGemm:Forward(", "ConvolutionGemm:BackwardInput(", "ConvolutionGemm:BackwardWeights(", "ConvGeometry:Im2Col(",
+        "MaxPooling:Rows[",
     ];
 
     public static int Run(ReadOnlySpan<string> args)
@@ -80,6 +83,9 @@ internal static class JitCheckCommand
         (s_generatedKernel.IsMatch(m.Method)
          || m.Method.StartsWith("NetCompiler.TileGemm:", StringComparison.Ordinal)
          || m.Method.StartsWith("NetCompiler.TileGemm+", StringComparison.Ordinal)
+         || m.Method.StartsWith("NetCompiler.ConvolutionGemm", StringComparison.Ordinal)
+         || m.Method.StartsWith("NetCompiler.ConvGeometry:", StringComparison.Ordinal)
+         || m.Method.StartsWith("NetCompiler.MaxPooling:", StringComparison.Ordinal)
          || m.Method.StartsWith("NetCompiler.SimdMath:", StringComparison.Ordinal));
 
     private static int Report(List<JitMethod> methods, bool forcedMinOpts)
@@ -105,7 +111,7 @@ internal static class JitCheckCommand
         var missing = s_mustRun.Where(name => !checkedMethods.Any(m => m.ShortName.Contains(name, StringComparison.Ordinal))).ToList();
         var failed = checkedMethods.Where(m => m.Verdict != JitVerdict.Optimized).ToList();
         var others = methods.Where(m => !IsChecked(m) && m.Method.StartsWith("NetCompiler.", StringComparison.Ordinal)).ToList();
-        Console.WriteLine($"Checked {checkedMethods.Count} kernel methods (generated Forward/Loss/Backward Sample/Tile, TileGemm, SimdMath) " +
+        Console.WriteLine($"Checked {checkedMethods.Count} kernel methods (generated Forward/Loss/Backward Sample/Tile, TileGemm, SimdMath, the convolution and max pooling kernels) " +
             $"out of {methods.Count} methods the JIT compiled in the child. Not checked: {others.Count} other NetCompiler methods " +
             $"(entry points, optimizer, worker pool: they tier up normally; {others.Count(m => m.Verdict == JitVerdict.Optimized)} reached optimized code).");
         if (missing.Count > 0) Console.WriteLine($"FAIL: these kernels never ran, so the check proves nothing: {string.Join(", ", missing)}");

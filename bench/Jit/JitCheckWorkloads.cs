@@ -34,6 +34,13 @@ internal static class JitCheckWorkloads
         var adam = new Adam(1e-3f);
         float[] x3 = Random(rng, 128 * 784), t3 = new float[128], out3 = new float[128 * 10];
         for (int i = 0; i < t3.Length; i++) t3[i] = rng.Next(10);
+        // W4: LeNet-5, SGD momentum at batch 64; ResNetSmall, SGD momentum at batch 16 and inference of one image.
+        var lenet = new LeNet5(seed: 1);
+        var resnet = new ResNetSmall(seed: 1);
+        var momentum = new Sgd(new ConstantSchedule(0.01f), momentum: 0.9f);
+        var resnetMomentum = new Sgd(new ConstantSchedule(0.01f), momentum: 0.9f);
+        float[] x4 = Random(rng, 64 * 784), t4 = new float[64], out4 = new float[64 * 10];
+        for (int i = 0; i < t4.Length; i++) t4[i] = rng.Next(10);
 
         for (int round = 0; round < Rounds; round++)
         {
@@ -50,11 +57,19 @@ internal static class JitCheckWorkloads
                 sink += wide.TrainStep(x3, t3, 128, adam);
                 wide.Infer(x3, out3, 128);
             }
+            var convClock = Stopwatch.StartNew();
+            for (int i = 0; i < 30 && (i < 3 || convClock.Elapsed < WideBudget); i++)
+            {
+                sink += lenet.TrainStep(x4, t4, 64, momentum);
+                lenet.Infer(x4, out4, 64);
+                sink += resnet.TrainStep(x4.AsSpan(0, 16 * 784), t4.AsSpan(0, 16), 16, resnetMomentum);
+                resnet.Infer(x4.AsSpan(0, 784), out4.AsSpan(0, 10), 1);
+            }
             Console.Error.WriteLine($"jit-check child: round {round + 1} of {Rounds} done ({clock.Elapsed.TotalSeconds:F1} s)");
             Thread.Sleep(Pause);
         }
         // The losses must stay finite, or the run did not exercise the real code paths.
-        return float.IsFinite(sink + out1[0] + out3[0]) ? 0 : 1;
+        return float.IsFinite(sink + out1[0] + out3[0] + out4[0]) ? 0 : 1;
     }
 
     private static float[] Random(Random rng, int length)

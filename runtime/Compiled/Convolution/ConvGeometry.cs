@@ -103,7 +103,10 @@ public readonly struct ConvGeometry
 
     /// <summary>Floats of one group's channels with their padding: the scratch <see cref="Im2Col"/> and
     /// <see cref="Col2ImAdd"/> need when there is padding.</summary>
-    public int PaddedGroupFloats => GroupInputs * PaddedHeight * PaddedWidth;
+    public int PaddedGroupFloats
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] get => GroupInputs * PaddedHeight * PaddedWidth;
+    }
 
     private bool HasPadding => PaddingHeight > 0 || PaddingWidth > 0;
 
@@ -113,6 +116,7 @@ public readonly struct ConvGeometry
     /// position p, 0 in the padding. Only the <see cref="Positions"/> columns of each row are written. With padding, the
     /// group's channels are first copied into <paramref name="padded"/> (<see cref="PaddedGroupFloats"/>) inside a zero
     /// border, so every row of the matrix is whole-row copies without bounds checks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // long loops: no tier-0 or OSR code (jit-check)
     public void Im2Col(ref float x, int group, int rowStart, int rowEnd, ref float columns, int columnStride, ref float padded)
     {
         ref float source = ref Unsafe.Add(ref x, group * GroupInputs * Height * Width);
@@ -137,6 +141,7 @@ public readonly struct ConvGeometry
     /// of group <paramref name="group"/>'s column gradient into the input element it was read from (what falls in the
     /// padding drops). With padding, the rows are added into <paramref name="padded"/> (<see cref="PaddedGroupFloats"/>)
     /// and its interior into dx.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // long loops: no tier-0 or OSR code (jit-check)
     public void Col2ImAdd(ref float columns, int columnStride, int group, int rowStart, int rowEnd, ref float dx, ref float padded)
     {
         ref float target = ref Unsafe.Add(ref dx, group * GroupInputs * Height * Width);
@@ -164,6 +169,7 @@ public readonly struct ConvGeometry
 
     /// <summary>Copies a group's channels [GroupInputs, H, W] into the middle of <paramref name="padded"/>
     /// [GroupInputs, PaddedHeight, PaddedWidth] and zeros the border (only the border: the middle is overwritten).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // long loops: no tier-0 or OSR code (jit-check)
     private void Pad(ref float source, ref float padded)
     {
         int pitch = PaddedWidth, plane = PaddedHeight * pitch, band = PaddingHeight * pitch;
