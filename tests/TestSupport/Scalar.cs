@@ -53,6 +53,9 @@ internal sealed class Scalar
 
     public static Scalar Sqrt(Scalar x) { double y = Math.Sqrt(x.Value); return new(y, [x], [0.5 / y]); }
 
+    /// <summary>tanh, with d/dx = 1 - tanh^2 (written out rather than through Exp, whose e^(2x) overflows for large x).</summary>
+    public static Scalar Tanh(Scalar x) { double y = Math.Tanh(x.Value); return new(y, [x], [1 - y * y]); }
+
     /// <summary>Exact GELU, x Phi(x) with Phi the standard normal CDF (PyTorch's default <c>approximate='none'</c>);
     /// d/dx = Phi(x) + x phi(x).</summary>
     public static Scalar Gelu(Scalar x)
