@@ -95,15 +95,22 @@ internal sealed class UserConvNetReference
         return Linear("head", z, UserConvNet.Classes);
     }
 
-    // y[m, p] = b[m] + sum of the products that reach (m, p), the weight [M, C / groups, kh, kw] as nn.Conv2d's.
+    // y[m, p] = b[m] + the dot product of the weights and inputs that reach (m, p), the weight [M, C / groups, kh, kw]
+    // as nn.Conv2d's.
     private Scalar[] Conv(string name, ConvShape shape, Scalar[] x)
     {
         var w = _parameters[name + ".weight"];
         var b = _parameters.GetValueOrDefault(name + ".bias");
         int positions = shape.OH * shape.OW;
-        var terms = Enumerable.Range(0, shape.OutputSize).Select(i => b is null ? new List<Scalar>() : new List<Scalar> { b[i / positions] }).ToArray();
-        foreach (var (yi, wi, xi) in shape.Products()) terms[yi].Add(w[wi] * x[xi]);
-        return terms.Select(t => Scalar.Sum(t)).ToArray();
+        var weights = Enumerable.Range(0, shape.OutputSize).Select(_ => new List<Scalar>()).ToArray();
+        var inputs = Enumerable.Range(0, shape.OutputSize).Select(_ => new List<Scalar>()).ToArray();
+        foreach (var (yi, wi, xi) in shape.Products())
+        {
+            weights[yi].Add(w[wi]);
+            inputs[yi].Add(x[xi]);
+        }
+        return Enumerable.Range(0, shape.OutputSize)
+            .Select(i => b is null ? Scalar.Dot(weights[i], inputs[i]) : Scalar.Dot(weights[i], inputs[i]) + b[i / positions]).ToArray();
     }
 
     // Square windows over [channels, size, size]: the first largest element inside x, or the sum over kernel^2.
@@ -140,7 +147,7 @@ internal sealed class UserConvNetReference
     {
         var w = _parameters[name + ".weight"];
         var b = _parameters[name + ".bias"];
-        return Enumerable.Range(0, outputs).Select(o => Scalar.Sum(x.Select((v, j) => w[o * x.Length + j] * v).ToArray()) + b[o]).ToArray();
+        return Enumerable.Range(0, outputs).Select(o => Scalar.Dot(w.AsSpan(o * x.Length, x.Length).ToArray(), x) + b[o]).ToArray();
     }
 
     // -log softmax(logits)[label] = logsumexp(logits) - logits[label], shifted by the largest logit (a constant).

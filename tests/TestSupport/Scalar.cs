@@ -74,6 +74,24 @@ internal sealed class Scalar
         return new(total, parents, ones);
     }
 
+    /// <summary>sum_i a[i] b[i] as one node (a convolution output in one node rather than one per product): d/da[i] =
+    /// b[i], d/db[i] = a[i].</summary>
+    public static Scalar Dot(IReadOnlyList<Scalar> a, IReadOnlyList<Scalar> b)
+    {
+        if (a.Count != b.Count) throw new ArgumentException("Dot needs two lists of one length.");
+        int n = a.Count;
+        double total = 0;
+        var parents = new Scalar[2 * n];
+        var local = new double[2 * n];
+        for (int i = 0; i < n; i++)
+        {
+            total += a[i].Value * b[i].Value;
+            (parents[i], local[i]) = (a[i], b[i].Value);
+            (parents[n + i], local[n + i]) = (b[i], a[i].Value);
+        }
+        return new(total, parents, local);
+    }
+
     /// <summary>erf in double: <c>2/sqrt(pi) exp(-x^2) sum 2^n x^(2n+1) / (1 3 5 ... (2n+1))</c> (Abramowitz and Stegun
     /// 7.1.6), a series of positive terms, so nothing cancels; beyond |x| = 6, erf is 1 to within 2e-17.</summary>
     public static double Erf(double x)
