@@ -57,7 +57,8 @@ internal sealed class Conv2DLayer : LayerDefinition
         if (stride < 1) return Invalid(diagnostics, AttributeArguments.Named(conv, "Stride", location), $"{layer} has Stride = {stride}; it must be at least 1");
         if (dilation < 1) return Invalid(diagnostics, AttributeArguments.Named(conv, "Dilation", location), $"{layer} has Dilation = {dilation}; it must be at least 1");
         if (padding < 0) return Invalid(diagnostics, AttributeArguments.Named(conv, "Padding", location), $"{layer} has Padding = {padding}; it must not be negative");
-        if (groups < 1 || inputs % groups != 0 || outputs % groups != 0)
+        if (groups < 1) return Invalid(diagnostics, AttributeArguments.Named(conv, "Groups", location), $"{layer} has Groups = {groups}; it must be at least 1");
+        if (inputs % groups != 0 || outputs % groups != 0)
             return Invalid(diagnostics, AttributeArguments.Named(conv, "Groups", location),
                 $"{layer} has {inputs} input and {outputs} output channels, which must both be divisible by Groups = {groups}");
         if (FieldDeclaration.BadInit(conv, field, location, diagnostics)) return null;

@@ -49,32 +49,36 @@ internal sealed class ConvolutionOp : OpDefinition
         var a = (ConvolutionAttribute)query.Node.Attributes;
         string layer = query.Node.Label is { Length: > 0 } label && label != "Convolution2D" ? $"Conv2D '{label}'" : "Convolution2D";
         if (x.Length != 3) return query.Mismatch($"{layer} needs per-sample input [C, H, W], got {ShapeQuery.Text(x)}");
-        if (w.Length != 4) return query.Mismatch($"{layer}'s weight must be [out, in / groups, kh, kw], got {ShapeQuery.Text(w)}");
-        if (a.Stride < 1 || a.Dilation < 1 || a.Groups < 1 || a.Padding < 0)
-            return query.Mismatch($"{layer} has stride {a.Stride}, dilation {a.Dilation}, groups {a.Groups} and padding {a.Padding}: the first three must be at least 1, padding not negative");
+        if (w.Length != 4) return query.Mismatch($"the weight of {layer} must be [out, in / groups, kh, kw], got {ShapeQuery.Text(w)}");
+        foreach (var (name, value, least) in new[] { ("stride", a.Stride, 1), ("dilation", a.Dilation, 1), ("groups", a.Groups, 1), ("padding", a.Padding, 0) })
+            if (value < least)
+                return query.Mismatch($"the {name} of {layer} is {value}; it must be {(least == 0 ? "0 or more" : "at least 1")}");
         if (x[0] % a.Groups != 0 || w[0] % a.Groups != 0)
             return query.Mismatch($"{layer} has {x[0]} input and {w[0]} output channels, which must both be divisible by Groups = {a.Groups}");
         if (w[1] != x[0] / a.Groups)
             return query.Mismatch($"{layer} expects {w[1] * a.Groups} input channels (weight {ShapeQuery.Text(w)}, groups {a.Groups}) but its input has shape {ShapeQuery.Text(x)}");
         if (query.Count > 2 && (query.In(2).Length != 1 || query.In(2)[0] != w[0]))
             return query.Mismatch($"the bias {ShapeQuery.Text(query.In(2))} of {layer} does not match {w[0]} output channels");
-        int oh = OutputSize(x[1], w[2], a.Stride, a.Padding, a.Dilation), ow = OutputSize(x[2], w[3], a.Stride, a.Padding, a.Dilation);
+        long oh = OutputSize(x[1], w[2], a.Stride, a.Padding, a.Dilation), ow = OutputSize(x[2], w[3], a.Stride, a.Padding, a.Dilation);
         if (oh < 1 || ow < 1)
         {
             bool height = oh < 1;
             int size = height ? x[1] : x[2], kernel = height ? w[2] : w[3];
-            return query.Mismatch($"{layer}'s {w[2]}x{w[3]} kernel does not fit its {x[1]}x{x[2]} input: the output {(height ? "height" : "width")} would be " +
+            return query.Mismatch($"the {w[2]}x{w[3]} kernel of {layer} does not fit its {x[1]}x{x[2]} input: the output {(height ? "height" : "width")} would be " +
                 $"floor(({size} + 2*{a.Padding} - {a.Dilation}*({kernel} - 1) - 1) / {a.Stride}) + 1 = {(height ? oh : ow)} " +
                 "(floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1), and it must be at least 1");
         }
-        return new[] { w[0], oh, ow };
+        if (oh > int.MaxValue || ow > int.MaxValue)
+            return query.Mismatch($"the padding {a.Padding} of {layer} would make its output {oh}x{ow}, more than a dimension can hold");
+        return new[] { w[0], (int)oh, (int)ow };
     }
 
     /// <summary>PyTorch's output size, floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1, as a floor
-    /// also below 0 (so messages show the value the formula gives).</summary>
-    public static int OutputSize(int size, int kernel, int stride, int padding, int dilation)
+    /// also below 0 (so messages show the value the formula gives), in 64 bits (padding or dilation near 2^30 would
+    /// wrap an int's).</summary>
+    public static long OutputSize(int size, int kernel, int stride, int padding, int dilation)
     {
-        int span = size + 2 * padding - dilation * (kernel - 1) - 1;
+        long span = size + 2L * padding - (long)dilation * (kernel - 1) - 1;
         return (span < 0 ? -((-span + stride - 1) / stride) : span / stride) + 1;
     }
 

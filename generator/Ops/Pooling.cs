@@ -48,10 +48,12 @@ internal sealed class PoolingOp : OpDefinition
         var p = (PoolAttribute)query.Node.Attributes;
         string op = DslNames[0];
         if (x.Length != 3) return query.Mismatch($"{op} needs per-sample input [C, H, W], got {ShapeQuery.Text(x)}");
-        if (p.Kernel < 1 || p.Stride < 0) return query.Mismatch($"{op}'s kernel ({p.Kernel}) must be at least 1 and its stride ({p.Stride}) at least 1 (0: the kernel)");
-        if (p.Padding < 0 || 2 * p.Padding > p.Kernel)
+        if (p.Kernel < 1) return query.Mismatch($"{op}'s kernel is {p.Kernel}; it must be at least 1");
+        if (p.Stride < 0) return query.Mismatch($"{op}'s stride is {p.Stride}; it must be at least 1 (or 0, the default: the kernel)");
+        // padding > kernel / 2 rather than 2 padding > kernel, which wraps for a padding near int.MaxValue.
+        if (p.Padding < 0 || p.Padding > p.Kernel / 2)
             return query.Mismatch($"{op}'s padding must be between 0 and half the kernel ({p.Kernel} / 2), got {p.Padding} (PyTorch's rule)");
-        int oh = ConvolutionOp.OutputSize(x[1], p.Kernel, p.Step, p.Padding, 1), ow = ConvolutionOp.OutputSize(x[2], p.Kernel, p.Step, p.Padding, 1);
+        long oh = ConvolutionOp.OutputSize(x[1], p.Kernel, p.Step, p.Padding, 1), ow = ConvolutionOp.OutputSize(x[2], p.Kernel, p.Step, p.Padding, 1);
         if (oh < 1 || ow < 1)
         {
             bool height = oh < 1;
@@ -59,7 +61,7 @@ internal sealed class PoolingOp : OpDefinition
                 $"floor(({(height ? x[1] : x[2])} + 2*{p.Padding} - {p.Kernel}) / {p.Step}) + 1 = {(height ? oh : ow)} " +
                 "(floor((size + 2 padding - kernel) / stride) + 1), and it must be at least 1");
         }
-        return new[] { x[0], oh, ow };
+        return new[] { x[0], (int)oh, (int)ow };
     }
 
     /// <summary>MaxPool2D saves the sample-relative index of each output's maximum (exact as a float up to 2^24).</summary>

@@ -196,6 +196,20 @@ public class OpCoverageTests
                 foreach (int axis in new[] { 0, 1, -1, 2, -3, 3 })
                     yield return (t => Ops.Concat(t[0], t[1], axis), new AxisAttribute(axis));
                 break;
+            case OpKind.Conv2D:
+                foreach (var (stride, padding, dilation, groups) in new[] { (1, 0, 1, 1), (2, 1, 1, 1), (1, 1, 2, 1), (1, 0, 1, 2), (3, 2, 1, 2),
+                             (0, 0, 1, 1), (1, -1, 1, 1), (1, 0, 0, 1), (1, 0, 1, 0) })
+                    yield return (t => Ops.Convolution2D(t[0], t[1], t.Length > 2 ? t[2] : null, stride, padding, dilation, groups),
+                        new ConvolutionAttribute(stride, padding, dilation, groups));
+                break;
+            case OpKind.MaxPool2D or OpKind.AvgPool2D:
+            {
+                var pool = typeof(Ops).GetMethod(kind.ToString(), [typeof(Tensor), typeof(int), typeof(int), typeof(int)])!;
+                // Stride 0 is the kernel; padding up to half the kernel.
+                foreach (var (kernel, stride, padding) in new[] { (2, 0, 0), (2, 1, 1), (3, 2, 1), (1, 1, 0), (3, 1, 0), (2, 3, 1), (0, 0, 0), (2, -1, 0), (2, 1, 2), (3, 1, -1) })
+                    yield return (t => (Tensor)pool.Invoke(null, [t[0], kernel, stride, padding])!, new PoolAttribute(kernel, stride, padding));
+                break;
+            }
         }
     }
 
@@ -210,12 +224,27 @@ public class OpCoverageTests
     private static int Operands(OpDefinition d) => d.Kind switch
     {
         OpKind.BatchNorm => 5,
-        OpKind.Linear or OpKind.LayerNorm or OpKind.Where => 3,
+        OpKind.Linear or OpKind.LayerNorm or OpKind.Where or OpKind.Conv2D => 3,
         OpKind.RmsNorm => 2,
         _ when d.Is(OpTraits.Loss) || d.Kind is OpKind.Add or OpKind.Sub or OpKind.Mul or OpKind.MatMul or OpKind.Gather or OpKind.Concat
             or OpKind.Div or OpKind.Maximum or OpKind.Minimum => 2,
         _ => 1,
     };
+
+    /// <summary>Conv2D's x, weight and optional bias: inputs of rank 2 and 3 (some wider than the sweep's dimensions, so
+    /// that kernels fit), weights of rank 3 and 4 whose channels match some inputs and groups, biases that match or not.</summary>
+    private static IEnumerable<int[][]> ConvolutionOperands()
+    {
+        int[][] inputs = [[2, 3], [2, 3, 3], [4, 5, 4], [2, 1, 2], [3, 2, 2], [6, 7, 5]];
+        int[][] weights = [[2, 2, 2, 2], [4, 1, 3, 2], [2, 1, 1, 1], [3, 2, 1, 1], [6, 3, 3, 3], [2, 3, 3], [4, 2, 5, 5], [4, 4, 2, 2]];
+        foreach (var x in inputs)
+            foreach (var w in weights)
+            {
+                yield return [x, w];
+                yield return [x, w, [w[0]]];
+                yield return [x, w, [3]];
+            }
+    }
 
     /// <summary>What the eager op makes of operands of these per-sample shapes (batch 2, zeros: a valid class index and probability): the result's shape, or null
     /// when it refuses them.</summary>
@@ -285,6 +314,7 @@ public class OpCoverageTests
                 // Where: every mask, branch and other branch among the shapes of rank 2 or less.
                 3 when op.Kind == OpKind.Where => all.Where(m => m.Length <= 2)
                     .SelectMany(m => all.SelectMany(a => all.Where(b => b.Length <= 2).Select(b => new[] { m, a, b }))),
+                3 when op.Kind == OpKind.Conv2D => ConvolutionOperands(),
                 // BatchNorm: x, and weight, running mean, running variance and bias of one shape of rank 2 or less,
                 // or the bias of x's shape.
                 5 => all.SelectMany(x => all.Where(p => p.Length <= 2).SelectMany(p => new[] { new[] { x, p, p, p, p }, new[] { x, p, p, p, x } })),

@@ -53,6 +53,9 @@ internal sealed class Scalar
 
     public static Scalar Sqrt(Scalar x) { double y = Math.Sqrt(x.Value); return new(y, [x], [0.5 / y]); }
 
+    /// <summary>tanh, with d/dx = 1 - tanh^2 (written out rather than through Exp, whose e^(2x) overflows for large x).</summary>
+    public static Scalar Tanh(Scalar x) { double y = Math.Tanh(x.Value); return new(y, [x], [1 - y * y]); }
+
     /// <summary>Exact GELU, x Phi(x) with Phi the standard normal CDF (PyTorch's default <c>approximate='none'</c>);
     /// d/dx = Phi(x) + x phi(x).</summary>
     public static Scalar Gelu(Scalar x)
@@ -69,6 +72,24 @@ internal sealed class Scalar
         var ones = new double[terms.Count];
         for (int i = 0; i < parents.Length; i++) { parents[i] = terms[i]; total += terms[i].Value; ones[i] = 1; }
         return new(total, parents, ones);
+    }
+
+    /// <summary>sum_i a[i] b[i] as one node (a convolution output in one node rather than one per product): d/da[i] =
+    /// b[i], d/db[i] = a[i].</summary>
+    public static Scalar Dot(IReadOnlyList<Scalar> a, IReadOnlyList<Scalar> b)
+    {
+        if (a.Count != b.Count) throw new ArgumentException("Dot needs two lists of one length.");
+        int n = a.Count;
+        double total = 0;
+        var parents = new Scalar[2 * n];
+        var local = new double[2 * n];
+        for (int i = 0; i < n; i++)
+        {
+            total += a[i].Value * b[i].Value;
+            (parents[i], local[i]) = (a[i], b[i].Value);
+            (parents[n + i], local[n + i]) = (b[i], a[i].Value);
+        }
+        return new(total, parents, local);
     }
 
     /// <summary>erf in double: <c>2/sqrt(pi) exp(-x^2) sum 2^n x^(2n+1) / (1 3 5 ... (2n+1))</c> (Abramowitz and Stegun

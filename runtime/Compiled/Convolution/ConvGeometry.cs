@@ -88,11 +88,12 @@ public readonly struct ConvGeometry
     public long MultiplyAdds => (long)OutChannels * ColumnRows * Positions;
 
     /// <summary>PyTorch's output size: floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1 (at most 0
-    /// when the dilated kernel does not fit the padded input).</summary>
+    /// when the dilated kernel does not fit the padded input), computed in 64 bits so that a padding or dilation near
+    /// 2^30 cannot wrap into a size that looks valid.</summary>
     public static int OutputSize(int size, int kernel, int stride, int padding, int dilation)
     {
-        int span = size + 2 * padding - dilation * (kernel - 1) - 1;
-        return span < 0 ? 0 : span / stride + 1;
+        long span = size + 2L * padding - (long)dilation * (kernel - 1) - 1;
+        return span < 0 ? 0 : (int)Math.Min(span / stride + 1, int.MaxValue);
     }
 
     /// <summary>Input rows including the zero padding: H + 2 padding.</summary>

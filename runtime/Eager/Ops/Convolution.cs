@@ -92,6 +92,8 @@ public static partial class Ops
         if (oh < 1 || ow < 1)
             throw new ArgumentException($"{op}: a {kh}x{kw} kernel (dilation {dilation}) does not fit the input {h}x{w} with padding {padding}: " +
                 $"the output would be {Math.Max(oh, 0)}x{Math.Max(ow, 0)} (floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1).");
+        if ((long)oh * ow > int.MaxValue / m)
+            throw new ArgumentException($"{op}: padding {padding} makes the output {m}x{oh}x{ow}, more floats than a tensor holds.");
         return new ConvGeometry(c, h, w, m, kh, kw, stride, stride, padding, padding, dilation, dilation, groups);
     }
 }

@@ -135,7 +135,7 @@ public static partial class Ops
         if (x.Shape.Length != 3) throw new ArgumentException($"{op}: the input must be [C, H, W] per sample, got {Shapes.Describe(x)}.");
         if (stride == 0) stride = kernel;
         if (kernel < 1 || stride < 1) throw new ArgumentException($"{op}: the kernel ({kernel}) and stride ({stride}) must be at least 1.");
-        if (padding < 0 || 2 * padding > kernel)
+        if (padding < 0 || padding > kernel / 2)   // not 2 padding > kernel: it wraps near int.MaxValue
             throw new ArgumentException($"{op}: padding must be between 0 and half the kernel ({kernel} / 2), got {padding} (PyTorch's rule).");
         int c = x.Shape[0], h = x.Shape[1], w = x.Shape[2];
         int oh = ConvGeometry.OutputSize(h, kernel, stride, padding, 1), ow = ConvGeometry.OutputSize(w, kernel, stride, padding, 1);
