@@ -104,13 +104,13 @@ public class LeNet5PyTorchCheckpointTests
     }
 
     /// <summary>LeNet-5's logits [batch, 10] in float64, from <see cref="ConvReference"/>'s direct loops and GradCheck's
-    /// linear layer: conv1 (padding 2), ReLU, 2x2 max pool, conv2, ReLU, 2x2 max pool, flatten in [C, H, W] order, then
+    /// linear layer: the image standardized ((x - 0.2860) / 0.3530, torchvision's Normalize), conv1 (padding 2), ReLU, 2x2 max pool, conv2, ReLU, 2x2 max pool, flatten in [C, H, W] order, then
     /// fc1, ReLU, fc2, ReLU, fc3.</summary>
     private static double[] Reference(Dictionary<string, float[]> weights, float[] images, int batch)
     {
         DT Parameter(string name) => new(0, StateDict.First(t => t.Name == name).Shape, weights[name].Select(v => (double)v).ToArray());
         DT Relu(DT x) => Map(x, v => Math.Max(v, 0));
-        var x = new DT(batch, [1, 28, 28], images.Select(v => (double)v).ToArray());
+        var x = new DT(batch, [1, 28, 28], images.Select(v => (v - 0.2860) / 0.3530).ToArray());
         x = ConvReference.Pool2D(Relu(ConvReference.Conv2D(x, Parameter("conv1.weight"), Parameter("conv1.bias"), new ConvShape(1, 28, 28, 6, 5, 5, Padding: 2))), 2, 2, 0, max: true);
         x = ConvReference.Pool2D(Relu(ConvReference.Conv2D(x, Parameter("conv2.weight"), Parameter("conv2.bias"), new ConvShape(6, 14, 14, 16, 5, 5))), 2, 2, 0, max: true);
         x = new DT(batch, [400], x.Data);
