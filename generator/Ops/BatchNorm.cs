@@ -68,6 +68,9 @@ internal sealed class BatchNormOp : OpDefinition
         if (((BatchNormSettings)query.Node.Attributes).Rank is 3 && x.Length != 3)
             return query.Mismatch($"BatchNorm2D '{query.Node.Label}' needs per-sample input [C, H, W], got {ShapeQuery.Text(x)}");
         int channels = x[0];
+        bool layer = query.Node.Label is { Length: > 0 } label && label != "BatchNormalize";
+        if (layer && query.In(Weight).Length == 1 && query.In(Weight)[0] is var declared && declared != channels)   // a layer's weight has its declared channels
+            return query.Mismatch($"{(((BatchNormSettings)query.Node.Attributes).Rank is 3 ? "BatchNorm2D" : "BatchNorm")} '{query.Node.Label}' normalizes {declared} channels but its input {ShapeQuery.Text(x)} has {channels} (axis 0)");
         for (int i = 1; i < query.Count; i++)
             if (query.In(i).Length != 1 || query.In(i)[0] != channels)
                 return query.Mismatch($"BatchNormalize of {ShapeQuery.Text(x)} normalizes {channels} channels (axis 0), so {OperandName(i)} must be [{channels}], got {ShapeQuery.Text(query.In(i))}");

@@ -84,6 +84,7 @@ public class ConvolutionDiagnosticTests
     // The input's rank.
     [InlineData("[Conv2D(2, 4, 3)] Conv2D c;", "/*<*/c.Forward(x)/*>*/", "2, 5", "Conv2D 'c' needs per-sample input [C, H, W], got [2, 5]")]
     [InlineData("[BatchNorm2D(4)] BatchNorm2D n;", "/*<*/n.Forward(x)/*>*/", "4, 6", "BatchNorm2D 'n' needs per-sample input [C, H, W], got [4, 6]")]
+    [InlineData("[BatchNorm2D(4)] BatchNorm2D n;", "/*<*/n.Forward(x)/*>*/", "3, 5, 5", "BatchNorm2D 'n' normalizes 4 channels but its input [3, 5, 5] has 3 (axis 0)")]
     [InlineData("", "/*<*/MaxPool2D(x, 2)/*>*/", "8", "MaxPool2D needs per-sample input [C, H, W], got [8]")]
     [InlineData("", "/*<*/AvgPool2D(x, 2)/*>*/", "2, 4, 4, 4", "AvgPool2D needs per-sample input [C, H, W], got [2, 4, 4, 4]")]
     [InlineData("", "/*<*/GlobalAvgPool(x)/*>*/", "5", "GlobalAvgPool needs per-sample input [C, H, W] (or [C, ...]), got [5]")]
