@@ -12,7 +12,8 @@ namespace NetCompiler.Definitions;
 /// <param name="BatchSize">Mini-batch size.</param>
 /// <param name="Epochs">Epochs.</param>
 /// <param name="Schedule">Learning-rate schedule as <c>--schedule</c> takes it (constant, step, cosine).</param>
-public sealed record TrainingRecipe(string Optimizer, float LearningRate, int BatchSize, int Epochs, string Schedule = "constant");
+/// <param name="WeightDecay">L2 weight decay as <c>--weight-decay</c> takes it.</param>
+public sealed record TrainingRecipe(string Optimizer, float LearningRate, int BatchSize, int Epochs, string Schedule = "constant", float WeightDecay = 0f);
 
 /// <summary>One network of the zoo: its name, what it is, a factory and its default recipe.</summary>
 /// <param name="Name">The class name, which is what <c>--network</c> takes.</param>
@@ -41,8 +42,8 @@ public static class ZooCatalog
             seed => new LeNet5Source(seed), new("momentum", 0.01f, 64, 5)),
         new(nameof(LeNet5Transfer), "LeNet-5's backbone under a new 5-class head: the transfer command's target network (train refuses it, as LeNet5Source)",
             seed => new LeNet5Transfer(seed), new("momentum", 0.01f, 64, 3)),
-        new(nameof(ResNetSmall), "ResNet for 28x28: 3x3 stem, three stages of two basic blocks (16/32/64 channels, BN, 1x1 strided projections), global average pool (SGD momentum 0.05 cosine, batch 128)",
-            seed => new ResNetSmall(seed), new("momentum", 0.05f, 128, 10, "cosine")),
+        new(nameof(ResNetSmall), "ResNet for 28x28: 3x3 stem, three stages of two basic blocks (16/32/64 channels, BN, 1x1 strided projections), global average pool (SGD momentum 0.05 cosine, weight decay 5e-4, batch 128)",
+            seed => new ResNetSmall(seed), new("momentum", 0.05f, 128, 10, "cosine", 5e-4f)),
         new(nameof(Seed001MnistNet), "seed 001: 784 -> 30 sigmoid -> 10 sigmoid, quadratic cost (SGD 3.0, batch 10)",
             seed => new Seed001MnistNet(seed), new("sgd", 3.0f, 10, 5)),
         new(nameof(Seed000Net), "seed 000: 2 -> 2 tanh -> 1 sigmoid, binary cross-entropy", seed => new Seed000Net(seed), Tiny),

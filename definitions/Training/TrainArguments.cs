@@ -18,8 +18,8 @@ public sealed record TrainArguments
     public float? LearningRate { get; init; }
     /// <summary>Momentum for momentum and nesterov.</summary>
     public float Momentum { get; init; } = 0.9f;
-    /// <summary>Weight decay (L2; decoupled for adamw).</summary>
-    public float WeightDecay { get; init; }
+    /// <summary>Weight decay (L2; decoupled for adamw); null: the recipe's.</summary>
+    public float? WeightDecay { get; init; }
     /// <summary>Global gradient-norm clipping threshold (null: none).</summary>
     public float? ClipNorm { get; init; }
     /// <summary>Learning-rate schedule: constant, step, cosine (null: the recipe's).</summary>
@@ -59,7 +59,7 @@ public sealed record TrainArguments
           --optimizer NAME      sgd | momentum | nesterov | adam | adamw (default: the recipe's)
           --lr X                learning rate (default: the recipe's)
           --momentum X          momentum for momentum/nesterov, in [0, 1) (default 0.9)
-          --weight-decay X      L2 weight decay; decoupled for adamw (default 0)
+          --weight-decay X      L2 weight decay; decoupled for adamw (default: the recipe's)
           --clip-norm X         clip gradients to this global L2 norm (default: off)
           --schedule NAME       constant | step (x0.1 every third of the run) | cosine to 0 over the run
                                 (default: the recipe's)
