@@ -136,6 +136,7 @@ internal sealed partial class RandomGraphCase
         }
         var y = Emit(e, shape, "conv " + o, x);
         y.Normalizable = x.Plain && !o.Bias && !activate;
+        if (o.Bias && !activate) y.ChannelParameter = true;
         return y;
     }
 
@@ -162,6 +163,7 @@ internal sealed partial class RandomGraphCase
             if (padding > 0) Families |= GraphFamily.PoolPadding;
             var y = Emit($"{op}({x.Name}, {args})", shape, $"{op} {kernel}, stride {step}, padding {padding}", x);
             y.Plain = y.Normalizable = x.Plain;
+            y.Rectified = x.Rectified;
             return true;
         }
         return false;
@@ -207,6 +209,7 @@ internal sealed partial class RandomGraphCase
         _fields.Add($"    [BatchNorm2D({string.Join(", ", options)})] BatchNorm2D {layer};");
         Families |= GraphFamily.BatchNorm2D;
         var y = Emit($"{layer}.Forward({x.Name})", x.Shape, "batch norm 2D", x);
+        y.ChannelParameter = true;   // its weight and bias
         if (_rng.NextDouble() < 0.4) Emit(Activate(y.Name), y.Shape, "activation", y);
         return true;
     }

@@ -88,7 +88,21 @@ internal sealed partial class RandomGraphCase
         /// <summary>Whether a batch normalization of it leaves no parameter with an exactly zero gradient: a plain
         /// value, or a bias-free convolution of one (see <see cref="BatchNorm2D()"/>).</summary>
         public bool Normalizable { get; set; }
+
+        /// <summary>Whether a parameter shifts or scales whole channels (rows along every axis but the first) of it or
+        /// of a value upstream: a convolution's bias, a batch normalization's weight and bias. A LayerNorm, RmsNorm or
+        /// softmax along such rows (or a cross-entropy over them) is invariant to that parameter, whose gradient is then
+        /// exactly zero and compares only the two paths' rounding noise, summed over every position of the channel.
+        /// Carried to everything computed from it.</summary>
+        public bool ChannelParameter { get; set; }
+
+        /// <summary>Whether it comes straight out of an activation that sends negative inputs to (about) 0 (Relu, Gelu,
+        /// Swish, ...), or a pooling of one: a short row of it can be all but zero, where a LayerNorm or RmsNorm divides by
+        /// the square root of its epsilon and its gradient jumps with the last bit of the input (Graph115 of seed 1).</summary>
+        public bool Rectified { get; set; }
     }
+
+    private static readonly string[] Rectifiers = { "Relu(", "Gelu(", "GeluTanh(", "Swish(", "Silu(" };
 
     private readonly Random _rng;
     private readonly List<Value> _values = new();
@@ -130,7 +144,11 @@ internal sealed partial class RandomGraphCase
     private Value Emit(string expression, int[] shape, string comment, params Value[] operands)
     {
         foreach (var o in operands) o.Reads++;
-        var v = new Value(Name("v"), shape);
+        var v = new Value(Name("v"), shape)
+        {
+            ChannelParameter = operands.Any(o => o.ChannelParameter),
+            Rectified = Rectifiers.Any(a => expression.StartsWith(a, StringComparison.Ordinal)),
+        };
         _body.Add($"        var {v.Name} = {expression};   // {RandomShapes.Text(shape)}: {comment}");
         _values.Add(v);
         return v;
@@ -311,6 +329,7 @@ internal sealed partial class RandomGraphCase
         x.Reads++;
         var a = new Value(Name("v"), RandomShapes.With(x.Shape, axis, first));
         var b = new Value(Name("v"), RandomShapes.With(x.Shape, axis, x.Shape[axis] - first));
+        a.ChannelParameter = b.ChannelParameter = x.ChannelParameter;
         _body.Add($"        var ({a.Name}, {b.Name}) = Split({x.Name}, {RandomShapes.Written(_rng, axis, x.Rank)}, {first}, {x.Shape[axis] - first});" +
                   $"   // {RandomShapes.Text(a.Shape)} and {RandomShapes.Text(b.Shape)}: split");
         _values.Add(a);
@@ -432,7 +451,8 @@ internal sealed partial class RandomGraphCase
 
     private bool Softmax()
     {
-        var x = Pick()!;
+        var x = Pick(v => !v.ChannelParameter);
+        if (x is null) return false;
         string op = _rng.NextDouble() < 0.5 ? "Softmax" : "LogSoftmax";
         string e = _rng.NextDouble() < 0.2 ? $"{op}({x.Name})" : $"{op}({x.Name}, {RandomShapes.Written(_rng, _rng.Next(x.Rank), x.Rank)})";
         Families |= GraphFamily.Softmax;
@@ -445,7 +465,7 @@ internal sealed partial class RandomGraphCase
     /// cancellation of terms many times its size and the two paths' roundings, not a gradient, are compared.</summary>
     private bool Norm()
     {
-        var x = Pick(v => v.Rank > 0 && v.Shape[^1] >= 4);
+        var x = Pick(v => v.Rank > 0 && v.Shape[^1] >= 4 && !v.ChannelParameter && !v.Rectified);
         if (x is null) return false;
         int d = x.Shape[^1];
         string layer = Name("n");
@@ -494,7 +514,7 @@ internal sealed partial class RandomGraphCase
         string options = _rng.NextDouble() < 0.4 ? ", Momentum = 0.3f, Bias = false" : "";
         _fields.Add($"    [BatchNorm({x.Shape[0]}{options})] BatchNorm {layer};");
         Families |= GraphFamily.BatchNorm;
-        Emit($"{layer}.Forward({x.Name})", x.Shape, "batch norm", x);
+        Emit($"{layer}.Forward({x.Name})", x.Shape, "batch norm", x).ChannelParameter = true;
         return true;
     }
 
@@ -552,7 +572,7 @@ internal sealed partial class RandomGraphCase
         }
         bool classes = Loss is RandomLoss.CrossEntropyIndices or RandomLoss.CrossEntropyProbabilities;
         // A Dense head: always when cross-entropy needs classes or nothing trains yet, and now and then anyway.
-        if (classes && y.Shape[^1] < 2 || _fields.Count == 0 || _rng.NextDouble() < 0.3)
+        if (classes && (y.Shape[^1] < 2 || y.ChannelParameter) || _fields.Count == 0 || _rng.NextDouble() < 0.3)
             y = Dense(y, _rng.Next(2, 7));
         string output = y.Name;
         if (Loss == RandomLoss.BinaryCrossEntropy) output = $"Sigmoid({y.Name})";
