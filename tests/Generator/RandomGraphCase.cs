@@ -93,7 +93,8 @@ internal sealed partial class RandomGraphCase
         /// of a value upstream: a convolution's bias, a batch normalization's weight and bias. A LayerNorm, RmsNorm or
         /// softmax along such rows (or a cross-entropy over them) is invariant to that parameter, whose gradient is then
         /// exactly zero and compares only the two paths' rounding noise, summed over every position of the channel.
-        /// Carried to everything computed from it.</summary>
+        /// Carried to everything computed from it, through activations too (a smooth one leaves the normalization nearly
+        /// invariant: the gradient is a cancellation of terms many times its size).</summary>
         public bool ChannelParameter { get; set; }
 
         /// <summary>Whether it comes straight out of an activation that sends negative inputs to (about) 0 (Relu, Gelu,
