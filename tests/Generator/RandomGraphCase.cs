@@ -8,7 +8,7 @@ namespace NetCompiler.Tests.Generator;
 
 /// <summary>Op families a random graph definition may use (for the coverage check and the case's summary).</summary>
 [Flags]
-internal enum GraphFamily
+internal enum GraphFamily : long
 {
     None = 0,
     SeveralInputs = 1 << 0,
@@ -33,6 +33,27 @@ internal enum GraphFamily
     Positions = 1 << 21,        // + SinusoidalPositions(T, D), a constant table
     Dropout = 1 << 18,          // training draws masks numbered in definition order on both paths
     BatchNorm = 1 << 19,        // the training step runs the whole batch at once; running statistics compared too
+    // Convolutional steps (RandomGraphCase.Convolution.cs) over per-sample [C, H, W] values.
+    ImageInput = 1L << 22,      // an input declared [C, H, W]
+    ImageReshape = 1L << 23,    // a value reshaped to [C, H, W] to be convolved or pooled
+    Conv2D = 1L << 24,          // the [Conv2D] layer
+    Convolution2D = 1L << 25,   // the op, weight (and bias) [Param]s: the whole tile at once
+    ComputedWeight = 1L << 26,  // the op with a computed weight: one sample at a time
+    ConvRectangular = 1L << 27, // kh != kw
+    ConvStride = 1L << 28,
+    ConvPadding = 1L << 29,
+    ConvDilation = 1L << 30,    // dilation 2 with a kernel side above 1
+    ConvGroups = 1L << 31,      // 1 < groups < channels
+    Depthwise = 1L << 32,       // groups = channels > 1
+    ConvNoBias = 1L << 33,
+    ConvActivation = 1L << 34,  // an activation straight on the convolution (fused into its epilogue if nothing else reads it)
+    MaxPool = 1L << 35,
+    AvgPool = 1L << 36,
+    PoolPadding = 1L << 37,
+    GlobalAvgPool = 1L << 38,
+    Flatten = 1L << 39,
+    BatchNorm2D = 1L << 40,     // of an input's image or of a bias-free convolution of one
+    Residual = 1L << 41,        // a + b of two same-shape convolution outputs (or of one and its input)
 }
 
 /// <summary>One [Forward] input of a random graph definition, as <see cref="INetwork.Inputs"/> must report it.</summary>
@@ -42,9 +63,10 @@ internal sealed record GraphInput(string Name, int[] Shape, InputKind Kind, int 
 /// and ids looked up in tables), then a few random steps, each an op whose shape rule the chosen operands satisfy
 /// (Dense, activations, Reshape, Permute, Slice, Concat, MatMul, Sum/Mean/Max along an axis, Softmax/LogSoftmax along an
 /// axis, LayerNorm, RmsNorm, + - * with NumPy broadcasting, Dropout, BatchNorm of a float
-/// input), then every value nobody read is flattened and concatenated
+/// input; convolutional steps over [C, H, W] values: Conv2D / Convolution2D, MaxPool2D / AvgPool2D, GlobalAvgPool / Flatten,
+/// BatchNorm2D, residual blocks), then every value nobody read is flattened and concatenated
 /// into the output, so every input and parameter reaches the loss. The source is a block body with one local per step.</summary>
-internal sealed class RandomGraphCase
+internal sealed partial class RandomGraphCase
 {
     public const string Namespace = "RandomGraphs";
 
@@ -58,7 +80,30 @@ internal sealed class RandomGraphCase
         public int Rank => Shape.Length;
         public int Size => RandomShapes.Size(Shape);
         public int Reads { get; set; }
+
+        /// <summary>Whether no parameter lies upstream: a float input, and what the convolutional steps make of one by
+        /// reshaping and pooling (set by the steps that know; false when unsure).</summary>
+        public bool Plain { get; set; }
+
+        /// <summary>Whether a batch normalization of it leaves no parameter with an exactly zero gradient: a plain
+        /// value, or a bias-free convolution of one (see <see cref="BatchNorm2D()"/>).</summary>
+        public bool Normalizable { get; set; }
+
+        /// <summary>Whether a parameter shifts or scales whole channels (rows along every axis but the first) of it or
+        /// of a value upstream: a convolution's bias, a batch normalization's weight and bias. A LayerNorm, RmsNorm or
+        /// softmax along such rows (or a cross-entropy over them) is invariant to that parameter, whose gradient is then
+        /// exactly zero and compares only the two paths' rounding noise, summed over every position of the channel.
+        /// Carried to everything computed from it, through activations too (a smooth one leaves the normalization nearly
+        /// invariant: the gradient is a cancellation of terms many times its size).</summary>
+        public bool ChannelParameter { get; set; }
+
+        /// <summary>Whether it comes straight out of an activation that sends negative inputs to (about) 0 (Relu, Gelu,
+        /// Swish, ...), or a pooling of one: a short row of it can be all but zero, where a LayerNorm or RmsNorm divides by
+        /// the square root of its epsilon and its gradient jumps with the last bit of the input (Graph115 of seed 1).</summary>
+        public bool Rectified { get; set; }
     }
+
+    private static readonly string[] Rectifiers = { "Relu(", "Gelu(", "GeluTanh(", "Swish(", "Silu(" };
 
     private readonly Random _rng;
     private readonly List<Value> _values = new();
@@ -100,7 +145,11 @@ internal sealed class RandomGraphCase
     private Value Emit(string expression, int[] shape, string comment, params Value[] operands)
     {
         foreach (var o in operands) o.Reads++;
-        var v = new Value(Name("v"), shape);
+        var v = new Value(Name("v"), shape)
+        {
+            ChannelParameter = operands.Any(o => o.ChannelParameter),
+            Rectified = Rectifiers.Any(a => expression.StartsWith(a, StringComparison.Ordinal)),
+        };
         _body.Add($"        var {v.Name} = {expression};   // {RandomShapes.Text(shape)}: {comment}");
         _values.Add(v);
         return v;
@@ -136,9 +185,10 @@ internal sealed class RandomGraphCase
             if (_rng.NextDouble() < 0.4) TokenInput(name);
             else
             {
-                var shape = RandomShapes.Random(_rng, 5);
+                var shape = _rng.NextDouble() < 0.3 ? RandomShapes.Image(_rng, MaxElements) : RandomShapes.Random(_rng, 5);
+                if (shape.Length == 3 && shape[1] > 1 && shape[2] > 1) Families |= GraphFamily.ImageInput;
                 Inputs.Add(new GraphInput(name, shape, InputKind.Values, 0));
-                _values.Add(new Value(name, shape));
+                _values.Add(new Value(name, shape) { Plain = true, Normalizable = true });
             }
         }
     }
@@ -178,6 +228,7 @@ internal sealed class RandomGraphCase
     {
         ("Dense", 3), ("Activation", 2), ("Reshape", 2), ("Permute", 2), ("Slice", 2), ("Concat", 2), ("MatMul", 3),
         ("Reduce", 2), ("Softmax", 2), ("Norm", 2), ("Binary", 3), ("Dropout", 1), ("BatchNorm", 2),
+        ("Conv", 4), ("Pool", 2), ("Collapse", 1), ("BatchNorm2D", 1), ("Residual", 1),
     };
 
     private void Step()
@@ -198,6 +249,11 @@ internal sealed class RandomGraphCase
             "Norm" => _rng.NextDouble() < 0.2 ? Positions() : Norm(),
             "Dropout" => Dropout(),
             "BatchNorm" => BatchNorm(),
+            "Conv" => Conv(),
+            "Pool" => Pool(),
+            "Collapse" => Collapse(),
+            "BatchNorm2D" => BatchNorm2D(),
+            "Residual" => Residual(),
             _ => Binary(),
         };
         if (!done) Dense();   // Dense applies to any value of rank 1 or more
@@ -274,6 +330,7 @@ internal sealed class RandomGraphCase
         x.Reads++;
         var a = new Value(Name("v"), RandomShapes.With(x.Shape, axis, first));
         var b = new Value(Name("v"), RandomShapes.With(x.Shape, axis, x.Shape[axis] - first));
+        a.ChannelParameter = b.ChannelParameter = x.ChannelParameter;
         _body.Add($"        var ({a.Name}, {b.Name}) = Split({x.Name}, {RandomShapes.Written(_rng, axis, x.Rank)}, {first}, {x.Shape[axis] - first});" +
                   $"   // {RandomShapes.Text(a.Shape)} and {RandomShapes.Text(b.Shape)}: split");
         _values.Add(a);
@@ -395,7 +452,8 @@ internal sealed class RandomGraphCase
 
     private bool Softmax()
     {
-        var x = Pick()!;
+        var x = Pick(v => !v.ChannelParameter);
+        if (x is null) return false;
         string op = _rng.NextDouble() < 0.5 ? "Softmax" : "LogSoftmax";
         string e = _rng.NextDouble() < 0.2 ? $"{op}({x.Name})" : $"{op}({x.Name}, {RandomShapes.Written(_rng, _rng.Next(x.Rank), x.Rank)})";
         Families |= GraphFamily.Softmax;
@@ -408,7 +466,7 @@ internal sealed class RandomGraphCase
     /// cancellation of terms many times its size and the two paths' roundings, not a gradient, are compared.</summary>
     private bool Norm()
     {
-        var x = Pick(v => v.Rank > 0 && v.Shape[^1] >= 4);
+        var x = Pick(v => v.Rank > 0 && v.Shape[^1] >= 4 && !v.ChannelParameter && !v.Rectified);
         if (x is null) return false;
         int d = x.Shape[^1];
         string layer = Name("n");
@@ -457,7 +515,7 @@ internal sealed class RandomGraphCase
         string options = _rng.NextDouble() < 0.4 ? ", Momentum = 0.3f, Bias = false" : "";
         _fields.Add($"    [BatchNorm({x.Shape[0]}{options})] BatchNorm {layer};");
         Families |= GraphFamily.BatchNorm;
-        Emit($"{layer}.Forward({x.Name})", x.Shape, "batch norm", x);
+        Emit($"{layer}.Forward({x.Name})", x.Shape, "batch norm", x).ChannelParameter = true;
         return true;
     }
 
@@ -515,7 +573,7 @@ internal sealed class RandomGraphCase
         }
         bool classes = Loss is RandomLoss.CrossEntropyIndices or RandomLoss.CrossEntropyProbabilities;
         // A Dense head: always when cross-entropy needs classes or nothing trains yet, and now and then anyway.
-        if (classes && y.Shape[^1] < 2 || _fields.Count == 0 || _rng.NextDouble() < 0.3)
+        if (classes && (y.Shape[^1] < 2 || y.ChannelParameter) || _fields.Count == 0 || _rng.NextDouble() < 0.3)
             y = Dense(y, _rng.Next(2, 7));
         string output = y.Name;
         if (Loss == RandomLoss.BinaryCrossEntropy) output = $"Sigmoid({y.Name})";

@@ -63,6 +63,37 @@ internal static class RandomShapes
         return dims;
     }
 
+    /// <summary>A random image shape [C, H, W]: 1 to 4 channels, sides from 2 to 8, at most <paramref name="maxElements"/>
+    /// elements.</summary>
+    public static int[] Image(Random rng, int maxElements)
+    {
+        while (true)
+        {
+            var shape = new[] { rng.Next(1, 5), rng.Next(2, 9), rng.Next(2, 9) };
+            if (Size(shape) <= maxElements) return shape;
+        }
+    }
+
+    /// <summary>A random [C, H, W] holding exactly <paramref name="size"/> elements: one with both sides at least 2 and
+    /// at most 4 channels when <paramref name="size"/> has one, else any.</summary>
+    public static int[] ImageOf(Random rng, int size)
+    {
+        var all = (from c in Enumerable.Range(1, size) where size % c == 0
+                   from h in Enumerable.Range(1, size / c) where size / c % h == 0
+                   select new[] { c, h, size / c / h }).ToList();
+        var good = all.Where(s => s[0] <= 4 && s[1] >= 2 && s[2] >= 2).ToList();
+        var from = good.Count > 0 ? good : all;
+        return from[rng.Next(from.Count)];
+    }
+
+    /// <summary>PyTorch's convolution output size, floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1, or
+    /// 0 when the dilated kernel does not fit the padded size (pooling: dilation 1).</summary>
+    public static int ConvOutput(int size, int kernel, int stride, int padding, int dilation)
+    {
+        int span = size + 2 * padding - dilation * (kernel - 1) - 1;
+        return span < 0 ? 0 : span / stride + 1;
+    }
+
     /// <summary>An axis of a rank-<paramref name="rank"/> shape as written in a definition: as is, or counted from the
     /// end (negative) about a third of the time.</summary>
     public static int Written(Random rng, int axis, int rank) => rng.NextDouble() < 0.35 ? axis - rank : axis;
