@@ -375,7 +375,8 @@ public sealed class RandomNetworksFixture : IDisposable
 
 /// <summary>Differential tests: randomly generated definitions compiled in-test. Dense chains against an independent
 /// float64 reference (and the interpreter); graphs (several inputs, ids and tables, views, MatMul, reductions and
-/// softmax along axes, normalization layers: <see cref="RandomGraphCase"/>) compiled against interpreted.</summary>
+/// softmax along axes, normalization layers, convolutions, poolings and residual blocks over [C, H, W] values:
+/// <see cref="RandomGraphCase"/>) compiled against interpreted.</summary>
 public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
 {
     private const double Relative = 1e-4, Absolute = 1e-5;

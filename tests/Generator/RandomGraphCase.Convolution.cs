@@ -8,9 +8,15 @@ namespace NetCompiler.Tests.Generator;
 // The convolutional steps of a random graph: values of per-sample shape [C, H, W] (an input declared so, any value
 // reshaped to one) convolved, pooled, normalized, added as residual blocks and collapsed back to vectors. Every size
 // is valid by construction: outputs of at least 1 (PyTorch's floor((size + 2 padding - dilation (kernel - 1) - 1) /
-// stride) + 1), channels divisible by the groups, pool padding at most half the kernel, and at most MaxElements per step.
+// stride) + 1), channels divisible by the groups, pool padding at most half the kernel, and at most MaxImageElements per
+// step.
 internal sealed partial class RandomGraphCase
 {
+    /// <summary>Per-sample elements of an image input or a convolutional step: more than <see cref="MaxElements"/>, so
+    /// that an output channel now and then spans several of the convolution kernels' blocks of 64 positions (the
+    /// runtime calls one kernel whatever the size, so the generated code does not grow with it).</summary>
+    private const int MaxImageElements = 256;
+
     /// <summary>One convolution's weight [Out, C / Groups, KernelHeight, KernelWidth] and settings (the same along both
     /// axes, as the layer and the op take them).</summary>
     private sealed record ConvOptions(int Out, int KernelHeight, int KernelWidth, int Stride, int Padding, int Dilation, int Groups, bool Bias)
@@ -41,7 +47,7 @@ internal sealed partial class RandomGraphCase
         return image;
     }
 
-    /// <summary>Random settings for a convolution of <paramref name="x"/> whose output is valid and at most MaxElements
+    /// <summary>Random settings for a convolution of <paramref name="x"/> whose output is valid and at most MaxImageElements
     /// (and, with <paramref name="minPositions"/>, has that many positions per channel); null when twenty draws found none.
     /// Groups: mostly 1, else a divisor of the channels or all of them (depthwise, now and then with two outputs per
     /// channel); kernels 1 to 3 square, or 1 to 3 by 1 to 4; stride 1 to 3; padding 0 to 2; dilation 1 or 2.</summary>
@@ -52,7 +58,7 @@ internal sealed partial class RandomGraphCase
         for (int attempt = 0; attempt < 20; attempt++)
         {
             double g = _rng.NextDouble();
-            int groups = c > 1 && g < 0.2 ? c : divisors.Length > 0 && g < 0.4 ? divisors[_rng.Next(divisors.Length)] : 1;
+            int groups = c > 1 && g < 0.2 ? c : divisors.Length > 0 && g < 0.6 ? divisors[_rng.Next(divisors.Length)] : 1;
             int per = groups == c && c > 1 ? (c <= 3 && _rng.NextDouble() < 0.4 ? 2 : 1) : _rng.Next(1, 1 + Math.Max(1, 6 / groups));
             int kh = _rng.Next(1, 4), kw = _rng.NextDouble() < 0.35 ? _rng.Next(1, 5) : kh;
             double s = _rng.NextDouble(), p = _rng.NextDouble();
@@ -60,15 +66,17 @@ internal sealed partial class RandomGraphCase
             int dilation = _rng.NextDouble() < 0.25 ? 2 : 1;
             var o = new ConvOptions(groups * per, kh, kw, stride, padding, dilation, groups, bias ?? _rng.NextDouble() < 0.65);
             var shape = o.Output(x.Shape);
-            if (shape[1] >= 1 && shape[2] >= 1 && shape[1] * shape[2] >= minPositions && RandomShapes.Size(shape) <= MaxElements) return o;
+            if (shape[1] >= 1 && shape[2] >= 1 && shape[1] * shape[2] >= minPositions && RandomShapes.Size(shape) <= MaxImageElements) return o;
         }
         return null;
     }
 
-    /// <summary>A convolution of an image by random settings, now and then with an activation on it.</summary>
+    /// <summary>A convolution of an image by random settings, now and then with an activation on it; of an image whose
+    /// channels can be split in groups (4, 6, ...) when there is one, most of the time.</summary>
     private bool Conv()
     {
-        var x = Image();
+        static bool Groupable(Value v) => v.Rank == 3 && Enumerable.Range(2, Math.Max(v.Shape[0] - 2, 0)).Any(d => v.Shape[0] % d == 0);
+        var x = _values.Any(Groupable) && _rng.NextDouble() < 0.7 ? Pick(Groupable) : Image();
         if (x is null || DrawConv(x) is not { } o) return false;
         EmitConv(x, o, _rng.NextDouble() < 0.4);
         return true;
@@ -152,7 +160,7 @@ internal sealed partial class RandomGraphCase
             int stride = _rng.NextDouble() < 0.4 ? 0 : _rng.Next(1, 4), padding = _rng.Next(0, kernel / 2 + 1);
             int step = stride == 0 ? kernel : stride;
             var shape = new[] { x.Shape[0], RandomShapes.ConvOutput(x.Shape[1], kernel, step, padding, 1), RandomShapes.ConvOutput(x.Shape[2], kernel, step, padding, 1) };
-            if (shape[1] < 1 || shape[2] < 1 || RandomShapes.Size(shape) > MaxElements) continue;
+            if (shape[1] < 1 || shape[2] < 1 || RandomShapes.Size(shape) > MaxImageElements) continue;
             bool max = _rng.NextDouble() < 0.5;
             string op = max ? "MaxPool2D" : "AvgPool2D";
             double form = _rng.NextDouble();
@@ -215,7 +223,7 @@ internal sealed partial class RandomGraphCase
     }
 
     /// <summary>A residual block on an image x [C, H, W]: a shape-keeping convolution (3x3 padding 1, 3x3 dilation 2
-    /// padding 2, or 1x1; stride 1 or 2; groups now and then) to M channels, an activation, now and then a second
+    /// padding 2, or 1x1; stride 1 or 2; groups, depthwise among them, now and then) to M channels, an activation, now and then a second
     /// 3x3 convolution, plus the shortcut: x itself when the shape is kept, else a strided 1x1 projection; an activation
     /// on the sum now and then.</summary>
     private bool Residual()
@@ -225,13 +233,14 @@ internal sealed partial class RandomGraphCase
         int c = x.Shape[0];
         int stride = x.Shape[1] >= 2 && x.Shape[2] >= 2 && _rng.NextDouble() < 0.35 ? 2 : 1;
         int m = stride == 1 && _rng.NextDouble() < 0.5 ? c : _rng.Next(1, 5);
-        if (m * ((x.Shape[1] - 1) / stride + 1) * ((x.Shape[2] - 1) / stride + 1) > MaxElements) m = 1;
+        if (m * ((x.Shape[1] - 1) / stride + 1) * ((x.Shape[2] - 1) / stride + 1) > MaxImageElements) m = 1;
         double k = _rng.NextDouble();
         var (kernel, padding, dilation) = k < 0.6 ? (3, 1, 1) : k < 0.8 ? (3, 2, 2) : (1, 0, 1);
-        int groups = m == c && c > 1 && _rng.NextDouble() < 0.3 ? c : 1;
+        var divisors = Enumerable.Range(2, Math.Max(c - 1, 0)).Where(d => c % d == 0 && m % d == 0).ToArray();   // 1 < d <= c
+        int groups = divisors.Length > 0 && _rng.NextDouble() < 0.3 ? divisors[_rng.Next(divisors.Length)] : 1;
         var first = new ConvOptions(m, kernel, kernel, stride, padding, dilation, groups, _rng.NextDouble() < 0.6);
         var shape = first.Output(x.Shape);
-        if (RandomShapes.Size(shape) > MaxElements) return false;
+        if (RandomShapes.Size(shape) > MaxImageElements) return false;
         var main = EmitConv(x, first, activate: true);
         if (_rng.NextDouble() < 0.4) main = EmitConv(main, new ConvOptions(m, 3, 3, 1, 1, 1, 1, _rng.NextDouble() < 0.5), activate: false);
         var shortcut = stride == 1 && m == c && _rng.NextDouble() < 0.6

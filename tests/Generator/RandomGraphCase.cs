@@ -185,7 +185,7 @@ internal sealed partial class RandomGraphCase
             if (_rng.NextDouble() < 0.4) TokenInput(name);
             else
             {
-                var shape = _rng.NextDouble() < 0.3 ? RandomShapes.Image(_rng, MaxElements) : RandomShapes.Random(_rng, 5);
+                var shape = _rng.NextDouble() < 0.3 ? RandomShapes.Image(_rng, MaxImageElements) : RandomShapes.Random(_rng, 5);
                 if (shape.Length == 3 && shape[1] > 1 && shape[2] > 1) Families |= GraphFamily.ImageInput;
                 Inputs.Add(new GraphInput(name, shape, InputKind.Values, 0));
                 _values.Add(new Value(name, shape) { Plain = true, Normalizable = true });
@@ -227,8 +227,8 @@ internal sealed partial class RandomGraphCase
     private static readonly (string Name, int Weight)[] StepWeights =
     {
         ("Dense", 3), ("Activation", 2), ("Reshape", 2), ("Permute", 2), ("Slice", 2), ("Concat", 2), ("MatMul", 3),
-        ("Reduce", 2), ("Softmax", 2), ("Norm", 2), ("Binary", 3), ("Dropout", 1), ("BatchNorm", 2),
-        ("Conv", 4), ("Pool", 2), ("Collapse", 1), ("BatchNorm2D", 1), ("Residual", 1),
+        ("Reduce", 2), ("Softmax", 2), ("Norm", 3), ("Binary", 3), ("Dropout", 1), ("BatchNorm", 2),
+        ("Conv", 4), ("Pool", 2), ("Collapse", 2), ("BatchNorm2D", 1), ("Residual", 1),
     };
 
     private void Step()

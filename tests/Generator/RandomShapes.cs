@@ -63,25 +63,26 @@ internal static class RandomShapes
         return dims;
     }
 
-    /// <summary>A random image shape [C, H, W]: 1 to 4 channels, sides from 2 to 8, at most <paramref name="maxElements"/>
-    /// elements.</summary>
+    /// <summary>A random image shape [C, H, W]: 1, 2, 3, 4 or 6 channels, sides from 2 to 8 or (half the time) from 6 to 16, at
+    /// most <paramref name="maxElements"/> elements.</summary>
     public static int[] Image(Random rng, int maxElements)
     {
         while (true)
         {
-            var shape = new[] { rng.Next(1, 5), rng.Next(2, 9), rng.Next(2, 9) };
+            bool large = rng.NextDouble() < 0.5;
+            var shape = new[] { new[] { 1, 2, 3, 4, 6 }[rng.Next(5)], large ? rng.Next(6, 17) : rng.Next(2, 9), large ? rng.Next(6, 17) : rng.Next(2, 9) };
             if (Size(shape) <= maxElements) return shape;
         }
     }
 
     /// <summary>A random [C, H, W] holding exactly <paramref name="size"/> elements: one with both sides at least 2 and
-    /// at most 4 channels when <paramref name="size"/> has one, else any.</summary>
+    /// at most 6 channels when <paramref name="size"/> has one, else any.</summary>
     public static int[] ImageOf(Random rng, int size)
     {
         var all = (from c in Enumerable.Range(1, size) where size % c == 0
                    from h in Enumerable.Range(1, size / c) where size / c % h == 0
                    select new[] { c, h, size / c / h }).ToList();
-        var good = all.Where(s => s[0] <= 4 && s[1] >= 2 && s[2] >= 2).ToList();
+        var good = all.Where(s => s[0] <= 6 && s[1] >= 2 && s[2] >= 2).ToList();
         var from = good.Count > 0 ? good : all;
         return from[rng.Next(from.Count)];
     }
