@@ -46,6 +46,13 @@ internal static class TorchCheck
     /// That is why the ResNetSmall workload trains at batch 64. A wrong derivative is off by 10% or more.</summary>
     public const double GradientTolerance = 1e-3;
 
+    /// <summary>The same bound for TorchSharp's own float32 gradients against its float64 ones, wider: once the zoo's
+    /// networks standardized their input (2026-12-04), ResNetSmall at batch 64 measured TorchSharp float32 8.7e-3 off its
+    /// float64 copy on one tensor (stage3.conv2.weight) while NetCompiler's float32 stayed at 1.7e-6 and the forward
+    /// outputs and both losses agreed to 4e-8 and 3e-6: libtorch's float32 lands on the other side of a ReLU's kink
+    /// (see <see cref="GradientTolerance"/>). 2e-2 still refuses a wrong derivative (10% or more off).</summary>
+    public const double TorchGradientTolerance = 2e-2;
+
     /// <summary><see cref="Compare"/> for the convolutional workloads, with more checked: besides the forward outputs and
     /// the losses of two steps, every parameter's gradient of the first step, NetCompiler's and TorchSharp's float32, against
     /// a float64 TorchSharp reference (<see cref="GradientTolerance"/>) and, when given, the batch norm running statistics after the two steps
@@ -62,14 +69,14 @@ internal static class TorchCheck
         var (torchGradient, torchGradientName) = Worst(gradients.Select(p => (ScaledDifference(p.Value.Torch, p.Value.Reference), p.Key)));
         var (buffer, bufferName) = Worst(buffers.Select(p => (MaxDifference(p.Value.Compiled, p.Value.Torch), p.Key)));
         bool ok = outputs <= Tolerance && losses <= Tolerance && gradients.Count > 0 && gradient <= GradientTolerance
-                  && torchGradient <= GradientTolerance && buffer <= Tolerance;
+                  && torchGradient <= TorchGradientTolerance && buffer <= Tolerance;
         string Losses(float[] values) => string.Join("/", Array.ConvertAll(values, l => l.ToString("G6", CultureInfo.InvariantCulture)));
         string line = string.Create(CultureInfo.InvariantCulture,
             $"{workload}: TorchSharp {(ok ? "matches" : "DOES NOT MATCH")} compiled NetCompiler from the same weights: " +
             $"forward max rel. diff {outputs:0.0e+0} over {compiledOutputs.Length} outputs; losses of 2 steps {Losses(compiledLosses)} vs " +
             $"{Losses(torchLosses)} (max rel. diff {losses:0.0e+0}; tolerance {Tolerance:0e+0}); first step's gradients of " +
             $"{gradients.Count} tensors against TorchSharp in float64, max diff / tensor's max: compiled {gradient:0.0e+0} " +
-            $"({gradientName}), TorchSharp float32 {torchGradient:0.0e+0} ({torchGradientName}); tolerance {GradientTolerance:0e+0}");
+            $"({gradientName}), TorchSharp float32 {torchGradient:0.0e+0} ({torchGradientName}); tolerances {GradientTolerance:0e+0} and {TorchGradientTolerance:0e+0}");
         if (buffers.Count > 0)
             line += string.Create(CultureInfo.InvariantCulture,
                 $"; batch norm running statistics of {buffers.Count} buffers after the steps, max rel. diff {buffer:0.0e+0} ({bufferName}; tolerance {Tolerance:0e+0})");

@@ -27,7 +27,8 @@ internal sealed class TorchLeNet5 : Module<TorchTensor, TorchTensor>
 
     public override TorchTensor forward(TorchTensor image)
     {
-        var x = functional.max_pool2d(functional.relu(conv1.forward(image)), 2);   // [N, 6, 14, 14]
+        var x = (image - 0.2860f) * (1f / 0.3530f);                              // standardized, as the zoo's LeNet5
+        x = functional.max_pool2d(functional.relu(conv1.forward(x)), 2);           // [N, 6, 14, 14]
         x = functional.max_pool2d(functional.relu(conv2.forward(x)), 2);           // [N, 16, 5, 5]
         x = functional.relu(fc1.forward(x.flatten(1)));                            // [N, 120]
         x = functional.relu(fc2.forward(x));                                       // [N, 84]
@@ -95,7 +96,8 @@ internal sealed class TorchResNetSmall : Module<TorchTensor, TorchTensor>
 
     public override TorchTensor forward(TorchTensor image)
     {
-        var x = functional.relu(stemBn.forward(stem.forward(image)));   // [N, 16, 28, 28]
+        var x = (image - 0.2860f) * (1f / 0.3530f);                     // standardized, as the zoo's ResNetSmall
+        x = functional.relu(stemBn.forward(stem.forward(x)));           // [N, 16, 28, 28]
         foreach (var block in stage1) x = block.forward(x);
         x = stage2.forward(stage2Down.forward(x));                     // [N, 32, 14, 14]
         x = stage3.forward(stage3Down.forward(x));                     // [N, 64, 7, 7]
