@@ -162,6 +162,7 @@ internal static class EntryPointEmitter
         w.Line("/// as soon as backward has finished its gradient and read its value for the last time, while that gradient is");
         w.Line("/// still in cache, instead of in a separate pass over every parameter afterwards.</summary>");
         w.Open("private float Train(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate)");
+        if (!plan.WholeBatch) EmitBatchSplit(w, plan.Graph);
         TrainPreamble(w, plan);
         string extras = KernelEmitter.ExtraArguments(plan, "sample0 + first");
         if (plan.WholeBatch) w.Line("int first = 0, rows = batch;");
@@ -179,6 +180,21 @@ internal static class EntryPointEmitter
         w.Line("return (float)(total / batch);");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>The head of Train for a network whose samples train independently (no batch normalization): a batch of
+    /// at least two half tiles per core is cut into one chunk per core, each run as a whole training pass on a replica
+    /// (its own workspace and gradients), since one pass per core scales where splitting each kernel of a small
+    /// network does not. The update then runs on the combined gradients, parameter by parameter.</summary>
+    private static void EmitBatchSplit(SourceWriter w, Graph graph)
+    {
+        w.Line("int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, TileRows / 2); // 1 inside a chunk");
+        w.Open("if (chunks > 1)");
+        w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
+        w.Line("float chunked = _chunks.ComputeGradients(inputs, targets, batch, chunks);");
+        w.Line($"if (update is not null) for (int i = 0; i < {graph.Spec.Parameters.Count}; i++) global::NetCompiler.CompiledSupport.UpdateParameter(update, i, optimizer, learningRate);");
+        w.Line("return chunked;");
+        w.Close();
     }
 
     /// <summary>ComputeGradients of a per-sample network: forward, loss and backward of one sample after another.</summary>

@@ -15,7 +15,7 @@ internal static class GeneratedMembers
     private static readonly HashSet<string> DataNames = new()
     {
         "InputSize", "OutputSize", "TargetSize", "Parameters", "TileRows", "ValueWorkspaceSize", "GradientWorkspaceSize", "InferenceWorkspaceSize",
-        "_values", "_gradients", "_inference", "_caller",
+        "_values", "_gradients", "_inference", "_caller", "_chunks",
     };
 
     /// <summary>Private kernels: ForwardSample, ForwardTile and their parts (ForwardTilePart0, ...), the parts of a long

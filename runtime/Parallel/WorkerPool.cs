@@ -14,8 +14,10 @@ internal interface IPartedWork
 /// <summary>The process-wide pool that splits one large kernel (a GEMM over a tile) across the cores: persistent
 /// background threads that spin briefly for the next job before they sleep, no allocation and no <c>Task</c> per
 /// call. Only one job runs at a time; a caller that finds the pool busy (another network on another thread) runs
-/// its parts itself, so nothing ever waits on a second job. Parts write disjoint outputs with the same arithmetic
-/// as a serial run, so results do not depend on the number of threads.</summary>
+/// its parts itself, so nothing ever waits on a second job, and a part that asks for the pool (a kernel inside a
+/// data-parallel chunk) runs on its own thread. Parts write disjoint outputs with the same arithmetic
+/// as a serial run, so a kernel's results do not depend on the number of threads (a compiled training pass that
+/// splits its batch, <see cref="DataParallelGradients"/>, depends on the number of chunks).</summary>
 public static class WorkerPool
 {
     private static readonly object Gate = new();
@@ -29,6 +31,7 @@ public static class WorkerPool
     // earlier job against a later one's counters.
     private static long _claim = int.MaxValue;   // no job: nothing to claim
     private static Exception? _error;
+    private static bool _running;   // a job is running (read only by the thread holding Gate)
     private static int _threads = Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>Threads a kernel may use, the caller included (default: the processor count). 1 turns the pool off.</summary>
@@ -58,7 +61,15 @@ public static class WorkerPool
     /// <summary>Claims the pool for one job. False when it is off (one thread) or another thread's job is running:
     /// then do the work on the calling thread. While claimed, the caller may fill shared (static) work objects,
     /// since no other job can start; <see cref="RunAcquired"/> releases the claim.</summary>
-    internal static bool TryAcquire() => _threads > 1 && Monitor.TryEnter(Gate);
+    internal static bool TryAcquire()
+    {
+        if (_threads <= 1 || !Monitor.TryEnter(Gate)) return false;
+        if (!_running) return true;
+        // The caller runs a part of the current job (a data-parallel chunk) and the monitor let it in again: its
+        // kernels stay on its own thread.
+        Monitor.Exit(Gate);
+        return false;
+    }
 
     /// <summary>Runs the parts of <paramref name="work"/> across the pool after <see cref="TryAcquire"/> returned true,
     /// and releases the pool. Returns when every part is done.</summary>
@@ -66,6 +77,7 @@ public static class WorkerPool
     {
         try
         {
+            _running = true;
             EnsureWorkers(_threads - 1);
             int generation = _generation + 1;
             _parts = parts;
@@ -84,7 +96,11 @@ public static class WorkerPool
             Volatile.Write(ref _work, null);
             if (_error is { } error) ExceptionDispatchInfo.Throw(error);
         }
-        finally { Monitor.Exit(Gate); }
+        finally
+        {
+            _running = false;
+            Monitor.Exit(Gate);
+        }
     }
 
     /// <summary>Claims and runs parts of the current job until none are left.</summary>

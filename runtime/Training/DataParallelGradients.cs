@@ -1,102 +1,108 @@
 using System;
+using System.ComponentModel;
 using System.Numerics.Tensors;
-using System.Runtime.ExceptionServices;
-using System.Threading;
 
 namespace NetCompiler;
 
 /// <summary>Computes a batch's gradient on several cores: the batch is cut into contiguous chunks, each chunk runs
 /// on its own replica of the network (<see cref="INetwork.CreateReplica"/>: shared values, own gradients and
-/// workspace) on a persistent worker thread, and the chunk gradients are combined, weighted by chunk size, into
-/// the original network's gradients. The result is the batch-mean gradient, as with one thread, up to the
-/// order of the floating-point sums (and identical from run to run for the same thread count); dropout drops the same
-/// elements as with one thread. A network whose training couples the batch's samples (<see cref="INetwork.CouplesBatch"/>:
-/// batch normalization) is never split. Nothing is
-/// allocated per step; the threads live as long as this object.</summary>
-internal sealed class DataParallelGradients : IDisposable
+/// workspace) as one part of a <see cref="WorkerPool"/> job, and the chunk gradients are combined, weighted by chunk
+/// size and in chunk order, into the original network's gradients. The result is the batch-mean gradient, as with
+/// one chunk, up to the order of the floating-point sums, and depends only on the number of chunks (not on the
+/// threads that ran them: with the pool busy or off, the chunks run one after another on the calling thread). Dropout
+/// drops the same elements as with one chunk. Kernels inside a chunk run on their chunk's thread. A network whose
+/// training couples the batch's samples (<see cref="INetwork.CouplesBatch"/>: batch normalization) must not be
+/// split. Replicas are made on first use; nothing is allocated per step after that.</summary>
+public sealed class DataParallelGradients : IPartedWork
 {
-    private readonly INetwork[] _replicas;      // [0] is the original network, run on the calling thread
-    private readonly Thread[] _threads;
-    private readonly SemaphoreSlim[] _start;
-    private readonly CountdownEvent _done = new(1);
-    private readonly float[] _losses;
-    private readonly Exception?[] _errors;
+    [ThreadStatic] private static bool _inChunk;
+
+    private readonly INetwork _network;
     private readonly ExecutionPath _path;
     private readonly int _inputSize, _targetSize;
-    private float[] _inputs = [], _targets = [];
+    private INetwork[] _replicas = [];
+    private float[] _losses = [];
+    // The current call's batch, pinned for its duration: spans cannot be handed to the pool's threads.
+    private unsafe float* _inputs, _targets;
     private int _count, _chunks;
-    private volatile bool _stopping;
 
-    public DataParallelGradients(INetwork network, int threads, ExecutionPath path)
+    /// <summary>Splits <paramref name="network"/>'s batches, running each chunk on <paramref name="path"/>.</summary>
+    public DataParallelGradients(INetwork network, ExecutionPath path)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        _network = network;
         _path = path;
         _inputSize = Shapes.Size(network.InputShape);
         _targetSize = Shapes.Size(network.TargetShape);
-        _replicas = new INetwork[threads];
-        _replicas[0] = network;
-        for (int k = 1; k < threads; k++) _replicas[k] = network.CreateReplica();
-        _losses = new float[threads];
-        _errors = new Exception?[threads];
-        _start = new SemaphoreSlim[threads];
-        _threads = new Thread[threads];
-        // CountdownEvent (its ManualResetEventSlim) allocates a lock object on the first Wait that really blocks,
-        // which would land in whichever step first finds a worker still busy (on a loaded machine, any step). Pay it
-        // here, as WorkerPool does for SemaphoreSlim: the count is 1 and nothing signals, so this wait blocks and
-        // times out. ComputeGradients resets the count before each use.
-        _done.Wait(1);
-        for (int k = 1; k < threads; k++)
-        {
-            _start[k] = new SemaphoreSlim(0);
-            int worker = k;
-            _threads[k] = new Thread(() => Work(worker)) { IsBackground = true, Name = $"NetCompiler trainer worker {k}" };
-            _threads[k].Start();
-        }
     }
 
-    /// <summary>Forward, loss and backward of <paramref name="count"/> samples split across the threads; leaves the
-    /// batch-mean gradient in the original network's store and returns the batch-mean loss.</summary>
-    public float ComputeGradients(float[] inputs, float[] targets, int count)
+    /// <summary>How many chunks a compiled training pass cuts a batch of <paramref name="batch"/> samples into on its
+    /// own: one per <see cref="WorkerPool.Threads"/>, each of at least <paramref name="minimumRows"/> samples; 1 (no
+    /// split) inside a chunk, so a replica never splits again.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static int AutomaticChunks(int batch, int minimumRows) =>
+        _inChunk ? 1 : Math.Clamp(batch / Math.Max(1, minimumRows), 1, WorkerPool.Threads);
+
+    /// <summary>Forward, loss and backward of <paramref name="count"/> samples in <paramref name="chunks"/> chunks;
+    /// leaves the batch-mean gradient in the original network's store and returns the batch-mean loss. An exception in
+    /// any chunk reaches the caller (the first one; the gradients are then not meaningful).</summary>
+    public unsafe float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int count, int chunks)
     {
-        _inputs = inputs;
-        _targets = targets;
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
+        CompiledSupport.CheckTrain(inputs.Length, targets.Length, count, _inputSize, _targetSize);
         _count = count;
-        _chunks = Math.Min(_replicas.Length, count);
-        // Every replica draws the step's dropout masks as the whole batch would: same seed and step, its chunk's offset.
-        var original = _replicas[0].Parameters;
-        long step = original.RandomStep;
-        for (int k = 1; k < _chunks; k++)
+        _chunks = Math.Min(chunks, count);
+        EnsureReplicas(_chunks);
+        // Every replica draws the step's dropout masks as the whole batch would: the same seed and step, its chunk's
+        // offset; the original's step then advances once, as one pass over the batch would have advanced it.
+        var original = _network.Parameters;
+        for (int k = 0; k < _chunks; k++)
         {
             var store = _replicas[k].Parameters;
             store.RandomSeed = original.RandomSeed;
-            store.RandomStep = step;
-            store.SampleOffset = Chunk(k).Start;
+            store.RandomStep = original.RandomStep;
+            store.SampleOffset = original.SampleOffset + Chunk(k).Start;
         }
-        if (_chunks > 1)
+        fixed (float* x = inputs, t = targets)
         {
-            _done.Reset(_chunks - 1);
-            for (int k = 1; k < _chunks; k++) _start[k].Release();
-        }
-        RunChunk(0);
-        if (_chunks > 1) _done.Wait();
-        for (int k = 0; k < _chunks; k++)
-            if (_errors[k] is { } error)
+            _inputs = x;
+            _targets = t;
+            try
             {
-                Array.Clear(_errors);
-                ExceptionDispatchInfo.Throw(error);
+                if (_chunks > 1 && WorkerPool.TryAcquire()) WorkerPool.RunAcquired(this, _chunks);
+                else for (int k = 0; k < _chunks; k++) RunPart(k);
             }
+            finally { _inputs = _targets = null; }
+        }
+        original.RandomStep = _replicas[0].Parameters.RandomStep;
 
-        // gradient = sum over chunks of (chunk size / batch) * chunk-mean gradient
-        var total = _replicas[0].Parameters.Gradients;
+        // gradient = sum over chunks, in order, of (chunk size / batch) * chunk-mean gradient
+        var total = original.Gradients;
         double loss = 0;
         for (int k = 0; k < _chunks; k++)
         {
-            var (start, size) = Chunk(k);
+            int size = Chunk(k).Size;
             float weight = (float)size / count;
             loss += (double)_losses[k] * size;
-            if (k == 0) TensorPrimitives.Multiply(total, weight, total);
+            if (k == 0) TensorPrimitives.Multiply(_replicas[0].Parameters.Gradients, weight, total);
             else TensorPrimitives.MultiplyAdd(_replicas[k].Parameters.Gradients, weight, total, total);
         }
         return (float)(loss / count);
+    }
+
+    /// <summary>Runs chunk <paramref name="part"/> on its replica; called by the pool, or in order on the caller.</summary>
+    unsafe void IPartedWork.RunPart(int part) => RunPart(part);
+
+    private unsafe void RunPart(int k)
+    {
+        var (start, size) = Chunk(k);
+        var inputs = new ReadOnlySpan<float>(_inputs + (long)start * _inputSize, size * _inputSize);
+        var targets = new ReadOnlySpan<float>(_targets + (long)start * _targetSize, size * _targetSize);
+        bool outer = _inChunk;
+        _inChunk = true;
+        try { _losses[k] = _replicas[k].ComputeGradients(_path, inputs, targets, size); }
+        finally { _inChunk = outer; }
     }
 
     private (int Start, int Size) Chunk(int k)
@@ -105,33 +111,13 @@ internal sealed class DataParallelGradients : IDisposable
         return (start, end - start);
     }
 
-    private void RunChunk(int k)
+    private void EnsureReplicas(int chunks)
     {
-        try
-        {
-            var (start, size) = Chunk(k);
-            _losses[k] = _replicas[k].ComputeGradients(_path,
-                _inputs.AsSpan(start * _inputSize, size * _inputSize), _targets.AsSpan(start * _targetSize, size * _targetSize), size);
-        }
-        catch (Exception e) { _errors[k] = e; }
-    }
-
-    private void Work(int k)
-    {
-        while (true)
-        {
-            _start[k].Wait();
-            if (_stopping) return;
-            RunChunk(k);
-            _done.Signal();
-        }
-    }
-
-    public void Dispose()
-    {
-        _stopping = true;
-        for (int k = 1; k < _threads.Length; k++) _start[k].Release();
-        for (int k = 1; k < _threads.Length; k++) { _threads[k].Join(); _start[k].Dispose(); }
-        _done.Dispose();
+        if (_replicas.Length >= chunks) return;
+        var replicas = new INetwork[chunks];
+        Array.Copy(_replicas, replicas, _replicas.Length);
+        for (int k = _replicas.Length; k < chunks; k++) replicas[k] = _network.CreateReplica();
+        _replicas = replicas;
+        _losses = new float[chunks];
     }
 }

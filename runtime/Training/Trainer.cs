@@ -95,7 +95,7 @@ public sealed class Trainer
         var order = new int[train.Count];
         var store = Network.Parameters;
         var reports = new List<EpochReport>();
-        using var parallel = Options.Threads > 1 && !Network.CouplesBatch ? new DataParallelGradients(Network, Options.Threads, Options.Path) : null;
+        var parallel = Options.Threads > 1 && !Network.CouplesBatch ? new DataParallelGradients(Network, Options.Path) : null;
         _lossGrowth.Restart();
         _zeroGradientSteps = 0;
 
@@ -115,7 +115,7 @@ public sealed class Trainer
                 encoder.Fill(order, start, count, inputs, targets);
                 float loss = parallel is null
                     ? Network.ComputeGradients(Options.Path, inputs, targets, count)
-                    : parallel.ComputeGradients(inputs, targets, count);
+                    : parallel.ComputeGradients(inputs, targets, count, Options.Threads);
                 GradientNorms.PerParameter(store, _stepNorms);
                 CheckFinite(loss, epoch, b);
                 CheckLossGrowth(loss, epoch, b);

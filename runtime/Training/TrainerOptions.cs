@@ -32,9 +32,12 @@ public sealed record TrainerOptions
     /// <summary>Compiled (default) or interpreted execution.</summary>
     public ExecutionPath Path { get; init; } = ExecutionPath.Compiled;
 
-    /// <summary>Threads that share each batch (data parallel: the batch is split into chunks computed on replicas of
-    /// the network, then the gradients are combined). 1 runs everything on the calling thread. A network whose
-    /// training couples the batch (<see cref="INetwork.CouplesBatch"/>, batch normalization) always runs on one.</summary>
+    /// <summary>Chunks each batch is split into (data parallel: the chunks are computed on replicas of the network on
+    /// the <see cref="WorkerPool"/>'s threads, then the gradients are combined). 1 leaves the batch whole, as given to
+    /// the network: the compiled path then still splits a large enough batch across <see cref="WorkerPool.Threads"/>
+    /// on its own. What this option adds is a split of the interpreted path, or a fixed chunk count (whose results do
+    /// not depend on the machine's cores). A network whose training couples the batch
+    /// (<see cref="INetwork.CouplesBatch"/>, batch normalization) is never split.</summary>
     public int Threads
     {
         get;

@@ -42,10 +42,10 @@ public class DataParallelTests
         var split = new ResidualMlpNet(seed: 5);
         var (x, t) = Batch(count, 3);
         float expectedLoss = single.ComputeGradients(path, x, t, count);
-        using var parallel = new DataParallelGradients(split, threads, path);
+        var parallel = new DataParallelGradients(split, path);
         for (int repeat = 0; repeat < 3; repeat++)
         {
-            float loss = parallel.ComputeGradients(x, t, count);
+            float loss = parallel.ComputeGradients(x, t, count, threads);
             Assert.Equal(expectedLoss, loss, 1e-5f);
             for (int i = 0; i < single.Parameters.Count; i++)
                 Assert.True(Math.Abs(single.Parameters.Gradients[i] - split.Parameters.Gradients[i]) <= 1e-6f + 1e-5f * Math.Abs(single.Parameters.Gradients[i]),
@@ -57,12 +57,12 @@ public class DataParallelTests
     public void A_worker_failure_reaches_the_caller_and_the_pool_keeps_working()
     {
         var net = new ResidualMlpNet(seed: 1);
-        using var parallel = new DataParallelGradients(net, 2, ExecutionPath.Compiled);
+        var parallel = new DataParallelGradients(net, ExecutionPath.Compiled);
         var (x, t) = Batch(4, 4);
         var bad = (float[])t.Clone();
         bad[3] = 7;   // a class index out of range, in the second thread's chunk
-        Assert.Throws<ArgumentOutOfRangeException>(() => parallel.ComputeGradients(x, bad, 4));
-        float loss = parallel.ComputeGradients(x, t, 4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => parallel.ComputeGradients(x, bad, 4, 2));
+        float loss = parallel.ComputeGradients(x, t, 4, 2);
         Assert.True(float.IsFinite(loss));
     }
 

@@ -147,11 +147,11 @@ public sealed class BufferTests : IDisposable
         var single = new DropoutMlpNet(seed: 5);
         var split = new DropoutMlpNet(seed: 5);
         var (x, t) = Batch(single, 11, 3);
-        using var parallel = new DataParallelGradients(split, 3, path);
+        var parallel = new DataParallelGradients(split, path);
         for (int step = 0; step < 2; step++)
         {
             float expected = single.ComputeGradients(path, x, t, 11);
-            float loss = parallel.ComputeGradients(x, t, 11);
+            float loss = parallel.ComputeGradients(x, t, 11, 3);
             Assert.Equal(expected, loss, 1e-5f);
             for (int i = 0; i < single.Parameters.Count; i++)
                 Assert.True(Math.Abs(single.Parameters.Gradients[i] - split.Parameters.Gradients[i]) <= 1e-6f + 1e-5f * Math.Abs(single.Parameters.Gradients[i]),
