@@ -102,67 +102,80 @@ public readonly struct ConvGeometry
     /// <summary>Input columns including the zero padding: W + 2 padding.</summary>
     public int PaddedWidth => Width + 2 * PaddingWidth;
 
-    /// <summary>Floats of one group's channels with their padding: the scratch <see cref="Im2Col"/> and
-    /// <see cref="Col2ImAdd"/> need when there is padding.</summary>
+    /// <summary>Floats of the scratch <see cref="Im2Col"/> and <see cref="Col2ImAdd"/> need: one group's channels with
+    /// their padding, and two vectors of slack after them that whole-vector row reads may run into.</summary>
     public int PaddedGroupFloats
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] get => GroupInputs * PaddedHeight * PaddedWidth;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] get => GroupInputs * PaddedHeight * PaddedWidth + 2 * RowVector;
     }
 
-    private bool HasPadding => PaddingHeight > 0 || PaddingWidth > 0;
+    /// <summary>Floats in the widest vector a row copy moves at once (16: Vector512's).</summary>
+    private const int RowVector = 16;
+
+    /// <summary>Floats a column matrix needs after its last row's <see cref="Positions"/> columns: what
+    /// <see cref="Im2Col"/>'s whole-vector copies may write and <see cref="Col2ImAdd"/>'s may read past the end.</summary>
+    public const int ColumnSlack = RowVector;
 
     /// <summary>Writes rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of group <paramref name="group"/>'s
     /// column matrix of one sample <paramref name="x"/> [C, H, W] at <paramref name="columns"/> (row r - rowStart at
     /// offset (r - rowStart) * <paramref name="columnStride"/>): element (r, p) is the input under kernel tap r at output
-    /// position p, 0 in the padding. Only the <see cref="Positions"/> columns of each row are written. With padding, the
-    /// group's channels are first copied into <paramref name="padded"/> (<see cref="PaddedGroupFloats"/>) inside a zero
-    /// border, so every row of the matrix is whole-row copies without bounds checks.</summary>
+    /// position p, 0 in the padding. The group's channels are first copied into <paramref name="padded"/>
+    /// (<see cref="PaddedGroupFloats"/>) inside a zero border, so each output row of a matrix row is one or two whole
+    /// vectors copied without bounds checks or a scalar tail: a copy may write up to 15 floats past the row's
+    /// <see cref="OutWidth"/>, which the next output row overwrites. The caller leaves <see cref="ColumnSlack"/> floats of room
+    /// after the <see cref="Positions"/> columns of the last matrix row, and of each row whose next one is not written
+    /// after it (they are written with junk).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // long loops: no tier-0 or OSR code (jit-check)
     public void Im2Col(ref float x, int group, int rowStart, int rowEnd, ref float columns, int columnStride, ref float padded)
     {
-        ref float source = ref Unsafe.Add(ref x, group * GroupInputs * Height * Width);
-        if (HasPadding) { Pad(ref source, ref padded); source = ref padded; }
+        Pad(ref Unsafe.Add(ref x, group * GroupInputs * Height * Width), ref padded);
         int taps = KernelHeight * KernelWidth, pitch = PaddedWidth, plane = PaddedHeight * pitch;
+        int outWidth = OutWidth, outHeight = OutHeight, rowStep = StrideHeight * pitch, strideWidth = StrideWidth;
         for (int r = rowStart; r < rowEnd; r++)
         {
             int c = r / taps, ky = r % taps / KernelWidth, kx = r % KernelWidth;
-            ref float from = ref Unsafe.Add(ref source, c * plane + ky * DilationHeight * pitch + kx * DilationWidth);
-            ref float to = ref Unsafe.Add(ref columns, (r - rowStart) * columnStride);
-            for (int oy = 0; oy < OutHeight; oy++)
-            {
-                ref float line = ref Unsafe.Add(ref from, oy * StrideHeight * pitch);
-                ref float output = ref Unsafe.Add(ref to, oy * OutWidth);
-                if (StrideWidth == 1) CopyRow(ref line, ref output, OutWidth);
-                else for (int ox = 0; ox < OutWidth; ox++) Unsafe.Add(ref output, ox) = Unsafe.Add(ref line, ox * StrideWidth);
-            }
+            ref float line = ref Unsafe.Add(ref padded, c * plane + ky * DilationHeight * pitch + kx * DilationWidth);
+            ref float output = ref Unsafe.Add(ref columns, (r - rowStart) * columnStride);
+            if (strideWidth == 1)
+                for (int oy = 0; oy < outHeight; oy++)
+                {
+                    CopyWhole(ref line, ref output, outWidth);
+                    line = ref Unsafe.Add(ref line, rowStep);
+                    output = ref Unsafe.Add(ref output, outWidth);
+                }
+            else
+                for (int oy = 0; oy < outHeight; oy++, line = ref Unsafe.Add(ref line, rowStep), output = ref Unsafe.Add(ref output, outWidth))
+                    for (int ox = 0; ox < outWidth; ox++) Unsafe.Add(ref output, ox) = Unsafe.Add(ref line, ox * strideWidth);
         }
     }
 
     /// <summary>The inverse of <see cref="Im2Col"/> for gradients: adds every element (r, p) of rows [rowStart, rowEnd)
-    /// of group <paramref name="group"/>'s column gradient into the input element it was read from (what falls in the
-    /// padding drops). With padding, the rows are added into <paramref name="padded"/> (<see cref="PaddedGroupFloats"/>)
-    /// and its interior into dx.</summary>
+    /// of <paramref name="columns"/> into the input position it was read from, in <paramref name="dx"/> (what falls in the
+    /// padding drops). The rows are summed in <paramref name="padded"/> (<see cref="PaddedGroupFloats"/>) with masked
+    /// whole-vector adds, then its middle is added into <paramref name="dx"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // long loops: no tier-0 or OSR code (jit-check)
     public void Col2ImAdd(ref float columns, int columnStride, int group, int rowStart, int rowEnd, ref float dx, ref float padded)
     {
         ref float target = ref Unsafe.Add(ref dx, group * GroupInputs * Height * Width);
-        ref float sum = ref HasPadding ? ref padded : ref target;
-        if (HasPadding) MemoryMarshal.CreateSpan(ref padded, PaddedGroupFloats).Clear();
-        int taps = KernelHeight * KernelWidth, pitch = PaddedWidth, plane = PaddedHeight * pitch;
+        int pitch = PaddedWidth, plane = PaddedHeight * pitch;
+        MemoryMarshal.CreateSpan(ref padded, PaddedGroupFloats).Clear();
+        int taps = KernelHeight * KernelWidth, outWidth = OutWidth, outHeight = OutHeight, rowStep = StrideHeight * pitch;
         for (int r = rowStart; r < rowEnd; r++)
         {
             int c = r / taps, ky = r % taps / KernelWidth, kx = r % KernelWidth;
-            ref float to = ref Unsafe.Add(ref sum, c * plane + ky * DilationHeight * pitch + kx * DilationWidth);
-            ref float from = ref Unsafe.Add(ref columns, (r - rowStart) * columnStride);
-            for (int oy = 0; oy < OutHeight; oy++)
-            {
-                ref float line = ref Unsafe.Add(ref to, oy * StrideHeight * pitch);
-                ref float input = ref Unsafe.Add(ref from, oy * OutWidth);
-                if (StrideWidth == 1) AddRow(ref input, ref line, OutWidth);
-                else for (int ox = 0; ox < OutWidth; ox++) Unsafe.Add(ref line, ox * StrideWidth) += Unsafe.Add(ref input, ox);
-            }
+            ref float line = ref Unsafe.Add(ref padded, c * plane + ky * DilationHeight * pitch + kx * DilationWidth);
+            ref float input = ref Unsafe.Add(ref columns, (r - rowStart) * columnStride);
+            if (StrideWidth == 1)
+                for (int oy = 0; oy < outHeight; oy++)
+                {
+                    AddWhole(ref input, ref line, outWidth);
+                    line = ref Unsafe.Add(ref line, rowStep);
+                    input = ref Unsafe.Add(ref input, outWidth);
+                }
+            else
+                for (int oy = 0; oy < outHeight; oy++, line = ref Unsafe.Add(ref line, rowStep), input = ref Unsafe.Add(ref input, outWidth))
+                    for (int ox = 0; ox < outWidth; ox++) Unsafe.Add(ref line, ox * StrideWidth) += Unsafe.Add(ref input, ox);
         }
-        if (!HasPadding) return;
         for (int c = 0; c < GroupInputs; c++)
             for (int iy = 0; iy < Height; iy++)
                 AddRow(ref Unsafe.Add(ref padded, c * plane + (iy + PaddingHeight) * pitch + PaddingWidth), ref Unsafe.Add(ref target, (c * Height + iy) * Width), Width);
@@ -187,6 +200,48 @@ public readonly struct ConvGeometry
             }
             Clear(ref Unsafe.Add(ref channel, plane - band), band);   // the bottom rows
         }
+    }
+
+    /// <summary>Copies <paramref name="count"/> floats in whole vectors: up to a vector less one more are read and written
+    /// past the end (the callers leave room for them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyWhole(ref float from, ref float to, int count)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            do { Vector512.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i); i += 16; } while (i < count);
+        else if (Vector256.IsHardwareAccelerated)
+            do { Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i); i += 8; } while (i < count);
+        else
+            for (; i < count; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
+    }
+
+    /// <summary>to[i] += from[i] for i &lt; <paramref name="count"/> in whole vectors, the last one masked: the floats
+    /// after the end are read and written back unchanged (the callers leave room for them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWhole(ref float from, ref float to, int count)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= count - 16; i += 16)
+                (Vector512.LoadUnsafe(ref to, (nuint)i) + Vector512.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
+            if (i == count) return;
+            var keep = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count - i)).AsSingle();
+            var old = Vector512.LoadUnsafe(ref to, (nuint)i);
+            Vector512.ConditionalSelect(keep, old + Vector512.LoadUnsafe(ref from, (nuint)i), old).StoreUnsafe(ref to, (nuint)i);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= count - 8; i += 8)
+                (Vector256.LoadUnsafe(ref to, (nuint)i) + Vector256.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
+            if (i == count) return;
+            var keep = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count - i)).AsSingle();
+            var old = Vector256.LoadUnsafe(ref to, (nuint)i);
+            Vector256.ConditionalSelect(keep, old + Vector256.LoadUnsafe(ref from, (nuint)i), old).StoreUnsafe(ref to, (nuint)i);
+        }
+        else
+            for (; i < count; i++) Unsafe.Add(ref to, i) += Unsafe.Add(ref from, i);
     }
 
     /// <summary>Copies <paramref name="count"/> floats with whole vectors, the last one overlapping the one before (an

@@ -99,8 +99,9 @@ public static class ConvolutionGemm
     private static int WeightSamplesPerChunk(in ConvGeometry g) =>
         Math.Max(SamplesPerChunk(g), Math.Min((512 + g.Positions - 1) / g.Positions, Math.Max(1, 512 * 1024 / (g.ColumnRows * g.Positions))));
 
-    /// <summary>The row stride of a chunk's matrices: its positions rounded up to 16 floats (whole Vector512 registers).</summary>
-    private static int ChunkStride(in ConvGeometry g, int samples) => (samples * g.Positions + 15) & ~15;
+    /// <summary>The row stride of a chunk's matrices: its positions rounded up to 16 floats (whole Vector512 registers),
+    /// and 16 more that the column matrix's whole-vector row copies may write past the last position.</summary>
+    private static int ChunkStride(in ConvGeometry g, int samples) => ((samples * g.Positions + 15) & ~15) + ConvGeometry.ColumnSlack;
 
     /// <summary>Unfolds samples [s0, s0 + count) of group <paramref name="group"/> into rows [rowStart, rowEnd) of the
     /// column matrix at <paramref name="col"/> (sample j at column j * Positions), zeroing each row from

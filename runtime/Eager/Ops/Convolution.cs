@@ -24,7 +24,7 @@ public static partial class Ops
         Tensor[] parents = bias is null ? [x, weight] : [x, weight, bias];
         var result = Tensor.Result(batch, [g.OutChannels, g.OutHeight, g.OutWidth], parents, r =>
         {
-            var col = new float[k * p];
+            var col = new float[k * p + ConvGeometry.ColumnSlack];
             var padded = new float[g.PaddedGroupFloats];
             ReadOnlySpan<float> dy = r.Gradient, xv = x.Values, wv = weight.Values;
             for (int s = 0; s < samples; s++)
@@ -37,12 +37,12 @@ public static partial class Ops
                     if (weight.RequiresGrad)
                     {
                         g.Im2Col(ref MemoryMarshal.GetReference(xv.Slice(xo)), gi, 0, k, ref col[0], p, ref padded[0]);
-                        Kernels.MatMulNT(dyg, col, weight.Gradient.Slice(wo + gi * go * k, go * k), go, k, p);
+                        Kernels.MatMulNT(dyg, col.AsSpan(0, k * p), weight.Gradient.Slice(wo + gi * go * k, go * k), go, k, p);
                     }
                     if (x.RequiresGrad)
                     {
                         Array.Clear(col);
-                        Kernels.MatMulTN(wg, dyg, col, k, p, go);
+                        Kernels.MatMulTN(wg, dyg, col.AsSpan(0, k * p), k, p, go);
                         g.Col2ImAdd(ref col[0], p, gi, 0, k, ref MemoryMarshal.GetReference(x.Gradient.Slice(xo)), ref padded[0]);
                     }
                 }
@@ -53,7 +53,7 @@ public static partial class Ops
                 }
             }
         });
-        var columns = new float[k * p];
+        var columns = new float[k * p + ConvGeometry.ColumnSlack];
         var pad = new float[g.PaddedGroupFloats];
         ReadOnlySpan<float> xs = x.Values, ws = weight.Values;
         Span<float> y = result.Values;
@@ -63,7 +63,7 @@ public static partial class Ops
             for (int gi = 0; gi < g.Groups; gi++)
             {
                 g.Im2Col(ref MemoryMarshal.GetReference(xs.Slice(xo)), gi, 0, k, ref columns[0], p, ref pad[0]);
-                Kernels.MatMulNN(ws.Slice(wo + gi * go * k, go * k), columns, y.Slice(yo + gi * go * p, go * p), go, p, k);
+                Kernels.MatMulNN(ws.Slice(wo + gi * go * k, go * k), columns.AsSpan(0, k * p), y.Slice(yo + gi * go * p, go * p), go, p, k);
             }
             if (bias is null) continue;
             ReadOnlySpan<float> b = bias.Values.Slice(Shapes.SampleOf(bias, s) * g.OutChannels, g.OutChannels);
