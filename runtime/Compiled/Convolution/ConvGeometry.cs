@@ -112,9 +112,14 @@ public readonly struct ConvGeometry
     /// <summary>Floats in the widest vector a row copy moves at once (16: Vector512's).</summary>
     private const int RowVector = 16;
 
+    /// <summary>Floats a column matrix needs before its first row: <see cref="Col2ImAdd"/> reads a row shifted left by up
+    /// to the kernel's dilated width (and masks those lanes off).</summary>
+    public int ColumnLead => (KernelWidth - 1) * DilationWidth;
+
     /// <summary>Floats a column matrix needs after its last row's <see cref="Positions"/> columns: what
-    /// <see cref="Im2Col"/>'s whole-vector copies may write and <see cref="Col2ImAdd"/>'s may read past the end.</summary>
-    public const int ColumnSlack = RowVector;
+    /// <see cref="Im2Col"/>'s whole-vector copies may write and <see cref="Col2ImAdd"/>'s shifted vectors may read past
+    /// the end.</summary>
+    public int ColumnSlack => RowVector + ColumnLead;
 
     /// <summary>Writes rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of group <paramref name="group"/>'s
     /// column matrix of one sample <paramref name="x"/> [C, H, W] at <paramref name="columns"/> (row r - rowStart at
@@ -151,34 +156,72 @@ public readonly struct ConvGeometry
 
     /// <summary>The inverse of <see cref="Im2Col"/> for gradients: adds every element (r, p) of rows [rowStart, rowEnd)
     /// of <paramref name="columns"/> into the input position it was read from, in <paramref name="dx"/> (what falls in the
-    /// padding drops). The rows are summed in <paramref name="padded"/> (<see cref="PaddedGroupFloats"/>) with masked
-    /// whole-vector adds, then its middle is added into <paramref name="dx"/>.</summary>
+    /// padding drops). The sums are formed in <paramref name="padded"/> (<see cref="PaddedGroupFloats"/>), then its
+    /// middle is added into <paramref name="dx"/>. The column matrix needs <see cref="ColumnLead"/> floats before it and
+    /// <see cref="ColumnSlack"/> after its last row (read, never used).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // long loops: no tier-0 or OSR code (jit-check)
     public void Col2ImAdd(ref float columns, int columnStride, int group, int rowStart, int rowEnd, ref float dx, ref float padded)
     {
+        if (StrideWidth != 1) ScatterColumns(ref columns, columnStride, rowStart, rowEnd, ref padded);
+        else if (Vector512.IsHardwareAccelerated) GatherColumns<Float512>(ref columns, columnStride, rowStart, rowEnd, ref padded);
+        else if (Vector256.IsHardwareAccelerated) GatherColumns<Float256>(ref columns, columnStride, rowStart, rowEnd, ref padded);
+        else GatherColumns<Float1>(ref columns, columnStride, rowStart, rowEnd, ref padded);
         ref float target = ref Unsafe.Add(ref dx, group * GroupInputs * Height * Width);
         int pitch = PaddedWidth, plane = PaddedHeight * pitch;
+        for (int c = 0; c < GroupInputs; c++)
+            for (int iy = 0; iy < Height; iy++)
+                AddRow(ref Unsafe.Add(ref padded, c * plane + (iy + PaddingHeight) * pitch + PaddingWidth), ref Unsafe.Add(ref target, (c * Height + iy) * Width), Width);
+    }
+
+    /// <summary>Col2Im for a column stride of 1: each vector of a padded input row is the sum, over the taps that read
+    /// it, of the matching output row of the tap's column-matrix row shifted right by the tap's column (its lanes outside
+    /// the output row masked off), summed in a register and stored once. Adding each tap in place instead would stall on
+    /// the store of the tap before: their rows overlap one float apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void GatherColumns<V>(ref float columns, int columnStride, int rowStart, int rowEnd, ref float padded)
+        where V : struct, IFloatVector<V>
+    {
+        int pitch = PaddedWidth, kh = KernelHeight, kw = KernelWidth, outWidth = OutWidth, outHeight = OutHeight;
+        int strideHeight = StrideHeight, dilationHeight = DilationHeight, dilationWidth = DilationWidth;
+        ref float row = ref padded;
+        for (int c = 0; c < GroupInputs; c++)
+            for (int py = 0; py < PaddedHeight; py++, row = ref Unsafe.Add(ref row, pitch))
+                // The last vector may run past the row: its lanes there are masked to 0 (no tap reaches them) and the
+                // next row, or the slack, is written after it.
+                for (int x0 = 0; x0 < pitch; x0 += V.Count)
+                {
+                    V sum = V.Zero;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        int t = py - ky * dilationHeight, oy = t / strideHeight;
+                        if (t < 0 || oy * strideHeight != t || oy >= outHeight) continue;
+                        int r0 = (c * kh + ky) * kw - rowStart;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            if (r0 + kx < 0 || r0 + kx >= rowEnd - rowStart) continue;
+                            int shift = kx * dilationWidth - x0;   // lane l holds output column l - shift
+                            V lanes = V.Within(shift, shift + outWidth);
+                            ref float from = ref Unsafe.Add(ref columns, (nint)(r0 + kx) * columnStride + oy * outWidth - shift);
+                            sum = V.Add(sum, V.Select(lanes, V.Load(ref from, 0), V.Zero));
+                        }
+                    }
+                    V.Store(sum, ref row, x0);
+                }
+    }
+
+    /// <summary>Col2Im for a column stride above 1: each element added into its place in <paramref name="padded"/>.</summary>
+    private void ScatterColumns(ref float columns, int columnStride, int rowStart, int rowEnd, ref float padded)
+    {
+        int pitch = PaddedWidth, plane = PaddedHeight * pitch, taps = KernelHeight * KernelWidth, outWidth = OutWidth;
         MemoryMarshal.CreateSpan(ref padded, PaddedGroupFloats).Clear();
-        int taps = KernelHeight * KernelWidth, outWidth = OutWidth, outHeight = OutHeight, rowStep = StrideHeight * pitch;
         for (int r = rowStart; r < rowEnd; r++)
         {
             int c = r / taps, ky = r % taps / KernelWidth, kx = r % KernelWidth;
             ref float line = ref Unsafe.Add(ref padded, c * plane + ky * DilationHeight * pitch + kx * DilationWidth);
             ref float input = ref Unsafe.Add(ref columns, (r - rowStart) * columnStride);
-            if (StrideWidth == 1)
-                for (int oy = 0; oy < outHeight; oy++)
-                {
-                    AddWhole(ref input, ref line, outWidth);
-                    line = ref Unsafe.Add(ref line, rowStep);
-                    input = ref Unsafe.Add(ref input, outWidth);
-                }
-            else
-                for (int oy = 0; oy < outHeight; oy++, line = ref Unsafe.Add(ref line, rowStep), input = ref Unsafe.Add(ref input, outWidth))
-                    for (int ox = 0; ox < outWidth; ox++) Unsafe.Add(ref line, ox * StrideWidth) += Unsafe.Add(ref input, ox);
+            for (int oy = 0; oy < OutHeight; oy++, line = ref Unsafe.Add(ref line, StrideHeight * pitch), input = ref Unsafe.Add(ref input, outWidth))
+                for (int ox = 0; ox < outWidth; ox++) Unsafe.Add(ref line, ox * StrideWidth) += Unsafe.Add(ref input, ox);
         }
-        for (int c = 0; c < GroupInputs; c++)
-            for (int iy = 0; iy < Height; iy++)
-                AddRow(ref Unsafe.Add(ref padded, c * plane + (iy + PaddingHeight) * pitch + PaddingWidth), ref Unsafe.Add(ref target, (c * Height + iy) * Width), Width);
     }
 
     /// <summary>Copies a group's channels [GroupInputs, H, W] into the middle of <paramref name="padded"/>
@@ -214,34 +257,6 @@ public readonly struct ConvGeometry
             do { Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i); i += 8; } while (i < count);
         else
             for (; i < count; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
-    }
-
-    /// <summary>to[i] += from[i] for i &lt; <paramref name="count"/> in whole vectors, the last one masked: the floats
-    /// after the end are read and written back unchanged (the callers leave room for them).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddWhole(ref float from, ref float to, int count)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= count - 16; i += 16)
-                (Vector512.LoadUnsafe(ref to, (nuint)i) + Vector512.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
-            if (i == count) return;
-            var keep = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count - i)).AsSingle();
-            var old = Vector512.LoadUnsafe(ref to, (nuint)i);
-            Vector512.ConditionalSelect(keep, old + Vector512.LoadUnsafe(ref from, (nuint)i), old).StoreUnsafe(ref to, (nuint)i);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= count - 8; i += 8)
-                (Vector256.LoadUnsafe(ref to, (nuint)i) + Vector256.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
-            if (i == count) return;
-            var keep = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count - i)).AsSingle();
-            var old = Vector256.LoadUnsafe(ref to, (nuint)i);
-            Vector256.ConditionalSelect(keep, old + Vector256.LoadUnsafe(ref from, (nuint)i), old).StoreUnsafe(ref to, (nuint)i);
-        }
-        else
-            for (; i < count; i++) Unsafe.Add(ref to, i) += Unsafe.Add(ref from, i);
     }
 
     /// <summary>Copies <paramref name="count"/> floats with whole vectors, the last one overlapping the one before (an

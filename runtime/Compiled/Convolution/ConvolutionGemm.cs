@@ -88,10 +88,29 @@ public static class ConvolutionGemm
                 Unsafe.Add(ref db, m) += TensorPrimitives.Sum(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dy, s * dyStride + m * positions), positions));
     }
 
-    /// <summary>Samples unfolded together: enough that the product's rows are long (several samples' positions side by
-    /// side), few enough that the column matrix stays near 128 KB, in L2 with the weights. It depends on the shape only,
-    /// so every thread count sums dW in the same order.</summary>
-    private static int SamplesPerChunk(in ConvGeometry g) => Math.Max(1, 32 * 1024 / (g.ColumnRows * g.Positions));
+    /// <summary>Samples unfolded together, side by side: of the counts whose column matrix stays within 512 KB (in L2
+    /// with the weights), the smallest that wastes least when its positions are rounded up to whole strips of
+    /// <see cref="StripFloats"/> (LeNet-5's 10x10 outputs: 4 samples, 400 positions in 448, where 1 or 2 samples would
+    /// compute 28% zeros). It depends on the shape only, so every thread count sums dW in the same order.</summary>
+    private static int SamplesPerChunk(in ConvGeometry g)
+    {
+        int p = g.Positions, most = Math.Clamp(128 * 1024 / (g.ColumnRows * p), 1, 16), best = 1;
+        double least = double.MaxValue;
+        for (int count = 1; count <= most; count++)
+        {
+            double waste = (double)StripWidth(count * p) / (count * p);
+            if (waste < least - 1e-9) { best = count; least = waste; }
+        }
+        return best;
+    }
+
+    /// <summary>Positions of the widest register block of the forward and dX products (4 Vector512 registers): a
+    /// product over a multiple of it runs in those blocks only, where a partial strip would fall back to one-register
+    /// blocks at a fraction of the speed.</summary>
+    private const int StripFloats = 64;
+
+    /// <summary><paramref name="positions"/> rounded up to whole strips; the columns past the positions are zeros.</summary>
+    private static int StripWidth(int positions) => (positions + StripFloats - 1) & ~(StripFloats - 1);
 
     /// <summary>Samples per chunk of dW's products: also enough that each dot product runs over at least 512 positions
     /// (a 7x7 image's 49 would spend more on each dot's final horizontal sum than on the sum itself), up to a column
@@ -99,9 +118,10 @@ public static class ConvolutionGemm
     private static int WeightSamplesPerChunk(in ConvGeometry g) =>
         Math.Max(SamplesPerChunk(g), Math.Min((512 + g.Positions - 1) / g.Positions, Math.Max(1, 512 * 1024 / (g.ColumnRows * g.Positions))));
 
-    /// <summary>The row stride of a chunk's matrices: its positions rounded up to 16 floats (whole Vector512 registers),
-    /// and 16 more that the column matrix's whole-vector row copies may write past the last position.</summary>
-    private static int ChunkStride(in ConvGeometry g, int samples) => ((samples * g.Positions + 15) & ~15) + ConvGeometry.ColumnSlack;
+    /// <summary>The row stride of a chunk's matrices: its positions rounded up to whole strips, and
+    /// <see cref="ConvGeometry.ColumnSlack"/> more that the column matrix's whole-vector row copies may write, and
+    /// col2im's shifted vectors read, past the last position.</summary>
+    private static int ChunkStride(in ConvGeometry g, int samples) => StripWidth(samples * g.Positions) + g.ColumnSlack;
 
     /// <summary>Unfolds samples [s0, s0 + count) of group <paramref name="group"/> into rows [rowStart, rowEnd) of the
     /// column matrix at <paramref name="col"/> (sample j at column j * Positions), zeroing each row from
@@ -152,7 +172,7 @@ public static class ConvolutionGemm
         ref float padded = ref Unsafe.Add(ref product, go * stride);
         for (int s0 = start; s0 < end; s0 += chunk)
         {
-            int count = Math.Min(chunk, end - s0), width = (count * p + 15) & ~15;
+            int count = Math.Min(chunk, end - s0), width = StripWidth(count * p);
             for (int gi = 0; gi < g.Groups; gi++)
             {
                 Unfold(g, ref x, xStride, s0, count, gi, 0, k, ref col, stride, width, ref padded);
@@ -180,17 +200,16 @@ public static class ConvolutionGemm
         where V : struct, IFloatVector<V>
     {
         int k = g.ColumnRows, p = g.Positions, go = g.GroupOutputs, chunk = SamplesPerChunk(g), stride = ChunkStride(g, chunk);
-        ref float dcol = ref Scratch(k * stride + go * stride + g.PaddedGroupFloats);
+        ref float dcol = ref Unsafe.Add(ref Scratch(g.ColumnLead + k * stride + go * stride + g.PaddedGroupFloats), g.ColumnLead);
         ref float gathered = ref Unsafe.Add(ref dcol, k * stride);
         ref float padded = ref Unsafe.Add(ref gathered, go * stride);
         for (int s0 = start; s0 < end; s0 += chunk)
         {
-            int count = Math.Min(chunk, end - s0), width = (count * p + 15) & ~15;
+            int count = Math.Min(chunk, end - s0), width = StripWidth(count * p);
             for (int gi = 0; gi < g.Groups; gi++)
             {
                 Gather(g, ref dy, dyStride, s0, count, gi, ref gathered, stride, width);
-                for (int r = 0; r < k; r++) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dcol, r * stride), width).Clear();
-                TileGemm.AxpyRows<V>(ref Unsafe.Add(ref w, gi * go * k), 1, k, k, ref gathered, stride, go, width, ref dcol, stride);
+                TileGemm.AxpyRows<V>(ref Unsafe.Add(ref w, gi * go * k), 1, k, k, ref gathered, stride, go, width, ref dcol, stride, overwrite: true);
                 for (int j = 0; j < count; j++)
                     g.Col2ImAdd(ref Unsafe.Add(ref dcol, j * p), stride, gi, 0, k, ref Unsafe.Add(ref dx, (s0 + j) * dxStride), ref padded);
             }

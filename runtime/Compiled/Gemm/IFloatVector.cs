@@ -24,6 +24,8 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     static abstract TSelf Replaces(TSelf current, TSelf candidate);
     /// <summary>Lanes of <paramref name="ifTrue"/> where <paramref name="mask"/> is all ones, else of <paramref name="ifFalse"/>.</summary>
     static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
+    /// <summary>All-ones lanes whose index i has <paramref name="low"/> &lt;= i &lt; <paramref name="high"/>.</summary>
+    static abstract TSelf Within(int low, int high);
 }
 
 /// <summary>A Vector512 register (16 floats).</summary>
@@ -42,6 +44,8 @@ internal readonly struct Float512(Vector512<float> v) : IFloatVector<Float512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Replaces(Float512 current, Float512 candidate) =>
         new(Vector512.GreaterThan(candidate._v, current._v) | Vector512.AndNot(Vector512.Equals(current._v, current._v), Vector512.Equals(candidate._v, candidate._v)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Select(Float512 mask, Float512 ifTrue, Float512 ifFalse) => new(Vector512.ConditionalSelect(mask._v, ifTrue._v, ifFalse._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Within(int low, int high) =>
+        new((Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(low)) & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(high))).AsSingle());
 }
 
 /// <summary>A Vector256 register (8 floats).</summary>
@@ -60,6 +64,8 @@ internal readonly struct Float256(Vector256<float> v) : IFloatVector<Float256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Replaces(Float256 current, Float256 candidate) =>
         new(Vector256.GreaterThan(candidate._v, current._v) | Vector256.AndNot(Vector256.Equals(current._v, current._v), Vector256.Equals(candidate._v, candidate._v)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Select(Float256 mask, Float256 ifTrue, Float256 ifFalse) => new(Vector256.ConditionalSelect(mask._v, ifTrue._v, ifFalse._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Within(int low, int high) =>
+        new((Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(low)) & Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(high))).AsSingle());
 }
 
 /// <summary>One float: the portable path, and the elements left over after the last full register.</summary>
@@ -82,4 +88,6 @@ internal readonly struct Float1(float v) : IFloatVector<Float1>
         int m = System.BitConverter.SingleToInt32Bits(mask._v);
         return new(System.BitConverter.Int32BitsToSingle((m & System.BitConverter.SingleToInt32Bits(ifTrue._v)) | (~m & System.BitConverter.SingleToInt32Bits(ifFalse._v))));
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Within(int low, int high) =>
+        new(System.BitConverter.Int32BitsToSingle(low <= 0 && 0 < high ? -1 : 0));
 }

@@ -304,27 +304,28 @@ public static class TileGemm
 
     // ---- C[a, :] += sum_j A(a, j) B[j, :] --------------------------------------------------------------------
 
-    /// <summary>C[a * cStride + i] += sum_j A[a * aA + j * aJ] * B[j * bStride + i] for a &lt; aCount, i &lt; length.
+    /// <summary>C[a * cStride + i] += sum_j A[a * aA + j * aJ] * B[j * bStride + i] for a &lt; aCount, i &lt; length
+    /// (with <paramref name="overwrite"/>, C = the sum: C need not be cleared first).
     /// Blocks of 4 C rows x 4 registers, the j loop innermost (B rows broadcast-multiplied, C in registers).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
     internal static void AxpyRows<V>(ref float a, int aA, int aJ, int aCount, ref float b, int bStride, int jCount, int length,
-        ref float c, int cStride) where V : struct, IFloatVector<V>
+        ref float c, int cStride, bool overwrite = false) where V : struct, IFloatVector<V>
     {
         int wide = 4 * V.Count, i = 0;
         for (; i <= length - wide; i += wide)
         {
             int ai = 0;
-            for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride);
-            for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride);
+            for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite);
+            for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite);
         }
         for (; i <= length - V.Count; i += V.Count)
-            for (int ai = 0; ai < aCount; ai++) Axpy1x1<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride);
+            for (int ai = 0; ai < aCount; ai++) Axpy1x1<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite);
         for (; i < length; i++)
-            for (int ai = 0; ai < aCount; ai++) Axpy1x1<Float1>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride);
+            for (int ai = 0; ai < aCount; ai++) Axpy1x1<Float1>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy4x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride)
+    private static void Axpy4x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite)
         where V : struct, IFloatVector<V>
     {
         int n = V.Count;
@@ -345,14 +346,14 @@ public static class TileGemm
             s = V.Broadcast(Unsafe.Add(ref aj, 3 * aA));
             c30 = V.MultiplyAdd(s, w0, c30); c31 = V.MultiplyAdd(s, w1, c31); c32 = V.MultiplyAdd(s, w2, c32); c33 = V.MultiplyAdd(s, w3, c33);
         }
-        AddTo<V>(ref c, ai * cStride + i, n, c00, c01, c02, c03);
-        AddTo<V>(ref c, (ai + 1) * cStride + i, n, c10, c11, c12, c13);
-        AddTo<V>(ref c, (ai + 2) * cStride + i, n, c20, c21, c22, c23);
-        AddTo<V>(ref c, (ai + 3) * cStride + i, n, c30, c31, c32, c33);
+        AddTo<V>(ref c, ai * cStride + i, n, c00, c01, c02, c03, overwrite);
+        AddTo<V>(ref c, (ai + 1) * cStride + i, n, c10, c11, c12, c13, overwrite);
+        AddTo<V>(ref c, (ai + 2) * cStride + i, n, c20, c21, c22, c23, overwrite);
+        AddTo<V>(ref c, (ai + 3) * cStride + i, n, c30, c31, c32, c33, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy1x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride)
+    private static void Axpy1x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite)
         where V : struct, IFloatVector<V>
     {
         int n = V.Count;
@@ -365,11 +366,11 @@ public static class TileGemm
             c0 = V.MultiplyAdd(s, V.Load(ref bRow, 0), c0); c1 = V.MultiplyAdd(s, V.Load(ref bRow, n), c1);
             c2 = V.MultiplyAdd(s, V.Load(ref bRow, 2 * n), c2); c3 = V.MultiplyAdd(s, V.Load(ref bRow, 3 * n), c3);
         }
-        AddTo<V>(ref c, ai * cStride + i, n, c0, c1, c2, c3);
+        AddTo<V>(ref c, ai * cStride + i, n, c0, c1, c2, c3, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy1x1<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride)
+    private static void Axpy1x1<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite)
         where V : struct, IFloatVector<V>
     {
         V acc = V.Zero;
@@ -377,12 +378,17 @@ public static class TileGemm
         for (int j = 0; j < jCount; j++)
             acc = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a0, j * aJ)), V.Load(ref b, j * bStride + i), acc);
         nint at = ai * cStride + i;
-        V.Store(V.Add(V.Load(ref c, at), acc), ref c, at);
+        V.Store(overwrite ? acc : V.Add(V.Load(ref c, at), acc), ref c, at);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTo<V>(ref float c, nint at, int n, V v0, V v1, V v2, V v3) where V : struct, IFloatVector<V>
+    private static void AddTo<V>(ref float c, nint at, int n, V v0, V v1, V v2, V v3, bool overwrite) where V : struct, IFloatVector<V>
     {
+        if (overwrite)
+        {
+            V.Store(v0, ref c, at); V.Store(v1, ref c, at + n); V.Store(v2, ref c, at + 2 * n); V.Store(v3, ref c, at + 3 * n);
+            return;
+        }
         V.Store(V.Add(V.Load(ref c, at), v0), ref c, at);
         V.Store(V.Add(V.Load(ref c, at + n), v1), ref c, at + n);
         V.Store(V.Add(V.Load(ref c, at + 2 * n), v2), ref c, at + 2 * n);

@@ -24,7 +24,8 @@ public static partial class Ops
         Tensor[] parents = bias is null ? [x, weight] : [x, weight, bias];
         var result = Tensor.Result(batch, [g.OutChannels, g.OutHeight, g.OutWidth], parents, r =>
         {
-            var col = new float[k * p + ConvGeometry.ColumnSlack];
+            var col = new float[g.ColumnLead + k * p + g.ColumnSlack];
+            var cols = col.AsSpan(g.ColumnLead, k * p);
             var padded = new float[g.PaddedGroupFloats];
             ReadOnlySpan<float> dy = r.Gradient, xv = x.Values, wv = weight.Values;
             for (int s = 0; s < samples; s++)
@@ -36,14 +37,14 @@ public static partial class Ops
                     var wg = wv.Slice(wo + gi * go * k, go * k);
                     if (weight.RequiresGrad)
                     {
-                        g.Im2Col(ref MemoryMarshal.GetReference(xv.Slice(xo)), gi, 0, k, ref col[0], p, ref padded[0]);
-                        Kernels.MatMulNT(dyg, col.AsSpan(0, k * p), weight.Gradient.Slice(wo + gi * go * k, go * k), go, k, p);
+                        g.Im2Col(ref MemoryMarshal.GetReference(xv.Slice(xo)), gi, 0, k, ref cols[0], p, ref padded[0]);
+                        Kernels.MatMulNT(dyg, cols, weight.Gradient.Slice(wo + gi * go * k, go * k), go, k, p);
                     }
                     if (x.RequiresGrad)
                     {
-                        Array.Clear(col);
-                        Kernels.MatMulTN(wg, dyg, col.AsSpan(0, k * p), k, p, go);
-                        g.Col2ImAdd(ref col[0], p, gi, 0, k, ref MemoryMarshal.GetReference(x.Gradient.Slice(xo)), ref padded[0]);
+                        cols.Clear();
+                        Kernels.MatMulTN(wg, dyg, cols, k, p, go);
+                        g.Col2ImAdd(ref cols[0], p, gi, 0, k, ref MemoryMarshal.GetReference(x.Gradient.Slice(xo)), ref padded[0]);
                     }
                 }
                 if (bias is not null && bias.RequiresGrad)
@@ -53,7 +54,7 @@ public static partial class Ops
                 }
             }
         });
-        var columns = new float[k * p + ConvGeometry.ColumnSlack];
+        var columns = new float[k * p + g.ColumnSlack];
         var pad = new float[g.PaddedGroupFloats];
         ReadOnlySpan<float> xs = x.Values, ws = weight.Values;
         Span<float> y = result.Values;
