@@ -230,7 +230,7 @@ internal static class CompareCommand
 
     /// <summary>W4's convolutions alone (<see cref="ConvStepTimer"/>: one step's forward, dW and dX through ConvolutionGemm),
     /// timed at the default thread count and at 1 thread: their GFLOP/s against the FMA peak at the same thread count,
-    /// and the share of the compiled step they take.</summary>
+    /// and at 1 thread the share of the compiled step they take (on more threads the step splits its batch instead).</summary>
     private static string ConvolutionLine(Harness harness, LeNet5Workload w4, ResultRow lenet, Dictionary<(int Bits, int Threads), double> peaks)
     {
         int poolThreads = WorkerPool.Threads;
@@ -257,7 +257,7 @@ internal static class CompareCommand
         }
         return string.Create(CultureInfo.InvariantCulture,
             $"W4 convolutions alone (ConvolutionGemm with the step's shapes, {LeNet5Workload.Batch / LeNet5Workload.TileRows} tiles of {LeNet5Workload.TileRows}; " +
-            $"{flops / 1e6:F0} MFLOP per step): {Rate(timings[0], two, lenet.Compiled)}; at 1 thread {Rate(timings[1], one, lenet.CompiledOneThread)}");
+            $"{flops / 1e6:F0} MFLOP per step): each call split over the pool {Rate(timings[0], two, null)}; at 1 thread {Rate(timings[1], one, lenet.CompiledOneThread)} (the compiled step on 2 threads runs one chunk of the batch per core, its convolutions on one thread each, so its share is the 1-thread one)");
     }
 
     /// <summary>Weight traffic of batch-1 inference, which reads every weight once per call: bytes / latency.</summary>
