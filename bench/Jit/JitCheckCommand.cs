@@ -28,7 +28,7 @@ internal static class JitCheckCommand
         "TileGemm:Forward(", "TileGemm:BackwardInput(", "TileGemm:BackwardWeights(",
         "LeNet5:ForwardTile", "LeNet5:LossTile", "LeNet5:BackwardTile", "ResNetSmall:ForwardTile", "ResNetSmall:BackwardTile",
         "ConvolutionGemm:Forward(", "ConvolutionGemm:BackwardInput(", "ConvolutionGemm:BackwardWeights(", "ConvGeometry:Im2Col(",
-        "MaxPooling:Rows[",
+        "ConvGeometry:GatherColumns[", "MaxPooling:",   // Rows, or Stride2Rows with AVX-512
     ];
 
     public static int Run(ReadOnlySpan<string> args)
