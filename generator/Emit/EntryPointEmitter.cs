@@ -17,7 +17,7 @@ internal static class EntryPointEmitter
         EmitInfer(w, inference);
         if (training.Tiled) EmitTiledTraining(w, training);
         else EmitSampleTraining(w, training);
-        EmitTrainSteps(w, training.Graph, training.Tiled);
+        EmitTrainSteps(w, training.Graph, training.Tiled, training.Tiled && !training.WholeBatch);
     }
 
     /// <summary>The output of the sample in <paramref name="row"/> (null: the only sample) as a ref expression.</summary>
@@ -149,7 +149,7 @@ internal static class EntryPointEmitter
         string unit = plan.WholeBatch ? "the whole batch at once" : "a tile at a time";
         w.Line($"/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples, {unit}, in the training form: overwrites");
         w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing" +
-               (plan.WholeBatch ? " once the workspace holds the largest batch.</summary>" : ".</summary>"));
+               (plan.WholeBatch ? " once the workspace holds the largest batch.</summary>" : SplitDoc + ".</summary>"));
         w.Open("public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)");
         if (EmitNoLoss(w, graph)) return;
         OpenTry(w);
@@ -220,10 +220,10 @@ internal static class EntryPointEmitter
         w.Line();
     }
 
-    private static void EmitTrainSteps(SourceWriter w, Graph graph, bool tiled)
+    private static void EmitTrainSteps(SourceWriter w, Graph graph, bool tiled, bool splits)
     {
         var spec = graph.Spec;
-        if (tiled && graph.Loss is not null) EmitFusedTrainSteps(w);
+        if (tiled && graph.Loss is not null) EmitFusedTrainSteps(w, splits);
         else EmitSeparateTrainSteps(w, graph);
         string arguments = string.Join(", ", spec.Inputs.Select((input, k) =>
             $"(global::NetCompiler.{(input.DType == DType.Int32 ? "Tokens" : "Tensor")})inputs[{k}]"));
@@ -237,12 +237,18 @@ internal static class EntryPointEmitter
         w.Line();
     }
 
-    /// <summary>Training steps of a tiled network: the update is fused into the last tile's backward pass.</summary>
-    private static void EmitFusedTrainSteps(SourceWriter w)
+    /// <summary>What a network whose batch can be split says about it in its entry points' documentation.</summary>
+    private const string SplitDoc = " after the first call that splits a batch across the cores (a batch of at least a tile per core runs as one " +
+        "chunk per <c>WorkerPool.Threads</c>, each on a replica made then; the gradients are combined in chunk order)";
+
+    /// <summary>Training steps of a tiled network: the update is fused into the last tile's backward pass (or, when the
+    /// batch is split across the cores, follows the combined gradients).</summary>
+    private static void EmitFusedTrainSteps(SourceWriter w, bool splits)
     {
+        string split = splits ? SplitDoc : "";
         w.Line("/// <summary>Compiled training step: the gradient of <see cref=\"ComputeGradients\"/>, and SGD <c>p -= learningRate * gradient</c>");
         w.Line("/// on every parameter that is not frozen, each applied as soon as its gradient is final. Leaves the gradients in");
-        w.Line("/// <c>Parameters.Gradients</c>. Returns the batch-mean loss before the update. Allocates nothing.</summary>");
+        w.Line($"/// <c>Parameters.Gradients</c>. Returns the batch-mean loss before the update. Allocates nothing{split}.</summary>");
         OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
         w.Line("global::NetCompiler.CompiledSupport.CheckLearningRate(learningRate);");
         w.Line("return Train(inputs, targets, batch, Parameters, null, learningRate);");
@@ -252,7 +258,7 @@ internal static class EntryPointEmitter
         w.Line("/// (weight decay and the rule's state; frozen parameters untouched), each parameter updated as soon as its gradient");
         w.Line("/// is final. With gradient clipping, which needs the global norm first, the update runs after the gradients instead.");
         w.Line("/// Leaves the gradients in <c>Parameters.Gradients</c>. Returns the batch-mean loss before the update.");
-        w.Line("/// Allocates nothing after the optimizer's first step.</summary>");
+        w.Line($"/// Allocates nothing after the optimizer's first step{(splits ? " and" + SplitDoc : "")}.</summary>");
         OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
         w.Line("ArgumentNullException.ThrowIfNull(optimizer);");
         w.Open("if (!optimizer.BeginFusedStep(Parameters))");
