@@ -23,7 +23,7 @@ internal static class ClassEmitter
         w.Line($"public const int OutputSize = {graph.Output.Size};");
         w.Line($"/// <summary>Floats per target sample, shape [{SourceWriter.Join(graph.TargetShape)}].</summary>");
         w.Line($"public const int TargetSize = {graph.TargetShape.Aggregate(1, (a, b) => a * b)};");
-        w.Line($"private const int ValueWorkspaceSize = {memory.ValueSize}; // floats per sample in training: every value backward reads");
+        w.Line($"private const int ValueWorkspaceSize = {memory.ValueSize}; // floats per sample in training: what backward reads, plus the values in flight");
         w.Line($"private const int GradientWorkspaceSize = {memory.GradientSize};");
         w.Line($"private const int InferenceWorkspaceSize = {inference.Memory.ValueSize}; // floats per sample in Infer: slots reused once dead");
         if (tiled || inference.Tiled)

@@ -229,6 +229,19 @@ internal static class KernelEmitter
         }
     }
 
+    /// <summary>A backward op's block, checked against the memory plan: every workspace value it reads must be one the
+    /// plan keeps for backward (<see cref="MemoryPlan.KeptForBackward"/>), else forward may have reused its slot.</summary>
+    private static KernelFragment BackwardOp(KernelContext c, Node node, System.Action body)
+    {
+        c.ValuesNamed.Clear();
+        var fragment = Op(c, node, "backward", body);
+        foreach (int id in c.ValuesNamed)
+            if (!c.Graph[id].Is(Ops.OpTraits.Leaf) && !c.Memory.KeptForBackward[id])
+                throw new System.InvalidOperationException($"the backward of {c.OpName(node)} (node {node.Id}) reads {c.Describe(c.Graph[id])} (node {id}), " +
+                    "which its op does not declare (OpDefinition.BackwardReadsOperand / BackwardReadsOutput), so forward may have reused its slot");
+        return fragment;
+    }
+
     private static void EmitBackward(SourceWriter w, KernelContext c)
     {
         var loss = c.Graph.Loss!;
@@ -240,7 +253,7 @@ internal static class KernelEmitter
             foreach (var node in c.Plan.Backward)
             {
                 // The updates of the parameters this op reads for the last time stay in its fragment, right after it.
-                fragments.Add(Op(c, node, "backward", () =>
+                fragments.Add(BackwardOp(c, node, () =>
                 {
                     ClearStartingGradients(c, node);
                     Run(c, node, forward: false);
@@ -262,7 +275,7 @@ internal static class KernelEmitter
         }
         fragments.Add(c.Capture(null, null, () => c.W.Line($"{c.D(loss.Id)} = seed;")));
         foreach (var node in c.Plan.Backward)
-            fragments.Add(Op(c, node, "backward", () =>
+            fragments.Add(BackwardOp(c, node, () =>
             {
                 ClearStartingGradients(c, node);
                 Run(c, node, forward: false);

@@ -104,7 +104,11 @@ internal sealed class KernelContext
     public string SampleIndex => Tiled ? "sample0 + s" : "sample0";
 
     /// <summary>The buffer holding node <paramref name="id"/>'s values (a view's is its root's).</summary>
-    public string V(int id) { id = Memory.Root[id]; _used.Values.Add(id); return "v" + id; }
+    public string V(int id) { id = Memory.Root[id]; _used.Values.Add(id); ValuesNamed.Add(id); return "v" + id; }
+
+    /// <summary>Every value buffer <see cref="V"/> has named since this set was last cleared, nested blocks included
+    /// (the backward emitter checks them against the memory plan).</summary>
+    public HashSet<int> ValuesNamed { get; } = new();
 
     /// <summary>The buffer holding d loss / d node <paramref name="id"/> (a view's is its root's).</summary>
     public string D(int id) { id = Memory.Root[id]; _used.Gradients.Add(id); return "d" + id; }

@@ -19,8 +19,9 @@ internal sealed class MemoryPlan
 {
     public const int NoSlot = -1;
 
-    private MemoryPlan(int[] value, int[] saved, int[] gradient, int[] root, int valueSize, int gradientSize, int[]? gradientStart = null)
+    private MemoryPlan(int[] value, int[] saved, int[] gradient, int[] root, int valueSize, int gradientSize, bool[] kept, int[]? gradientStart = null)
     {
+        KeptForBackward = kept;
         ValueOffset = value; SavedOffset = saved; GradientOffset = gradient; Root = root;
         ValueSize = RowSize(valueSize); GradientSize = RowSize(gradientSize);
         GradientStart = gradientStart ?? Enumerable.Repeat(NoSlot, value.Length).ToArray();
@@ -61,34 +62,62 @@ internal sealed class MemoryPlan
     public int ValueSize { get; }
     public int GradientSize { get; }
 
-    /// <summary>The training form's plan: a slot per value, kept for backward; gradient slots reused. Backward runs the
-    /// nodes in decreasing id order, and d loss / d X lives from the first backward op that adds into it (its reader with
-    /// the highest id; the seed for the loss) to X's own backward (its host's, for an activation fused into a layer), so
-    /// a slot is taken there and freed after: the gradient workspace holds what a few layers need at once, not one slot
-    /// per node of the network.</summary>
+    /// <summary>The training form's plan. A value some backward reads (<see cref="OpDefinition.BackwardReadsOperand"/>,
+    /// <see cref="OpDefinition.BackwardReadsOutput"/>; see <see cref="KeptForBackward"/>) keeps its slot to the end of the
+    /// step, as do saved slots, the output and the loss; any other value's slot is reused once its last forward reader has
+    /// run (forward, then the loss kernel), so the value workspace holds what backward needs plus a few layers in flight,
+    /// not a slot per node. Backward runs the nodes in decreasing id order, and d loss / d X lives from the first backward
+    /// op that adds into it (its reader with the highest id; the seed for the loss) to X's own backward (its host's, for an
+    /// activation fused into a layer), so a gradient slot is taken there and freed after: the gradient workspace holds
+    /// what a few layers need at once.</summary>
     public static MemoryPlan Build(Graph graph, GradientPlan gradients, Fusion fusion)
     {
         int n = graph.Nodes.Count;
-        var value = new int[n];
-        var saved = new int[n];
-        var gradient = new int[n];
+        var value = Enumerable.Repeat(NoSlot, n).ToArray();
+        var saved = Enumerable.Repeat(NoSlot, n).ToArray();
+        var gradient = Enumerable.Repeat(NoSlot, n).ToArray();
         var root = new int[n];
         var hasGradient = new bool[n];
-        int valueTop = 0;
         foreach (var node in graph.Nodes)
-        {
-            value[node.Id] = saved[node.Id] = gradient[node.Id] = NoSlot;
             root[node.Id] = node.Is(OpTraits.View, ExecutionMode.Training) ? root[node.Inputs[0]] : node.Id;
-            bool live = gradients.InForward[node.Id] || gradients.InLoss[node.Id];
-            if (!live || node.Is(OpTraits.View, ExecutionMode.Training) || node.Op is OpKind.Input or OpKind.Target or OpKind.Param or OpKind.Buffer) continue;
-            // A linear layer with a fused activation keeps its pre-activation only if the derivative needs it.
-            int act = fusion.Epilogue[node.Id];
-            bool keepsValue = act < 0 || ((ActivationOp)graph[act].Definition).DerivativeReadsInput;
-            if (keepsValue) { value[node.Id] = valueTop; valueTop += Align(node.Size); }
-            int savedFloats = node.Definition.SavedFloats(node);
-            if (savedFloats > 0) { saved[node.Id] = valueTop; valueTop += Align(savedFloats); }
-            hasGradient[node.Id] = gradients.NeedsGradient[node.Id] && act < 0 && node.Op != OpKind.Constant;
+        var kept = ReadByBackward(graph, gradients, fusion, root);
+
+        // The order the forward and loss kernels run the nodes in; a fused node runs in its host's code.
+        var order = graph.Nodes.Where(x => gradients.InForward[x.Id]).Concat(graph.Nodes.Where(x => gradients.InLoss[x.Id])).ToList();
+        var time = Enumerable.Repeat(-1, n).ToArray();
+        for (int t = 0; t < order.Count; t++) time[order[t].Id] = t;
+        int RunsAt(int id) => fusion.FusedInto[id] >= 0 ? time[fusion.FusedInto[id]] : time[id];
+        var lastRead = Enumerable.Repeat(-1, n).ToArray();
+        foreach (var node in order)
+        {
+            foreach (int input in node.Inputs) lastRead[root[input]] = System.Math.Max(lastRead[root[input]], RunsAt(node.Id));
+            if (fusion.Epilogue[node.Id] >= 0) lastRead[node.Id] = System.Math.Max(lastRead[node.Id], RunsAt(node.Id));   // the epilogue reads it
         }
+        var dying = order.ToLookup(x => System.Math.Max(lastRead[x.Id], RunsAt(x.Id)));
+
+        // Constants first: they are filled once, when the network is created, so their slots are never shared.
+        var values = new SlotAllocator();
+        foreach (var node in order.Where(x => x.Op == OpKind.Constant)) value[node.Id] = values.Take(node.Size);
+        foreach (var node in order)
+        {
+            if (node.Is(OpTraits.View, ExecutionMode.Training) || node.Is(OpTraits.Leaf)) continue;
+            if (fusion.FusedInto[node.Id] < 0)
+            {
+                // A linear layer with a fused activation keeps its pre-activation only if the derivative needs it; the
+                // activation's slot is taken when the layer runs, since the layer writes it.
+                int act = fusion.Epilogue[node.Id];
+                bool keepsValue = act < 0 || ((ActivationOp)graph[act].Definition).DerivativeReadsInput;
+                if (keepsValue) value[node.Id] = values.Take(node.Size);
+                if (act >= 0) value[act] = values.Take(graph[act].Size);
+                int savedFloats = node.Definition.SavedFloats(node);
+                if (savedFloats > 0) saved[node.Id] = values.Take(savedFloats);
+            }
+            hasGradient[node.Id] = gradients.NeedsGradient[node.Id] && fusion.Epilogue[node.Id] < 0;
+            if (fusion.FusedInto[node.Id] >= 0) continue;
+            foreach (var dead in dying[time[node.Id]])
+                if (!kept[dead.Id] && value[dead.Id] >= 0 && dead.Op != OpKind.Constant) values.Free(value[dead.Id], dead.Size);
+        }
+        int valueTop = values.Top;
 
         // When each gradient slot comes alive (its first writer) and dies (its reader), in backward's order.
         var start = Enumerable.Repeat(NoSlot, n).ToArray();
@@ -124,7 +153,33 @@ internal sealed class MemoryPlan
             TakeStarting(t);
             foreach (var dead in ending[t]) slots.Free(gradient[dead.Id], dead.Size);
         }
-        return new MemoryPlan(value, saved, gradient, root, valueTop, slots.Top, start);
+        return new MemoryPlan(value, saved, gradient, root, valueTop, slots.Top, kept, start);
+    }
+
+    /// <summary>For each node, whether its value must survive to the backward pass (training plans; all false for
+    /// inference): an operand or output some backward reads (<see cref="OpDefinition.BackwardReadsOperand"/>,
+    /// <see cref="OpDefinition.BackwardReadsOutput"/>), what a fused activation's derivative reads (the layer's
+    /// pre-activation or the activation), the output and the loss.</summary>
+    public bool[] KeptForBackward { get; }
+
+    private static bool[] ReadByBackward(Graph graph, GradientPlan gradients, Fusion fusion, int[] root)
+    {
+        var kept = new bool[graph.Nodes.Count];
+        kept[root[graph.Output.Id]] = true;
+        if (graph.Loss is { } loss) kept[root[loss.Id]] = true;
+        foreach (var node in graph.Nodes)
+        {
+            bool runsBackward = gradients.NeedsGradient[node.Id] && !node.Is(OpTraits.Leaf) && !node.Is(OpTraits.View, ExecutionMode.Training)
+                && fusion.FusedInto[node.Id] < 0;
+            if (!runsBackward) continue;
+            for (int k = 0; k < node.Inputs.Count; k++)
+                if (node.Definition.BackwardReadsOperand(node, k)) kept[root[node.Inputs[k]]] = true;
+            int act = fusion.Epilogue[node.Id];
+            if (act < 0) kept[node.Id] |= node.Definition.BackwardReadsOutput(node);
+            else if (((ActivationOp)graph[act].Definition).DerivativeReadsInput) kept[node.Id] = true;
+            else kept[act] = true;
+        }
+        return kept;
     }
 
     /// <summary>The inference form's plan: only what the output depends on, no gradients, no kept pre-activations, and a
@@ -168,7 +223,7 @@ internal sealed class MemoryPlan
             foreach (int input in node.Inputs.Select(i => root[i]).Distinct())
                 if (lastUse[input] == node.Id && value[input] >= 0 && graph[input].Op != OpKind.Constant) slots.Free(value[input], graph[input].Size);
         }
-        return new MemoryPlan(value, saved, Enumerable.Repeat(NoSlot, n).ToArray(), root, slots.Top, 0);
+        return new MemoryPlan(value, saved, Enumerable.Repeat(NoSlot, n).ToArray(), root, slots.Top, 0, new bool[n]);
     }
 
     /// <summary>First-fit allocation of aligned slots in a workspace that grows as needed.</summary>

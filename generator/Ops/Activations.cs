@@ -99,6 +99,11 @@ internal sealed class ActivationOp : OpDefinition
         return call.Node(Kind, new[] { x }, new ScalarAttribute(scalar));
     }
 
+    /// <summary>The derivative reads the input or the output, never both.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => DerivativeReadsInput;
+
+    public override bool BackwardReadsOutput(Node node) => !DerivativeReadsInput;
+
     public override int[]? InferShape(ShapeQuery query) => query.In(0);
 
     /// <summary>The activation of <paramref name="node"/> applied to <paramref name="x"/>, an expression of width

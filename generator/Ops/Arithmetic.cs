@@ -32,6 +32,11 @@ internal sealed class BinaryArithmeticOp : OpDefinition
         return Broadcasting.Shape(a, b) ?? query.Mismatch($"{ShapeQuery.Text(a)} {Symbol} {ShapeQuery.Text(b)} cannot broadcast ({Broadcasting.Rule})");
     }
 
+    /// <summary>A product's backward reads the other operand; a sum's and a difference's read dy alone.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => Kind == OpKind.Mul;
+
+    public override bool BackwardReadsOutput(Node node) => false;
+
     // out = a (+|-|*) b. Suffix broadcasting (same shapes, a scalar, a row repeated over leading dimensions: the common
     // cases) runs in rows; any other goes through BroadcastLoops' strided loops.
     private static void Forward(KernelContext c, Node node)
@@ -59,7 +64,8 @@ internal sealed class BinaryArithmeticOp : OpDefinition
             var self = side == 0 ? a : b;
             var other = side == 0 ? b : a;
             if (!c.HasGradient(self.Id)) continue;   // x * x: both sides add into the same gradient
-            string ds = c.D(self.Id), vo = c.V(other.Id);
+            bool product = node.Op == OpKind.Mul;
+            string ds = c.D(self.Id), vo = product ? c.V(other.Id) : "";
             string Factor(Isa isa, string g, string o, bool oScalar, string i)
             {
                 string gi = isa.Load(g, i);
@@ -75,14 +81,15 @@ internal sealed class BinaryArithmeticOp : OpDefinition
             {
                 // dy, and for * the other operand (+ and - read dy alone), summed into self where it was repeated.
                 var operands = new List<BroadcastOperand> { new(dy, node.Shape) };
-                if (node.Op == OpKind.Mul) operands.Add(new BroadcastOperand(vo, other.Shape));
+                if (product) operands.Add(new BroadcastOperand(vo, other.Shape));
                 BroadcastLoops.AddGradient(c, node.Shape, operands, new BroadcastOperand(ds, self.Shape), $"sum{node.Id}_{side}",
                     (isa, n, single, i) => Factor(isa, n[0], n[1], single[1], i));
                 continue;
             }
             if (self.Size == node.Size)
             {
-                ForEachRow(c, node.Size, node.Size, other.Size, dy, vo, ds, (rg, ro, rs, n, _, oScalar) =>
+                // A sum or difference passes dy itself as the (unread) other operand: nothing else is read.
+                ForEachRow(c, node.Size, node.Size, product ? other.Size : node.Size, dy, product ? vo : dy, ds, (rg, ro, rs, n, _, oScalar) =>
                     VectorLoops.Map(c.W, n, rs, true, (isa, i) => Factor(isa, rg, ro, oScalar, i)));
             }
             else if (self.Size == 1)
@@ -100,8 +107,8 @@ internal sealed class BinaryArithmeticOp : OpDefinition
                 int reps = node.Size / self.Size;
                 c.W.Open($"for (int r = 0; r < {reps}; r++)");
                 c.W.Line($"ref float gRow = ref Unsafe.Add(ref {dy}, r * {self.Size});");
-                string otherRow = other.Size == node.Size ? "oRow" : vo;
-                if (other.Size == node.Size) c.W.Line($"ref float oRow = ref Unsafe.Add(ref {vo}, r * {self.Size});");
+                string otherRow = product && other.Size == node.Size ? "oRow" : vo;
+                if (product && other.Size == node.Size) c.W.Line($"ref float oRow = ref Unsafe.Add(ref {vo}, r * {self.Size});");
                 bool oScalar = other.Size == 1 && self.Size != 1;
                 VectorLoops.Map(c.W, self.Size, ds, true, (isa, i) => Factor(isa, "gRow", otherRow, oScalar, i));
                 c.W.Close();
@@ -152,6 +159,10 @@ internal sealed class NegOp : OpDefinition
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("vector map", Forward, Backward) };
 
     public override int[]? InferShape(ShapeQuery query) => query.In(0);
+
+    public override bool BackwardReadsOperand(Node node, int operand) => false;
+
+    public override bool BackwardReadsOutput(Node node) => false;
 
     private static void Forward(KernelContext c, Node node)
     {

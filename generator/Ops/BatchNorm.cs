@@ -61,6 +61,11 @@ internal sealed class BatchNormOp : OpDefinition
         _ => base.OperandName(operand),
     };
 
+    /// <summary>Backward recomputes xhat from the input and the saved statistics, and reads the weight.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => operand is X or Weight;
+
+    public override bool BackwardReadsOutput(Node node) => false;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] x = query.In(X);

@@ -23,6 +23,11 @@ internal sealed class ConcatOp : OpDefinition
         call.Node(Kind, new[] { call.Tensor(0, "Concat's first tensor"), call.Tensor(1, "Concat's second tensor") },
             new AxisAttribute((int)call.Number(2, "Concat's axis")));
 
+    /// <summary>Moves dy back; reads no value.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => false;
+
+    public override bool BackwardReadsOutput(Node node) => false;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] a = query.In(0), b = query.In(1);

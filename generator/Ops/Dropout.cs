@@ -29,6 +29,11 @@ internal sealed class DropoutOp : OpDefinition
     public override Parse.TraceValue Build(Parse.OpCall call) =>
         call.Node(Kind, new[] { call.Tensor(0, "the input of Dropout") }, new ScalarAttribute(call.Number(1, "the probability of Dropout")));
 
+    /// <summary>The mask is drawn again from the step's key.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => false;
+
+    public override bool BackwardReadsOutput(Node node) => false;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         float p = Probability(query.Node);

@@ -42,6 +42,11 @@ internal sealed class LinearOp : OpDefinition
         return call.Node(Kind, inputs.ToArray(), OpAttributes.None);
     }
 
+    /// <summary>dW reads the input, dx the weight; a fused activation's derivative reads what the memory plan keeps for it.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => operand < 2;
+
+    public override bool BackwardReadsOutput(Node node) => false;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] x = query.In(0), w = query.In(1);

@@ -72,6 +72,18 @@ internal abstract class OpDefinition
     /// slot of the value workspace named by <c>KernelContext.S</c>; 0 for ops that recompute or need nothing.</summary>
     public virtual int SavedFloats(Node node) => 0;
 
+    /// <summary>Whether the op's backward reads the value of operand <paramref name="operand"/> (Linear's input, for dW;
+    /// not Add's operands). The training memory plan keeps every value some backward reads and lets forward reuse the
+    /// slots of the rest once their last forward reader has run; the backward emitter checks each backward block's reads
+    /// against this, so a wrong declaration is an internal error (NC9001), never a silently overwritten value. Default:
+    /// every operand.</summary>
+    public virtual bool BackwardReadsOperand(Node node, int operand) => true;
+
+    /// <summary>Whether the op's backward reads its own value (Softmax's, or an activation whose derivative is written
+    /// with its output), as <see cref="BackwardReadsOperand"/>. An activation fused into a layer is the layer's to
+    /// declare (the memory plan keeps the pre-activation or the activation, as the derivative needs). Default: true.</summary>
+    public virtual bool BackwardReadsOutput(Node node) => true;
+
     /// <summary>Whether the gradient flows into operand <paramref name="operand"/> (not into Where's mask). An operand it
     /// does not flow into must not depend on a parameter (NC0107): that parameter could not train through it.</summary>
     public virtual bool Differentiable(int operand) => true;

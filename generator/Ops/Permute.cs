@@ -27,6 +27,11 @@ internal sealed class PermuteOp : OpDefinition
         return call.Node(Kind, new[] { x }, new DimensionsAttribute(axes.ToEquatableArray()));
     }
 
+    /// <summary>Moves dy back; reads no value.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => false;
+
+    public override bool BackwardReadsOutput(Node node) => false;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] x = query.In(0);

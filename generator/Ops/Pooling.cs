@@ -42,6 +42,11 @@ internal sealed class PoolingOp : OpDefinition
         return call.Node(Kind, new[] { call.Tensor(0, "the input") }, window);
     }
 
+    /// <summary>Max pooling routes dy through the argmax it saved; average pooling spreads it evenly.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => false;
+
+    public override bool BackwardReadsOutput(Node node) => false;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] x = query.In(0);
@@ -154,6 +159,10 @@ internal sealed class GlobalAvgPoolOp : OpDefinition
     public override string ShapeRule => "`[C, ...] -> [C]`";
     public override string GradientRule => "`dx[c, ..] += dy[c] / (H W)`";
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("channel means", Forward, Backward) };
+
+    public override bool BackwardReadsOperand(Node node, int operand) => false;
+
+    public override bool BackwardReadsOutput(Node node) => false;
 
     public override int[]? InferShape(ShapeQuery query)
     {

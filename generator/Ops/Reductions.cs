@@ -38,6 +38,11 @@ internal sealed class ReductionOp : OpDefinition
         return call.Node(Kind, new[] { x }, reduce);
     }
 
+    /// <summary>A maximum compares the input with the output (the first maximum receives dy); a sum or mean reads neither.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => node.Op == OpKind.Max;
+
+    public override bool BackwardReadsOutput(Node node) => node.Op == OpKind.Max;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         var reduce = (ReduceAttribute)query.Node.Attributes;

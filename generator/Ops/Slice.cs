@@ -42,6 +42,11 @@ internal sealed class SliceOp : OpDefinition
         return new Parse.TensorListValue(pieces);
     }
 
+    /// <summary>Moves dy back; reads no value.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => false;
+
+    public override bool BackwardReadsOutput(Node node) => false;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] x = query.In(0);

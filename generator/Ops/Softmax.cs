@@ -28,6 +28,11 @@ internal sealed class SoftmaxOp : OpDefinition
         call.Node(Kind, new[] { call.Tensor(0, $"argument 1 of {call.Name}") },
             new AxisAttribute(call.Arguments.Count > 1 ? (int)call.Number(1, $"the axis of {call.Name}") : -1));
 
+    /// <summary>Softmax: dx = y (dy - sum(dy y)); log-softmax: dx = dy - exp(y) sum(dy): the output alone.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => false;
+
+    public override bool BackwardReadsOutput(Node node) => true;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] x = query.In(0);

@@ -17,6 +17,11 @@ internal sealed class TransposeOp : OpDefinition
     public override string GradientRule => "`dx += Transpose(dy)`";
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("index loops", Forward, Backward) };
 
+    /// <summary>Moves dy back; reads no value.</summary>
+    public override bool BackwardReadsOperand(Node node, int operand) => false;
+
+    public override bool BackwardReadsOutput(Node node) => false;
+
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] a = query.In(0);
