@@ -178,6 +178,7 @@ internal sealed class KernelContext
     {
         bool named = node.Op is OpKind.Linear or OpKind.Conv2D && !node.Definition.DslNames.Contains(node.Spec.Label);   // a layer, not an op call
         string op = named ? $"{node.Op} '{node.Spec.Label}'" : node.Op.ToString();
+        if (Fusion.Residual[node.Id] >= 0) op += " + Add";   // residual sum fused into the epilogue
         int fused = Fusion.Epilogue[node.Id];
         if (fused >= 0) op += " + " + Graph[fused].Op;   // activation fused into the epilogue
         return op;

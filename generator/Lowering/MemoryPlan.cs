@@ -89,10 +89,7 @@ internal sealed class MemoryPlan
         int RunsAt(int id) => fusion.FusedInto[id] >= 0 ? time[fusion.FusedInto[id]] : time[id];
         var lastRead = Enumerable.Repeat(-1, n).ToArray();
         foreach (var node in order)
-        {
             foreach (int input in node.Inputs) lastRead[root[input]] = System.Math.Max(lastRead[root[input]], RunsAt(node.Id));
-            if (fusion.Epilogue[node.Id] >= 0) lastRead[node.Id] = System.Math.Max(lastRead[node.Id], RunsAt(node.Id));   // the epilogue reads it
-        }
         var dying = order.ToLookup(x => System.Math.Max(lastRead[x.Id], RunsAt(x.Id)));
 
         // Constants first: they are filled once, when the network is created, so their slots are never shared.
@@ -103,16 +100,17 @@ internal sealed class MemoryPlan
             if (node.Is(OpTraits.View, ExecutionMode.Training) || node.Is(OpTraits.Leaf)) continue;
             if (fusion.FusedInto[node.Id] < 0)
             {
-                // A linear layer with a fused activation keeps its pre-activation only if the derivative needs it; the
-                // activation's slot is taken when the layer runs, since the layer writes it.
-                int act = fusion.Epilogue[node.Id];
-                bool keepsValue = act < 0 || ((ActivationOp)graph[act].Definition).DerivativeReadsInput;
-                if (keepsValue) value[node.Id] = values.Take(node.Size);
+                // A host with a fused activation keeps its pre-activation (its value, or its residual sum's) only if the
+                // derivative needs it; the slots of what it computes are taken when it runs, since it writes them.
+                int act = fusion.Epilogue[node.Id], pre = fusion.PreActivation(node.Id);
+                bool keepsPre = act < 0 || ((ActivationOp)graph[act].Definition).DerivativeReadsInput;
+                if (keepsPre) value[pre] = values.Take(graph[pre].Size);
                 if (act >= 0) value[act] = values.Take(graph[act].Size);
                 int savedFloats = node.Definition.SavedFloats(node);
                 if (savedFloats > 0) saved[node.Id] = values.Take(savedFloats);
             }
-            hasGradient[node.Id] = gradients.NeedsGradient[node.Id] && fusion.Epilogue[node.Id] < 0;
+            // Of a host and the nodes fused into it, only what it computes last has a gradient slot (the incoming dy).
+            hasGradient[node.Id] = gradients.NeedsGradient[node.Id] && fusion.Result(fusion.FusedInto[node.Id] >= 0 ? fusion.FusedInto[node.Id] : node.Id) == node.Id;
             if (fusion.FusedInto[node.Id] >= 0) continue;
             foreach (var dead in dying[time[node.Id]])
                 if (!kept[dead.Id] && value[dead.Id] >= 0 && dead.Op != OpKind.Constant) values.Free(value[dead.Id], dead.Size);
@@ -132,7 +130,8 @@ internal sealed class MemoryPlan
             bool runsBackward = gradients.NeedsGradient[node.Id] && !node.Is(OpTraits.Leaf) && !node.Is(OpTraits.View, ExecutionMode.Training)
                 && fusion.FusedInto[node.Id] < 0;
             if (!runsBackward) continue;
-            foreach (int input in node.Inputs)
+            int residual = fusion.ResidualOperand(graph, node.Id);   // a fused residual sum adds into it too
+            foreach (int input in residual >= 0 ? node.Inputs.Append(residual) : (IEnumerable<int>)node.Inputs)
                 if (hasGradient[root[input]]) start[root[input]] = System.Math.Max(start[root[input]], node.Id);
         }
         if (graph.Loss is { } loss && hasGradient[root[loss.Id]]) start[root[loss.Id]] = LossSeed;
@@ -174,9 +173,9 @@ internal sealed class MemoryPlan
             if (!runsBackward) continue;
             for (int k = 0; k < node.Inputs.Count; k++)
                 if (node.Definition.BackwardReadsOperand(node, k)) kept[root[node.Inputs[k]]] = true;
-            int act = fusion.Epilogue[node.Id];
-            if (act < 0) kept[node.Id] |= node.Definition.BackwardReadsOutput(node);
-            else if (((ActivationOp)graph[act].Definition).DerivativeReadsInput) kept[node.Id] = true;
+            int act = fusion.Epilogue[node.Id], pre = fusion.PreActivation(node.Id);
+            if (act < 0) kept[pre] |= node.Definition.BackwardReadsOutput(node);   // a residual sum's derivative reads nothing
+            else if (((ActivationOp)graph[act].Definition).DerivativeReadsInput) kept[pre] = true;
             else kept[act] = true;
         }
         return kept;
@@ -198,8 +197,6 @@ internal sealed class MemoryPlan
             root[node.Id] = node.Is(OpTraits.View, ExecutionMode.Inference) ? root[node.Inputs[0]] : node.Id;
             if (!gradients.InForward[node.Id]) continue;
             foreach (int input in node.Inputs) lastUse[root[input]] = System.Math.Max(lastUse[root[input]], node.Id);
-            int fused = fusion.Epilogue[node.Id];
-            if (fused >= 0) lastUse[node.Id] = System.Math.Max(lastUse[node.Id], fused);   // the host's epilogue reads it
         }
         lastUse[root[graph.Output.Id]] = int.MaxValue;
 
@@ -209,12 +206,11 @@ internal sealed class MemoryPlan
         foreach (var node in graph.Nodes)
         {
             if (!gradients.InForward[node.Id] || node.Is(OpTraits.Leaf) || node.Is(OpTraits.View, ExecutionMode.Inference)) continue;
-            int act = fusion.Epilogue[node.Id];
             if (fusion.FusedInto[node.Id] < 0)
             {
-                // A host with a fused activation writes the activation's slot directly, so the activation's slot is taken
-                // when the host runs; nothing keeps the pre-activation.
-                int written = act >= 0 ? act : node.Id;
+                // A host writes what it computes last (its activation's or residual sum's slot) directly, so that slot is
+                // taken when the host runs; nothing keeps the pre-activation.
+                int written = fusion.Result(node.Id);
                 value[written] = slots.Take(graph[written].Size);
                 int savedFloats = node.Definition.SavedFloats(node);
                 if (savedFloats > 0) saved[node.Id] = slots.Take(savedFloats);

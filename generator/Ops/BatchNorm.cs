@@ -23,10 +23,12 @@ internal sealed record BatchNormSettings(float Momentum, float Epsilon, int Rank
 /// batch * inner values (each sample's values summed in float vectors, the sums added in double), saved for backward, and the
 /// running statistics moved by the momentum (the variance unbiased, as PyTorch). Inference is per sample with the
 /// running statistics. y = (x - mean) rstd weight + bias. Backward (llm.c's and PyTorch's formula): dx = weight rstd
-/// (dy - mean(dy) - xhat mean(dy xhat)) over the channel's values, dweight += sum(dy xhat), dbias += sum(dy).</summary>
+/// (dy - mean(dy) - xhat mean(dy xhat)) over the channel's values, dweight += sum(dy xhat), dbias += sum(dy). A residual
+/// sum and an activation that follow (ResNet's <c>Relu(x + bn(conv(x)))</c>) are fused into the normalizing pass, and
+/// their derivatives into one pass before the backward's.</summary>
 internal sealed class BatchNormOp : OpDefinition
 {
-    private BatchNormOp() : base(OpKind.BatchNorm, OpTraits.None, "BatchNormalize") { }
+    private BatchNormOp() : base(OpKind.BatchNorm, OpTraits.EpilogueHost | OpTraits.ResidualHost, "BatchNormalize") { }
 
     public static readonly BatchNormOp Instance = new();
 
@@ -100,7 +102,14 @@ internal sealed class BatchNormOp : OpDefinition
 
     // Per channel: each sample's values summed in float vectors, the sums added in double sample by sample; save mean
     // and rstd; move the running statistics.
-    private static void TrainingForward(KernelContext c, Node node) => c.Block(() =>
+    private static void TrainingForward(KernelContext c, Node node)
+    {
+        c.Block(() => Statistics(c, node));
+        var epilogue = FusedEpilogue.Of(c, node);
+        if (epilogue.Destination != epilogue.Result) c.RowLoop(() => epilogue.Finish(c));
+    }
+
+    private static void Statistics(KernelContext c, Node node)
     {
         var (channels, inner) = Dimensions(node);
         var settings = (BatchNormSettings)node.Attributes;
@@ -130,15 +139,18 @@ internal sealed class BatchNormOp : OpDefinition
         c.W.Close();
         c.W.Line($"ref float rstds = ref Unsafe.Add(ref {saved}, {channels});");
         Normalize(c, node, saved, "rstds", perSample: false);
-    });
+    }
 
-    // y = (x - mean) * rstd * w + b, sample by sample, with the statistics in mean[C] and rstd[C] (training: the saved
-    // slot), or (inference: rstd null) with rstd = 1 / sqrt(running var + eps) computed as the eager op computes it.
+    // z = (x - mean) * rstd * w + b, sample by sample, with the statistics in mean[C] and rstd[C] (training: the saved
+    // slot), or (inference: rstd null) with rstd = 1 / sqrt(running var + eps) computed as the eager op computes it; a
+    // fused residual sum and activation are applied as z is produced (FusedEpilogue.Inline).
     private static void Normalize(KernelContext c, Node node, string means, string? rstds, bool perSample)
     {
         var (channels, inner) = Dimensions(node);
         int x = node.Inputs[X];
-        string w = c.V(node.Inputs[Weight]), y = c.V(node.Id);
+        var epilogue = FusedEpilogue.Of(c, node);
+        string w = c.V(node.Inputs[Weight]), y = c.V(epilogue.Destination);
+        string? residual = epilogue.Residual >= 0 ? c.V(epilogue.Residual) : null;
         string? b = node.Inputs.Count > Bias ? c.V(node.Inputs[Bias]) : null;
         string eps = SourceWriter.Float(((BatchNormSettings)node.Attributes).Epsilon);
         string Rstd(Isa isa, string i) => rstds is not null ? isa.Load(rstds, i)
@@ -146,18 +158,22 @@ internal sealed class BatchNormOp : OpDefinition
         c.W.Open(perSample ? "" : "for (int s = 0; s < rows; s++)");   // a block: its locals are its own
         string At(string buffer, string stride) => perSample ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, s * {stride})";
         c.W.Line($"ref float xs = {At(c.V(x), c.ValueStride(x))};");
-        c.W.Line($"ref float ys = {At(y, c.ValueStride(node.Id))};");
+        c.W.Line($"ref float ys = {At(y, c.ValueStride(epilogue.Destination))};");
+        if (residual is not null) c.W.Line($"ref float rs = {At(residual, c.ValueStride(epilogue.Residual))};");
         if (inner == 1)
-            VectorLoops.Map(c.W, channels, "ys", false, (isa, i) =>
-                $"({isa.Load("xs", i)} - {isa.Load(means, i)}) * ({Rstd(isa, i)}) * {isa.Load(w, i)}{(b is null ? "" : " + " + isa.Load(b, i))}");
+            VectorLoops.Map(c.W, channels, "ys", false, (isa, i) => epilogue.Inline(isa,
+                $"(({isa.Load("xs", i)} - {isa.Load(means, i)}) * ({Rstd(isa, i)}) * {isa.Load(w, i)}{(b is null ? "" : " + " + isa.Load(b, i))})",
+                residual is null ? null : isa.Load("rs", i)));
         else
         {
             c.W.Open($"for (int ch = 0; ch < {channels}; ch++)");
             c.W.Line($"float m = Unsafe.Add(ref {means}, ch), q = {Rstd(Isa.Scalar, "ch")}, wc = Unsafe.Add(ref {w}, ch), bc = {(b is null ? "0f" : $"Unsafe.Add(ref {b}, ch)")};");
             c.W.Line($"ref float xc = ref Unsafe.Add(ref xs, ch * {inner});");
             c.W.Line($"ref float yc = ref Unsafe.Add(ref ys, ch * {inner});");
-            VectorLoops.Map(c.W, inner, "yc", false, (isa, i) =>
-                $"({isa.Load("xc", i)} - {isa.Broadcast("m")}) * {isa.Broadcast("q")} * {isa.Broadcast("wc")} + {isa.Broadcast("bc")}");
+            if (residual is not null) c.W.Line($"ref float rc = ref Unsafe.Add(ref rs, ch * {inner});");
+            VectorLoops.Map(c.W, inner, "yc", false, (isa, i) => epilogue.Inline(isa,
+                $"(({isa.Load("xc", i)} - {isa.Broadcast("m")}) * {isa.Broadcast("q")} * {isa.Broadcast("wc")} + {isa.Broadcast("bc")})",
+                residual is null ? null : isa.Load("rc", i)));
             c.W.Close();
         }
         c.W.Close();
@@ -175,13 +191,21 @@ internal sealed class BatchNormOp : OpDefinition
 
     // dx = w rstd (dy - mean(dy) - xhat mean(dy xhat)); dw += sum(dy xhat); db += sum(dy): per channel, over the batch
     // (float vector sums per sample, added in double).
-    private static void TrainingBackward(KernelContext c, Node node) => c.Block(() =>
+    private static void TrainingBackward(KernelContext c, Node node)
+    {
+        var epilogue = FusedEpilogue.Of(c, node);
+        if (!epilogue.Empty) c.RowLoop(() => epilogue.Backward(c));
+        c.Block(() => Gradients(c, node, epilogue.Result));
+    }
+
+    // dz (the gradient of the fused result, after the epilogue's backward) -> dx, dw, db.
+    private static void Gradients(KernelContext c, Node node, int dz)
     {
         var (channels, inner) = Dimensions(node);
         int x = node.Inputs[X], weight = node.Inputs[Weight], bias = node.Inputs.Count > Bias ? node.Inputs[Bias] : -1;
         bool needX = c.HasGradient(x), needW = c.HasGradient(weight), needB = bias >= 0 && c.HasGradient(bias);
         if (!needX && !needW && !needB) return;
-        string vx = c.V(x), dy = c.D(node.Id), saved = c.S(node.Id), w = c.V(weight), stride = c.ValueStride(x);
+        string vx = c.V(x), dy = c.D(dz), saved = c.S(node.Id), w = c.V(weight), stride = c.ValueStride(x);
         c.W.Line($"int n = rows * {inner};");
         c.W.Open($"for (int ch = 0; ch < {channels}; ch++)");
         c.W.Line($"float m = Unsafe.Add(ref {saved}, ch), q = Unsafe.Add(ref {saved}, {channels} + ch);");
@@ -209,8 +233,12 @@ internal sealed class BatchNormOp : OpDefinition
             });
         }
         c.W.Close();
-    });
+    }
 
     // Per sample, with the running statistics.
-    private static void InferenceForward(KernelContext c, Node node) => Normalize(c, node, c.V(node.Inputs[RunningMean]), null, perSample: true);
+    private static void InferenceForward(KernelContext c, Node node)
+    {
+        Normalize(c, node, c.V(node.Inputs[RunningMean]), null, perSample: true);
+        FusedEpilogue.Of(c, node).Finish(c);
+    }
 }

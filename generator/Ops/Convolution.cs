@@ -11,18 +11,19 @@ internal sealed record ConvolutionAttribute(int Stride, int Padding, int Dilatio
 
 /// <summary>2-D convolution (<c>[Conv2D] c; c.Forward(x)</c>, <c>Convolution2D(x, w, b, stride, padding, dilation,
 /// groups)</c>, PyTorch's <c>F.conv2d</c>) of each sample [C, H, W] with w [M, C / groups, kh, kw] into [M, OH, OW],
-/// the activation that follows fused into its epilogue when nothing else reads the pre-activation.
+/// a residual sum and the activation that follow fused into its epilogue (y = act(z + r)) when nothing else reads what
+/// they consume.
 /// <para>Lowered as implicit GEMM through the runtime's <c>ConvolutionGemm</c>: per sample and group the input is
 /// unfolded into a column matrix [C / groups kh kw, OH OW] in a per-thread scratch (rows padded to 16 floats) and the
 /// register-blocked kernels of <c>TileGemm</c> run W [M / groups, C / groups kh kw] against it. A direct convolution
 /// would avoid the unfolding, but at the zoo's shapes (kh kw C / groups between 9 and 576, OH OW between 49 and 784) the
 /// unfolded matrix of one sample fits in L2, costs one pass over kh kw times the input (a few percent of the
 /// product's time), and turns every layer into one well-shaped product with 4 x 64 output blocks; a direct kernel
-/// would need a specialization per kernel size and stride to match it. Backward: dz = dy act'(.) in place, dW += dz
+/// would need a specialization per kernel size and stride to match it. Backward: dz = dy act'(.) in place, dr += dz, dW += dz
 /// col^T and db += sum dz over the tile, dx += col2im(W^T dz).</para></summary>
 internal sealed class ConvolutionOp : OpDefinition
 {
-    private ConvolutionOp() : base(OpKind.Conv2D, OpTraits.EpilogueHost, "Convolution2D") { }
+    private ConvolutionOp() : base(OpKind.Conv2D, OpTraits.EpilogueHost | OpTraits.ResidualHost, "Convolution2D") { }
 
     public static readonly ConvolutionOp Instance = new();
 
@@ -95,13 +96,6 @@ internal sealed class ConvolutionOp : OpDefinition
         return $"new ConvGeometry({x[0]}, {x[1]}, {x[2]}, {w[0]}, {w[2]}, {w[3]}, {a.Stride}, {a.Stride}, {a.Padding}, {a.Padding}, {a.Dilation}, {a.Dilation}, {a.Groups})";
     }
 
-    /// <summary>The activation fused into <paramref name="node"/>'s epilogue, if any.</summary>
-    private static (ActivationOp? Op, Node? Node) Epilogue(KernelContext c, Node node)
-    {
-        int id = c.Fusion.Epilogue[node.Id];
-        return id < 0 ? (null, null) : ((ActivationOp)OpRegistry.For(c.Graph[id].Op), c.Graph[id]);
-    }
-
     /// <summary>The implicit GEMM through <c>ConvolutionGemm</c>: over a whole tile (weights and bias parameters shared by
     /// every sample, an input with evenly strided rows), or one sample at a time (anything else).</summary>
     private sealed class GemmStrategy : LoweringStrategy
@@ -142,15 +136,14 @@ internal sealed class ConvolutionOp : OpDefinition
             c.W.Close();
         }
 
-        // y = conv(x, W) + b for every sample of the tile in one call, then the fused activation (in place when the
-        // pre-activation is not kept).
+        // z = conv(x, W) + b for every sample of the tile in one call, then the fused residual sum and activation
+        // (in place when the pre-activation is not kept).
         public override void Forward(KernelContext c, Node node)
         {
             var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
             int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
-            var (act, actNode) = Epilogue(c, node);
-            bool keepsZ = c.Memory.ValueOffset[node.Id] >= 0;
-            int destination = act is null || keepsZ ? node.Id : actNode!.Id;
+            var epilogue = FusedEpilogue.Of(c, node);
+            int destination = epilogue.Destination;
             Whole(c, () =>
             {
                 string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
@@ -158,29 +151,19 @@ internal sealed class ConvolutionOp : OpDefinition
                 c.W.Line($"ConvolutionGemm.Forward(in g{node.Id}, ref {c.V(x.Id)}, {ValueStride(c, x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
                          $"ref {c.V(destination)}, {ValueStride(c, destination)}, {Rows});");
             });
-            if (act is null) return;
-            PerSample(c, () =>
-            {
-                string from = c.V(destination), to = c.V(actNode!.Id);
-                VectorLoops.Map(c.W, node.Size, to, false, (isa, i) => act.Apply(actNode, isa.Load(from, i), isa));
-            });
+            if (!epilogue.Empty) PerSample(c, () => epilogue.Forward(c));
         }
 
-        // dz = dy * act'(.) in place (dy is read by nothing else), then dW += dz col^T, db += sum dz, dx += col2im(W^T dz).
+        // dz = dy * act'(.) in place (dy is read by nothing else) and dr += dz, then dW += dz col^T, db += sum dz,
+        // dx += col2im(W^T dz).
         public override void Backward(KernelContext c, Node node)
         {
             var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
             int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
-            var (act, actNode) = Epilogue(c, node);
-            if (act is { HasDerivative: false }) return;
-            int dyId = actNode?.Id ?? node.Id;
+            var epilogue = FusedEpilogue.Of(c, node);
+            int dyId = epilogue.Result;
             bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
-            if (act is not null)
-                PerSample(c, () =>
-                {
-                    string dy = c.D(dyId), arg = act.DerivativeReadsInput ? c.V(node.Id) : c.V(actNode!.Id);
-                    VectorLoops.Map(c.W, node.Size, dy, false, (isa, i) => $"{isa.Load(dy, i)} * {act.Derivative(actNode!, isa.Load(arg, i), isa)}");
-                });
+            if (!epilogue.Empty) PerSample(c, () => epilogue.Backward(c));
             if (!needX && !needW && !needB) return;
             Whole(c, () =>
             {

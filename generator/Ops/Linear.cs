@@ -88,21 +88,15 @@ internal sealed class LinearOp : OpDefinition
             var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
             int k = w.Shape[1], n = w.Shape[0];
             int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
-            var (act, actNode) = Epilogue(c, node);
-            bool keepsZ = c.Memory.ValueOffset[node.Id] >= 0;
-            int destination = act is null || keepsZ ? node.Id : actNode!.Id;
+            var epilogue = FusedEpilogue.Of(c, node);
+            int destination = epilogue.Destination;
             c.Block(() =>
             {
                 string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
                 c.W.Line($"TileGemm.Forward(ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
                          $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {n}, {k});");
             });
-            if (act is null) return;
-            c.RowLoop(() =>
-            {
-                string from = c.V(destination), to = c.V(actNode!.Id);
-                VectorLoops.Map(c.W, n, to, false, (isa, i) => act.Apply(actNode, isa.Load(from, i), isa));
-            });
+            if (!epilogue.Empty) c.RowLoop(() => epilogue.Forward(c));
         }
 
         // dz = dy * act'(.) in place (dy is read by nothing else), then dW += dz^T x and db += sum dz in one TileGemm
@@ -112,16 +106,10 @@ internal sealed class LinearOp : OpDefinition
             var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
             int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
             int k = w.Shape[1], n = w.Shape[0];
-            var (act, actNode) = Epilogue(c, node);
-            if (act is { HasDerivative: false }) return;
-            int dyId = actNode?.Id ?? node.Id;
+            var epilogue = FusedEpilogue.Of(c, node);
+            int dyId = epilogue.Result;
             bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
-            if (act is not null)
-                c.RowLoop(() =>
-                {
-                    string dy = c.D(dyId), arg = act.DerivativeReadsInput ? c.V(node.Id) : c.V(actNode!.Id);
-                    VectorLoops.Map(c.W, n, dy, false, (isa, i) => $"{isa.Load(dy, i)} * {act.Derivative(actNode!, isa.Load(arg, i), isa)}");
-                });
+            if (!epilogue.Empty) c.RowLoop(() => epilogue.Backward(c));
             if (needW)
                 c.Block(() =>
                 {

@@ -19,8 +19,13 @@ internal enum OpTraits
     /// producing its operand (applied as each output is produced, its derivative inside the host's backward).</summary>
     FusableEpilogue = 1 << 2,
 
-    /// <summary>Can take a <see cref="FusableEpilogue"/> op in its epilogue (a dense layer).</summary>
+    /// <summary>Can take a <see cref="FusableEpilogue"/> op in its epilogue (a dense or convolution layer, batch
+    /// normalization).</summary>
     EpilogueHost = 1 << 3,
+
+    /// <summary>An <see cref="EpilogueHost"/> that can also take a residual sum before the activation
+    /// (<c>act(host + r)</c>: a convolution, batch normalization).</summary>
+    ResidualHost = 1 << 8,
 
     /// <summary>A per-sample loss: a scalar from an output and a target.</summary>
     Loss = 1 << 4,
