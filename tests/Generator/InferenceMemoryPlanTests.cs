@@ -9,7 +9,8 @@ namespace NetCompiler.Tests.Generator;
 /// the outputs stay those of the interpreter (whose values never share storage).</summary>
 public class InferenceMemoryPlanTests
 {
-    private static int Constant(string source, string name) =>
+    /// <summary>The value of the generated constant <paramref name="name"/> (a workspace size).</summary>
+    internal static int Constant(string source, string name) =>
         int.Parse(Regex.Match(source, $@"private const int {name} = (\d+);").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]

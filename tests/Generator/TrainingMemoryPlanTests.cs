@@ -1,5 +1,4 @@
 using System.Linq;
-using System.Text.RegularExpressions;
 using Xunit;
 
 namespace NetCompiler.Tests.Generator;
@@ -10,9 +9,6 @@ namespace NetCompiler.Tests.Generator;
 /// of the interpreter, whose values never share storage.</summary>
 public class TrainingMemoryPlanTests
 {
-    private static int Constant(string source, string name) =>
-        int.Parse(Regex.Match(source, $@"private const int {name} = (\d+);").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-
     [Fact]
     public void Values_no_backward_reads_share_slots_and_gradients_match()
     {
@@ -38,7 +34,7 @@ public class TrainingMemoryPlanTests
             }
             """);
         run.AssertNoErrors();
-        int training = Constant(run.Source("DeepSums"), "ValueWorkspaceSize");
+        int training = InferenceMemoryPlanTests.Constant(run.Source("DeepSums"), "ValueWorkspaceSize");
         Assert.True(training >= 8 * 64, $"the eight Tanh outputs are kept: {training}");
         Assert.True(training <= 11 * 64, $"sums and layer outputs reuse a few slots (a slot per value would be {24 * 64 + 16}): {training}");
 
