@@ -54,6 +54,8 @@ public static class ZooCatalog
         new(nameof(Seed002IdentityChainNet), "seed 002: scalar chain w2 (w1 x)", seed => new Seed002IdentityChainNet(seed), Tiny),
         new(nameof(Seed002DeepSigmoidNet), "seed 002: ten-layer scalar sigmoid chain (vanishing gradients)", seed => new Seed002DeepSigmoidNet(seed), Tiny),
         new(nameof(ResidualMlpNet), "4 -> 3 classes through two residual blocks (modules, Repeat)", seed => new ResidualMlpNet(seed), new("adam", 1e-2f, 16, 50)),
+        new(nameof(LstmSequenceNet), "W6: LSTM 16 -> 64 over 32 steps, last hidden state -> 10 classes, softmax cross-entropy (Adam 1e-3, batch 32); takes sequences, not images",
+            seed => new LstmSequenceNet(seed), new("adam", 1e-3f, 32, 10)),
         new(nameof(TinyAttentionNet), "single-head self-attention over 4 tokens of 6 features", seed => new TinyAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
         new(nameof(TinyTransformerNet), "one pre-norm Transformer block over 8 token ids (embeddings, LayerNorm, 2-head attention from primitives); takes ids, not images",
             seed => new TinyTransformerNet(seed), new("adam", 3e-3f, 16, 50)),

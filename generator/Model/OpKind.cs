@@ -54,6 +54,7 @@ internal enum OpKind
     MaxPool2D,
     AvgPool2D,
     GlobalAvgPool,
+    Recurrent,
     // Losses (per-sample scalar)
     BinaryCrossEntropy,
     MeanSquaredError,

@@ -7,7 +7,8 @@ using NetCompiler.Generator.Model;
 namespace NetCompiler.Generator.Ops;
 
 /// <summary><c>Slice(x, axis, start, length)</c>: <paramref name="length"/> entries of x from <c>start</c> along
-/// <c>axis</c> (PyTorch's <c>narrow</c>). A strided copy; backward adds the gradient into that range of dx.
+/// <c>axis</c> (PyTorch's <c>narrow</c>; a negative start counts from the end, so <c>Slice(h, 0, -1, 1)</c> is the last
+/// row). A strided copy; backward adds the gradient into that range of dx.
 /// <c>Split(x, axis, sizes...)</c> (PyTorch's <c>split</c> with a list of sizes) is one Slice per piece, consecutive
 /// ranges that must cover the axis; its value in a body is the list of pieces (a <c>Tensor[]</c>).</summary>
 internal sealed class SliceOp : OpDefinition
@@ -66,9 +67,9 @@ internal sealed class SliceOp : OpDefinition
                 return query.Mismatch($"Split of {ShapeQuery.Text(x)} along axis {range.Axis} into {sizes} = {total}: the sizes must add up to {x[axis]}" +
                     (range.Split.Count == 1 ? " (one size is one piece, not a chunk size as in torch.split: list the size of every piece)" : ""));
         }
-        else if (range.Start < 0 || range.Length <= 0 || (long)range.Start + range.Length > x[axis])
+        else if (range.Start < -x[axis] || range.Length <= 0 || (long)Start(range.Start, x[axis]) + range.Length > x[axis])
             return query.Mismatch($"Slice of {ShapeQuery.Text(x)} takes {range.Length} entries from {range.Start} along axis {range.Axis}, " +
-                $"which has {x[axis]}: start must be 0 or more, length 1 or more, and start + length at most {x[axis]}");
+                $"which has {x[axis]}: start must be -{x[axis]} or more (a negative start counts from the end), length 1 or more, and start + length at most {x[axis]}");
         var shape = (int[])x.Clone();
         shape[axis] = range.Length;
         return shape;
@@ -80,8 +81,11 @@ internal sealed class SliceOp : OpDefinition
         var range = (SliceAttribute)node.Attributes;
         int axis = range.Axis < 0 ? range.Axis + x.Shape.Length : range.Axis;
         var strides = StridedCopy.Strides(x.Shape);
-        return (node.Shape, strides, range.Start * strides[axis]);
+        return (node.Shape, strides, Start(range.Start, x.Shape[axis]) * strides[axis]);
     }
+
+    /// <summary>A start as an index: a negative one counts from the end (PyTorch's <c>narrow</c>).</summary>
+    private static int Start(int start, int size) => start < 0 ? start + size : start;
 
     private static void Forward(KernelContext c, Node node)
     {

@@ -475,7 +475,9 @@ internal sealed class BodyTracer
         var receiver = invocation.Expression is MemberAccessExpressionSyntax access && !method.IsStatic
             ? Eval(access.Expression, frame)
             : frame.Self;
-        if (receiver is LayerValue layer && method.Name == "Forward" && type == layer.Layer.Definition.RuntimeType)
+        // A layer's Forward, declared by its runtime class or inherited (the recurrent layers share theirs).
+        string? receiverType = invocation.Expression is MemberAccessExpressionSyntax member ? frame.Model.GetTypeInfo(member.Expression).Type?.ToDisplayString() : null;
+        if (receiver is LayerValue layer && method.Name == "Forward" && (type == layer.Layer.Definition.RuntimeType || receiverType == layer.Layer.Definition.RuntimeType))
             return layer.Layer.Definition.Forward(new Layers.LayerCall(this, layer.Name, layer.Layer, BindArguments(method, invocation, frame), invocation));
         if (method.DeclaringSyntaxReferences.Length > 0 && (method.IsStatic || receiver is InstanceValue))
         {

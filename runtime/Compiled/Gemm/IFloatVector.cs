@@ -16,6 +16,12 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     /// <summary>a * b + c (fused where the hardware has it).</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
     static abstract TSelf Add(TSelf a, TSelf b);
+    static abstract TSelf Subtract(TSelf a, TSelf b);
+    static abstract TSelf Multiply(TSelf a, TSelf b);
+    /// <summary>SimdMath's sigmoid at this width (the one-lane form uses the vector polynomial too, so tails agree with lanes).</summary>
+    static abstract TSelf Sigmoid(TSelf x);
+    /// <summary>SimdMath's tanh at this width.</summary>
+    static abstract TSelf Tanh(TSelf x);
     static abstract float Sum(TSelf value);
     /// <summary>start, start + 1, ... in the lanes (element indices kept as floats, exact below 2^24).</summary>
     static abstract TSelf Ramp(float start);
@@ -39,6 +45,10 @@ internal readonly struct Float512(Vector512<float> v) : IFloatVector<Float512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Broadcast(float value) => new(Vector512.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 MultiplyAdd(Float512 a, Float512 b, Float512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Add(Float512 a, Float512 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Subtract(Float512 a, Float512 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Multiply(Float512 a, Float512 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Sigmoid(Float512 x) => new(SimdMath.Sigmoid(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Tanh(Float512 x) => new(SimdMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float512 value) => Vector512.Sum(value._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Ramp(float start) => new(Vector512.Create(start) + Vector512<float>.Indices);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Replaces(Float512 current, Float512 candidate) =>
@@ -59,6 +69,10 @@ internal readonly struct Float256(Vector256<float> v) : IFloatVector<Float256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Broadcast(float value) => new(Vector256.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 MultiplyAdd(Float256 a, Float256 b, Float256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Add(Float256 a, Float256 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Subtract(Float256 a, Float256 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Multiply(Float256 a, Float256 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Sigmoid(Float256 x) => new(SimdMath.Sigmoid(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Tanh(Float256 x) => new(SimdMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float256 value) => Vector256.Sum(value._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Ramp(float start) => new(Vector256.Create(start) + Vector256<float>.Indices);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Replaces(Float256 current, Float256 candidate) =>
@@ -79,6 +93,10 @@ internal readonly struct Float1(float v) : IFloatVector<Float1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Broadcast(float value) => new(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 MultiplyAdd(Float1 a, Float1 b, Float1 c) => new(System.MathF.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Add(Float1 a, Float1 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Subtract(Float1 a, Float1 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Multiply(Float1 a, Float1 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Sigmoid(Float1 x) => new(ScalarMath.Sigmoid(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Tanh(Float1 x) => new(ScalarMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float1 value) => value._v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Ramp(float start) => new(start);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Replaces(Float1 current, Float1 candidate) =>

@@ -130,14 +130,16 @@ public static partial class Ops
     // ---- Slice, Split and Concat ---------------------------------------------------------------------------------
 
     /// <summary><paramref name="length"/> entries of x from <paramref name="start"/> along <paramref name="axis"/> (PyTorch's
-    /// <c>narrow</c>; a negative axis counts from the end).</summary>
+    /// <c>narrow</c>; a negative axis or start counts from the end: <c>Slice(h, 0, -1, 1)</c> is the last row).</summary>
     /// <exception cref="ArgumentException">The axis or range is outside x's shape.</exception>
     public static Tensor Slice(Tensor x, int axis, int start, int length)
     {
         if (x.Shape.Length == 0) throw new ArgumentException($"Slice needs a tensor of rank 1 or more, got {Shapes.Describe(x)}.");
         int a = Axis("Slice", axis, x.Shape.Length);
-        if (start < 0 || length <= 0 || (long)start + length > x.Shape[a])
+        int from = start < 0 ? start + x.Shape[a] : start;
+        if (from < 0 || length <= 0 || (long)from + length > x.Shape[a])
             throw new ArgumentException($"Slice of {Shapes.Describe(x)} takes {length} entries from {start} along axis {axis}, which has {x.Shape[a]}.");
+        start = from;
         var shape = (int[])x.Shape.Clone();
         shape[a] = length;
         var strides = Strides(x.Shape);
