@@ -98,7 +98,9 @@ public class OpCoverageTests
     /// <summary>Every non-leaf op, with how the eager path runs it and the attributes the generator gives the node.</summary>
     private static IEnumerable<(OpDefinition Op, Func<Tensor[], Tensor> Eager, OpAttributes Attributes)> Cases()
     {
-        foreach (var d in OpRegistry.All.Where(d => !d.Is(OpTraits.Leaf)))
+        // Recurrent has no Ops method (only the [Rnn]/[Lstm]/[Gru] layers build it): not swept here. TODO(issue 15): its
+        // shape rule against the eager layers belongs in the recurrent tests.
+        foreach (var d in OpRegistry.All.Where(d => !d.Is(OpTraits.Leaf) && d.Kind != OpKind.Recurrent))
         {
             var variants = Variants(d.Kind).ToList();
             if (variants.Count > 0)
