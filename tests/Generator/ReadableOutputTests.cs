@@ -248,9 +248,10 @@ public class ReadableOutputTests
         foreach (Match m in inits)
         {
             var segments = m.Groups["name"].Value.Split('.').Where(s => !s.All(char.IsDigit)).ToList();
-            // The field is the last segment, or the one before for a layer's weight/bias.
+            // The field is the last segment, or the one before for a layer's weight/bias (PyTorch's names).
             var candidates = new List<string> { segments[^1] };
-            if (segments.Count > 1 && segments[^1] is "weight" or "bias") candidates.Add(segments[^2]);
+            if (segments.Count > 1 && (segments[^1].StartsWith("weight", StringComparison.Ordinal) || segments[^1].StartsWith("bias", StringComparison.Ordinal)))
+                candidates.Add(segments[^2]);   // weight, bias, or a recurrent layer's weight_ih_l0, bias_hh_l1_reverse
             int line = int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture);
             var lines = Lookup(m.Groups["file"].Value).ReplaceLineEndings("\n").Split('\n');
             Assert.InRange(line, 1, lines.Length);
