@@ -187,7 +187,8 @@ public static class TileGemm
         }
     }
 
-    private static void AddRow(ref float source, ref float destination, int length)
+    /// <summary>destination[i] += source[i] for i &lt; <paramref name="length"/>.</summary>
+    internal static void AddRow(ref float source, ref float destination, int length)
     {
         int i = 0;
         if (Vector512.IsHardwareAccelerated)

@@ -31,9 +31,53 @@ public static class RecurrentSequence
 
     /// <summary>Runs the layer over <paramref name="rows"/> samples: x [T, Input] at <c>x + r xStride</c>, the value at
     /// <c>y + r yStride</c>, the saved gates at <c>saved + r savedStride</c>; the initial states (when the geometry has
-    /// them) [Hidden] at <c>h0 + r h0Stride</c> and <c>c0 + r c0Stride</c>. Absent operands may be any reference.</summary>
+    /// them) [Hidden] at <c>h0 + r h0Stride</c> and <c>c0 + r c0Stride</c>. Absent operands may be any reference.
+    /// The samples are independent, so a large tile is cut into row blocks that run whole sequences on the cores
+    /// (no synchronization per step); inside a data-parallel chunk the pool is busy and the call stays serial.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(in RecurrentGeometry g, ref float x, int xStride, ref float wih, ref float whh, ref float bih, ref float bhh,
+    public static unsafe void Forward(in RecurrentGeometry g, ref float x, int xStride, ref float wih, ref float whh, ref float bih, ref float bhh,
+        ref float h0, int h0Stride, ref float c0, int c0Stride, ref float y, int yStride, ref float saved, int savedStride, int rows)
+    {
+        long multiplyAdds = (long)rows * g.Steps * g.GateWidth * (g.Input + g.Hidden);
+        int parts = TileGemm.Parts(multiplyAdds, rows);
+        if (parts <= 1 || !WorkerPool.TryAcquire())
+        {
+            ForwardRows(g, ref x, xStride, ref wih, ref whh, ref bih, ref bhh, ref h0, h0Stride, ref c0, c0Stride, ref y, yStride, ref saved, savedStride, rows);
+            return;
+        }
+        fixed (float* px = &x, pwih = &wih, pwhh = &whh, pbih = &bih, pbhh = &bhh, ph0 = &h0, pc0 = &c0, py = &y, ps = &saved)
+        {
+            var work = ForwardJob;
+            work.Geometry = g;
+            work.X = px; work.Wih = pwih; work.Whh = pwhh; work.Bih = pbih; work.Bhh = pbhh; work.H0 = ph0; work.C0 = pc0; work.Y = py; work.Saved = ps;
+            (work.XStride, work.H0Stride, work.C0Stride, work.YStride, work.SavedStride, work.Rows, work.Parts) = (xStride, h0Stride, c0Stride, yStride, savedStride, rows, parts);
+            WorkerPool.RunAcquired(work, parts);
+        }
+    }
+
+    // One work object for the process, filled only while the pool is claimed (as TileGemm's jobs).
+    private static readonly ForwardWork ForwardJob = new();
+
+    /// <summary>A block of rows of <see cref="Forward"/>, run whole.</summary>
+    private sealed unsafe class ForwardWork : IPartedWork
+    {
+        public RecurrentGeometry Geometry;
+        public float* X, Wih, Whh, Bih, Bhh, H0, C0, Y, Saved;
+        public int XStride, H0Stride, C0Stride, YStride, SavedStride, Rows, Parts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per job; never left at tier 0 (jit-check)
+        public void RunPart(int part)
+        {
+            var (start, end) = TileGemm.Range(Rows, 1, part, Parts);
+            ForwardRows(Geometry, ref X[(nint)start * XStride], XStride, ref *Wih, ref *Whh, ref *Bih, ref *Bhh,
+                ref H0[(nint)start * H0Stride], H0Stride, ref C0[(nint)start * C0Stride], C0Stride,
+                ref Y[(nint)start * YStride], YStride, ref Saved[(nint)start * SavedStride], SavedStride, end - start);
+        }
+    }
+
+    /// <summary><see cref="Forward"/> on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardRows(in RecurrentGeometry g, ref float x, int xStride, ref float wih, ref float whh, ref float bih, ref float bhh,
         ref float h0, int h0Stride, ref float c0, int c0Stride, ref float y, int yStride, ref float saved, int savedStride, int rows)
     {
         int T = g.Steps, H = g.Hidden, G = g.GateWidth, I = g.Input;
@@ -45,20 +89,24 @@ public static class RecurrentSequence
             TileGemm.Forward(ref Unsafe.Add(ref x, (nint)r * xStride), I, ref wih, ref bih, g.Bias,
                 ref Unsafe.Add(ref projection, (nint)r * projectionStride), projectionRow, T, G, I);
 
-        ref float recurrent = ref Scratch(rows * G + H); // rows x G of h(t-1) W_hh^T + b_hh, then H zeros
+        // Scratch: W_hh^T [H, G] (so the per-step product broadcasts h and runs along G: no horizontal sums), then
+        // rows x G of h(t-1) W_hh^T + b_hh, then H zeros.
+        ref float whhT = ref Scratch(H * G + rows * G + H);
+        if (Vector512.IsHardwareAccelerated) Transpose<Float512>(ref whh, G, H, ref whhT);
+        else if (Vector256.IsHardwareAccelerated) Transpose<Float256>(ref whh, G, H, ref whhT);
+        else BlockTranspose.Scalar(ref whh, H, ref whhT, G, G, H);
+        ref float recurrent = ref Unsafe.Add(ref whhT, H * G);
         ref float zeros = ref Unsafe.Add(ref recurrent, rows * G);
         for (int i = 0; i < T; i++)
         {
             int t = g.StepAt(i), previous = g.Previous(t);
             bool first = i == 0;
             // h(t-1) W_hh^T + b_hh for the whole tile (from a zero state: just the bias).
-            if (first && !g.InitialHidden)
-                for (int r = 0; r < rows; r++)
-                    for (int k = 0; k < G; k++) Unsafe.Add(ref recurrent, r * G + k) = g.Bias ? Unsafe.Add(ref bhh, k) : 0f;
-            else if (first)
-                TileGemm.Forward(ref h0, h0Stride, ref whh, ref bhh, g.Bias, ref recurrent, G, rows, G, H);
-            else
-                TileGemm.Forward(ref Unsafe.Add(ref y, previous * H), yStride, ref whh, ref bhh, g.Bias, ref recurrent, G, rows, G, H);
+            for (int r = 0; r < rows; r++)
+                if (g.Bias) Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref recurrent, r * G)), ref Unsafe.As<float, byte>(ref bhh), (uint)G * sizeof(float));
+                else if (!first) Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref recurrent, r * G)), 0, (uint)G * sizeof(float));
+            if (first && g.InitialHidden) HiddenProduct(ref h0, h0Stride, ref whhT, ref recurrent, rows, G, H);
+            else if (!first) HiddenProduct(ref Unsafe.Add(ref y, previous * H), yStride, ref whhT, ref recurrent, rows, G, H);
 
             for (int r = 0; r < rows; r++)
             {
@@ -73,21 +121,42 @@ public static class RecurrentSequence
                         ref float gates = ref Unsafe.Add(ref saved, (nint)r * savedStride + t * g.SavedStep);
                         ref float cPrevious = ref first ? ref (g.InitialCell ? ref Unsafe.Add(ref c0, (nint)r * c0Stride) : ref zeros) : ref Unsafe.Add(ref row, (T + previous) * H);
                         ref float c = ref Unsafe.Add(ref row, (T + t) * H);
-                        Lanes(H, ref gates, ref hp, ref cPrevious, ref c, ref h, new LstmStep());
+                        Lanes(H, ref gates, ref hp, ref cPrevious, ref c, ref h, ref h, new LstmStep());
                         break;
                     }
                     case RecurrentCell.Gru:
-                        Lanes(H, ref Unsafe.Add(ref saved, (nint)r * savedStride + t * g.SavedStep), ref hp, ref hPrevious, ref h, ref h, new GruStep());
+                        Lanes(H, ref Unsafe.Add(ref saved, (nint)r * savedStride + t * g.SavedStep), ref hp, ref hPrevious, ref h, ref h, ref h, new GruStep());
                         break;
                     case RecurrentCell.RnnRelu:
-                        Lanes(H, ref h, ref hp, ref h, ref h, ref h, new RnnStep(relu: true));
+                        Lanes(H, ref h, ref hp, ref h, ref h, ref h, ref h, new RnnStep(relu: true));
                         break;
                     default:
-                        Lanes(H, ref h, ref hp, ref h, ref h, ref h, new RnnStep(relu: false));
+                        Lanes(H, ref h, ref hp, ref h, ref h, ref h, ref h, new RnnStep(relu: false));
                         break;
                 }
             }
         }
+    }
+
+    /// <summary>wT[j * G + o] = w[o * H + j]: register-square blocks, the edges one float at a time.</summary>
+    private static void Transpose<V>(ref float w, int G, int H, ref float wT) where V : struct, IFloatVector<V>
+    {
+        int n = V.Count, gBlocks = G / n * n, hBlocks = H / n * n;
+        for (int o = 0; o < gBlocks; o += n)
+            for (int j = 0; j < hBlocks; j += n)
+                BlockTranspose.Square<V>(ref Unsafe.Add(ref w, o * H + j), H, ref Unsafe.Add(ref wT, j * G + o), G);
+        BlockTranspose.Scalar(ref Unsafe.Add(ref w, gBlocks * H), H, ref Unsafe.Add(ref wT, gBlocks), G, G - gBlocks, H);
+        BlockTranspose.Scalar(ref Unsafe.Add(ref w, hBlocks), H, ref Unsafe.Add(ref wT, hBlocks * G), G, gBlocks, H - hBlocks);
+    }
+
+    /// <summary>recurrent[r, :] += sum_j h[r * hStride + j] whhT[j, :] for r &lt; rows: the broadcast form, every FMA on
+    /// a different accumulator along G.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HiddenProduct(ref float h, int hStride, ref float whhT, ref float recurrent, int rows, int G, int H)
+    {
+        if (Vector512.IsHardwareAccelerated) TileGemm.AxpyRows<Float512>(ref h, hStride, 1, rows, ref whhT, G, H, G, ref recurrent, G);
+        else if (Vector256.IsHardwareAccelerated) TileGemm.AxpyRows<Float256>(ref h, hStride, 1, rows, ref whhT, G, H, G, ref recurrent, G);
+        else TileGemm.AxpyRows<Float1>(ref h, hStride, 1, rows, ref whhT, G, H, G, ref recurrent, G);
     }
 
     /// <summary>Backward through time over <paramref name="rows"/> samples (layouts as <see cref="Forward"/>), with dy, the
@@ -200,21 +269,11 @@ public static class RecurrentSequence
     /// <summary>sum[k] += source[t * stride + k] for t &lt; count, k &lt; width.</summary>
     private static void SumRows(ref float source, int stride, int count, int width, ref float sum)
     {
-        for (int t = 0; t < count; t++)
-            for (int k = 0; k < width; k++) Unsafe.Add(ref sum, k) += Unsafe.Add(ref source, t * stride + k);
+        for (int t = 0; t < count; t++) TileGemm.AddRow(ref Unsafe.Add(ref source, t * stride), ref sum, width);
     }
 
     /// <summary>Runs <paramref name="step"/> over lanes [0, H) with the widest accelerated register, the tail one lane at
     /// a time (a step never reads across lanes, and every width computes the same polynomials).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Lanes<S>(int H, ref float a, ref float b, ref float c, ref float d, ref float e, S step) where S : struct, IStep
-    {
-        int j = 0;
-        if (Vector512.IsHardwareAccelerated) for (; j + 16 <= H; j += 16) step.Run<Float512>(H, j, ref a, ref b, ref c, ref d, ref e, ref e);
-        if (Vector256.IsHardwareAccelerated) for (; j + 8 <= H; j += 8) step.Run<Float256>(H, j, ref a, ref b, ref c, ref d, ref e, ref e);
-        for (; j < H; j++) step.Run<Float1>(H, j, ref a, ref b, ref c, ref d, ref e, ref e);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Lanes<S>(int H, ref float a, ref float b, ref float c, ref float d, ref float e, ref float f, S step) where S : struct, IStep
     {
