@@ -57,8 +57,7 @@ internal sealed class RecurrentLayerDefinition : LayerDefinition
         }
         if (layers < 1) return Invalid(diagnostics, AttributeArguments.Named(attribute, "Layers", location), $"{layer} has Layers = {layers}; it must be at least 1");
         var a = new RecurrentLayerAttribute(cell, input, hidden, layers, bidirectional, bias);
-        int gates = cell switch { RecurrentCellKind.Lstm => 4, RecurrentCellKind.Gru => 3, _ => 1 };
-        long rows = (long)gates * hidden, count = 0;
+        long rows = (long)RecurrentAttribute.GatesOf(cell) * hidden, count = 0;
         var parameters = new List<LayerParameter>();
         for (int l = 0; l < layers; l++)
             for (int d = 0; d < a.Directions; d++)

@@ -19,7 +19,10 @@ internal enum RecurrentCellKind
 internal sealed record RecurrentAttribute(RecurrentCellKind Cell, int Hidden, bool Reverse, bool Bias, bool InitialHidden, bool InitialCell) : OpAttributes
 {
     /// <summary>Gate blocks in the weights: 4 (LSTM), 3 (GRU) or 1.</summary>
-    public int Gates => Cell switch { RecurrentCellKind.Lstm => 4, RecurrentCellKind.Gru => 3, _ => 1 };
+    public int Gates => GatesOf(Cell);
+
+    /// <summary>Gate blocks in the weights of a <paramref name="cell"/> (the runtime's <c>RecurrentLayer.Gates</c>).</summary>
+    public static int GatesOf(RecurrentCellKind cell) => cell switch { RecurrentCellKind.Lstm => 4, RecurrentCellKind.Gru => 3, _ => 1 };
 
     /// <summary>Floats saved per step for backward (the runtime's <c>RecurrentGeometry.SavedStep</c>).</summary>
     public int SavedStep => Cell is RecurrentCellKind.Lstm or RecurrentCellKind.Gru ? 4 * Hidden : 0;
