@@ -20,12 +20,13 @@ public static class RecurrentSequence
 {
     [System.ThreadStatic] private static float[]? t_scratch;
 
-    /// <summary>This thread's scratch, at least <paramref name="floats"/> long and zeroed.</summary>
-    private static ref float Scratch(int floats)
+    /// <summary>This thread's scratch, at least <paramref name="floats"/> long, its last <paramref name="zeros"/> floats
+    /// cleared (the rest is whatever the previous call left).</summary>
+    private static ref float Scratch(int floats, int zeros)
     {
         var scratch = t_scratch;
         if (scratch is null || scratch.Length < floats) t_scratch = scratch = new float[floats];
-        else System.Array.Clear(scratch, 0, floats);
+        else System.Array.Clear(scratch, floats - zeros, zeros);
         return ref MemoryMarshal.GetArrayDataReference(scratch);
     }
 
@@ -81,33 +82,35 @@ public static class RecurrentSequence
         ref float h0, int h0Stride, ref float c0, int c0Stride, ref float y, int yStride, ref float saved, int savedStride, int rows)
     {
         int T = g.Steps, H = g.Hidden, G = g.GateWidth, I = g.Input;
+        // Scratch: W_hh^T [H, G] and W_ih^T [I, G] (so both products broadcast an input element and run along the G
+        // gates: no horizontal sums), then rows x G of h(t-1) W_hh^T + b_hh, then H zeros.
+        ref float whhT = ref Scratch(H * G + I * G + rows * G + H, H);
+        ref float wihT = ref Unsafe.Add(ref whhT, H * G);
+        ref float recurrent = ref Unsafe.Add(ref wihT, I * G);
+        ref float zeros = ref Unsafe.Add(ref recurrent, rows * G);
+        Transpose(ref whh, G, H, ref whhT);
+        Transpose(ref wih, G, I, ref wihT);
+
+        // The input projection of every step, x W_ih^T + b_ih: into the saved gates (4H per step) or, for a plain RNN,
+        // into the output.
         bool gated = g.SavedStep > 0;
-        // The input projection of every step: into the saved gates (4H per step) or, for a plain RNN, into the output.
         ref float projection = ref gated ? ref saved : ref y;
         int projectionStride = gated ? savedStride : yStride, projectionRow = gated ? g.SavedStep : H;
         for (int r = 0; r < rows; r++)
-            TileGemm.Forward(ref Unsafe.Add(ref x, (nint)r * xStride), I, ref wih, ref bih, g.Bias,
-                ref Unsafe.Add(ref projection, (nint)r * projectionStride), projectionRow, T, G, I);
+        {
+            ref float p = ref Unsafe.Add(ref projection, (nint)r * projectionStride);
+            for (int t = 0; t < T; t++) StartRow(ref Unsafe.Add(ref p, t * projectionRow), ref bih, g.Bias, G);
+            Product(ref Unsafe.Add(ref x, (nint)r * xStride), I, T, ref wihT, I, ref p, projectionRow, G);
+        }
 
-        // Scratch: W_hh^T [H, G] (so the per-step product broadcasts h and runs along G: no horizontal sums), then
-        // rows x G of h(t-1) W_hh^T + b_hh, then H zeros.
-        ref float whhT = ref Scratch(H * G + rows * G + H);
-        if (Vector512.IsHardwareAccelerated) Transpose<Float512>(ref whh, G, H, ref whhT);
-        else if (Vector256.IsHardwareAccelerated) Transpose<Float256>(ref whh, G, H, ref whhT);
-        else BlockTranspose.Scalar(ref whh, H, ref whhT, G, G, H);
-        ref float recurrent = ref Unsafe.Add(ref whhT, H * G);
-        ref float zeros = ref Unsafe.Add(ref recurrent, rows * G);
         for (int i = 0; i < T; i++)
         {
             int t = g.StepAt(i), previous = g.Previous(t);
             bool first = i == 0;
             // h(t-1) W_hh^T + b_hh for the whole tile (from a zero state: just the bias).
-            for (int r = 0; r < rows; r++)
-                if (g.Bias) Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref recurrent, r * G)), ref Unsafe.As<float, byte>(ref bhh), (uint)G * sizeof(float));
-                else if (!first) Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref recurrent, r * G)), 0, (uint)G * sizeof(float));
-            if (first && g.InitialHidden) HiddenProduct(ref h0, h0Stride, ref whhT, ref recurrent, rows, G, H);
-            else if (!first) HiddenProduct(ref Unsafe.Add(ref y, previous * H), yStride, ref whhT, ref recurrent, rows, G, H);
-
+            for (int r = 0; r < rows; r++) StartRow(ref Unsafe.Add(ref recurrent, r * G), ref bhh, g.Bias, G);
+            if (first && g.InitialHidden) Product(ref h0, h0Stride, rows, ref whhT, H, ref recurrent, G, G);
+            else if (!first) Product(ref Unsafe.Add(ref y, previous * H), yStride, rows, ref whhT, H, ref recurrent, G, G);
             for (int r = 0; r < rows; r++)
             {
                 ref float row = ref Unsafe.Add(ref y, (nint)r * yStride);
@@ -138,25 +141,40 @@ public static class RecurrentSequence
         }
     }
 
-    /// <summary>wT[j * G + o] = w[o * H + j]: register-square blocks, the edges one float at a time.</summary>
-    private static void Transpose<V>(ref float w, int G, int H, ref float wT) where V : struct, IFloatVector<V>
+    /// <summary>row = the bias, or zeros.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StartRow(ref float row, ref float bias, bool hasBias, int G)
     {
-        int n = V.Count, gBlocks = G / n * n, hBlocks = H / n * n;
-        for (int o = 0; o < gBlocks; o += n)
-            for (int j = 0; j < hBlocks; j += n)
-                BlockTranspose.Square<V>(ref Unsafe.Add(ref w, o * H + j), H, ref Unsafe.Add(ref wT, j * G + o), G);
-        BlockTranspose.Scalar(ref Unsafe.Add(ref w, gBlocks * H), H, ref Unsafe.Add(ref wT, gBlocks), G, G - gBlocks, H);
-        BlockTranspose.Scalar(ref Unsafe.Add(ref w, hBlocks), H, ref Unsafe.Add(ref wT, hBlocks * G), G, gBlocks, H - hBlocks);
+        if (hasBias) Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref row), ref Unsafe.As<float, byte>(ref bias), (uint)G * sizeof(float));
+        else Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref row), 0, (uint)G * sizeof(float));
     }
 
-    /// <summary>recurrent[r, :] += sum_j h[r * hStride + j] whhT[j, :] for r &lt; rows: the broadcast form, every FMA on
-    /// a different accumulator along G.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void HiddenProduct(ref float h, int hStride, ref float whhT, ref float recurrent, int rows, int G, int H)
+    /// <summary>c[r * cStride + o] += sum_j a[r * aStride + j] wT[j * G + o] for r &lt; rows, j &lt; k, o &lt; G: the
+    /// broadcast form, every FMA on a different accumulator along G.</summary>
+    private static void Product(ref float a, int aStride, int rows, ref float wT, int k, ref float c, int cStride, int G)
     {
-        if (Vector512.IsHardwareAccelerated) TileGemm.AxpyRows<Float512>(ref h, hStride, 1, rows, ref whhT, G, H, G, ref recurrent, G);
-        else if (Vector256.IsHardwareAccelerated) TileGemm.AxpyRows<Float256>(ref h, hStride, 1, rows, ref whhT, G, H, G, ref recurrent, G);
-        else TileGemm.AxpyRows<Float1>(ref h, hStride, 1, rows, ref whhT, G, H, G, ref recurrent, G);
+        if (Vector512.IsHardwareAccelerated) TileGemm.AxpyRows<Float512>(ref a, aStride, 1, rows, ref wT, G, k, G, ref c, cStride);
+        else if (Vector256.IsHardwareAccelerated) TileGemm.AxpyRows<Float256>(ref a, aStride, 1, rows, ref wT, G, k, G, ref c, cStride);
+        else TileGemm.AxpyRows<Float1>(ref a, aStride, 1, rows, ref wT, G, k, G, ref c, cStride);
+    }
+
+    /// <summary>wT[j * G + o] = w[o * k + j] for a [G, k] matrix.</summary>
+    private static void Transpose(ref float w, int G, int k, ref float wT)
+    {
+        if (Vector512.IsHardwareAccelerated) Transpose<Float512>(ref w, G, k, ref wT);
+        else if (Vector256.IsHardwareAccelerated) Transpose<Float256>(ref w, G, k, ref wT);
+        else BlockTranspose.Scalar(ref w, k, ref wT, G, G, k);
+    }
+
+    /// <summary>The same with register-square blocks, the edges one float at a time.</summary>
+    private static void Transpose<V>(ref float w, int G, int k, ref float wT) where V : struct, IFloatVector<V>
+    {
+        int n = V.Count, gBlocks = G / n * n, kBlocks = k / n * n;
+        for (int o = 0; o < gBlocks; o += n)
+            for (int j = 0; j < kBlocks; j += n)
+                BlockTranspose.Square<V>(ref Unsafe.Add(ref w, o * k + j), k, ref Unsafe.Add(ref wT, j * G + o), G);
+        BlockTranspose.Scalar(ref Unsafe.Add(ref w, gBlocks * k), k, ref Unsafe.Add(ref wT, gBlocks), G, G - gBlocks, k);
+        BlockTranspose.Scalar(ref Unsafe.Add(ref w, kBlocks), k, ref Unsafe.Add(ref wT, kBlocks * G), G, gBlocks, k - kBlocks);
     }
 
     /// <summary>Backward through time over <paramref name="rows"/> samples (layouts as <see cref="Forward"/>), with dy, the
@@ -171,7 +189,7 @@ public static class RecurrentSequence
         ref float dh0, int dh0Stride, bool needH0, ref float dc0, int dc0Stride, bool needC0, int rows)
     {
         int T = g.Steps, H = g.Hidden, G = g.GateWidth, I = g.Input;
-        ref float zeros = ref Scratch(H);
+        ref float zeros = ref Scratch(H, H);
         for (int i = T - 1; i >= 0; i--)
         {
             int t = g.StepAt(i), previous = g.Previous(t);
@@ -258,6 +276,7 @@ public static class RecurrentSequence
     }
 
     /// <summary>dW_hh += dG_h^T h over <paramref name="count"/> rows (a GRU's hidden-side gradient skips x_n's block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-1 copy that inlines the product's kernel (see TileGemm)
     private static void HiddenWeights(in RecurrentGeometry g, ref float dGates, int gradientRow, ref float h, int hStride, int count, ref float dwhh)
     {
         int H = g.Hidden;
@@ -267,6 +286,7 @@ public static class RecurrentSequence
     }
 
     /// <summary>sum[k] += source[t * stride + k] for t &lt; count, k &lt; width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumRows(ref float source, int stride, int count, int width, ref float sum)
     {
         for (int t = 0; t < count; t++) TileGemm.AddRow(ref Unsafe.Add(ref source, t * stride), ref sum, width);
