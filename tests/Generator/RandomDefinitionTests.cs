@@ -343,8 +343,10 @@ internal static class DenseReference
 }
 
 /// <summary>Compiles all random definitions once, in one compilation, and loads them: <see cref="Count"/> dense chains
-/// and <see cref="GraphCount"/> graphs (<c>NETCOMPILER_RANDOM_COUNT</c>, default <see cref="DefaultGraphCount"/>). Every
-/// graph depends only on its index and <see cref="Seed"/> (<c>NETCOMPILER_RANDOM_SEED</c>, default
+/// and <see cref="GraphCount"/> graphs (<c>NETCOMPILER_RANDOM_COUNT</c>, default <see cref="DefaultGraphCount"/>), and
+/// <see cref="RecurrentGraphCount"/> recurrent graphs (<c>NETCOMPILER_RECURRENT_COUNT</c>, default
+/// <see cref="DefaultRecurrentGraphCount"/>: each runs its sequences step by step on both paths, so a handful). Every
+/// graph depends only on its index, its kind and <see cref="Seed"/> (<c>NETCOMPILER_RANDOM_SEED</c>, default
 /// <see cref="DefaultSeed"/>), so raising the count keeps the first cases, and a failing graph is rebuilt from its index
 /// and the seed (both in the test's name and output).</summary>
 public sealed class RandomNetworksFixture : IDisposable
@@ -352,6 +354,7 @@ public sealed class RandomNetworksFixture : IDisposable
     public const int Count = 20;
     public const int DefaultGraphCount = 40;
     public const int DefaultSeed = 20260311;
+    public const int DefaultRecurrentGraphCount = 8;
 
     public static int GraphCount { get; } =
         Environment.GetEnvironmentVariable("NETCOMPILER_RANDOM_COUNT") is { Length: > 0 } s ? int.Parse(s, CultureInfo.InvariantCulture) : DefaultGraphCount;
@@ -361,13 +364,20 @@ public sealed class RandomNetworksFixture : IDisposable
 
     internal RandomNetworkCase[] Cases { get; } = Enumerable.Range(0, Count).Select(i => new RandomNetworkCase(i)).ToArray();
 
+    public static int RecurrentGraphCount { get; } =
+        Environment.GetEnvironmentVariable("NETCOMPILER_RECURRENT_COUNT") is { Length: > 0 } s ? int.Parse(s, CultureInfo.InvariantCulture) : DefaultRecurrentGraphCount;
+
     internal RandomGraphCase[] Graphs { get; } = Enumerable.Range(0, GraphCount).Select(i => new RandomGraphCase(i, Seed)).ToArray();
+
+    internal RandomGraphCase[] RecurrentGraphs { get; } =
+        Enumerable.Range(0, RecurrentGraphCount).Select(i => new RandomGraphCase(i, Seed, recurrent: true)).ToArray();
 
     internal GeneratorRun Run { get; }
 
     public RandomNetworksFixture()
     {
-        Run = GeneratorHarness.Run(Cases.Select(c => (c.Source, c.ClassName + ".cs")).Concat(Graphs.Select(g => (g.Source, g.ClassName + ".cs"))));
+        Run = GeneratorHarness.Run(Cases.Select(c => (c.Source, c.ClassName + ".cs"))
+            .Concat(Graphs.Concat(RecurrentGraphs).Select(g => (g.Source, g.ClassName + ".cs"))));
     }
 
     public void Dispose() => Run.Unload();
@@ -375,8 +385,8 @@ public sealed class RandomNetworksFixture : IDisposable
 
 /// <summary>Differential tests: randomly generated definitions compiled in-test. Dense chains against an independent
 /// float64 reference (and the interpreter); graphs (several inputs, ids and tables, views, MatMul, reductions and
-/// softmax along axes, normalization layers, convolutions, poolings and residual blocks over [C, H, W] values:
-/// <see cref="RandomGraphCase"/>) compiled against interpreted.</summary>
+/// softmax along axes, normalization layers, convolutions, poolings and residual blocks over [C, H, W] values, recurrent
+/// layers over [T, F] sequences: <see cref="RandomGraphCase"/>) compiled against interpreted.</summary>
 public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
 {
     private const double Relative = 1e-4, Absolute = 1e-5;
@@ -392,6 +402,8 @@ public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
     public static IEnumerable<object[]> CaseIndices => Enumerable.Range(0, RandomNetworksFixture.Count).Select(i => new object[] { i });
 
     public static IEnumerable<object[]> GraphIndices => Enumerable.Range(0, RandomNetworksFixture.GraphCount).Select(i => new object[] { i });
+
+    public static IEnumerable<object[]> RecurrentGraphIndices => Enumerable.Range(0, RandomNetworksFixture.RecurrentGraphCount).Select(i => new object[] { i });
 
     private static void Close(double expected, double actual, string what)
     {
@@ -411,10 +423,11 @@ public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
     {
         var run = _fixture.Run;
         foreach (var c in _fixture.Cases) _output.WriteLine(c.ToString());
-        foreach (var g in _fixture.Graphs) _output.WriteLine(g.ToString());
+        var graphs = _fixture.Graphs.Concat(_fixture.RecurrentGraphs).ToList();
+        foreach (var g in graphs) _output.WriteLine(g.ToString());
         Assert.True(run.GeneratorDiagnostics.IsEmpty, string.Join("\n", run.GeneratorDiagnostics));
         run.AssertNoErrors();
-        Assert.Equal(RandomNetworksFixture.Count + RandomNetworksFixture.GraphCount, run.GeneratedSources.Count);
+        Assert.Equal(RandomNetworksFixture.Count + graphs.Count, run.GeneratedSources.Count);
         var inGenerated = run.DiagnosticsInGeneratedCode.ToList();
         Assert.True(inGenerated.Count == 0, string.Join("\n", inGenerated.Take(20)));
         // The cases cover every activation and loss.
@@ -425,11 +438,12 @@ public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
         Assert.Contains(_fixture.Cases, c => c.Layers.Any(l => !l.Bias));
         Assert.Contains(_fixture.Cases, c => c.Layers.Any(l => l.RawBias));
         // The graphs cover every family (at the default seed and count, or more), every loss and ids inputs.
-        bool checkFamilies = RandomNetworksFixture.Seed == RandomNetworksFixture.DefaultSeed && RandomNetworksFixture.GraphCount >= RandomNetworksFixture.DefaultGraphCount;
+        bool checkFamilies = RandomNetworksFixture.Seed == RandomNetworksFixture.DefaultSeed && RandomNetworksFixture.GraphCount >= RandomNetworksFixture.DefaultGraphCount
+            && RandomNetworksFixture.RecurrentGraphCount >= RandomNetworksFixture.DefaultRecurrentGraphCount;
         foreach (GraphFamily f in Enum.GetValues<GraphFamily>())
         {
-            int n = _fixture.Graphs.Count(g => (g.Families & f) == f);
-            _output.WriteLine($"{f}: {n} of {_fixture.Graphs.Length} graphs");
+            int n = graphs.Count(g => (g.Families & f) == f);
+            _output.WriteLine($"{f}: {n} of {graphs.Count} graphs");
             if (f != GraphFamily.None && checkFamilies) Assert.True(n > 0, $"no graph uses {f}");
         }
         foreach (RandomLoss l in Enum.GetValues<RandomLoss>())
@@ -459,8 +473,24 @@ public class RandomDefinitionTests : IClassFixture<RandomNetworksFixture>
     [MemberData(nameof(GraphIndices))]
     public void GraphCompiledMatchesInterpreted(int index)
     {
-        var g = _fixture.Graphs[index];
-        _output.WriteLine($"// {g.ClassName} of seed {RandomNetworksFixture.Seed} (NETCOMPILER_RANDOM_SEED={RandomNetworksFixture.Seed} NETCOMPILER_RANDOM_COUNT={index + 1} rebuilds it)");
+        _output.WriteLine($"// NETCOMPILER_RANDOM_SEED={RandomNetworksFixture.Seed} NETCOMPILER_RANDOM_COUNT={index + 1} rebuilds it");
+        AssertCompiledMatchesInterpreted(_fixture.Graphs[index], index);
+    }
+
+    [Theory]
+    [MemberData(nameof(RecurrentGraphIndices))]
+    public void RecurrentGraphCompiledMatchesInterpreted(int index)
+    {
+        _output.WriteLine($"// NETCOMPILER_RANDOM_SEED={RandomNetworksFixture.Seed} NETCOMPILER_RECURRENT_COUNT={index + 1} rebuilds it");
+        AssertCompiledMatchesInterpreted(_fixture.RecurrentGraphs[index], index);
+    }
+
+    /// <summary>Graph <paramref name="g"/> compiled and interpreted from the same parameters (seeded by
+    /// <paramref name="index"/>, as its data): the inputs' layout, the outputs, loss, gradients and running statistics at
+    /// batch 1 and 3, and one SGD step.</summary>
+    private void AssertCompiledMatchesInterpreted(RandomGraphCase g, int index)
+    {
+        _output.WriteLine($"// {g.ClassName} of seed {RandomNetworksFixture.Seed}");
         _output.WriteLine(g.Source);
         INetwork compiled = _fixture.Run.Create(g.FullName, seed: 200 + index), interpreted = _fixture.Run.Create(g.FullName, seed: 200 + index);
 

@@ -54,6 +54,23 @@ internal enum GraphFamily : long
     Flatten = 1L << 39,
     BatchNorm2D = 1L << 40,     // of an input's image or of a bias-free convolution of one
     Residual = 1L << 41,        // a + b of two same-shape convolution outputs (or of one and its input)
+    // Recurrent layers (RandomGraphCase.Recurrent.cs) over per-sample sequences [T, F], in the recurrent graphs only.
+    SequenceInput = 1L << 42,   // an input declared [T, F] for a recurrent layer
+    RnnTanh = 1L << 43,
+    RnnRelu = 1L << 44,
+    Lstm = 1L << 45,
+    Gru = 1L << 46,
+    StackedRecurrent = 1L << 47,  // Layers = 2
+    Bidirectional = 1L << 48,
+    RecurrentNoBias = 1L << 49,
+    InitialHidden = 1L << 50,     // h0 given: an input, a parameter, a computed value or another layer's last state
+    InitialCell = 1L << 51,       // an LSTM's c0 given too
+    StateFromInput = 1L << 52,    // an initial state that is a [Forward] input of its own
+    SequenceOutput = 1L << 53,    // the output sequence [T, D H] read downstream
+    LastHidden = 1L << 54,        // the last hidden state [L D, H] read downstream
+    LastCell = 1L << 55,          // an LSTM's last cell state read downstream
+    RecurrentIndexed = 1L << 56,  // r.Forward(x)[k] rather than a deconstruction
+    RecurrentChain = 1L << 57,    // a recurrent layer reading another's output sequence, or starting from its last states
 }
 
 /// <summary>One [Forward] input of a random graph definition, as <see cref="INetwork.Inputs"/> must report it.</summary>
@@ -64,7 +81,8 @@ internal sealed record GraphInput(string Name, int[] Shape, InputKind Kind, int 
 /// (Dense, activations, Reshape, Permute, Slice, Concat, MatMul, Sum/Mean/Max along an axis, Softmax/LogSoftmax along an
 /// axis, LayerNorm, RmsNorm, + - * with NumPy broadcasting, Dropout, BatchNorm of a float
 /// input; convolutional steps over [C, H, W] values: Conv2D / Convolution2D, MaxPool2D / AvgPool2D, GlobalAvgPool / Flatten,
-/// BatchNorm2D, residual blocks), then every value nobody read is flattened and concatenated
+/// BatchNorm2D, residual blocks; in the recurrent graphs, Rnn / Lstm / Gru layers over [T, F] sequences), then every value
+/// nobody read is flattened and concatenated
 /// into the output, so every input and parameter reaches the loss. The source is a block body with one local per step.</summary>
 internal sealed partial class RandomGraphCase
 {
@@ -111,20 +129,30 @@ internal sealed partial class RandomGraphCase
     private readonly List<string> _body = new();
     private int _next;
 
-    public RandomGraphCase(int index, int seed)
+    /// <summary>Graph <paramref name="index"/> of <paramref name="seed"/>; with <paramref name="recurrent"/>, one of the
+    /// recurrent graphs (their own class names and random stream): a sequence input and a recurrent layer first, and
+    /// recurrent layers among the random steps (<see cref="RecurrentStepWeights"/>).</summary>
+    public RandomGraphCase(int index, int seed, bool recurrent = false)
     {
         Index = index;
-        _rng = new Random(unchecked(seed * 31 + 104729 * (index + 1)));
+        Recurrent = recurrent;
+        _rng = new Random(unchecked(seed * 31 + 104729 * (index + 1) + (recurrent ? 15485863 : 0)));
         Loss = (RandomLoss)_rng.Next(5);
         BuildInputs();
+        if (recurrent) SequenceInput();
         int steps = _rng.Next(2, 8);
-        for (int s = 0; s < steps; s++) Step();
+        for (int s = 0; s < steps; s++)
+        {
+            if (recurrent && s == 0) RecurrentLayer();
+            else Step();
+        }
         BuildOutput();
         Source = BuildSource();
     }
 
     public int Index { get; }
-    public string ClassName => "Graph" + Index.ToString(CultureInfo.InvariantCulture);
+    public bool Recurrent { get; }
+    public string ClassName => (Recurrent ? "Recurrent" : "Graph") + Index.ToString(CultureInfo.InvariantCulture);
     public string FullName => Namespace + "." + ClassName;
     public RandomLoss Loss { get; }
     public List<GraphInput> Inputs { get; } = new();
@@ -231,10 +259,15 @@ internal sealed partial class RandomGraphCase
         ("Conv", 4), ("Pool", 2), ("Collapse", 2), ("BatchNorm2D", 1), ("Residual", 1),
     };
 
+    /// <summary>The recurrent graphs' steps: the others' and recurrent layers (a table of its own, so that the other
+    /// graphs draw their steps as they always did).</summary>
+    private static readonly (string Name, int Weight)[] RecurrentStepWeights = StepWeights.Append(("Recurrent", 6)).ToArray();
+
     private void Step()
     {
-        int total = StepWeights.Sum(w => w.Weight), pick = _rng.Next(total);
-        string step = StepWeights.First(w => (pick -= w.Weight) < 0).Name;
+        var weights = Recurrent ? RecurrentStepWeights : StepWeights;
+        int total = weights.Sum(w => w.Weight), pick = _rng.Next(total);
+        string step = weights.First(w => (pick -= w.Weight) < 0).Name;
         bool done = step switch
         {
             "Dense" => Dense(),
@@ -254,6 +287,7 @@ internal sealed partial class RandomGraphCase
             "Collapse" => Collapse(),
             "BatchNorm2D" => BatchNorm2D(),
             "Residual" => Residual(),
+            "Recurrent" => RecurrentLayer(),
             _ => Binary(),
         };
         if (!done) Dense();   // Dense applies to any value of rank 1 or more
