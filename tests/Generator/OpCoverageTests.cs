@@ -98,8 +98,8 @@ public class OpCoverageTests
     /// <summary>Every non-leaf op, with how the eager path runs it and the attributes the generator gives the node.</summary>
     private static IEnumerable<(OpDefinition Op, Func<Tensor[], Tensor> Eager, OpAttributes Attributes)> Cases()
     {
-        // Recurrent has no Ops method (only the [Rnn]/[Lstm]/[Gru] layers build it): not swept here. TODO(issue 15): its
-        // shape rule against the eager layers belongs in the recurrent tests.
+        // Recurrent has no Ops method (only the [Rnn]/[Lstm]/[Gru] layers build it): its shape rule is checked against the
+        // eager layers by Recurrent/RecurrentShapeRuleTests.
         foreach (var d in OpRegistry.All.Where(d => !d.Is(OpTraits.Leaf) && d.Kind != OpKind.Recurrent))
         {
             var variants = Variants(d.Kind).ToList();
