@@ -147,7 +147,7 @@ internal static class CompareCommand
             }
 
         string loadLine = LoadLine(load.Stop(), quiet, out bool disturbed);
-        Console.Write(Report(rows, peaks, gemmLines, checks, string.Join("; ", dataLines), started, harness, brief, loadLine, disturbed));
+        Console.Write(Report(rows, peaks, gemmLines, checks, string.Join("; ", dataLines), started, harness, brief, loadLine, disturbed, selected));
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         GC.KeepAlive(Harness.Sink);
         return s_mismatches.Count > 0 ? 1 : 0;
@@ -322,7 +322,7 @@ internal static class CompareCommand
     }
 
     private static string Report(List<ResultRow> rows, Dictionary<(int Bits, int Threads), double> peaks, List<string> gemmLines, List<string> checks,
-        string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed)
+        string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed, HashSet<string> selected)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"NetCompiler compare, {started:yyyy-MM-dd HH:mm} UTC{(brief ? " (--short run: fewer, shorter repetitions)" : "")}");
@@ -356,18 +356,22 @@ internal static class CompareCommand
             $"- Each variant is warmed up (at least {harness.WarmupSeconds} s), then the variants of a row take turns: {harness.Repetitions} repetitions of about {harness.RepetitionSeconds} s each, median per variant. Ratios are speedups of the compiled code (above 1: compiled is faster); 'best TorchSharp' is the faster of its two thread counts.");
         text.AppendLine("- Training rows: every variant trains its own copy of the same initial network on the training set in a fixed order; " +
                         "W2, W3, W4, ResNetSmall and W6 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
-        text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
-        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"- W4 and ResNetSmall FLOPs: 2 per multiply-add of each convolution and dense layer, forward, dW and dX, except the first convolution's dX " +
-            $"(its input is the image; neither NetCompiler nor libtorch computes it); pooling, batch norm, activations and biases not counted. " +
-            $"W4 {LeNet5Workload.TrainFlopsPerSample / 1e6:F2} MFLOP per training sample, of which the convolutions {LeNet5Workload.Convolutions.TrainFlopsPerSample / 1e6:F2}; " +
-            $"ResNetSmall {ResNetSmallWorkload.TrainFlopsPerSample / 1e6:F1} MFLOP per training sample, {ResNetSmallWorkload.ForwardFlopsPerSample / 1e6:F1} per inference."));
-        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"- W6 FLOPs: 2 per multiply-add of the LSTM's input projection (256 x 16) and recurrent product (256 x 64) at each of the 32 steps and of the head (10 x 64): " +
-            $"{LstmSequenceWorkload.ForwardFlopsPerSample / 1e6:F2} MFLOP per inference sample; training adds their weight gradients and the hidden state's gradient through W_hh and the head, " +
-            $"{LstmSequenceWorkload.TrainFlopsPerSample / 1e6:F2} MFLOP per sample; gate activations and state updates not counted."));
-        text.AppendLine("- ResNetSmall: batch norm in training mode (batch statistics) in the training row, on its running statistics (TorchSharp in eval mode) in the inference row; " +
-                        "every batch norm's weight, bias and running statistics start at fixed values away from 1, 0, 0, 1 so that the check covers them.");
+        if (selected.Contains("W3"))
+            text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
+        if (selected.Overlaps(["W4", "ResNetSmall"]))
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"- W4 and ResNetSmall FLOPs: 2 per multiply-add of each convolution and dense layer, forward, dW and dX, except the first convolution's dX " +
+                $"(its input is the image; neither NetCompiler nor libtorch computes it); pooling, batch norm, activations and biases not counted. " +
+                $"W4 {LeNet5Workload.TrainFlopsPerSample / 1e6:F2} MFLOP per training sample, of which the convolutions {LeNet5Workload.Convolutions.TrainFlopsPerSample / 1e6:F2}; " +
+                $"ResNetSmall {ResNetSmallWorkload.TrainFlopsPerSample / 1e6:F1} MFLOP per training sample, {ResNetSmallWorkload.ForwardFlopsPerSample / 1e6:F1} per inference."));
+        if (selected.Contains("W6"))
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"- W6 FLOPs: 2 per multiply-add of the LSTM's input projection (256 x 16) and recurrent product (256 x 64) at each of the 32 steps and of the head (10 x 64): " +
+                $"{LstmSequenceWorkload.ForwardFlopsPerSample / 1e6:F2} MFLOP per inference sample; training adds their weight gradients and the hidden state's gradient through W_hh and the head, " +
+                $"{LstmSequenceWorkload.TrainFlopsPerSample / 1e6:F2} MFLOP per sample; gate activations and state updates not counted."));
+        if (selected.Contains("ResNetSmall"))
+            text.AppendLine("- ResNetSmall: batch norm in training mode (batch statistics) in the training row, on its running statistics (TorchSharp in eval mode) in the inference row; " +
+                            "every batch norm's weight, bias and running statistics start at fixed values away from 1, 0, 0, 1 so that the check covers them.");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- The compiled column runs with the runtime's default worker pool (WorkerPool.Threads = {WorkerPool.Threads}: all cores); 'compiled at 1 thread' sets WorkerPool.Threads = 1. TorchSharp is pinned with torch.set_num_threads.");
         text.AppendLine("- TorchSharp runs under GLIBC_TUNABLES=" + (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { Length: > 0 } tunables ? tunables : "(not set)") +

@@ -10,7 +10,9 @@ namespace NetCompiler.Bench;
 /// softmax cross-entropy with class indices. Training: one Adam (lr 1e-3) step on the next batch of 32
 /// <see cref="SequenceData"/> sequences. Inference: the first 32 sequences (a throughput). Every variant owns its
 /// network, copied from one initial network, with its own optimizer state and position in the data; the inference
-/// variants never train (TorchSharp's in eval mode).</summary>
+/// variants never train (TorchSharp's in eval mode). TorchSharp's inference runs under <c>inference_mode</c>, where libtorch
+/// takes oneDNN's LSTM, wrong on the development machine for hidden sizes that are not a multiple of 32 (see
+/// <see cref="RecurrentFixtureCommand"/>) and right at W6's 64: the check compares that very path.</summary>
 internal sealed class LstmSequenceWorkload : IDisposable
 {
     public const float LearningRate = 1e-3f;
