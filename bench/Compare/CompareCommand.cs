@@ -7,24 +7,32 @@ using System.Text;
 namespace NetCompiler.Bench;
 
 /// <summary>The <c>compare</c> command: a short, fixed version of every workload (W1 seed 000, W2 seed 001, W3 wide
-/// MLP, W4 LeNet-5, ResNetSmall, FMA peak), each variant in this one process, printed as one Markdown table on standard
-/// output (progress goes to standard error, so <c>compare &gt; table.md</c> keeps just the table). About a minute and a
-/// half for W1-W3 on the quiet 2-core development machine, plus an estimated 45 s for W4 and ResNetSmall.
-/// <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test, not for publishing).</summary>
+/// MLP, W4 LeNet-5, ResNetSmall, W6 LSTM sequence, FMA peak), each variant in this one process, printed as one Markdown
+/// table on standard output (progress goes to standard error, so <c>compare &gt; table.md</c> keeps just the table).
+/// About a minute and a half for W1-W3 on the quiet 2-core development machine, plus an estimated 45 s for W4 and
+/// ResNetSmall. <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test, not for
+/// publishing); <c>--only W6</c> (a comma-separated list) runs the named workloads alone, after the FMA peaks.</summary>
 internal static class CompareCommand
 {
     /// <summary>Repetition settings for the normal and the <c>--short</c> run.</summary>
     private static Harness CreateHarness(bool brief) => brief ? new Harness(0.3, 0.1, 3) : new Harness(1.0, 0.25, 7);
 
+    /// <summary>The workloads <c>--only</c> selects from, in the order they run.</summary>
+    private static readonly string[] s_workloads = ["W1", "W2", "W3", "W4", "ResNetSmall", "W6"];
+
+    private const string Usage = "usage: compare [--short] [--only W1,W2,W3,W4,ResNetSmall,W6]";
+
     public static int Run(ReadOnlySpan<string> args)
     {
         bool brief = false;
-        foreach (var arg in args)
+        var selected = new HashSet<string>(s_workloads, StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < args.Length; i++)
         {
-            if (arg == "--short") brief = true;
+            if (args[i] == "--short") brief = true;
+            else if (args[i] == "--only" && i + 1 < args.Length && ParseSelection(args[++i]) is { } only) selected = only;
             else
             {
-                Console.Error.WriteLine("usage: compare [--short]");
+                Console.Error.WriteLine(Usage);
                 return 2;
             }
         }
@@ -36,86 +44,130 @@ internal static class CompareCommand
         var harness = CreateHarness(brief);
         var rows = new List<ResultRow>();
         var checks = new List<string>();
-        Progress($"compare: {(brief ? "short run" : "full run")}; TorchSharp: {(TorchSharpPeer.IsAvailable ? "available" : "n/a, " + TorchSharpPeer.FailureReason)}");
+        var gemmLines = new List<string>();
+        var dataLines = new List<string>();
+        Progress($"compare: {(brief ? "short run" : "full run")} of {string.Join(", ", s_workloads.Where(selected.Contains))}; " +
+                 $"TorchSharp: {(TorchSharpPeer.IsAvailable ? "available" : "n/a, " + TorchSharpPeer.FailureReason)}");
 
         var peaks = MeasurePeaks(brief);
-        var data = TrainingData.Instance;
-        Progress($"data: {data.Description}");
-
-        using (var w1 = new Seed000Workload())
+        if (selected.Overlaps(["W2", "W3", "W4", "ResNetSmall"]))
         {
-            PrepareTorchSharp("W1", w1.CreateTorchSharp, w1.CheckTorchSharp, checks);
-            rows.Add(Row(harness, "W1 seed 000 training step (SGD, batch 1)", Metric.Time("ns", "step"),
-                w1.TrainCompiled, w1.TrainInterpreted, () => w1.TrainTorchSharp(1), () => w1.TrainTorchSharp(2), naive: w1.TrainNaive));
-            rows.Add(Row(harness, "W1 seed 000 inference (batch 1)", Metric.Time("ns", "call"),
-                w1.InferCompiled, w1.InferInterpreted, () => w1.InferTorchSharp(1), () => w1.InferTorchSharp(2), naive: w1.InferNaive));
+            dataLines.Add("W2-W4, ResNetSmall: " + TrainingData.Instance.Description);
+            Progress($"data: {dataLines[^1]}");
         }
 
-        using (var w2 = new Seed001Workload())
-        {
-            PrepareTorchSharp("W2", w2.CreateTorchSharp, w2.CheckTorchSharp, checks);
-            rows.Add(Row(harness, $"W2 seed 001 epoch ({w2.EpochSamples:N0} samples, SGD, batch 10)", Metric.ScaledSeconds("epoch", w2.StepsPerEpoch),
-                w2.StepCompiled, w2.StepInterpreted, () => w2.StepTorchSharp(1), () => w2.StepTorchSharp(2),
-                note: $"median step time x {w2.StepsPerEpoch:N0} steps"));
-        }
+        if (selected.Contains("W1"))
+            using (var w1 = new Seed000Workload())
+            {
+                PrepareTorchSharp("W1", w1.CreateTorchSharp, w1.CheckTorchSharp, checks);
+                rows.Add(Row(harness, "W1 seed 000 training step (SGD, batch 1)", Metric.Time("ns", "step"),
+                    w1.TrainCompiled, w1.TrainInterpreted, () => w1.TrainTorchSharp(1), () => w1.TrainTorchSharp(2), naive: w1.TrainNaive));
+                rows.Add(Row(harness, "W1 seed 000 inference (batch 1)", Metric.Time("ns", "call"),
+                    w1.InferCompiled, w1.InferInterpreted, () => w1.InferTorchSharp(1), () => w1.InferTorchSharp(2), naive: w1.InferNaive));
+                Progress($"W1 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+            }
 
-        Progress($"W1 and W2 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
-        ResultRow train, inferOne, inferBatch;
-        using (var w3 = new WideMlpWorkload())
-        {
-            PrepareTorchSharp("W3", w3.CreateTorchSharp, w3.CheckTorchSharp, checks);
-            train = Row(harness, "W3 wide MLP training (Adam, batch 128)", Metric.Throughput(WideMlpWorkload.TrainBatch),
-                w3.TrainCompiled, w3.TrainInterpreted, () => w3.TrainTorchSharp(1), () => w3.TrainTorchSharp(2),
-                compiledOneThread: true);
-            inferOne = Row(harness, "W3 wide MLP inference latency (batch 1)", Metric.Time("us", "call"),
-                () => w3.InferCompiled(1), () => w3.InferInterpreted(1), () => w3.InferTorchSharp(1, 1), () => w3.InferTorchSharp(2, 1),
-                compiledOneThread: true);
-            inferBatch = Row(harness, "W3 wide MLP inference (batch 128)", Metric.Throughput(WideMlpWorkload.InferBatch),
-                () => w3.InferCompiled(WideMlpWorkload.InferBatch), () => w3.InferInterpreted(WideMlpWorkload.InferBatch),
-                () => w3.InferTorchSharp(1, WideMlpWorkload.InferBatch), () => w3.InferTorchSharp(2, WideMlpWorkload.InferBatch),
-                compiledOneThread: true);
-        }
-        rows.AddRange([train, inferOne, inferBatch]);
-        var gemmLines = new List<string>
-        {
-            PeakLine("W3 training, batch 128", train, WideMlpWorkload.TrainBatch * WideMlpWorkload.TrainFlopsPerSample, peaks),
-            PeakLine("W3 inference, batch 128", inferBatch, WideMlpWorkload.InferBatch * WideMlpWorkload.ForwardFlopsPerSample, peaks),
-            BandwidthLine("W3 inference, batch 1", inferOne, WideMlpWorkload.ParameterCount * (double)sizeof(float)),
-        };
+        if (selected.Contains("W2"))
+            using (var w2 = new Seed001Workload())
+            {
+                PrepareTorchSharp("W2", w2.CreateTorchSharp, w2.CheckTorchSharp, checks);
+                rows.Add(Row(harness, $"W2 seed 001 epoch ({w2.EpochSamples:N0} samples, SGD, batch 10)", Metric.ScaledSeconds("epoch", w2.StepsPerEpoch),
+                    w2.StepCompiled, w2.StepInterpreted, () => w2.StepTorchSharp(1), () => w2.StepTorchSharp(2),
+                    note: $"median step time x {w2.StepsPerEpoch:N0} steps"));
+                Progress($"W2 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+            }
 
-        Progress($"W3 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
-        using (var w4 = new LeNet5Workload())
-        {
-            PrepareTorchSharp("W4", w4.CreateTorchSharp, w4.CheckTorchSharp, checks);
-            var lenet = Row(harness, $"W4 LeNet-5 training (SGD momentum, batch {LeNet5Workload.Batch})", Metric.Throughput(LeNet5Workload.Batch),
-                w4.TrainCompiled, w4.TrainInterpreted, () => w4.TrainTorchSharp(1), () => w4.TrainTorchSharp(2), compiledOneThread: true);
-            rows.Add(lenet);
-            gemmLines.Add(PeakLine($"W4 training, batch {LeNet5Workload.Batch}", lenet, LeNet5Workload.Batch * LeNet5Workload.TrainFlopsPerSample, peaks));
-            gemmLines.Add(ConvolutionLine(harness, w4, lenet, peaks));
-        }
+        if (selected.Contains("W3"))
+            using (var w3 = new WideMlpWorkload())
+            {
+                PrepareTorchSharp("W3", w3.CreateTorchSharp, w3.CheckTorchSharp, checks);
+                var train = Row(harness, "W3 wide MLP training (Adam, batch 128)", Metric.Throughput(WideMlpWorkload.TrainBatch),
+                    w3.TrainCompiled, w3.TrainInterpreted, () => w3.TrainTorchSharp(1), () => w3.TrainTorchSharp(2),
+                    compiledOneThread: true);
+                var inferOne = Row(harness, "W3 wide MLP inference latency (batch 1)", Metric.Time("us", "call"),
+                    () => w3.InferCompiled(1), () => w3.InferInterpreted(1), () => w3.InferTorchSharp(1, 1), () => w3.InferTorchSharp(2, 1),
+                    compiledOneThread: true);
+                var inferBatch = Row(harness, "W3 wide MLP inference (batch 128)", Metric.Throughput(WideMlpWorkload.InferBatch),
+                    () => w3.InferCompiled(WideMlpWorkload.InferBatch), () => w3.InferInterpreted(WideMlpWorkload.InferBatch),
+                    () => w3.InferTorchSharp(1, WideMlpWorkload.InferBatch), () => w3.InferTorchSharp(2, WideMlpWorkload.InferBatch),
+                    compiledOneThread: true);
+                rows.AddRange([train, inferOne, inferBatch]);
+                gemmLines.Add(PeakLine("W3 training, batch 128", train, WideMlpWorkload.TrainBatch * WideMlpWorkload.TrainFlopsPerSample, peaks));
+                gemmLines.Add(PeakLine("W3 inference, batch 128", inferBatch, WideMlpWorkload.InferBatch * WideMlpWorkload.ForwardFlopsPerSample, peaks));
+                gemmLines.Add(BandwidthLine("W3 inference, batch 1", inferOne, WideMlpWorkload.ParameterCount * (double)sizeof(float)));
+                Progress($"W3 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+            }
 
-        Progress($"W4 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
-        using (var resnet = new ResNetSmallWorkload())
-        {
-            PrepareTorchSharp("ResNetSmall", resnet.CreateTorchSharp, resnet.CheckTorchSharp, checks);
-            var resnetTrain = Row(harness, $"ResNetSmall training (SGD momentum, batch {ResNetSmallWorkload.TrainBatch})", Metric.Throughput(ResNetSmallWorkload.TrainBatch),
-                resnet.TrainCompiled, null, () => resnet.TrainTorchSharp(1), () => resnet.TrainTorchSharp(2), compiledOneThread: true,
-                note: "interpreted not timed here (seconds per step; the BenchmarkDotNet suite times it)");
-            // No 'compiled at 1 thread' here: the convolutions split a tile by samples, so batch 1 runs on one core anyway.
-            var resnetInfer = Row(harness, "ResNetSmall inference latency (batch 1)", Metric.Time("us", "call"),
-                resnet.InferCompiled, resnet.InferInterpreted, () => resnet.InferTorchSharp(1), () => resnet.InferTorchSharp(2),
-                note: "one core: the convolutions split a batch by samples");
-            rows.AddRange([resnetTrain, resnetInfer]);
-            gemmLines.Add(PeakLine($"ResNetSmall training, batch {ResNetSmallWorkload.TrainBatch}", resnetTrain,
-                ResNetSmallWorkload.TrainBatch * ResNetSmallWorkload.TrainFlopsPerSample, peaks));
-            gemmLines.Add(PeakLine("ResNetSmall inference, batch 1", resnetInfer, ResNetSmallWorkload.ForwardFlopsPerSample, peaks));
-        }
+        if (selected.Contains("W4"))
+            using (var w4 = new LeNet5Workload())
+            {
+                PrepareTorchSharp("W4", w4.CreateTorchSharp, w4.CheckTorchSharp, checks);
+                var lenet = Row(harness, $"W4 LeNet-5 training (SGD momentum, batch {LeNet5Workload.Batch})", Metric.Throughput(LeNet5Workload.Batch),
+                    w4.TrainCompiled, w4.TrainInterpreted, () => w4.TrainTorchSharp(1), () => w4.TrainTorchSharp(2), compiledOneThread: true);
+                rows.Add(lenet);
+                gemmLines.Add(PeakLine($"W4 training, batch {LeNet5Workload.Batch}", lenet, LeNet5Workload.Batch * LeNet5Workload.TrainFlopsPerSample, peaks));
+                gemmLines.Add(ConvolutionLine(harness, w4, lenet, peaks));
+                Progress($"W4 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+            }
+
+        if (selected.Contains("ResNetSmall"))
+            using (var resnet = new ResNetSmallWorkload())
+            {
+                PrepareTorchSharp("ResNetSmall", resnet.CreateTorchSharp, resnet.CheckTorchSharp, checks);
+                var resnetTrain = Row(harness, $"ResNetSmall training (SGD momentum, batch {ResNetSmallWorkload.TrainBatch})", Metric.Throughput(ResNetSmallWorkload.TrainBatch),
+                    resnet.TrainCompiled, null, () => resnet.TrainTorchSharp(1), () => resnet.TrainTorchSharp(2), compiledOneThread: true,
+                    note: "interpreted not timed here (seconds per step; the BenchmarkDotNet suite times it)");
+                // No 'compiled at 1 thread' here: the convolutions split a tile by samples, so batch 1 runs on one core anyway.
+                var resnetInfer = Row(harness, "ResNetSmall inference latency (batch 1)", Metric.Time("us", "call"),
+                    resnet.InferCompiled, resnet.InferInterpreted, () => resnet.InferTorchSharp(1), () => resnet.InferTorchSharp(2),
+                    note: "one core: the convolutions split a batch by samples");
+                rows.AddRange([resnetTrain, resnetInfer]);
+                gemmLines.Add(PeakLine($"ResNetSmall training, batch {ResNetSmallWorkload.TrainBatch}", resnetTrain,
+                    ResNetSmallWorkload.TrainBatch * ResNetSmallWorkload.TrainFlopsPerSample, peaks));
+                gemmLines.Add(PeakLine("ResNetSmall inference, batch 1", resnetInfer, ResNetSmallWorkload.ForwardFlopsPerSample, peaks));
+                Progress($"ResNetSmall done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+            }
+
+        if (selected.Contains("W6"))
+            using (var w6 = new LstmSequenceWorkload())
+            {
+                dataLines.Add($"W6: {SequenceData.Count:N0} synthetic sequences of {SequenceData.Steps} x {SequenceData.Features} (fixed seed)");
+                PrepareTorchSharp("W6", w6.CreateTorchSharp, w6.CheckTorchSharp, checks);
+                var lstmTrain = Row(harness, $"W6 LSTM sequence training (Adam, batch {LstmSequenceWorkload.Batch})", Metric.Throughput(LstmSequenceWorkload.Batch),
+                    w6.TrainCompiled, w6.TrainInterpreted, () => w6.TrainTorchSharp(1), () => w6.TrainTorchSharp(2), compiledOneThread: true,
+                    note: "target: 3x the best TorchSharp (issue 15)");
+                var lstmInfer = Row(harness, $"W6 LSTM sequence inference (batch {LstmSequenceWorkload.Batch})", Metric.Throughput(LstmSequenceWorkload.Batch),
+                    w6.InferCompiled, w6.InferInterpreted, () => w6.InferTorchSharp(1), () => w6.InferTorchSharp(2), compiledOneThread: true);
+                rows.AddRange([lstmTrain, lstmInfer]);
+                gemmLines.Add(PeakLine($"W6 training, batch {LstmSequenceWorkload.Batch}", lstmTrain,
+                    LstmSequenceWorkload.Batch * LstmSequenceWorkload.TrainFlopsPerSample, peaks));
+                gemmLines.Add(PeakLine($"W6 inference, batch {LstmSequenceWorkload.Batch}", lstmInfer,
+                    LstmSequenceWorkload.Batch * LstmSequenceWorkload.ForwardFlopsPerSample, peaks));
+                Progress($"W6 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+            }
 
         string loadLine = LoadLine(load.Stop(), quiet, out bool disturbed);
-        Console.Write(Report(rows, peaks, gemmLines, checks, data.Description, started, harness, brief, loadLine, disturbed));
+        Console.Write(Report(rows, peaks, gemmLines, checks, string.Join("; ", dataLines), started, harness, brief, loadLine, disturbed, selected));
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         GC.KeepAlive(Harness.Sink);
         return s_mismatches.Count > 0 ? 1 : 0;
+    }
+
+    /// <summary>The workloads named in a comma-separated <c>--only</c> list (case-insensitive), or null (after saying
+    /// which name is unknown) when one is not a workload.</summary>
+    private static HashSet<string>? ParseSelection(string list)
+    {
+        var selected = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string name in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!s_workloads.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                Console.Error.WriteLine($"compare: no workload '{name}'; the workloads are {string.Join(", ", s_workloads)}");
+                return null;
+            }
+            selected.Add(name);
+        }
+        return selected.Count > 0 ? selected : null;
     }
 
     /// <summary>Workloads whose TorchSharp check failed or could not run: the report says so above the table and the
@@ -270,7 +322,7 @@ internal static class CompareCommand
     }
 
     private static string Report(List<ResultRow> rows, Dictionary<(int Bits, int Threads), double> peaks, List<string> gemmLines, List<string> checks,
-        string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed)
+        string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed, HashSet<string> selected)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"NetCompiler compare, {started:yyyy-MM-dd HH:mm} UTC{(brief ? " (--short run: fewer, shorter repetitions)" : "")}");
@@ -303,15 +355,23 @@ internal static class CompareCommand
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- Each variant is warmed up (at least {harness.WarmupSeconds} s), then the variants of a row take turns: {harness.Repetitions} repetitions of about {harness.RepetitionSeconds} s each, median per variant. Ratios are speedups of the compiled code (above 1: compiled is faster); 'best TorchSharp' is the faster of its two thread counts.");
         text.AppendLine("- Training rows: every variant trains its own copy of the same initial network on the training set in a fixed order; " +
-                        "W2, W3, W4 and ResNetSmall time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
-        text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
-        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"- W4 and ResNetSmall FLOPs: 2 per multiply-add of each convolution and dense layer, forward, dW and dX, except the first convolution's dX " +
-            $"(its input is the image; neither NetCompiler nor libtorch computes it); pooling, batch norm, activations and biases not counted. " +
-            $"W4 {LeNet5Workload.TrainFlopsPerSample / 1e6:F2} MFLOP per training sample, of which the convolutions {LeNet5Workload.Convolutions.TrainFlopsPerSample / 1e6:F2}; " +
-            $"ResNetSmall {ResNetSmallWorkload.TrainFlopsPerSample / 1e6:F1} MFLOP per training sample, {ResNetSmallWorkload.ForwardFlopsPerSample / 1e6:F1} per inference."));
-        text.AppendLine("- ResNetSmall: batch norm in training mode (batch statistics) in the training row, on its running statistics (TorchSharp in eval mode) in the inference row; " +
-                        "every batch norm's weight, bias and running statistics start at fixed values away from 1, 0, 0, 1 so that the check covers them.");
+                        "W2, W3, W4, ResNetSmall and W6 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
+        if (selected.Contains("W3"))
+            text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
+        if (selected.Overlaps(["W4", "ResNetSmall"]))
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"- W4 and ResNetSmall FLOPs: 2 per multiply-add of each convolution and dense layer, forward, dW and dX, except the first convolution's dX " +
+                $"(its input is the image; neither NetCompiler nor libtorch computes it); pooling, batch norm, activations and biases not counted. " +
+                $"W4 {LeNet5Workload.TrainFlopsPerSample / 1e6:F2} MFLOP per training sample, of which the convolutions {LeNet5Workload.Convolutions.TrainFlopsPerSample / 1e6:F2}; " +
+                $"ResNetSmall {ResNetSmallWorkload.TrainFlopsPerSample / 1e6:F1} MFLOP per training sample, {ResNetSmallWorkload.ForwardFlopsPerSample / 1e6:F1} per inference."));
+        if (selected.Contains("W6"))
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"- W6 FLOPs: 2 per multiply-add of the LSTM's input projection (256 x 16) and recurrent product (256 x 64) at each of the 32 steps and of the head (10 x 64): " +
+                $"{LstmSequenceWorkload.ForwardFlopsPerSample / 1e6:F2} MFLOP per inference sample; training adds their weight gradients and the hidden state's gradient through W_hh and the head, " +
+                $"{LstmSequenceWorkload.TrainFlopsPerSample / 1e6:F2} MFLOP per sample; gate activations and state updates not counted."));
+        if (selected.Contains("ResNetSmall"))
+            text.AppendLine("- ResNetSmall: batch norm in training mode (batch statistics) in the training row, on its running statistics (TorchSharp in eval mode) in the inference row; " +
+                            "every batch norm's weight, bias and running statistics start at fixed values away from 1, 0, 0, 1 so that the check covers them.");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- The compiled column runs with the runtime's default worker pool (WorkerPool.Threads = {WorkerPool.Threads}: all cores); 'compiled at 1 thread' sets WorkerPool.Threads = 1. TorchSharp is pinned with torch.set_num_threads.");
         text.AppendLine("- TorchSharp runs under GLIBC_TUNABLES=" + (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { Length: > 0 } tunables ? tunables : "(not set)") +

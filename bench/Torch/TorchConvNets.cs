@@ -8,7 +8,7 @@ namespace NetCompiler.Bench;
 // The TorchSharp twins of the zoo's convolutional networks, written as a TorchSharp user writes a model: a Module with
 // its layers as fields and RegisterComponents(). The fields carry the zoo definitions' names (conv1, stemBn,
 // stage2Down.projection, ...), so the state_dict names are NetCompiler's parameter and buffer names and
-// TorchConvNet copies the weights by name. The layouts agree already: nn.Conv2d's weight is [out, in / groups, kh, kw]
+// TorchClassifier copies the weights by name. The layouts agree already: nn.Conv2d's weight is [out, in / groups, kh, kw]
 // and nn.Linear's [out, in], as NetCompiler's Conv2D and Dense store them; BatchNorm2d's weight, bias,
 // running_mean and running_var are [C] with momentum 0.1 and eps 1e-5 in both.
 #pragma warning disable IDE1006, IDE0044 // field names are the state_dict names; RegisterComponents reads the fields

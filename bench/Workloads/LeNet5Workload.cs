@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using NetCompiler.Definitions.Zoo;
+using static TorchSharp.torch;
 using TorchTensor = TorchSharp.torch.Tensor;
 
 namespace NetCompiler.Bench;
@@ -35,7 +36,7 @@ internal sealed class LeNet5Workload : IDisposable
     private readonly Sgd _compiledSgd = NewSgd(), _interpretedSgd = NewSgd();
     private readonly BatchCursor _compiledCursor, _interpretedCursor, _torch1Cursor, _torch2Cursor;
     private readonly ConvStepTimer _convolutions = new(Convolutions, Batch, TileRows, hasBias: true);
-    private TorchConvNet? _torch1, _torch2;
+    private TorchClassifier? _torch1, _torch2;
 
     public LeNet5Workload()
     {
@@ -92,7 +93,7 @@ internal sealed class LeNet5Workload : IDisposable
         var outputs = new float[Batch * TrainingData.Classes];
         net.Infer(Inputs(0, Batch), outputs, Batch);
         var torchOutputs = torch.Forward(x);
-        var (reference, _) = TorchConvNet.Float64Gradients(new TorchLeNet5(), net, x, t);
+        var (reference, _) = TorchClassifier.Float64Gradients(new TorchLeNet5(), net, x, t);
         float first = net.TrainStep(Inputs(0, Batch), Targets(0, Batch), Batch, sgd);
         float torchFirst = torch.TrainStepWithLoss(x, t);
         var gradients = torch.GradientsBeside(net.Parameters, reference);
@@ -121,6 +122,6 @@ internal sealed class LeNet5Workload : IDisposable
 
     private static Sgd NewSgd() => new(LearningRate, Momentum);
 
-    private static TorchConvNet CreateTorch(LeNet5 net, int threads) =>
-        new(new TorchLeNet5(), net, training: true, LearningRate, Momentum, threads);
+    private static TorchClassifier CreateTorch(LeNet5 net, int threads) =>
+        new(new TorchLeNet5(), net, p => optim.SGD(p, LearningRate, Momentum), threads);
 }

@@ -1,5 +1,6 @@
 using System;
 using NetCompiler.Definitions.Zoo;
+using static TorchSharp.torch;
 using TorchTensor = TorchSharp.torch.Tensor;
 
 namespace NetCompiler.Bench;
@@ -34,7 +35,7 @@ internal sealed class ResNetSmallWorkload : IDisposable
     private readonly Sgd _compiledSgd = NewSgd(), _interpretedSgd = NewSgd();
     private readonly BatchCursor _compiledCursor, _interpretedCursor, _torch1Cursor, _torch2Cursor;
     private readonly float[] _outputs = new float[TrainingData.Classes];
-    private TorchConvNet? _torch1, _torch2, _torchInfer1, _torchInfer2;
+    private TorchClassifier? _torch1, _torch2, _torchInfer1, _torchInfer2;
     private TorchTensor? _torchImage;
 
     public ResNetSmallWorkload()
@@ -116,7 +117,7 @@ internal sealed class ResNetSmallWorkload : IDisposable
         var outputs = new float[TrainBatch * TrainingData.Classes];
         net.Infer(Inputs(0, TrainBatch), outputs, TrainBatch);
         var torchOutputs = torch.Forward(x);
-        var (reference, _) = TorchConvNet.Float64Gradients(new TorchResNetSmall(), net, x, t);
+        var (reference, _) = TorchClassifier.Float64Gradients(new TorchResNetSmall(), net, x, t);
         float first = net.TrainStep(Inputs(0, TrainBatch), Targets(0, TrainBatch), TrainBatch, sgd);
         float torchFirst = torch.TrainStepWithLoss(x, t);
         var gradients = torch.GradientsBeside(net.Parameters, reference);
@@ -167,6 +168,6 @@ internal sealed class ResNetSmallWorkload : IDisposable
 
     private static Sgd NewSgd() => new(LearningRate, Momentum);
 
-    private static TorchConvNet CreateTorch(ResNetSmall net, bool training, int threads) =>
-        new(new TorchResNetSmall(), net, training, LearningRate, Momentum, threads);
+    private static TorchClassifier CreateTorch(ResNetSmall net, bool training, int threads) =>
+        new(new TorchResNetSmall(), net, training ? p => optim.SGD(p, LearningRate, Momentum) : null, threads);
 }

@@ -8,33 +8,34 @@ using TorchTensor = TorchSharp.torch.Tensor;
 
 namespace NetCompiler.Bench;
 
-/// <summary>A TorchSharp model (<see cref="TorchLeNet5"/>, <see cref="TorchResNetSmall"/>) with the weights and batch
-/// norm statistics of a NetCompiler network, copied by name, trained with <c>optim.SGD</c> (momentum, no dampening,
-/// as NetCompiler's <see cref="Sgd"/>) on softmax cross-entropy against int64 class indices, the way a TorchSharp user
-/// writes the loop: zero_grad, forward, loss, backward, step, inside a dispose scope. A training model stays in
+/// <summary>A TorchSharp classifier (<see cref="TorchLeNet5"/>, <see cref="TorchResNetSmall"/>,
+/// <see cref="TorchLstmSequenceNet"/>) with the weights and batch norm statistics of a NetCompiler network, copied by
+/// name, trained with the workload's optimizer (<c>optim.SGD</c> with momentum and no dampening, as NetCompiler's
+/// <see cref="Sgd"/>; <c>optim.Adam</c> with NetCompiler's defaults) on softmax cross-entropy against int64 class
+/// indices, the way a TorchSharp user writes the loop: zero_grad, forward, loss, backward, step, inside a dispose scope.
+/// A training model stays in
 /// <c>train()</c> mode (batch norm normalizes with the batch and updates its running statistics); an inference model
 /// is put in <c>eval()</c> mode (running statistics) and runs under <c>inference_mode</c>. Each instance runs libtorch
 /// at its own fixed thread count.</summary>
-internal sealed class TorchConvNet : IDisposable
+internal sealed class TorchClassifier : IDisposable
 {
     private readonly nn.Module<TorchTensor, TorchTensor> _model;
     private readonly optim.Optimizer? _optimizer;
 
     /// <param name="model">A fresh model whose parameter and buffer names are <paramref name="source"/>'s.</param>
     /// <param name="source">The network whose parameters and buffers are copied.</param>
-    /// <param name="training">Train mode and an SGD optimizer, or eval mode for inference.</param>
-    /// <param name="learningRate">SGD's learning rate (training only).</param>
-    /// <param name="momentum">SGD's momentum (training only).</param>
+    /// <param name="optimizer">Creates the optimizer over the model's parameters: the model trains (train mode); null
+    /// for an inference model (eval mode).</param>
     /// <param name="threads">libtorch's intra-op threads while this model runs.</param>
-    public TorchConvNet(nn.Module<TorchTensor, TorchTensor> model, INetwork source, bool training, float learningRate, float momentum, int threads)
+    public TorchClassifier(nn.Module<TorchTensor, TorchTensor> model, INetwork source, Func<IEnumerable<Parameter>, optim.Optimizer>? optimizer, int threads)
     {
         _model = model;
         Threads = threads;
         CopyFrom(source.Parameters);
-        if (training)
+        if (optimizer is not null)
         {
             _model.train();
-            _optimizer = optim.SGD(_model.parameters(), learningRate, momentum);
+            _optimizer = optimizer(_model.parameters());
         }
         else _model.eval();
     }
@@ -42,27 +43,27 @@ internal sealed class TorchConvNet : IDisposable
     /// <summary>libtorch's intra-op thread count for this model.</summary>
     public int Threads { get; }
 
-    /// <summary>One training step on a batch: images [N, 1, 28, 28], labels [N] int64.</summary>
-    public void TrainStep(TorchTensor images, TorchTensor labels)
+    /// <summary>One training step on a batch: inputs [N, ...] (images [N, 1, 28, 28], sequences [N, T, F]), labels [N] int64.</summary>
+    public void TrainStep(TorchTensor inputs, TorchTensor labels)
     {
         var optimizer = _optimizer ?? throw new InvalidOperationException("This model was built for inference.");
         TorchSharpPeer.SetThreads(Threads);
         using var scope = NewDisposeScope();
         optimizer.zero_grad();
-        var loss = nn.functional.cross_entropy(_model.forward(images), labels);
+        var loss = nn.functional.cross_entropy(_model.forward(inputs), labels);
         loss.backward();
         optimizer.step();
     }
 
     /// <summary><see cref="TrainStep"/>, returning the loss before the update (reading it back costs a little, so the
     /// timed steps do not). The gradients stay in the parameters' <c>grad</c> until the next step.</summary>
-    public float TrainStepWithLoss(TorchTensor images, TorchTensor labels)
+    public float TrainStepWithLoss(TorchTensor inputs, TorchTensor labels)
     {
         var optimizer = _optimizer ?? throw new InvalidOperationException("This model was built for inference.");
         TorchSharpPeer.SetThreads(Threads);
         using var scope = NewDisposeScope();
         optimizer.zero_grad();
-        var loss = nn.functional.cross_entropy(_model.forward(images), labels);
+        var loss = nn.functional.cross_entropy(_model.forward(inputs), labels);
         loss.backward();
         optimizer.step();
         return loss.item<float>();
@@ -70,17 +71,17 @@ internal sealed class TorchConvNet : IDisposable
 
     /// <summary>Inference of a batch in eval mode under <c>inference_mode</c> (no autograd bookkeeping); the output is
     /// computed and dropped.</summary>
-    public void Infer(TorchTensor images)
+    public void Infer(TorchTensor inputs)
     {
         TorchSharpPeer.SetThreads(Threads);
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
-        _model.forward(images);
+        _model.forward(inputs);
     }
 
     /// <summary>Inference of a batch in eval mode (a training model is switched back to train mode after), returning
     /// the outputs flat, row-major, for the correctness check.</summary>
-    public float[] Forward(TorchTensor images)
+    public float[] Forward(TorchTensor inputs)
     {
         TorchSharpPeer.SetThreads(Threads);
         bool training = _model.training;
@@ -89,7 +90,7 @@ internal sealed class TorchConvNet : IDisposable
         {
             using var mode = inference_mode();
             using var scope = NewDisposeScope();
-            return _model.forward(images).data<float>().ToArray();
+            return _model.forward(inputs).data<float>().ToArray();
         }
         finally
         {
@@ -98,16 +99,16 @@ internal sealed class TorchConvNet : IDisposable
     }
 
     /// <summary>The reference for the gradient check: a fresh <paramref name="model"/> with <paramref name="source"/>'s
-    /// weights and buffers, converted to float64, in train mode; one forward (images converted to float64),
+    /// weights and buffers, converted to float64, in train mode; one forward (inputs converted to float64),
     /// cross-entropy and backward, no update. Returns each parameter's gradient by name and the loss.</summary>
     public static (Dictionary<string, double[]> Gradients, double Loss) Float64Gradients(nn.Module<TorchTensor, TorchTensor> model,
-        INetwork source, TorchTensor images, TorchTensor labels)
+        INetwork source, TorchTensor inputs, TorchTensor labels)
     {
-        using var reference = new TorchConvNet(model, source, training: false, 0f, 0f, threads: 1);
+        using var reference = new TorchClassifier(model, source, optimizer: null, threads: 1);
         model.to(ScalarType.Float64);
         model.train();
         using var scope = NewDisposeScope();
-        var loss = nn.functional.cross_entropy(model.forward(images.to(ScalarType.Float64)), labels);
+        var loss = nn.functional.cross_entropy(model.forward(inputs.to(ScalarType.Float64)), labels);
         loss.backward();
         var gradients = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad is { } g ? g.data<double>().ToArray() : []);
         return (gradients, loss.item<double>());
