@@ -57,7 +57,7 @@ public sealed class CharSampler
 
     /// <summary>Draws an id from the softmax of <paramref name="logits"/> / temperature restricted to the top-k logits
     /// (ties broken towards the lower id).</summary>
-    internal int Pick(ReadOnlySpan<float> logits)
+    public int Pick(ReadOnlySpan<float> logits)
     {
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
         var scores = logits.ToArray();
