@@ -7,7 +7,7 @@ namespace NetCompiler.Definitions.Training;
 /// each update (<see cref="Optimizer.LastGradientNorm"/>) and how many of them it scaled down to
 /// <see cref="Optimizer.MaxGradientNorm"/>. The per-parameter norms of the main job's report are the unclipped
 /// gradients; this line is what shows that clipping is on and how often it acts.</summary>
-internal sealed class ClippingTally(Optimizer optimizer)
+public sealed class ClippingTally(Optimizer optimizer)
 {
     private int _updates, _clipped;
     private double _sum;
