@@ -8,7 +8,7 @@ namespace NetCompiler.Definitions.Text;
 public static class CharVocabulary
 {
     /// <summary>Ids: 0 newline, 1 .. 95 the printable ASCII characters ' ' .. '~', 96 the placeholder.</summary>
-    public const int Size = 97;
+    public const int Size = Zoo.CharLstm.Vocabulary;
 
     /// <summary>The id of newline.</summary>
     public const int Newline = 0;

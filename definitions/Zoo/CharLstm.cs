@@ -1,6 +1,5 @@
 using System;
 using NetCompiler;
-using NetCompiler.Definitions.Text;
 using static NetCompiler.Ops;
 
 namespace NetCompiler.Definitions.Zoo;
@@ -12,6 +11,10 @@ namespace NetCompiler.Definitions.Zoo;
 [Network]
 public partial class CharLstm
 {
+    /// <summary>Characters the model knows: newline, printable ASCII and a placeholder, as <c>Text/CharVocabulary</c> maps
+    /// them (the zoo compiles on its own, so the size lives here).</summary>
+    public const int Vocabulary = 97;
+
     /// <summary>Characters per training window.</summary>
     public const int Steps = 64;
 
@@ -24,9 +27,9 @@ public partial class CharLstm
     /// <summary>Stacked LSTM layers.</summary>
     public const int Layers = 2;
 
-    [Embedding(CharVocabulary.Size, EmbeddingSize)] Embedding embedding;
+    [Embedding(Vocabulary, EmbeddingSize)] Embedding embedding;
     [Lstm(EmbeddingSize, Hidden, Layers = Layers)] Lstm lstm;
-    [Dense(Hidden, CharVocabulary.Size)] Dense head;
+    [Dense(Hidden, Vocabulary)] Dense head;
 
     [Forward]
     Tensor Forward([Shape(Steps)] Tokens text)
@@ -47,7 +50,7 @@ public partial class CharLstm
     /// <param name="id">The character's id.</param>
     /// <param name="hidden">The hidden states, [<see cref="Layers"/>, <see cref="Hidden"/>] row-major; updated.</param>
     /// <param name="cell">The cell states, the same shape; updated.</param>
-    /// <param name="logits">Receives the <see cref="CharVocabulary.Size"/> logits of the next character.</param>
+    /// <param name="logits">Receives the <see cref="Vocabulary"/> logits of the next character.</param>
     public void Step(int id, Span<float> hidden, Span<float> cell, Span<float> logits)
     {
         // Constants, not a chain of op results: each step starts from plain values, so nothing of the previous steps'
