@@ -22,6 +22,10 @@ internal static class Program
                     return TrainCommand.Run(rest);
                 case "transfer":
                     return TransferCommand.Run(rest);
+                case "charlstm":
+                    return CharLstmCommand.Run(rest);
+                case "generate":
+                    return GenerateCommand.Run(rest);
                 case "seed000" or "help" when rest.Length > 0:
                     Console.Error.WriteLine($"error: {command} takes no options (got '{rest[0]}').");
                     return 2;
@@ -52,6 +56,8 @@ internal static class Program
         Console.WriteLine("  train     (default) train a zoo network on Fashion-MNIST; see train --help for the options");
         Console.WriteLine("  transfer  transfer learning with LeNet-5: pretrain on classes 0-4, then classes 5-9 with the backbone");
         Console.WriteLine("            frozen, fine-tuned, and from scratch; see transfer --help");
+        Console.WriteLine("  charlstm  train CharLstm, a character-level LSTM language model, on English text; see charlstm --help");
+        Console.WriteLine("  generate  sample text from a CharLstm checkpoint (prompt, temperature, top-k, seed); see generate --help");
         Console.WriteLine("  seed000   one training step of seed 000's 2-2-1 network: loss, gradients and updated");
         Console.WriteLine("            parameters from the compiled code, beside the interpreted path's");
     }

@@ -13,7 +13,11 @@ namespace NetCompiler.Definitions;
 /// <param name="Epochs">Epochs.</param>
 /// <param name="Schedule">Learning-rate schedule as <c>--schedule</c> takes it (constant, step, cosine).</param>
 /// <param name="WeightDecay">L2 weight decay as <c>--weight-decay</c> takes it.</param>
-public sealed record TrainingRecipe(string Optimizer, float LearningRate, int BatchSize, int Epochs, string Schedule = "constant", float WeightDecay = 0f);
+/// <param name="MaxGradientNorm">Global gradient-norm clipping threshold as <c>--clip-norm</c> takes it (infinity: no
+/// clipping). The recurrent networks clip: backpropagation through time multiplies by the recurrent weights once per
+/// step, which is where exploding gradients come from (seed 004, chapter 3).</param>
+public sealed record TrainingRecipe(string Optimizer, float LearningRate, int BatchSize, int Epochs, string Schedule = "constant", float WeightDecay = 0f,
+    float MaxGradientNorm = float.PositiveInfinity);
 
 /// <summary>One network of the zoo: its name, what it is, a factory and its default recipe.</summary>
 /// <param name="Name">The class name, which is what <c>--network</c> takes.</param>
@@ -56,6 +60,10 @@ public static class ZooCatalog
         new(nameof(ResidualMlpNet), "4 -> 3 classes through two residual blocks (modules, Repeat)", seed => new ResidualMlpNet(seed), new("adam", 1e-2f, 16, 50)),
         new(nameof(LstmSequenceNet), "W6: LSTM 16 -> 64 over 32 steps, last hidden state -> 10 classes, softmax cross-entropy (Adam 1e-3, batch 32); takes sequences, not images",
             seed => new LstmSequenceNet(seed), new("adam", 1e-3f, 32, 10)),
+        new(nameof(RowLstmNet), "Fashion-MNIST as 28 rows of 28 pixels through an LSTM 28 -> 128, last hidden state -> 10 classes (Adam 2e-3 cosine, batch 64, 10 epochs, clip norm 5)",
+            seed => new RowLstmNet(seed), new("adam", 2e-3f, 64, 10, "cosine", MaxGradientNorm: 5f)),
+        new(nameof(CharLstm), "character-level language model: 64 character ids -> embedding 32 -> 2-layer LSTM 128 -> 97 logits per step (Adam 4e-3 cosine, batch 32, 6 epochs, clip norm 1); trained by the charlstm command, not train",
+            seed => new CharLstm(seed), new("adam", 4e-3f, 32, 6, "cosine", MaxGradientNorm: 1f)),
         new(nameof(TinyAttentionNet), "single-head self-attention over 4 tokens of 6 features", seed => new TinyAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
         new(nameof(TinyTransformerNet), "one pre-norm Transformer block over 8 token ids (embeddings, LayerNorm, 2-head attention from primitives); takes ids, not images",
             seed => new TinyTransformerNet(seed), new("adam", 3e-3f, 16, 50)),

@@ -20,7 +20,7 @@ public sealed record TrainArguments
     public float Momentum { get; init; } = 0.9f;
     /// <summary>Weight decay (L2; decoupled for adamw); null: the recipe's.</summary>
     public float? WeightDecay { get; init; }
-    /// <summary>Global gradient-norm clipping threshold (null: none).</summary>
+    /// <summary>Global gradient-norm clipping threshold (null: the recipe's; 0: none).</summary>
     public float? ClipNorm { get; init; }
     /// <summary>Learning-rate schedule: constant, step, cosine (null: the recipe's).</summary>
     public string? Schedule { get; init; }
@@ -60,7 +60,8 @@ public sealed record TrainArguments
           --lr X                learning rate (default: the recipe's)
           --momentum X          momentum for momentum/nesterov, in [0, 1) (default 0.9)
           --weight-decay X      L2 weight decay; decoupled for adamw (default: the recipe's)
-          --clip-norm X         clip gradients to this global L2 norm (default: off)
+          --clip-norm X         clip gradients to this global L2 norm; 0 turns clipping off (default: the recipe's,
+                                on for the recurrent networks, off for the others)
           --schedule NAME       constant | step (x0.1 every third of the run) | cosine to 0 over the run
                                 (default: the recipe's)
           --warmup N            linear learning-rate warmup over N updates (default 0)

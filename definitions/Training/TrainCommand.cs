@@ -96,7 +96,9 @@ public static class TrainCommand
         using var interruption = new Interruption();
         interruption.NowFinishing("the current step, then writing a checkpoint");
         var progress = new ProgressBar();
+        var clipping = new ClippingTally(optimizer);
         trainer.BatchCompleted += progress.Update;
+        trainer.BatchCompleted += _ => clipping.Observe();
         trainer.EpochCompleted += report =>
         {
             progress.Finish();
@@ -105,6 +107,7 @@ public static class TrainCommand
                 $"{report.Duration.TotalSeconds:F2} s ({report.SamplesPerSecond:N0} samples/s)");
             if (a.ShowGradientNorms)
                 Console.WriteLine("  gradient norm (mean / max): " + string.Join(", ", report.GradientNorms.Select(g => $"{g.Name} {g.Mean:G3} / {g.Max:G3}")));
+            if (clipping.TakeEpochLine() is { } clipped) Console.WriteLine(clipped);
         };
 
         TrainingResult result;
@@ -208,7 +211,7 @@ public static class TrainCommand
         return string.Join(' ', kept);
     }
 
-    private static Optimizer CreateOptimizer(TrainArguments a, TrainingRecipe recipe, long totalSteps)
+    internal static Optimizer CreateOptimizer(TrainArguments a, TrainingRecipe recipe, long totalSteps)
     {
         float lr = a.LearningRate ?? recipe.LearningRate;
         LearningRateSchedule schedule = (a.Schedule ?? recipe.Schedule) switch
@@ -218,7 +221,7 @@ public static class TrainCommand
             _ => new ConstantSchedule(lr),
         };
         if (a.WarmupSteps > 0) schedule = new WarmupSchedule(a.WarmupSteps, schedule);
-        float clip = a.ClipNorm is float c && c > 0 ? c : float.PositiveInfinity;
+        float clip = (a.ClipNorm ?? recipe.MaxGradientNorm) is var c && c > 0 ? c : float.PositiveInfinity;   // --clip-norm 0 turns the recipe's off
         string name = a.Optimizer ?? recipe.Optimizer;
         float decay = a.WeightDecay ?? recipe.WeightDecay;
         return name switch
@@ -232,7 +235,7 @@ public static class TrainCommand
         };
     }
 
-    private static string Describe(Optimizer o)
+    internal static string Describe(Optimizer o)
     {
         var s = new StringBuilder(o.Name);
         s.Append(" lr ").Append(o.LearningRate);
