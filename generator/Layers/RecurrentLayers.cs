@@ -106,7 +106,10 @@ internal sealed class RecurrentLayerDefinition : LayerDefinition
         int Add(OpKind op, OpAttributes attributes, params int[] inputs) => ((TensorValue)call.Node(op, inputs, attributes)).Node;
         int Reshape(int node, params int[] dims) => Add(OpKind.Reshape, new DimensionsAttribute(dims.ToEquatableArray()), node);
         int Slice(int node, int axis, int start) => Add(OpKind.Slice, new SliceAttribute(axis, start, 1), node);
-        // Row k of an initial state [Layers D, H] as [H].
+        // Row k of an initial state [Layers D, H] as [H]. The state is first viewed as [Layers D, H], so one with another
+        // number of elements is an error at the call rather than a silently read first row.
+        if (h0 >= 0) h0 = Reshape(h0, a.Layers * D, H);
+        if (c0 >= 0) c0 = Reshape(c0, a.Layers * D, H);
         int StateRow(int state, int k) => Reshape(Slice(state, 0, k), H);
 
         var lastHidden = new List<int>();

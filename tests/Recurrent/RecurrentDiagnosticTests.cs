@@ -44,4 +44,15 @@ public class RecurrentDiagnosticTests
         var d = Expect(field, "/*<*/lstm.Forward(x)/*>*/[0]", shape, "NC0101");
         DiagnosticTests.Contains(d, fact);
     }
+
+    /// <summary>An initial state must hold [Layers D, hidden] per sample: one with another number of rows is an error at
+    /// the call (the compiled path must not read its first rows silently, as the eager layer refuses it too).</summary>
+    [Theory]
+    [InlineData("[Gru(8, 8)] Gru lstm;", "/*<*/lstm.Forward(x, x)/*>*/[0]", "2, 8", "Reshape of [2, 8] (16 elements) to [1, 8]")]
+    [InlineData("[Lstm(8, 8, Bidirectional = true)] Lstm lstm;", "/*<*/lstm.Forward(x, x, x)/*>*/[0]", "3, 8", "Reshape of [3, 8] (24 elements) to [2, 8]")]
+    public void Initial_state_shape(string field, string expression, string shape, string fact)
+    {
+        var d = Expect(field, expression, shape, "NC0101");
+        DiagnosticTests.Contains(d, fact);
+    }
 }
