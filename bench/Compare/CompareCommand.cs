@@ -7,7 +7,7 @@ using System.Text;
 namespace NetCompiler.Bench;
 
 /// <summary>The <c>compare</c> command: a short, fixed version of every workload (W1 seed 000, W2 seed 001, W3 wide
-/// MLP, W4 LeNet-5, ResNetSmall, W6 LSTM sequence, FMA peak), each variant in this one process, printed as one Markdown
+/// MLP, W4 LeNet-5, ResNetSmall, W6 LSTM sequence, RowLstmNet, CharLstm generation, FMA peak), each variant in this one process, printed as one Markdown
 /// table on standard output (progress goes to standard error, so <c>compare &gt; table.md</c> keeps just the table).
 /// About a minute and a half for W1-W3 on the quiet 2-core development machine, plus an estimated 45 s for W4 and
 /// ResNetSmall. <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test, not for
@@ -18,9 +18,9 @@ internal static class CompareCommand
     private static Harness CreateHarness(bool brief) => brief ? new Harness(0.3, 0.1, 3) : new Harness(1.0, 0.25, 7);
 
     /// <summary>The workloads <c>--only</c> selects from, in the order they run.</summary>
-    private static readonly string[] s_workloads = ["W1", "W2", "W3", "W4", "ResNetSmall", "W6"];
+    private static readonly string[] s_workloads = ["W1", "W2", "W3", "W4", "ResNetSmall", "W6", "RowLstmNet", "CharLstmGen"];
 
-    private const string Usage = "usage: compare [--short] [--only W1,W2,W3,W4,ResNetSmall,W6]";
+    private const string Usage = "usage: compare [--short] [--only W1,W2,W3,W4,ResNetSmall,W6,RowLstmNet,CharLstmGen]";
 
     public static int Run(ReadOnlySpan<string> args)
     {
@@ -46,13 +46,14 @@ internal static class CompareCommand
         var checks = new List<string>();
         var gemmLines = new List<string>();
         var dataLines = new List<string>();
+        var lstmFlops = new List<string>();
         Progress($"compare: {(brief ? "short run" : "full run")} of {string.Join(", ", s_workloads.Where(selected.Contains))}; " +
                  $"TorchSharp: {(TorchSharpPeer.IsAvailable ? "available" : "n/a, " + TorchSharpPeer.FailureReason)}");
 
         var peaks = MeasurePeaks(brief);
-        if (selected.Overlaps(["W2", "W3", "W4", "ResNetSmall"]))
+        if (selected.Overlaps(["W2", "W3", "W4", "ResNetSmall", "RowLstmNet"]))
         {
-            dataLines.Add("W2-W4, ResNetSmall: " + TrainingData.Instance.Description);
+            dataLines.Add("W2-W4, ResNetSmall, RowLstmNet: " + TrainingData.Instance.Description);
             Progress($"data: {dataLines[^1]}");
         }
 
@@ -129,25 +130,43 @@ internal static class CompareCommand
             }
 
         if (selected.Contains("W6"))
-            using (var w6 = new LstmSequenceWorkload())
+            using (var w6 = LstmClassifierWorkload.W6())
             {
                 dataLines.Add($"W6: {SequenceData.Count:N0} synthetic sequences of {SequenceData.Steps} x {SequenceData.Features} (fixed seed)");
                 PrepareTorchSharp("W6", w6.CreateTorchSharp, w6.CheckTorchSharp, checks);
-                var lstmTrain = Row(harness, $"W6 LSTM sequence training (Adam, batch {LstmSequenceWorkload.Batch})", Metric.Throughput(LstmSequenceWorkload.Batch),
+                var lstmTrain = Row(harness, $"W6 LSTM sequence training (Adam, batch {w6.Batch})", Metric.Throughput(w6.Batch),
                     w6.TrainCompiled, w6.TrainInterpreted, () => w6.TrainTorchSharp(1), () => w6.TrainTorchSharp(2), compiledOneThread: true,
                     note: "target: 3x the best TorchSharp (issue 15)");
-                var lstmInfer = Row(harness, $"W6 LSTM sequence inference (batch {LstmSequenceWorkload.Batch})", Metric.Throughput(LstmSequenceWorkload.Batch),
+                var lstmInfer = Row(harness, $"W6 LSTM sequence inference (batch {w6.Batch})", Metric.Throughput(w6.Batch),
                     w6.InferCompiled, w6.InferInterpreted, () => w6.InferTorchSharp(1), () => w6.InferTorchSharp(2), compiledOneThread: true);
                 rows.AddRange([lstmTrain, lstmInfer]);
-                gemmLines.Add(PeakLine($"W6 training, batch {LstmSequenceWorkload.Batch}", lstmTrain,
-                    LstmSequenceWorkload.Batch * LstmSequenceWorkload.TrainFlopsPerSample, peaks));
-                gemmLines.Add(PeakLine($"W6 inference, batch {LstmSequenceWorkload.Batch}", lstmInfer,
-                    LstmSequenceWorkload.Batch * LstmSequenceWorkload.ForwardFlopsPerSample, peaks));
+                gemmLines.Add(PeakLine($"W6 training, batch {w6.Batch}", lstmTrain, w6.Batch * w6.TrainFlopsPerSample, peaks));
+                gemmLines.Add(PeakLine($"W6 inference, batch {w6.Batch}", lstmInfer, w6.Batch * w6.ForwardFlopsPerSample, peaks));
+                lstmFlops.Add(w6.FlopsNote);
                 Progress($"W6 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
             }
 
+        if (selected.Contains("RowLstmNet"))
+            using (var rowLstm = LstmClassifierWorkload.RowLstm())
+            {
+                PrepareTorchSharp("RowLstmNet", rowLstm.CreateTorchSharp, rowLstm.CheckTorchSharp, checks);
+                var rowTrain = Row(harness, $"RowLstmNet training (Adam {rowLstm.LearningRate:0.###e0}, batch {rowLstm.Batch})", Metric.Throughput(rowLstm.Batch),
+                    rowLstm.TrainCompiled, rowLstm.TrainInterpreted, () => rowLstm.TrainTorchSharp(1), () => rowLstm.TrainTorchSharp(2), compiledOneThread: true,
+                    note: "a plain Adam step: without the definition's training's gradient clipping (norm 5), no schedule");
+                rows.Add(rowTrain);
+                gemmLines.Add(PeakLine($"RowLstmNet training, batch {rowLstm.Batch}", rowTrain, rowLstm.Batch * rowLstm.TrainFlopsPerSample, peaks));
+                lstmFlops.Add(rowLstm.FlopsNote);
+                Progress($"RowLstmNet done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+            }
+
+        if (selected.Contains("CharLstmGen"))
+        {
+            rows.Add(GenerationRow(harness, new CharLstmGenerationWorkload()));
+            Progress($"CharLstmGen done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+        }
+
         string loadLine = LoadLine(load.Stop(), quiet, out bool disturbed);
-        Console.Write(Report(rows, peaks, gemmLines, checks, string.Join("; ", dataLines), started, harness, brief, loadLine, disturbed, selected));
+        Console.Write(Report(rows, peaks, gemmLines, checks, lstmFlops, string.Join("; ", dataLines), started, harness, brief, loadLine, disturbed, selected));
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         GC.KeepAlive(Harness.Sink);
         return s_mismatches.Count > 0 ? 1 : 0;
@@ -251,6 +270,19 @@ internal static class CompareCommand
         return new ResultRow(workload, metric, c, Get(iInterpreted), Get(iTorch1), Get(iTorch2), string.Join("; ", notes), c1);
     }
 
+    /// <summary>CharLstm generation: one variant, <see cref="CharLstm.Step"/> (the eager ops, so the interpreted
+    /// column); there is no compiled single-character step and no TorchSharp twin of the sampler.</summary>
+    private static ResultRow GenerationRow(Harness harness, CharLstmGenerationWorkload generation)
+    {
+        string workload = $"CharLstm generation ({CharLstmGenerationWorkload.Characters} characters, batch 1)";
+        var metric = Metric.PerSecond("chars", CharLstmGenerationWorkload.Characters);
+        var timings = harness.Measure([new Variant(workload + ": CharLstm.Step (eager)", generation.Generate)], Progress);
+        if (timings[0] is { } t) Log(workload + ": CharLstm.Step (eager)", t, metric);
+        return new ResultRow(workload, metric, null, timings[0], null, null,
+            $"CharLstm.Step, what generate runs: eager ops (the interpreted column), no compiled single-character step; no TorchSharp twin for generation; " +
+            $"each call also reads the {CharLstmGenerationWorkload.Prompt.Length}-character prompt; temperature 0.8, top-20, fixed seed, initial weights");
+    }
+
     private static void Log(string name, Timing t, Metric metric)
     {
         // For throughputs the fastest repetition is the largest value: show the range low to high either way.
@@ -322,7 +354,7 @@ internal static class CompareCommand
     }
 
     private static string Report(List<ResultRow> rows, Dictionary<(int Bits, int Threads), double> peaks, List<string> gemmLines, List<string> checks,
-        string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed, HashSet<string> selected)
+        List<string> lstmFlops, string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed, HashSet<string> selected)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"NetCompiler compare, {started:yyyy-MM-dd HH:mm} UTC{(brief ? " (--short run: fewer, shorter repetitions)" : "")}");
@@ -355,7 +387,7 @@ internal static class CompareCommand
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- Each variant is warmed up (at least {harness.WarmupSeconds} s), then the variants of a row take turns: {harness.Repetitions} repetitions of about {harness.RepetitionSeconds} s each, median per variant. Ratios are speedups of the compiled code (above 1: compiled is faster); 'best TorchSharp' is the faster of its two thread counts.");
         text.AppendLine("- Training rows: every variant trains its own copy of the same initial network on the training set in a fixed order; " +
-                        "W2, W3, W4, ResNetSmall and W6 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
+                        "W2, W3, W4, ResNetSmall, W6 and RowLstmNet time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
         if (selected.Contains("W3"))
             text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
         if (selected.Overlaps(["W4", "ResNetSmall"]))
@@ -364,11 +396,10 @@ internal static class CompareCommand
                 $"(its input is the image; neither NetCompiler nor libtorch computes it); pooling, batch norm, activations and biases not counted. " +
                 $"W4 {LeNet5Workload.TrainFlopsPerSample / 1e6:F2} MFLOP per training sample, of which the convolutions {LeNet5Workload.Convolutions.TrainFlopsPerSample / 1e6:F2}; " +
                 $"ResNetSmall {ResNetSmallWorkload.TrainFlopsPerSample / 1e6:F1} MFLOP per training sample, {ResNetSmallWorkload.ForwardFlopsPerSample / 1e6:F1} per inference."));
-        if (selected.Contains("W6"))
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"- W6 FLOPs: 2 per multiply-add of the LSTM's input projection (256 x 16) and recurrent product (256 x 64) at each of the 32 steps and of the head (10 x 64): " +
-                $"{LstmSequenceWorkload.ForwardFlopsPerSample / 1e6:F2} MFLOP per inference sample; training adds their weight gradients and the hidden state's gradient through W_hh and the head, " +
-                $"{LstmSequenceWorkload.TrainFlopsPerSample / 1e6:F2} MFLOP per sample; gate activations and state updates not counted."));
+        if (lstmFlops.Count > 0)
+            text.AppendLine("- LSTM FLOPs: 2 per multiply-add of the input projection (4H x F) and recurrent product (4H x H) at each of the T steps and of the head; " +
+                            "training adds their weight gradients and the hidden state's gradient through W_hh and the head; gate activations and state updates not counted: " +
+                            string.Join("; ", lstmFlops) + ".");
         if (selected.Contains("ResNetSmall"))
             text.AppendLine("- ResNetSmall: batch norm in training mode (batch statistics) in the training row, on its running statistics (TorchSharp in eval mode) in the inference row; " +
                             "every batch norm's weight, bias and running statistics start at fixed values away from 1, 0, 0, 1 so that the check covers them.");

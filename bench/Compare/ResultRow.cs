@@ -21,7 +21,10 @@ internal sealed record Metric(string Unit, Func<double, double> FromSecondsPerCa
     public static Metric ScaledSeconds(string per, int calls) => new($"s/{per}", s => s * calls);
 
     /// <summary>Samples per second when each call processes <paramref name="samplesPerCall"/> samples.</summary>
-    public static Metric Throughput(int samplesPerCall) => new("samples/s", s => samplesPerCall / s);
+    public static Metric Throughput(int samplesPerCall) => PerSecond("samples", samplesPerCall);
+
+    /// <summary>Items (samples, characters) per second when each call processes <paramref name="itemsPerCall"/> of them.</summary>
+    public static Metric PerSecond(string items, int itemsPerCall) => new($"{items}/s", s => itemsPerCall / s);
 }
 
 /// <summary>One line of the <c>compare</c> table: a workload's timings per variant (null when a variant does not

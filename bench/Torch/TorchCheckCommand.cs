@@ -4,7 +4,7 @@ namespace NetCompiler.Bench;
 
 /// <summary>The <c>torch-check</c> command: does TorchSharp load here (after the build's libLibTorchSharp.so
 /// patch), and do its forward pass and training agree with NetCompiler's on seed 000, on the convolutional networks
-/// (W4 LeNet-5, ResNetSmall: outputs, losses, gradients, batch norm statistics) and on W6's LSTM (outputs, losses,
+/// (W4 LeNet-5, ResNetSmall: outputs, losses, gradients, batch norm statistics) and on the LSTMs of W6 and RowLstmNet (outputs, losses,
 /// gradients; a few seconds)? Exit code 0 when all hold.</summary>
 internal static class TorchCheckCommand
 {
@@ -37,7 +37,8 @@ internal static class TorchCheckCommand
         Check("W1 seed 000", () => { using var w1 = new Seed000Workload(); return w1.CheckTorchSharp(); });
         Check("W4 LeNet-5", () => { using var w4 = new LeNet5Workload(); return w4.CheckTorchSharp(); });
         Check("ResNetSmall", () => { using var resnet = new ResNetSmallWorkload(); return resnet.CheckTorchSharp(); });
-        Check("W6 LSTM sequence", () => { using var w6 = new LstmSequenceWorkload(); return w6.CheckTorchSharp(); });
+        Check("W6 LSTM sequence", () => { using var w6 = LstmClassifierWorkload.W6(); return w6.CheckTorchSharp(); });
+        Check("RowLstmNet", () => { using var rowLstm = LstmClassifierWorkload.RowLstm(); return rowLstm.CheckTorchSharp(); });
         return ok ? 0 : 1;
     }
 }

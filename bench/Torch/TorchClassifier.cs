@@ -9,7 +9,7 @@ using TorchTensor = TorchSharp.torch.Tensor;
 namespace NetCompiler.Bench;
 
 /// <summary>A TorchSharp classifier (<see cref="TorchLeNet5"/>, <see cref="TorchResNetSmall"/>,
-/// <see cref="TorchLstmSequenceNet"/>) with the weights and batch norm statistics of a NetCompiler network, copied by
+/// <see cref="TorchLstmClassifier"/>) with the weights and batch norm statistics of a NetCompiler network, copied by
 /// name, trained with the workload's optimizer (<c>optim.SGD</c> with momentum and no dampening, as NetCompiler's
 /// <see cref="Sgd"/>; <c>optim.Adam</c> with NetCompiler's defaults) on softmax cross-entropy against int64 class
 /// indices, the way a TorchSharp user writes the loop: zero_grad, forward, loss, backward, step, inside a dispose scope.
