@@ -106,11 +106,6 @@ internal sealed class RecurrentLayerDefinition : LayerDefinition
         int Add(OpKind op, OpAttributes attributes, params int[] inputs) => ((TensorValue)call.Node(op, inputs, attributes)).Node;
         int Reshape(int node, params int[] dims) => Add(OpKind.Reshape, new DimensionsAttribute(dims.ToEquatableArray()), node);
         int Slice(int node, int axis, int start) => Add(OpKind.Slice, new SliceAttribute(axis, start, 1), node);
-        // Row k of an initial state [Layers D, H] as [H]. The state is first viewed as [Layers D, H], so one with another
-        // number of elements is an error at the call rather than a silently read first row.
-        if (h0 >= 0) h0 = Reshape(h0, a.Layers * D, H);
-        if (c0 >= 0) c0 = Reshape(c0, a.Layers * D, H);
-        int StateRow(int state, int k) => Reshape(Slice(state, 0, k), H);
 
         var lastHidden = new List<int>();
         var lastCell = new List<int>();
@@ -125,9 +120,10 @@ internal sealed class RecurrentLayerDefinition : LayerDefinition
                 int k = l * D + d;
                 var operands = new List<int> { input, call.Parameter("weight_ih_" + suffix), call.Parameter("weight_hh_" + suffix) };
                 if (a.Bias) { operands.Add(call.Parameter("bias_ih_" + suffix)); operands.Add(call.Parameter("bias_hh_" + suffix)); }
-                if (h0 >= 0) operands.Add(StateRow(h0, k));
-                if (c0 >= 0) operands.Add(StateRow(c0, k));
-                int node = Add(OpKind.Recurrent, new RecurrentAttribute(a.Cell, H, reverse, a.Bias, h0 >= 0, c0 >= 0), operands.ToArray());
+                // Each node gets the whole initial state [Layers D, H] (its shape rule checks it) and reads its row k.
+                if (h0 >= 0) operands.Add(h0);
+                if (c0 >= 0) operands.Add(c0);
+                int node = Add(OpKind.Recurrent, new RecurrentAttribute(a.Cell, H, reverse, a.Bias, h0 >= 0, c0 >= 0, a.Layers * D, k), operands.ToArray());
                 // The states of every step [T, H]; the last one in processing order is row T - 1, or row 0 backwards.
                 int states = lstm ? Reshape(Slice(node, 0, 0), -1, H) : node;
                 int last = reverse ? 0 : -1;

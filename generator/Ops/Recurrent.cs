@@ -15,8 +15,10 @@ internal enum RecurrentCellKind
 }
 
 /// <summary>One layer and direction of a recurrent layer: its cell, hidden size, direction and which optional operands
-/// (biases, initial states) it has.</summary>
-internal sealed record RecurrentAttribute(RecurrentCellKind Cell, int Hidden, bool Reverse, bool Bias, bool InitialHidden, bool InitialCell) : OpAttributes
+/// (biases, initial states) it has. An initial state is the layer's whole [<paramref name="StateRows"/>, H] per sample (one
+/// row per layer and direction, as PyTorch's h0 and c0), of which this node reads row <paramref name="StateRow"/>.</summary>
+internal sealed record RecurrentAttribute(RecurrentCellKind Cell, int Hidden, bool Reverse, bool Bias, bool InitialHidden, bool InitialCell,
+    int StateRows = 1, int StateRow = 0) : OpAttributes
 {
     /// <summary>Gate blocks in the weights: 4 (LSTM), 3 (GRU) or 1.</summary>
     public int Gates => GatesOf(Cell);
@@ -50,7 +52,7 @@ internal sealed class RecurrentOp : OpDefinition
     public static readonly RecurrentOp Instance = new();
 
     public override string Syntax => "`r.Forward(x)`, `r.Forward(x, h0)`, `lstm.Forward(x, h0, c0)` (`[Rnn]`, `[Lstm]`, `[Gru]`; one node per layer and direction)";
-    public override string ShapeRule => "`[T, I] -> [T, H]` (LSTM: `[2, T, H]`, hidden then cell states); `W_ih` `[G H, I]`, `W_hh` `[G H, H]`, biases `[G H]`, `h0`, `c0` `[H]`; G = 4 (LSTM), 3 (GRU), 1";
+    public override string ShapeRule => "`[T, I] -> [T, H]` (LSTM: `[2, T, H]`, hidden then cell states); `W_ih` `[G H, I]`, `W_hh` `[G H, H]`, biases `[G H]`, `h0`, `c0` `[layers * directions, H]` (the node reads its row); G = 4 (LSTM), 3 (GRU), 1";
     public override string GradientRule => "through time: `dG = cell'(dh, dc)`, `dh(t-1) += dG W_hh`; `dW_ih += dG^T x`, `dW_hh += dG^T h(t-1)`, `db += sum dG`, `dx += dG W_ih`";
 
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new LoweringStrategy[] { new SequenceStrategy(StrategyScope.Tile), new SequenceStrategy(StrategyScope.Sample) };
@@ -92,11 +94,16 @@ internal sealed class RecurrentOp : OpDefinition
             return query.Mismatch($"{layer} expects {wih[1]} features per step but its input has shape {ShapeQuery.Text(x)}");
         if (whh.Length != 2 || whh[0] != g || whh[1] != a.Hidden)
             return query.Mismatch($"weight_hh of {layer} must be [{g}, {a.Hidden}], got {ShapeQuery.Text(whh)}");
-        foreach (var (operand, what, size) in new[] { (a.BiasIh, "bias_ih", g), (a.BiasHh, "bias_hh", g), (a.Hidden0, "the initial hidden state", a.Hidden), (a.Cell0, "the initial cell state", a.Hidden) })
-            if (operand >= 0 && (query.In(operand).Length != 1 || query.In(operand)[0] != size))
-                return query.Mismatch($"{what} of {layer} must be [{size}] per sample, got {ShapeQuery.Text(query.In(operand))}");
+        foreach (var (operand, what) in new[] { (a.BiasIh, "bias_ih"), (a.BiasHh, "bias_hh") })
+            if (operand >= 0 && (query.In(operand).Length != 1 || query.In(operand)[0] != g))
+                return query.Mismatch($"{what} of {layer} must be [{g}], got {ShapeQuery.Text(query.In(operand))}");
+        foreach (var (operand, what) in new[] { (a.Hidden0, "the initial hidden state"), (a.Cell0, "the initial cell state") })
+            if (operand >= 0 && !IsState(query.In(operand), a))
+                return query.Mismatch($"{what} of {layer} must be [{a.StateRows}, {a.Hidden}] per sample (layers * directions, hidden), got {ShapeQuery.Text(query.In(operand))}");
         return a.Cell == RecurrentCellKind.Lstm ? new[] { 2, x[0], a.Hidden } : new[] { x[0], a.Hidden };
     }
+
+    private static bool IsState(int[] shape, RecurrentAttribute a) => shape.Length == 2 && shape[0] == a.StateRows && shape[1] == a.Hidden;
 
     public static string Describe(RecurrentCellKind cell) => cell switch { RecurrentCellKind.Lstm => "Lstm", RecurrentCellKind.Gru => "Gru", _ => "Rnn" };
 
@@ -155,6 +162,13 @@ internal sealed class RecurrentOp : OpDefinition
         private (string Value, string Stride) Optional(KernelContext c, Node node, int operand) =>
             operand >= 0 ? (c.V(node.Inputs[operand]), ValueStride(c, node.Inputs[operand])) : (c.V(node.Inputs[0]), "0");
 
+        /// <summary>The node's row of an initial state (<paramref name="buffer"/>, a value or a gradient).</summary>
+        private static string StateRow(Node node, int operand, string buffer)
+        {
+            var a = (RecurrentAttribute)node.Attributes;
+            return operand >= 0 && a.StateRow > 0 ? $"Unsafe.Add(ref {buffer}, {a.StateRow * a.Hidden})" : buffer;
+        }
+
         public override void Forward(KernelContext c, Node node)
         {
             var a = (RecurrentAttribute)node.Attributes;
@@ -165,6 +179,8 @@ internal sealed class RecurrentOp : OpDefinition
                 var (bhh, _) = Optional(c, node, a.BiasHh);
                 var (h0, h0Stride) = Optional(c, node, a.Hidden0);
                 var (c0, c0Stride) = Optional(c, node, a.Cell0);
+                h0 = StateRow(node, a.Hidden0, h0);
+                c0 = StateRow(node, a.Cell0, c0);
                 string saved = a.SavedStep > 0 ? c.S(node.Id) : c.V(node.Id);
                 c.W.Line($"var g{node.Id} = {Geometry(c.Graph, node)};");
                 c.W.Line($"RecurrentSequence.Forward(in g{node.Id}, ref {x}, {ValueStride(c, node.Inputs[0])}, ref {c.V(node.Inputs[1])}, ref {c.V(node.Inputs[2])}, " +
@@ -178,7 +194,8 @@ internal sealed class RecurrentOp : OpDefinition
             var a = (RecurrentAttribute)node.Attributes;
             int x = node.Inputs[0];
             bool Needs(int operand) => operand >= 0 && c.HasGradient(node.Inputs[operand]);
-            string Gradient(int operand) => Needs(operand) ? c.D(node.Inputs[operand]) : c.D(node.Id);
+            string Gradient(int operand) =>
+                !Needs(operand) ? c.D(node.Id) : operand == a.Hidden0 || operand == a.Cell0 ? StateRow(node, operand, c.D(node.Inputs[operand])) : c.D(node.Inputs[operand]);
             string GradientStrideOf(int operand) => Needs(operand) ? GradientStride : "0";
             string Flag(bool value) => value ? "true" : "false";
             if (!Needs(0) && !Needs(1) && !Needs(2) && !Needs(a.BiasIh) && !Needs(a.BiasHh) && !Needs(a.Hidden0) && !Needs(a.Cell0)) return;
@@ -186,6 +203,8 @@ internal sealed class RecurrentOp : OpDefinition
             {
                 var (h0, h0Stride) = Optional(c, node, a.Hidden0);
                 var (c0, c0Stride) = Optional(c, node, a.Cell0);
+                h0 = StateRow(node, a.Hidden0, h0);
+                c0 = StateRow(node, a.Cell0, c0);
                 string saved = a.SavedStep > 0 ? c.S(node.Id) : c.V(node.Id);
                 c.W.Line($"var g{node.Id} = {Geometry(c.Graph, node)};");
                 c.W.Line($"RecurrentSequence.Backward(in g{node.Id}, ref {c.V(x)}, {ValueStride(c, x)}, ref {c.V(node.Inputs[1])}, ref {c.V(node.Inputs[2])}, " +
