@@ -55,6 +55,7 @@ internal enum OpKind
     AvgPool2D,
     GlobalAvgPool,
     Recurrent,
+    Attention,
     // Losses (per-sample scalar)
     BinaryCrossEntropy,
     MeanSquaredError,

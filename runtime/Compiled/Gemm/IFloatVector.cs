@@ -23,6 +23,11 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     /// <summary>SimdMath's tanh at this width.</summary>
     static abstract TSelf Tanh(TSelf x);
     static abstract float Sum(TSelf value);
+    /// <summary>SimdMath's e^x at this width (the one-lane form uses the vector polynomial too).</summary>
+    static abstract TSelf Exp(TSelf x);
+    static abstract TSelf Max(TSelf a, TSelf b);
+    /// <summary>The largest lane.</summary>
+    static abstract float MaxAcross(TSelf value);
     /// <summary>start, start + 1, ... in the lanes (element indices kept as floats, exact below 2^24).</summary>
     static abstract TSelf Ramp(float start);
     /// <summary>All-ones lanes where <paramref name="candidate"/> replaces <paramref name="current"/> as the larger under
@@ -50,6 +55,10 @@ internal readonly struct Float512(Vector512<float> v) : IFloatVector<Float512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Sigmoid(Float512 x) => new(SimdMath.Sigmoid(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Tanh(Float512 x) => new(SimdMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float512 value) => Vector512.Sum(value._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Exp(Float512 x) => new(SimdMath.Exp(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Max(Float512 a, Float512 b) => new(Vector512.Max(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Float512 value) =>
+        Float256.MaxAcross(new(Vector256.Max(value._v.GetLower(), value._v.GetUpper())));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Ramp(float start) => new(Vector512.Create(start) + Vector512<float>.Indices);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Replaces(Float512 current, Float512 candidate) =>
         new(Vector512.GreaterThan(candidate._v, current._v) | Vector512.AndNot(Vector512.Equals(current._v, current._v), Vector512.Equals(candidate._v, candidate._v)));
@@ -74,6 +83,13 @@ internal readonly struct Float256(Vector256<float> v) : IFloatVector<Float256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Sigmoid(Float256 x) => new(SimdMath.Sigmoid(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Tanh(Float256 x) => new(SimdMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float256 value) => Vector256.Sum(value._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Exp(Float256 x) => new(SimdMath.Exp(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Max(Float256 a, Float256 b) => new(Vector256.Max(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Float256 value)
+    {
+        var v = Vector128.Max(value._v.GetLower(), value._v.GetUpper());
+        return System.MathF.Max(System.MathF.Max(v.GetElement(0), v.GetElement(1)), System.MathF.Max(v.GetElement(2), v.GetElement(3)));
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Ramp(float start) => new(Vector256.Create(start) + Vector256<float>.Indices);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Replaces(Float256 current, Float256 candidate) =>
         new(Vector256.GreaterThan(candidate._v, current._v) | Vector256.AndNot(Vector256.Equals(current._v, current._v), Vector256.Equals(candidate._v, candidate._v)));
@@ -98,6 +114,9 @@ internal readonly struct Float1(float v) : IFloatVector<Float1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Sigmoid(Float1 x) => new(ScalarMath.Sigmoid(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Tanh(Float1 x) => new(ScalarMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float1 value) => value._v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Exp(Float1 x) => new(ScalarMath.Exp(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Max(Float1 a, Float1 b) => new(System.MathF.Max(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Float1 value) => value._v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Ramp(float start) => new(start);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Replaces(Float1 current, Float1 candidate) =>
         new(System.BitConverter.Int32BitsToSingle(-(candidate._v > current._v || (float.IsNaN(candidate._v) && !float.IsNaN(current._v)) ? 1 : 0)));

@@ -1,0 +1,88 @@
+using System.Collections.Generic;
+using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Lowering;
+using NetCompiler.Generator.Model;
+
+namespace NetCompiler.Generator.Ops;
+
+/// <summary>The heads of an attention and whether it is causal.</summary>
+internal sealed record AttentionAttribute(int Heads, bool Causal) : OpAttributes;
+
+/// <summary><c>Attention(query, key, value, heads, causal)</c>: multi-head scaled dot-product attention over per-sample
+/// query [Tq, E], key [Tk, E] and value [Tk, Ev], the heads side by side in the last dimension (the eager op composes
+/// it from Reshape, Permute, MatMul, Where and Softmax). Lowered through the runtime's
+/// <c>ScaledDotProductAttention</c>: per head and query row, the scores, their softmax and the weighted sum of the values
+/// in one pass, no Tq x Tk matrix stored; the row's log-sum-exp is saved (heads x Tq floats per sample) and backward
+/// recomputes the probabilities from it.</summary>
+internal sealed class AttentionOp : OpDefinition
+{
+    private AttentionOp() : base(OpKind.Attention, OpTraits.None, "Attention") { }
+
+    public static readonly AttentionOp Instance = new();
+
+    public override string Syntax => "`Attention(q, k, v, heads)`, `Attention(q, k, v, heads, causal: true)`";
+    public override string ShapeRule => "`[Tq, E] x [Tk, E] x [Tk, Ev] -> [Tq, Ev]`; heads divide E and Ev; causal needs Tq = Tk";
+    public override string GradientRule => "per head, P = softmax(Q K^T / sqrt(d)): `dS = P (dO V^T - rowsum(dO O))`, `dQ += dS K / sqrt(d)`, `dK += dS^T Q / sqrt(d)`, `dV += P^T dO`";
+
+    public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("fused attention (per head and query row)", Forward, Backward) };
+
+    public override Parse.TraceValue Build(Parse.OpCall call)
+    {
+        var operands = new[] { call.Tensor(0, "the query of Attention"), call.Tensor(1, "the key of Attention"), call.Tensor(2, "the value of Attention") };
+        float heads = call.Number(3, "the heads of Attention");
+        bool causal = call.Arguments.Count > 4 && call.Flag(4, "causal of Attention");
+        if (heads != (int)heads) throw call.Unsupported($"Attention with {heads} heads", "heads must be a whole number");
+        return call.Node(Kind, operands, new AttentionAttribute((int)heads, causal));
+    }
+
+    public override string OperandName(int operand) => operand switch { 0 => "the query", 1 => "the key", _ => "the value" };
+
+    public override int SavedFloats(Node node) => ((AttentionAttribute)node.Attributes).Heads * node.Shape[0];
+
+    public override int[]? InferShape(ShapeQuery query)
+    {
+        var a = (AttentionAttribute)query.Node.Attributes;
+        int[] q = query.In(0), k = query.In(1), v = query.In(2);
+        string shapes = $"query {ShapeQuery.Text(q)}, key {ShapeQuery.Text(k)}, value {ShapeQuery.Text(v)}";
+        if (q.Length != 2 || k.Length != 2 || v.Length != 2)
+            return query.Mismatch($"Attention needs per-sample [rows, features] operands, got {shapes}");
+        if (a.Heads < 1) return query.Mismatch($"Attention's heads must be at least 1, got {a.Heads}");
+        if (k[1] != q[1]) return query.Mismatch($"Attention's query and key widths differ: {shapes}");
+        if (v[0] != k[0]) return query.Mismatch($"Attention's key and value row counts differ: {shapes}");
+        if (q[1] % a.Heads != 0 || v[1] % a.Heads != 0)
+            return query.Mismatch($"Attention's {a.Heads} heads do not divide the query width {q[1]} and the value width {v[1]}: {shapes}");
+        if (a.Causal && q[0] != k[0]) return query.Mismatch($"causal Attention needs as many queries as keys: {shapes}");
+        return new[] { q[0], v[1] };
+    }
+
+    /// <summary>The C# expression of the node's constant geometry (an <c>AttentionGeometry</c>).</summary>
+    private static string Geometry(KernelContext c, Node node)
+    {
+        var a = (AttentionAttribute)node.Attributes;
+        int[] q = c.Graph[node.Inputs[0]].Shape, k = c.Graph[node.Inputs[1]].Shape, v = c.Graph[node.Inputs[2]].Shape;
+        return $"new AttentionGeometry({q[0]}, {k[0]}, heads: {a.Heads}, headDim: {q[1] / a.Heads}, valueHeadDim: {v[1] / a.Heads}, causal: {(a.Causal ? "true" : "false")})";
+    }
+
+    private static void Forward(KernelContext c, Node node)
+    {
+        string q = c.V(node.Inputs[0]), k = c.V(node.Inputs[1]), v = c.V(node.Inputs[2]);
+        c.W.Open("");
+        c.W.Line($"var g{node.Id} = {Geometry(c, node)};");
+        c.W.Line($"ScaledDotProductAttention.Forward(in g{node.Id}, ref {q}, 0, ref {k}, 0, ref {v}, 0, ref {c.V(node.Id)}, 0, ref {c.S(node.Id)}, 0, 1);");
+        c.W.Close();
+    }
+
+    private static void Backward(KernelContext c, Node node)
+    {
+        bool Needs(int operand) => c.HasGradient(node.Inputs[operand]);
+        if (!Needs(0) && !Needs(1) && !Needs(2)) return;
+        string Gradient(int operand) => Needs(operand) ? c.D(node.Inputs[operand]) : c.D(node.Id);
+        string Flag(int operand) => Needs(operand) ? "true" : "false";
+        string q = c.V(node.Inputs[0]), k = c.V(node.Inputs[1]), v = c.V(node.Inputs[2]);
+        c.W.Open("");
+        c.W.Line($"var g{node.Id} = {Geometry(c, node)};");
+        c.W.Line($"ScaledDotProductAttention.Backward(in g{node.Id}, ref {q}, 0, ref {k}, 0, ref {v}, 0, ref {c.V(node.Id)}, 0, ref {c.S(node.Id)}, 0, ref {c.D(node.Id)}, 0,");
+        c.W.Line($"    ref {Gradient(0)}, 0, {Flag(0)}, ref {Gradient(1)}, 0, {Flag(1)}, ref {Gradient(2)}, 0, {Flag(2)}, 1);");
+        c.W.Close();
+    }
+}

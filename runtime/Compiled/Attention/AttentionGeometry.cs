@@ -1,0 +1,46 @@
+namespace NetCompiler;
+
+/// <summary>The constant shape of one scaled dot-product attention over a sample: <see cref="Queries"/> query rows
+/// attending over <see cref="Keys"/> key/value rows with <see cref="Heads"/> heads. A query or key row holds the heads
+/// side by side (<see cref="Heads"/> x <see cref="HeadDim"/> floats), a value row <see cref="Heads"/> x
+/// <see cref="ValueHeadDim"/>, as PyTorch's multi-head attention splits its projections. Generated code writes one as a
+/// constant, so the kernels see every size as known.</summary>
+public readonly struct AttentionGeometry
+{
+    /// <summary>The geometry of <paramref name="heads"/> heads of widths d_k = <paramref name="headDim"/> and d_v = <paramref name="valueHeadDim"/>.</summary>
+    public AttentionGeometry(int queries, int keys, int heads, int headDim, int valueHeadDim, bool causal)
+    {
+        Queries = queries; Keys = keys; Heads = heads; HeadDim = headDim; ValueHeadDim = valueHeadDim; Causal = causal;
+        Scale = 1f / System.MathF.Sqrt(headDim);
+        // Key columns padded to whole Vector512 registers, so the transposed keys and the row of scores can be read in
+        // full registers up to any causal limit.
+        KeysPadded = (keys + 15) & ~15;
+    }
+
+    /// <summary>Tq: query (and output) rows per sample.</summary>
+    public int Queries { get; }
+    /// <summary>Tk: key and value rows per sample.</summary>
+    public int Keys { get; }
+    /// <summary>Heads, side by side in every row.</summary>
+    public int Heads { get; }
+    /// <summary>d_k: the width of one head of a query or key row.</summary>
+    public int HeadDim { get; }
+    /// <summary>d_v: the width of one head of a value (and output) row.</summary>
+    public int ValueHeadDim { get; }
+    /// <summary>Query i attends keys 0..i only (needs Queries == Keys).</summary>
+    public bool Causal { get; }
+    /// <summary>1 / sqrt(d_k), applied to the query before its dot products with the keys.</summary>
+    public float Scale { get; }
+    /// <summary>Tk rounded up to a multiple of 16 (the scratch rows' length).</summary>
+    public int KeysPadded { get; }
+
+    /// <summary>Floats per query or key row.</summary>
+    public int QueryWidth => Heads * HeadDim;
+    /// <summary>Floats per value or output row.</summary>
+    public int ValueWidth => Heads * ValueHeadDim;
+    /// <summary>Floats the forward saves per sample for backward: the log-sum-exp of each head's row of scores.</summary>
+    public int SavedFloats => Heads * Queries;
+
+    /// <summary>Keys query <paramref name="i"/> attends.</summary>
+    public int KeysOf(int i) => Causal ? i + 1 : Keys;
+}
