@@ -194,6 +194,10 @@ public class OpCoverageTests
                     yield return (t => Ops.Split(t[0], axis, sizes)[piece],
                         new SliceAttribute(axis, sizes.Take(piece).Sum(), sizes[piece], sizes.ToEquatableArray()));
                 break;
+            case OpKind.Attention:
+                foreach (var (heads, causal) in new[] { (1, false), (2, false), (3, true), (0, false), (-1, true) })
+                    yield return (t => Ops.Attention(t[0], t[1], t[2], heads, causal), new AttentionAttribute(heads, causal));
+                break;
             case OpKind.Concat:
                 foreach (int axis in new[] { 0, 1, -1, 2, -3, 3 })
                     yield return (t => Ops.Concat(t[0], t[1], axis), new AxisAttribute(axis));
@@ -226,7 +230,7 @@ public class OpCoverageTests
     private static int Operands(OpDefinition d) => d.Kind switch
     {
         OpKind.BatchNorm => 5,
-        OpKind.Linear or OpKind.LayerNorm or OpKind.Where or OpKind.Conv2D => 3,
+        OpKind.Linear or OpKind.LayerNorm or OpKind.Where or OpKind.Conv2D or OpKind.Attention => 3,
         OpKind.RmsNorm => 2,
         _ when d.Is(OpTraits.Loss) || d.Kind is OpKind.Add or OpKind.Sub or OpKind.Mul or OpKind.MatMul or OpKind.Gather or OpKind.Concat
             or OpKind.Div or OpKind.Maximum or OpKind.Minimum => 2,
@@ -317,6 +321,9 @@ public class OpCoverageTests
                 3 when op.Kind == OpKind.Where => all.Where(m => m.Length <= 2)
                     .SelectMany(m => all.SelectMany(a => all.Where(b => b.Length <= 2).Select(b => new[] { m, a, b }))),
                 3 when op.Kind == OpKind.Conv2D => ConvolutionOperands(),
+                // Attention: every query, and keys and values among the shapes of rank 2 or less.
+                3 when op.Kind == OpKind.Attention => all.SelectMany(q => all.Where(k => k.Length <= 2)
+                    .SelectMany(k => all.Where(v => v.Length <= 2).Select(v => new[] { q, k, v }))),
                 // BatchNorm: x, and weight, running mean, running variance and bias of one shape of rank 2 or less,
                 // or the bias of x's shape.
                 5 => all.SelectMany(x => all.Where(p => p.Length <= 2).SelectMany(p => new[] { new[] { x, p, p, p, p }, new[] { x, p, p, p, x } })),
