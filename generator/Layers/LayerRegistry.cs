@@ -12,6 +12,7 @@ internal static class LayerRegistry
         DenseLayer.Instance, EmbeddingLayer.Instance, NormalizationLayer.Layer, NormalizationLayer.Rms,
         BatchNormLayer.Instance, BatchNormLayer.TwoD, DropoutLayer.Instance, Conv2DLayer.Instance,
         RecurrentLayerDefinition.Rnn, RecurrentLayerDefinition.Lstm, RecurrentLayerDefinition.Gru,
+        MultiHeadAttentionLayer.Instance,
     };
 
     private static readonly Dictionary<string, LayerDefinition> ByAttribute = All.ToDictionary(l => l.AttributeName);

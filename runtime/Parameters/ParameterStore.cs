@@ -174,6 +174,9 @@ public sealed class ParameterStore
         _byName.TryGetValue(name, out var p) ? p
         : throw new KeyNotFoundException($"No parameter named '{name}'. Parameters: {string.Join(", ", _byName.Keys)}.");
 
+    /// <summary>Whether a parameter is named <paramref name="name"/>.</summary>
+    public bool Contains(string name) => _byName.ContainsKey(name);
+
     /// <summary>The values of one parameter.</summary>
     public Span<float> GetValues(string name) { var p = Find(name); return Values.AsSpan(p.Offset, p.Length); }
 
