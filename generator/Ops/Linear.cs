@@ -25,7 +25,7 @@ internal sealed class LinearOp : OpDefinition
 
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new LoweringStrategy[]
     {
-        new TileGemmStrategy(), new StraightLineStrategy(), new CodeStrategy("dot loop", DotForward, DotBackward),
+        new TileGemmStrategy(), new StraightLineStrategy(), new SampleRowsGemmStrategy(), new CodeStrategy("dot loop", DotForward, DotBackward),
     };
 
     /// <summary>Up to this many multiply-adds per sample a layer is written out as straight-line code.</summary>
@@ -126,6 +126,60 @@ internal sealed class LinearOp : OpDefinition
             if (needX)
                 c.Block(() => c.W.Line($"TileGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
                                        $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {n}, {k});"));
+        }
+    }
+
+    /// <summary>TileGemm over the rows of one sample: an input [..., rows, in] (a sequence, say) is a rows x in matrix, so
+    /// the product runs in TileGemm's register blocks with each weight reused for every row, as a tile's samples do.</summary>
+    private sealed class SampleRowsGemmStrategy : LoweringStrategy
+    {
+        /// <summary>Fewer rows than this run as dot products (TileGemm's blocks would be mostly empty).</summary>
+        private const int MinRows = 4;
+
+        public override string Name => "TileGemm over a sample's rows";
+
+        public override bool Applies(Graph graph, Node node)
+        {
+            var (x, w) = (graph[node.Inputs[0]], graph[node.Inputs[1]]);
+            int k = w.Shape[1], n = w.Shape[0], rows = x.Size / k;
+            return rows >= MinRows && n * k >= TileGemmThreshold;
+        }
+
+        public override void Forward(KernelContext c, Node node)
+        {
+            var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+            int k = w.Shape[1], n = w.Shape[0], rows = x.Size / k;
+            int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+            var epilogue = FusedEpilogue.Of(c, node);
+            string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
+            c.W.Line($"TileGemm.Forward(ref {c.V(x.Id)}, {k}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, ref {c.V(epilogue.Destination)}, {n}, {rows}, {n}, {k});");
+            epilogue.Forward(c);
+        }
+
+        public override void Backward(KernelContext c, Node node)
+        {
+            var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+            int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+            int k = w.Shape[1], n = w.Shape[0], rows = x.Size / k;
+            var epilogue = FusedEpilogue.Of(c, node);
+            if (epilogue.Activation is { HasDerivative: false }) return;   // a fused Step passes nothing back
+            bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
+            epilogue.Backward(c);
+            string dy = c.D(epilogue.Result);
+            if (needW)
+            {
+                string dw = c.D(w.Id), db = needB ? c.D(bias) : dw;
+                c.W.Line($"TileGemm.BackwardWeights(ref {dy}, {n}, ref {c.V(x.Id)}, {k}, ref {dw}, ref {db}, {(needB ? "true" : "false")}, {rows}, {n}, {k});");
+            }
+            else if (needB)
+            {
+                string db = c.D(bias);
+                c.W.Open($"for (int r = 0; r < {rows}; r++)");
+                c.W.Line($"ref float dyRow = ref Unsafe.Add(ref {dy}, r * {n});");
+                VectorLoops.Map(c.W, n, db, true, (isa, i) => isa.Load("dyRow", i));
+                c.W.Close();
+            }
+            if (needX) c.W.Line($"TileGemm.BackwardInput(ref {dy}, {n}, ref {c.V(w.Id)}, ref {c.D(x.Id)}, {k}, {rows}, {n}, {k});");
         }
     }
 

@@ -248,10 +248,13 @@ public class ReadableOutputTests
         foreach (Match m in inits)
         {
             var segments = m.Groups["name"].Value.Split('.').Where(s => !s.All(char.IsDigit)).ToList();
-            // The field is the last segment, or the one before for a layer's weight/bias (PyTorch's names).
+            // The field is the last segment, or the one before for a layer's weight/bias (PyTorch's names), or two before
+            // for an attention layer's out_proj.weight.
             var candidates = new List<string> { segments[^1] };
-            if (segments.Count > 1 && (segments[^1].StartsWith("weight", StringComparison.Ordinal) || segments[^1].StartsWith("bias", StringComparison.Ordinal)))
-                candidates.Add(segments[^2]);   // weight, bias, or a recurrent layer's weight_ih_l0, bias_hh_l1_reverse
+            if (segments.Count > 1 && (segments[^1].StartsWith("weight", StringComparison.Ordinal) || segments[^1].StartsWith("bias", StringComparison.Ordinal)
+                    || segments[^1].EndsWith("_proj_weight", StringComparison.Ordinal) || segments[^1] == "in_proj_bias"))
+                candidates.Add(segments[^2]);   // weight, bias, a recurrent layer's weight_ih_l0, an attention's in_proj_weight
+            if (segments.Count > 2 && segments[^2] == "out_proj") candidates.Add(segments[^3]);
             int line = int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture);
             var lines = Lookup(m.Groups["file"].Value).ReplaceLineEndings("\n").Split('\n');
             Assert.InRange(line, 1, lines.Length);

@@ -9,6 +9,11 @@ namespace NetCompiler.Tests.Zoo;
 /// after AdamW steps), causal (a position's logits ignore later characters), and nanoGPT's / PyTorch's parameter names.</summary>
 public class CharGptTests
 {
+    /// <summary>The compiled-vs-interpreted bound (of the element plus the tensor's largest magnitude, see
+    /// <c>CompiledVsInterpretedTests</c>), 3x the shallow networks' 1e-5: two blocks of LayerNorm, attention and GEMMs over
+    /// 64 rows sum in other orders in the two paths (measured: 1.1e-5 on a LayerNorm weight's gradient).</summary>
+    private const double Relative = 3e-5;
+
     private static float[] Ids(Rng rng, int batch) => Enumerable.Range(0, batch * CharGpt.Context).Select(_ => (float)rng.NextInt(CharGpt.Vocabulary)).ToArray();
 
     [Theory]
@@ -25,7 +30,7 @@ public class CharGptTests
         var b = new AdamW(3e-4f);
         for (int step = 0; step < 2; step++)
         {
-            CompiledVsInterpretedTests.AssertSameAsInterpreter(compiled, interpreted, x, next, batch);
+            CompiledVsInterpretedTests.AssertSameAsInterpreter(compiled, interpreted, x, next, batch, Relative);
             compiled.TrainStep(x, next, batch, a);
             Interpreter.TrainStep(interpreted, x, next, batch, b);
         }
@@ -35,7 +40,7 @@ public class CharGptTests
             .SelectMany(p => Enumerable.Range(p.Offset + CharGpt.Width, CharGpt.Width)).ToHashSet();
         float[] Rest(float[] values) => values.Where((_, i) => !keyBias.Contains(i)).ToArray();
         Assert.Equal(2 * CharGpt.Width, keyBias.Count);
-        CompiledVsInterpretedTests.AssertClose(Rest(interpreted.Parameters.Values), Rest(compiled.Parameters.Values), "parameters after two AdamW steps");
+        CompiledVsInterpretedTests.AssertClose(Rest(interpreted.Parameters.Values), Rest(compiled.Parameters.Values), "parameters after two AdamW steps", Relative);
     }
 
     [Fact]

@@ -88,33 +88,32 @@ public class CompiledVsInterpretedTests
     /// <summary>The compiled <paramref name="compiled"/> and the interpreted <paramref name="interpreted"/> (same type, same
     /// initial parameters) agree on outputs, loss and every parameter's gradient, and every gradient is nonzero somewhere
     /// (a gradient that never flows would agree trivially).</summary>
-    internal static void AssertSameAsInterpreter(INetwork compiled, INetwork interpreted, float[] x, float[] t, int batch)
+    internal static void AssertSameAsInterpreter(INetwork compiled, INetwork interpreted, float[] x, float[] t, int batch, double relative = 1e-5)
     {
         int outputSize = Size(compiled.OutputShape);
         var yc = new float[batch * outputSize];
         var yi = new float[batch * outputSize];
         compiled.Infer(x, yc, batch);
         Interpreter.Infer(interpreted, x, yi, batch);
-        AssertClose(yi, yc, "outputs");
+        AssertClose(yi, yc, "outputs", relative);
         float lc = compiled.ComputeGradients(x, t, batch), li = Interpreter.ComputeGradients(interpreted, x, t, batch);
-        AssertClose([li], [lc], "loss");
+        AssertClose([li], [lc], "loss", relative);
         foreach (var p in compiled.Parameters.Layout)
         {
             var g = compiled.Parameters.GetGradients(p.Name).ToArray();
             Assert.True(g.Any(v => v != 0f), $"d loss / d {p.Name} is zero everywhere");
-            AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), g, "d loss / d " + p.Name);
+            AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), g, "d loss / d " + p.Name, relative);
         }
     }
 
-    internal static void AssertClose(float[] expected, float[] actual, string what)
+    internal static void AssertClose(float[] expected, float[] actual, string what, double relative = 1e-5)
     {
-        const double Relative = 1e-5;
         Assert.Equal(expected.Length, actual.Length);
         double largest = 0;
         foreach (float e in expected) largest = Math.Max(largest, Math.Abs(e));
         for (int i = 0; i < expected.Length; i++)
         {
-            double tolerance = Relative * (Math.Abs(expected[i]) + largest);
+            double tolerance = relative * (Math.Abs(expected[i]) + largest);
             Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance,
                 $"{what}[{i}]: interpreted {expected[i]:G9}, compiled {actual[i]:G9} (tolerance {tolerance:G3})");
         }
