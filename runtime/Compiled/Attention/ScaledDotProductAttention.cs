@@ -4,10 +4,10 @@ using System.Runtime.Intrinsics;
 
 namespace NetCompiler;
 
-/// <summary>Scaled dot-product attention as generated code calls it, per head and query row, fused: the row's scores
+/// <summary>Scaled dot-product attention as generated code calls it, per head and block of four query rows, fused: a row's scores
 /// q k_j / sqrt(d_k) (causal: keys 0..i only), their softmax and the weighted sum of the value rows, with only the
-/// row's log-sum-exp saved for backward. No Tq x Tk matrix is stored: a row of scores lives in a per-thread buffer of
-/// Tk floats (4 KB at Tk = 1024, in L1), so the online rescaling flash attention needs on a GPU, whose rows do not fit
+/// row's log-sum-exp saved for backward. No Tq x Tk matrix is stored: a block's rows of scores live in a per-thread buffer
+/// of 4 Tk floats (16 KB at Tk = 1024, in L1), so the online rescaling flash attention needs on a GPU, whose rows do not fit
 /// its shared memory, buys nothing here; the work is the same single pass over the keys.
 /// <para>Layout: the keys of a head are transposed once per sample into [d_k, Tk] so that a query's scores run with
 /// the keys in the lanes (a broadcast of q[d] times a register of keys: no horizontal sums), as the values are for
@@ -59,15 +59,19 @@ public static class ScaledDotProductAttention
     /// <summary>The per-sample strides of backward's operands.</summary>
     private readonly record struct Operands(int Q, int K, int V, int Y, int Lse, int Dy, int Dq, int Dk, int Dv);
 
+    /// <summary>Query rows handled together: their scores share each register of keys loaded (four independent FMA
+    /// chains), and their weighted sums each value row.</summary>
+    private const int Block = 4;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Forward<V>(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
         ref float y, int yStride, ref float lse, int lseStride, int rows) where V : struct, IFloatVector<V>
     {
-        int KP = g.KeysPadded, dk = g.HeadDim, dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
-        // Scratch: the head's keys transposed [d_k, Tk padded], a row of scores, the scaled query row.
-        ref float kT = ref Scratch(dk * KP + KP + dk);
-        ref float p = ref Unsafe.Add(ref kT, dk * KP);
-        ref float qs = ref Unsafe.Add(ref p, KP);
+        int KP = g.KeysPadded, D = g.HeadDim, Dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
+        // Scratch: the head's keys transposed [d_k, Tk padded], a block's rows of scores, its scaled query rows.
+        ref float kT = ref Scratch(D * KP + Block * KP + Block * D);
+        ref float p = ref Unsafe.Add(ref kT, D * KP);
+        ref float qs = ref Unsafe.Add(ref p, Block * KP);
         for (int r = 0; r < rows; r++)
         {
             ref float qr = ref Unsafe.Add(ref q, (nint)r * qStride);
@@ -76,15 +80,24 @@ public static class ScaledDotProductAttention
             ref float lr = ref Unsafe.Add(ref lse, (nint)r * lseStride);
             for (int h = 0; h < g.Heads; h++)
             {
-                TransposeHead(ref Unsafe.Add(ref k, (nint)r * kStride + h * dk), E, g.Keys, dk, ref kT, KP);
-                for (int i = 0; i < g.Queries; i++)
+                TransposeHead(ref Unsafe.Add(ref k, (nint)r * kStride + h * D), E, g.Keys, D, ref kT, KP);
+                for (int i0 = 0; i0 < g.Queries; i0 += Block)
                 {
-                    int n = g.KeysOf(i);
-                    ScaleRow(ref Unsafe.Add(ref qr, i * E + h * dk), dk, g.Scale, ref qs);
-                    float max = Scores<V>(ref qs, dk, ref kT, KP, n, ref p);
-                    float sum = Exponentials<V>(ref p, n, max);
-                    WeightedValues<V>(ref p, n, ref Unsafe.Add(ref vr, h * dv), Ev, dv, 1f / sum, ref Unsafe.Add(ref yr, i * Ev + h * dv));
-                    Unsafe.Add(ref lr, h * g.Queries + i) = max + ScalarMath.Log(sum);
+                    var b = new RowBlock(g, i0);
+                    ScaleRows(ref Unsafe.Add(ref qr, i0 * E + h * D), E, b.Rows, D, g.Scale, ref qs);
+                    Scores<V>(b, ref qs, D, ref kT, KP, ref p);
+                    for (int i = 0; i < b.Rows; i++)
+                    {
+                        ref float pi = ref Unsafe.Add(ref p, i * KP);
+                        float max = RowMax<V>(ref pi, b.Keys);
+                        float sum = Exponentials<V>(ref pi, b.Keys, max);
+                        Unsafe.Add(ref lr, h * g.Queries + i0 + i) = max + ScalarMath.Log(sum);
+                        Unsafe.Add(ref qs, i) = 1f / sum;   // the scaled queries are done with: keep the normalizers there
+                    }
+                    ref float yi = ref Unsafe.Add(ref yr, i0 * Ev + h * Dv);
+                    int c = 0;
+                    for (; c + V.Count <= Dv; c += V.Count) WeightedValues<V>(b, ref p, KP, ref Unsafe.Add(ref vr, h * Dv + c), Ev, ref qs, ref Unsafe.Add(ref yi, c), Ev);
+                    for (; c < Dv; c++) WeightedValues<Float1>(b, ref p, KP, ref Unsafe.Add(ref vr, h * Dv + c), Ev, ref qs, ref Unsafe.Add(ref yi, c), Ev);
                 }
             }
         }
@@ -96,14 +109,18 @@ public static class ScaledDotProductAttention
     {
         if (!needQ && !needK && !needV) return;
         int KP = g.KeysPadded, D = g.HeadDim, Dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
-        // Scratch: K^T and V^T of the head, dK^T and dV^T accumulated, the rows P and dS, the scaled query row.
-        ref float kT = ref Scratch(2 * (D + Dv) * KP + 2 * KP + D);
+        // Scratch: K^T and V^T of the head, dK^T and dV^T accumulated, a block's rows of P and dS, its scaled query rows,
+        // its output-gradient rows, and per row the log-sum-exp and rowsum(dO O).
+        ref float kT = ref Scratch(2 * (D + Dv) * KP + 2 * Block * KP + Block * (D + Dv + 2));
         ref float vT = ref Unsafe.Add(ref kT, D * KP);
         ref float dkT = ref Unsafe.Add(ref vT, Dv * KP);
         ref float dvT = ref Unsafe.Add(ref dkT, D * KP);
         ref float p = ref Unsafe.Add(ref dvT, Dv * KP);
-        ref float ds = ref Unsafe.Add(ref p, KP);
-        ref float qs = ref Unsafe.Add(ref ds, KP);
+        ref float ds = ref Unsafe.Add(ref p, Block * KP);
+        ref float qs = ref Unsafe.Add(ref ds, Block * KP);
+        ref float dO = ref Unsafe.Add(ref qs, Block * D);
+        ref float rowLse = ref Unsafe.Add(ref dO, Block * Dv);
+        ref float rowDot = ref Unsafe.Add(ref rowLse, Block);
         for (int r = 0; r < rows; r++)
         {
             ref float qr = ref Unsafe.Add(ref q, (nint)r * s.Q);
@@ -115,26 +132,203 @@ public static class ScaledDotProductAttention
                 TransposeHead(ref Unsafe.Add(ref k, (nint)r * s.K + h * D), E, g.Keys, D, ref kT, KP);
                 TransposeHead(ref Unsafe.Add(ref v, (nint)r * s.V + h * Dv), Ev, g.Keys, Dv, ref vT, KP);
                 MemoryMarshal.CreateSpan(ref dkT, (D + Dv) * KP).Clear();   // dK^T and dV^T are adjacent
-                for (int i = 0; i < g.Queries; i++)
+                for (int i0 = 0; i0 < g.Queries; i0 += Block)
                 {
-                    int n = g.KeysOf(i), padded = (n + V.Count - 1) / V.Count * V.Count;
-                    ref float dyi = ref Unsafe.Add(ref dyr, i * Ev + h * Dv);
-                    ScaleRow(ref Unsafe.Add(ref qr, i * E + h * D), D, g.Scale, ref qs);
-                    float rowDot = 0;   // rowsum(dO O) of this head: the softmax backward's subtrahend
-                    for (int c = 0; c < Dv; c++) rowDot += Unsafe.Add(ref dyi, c) * Unsafe.Add(ref yr, i * Ev + h * Dv + c);
-                    ProbabilitiesAndScoreGradients<V>(ref qs, D, ref kT, ref dyi, Dv, ref vT, KP, n, Unsafe.Add(ref lr, h * g.Queries + i), rowDot, ref p, ref ds);
-                    // The padded lanes of P and dS are zero, so whole registers up to the causal limit add nothing extra.
-                    if (needV) for (int c = 0; c < Dv; c++) Axpy<V>(Unsafe.Add(ref dyi, c), ref p, ref Unsafe.Add(ref dvT, c * KP), padded);
-                    if (needK) for (int c = 0; c < D; c++) Axpy<V>(Unsafe.Add(ref qs, c), ref ds, ref Unsafe.Add(ref dkT, c * KP), padded);
-                    if (needQ)
+                    var b = new RowBlock(g, i0);
+                    int padded = (b.Keys + V.Count - 1) / V.Count * V.Count;
+                    ScaleRows(ref Unsafe.Add(ref qr, i0 * E + h * D), E, b.Rows, D, g.Scale, ref qs);
+                    ScaleRows(ref Unsafe.Add(ref dyr, i0 * Ev + h * Dv), Ev, b.Rows, Dv, 1f, ref dO);
+                    for (int i = 0; i < Block; i++)
                     {
-                        ref float dqi = ref Unsafe.Add(ref dq, (nint)r * s.Dq + i * E + h * D);
-                        for (int c = 0; c < D; c++) Unsafe.Add(ref dqi, c) += g.Scale * Dot<V>(ref ds, ref Unsafe.Add(ref kT, c * KP), padded);
+                        float dot = 0;   // rowsum(dO O) of this head: the softmax backward's subtrahend
+                        if (i < b.Rows)
+                            for (int c = 0; c < Dv; c++) dot += Unsafe.Add(ref dO, i * Dv + c) * Unsafe.Add(ref yr, (i0 + i) * Ev + h * Dv + c);
+                        Unsafe.Add(ref rowDot, i) = dot;
+                        Unsafe.Add(ref rowLse, i) = i < b.Rows ? Unsafe.Add(ref lr, h * g.Queries + i0 + i) : 0f;
                     }
+                    // P (the forward's probabilities, recomputed with its arithmetic), dS = P (dO V^T - rowDot); zero past
+                    // each row's keys and in rows past the last query.
+                    Scores<V>(b, ref qs, D, ref kT, KP, ref p);
+                    ScoreGradients<V>(b, ref dO, Dv, ref vT, KP, ref rowLse, ref rowDot, ref p, ref ds);
+                    if (needV) for (int c = 0; c < Dv; c++) BlockAxpy<V>(ref dO, Dv, c, ref p, KP, ref Unsafe.Add(ref dvT, c * KP), padded);
+                    if (needK) for (int c = 0; c < D; c++) BlockAxpy<V>(ref qs, D, c, ref ds, KP, ref Unsafe.Add(ref dkT, c * KP), padded);
+                    if (needQ)
+                        for (int i = 0; i < b.Rows; i++)
+                        {
+                            ref float dqi = ref Unsafe.Add(ref dq, (nint)r * s.Dq + (i0 + i) * E + h * D);
+                            ref float dsi = ref Unsafe.Add(ref ds, i * KP);
+                            for (int c = 0; c < D; c++) Unsafe.Add(ref dqi, c) += g.Scale * Dot<V>(ref dsi, ref Unsafe.Add(ref kT, c * KP), padded);
+                        }
                 }
                 if (needK) AddTransposed(ref dkT, KP, D, g.Keys, ref Unsafe.Add(ref dk, (nint)r * s.Dk + h * D), E);
                 if (needV) AddTransposed(ref dvT, KP, Dv, g.Keys, ref Unsafe.Add(ref dv, (nint)r * s.Dv + h * Dv), Ev);
             }
+        }
+    }
+
+    /// <summary>Up to <see cref="Block"/> query rows from <see cref="First"/>: how many, how many keys the last attends
+    /// (so every row's scores fit in that many columns), and how many row <c>i</c> attends.</summary>
+    private readonly struct RowBlock
+    {
+        private readonly bool _causal;
+
+        public RowBlock(in AttentionGeometry g, int first)
+        {
+            First = first; Rows = System.Math.Min(Block, g.Queries - first); _causal = g.Causal;
+            Keys = g.KeysOf(first + Rows - 1);
+        }
+
+        public int First { get; }
+        public int Rows { get; }
+        public int Keys { get; }
+
+        /// <summary>Keys row <paramref name="i"/> of the block attends (<see cref="Keys"/> for rows past the last query).</summary>
+        public int KeysOf(int i) => _causal && i < Rows ? First + i + 1 : Keys;
+    }
+
+    /// <summary>Rows [i, d] = scale source[i, d] for the block's rows, zeros for the rows past the last query.</summary>
+    private static void ScaleRows(ref float source, int stride, int rows, int width, float scale, ref float destination)
+    {
+        for (int i = 0; i < Block; i++)
+            for (int c = 0; c < width; c++)
+                Unsafe.Add(ref destination, i * width + c) = i < rows ? scale * Unsafe.Add(ref source, i * stride + c) : 0f;
+    }
+
+    /// <summary>The scores of the block's four rows, s[i, j] = qs_i . k_j for j &lt; the block's keys, into rows of
+    /// <paramref name="scores"/> <paramref name="padded"/> apart; -inf past each row's own keys. Each register of keys
+    /// loaded feeds four independent FMA chains.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scores<V>(in RowBlock b, ref float qs, int width, ref float kT, int padded, ref float scores) where V : struct, IFloatVector<V>
+    {
+        int C = V.Count;
+        var minusInfinity = V.Broadcast(float.NegativeInfinity);
+        ref float q1 = ref Unsafe.Add(ref qs, width);
+        ref float q2 = ref Unsafe.Add(ref qs, 2 * width);
+        ref float q3 = ref Unsafe.Add(ref qs, 3 * width);
+        for (int j = 0; j < b.Keys; j += C)
+        {
+            V a0 = V.Zero, a1 = V.Zero, a2 = V.Zero, a3 = V.Zero;
+            for (int c = 0; c < width; c++)
+            {
+                var key = V.Load(ref kT, c * padded + j);
+                a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref qs, c)), key, a0);
+                a1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q1, c)), key, a1);
+                a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q2, c)), key, a2);
+                a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q3, c)), key, a3);
+            }
+            V.Store(Mask(a0, j, b.KeysOf(0), minusInfinity), ref scores, j);
+            V.Store(Mask(a1, j, b.KeysOf(1), minusInfinity), ref scores, padded + j);
+            V.Store(Mask(a2, j, b.KeysOf(2), minusInfinity), ref scores, 2 * padded + j);
+            V.Store(Mask(a3, j, b.KeysOf(3), minusInfinity), ref scores, 3 * padded + j);
+        }
+    }
+
+    /// <summary><paramref name="a"/> with the lanes at or past <paramref name="n"/> (counting from <paramref name="j"/>)
+    /// replaced by <paramref name="fill"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V Mask<V>(V a, int j, int n, V fill) where V : struct, IFloatVector<V> =>
+        j + V.Count <= n ? a : V.Select(V.Within(0, n - j), a, fill);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float RowMax<V>(ref float scores, int n) where V : struct, IFloatVector<V>
+    {
+        var max = V.Broadcast(float.NegativeInfinity);
+        for (int j = 0; j < n; j += V.Count) max = V.Max(max, V.Load(ref scores, j));
+        return V.MaxAcross(max);
+    }
+
+    /// <summary>p_j = exp(s_j - max) in place for j &lt; n (the -inf past a row's keys become 0; lanes past n too);
+    /// returns their sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Exponentials<V>(ref float p, int n, float max) where V : struct, IFloatVector<V>
+    {
+        int C = V.Count;
+        var m = V.Broadcast(max);
+        var sum = V.Zero;
+        for (int j = 0; j < n; j += C)
+        {
+            var e = Mask(V.Exp(V.Subtract(V.Load(ref p, j), m)), j, n, V.Zero);
+            V.Store(e, ref p, j);
+            sum = V.Add(sum, e);
+        }
+        return V.Sum(sum);
+    }
+
+    /// <summary>out_i[c] = inverse_i sum_j p_i[j] v[j, c] for the block's rows, one register of columns: each value row
+    /// loaded feeds the four rows (whose p is 0 past their keys).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightedValues<V>(in RowBlock b, ref float p, int padded, ref float v, int stride, ref float inverse, ref float output, int outputStride)
+        where V : struct, IFloatVector<V>
+    {
+        V a0 = V.Zero, a1 = V.Zero, a2 = V.Zero, a3 = V.Zero;
+        ref float p1 = ref Unsafe.Add(ref p, padded);
+        ref float p2 = ref Unsafe.Add(ref p, 2 * padded);
+        ref float p3 = ref Unsafe.Add(ref p, 3 * padded);
+        for (int j = 0; j < b.Keys; j++)
+        {
+            var value = V.Load(ref v, j * stride);
+            a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p, j)), value, a0);
+            a1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p1, j)), value, a1);
+            a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p2, j)), value, a2);
+            a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p3, j)), value, a3);
+        }
+        V.Store(V.Multiply(a0, V.Broadcast(inverse)), ref output, 0);
+        if (b.Rows > 1) V.Store(V.Multiply(a1, V.Broadcast(Unsafe.Add(ref inverse, 1))), ref output, outputStride);
+        if (b.Rows > 2) V.Store(V.Multiply(a2, V.Broadcast(Unsafe.Add(ref inverse, 2))), ref output, 2 * outputStride);
+        if (b.Rows > 3) V.Store(V.Multiply(a3, V.Broadcast(Unsafe.Add(ref inverse, 3))), ref output, 3 * outputStride);
+    }
+
+    /// <summary>In place over the block's score rows: p = exp(s - lse) (0 past a row's keys: s is -inf there, and 0 in
+    /// rows past the last query), and dS = p (dO_i . v_j - rowDot_i).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreGradients<V>(in RowBlock b, ref float dO, int valueWidth, ref float vT, int padded, ref float lse, ref float rowDot,
+        ref float p, ref float ds) where V : struct, IFloatVector<V>
+    {
+        int C = V.Count;
+        ref float o1 = ref Unsafe.Add(ref dO, valueWidth);
+        ref float o2 = ref Unsafe.Add(ref dO, 2 * valueWidth);
+        ref float o3 = ref Unsafe.Add(ref dO, 3 * valueWidth);
+        for (int j = 0; j < b.Keys; j += C)
+        {
+            V d0 = V.Zero, d1 = V.Zero, d2 = V.Zero, d3 = V.Zero;
+            for (int c = 0; c < valueWidth; c++)
+            {
+                var value = V.Load(ref vT, c * padded + j);
+                d0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref dO, c)), value, d0);
+                d1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref o1, c)), value, d1);
+                d2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref o2, c)), value, d2);
+                d3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref o3, c)), value, d3);
+            }
+            Gradient(b, 0, j, d0, ref p, ref ds, padded, lse, rowDot);
+            Gradient(b, 1, j, d1, ref p, ref ds, padded, Unsafe.Add(ref lse, 1), Unsafe.Add(ref rowDot, 1));
+            Gradient(b, 2, j, d2, ref p, ref ds, padded, Unsafe.Add(ref lse, 2), Unsafe.Add(ref rowDot, 2));
+            Gradient(b, 3, j, d3, ref p, ref ds, padded, Unsafe.Add(ref lse, 3), Unsafe.Add(ref rowDot, 3));
+        }
+
+        static void Gradient(in RowBlock b, int i, int j, V dp, ref float p, ref float ds, int padded, float lse, float rowDot)
+        {
+            ref float pi = ref Unsafe.Add(ref p, i * padded + j);
+            var pj = i < b.Rows ? Mask(V.Exp(V.Subtract(V.Load(ref pi, 0), V.Broadcast(lse))), j, b.KeysOf(i), V.Zero) : V.Zero;
+            V.Store(pj, ref pi, 0);
+            V.Store(V.Multiply(pj, V.Subtract(dp, V.Broadcast(rowDot))), ref ds, i * padded + j);
+        }
+    }
+
+    /// <summary>y[j] += sum_i a[i, column] x_i[j] over the block's four rows (x rows <paramref name="padded"/> apart,
+    /// a rows <paramref name="width"/> apart), for j &lt; count (a multiple of the register width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BlockAxpy<V>(ref float a, int width, int column, ref float x, int padded, ref float y, int count) where V : struct, IFloatVector<V>
+    {
+        var b0 = V.Broadcast(Unsafe.Add(ref a, column));
+        var b1 = V.Broadcast(Unsafe.Add(ref a, width + column));
+        var b2 = V.Broadcast(Unsafe.Add(ref a, 2 * width + column));
+        var b3 = V.Broadcast(Unsafe.Add(ref a, 3 * width + column));
+        for (int j = 0; j < count; j += V.Count)
+        {
+            var sum = V.MultiplyAdd(b0, V.Load(ref x, j), V.Load(ref y, j));
+            sum = V.MultiplyAdd(b1, V.Load(ref x, padded + j), sum);
+            sum = V.MultiplyAdd(b2, V.Load(ref x, 2 * padded + j), sum);
+            V.Store(V.MultiplyAdd(b3, V.Load(ref x, 3 * padded + j), sum), ref y, j);
         }
     }
 
@@ -158,117 +352,6 @@ public static class ScaledDotProductAttention
             ref float row = ref Unsafe.Add(ref destination, j * stride);
             for (int c = 0; c < width; c++) Unsafe.Add(ref row, c) += Unsafe.Add(ref source, c * padded + j);
         }
-    }
-
-    private static void ScaleRow(ref float q, int width, float scale, ref float scaled)
-    {
-        for (int c = 0; c < width; c++) Unsafe.Add(ref scaled, c) = scale * Unsafe.Add(ref q, c);
-    }
-
-    /// <summary>The scores s_j = qs . k_j of keys j &lt; n into <paramref name="scores"/> (lanes past n: -inf) and their
-    /// maximum. Four registers of keys at a time, so four independent chains of FMAs hide their latency.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Scores<V>(ref float qs, int width, ref float kT, int padded, int n, ref float scores) where V : struct, IFloatVector<V>
-    {
-        int C = V.Count, j = 0;
-        var max = V.Broadcast(float.NegativeInfinity);
-        for (; j + 4 * C <= n; j += 4 * C)
-        {
-            V a0 = V.Zero, a1 = V.Zero, a2 = V.Zero, a3 = V.Zero;
-            for (int c = 0; c < width; c++)
-            {
-                var b = V.Broadcast(Unsafe.Add(ref qs, c));
-                ref float row = ref Unsafe.Add(ref kT, c * padded + j);
-                a0 = V.MultiplyAdd(b, V.Load(ref row, 0), a0);
-                a1 = V.MultiplyAdd(b, V.Load(ref row, C), a1);
-                a2 = V.MultiplyAdd(b, V.Load(ref row, 2 * C), a2);
-                a3 = V.MultiplyAdd(b, V.Load(ref row, 3 * C), a3);
-            }
-            V.Store(a0, ref scores, j); V.Store(a1, ref scores, j + C); V.Store(a2, ref scores, j + 2 * C); V.Store(a3, ref scores, j + 3 * C);
-            max = V.Max(max, V.Max(V.Max(a0, a1), V.Max(a2, a3)));
-        }
-        for (; j < n; j += C)
-        {
-            V a = V.Zero;
-            for (int c = 0; c < width; c++) a = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref qs, c)), V.Load(ref kT, c * padded + j), a);
-            if (j + C > n) a = V.Select(V.Within(0, n - j), a, V.Broadcast(float.NegativeInfinity));
-            V.Store(a, ref scores, j);
-            max = V.Max(max, a);
-        }
-        return V.MaxAcross(max);
-    }
-
-    /// <summary>p_j = exp(s_j - max) in place for j &lt; n (lanes past n: 0); returns their sum.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Exponentials<V>(ref float p, int n, float max) where V : struct, IFloatVector<V>
-    {
-        int C = V.Count;
-        var m = V.Broadcast(max);
-        var sum = V.Zero;
-        for (int j = 0; j < n; j += C)
-        {
-            var e = V.Exp(V.Subtract(V.Load(ref p, j), m));
-            if (j + C > n) e = V.Select(V.Within(0, n - j), e, V.Zero);
-            V.Store(e, ref p, j);
-            sum = V.Add(sum, e);
-        }
-        return V.Sum(sum);
-    }
-
-    /// <summary>out[c] = scale sum_j p_j v[j, c] over the head's <paramref name="width"/> columns (value rows
-    /// <paramref name="stride"/> apart), four keys at a time into independent registers; leftover columns one lane wide.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeightedValues<V>(ref float p, int n, ref float v, int stride, int width, float scale, ref float output) where V : struct, IFloatVector<V>
-    {
-        int c = 0;
-        for (; c + V.Count <= width; c += V.Count) WeightedColumns<V>(ref p, n, ref Unsafe.Add(ref v, c), stride, scale, ref Unsafe.Add(ref output, c));
-        for (; c < width; c++) WeightedColumns<Float1>(ref p, n, ref Unsafe.Add(ref v, c), stride, scale, ref Unsafe.Add(ref output, c));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeightedColumns<V>(ref float p, int n, ref float v, int stride, float scale, ref float output) where V : struct, IFloatVector<V>
-    {
-        V a0 = V.Zero, a1 = V.Zero, a2 = V.Zero, a3 = V.Zero;
-        int j = 0;
-        for (; j + 4 <= n; j += 4)
-        {
-            ref float rows = ref Unsafe.Add(ref v, j * stride);
-            a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p, j)), V.Load(ref rows, 0), a0);
-            a1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p, j + 1)), V.Load(ref rows, stride), a1);
-            a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p, j + 2)), V.Load(ref rows, 2 * stride), a2);
-            a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p, j + 3)), V.Load(ref rows, 3 * stride), a3);
-        }
-        for (; j < n; j++) a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p, j)), V.Load(ref v, j * stride), a0);
-        V.Store(V.Multiply(V.Add(V.Add(a0, a1), V.Add(a2, a3)), V.Broadcast(scale)), ref output, 0);
-    }
-
-    /// <summary>For keys j &lt; n: p_j = exp(qs . k_j - lse) (the forward's probabilities, recomputed with the forward's
-    /// arithmetic), dp_j = dO . v_j and ds_j = p_j (dp_j - rowDot); lanes past n are 0 in both rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ProbabilitiesAndScoreGradients<V>(ref float qs, int width, ref float kT, ref float dO, int valueWidth, ref float vT,
-        int padded, int n, float lse, float rowDot, ref float p, ref float ds) where V : struct, IFloatVector<V>
-    {
-        int C = V.Count;
-        var l = V.Broadcast(lse);
-        var d = V.Broadcast(rowDot);
-        for (int j = 0; j < n; j += C)
-        {
-            V s = V.Zero, dp = V.Zero;
-            for (int c = 0; c < width; c++) s = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref qs, c)), V.Load(ref kT, c * padded + j), s);
-            for (int c = 0; c < valueWidth; c++) dp = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref dO, c)), V.Load(ref vT, c * padded + j), dp);
-            var pj = V.Exp(V.Subtract(s, l));
-            if (j + C > n) pj = V.Select(V.Within(0, n - j), pj, V.Zero);
-            V.Store(pj, ref p, j);
-            V.Store(V.Multiply(pj, V.Subtract(dp, d)), ref ds, j);
-        }
-    }
-
-    /// <summary>y[j] += a x[j] for j &lt; count (a multiple of the register width).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy<V>(float a, ref float x, ref float y, int count) where V : struct, IFloatVector<V>
-    {
-        var b = V.Broadcast(a);
-        for (int j = 0; j < count; j += V.Count) V.Store(V.MultiplyAdd(b, V.Load(ref x, j), V.Load(ref y, j)), ref y, j);
     }
 
     /// <summary>sum_j a[j] b[j] for j &lt; count (a multiple of the register width), in two chains.</summary>
