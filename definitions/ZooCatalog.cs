@@ -64,6 +64,8 @@ public static class ZooCatalog
             seed => new RowLstmNet(seed), new("adam", 2e-3f, 64, 10, "cosine", MaxGradientNorm: 5f)),
         new(nameof(CharLstm), "character-level language model: 64 character ids -> embedding 32 -> 2-layer LSTM 128 -> 97 logits per step (Adam 4e-3 cosine, batch 32, 6 epochs, clip norm 1); trained by the charlstm command, not train",
             seed => new CharLstm(seed), new("adam", 4e-3f, 32, 6, "cosine", MaxGradientNorm: 1f)),
+        new(nameof(VitSmall), "a small Vision Transformer: 16 patches of 7 x 7 -> 64 features, class token, learned positions, 3 pre-norm encoder blocks (4 heads, GELU FFN 128), class token -> 10 classes (AdamW 1e-3 cosine, batch 64, 15 epochs, clip norm 1)",
+            seed => new VitSmall(seed), new("adamw", 1e-3f, 64, 15, "cosine", MaxGradientNorm: 1f)),
         new(nameof(CharGpt), "W5: character-level GPT, 64 character ids -> embeddings 64 (token + learned position) -> 2 pre-norm blocks (4-head causal attention, GELU FFN 256) -> 65 logits per step (AdamW 3e-4, batch 16); takes ids, not images",
             seed => new CharGpt(seed), new("adamw", 3e-4f, 16, 10)),
         new(nameof(TinyAttentionNet), "single-head self-attention over 4 tokens of 6 features", seed => new TinyAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
