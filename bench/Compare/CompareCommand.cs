@@ -7,7 +7,7 @@ using System.Text;
 namespace NetCompiler.Bench;
 
 /// <summary>The <c>compare</c> command: a short, fixed version of every workload (W1 seed 000, W2 seed 001, W3 wide
-/// MLP, W4 LeNet-5, ResNetSmall, W6 LSTM sequence, RowLstmNet, CharLstm generation, FMA peak), each variant in this one process, printed as one Markdown
+/// MLP, W4 LeNet-5, ResNetSmall, W6 LSTM sequence, RowLstmNet, W5 CharGpt, CharLstm generation, FMA peak), each variant in this one process, printed as one Markdown
 /// table on standard output (progress goes to standard error, so <c>compare &gt; table.md</c> keeps just the table).
 /// About a minute and a half for W1-W3 on the quiet 2-core development machine, plus an estimated 45 s for W4 and
 /// ResNetSmall. <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test, not for
@@ -18,9 +18,9 @@ internal static class CompareCommand
     private static Harness CreateHarness(bool brief) => brief ? new Harness(0.3, 0.1, 3) : new Harness(1.0, 0.25, 7);
 
     /// <summary>The workloads <c>--only</c> selects from, in the order they run.</summary>
-    private static readonly string[] s_workloads = ["W1", "W2", "W3", "W4", "ResNetSmall", "W6", "RowLstmNet", "CharLstmGen"];
+    private static readonly string[] s_workloads = ["W1", "W2", "W3", "W4", "ResNetSmall", "W6", "RowLstmNet", "W5", "CharLstmGen"];
 
-    private const string Usage = "usage: compare [--short] [--only W1,W2,W3,W4,ResNetSmall,W6,RowLstmNet,CharLstmGen]";
+    private const string Usage = "usage: compare [--short] [--only W1,W2,W3,W4,ResNetSmall,W6,RowLstmNet,W5,CharLstmGen]";
 
     public static int Run(ReadOnlySpan<string> args)
     {
@@ -47,6 +47,7 @@ internal static class CompareCommand
         var gemmLines = new List<string>();
         var dataLines = new List<string>();
         var lstmFlops = new List<string>();
+        string? gptFlops = null;
         Progress($"compare: {(brief ? "short run" : "full run")} of {string.Join(", ", s_workloads.Where(selected.Contains))}; " +
                  $"TorchSharp: {(TorchSharpPeer.IsAvailable ? "available" : "n/a, " + TorchSharpPeer.FailureReason)}");
 
@@ -159,6 +160,25 @@ internal static class CompareCommand
                 Progress($"RowLstmNet done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
             }
 
+        if (selected.Contains("W5"))
+            using (var w5 = new CharGptWorkload())
+            {
+                dataLines.Add("W5: " + w5.DataDescription);
+                Progress($"data: {dataLines[^1]}");
+                PrepareTorchSharp("W5", w5.CreateTorchSharp, w5.CheckTorchSharp, checks);
+                var tokens = Metric.PerSecond("tokens", CharGptWorkload.TokensPerCall);
+                var gptTrain = Row(harness, $"W5 CharGpt training (AdamW 3e-4, batch {CharGptWorkload.Batch})", tokens,
+                    w5.TrainCompiled, w5.TrainInterpreted, () => w5.TrainTorchSharp(1), () => w5.TrainTorchSharp(2), compiledOneThread: true,
+                    note: $"{CharGptWorkload.TokensPerCall} tokens per step (16 windows x 64 positions)");
+                var gptInfer = Row(harness, $"W5 CharGpt inference (batch {CharGptWorkload.Batch})", tokens,
+                    w5.InferCompiled, w5.InferInterpreted, () => w5.InferTorchSharp(1), () => w5.InferTorchSharp(2), compiledOneThread: true);
+                rows.AddRange([gptTrain, gptInfer]);
+                gemmLines.Add(PeakLine($"W5 training, batch {CharGptWorkload.Batch}", gptTrain, CharGptWorkload.TokensPerCall * CharGptWorkload.TrainFlopsPerToken, peaks));
+                gemmLines.Add(PeakLine($"W5 inference, batch {CharGptWorkload.Batch}", gptInfer, CharGptWorkload.TokensPerCall * CharGptWorkload.ForwardFlopsPerToken, peaks));
+                gptFlops = CharGptWorkload.FlopsNote;
+                Progress($"W5 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+            }
+
         if (selected.Contains("CharLstmGen"))
         {
             rows.Add(GenerationRow(harness, new CharLstmGenerationWorkload()));
@@ -166,7 +186,7 @@ internal static class CompareCommand
         }
 
         string loadLine = LoadLine(load.Stop(), quiet, out bool disturbed);
-        Console.Write(Report(rows, peaks, gemmLines, checks, lstmFlops, string.Join("; ", dataLines), started, harness, brief, loadLine, disturbed, selected));
+        Console.Write(Report(rows, peaks, gemmLines, checks, lstmFlops, gptFlops, string.Join("; ", dataLines), started, harness, brief, loadLine, disturbed, selected));
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         GC.KeepAlive(Harness.Sink);
         return s_mismatches.Count > 0 ? 1 : 0;
@@ -354,7 +374,7 @@ internal static class CompareCommand
     }
 
     private static string Report(List<ResultRow> rows, Dictionary<(int Bits, int Threads), double> peaks, List<string> gemmLines, List<string> checks,
-        List<string> lstmFlops, string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed, HashSet<string> selected)
+        List<string> lstmFlops, string? gptFlops, string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed, HashSet<string> selected)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"NetCompiler compare, {started:yyyy-MM-dd HH:mm} UTC{(brief ? " (--short run: fewer, shorter repetitions)" : "")}");
@@ -387,7 +407,7 @@ internal static class CompareCommand
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- Each variant is warmed up (at least {harness.WarmupSeconds} s), then the variants of a row take turns: {harness.Repetitions} repetitions of about {harness.RepetitionSeconds} s each, median per variant. Ratios are speedups of the compiled code (above 1: compiled is faster); 'best TorchSharp' is the faster of its two thread counts.");
         text.AppendLine("- Training rows: every variant trains its own copy of the same initial network on the training set in a fixed order; " +
-                        "W2, W3, W4, ResNetSmall, W6 and RowLstmNet time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
+                        "W2, W3, W4, ResNetSmall, W6, RowLstmNet and W5 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
         if (selected.Contains("W3"))
             text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
         if (selected.Overlaps(["W4", "ResNetSmall"]))
@@ -400,6 +420,7 @@ internal static class CompareCommand
             text.AppendLine("- LSTM FLOPs: 2 per multiply-add of the input projection (4H x F) and recurrent product (4H x H) at each of the T steps and of the head; " +
                             "training adds their weight gradients and the hidden state's gradient through W_hh and the head; gate activations and state updates not counted: " +
                             string.Join("; ", lstmFlops) + ".");
+        if (gptFlops is not null) text.AppendLine("- " + gptFlops + ".");
         if (selected.Contains("ResNetSmall"))
             text.AppendLine("- ResNetSmall: batch norm in training mode (batch statistics) in the training row, on its running statistics (TorchSharp in eval mode) in the inference row; " +
                             "every batch norm's weight, bias and running statistics start at fixed values away from 1, 0, 0, 1 so that the check covers them.");
