@@ -176,6 +176,9 @@ internal static class CompareCommand
                 gemmLines.Add(PeakLine($"W5 training, batch {CharGptWorkload.Batch}", gptTrain, CharGptWorkload.TokensPerCall * CharGptWorkload.TrainFlopsPerToken, peaks));
                 gemmLines.Add(PeakLine($"W5 inference, batch {CharGptWorkload.Batch}", gptInfer, CharGptWorkload.TokensPerCall * CharGptWorkload.ForwardFlopsPerToken, peaks));
                 gptFlops = CharGptWorkload.FlopsNote;
+                var attention = new AttentionWorkload();
+                rows.AddRange(AttentionRows(harness, attention, peaks, gemmLines));
+                gptFlops += "; " + attention.FlopsNote;
                 Progress($"W5 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
             }
 
@@ -362,6 +365,50 @@ internal static class CompareCommand
         return string.Create(CultureInfo.InvariantCulture,
             $"W4 convolutions alone (ConvolutionGemm with the step's shapes, {LeNet5Workload.Batch / LeNet5Workload.TileRows} tiles of {LeNet5Workload.TileRows}; " +
             $"{flops / 1e6:F0} MFLOP per step): each call split over the pool {Rate(timings[0], two, null)}; at 1 thread {Rate(timings[1], one, lenet.CompiledOneThread)} (the compiled step on 2 threads runs one chunk of the batch per core, its convolutions on one thread each, so its share is the 1-thread one)");
+    }
+
+    /// <summary>W5's attention kernels alone (<see cref="AttentionWorkload"/>): forward and backward with CharGpt's geometry
+    /// over a batch of 16, and one sample's forward at T = 1024, each on the calling thread; rows in the compiled column
+    /// (microseconds per call) and a line of GFLOP/s against the 1-thread FMA peak.</summary>
+    private static ResultRow[] AttentionRows(Harness harness, AttentionWorkload attention, Dictionary<(int Bits, int Threads), double> peaks, List<string> gemmLines)
+    {
+        string forward = $"W5 attention alone, forward (T 64, 4 heads of 16, causal, batch {AttentionWorkload.Batch})";
+        string backward = $"W5 attention alone, backward (T 64, batch {AttentionWorkload.Batch}: dQ, dK, dV)";
+        string latency = $"W5 attention inference latency at T = {AttentionWorkload.LongContext} (4 heads of 16, causal, 1 sample)";
+        var timings = harness.Measure(
+        [
+            new Variant(forward, attention.Forward),
+            new Variant(backward, attention.Backward),
+            new Variant(latency, attention.ForwardLong),
+        ], Progress);
+        var metric = Metric.Time("us", "call");
+        string[] names = [forward, backward, latency];
+        for (int v = 0; v < timings.Length; v++)
+            if (timings[v] is { } t) Log(names[v], t, metric);
+        int bits = peaks.ContainsKey((512, 1)) ? 512 : 256;
+        peaks.TryGetValue((bits, 1), out double one);
+        double[] flops =
+        [
+            AttentionWorkload.Batch * AttentionWorkload.ForwardFlopsPerSample(attention.Geometry),
+            AttentionWorkload.Batch * AttentionWorkload.BackwardFlopsPerSample(attention.Geometry),
+            AttentionWorkload.ForwardFlopsPerSample(attention.LongGeometry),
+        ];
+        string Rate(int v)
+        {
+            if (timings[v] is not { } t) return "n/a";
+            double gflops = flops[v] / t.SecondsPerCall / 1e9;
+            return MarkdownTable.Number(gflops) + " GFLOP/s" + (one > 0 ? string.Create(CultureInfo.InvariantCulture, $" = {100 * gflops / one:F0}%") : "");
+        }
+        gemmLines.Add(string.Create(CultureInfo.InvariantCulture,
+            $"W5 attention alone (ScaledDotProductAttention on the calling thread, against the 1-thread peak): forward at T 64, batch {AttentionWorkload.Batch} " +
+            $"({flops[0] / 1e6:F1} MFLOP per call) {Rate(0)}; backward ({flops[1] / 1e6:F1} MFLOP) {Rate(1)}; forward at T = {AttentionWorkload.LongContext}, 1 sample ({flops[2] / 1e6:F1} MFLOP) {Rate(2)}"));
+        const string Note = "ScaledDotProductAttention alone, one thread; no interpreted or TorchSharp variant";
+        return
+        [
+            new ResultRow(forward, metric, timings[0], null, null, null, Note),
+            new ResultRow(backward, metric, timings[1], null, null, null, Note + "; the gradients accumulate, as in a step"),
+            new ResultRow(latency, metric, timings[2], null, null, null, Note),
+        ];
     }
 
     /// <summary>Weight traffic of batch-1 inference, which reads every weight once per call: bytes / latency.</summary>

@@ -4,8 +4,8 @@ namespace NetCompiler.Bench;
 
 /// <summary>The <c>torch-check</c> command: does TorchSharp load here (after the build's libLibTorchSharp.so
 /// patch), and do its forward pass and training agree with NetCompiler's on seed 000, on the convolutional networks
-/// (W4 LeNet-5, ResNetSmall: outputs, losses, gradients, batch norm statistics) and on the LSTMs of W6 and RowLstmNet (outputs, losses,
-/// gradients; a few seconds)? Exit code 0 when all hold.</summary>
+/// (W4 LeNet-5, ResNetSmall: outputs, losses, gradients, batch norm statistics), on the LSTMs of W6 and RowLstmNet and on W5's CharGpt (outputs,
+/// losses, gradients; a few seconds)? Exit code 0 when all hold.</summary>
 internal static class TorchCheckCommand
 {
     public static int Run()
@@ -39,6 +39,7 @@ internal static class TorchCheckCommand
         Check("ResNetSmall", () => { using var resnet = new ResNetSmallWorkload(); return resnet.CheckTorchSharp(); });
         Check("W6 LSTM sequence", () => { using var w6 = LstmClassifierWorkload.W6(); return w6.CheckTorchSharp(); });
         Check("RowLstmNet", () => { using var rowLstm = LstmClassifierWorkload.RowLstm(); return rowLstm.CheckTorchSharp(); });
+        Check("W5 CharGpt", () => { using var w5 = new CharGptWorkload(); return w5.CheckTorchSharp(); });
         return ok ? 0 : 1;
     }
 }
