@@ -71,6 +71,11 @@ internal enum GraphFamily : long
     LastCell = 1L << 55,          // an LSTM's last cell state read downstream
     RecurrentIndexed = 1L << 56,  // r.Forward(x)[k] rather than a deconstruction
     RecurrentChain = 1L << 57,    // a recurrent layer reading another's output sequence, or starting from its last states
+    // Attention (RandomGraphCase.Attention.cs), a last step in every recurrent graph.
+    AttentionOp = 1L << 58,       // Attention(q, k, v, heads)
+    AttentionLayer = 1L << 59,    // [MultiHeadAttention]
+    AttentionCross = 1L << 60,    // keys and values from another value
+    AttentionCausal = 1L << 61,
 }
 
 /// <summary>One [Forward] input of a random graph definition, as <see cref="INetwork.Inputs"/> must report it.</summary>
@@ -146,6 +151,7 @@ internal sealed partial class RandomGraphCase
             if (recurrent && s == 0) RecurrentLayer();
             else Step();
         }
+        if (recurrent) AttentionStep();
         BuildOutput();
         Source = BuildSource();
     }
