@@ -12,7 +12,8 @@ namespace NetCompiler;
 /// Backward through time runs the steps in reverse: one fused pass turns the saved gates and the incoming dh (and dc)
 /// into the gates' gradients in place, and one product adds dG W_hh into dh(t-1), the gradient of the previous step's
 /// output, so the recurrence accumulates where the output's gradient already is. The weight gradients are whole-
-/// sequence products afterwards (dW_ih += dG^T x, dW_hh += dG^T h(t-1) over T rows), as is dx += dG W_ih.</para>
+/// sequence products afterwards (dW_hh += dG^T h(t-1) over T rows; dW_ih^T += x^T dG, summed over the tile in a
+/// scratch and added to dW_ih transposed), as is dx += dG W_ih.</para>
 /// <para>Nothing is allocated per step: the recurrent product goes into a per-thread scratch that grows on first use.
 /// Every element-wise pass uses the widest accelerated register and SimdMath's polynomials (the one-lane tail uses the
 /// same polynomials), so results do not depend on H's remainder.</para></summary>
@@ -189,7 +190,11 @@ public static class RecurrentSequence
         ref float dh0, int dh0Stride, bool needH0, ref float dc0, int dc0Stride, bool needC0, int rows)
     {
         int T = g.Steps, H = g.Hidden, G = g.GateWidth, I = g.Input;
-        ref float zeros = ref Scratch(H, H);
+        // Scratch: dW_ih in PyTorch's [G, I] layout, then dW_ih^T [I, G] summed over the tile (cleared), then H zeros.
+        int wihFloats = needWih ? I * G : 0;
+        ref float wihGradient = ref Scratch(2 * wihFloats + H, wihFloats + H);
+        ref float wihGradientT = ref Unsafe.Add(ref wihGradient, wihFloats);
+        ref float zeros = ref Unsafe.Add(ref wihGradientT, wihFloats);
         for (int i = T - 1; i >= 0; i--)
         {
             int t = g.StepAt(i), previous = g.Previous(t);
@@ -255,7 +260,9 @@ public static class RecurrentSequence
             ref float xr = ref Unsafe.Add(ref x, (nint)r * xStride);
             ref float hr = ref Unsafe.Add(ref y, (nint)r * yStride);
             if (needX) TileGemm.BackwardInput(ref dGates, gradientRow, ref wih, ref Unsafe.Add(ref dx, (nint)r * dxStride), I, T, G, I);
-            if (needWih) TileGemm.BackwardWeights(ref dGates, gradientRow, ref xr, I, ref dwih, ref dwih, false, T, G, I);
+            // dW_ih^T += x^T dG, so the product runs along the G gates; along I (RowLstmNet's 28 pixels) it ran one
+            // vector and a scalar tail per gate, 64% of the training step.
+            if (needWih) TileGemm.BackwardWeights(ref xr, I, ref dGates, gradientRow, ref wihGradientT, ref wihGradientT, false, T, I, G);
             if (needBih) SumRows(ref dGates, gradientRow, T, G, ref dbih);
             // Hidden side: the step after the first in processing order pairs with h of the first, and so on.
             int later = g.Reverse ? 0 : 1, earlier = g.Reverse ? 1 : 0;
@@ -273,6 +280,9 @@ public static class RecurrentSequence
                 else SumRows(ref dGates, gradientRow, T, G, ref dbhh);
             }
         }
+        if (!needWih) return;
+        Transpose(ref wihGradientT, I, G, ref wihGradient);
+        TileGemm.AddRow(ref wihGradient, ref dwih, G * I);
     }
 
     /// <summary>dW_hh += dG_h^T h over <paramref name="count"/> rows (a GRU's hidden-side gradient skips x_n's block).</summary>
