@@ -30,13 +30,55 @@ public static class ScaledDotProductAttention
     /// <summary>Attention over <paramref name="rows"/> samples: sample r's queries [Tq, heads d_k] at
     /// <c>q + r qStride</c>, keys [Tk, heads d_k] and values [Tk, heads d_v] likewise, output [Tq, heads d_v] at
     /// <c>y + r yStride</c>, and the log-sum-exp of each head's rows [heads, Tq] at <c>lse + r lseStride</c>.</summary>
+    /// <remarks>The (sample, head) pairs are independent, so a large call splits them over the cores (a single long
+    /// sequence runs its heads in parallel); inside a data-parallel chunk the pool is busy and the call stays serial.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
+    public static unsafe void Forward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
         ref float y, int yStride, ref float lse, int lseStride, int rows)
     {
-        if (Vector512.IsHardwareAccelerated) Forward<Float512>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, rows);
-        else if (Vector256.IsHardwareAccelerated) Forward<Float256>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, rows);
-        else Forward<Float1>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, rows);
+        int pairs = rows * g.Heads;
+        long multiplyAdds = (long)pairs * g.Queries * g.Keys * (g.HeadDim + g.ValueHeadDim) / (g.Causal ? 2 : 1);
+        int parts = TileGemm.Parts(multiplyAdds, pairs);
+        if (parts <= 1 || !WorkerPool.TryAcquire())
+        {
+            ForwardPairs(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, 0, pairs);
+            return;
+        }
+        fixed (float* pq = &q, pk = &k, pv = &v, py = &y, pl = &lse)
+        {
+            var work = ForwardJob;
+            work.Geometry = g;
+            work.Q = pq; work.K = pk; work.V = pv; work.Y = py; work.Lse = pl;
+            (work.QStride, work.KStride, work.VStride, work.YStride, work.LseStride, work.Pairs, work.Parts) = (qStride, kStride, vStride, yStride, lseStride, pairs, parts);
+            WorkerPool.RunAcquired(work, parts);
+        }
+    }
+
+    // One work object for the process, filled only while the pool is claimed (as TileGemm's jobs).
+    private static readonly ForwardWork ForwardJob = new();
+
+    /// <summary>A range of (sample, head) pairs of <see cref="Forward"/>.</summary>
+    private sealed unsafe class ForwardWork : IPartedWork
+    {
+        public AttentionGeometry Geometry;
+        public float* Q, K, V, Y, Lse;
+        public int QStride, KStride, VStride, YStride, LseStride, Pairs, Parts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per job; never left at tier 0 (jit-check)
+        public void RunPart(int part)
+        {
+            var (start, end) = TileGemm.Range(Pairs, 1, part, Parts);
+            ForwardPairs(Geometry, ref *Q, QStride, ref *K, KStride, ref *V, VStride, ref *Y, YStride, ref *Lse, LseStride, start, end);
+        }
+    }
+
+    /// <summary>Pairs [<paramref name="start"/>, <paramref name="end"/>) of (sample, head), pair = sample heads + head.</summary>
+    private static void ForwardPairs(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
+        ref float y, int yStride, ref float lse, int lseStride, int start, int end)
+    {
+        if (Vector512.IsHardwareAccelerated) Forward<Float512>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, start, end);
+        else if (Vector256.IsHardwareAccelerated) Forward<Float256>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, start, end);
+        else Forward<Float1>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, start, end);
     }
 
     /// <summary>Adds the gradients of q, k and v that are asked for, from dy (the output's gradient, laid out as y), the
@@ -65,20 +107,20 @@ public static class ScaledDotProductAttention
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Forward<V>(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
-        ref float y, int yStride, ref float lse, int lseStride, int rows) where V : struct, IFloatVector<V>
+        ref float y, int yStride, ref float lse, int lseStride, int start, int end) where V : struct, IFloatVector<V>
     {
         int KP = g.KeysPadded, D = g.HeadDim, Dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
         // Scratch: the head's keys transposed [d_k, Tk padded], a block's rows of scores, its scaled query rows.
         ref float kT = ref Scratch(D * KP + Block * KP + Block * D);
         ref float p = ref Unsafe.Add(ref kT, D * KP);
         ref float qs = ref Unsafe.Add(ref p, Block * KP);
-        for (int r = 0; r < rows; r++)
+        for (int pair = start; pair < end; pair++)
         {
+            int r = pair / g.Heads, h = pair % g.Heads;
             ref float qr = ref Unsafe.Add(ref q, (nint)r * qStride);
             ref float vr = ref Unsafe.Add(ref v, (nint)r * vStride);
             ref float yr = ref Unsafe.Add(ref y, (nint)r * yStride);
             ref float lr = ref Unsafe.Add(ref lse, (nint)r * lseStride);
-            for (int h = 0; h < g.Heads; h++)
             {
                 TransposeHead(ref Unsafe.Add(ref k, (nint)r * kStride + h * D), E, g.Keys, D, ref kT, KP);
                 for (int i0 = 0; i0 < g.Queries; i0 += Block)
