@@ -68,7 +68,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                         var fusion = Fusion.Build(graph);
                         var training = KernelPlan.Build(graph, gradients, fusion, MemoryPlan.Build(graph, gradients, fusion), ExecutionMode.Training);
                         var inference = KernelPlan.Build(graph, gradients, fusion, MemoryPlan.ForInference(graph, gradients, fusion), ExecutionMode.Inference);
-                        source = NetworkEmitter.Emit(training, inference);
+                        var decoder = spec.Decoder ? Decoder(graph, diagnostics) : null;
+                        if (!spec.Decoder || decoder is not null) source = NetworkEmitter.Emit(training, inference, decoder);
                     }
                 }
             }
@@ -79,6 +80,17 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, spec.Class.Name, e.GetType().Name + ": " + e.Message));
         }
         return new GeneratedOutput(spec.Class.Name, HintName(spec.Class), source, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>The decoder step's plan (<see cref="DecodeGraph"/>), or null after reporting why the network has none.</summary>
+    private static KernelPlan? Decoder(Graph graph, List<DiagnosticInfo> diagnostics)
+    {
+        var decoder = DecodeGraph.Build(graph, diagnostics);
+        if (decoder is null) return null;
+        var step = decoder.Graph;
+        var gradients = GradientPlan.Build(step);
+        var fusion = Fusion.Build(step);
+        return KernelPlan.Build(step, gradients, fusion, MemoryPlan.ForInference(step, gradients, fusion), ExecutionMode.Inference, decoder);
     }
 
     private static GeneratedOutput BuildModule(ModuleSpec spec)

@@ -11,7 +11,7 @@ namespace NetCompiler.Definitions.Zoo;
 /// <c>lm_head</c>) except the attention, which is PyTorch's <c>nn.MultiheadAttention</c> (<c>h.0.attn.in_proj_weight</c>,
 /// <c>h.0.attn.out_proj</c>, initialized as that module is); the other weights start as nanoGPT's, N(0, 0.02), the
 /// feed-forward network's output projection N(0, 0.02 / sqrt(2 layers)).</summary>
-[Network]
+[Network(Decoder = true)]
 public partial class CharGpt
 {
     /// <summary>Characters the model knows (tiny Shakespeare's 65).</summary>

@@ -115,6 +115,11 @@ internal static class DiagnosticDescriptors
         "'{0}' compares logits {1} with the target '{2}', which has no [Shape] and so takes the logits' shape: it is read as probabilities over {3} classes (one-hot rows), not as class indices; declare the target [Shape({4})] for class indices, or [Shape({5})] to keep probabilities",
         Usage, DiagnosticSeverity.Warning, true);
 
+    public static readonly DiagnosticDescriptor NotDecodable = new(
+        "NC0013", "Network cannot be decoded token by token",
+        "'{0}' asks for a decoder ([Network(Decoder = true)]), but {1}",
+        Definition, DiagnosticSeverity.Error, true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         "NC9001", "NetCompiler internal error",
         "NetCompiler could not compile '{0}': {1}. Please report this with the definition.",

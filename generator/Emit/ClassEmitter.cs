@@ -68,7 +68,7 @@ internal static class ClassEmitter
         w.Line();
     }
 
-    public static void EmitConstructor(SourceWriter w, KernelPlan plan, KernelPlan inference)
+    public static void EmitConstructor(SourceWriter w, KernelPlan plan, KernelPlan inference, KernelPlan? decoder)
     {
         var graph = plan.Graph;
         var spec = graph.Spec;
@@ -117,6 +117,7 @@ internal static class ClassEmitter
         w.Line("Parameters = parameters;");
         if (HasConstants(plan)) w.Line($"FillConstants(_values, {(plan.Tiled ? "TileRows" : "1")});");
         if (HasConstants(inference)) w.Line($"FillInferenceConstants(_inference, {(inference.Tiled ? "TileRows" : "1")});");
+        if (decoder is not null && HasConstants(decoder)) w.Line("FillDecodeConstants(_decode, 1);");
         BindingEmitter.Emit(w, spec.Fields, "");
         w.Close();
         w.Line();
@@ -128,7 +129,7 @@ internal static class ClassEmitter
         w.Line();
     }
 
-    private static bool HasConstants(KernelPlan plan) => plan.Graph.Nodes.Any(n => n.Op == OpKind.Constant && plan.Memory.ValueOffset[n.Id] >= 0);
+    internal static bool HasConstants(KernelPlan plan) => plan.Graph.Nodes.Any(n => n.Op == OpKind.Constant && plan.Memory.ValueOffset[n.Id] >= 0);
 
     /// <summary>The workspace helpers: FillConstants / FillInferenceConstants write the constant tensors into every
     /// sample's slots of a workspace (once, when it is created); EnsureBatchWorkspace grows the training workspaces of
@@ -148,7 +149,7 @@ internal static class ClassEmitter
         w.Line();
     }
 
-    private static void EmitFillConstants(SourceWriter w, KernelPlan plan, string name, string stride)
+    internal static void EmitFillConstants(SourceWriter w, KernelPlan plan, string name, string stride)
     {
         if (!HasConstants(plan)) return;
         var (graph, memory, spec) = (plan.Graph, plan.Memory, plan.Graph.Spec);

@@ -21,7 +21,7 @@ internal static class EntryPointEmitter
     }
 
     /// <summary>The output of the sample in <paramref name="row"/> (null: the only sample) as a ref expression.</summary>
-    private static string OutputRef(KernelPlan plan, string x, string ws, string? row)
+    internal static string OutputRef(KernelPlan plan, string x, string ws, string? row)
     {
         var (graph, memory) = (plan.Graph, plan.Memory);
         var o = graph[memory.Root[graph.Output.Id]];   // a view's storage is its root's
@@ -40,7 +40,7 @@ internal static class EntryPointEmitter
 
     /// <summary>Opens a public entry point whose body runs with the instance taken by the calling thread
     /// (<c>CompiledSupport.Enter</c>): a second thread inside the same instance gets an exception, not corrupted results.</summary>
-    private static void OpenEntryPoint(SourceWriter w, string signature)
+    internal static void OpenEntryPoint(SourceWriter w, string signature)
     {
         w.Open(signature);
         OpenTry(w);
@@ -54,7 +54,7 @@ internal static class EntryPointEmitter
     }
 
     /// <summary>Closes what <see cref="OpenEntryPoint"/> opened: the instance is released by the outermost call.</summary>
-    private static void CloseEntryPoint(SourceWriter w)
+    internal static void CloseEntryPoint(SourceWriter w)
     {
         w.Close();
         w.Open("finally");
@@ -64,7 +64,7 @@ internal static class EntryPointEmitter
     }
 
     /// <summary>The ref to the buffers, when the network has some.</summary>
-    private static void BufferRef(SourceWriter w, Graph graph)
+    internal static void BufferRef(SourceWriter w, Graph graph)
     {
         if (graph.Spec.Buffers.Count > 0) w.Line("ref float bf = ref MemoryMarshal.GetArrayDataReference(Parameters.Buffers);");
     }

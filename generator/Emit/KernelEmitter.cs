@@ -24,11 +24,13 @@ internal static class KernelEmitter
     /// <summary>Parameters every kernel of <paramref name="plan"/> takes after its own: the buffers when the network has
     /// some, the step's key and the batch position of the kernel's first sample when an op draws random numbers.</summary>
     public static string ExtraParameters(KernelPlan plan) =>
-        (plan.Graph.Spec.Buffers.Count > 0 ? ", ref float bf" : "") + (plan.Stochastic ? ", ulong key, int sample0" : "");
+        (plan.Graph.Spec.Buffers.Count > 0 ? ", ref float bf" : "") + (plan.Stochastic ? ", ulong key, int sample0" : "")
+        + (plan.Decoder is not null ? ", ref float kv, int position" : "");
 
     /// <summary>The arguments for <see cref="ExtraParameters"/>, the first sample at batch position <paramref name="sample"/>.</summary>
     public static string ExtraArguments(KernelPlan plan, string sample) =>
-        (plan.Graph.Spec.Buffers.Count > 0 ? ", ref bf" : "") + (plan.Stochastic ? $", key, {sample}" : "");
+        (plan.Graph.Spec.Buffers.Count > 0 ? ", ref bf" : "") + (plan.Stochastic ? $", key, {sample}" : "")
+        + (plan.Decoder is not null ? ", ref kv, position" : "");
 
     /// <summary>A writer holding <paramref name="text"/>, to append it at another writer's indent.</summary>
     internal static SourceWriter Lines(string text)
@@ -173,6 +175,15 @@ internal static class KernelEmitter
         else
             Kernel(w, c, "InferSample", $"Inference of one sample, {form}: input x -> output.",
                 "void", "ref float p, ref float x, ref float ws" + ExtraParameters(c.Plan), ops);
+    }
+
+    /// <summary>DecodeStep, the decoder's kernel: one new position of one sequence, from its token and KV cache.</summary>
+    public static void EmitDecode(SourceWriter w, KernelContext c)
+    {
+        var ops = c.Plan.Forward.Select(node => Op(c, node, "decode", () => Run(c, node, forward: true))).ToList();
+        Kernel(w, c, "DecodeStep", "Decoder step of one sequence: the token x at <paramref name=\"position\"/> -> that position's output row, " +
+            "reading the keys and values of positions 0 to position - 1 from the sequence's KV cache <paramref name=\"kv\"/> and adding its own.",
+            "void", "ref float p, ref float x, ref float ws" + ExtraParameters(c.Plan), ops);
     }
 
     private static void EmitForward(SourceWriter w, KernelContext c)

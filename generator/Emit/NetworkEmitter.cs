@@ -26,7 +26,8 @@ internal static class NetworkEmitter
         if (cls.Namespace.Length > 0) { w.Line($"namespace {cls.Namespace};"); w.Line(); }
     }
 
-    public static string Emit(KernelPlan plan, KernelPlan inference)
+    /// <param name="decoder">The decoder step's plan of a <c>[Network(Decoder = true)]</c>, else null.</param>
+    public static string Emit(KernelPlan plan, KernelPlan inference, KernelPlan? decoder)
     {
         var graph = plan.Graph;
         var spec = graph.Spec;
@@ -36,12 +37,15 @@ internal static class NetworkEmitter
         // <remarks>, not <summary>: the documentation of a partial class joins every part's, and the summary is the user's.
         w.Line($"/// <remarks>Compiled by NetCompiler: {spec.Parameters.Sum(p => p.Length)} parameters,");
         w.Line($"/// input {Shapes.Format(spec.InputShape)} -> output {graph.Output.ShapeText} per sample.</remarks>");
-        w.Open($"partial class {cls.Name} : global::NetCompiler.INetwork");
+        w.Open($"partial class {cls.Name} : global::NetCompiler.INetwork{(decoder is null ? "" : ", global::NetCompiler.IDecoder")}");
         ClassEmitter.EmitConstants(w, plan, inference);
-        ClassEmitter.EmitConstructor(w, plan, inference);
+        if (decoder is not null) DecoderEmitter.EmitState(w, decoder);
+        ClassEmitter.EmitConstructor(w, plan, inference, decoder);
         ClassEmitter.EmitWorkspaceHelpers(w, plan, inference);
         EntryPointEmitter.Emit(w, plan, inference);
+        if (decoder is not null) DecoderEmitter.EmitEntryPoint(w, decoder);
         KernelEmitter.Emit(w, new KernelContext(plan), new KernelContext(inference));
+        if (decoder is not null) KernelEmitter.EmitDecode(w, new KernelContext(decoder));
         w.Close();
         return w.ToString();
     }

@@ -143,7 +143,8 @@ internal sealed class KernelContext
             yield return $"ref float v{id} = {location}; // {Describe(node)}";
         }
         foreach (int id in used.Saved)
-            yield return $"ref float s{id} = {At("ws", WorkspaceStride, Memory.SavedOffset[id])}; // saved by {Describe(Graph[id])} for its backward";
+            yield return $"ref float s{id} = {At("ws", WorkspaceStride, Memory.SavedOffset[id])}; // " +
+                (Plan.Mode == ExecutionMode.Training ? $"saved by {Describe(Graph[id])} for its backward" : $"scratch of {Describe(Graph[id])}");
         foreach (int id in used.Gradients)
         {
             var node = Graph[id];

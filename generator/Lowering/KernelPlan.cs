@@ -19,9 +19,9 @@ internal sealed class KernelPlan
     private readonly LoweringStrategy?[] _strategies;
 
     private KernelPlan(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory, ExecutionMode mode, bool tiled,
-        LoweringStrategy?[] strategies)
+        LoweringStrategy?[] strategies, DecodeGraph? decoder)
     {
-        Graph = graph; Gradients = gradients; Fusion = fusion; Memory = memory; Mode = mode; Tiled = tiled; _strategies = strategies;
+        Graph = graph; Gradients = gradients; Fusion = fusion; Memory = memory; Mode = mode; Tiled = tiled; _strategies = strategies; Decoder = decoder;
         bool training = mode == ExecutionMode.Training;
         Forward = graph.Nodes.Where(n => gradients.InForward[n.Id] && WritesCode(n)).ToList();
         Loss = graph.Nodes.Where(n => training && gradients.InLoss[n.Id] && WritesCode(n)).ToList();
@@ -46,6 +46,11 @@ internal sealed class KernelPlan
     public bool Stochastic { get; }
 
     public Graph Graph { get; }
+
+    /// <summary>For a decoder step's plan (over <see cref="DecodeGraph.Graph"/>): the decoder; its kernel takes the
+    /// sequence's KV cache (<c>kv</c>) and the decoded position (<c>position</c>), one sequence at a time.</summary>
+    public DecodeGraph? Decoder { get; }
+
     public GradientPlan Gradients { get; }
     public Fusion Fusion { get; }
     public MemoryPlan Memory { get; }
@@ -83,14 +88,16 @@ internal sealed class KernelPlan
     private static bool WritesCode(Node node, Fusion fusion, ExecutionMode mode) =>
         !node.Is(OpTraits.Leaf) && !node.Is(OpTraits.View, mode) && fusion.FusedInto[node.Id] < 0;
 
-    public static KernelPlan Build(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory, ExecutionMode mode)
+    /// <param name="decoder">The decoder whose step <paramref name="graph"/> is (an inference plan, never tiled: each
+    /// sequence has its own position and cache); null for the network's own plans.</param>
+    public static KernelPlan Build(Graph graph, GradientPlan gradients, Fusion fusion, MemoryPlan memory, ExecutionMode mode, DecodeGraph? decoder = null)
     {
         bool Runs(Node n) => (gradients.InForward[n.Id] || (mode == ExecutionMode.Training && gradients.InLoss[n.Id])) && WritesCode(n, fusion, mode);
-        bool tiled = graph.Nodes.Any(n => Runs(n) && Choose(graph, n, tileAllowed: true, mode).Scope != StrategyScope.Sample);
+        bool tiled = decoder is null && graph.Nodes.Any(n => Runs(n) && Choose(graph, n, tileAllowed: true, mode).Scope != StrategyScope.Sample);
         var strategies = new LoweringStrategy?[graph.Nodes.Count];
         foreach (var node in graph.Nodes)
             if (Runs(node)) strategies[node.Id] = Choose(graph, node, tiled, mode);
-        return new KernelPlan(graph, gradients, fusion, memory, mode, tiled, strategies);
+        return new KernelPlan(graph, gradients, fusion, memory, mode, tiled, strategies, decoder);
     }
 
     /// <summary>The first of the node's strategies that runs in <paramref name="mode"/> and applies (a tile strategy only

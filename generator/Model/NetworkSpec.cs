@@ -97,7 +97,8 @@ internal sealed record NetworkSpec(
     int LossNode,
     string ForwardMethod,
     string LossMethod,
-    EquatableArray<DiagnosticInfo> Diagnostics)
+    EquatableArray<DiagnosticInfo> Diagnostics,
+    bool Decoder = false)
 {
     public bool HasLoss => LossNode >= 0;
 

@@ -56,6 +56,9 @@ internal enum OpKind
     GlobalAvgPool,
     Recurrent,
     Attention,
+    // Decoder steps only (built by DecodeGraph from a causal network, never written in a definition)
+    PositionRow,
+    AttentionDecode,
     // Losses (per-sample scalar)
     BinaryCrossEntropy,
     MeanSquaredError,

@@ -14,6 +14,10 @@ internal sealed class ConcatOp : OpDefinition
 
     public static readonly ConcatOp Instance = new();
 
+    /// <summary>Two sequences joined along any axis but the first, row by row.</summary>
+    public override bool RowWise(Graph graph, Node node, bool[] sequence) =>
+        sequence.All(s => s) && node.Shape.Length >= 2 && FromFront(((AxisAttribute)node.Attributes).Axis, node.Shape.Length) != 0;
+
     public override string Syntax => "`Concat(a, b, axis)`";
     public override string ShapeRule => "a's shape with `a[axis] + b[axis]` on `axis`";
     public override string GradientRule => "`da += dy[.., :a[axis], ..]`, `db += dy[.., a[axis]:, ..]`";

@@ -24,6 +24,8 @@ internal sealed class DropoutOp : OpDefinition
         new CodeStrategy("counter-based mask (training)", Forward, Backward, ExecutionMode.Training),
     };
 
+    public override bool RowWise(Graph graph, Node node, bool[] sequence) => true;
+
     public override OpTraits TraitsIn(ExecutionMode mode) => mode == ExecutionMode.Inference ? Traits | OpTraits.View : Traits;
 
     public override Parse.TraceValue Build(Parse.OpCall call) =>

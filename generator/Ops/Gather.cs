@@ -15,6 +15,9 @@ internal sealed class GatherOp : OpDefinition
 
     public static readonly GatherOp Instance = new();
 
+    /// <summary>A sequence of ids gathers each row from its own id (the table is not a sequence).</summary>
+    public override bool RowWise(Graph graph, Node node, bool[] sequence) => OnlySequence(sequence, 1);
+
     public override string Syntax => "`Gather(table, ids)`";
     public override string ShapeRule => "`[V, D]` rows by ids `S` -> `S + [D]`";
     public override string GradientRule => "`dtable[ids[i]] += dy[i]`";

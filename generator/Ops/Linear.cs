@@ -19,6 +19,9 @@ internal sealed class LinearOp : OpDefinition
 
     public static readonly LinearOp Instance = new();
 
+    /// <summary>Over [T, in], each row is its own product with the (non-sequence) weights.</summary>
+    public override bool RowWise(Graph graph, Node node, bool[] sequence) => OnlySequence(sequence, 0) && graph[node.Inputs[0]].Shape.Length >= 2;
+
     public override string Syntax => "`layer.Forward(x)` (`[Dense]`), `Linear(x, w, b)`";
     public override string ShapeRule => "`[..., in] -> [..., out]`, `w` `[out, in]`, `b` `[out]`";
     public override string GradientRule => "`dz = dy act'`; `db += dz`, `dW += dz^T x`, `dx += dz W`";

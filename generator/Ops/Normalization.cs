@@ -29,6 +29,9 @@ internal sealed class NormalizationOp : OpDefinition
         : "`dx += (dn - xhat mean(dn xhat)) rstd`, `dn = dy w`; `dw += dy xhat`";
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("row loops", Forward, Backward) };
 
+    /// <summary>Normalizes the last axis: each row of a [T, d] sequence on its own.</summary>
+    public override bool RowWise(Graph graph, Node node, bool[] sequence) => OnlySequence(sequence, 0) && node.Shape.Length >= 2;
+
     public override Parse.TraceValue Build(Parse.OpCall call)
     {
         var inputs = new List<int> { call.Tensor(0, "the input"), call.Tensor(1, "the weight") };

@@ -91,6 +91,23 @@ internal abstract class OpDefinition
     /// <summary>How messages name operand <paramref name="operand"/>, e.g. <c>the mask (argument 1)</c>.</summary>
     public virtual string OperandName(int operand) => $"argument {operand + 1}";
 
+    /// <summary>For a decoder (<see cref="Lowering.DecodeGraph"/>): whether row t (along axis 0) of the node's output
+    /// depends only on row t of its operands that are sequences (<paramref name="sequence"/>: [T, ...] values computed
+    /// from the tokens) and on the whole of its other operands, so that a decoder step computes the one row it needs
+    /// from one row of each sequence operand. Default: element-wise ops (broadcasting is checked by the decode graph).</summary>
+    public virtual bool RowWise(Graph graph, Node node, bool[] sequence) => Is(OpTraits.ElementWise);
+
+    /// <summary>Whether operand <paramref name="operand"/> is the only sequence among a node's operands.</summary>
+    protected static bool OnlySequence(bool[] sequence, int operand)
+    {
+        for (int k = 0; k < sequence.Length; k++)
+            if (sequence[k] != (k == operand)) return false;
+        return true;
+    }
+
+    /// <summary><paramref name="axis"/> counted from the front of a rank-<paramref name="rank"/> shape.</summary>
+    protected static int FromFront(int axis, int rank) => axis < 0 ? axis + rank : axis;
+
     /// <summary>The node's per-sample shape from its operands' shapes; null after reporting why not.</summary>
     public abstract int[]? InferShape(ShapeQuery query);
 }

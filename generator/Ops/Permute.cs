@@ -15,6 +15,10 @@ internal sealed class PermuteOp : OpDefinition
 
     public static readonly PermuteOp Instance = new();
 
+    /// <summary>A permutation that keeps the first axis first permutes each row on its own.</summary>
+    public override bool RowWise(Graph graph, Node node, bool[] sequence) =>
+        FromFront(((DimensionsAttribute)node.Attributes).Values[0], node.Shape.Length) == 0;
+
     public override string Syntax => "`Permute(x, a0, a1, ...)` (rank 2 to 4)";
     public override string ShapeRule => "`y.shape[k] = x.shape[a_k]`";
     public override string GradientRule => "`dx += Permute(dy, inverse)`";

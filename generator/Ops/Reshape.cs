@@ -14,6 +14,13 @@ internal sealed class ReshapeOp : OpDefinition
 
     public static readonly ReshapeOp Instance = new();
 
+    /// <summary>A reshape that keeps the first axis reshapes each row on its own.</summary>
+    public override bool RowWise(Graph graph, Node node, bool[] sequence)
+    {
+        int[] x = graph[node.Inputs[0]].Shape;
+        return x.Length >= 2 && node.Shape.Length >= 2 && x[0] == node.Shape[0];
+    }
+
     public override string Syntax => "`Reshape(x, d0, ...)` (up to 4 dimensions, one may be -1); `Flatten(x)` is `Reshape(x, -1)`";
     public override string ShapeRule => "the given shape, same number of elements";
     public override string GradientRule => "`dx` is `dy` (shared storage)";

@@ -17,6 +17,10 @@ internal sealed class SliceOp : OpDefinition
 
     public static readonly SliceOp Instance = new();
 
+    /// <summary>A slice along any axis but the first keeps each row's part.</summary>
+    public override bool RowWise(Graph graph, Node node, bool[] sequence) =>
+        node.Shape.Length >= 2 && FromFront(((SliceAttribute)node.Attributes).Axis, node.Shape.Length) != 0;
+
     public override string Syntax => "`Slice(x, axis, start, length)`; `Split(x, axis, sizes...)` (a `Tensor[]`, one Slice per piece)";
     public override string ShapeRule => "x's shape with `length` on `axis`; Split's sizes add up to `x[axis]`";
     public override string GradientRule => "`dx[.., start:start+length, ..] += dy`";

@@ -76,8 +76,13 @@ internal static class NetworkParser
         }
         return new NetworkSpec(info, fields.ToEquatableArray(), layout.Parameters.ToEquatableArray(), layout.Buffers.ToEquatableArray(), tracer.Nodes.ToEquatableArray(),
             inputs.ToEquatableArray(), targetShape.ToEquatableArray(), targetExplicit, targetType, output, loss, forwardName, lossName,
-            diagnostics.ToEquatableArray());
+            diagnostics.ToEquatableArray(), AsksForDecoder(type));
     }
+
+    /// <summary>Whether the class is marked <c>[Network(Decoder = true)]</c>.</summary>
+    private static bool AsksForDecoder(INamedTypeSymbol type) =>
+        type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "NetCompiler.NetworkAttribute")
+            .SelectMany(a => a.NamedArguments).Any(a => a.Key == "Decoder" && a.Value.Value is true);
 
     public static ModuleSpec ParseModule(INamedTypeSymbol type)
     {

@@ -5,7 +5,15 @@ namespace NetCompiler;
 /// <summary>Marks a partial class as a network: the generator compiles its <see cref="ForwardAttribute"/>
 /// and <see cref="LossAttribute"/> methods into specialized training and inference code.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
-public sealed class NetworkAttribute : Attribute { }
+public sealed class NetworkAttribute : Attribute
+{
+    /// <summary>Also compile a decoder (<see cref="IDecoder"/>, driven by <see cref="TokenGenerator"/>): a step that
+    /// computes the output row of one new position from its token and a KV cache of the earlier positions' attention
+    /// keys and values, for generating text token by token. Needs one <c>[Shape(T)] Tokens</c> input and a network that
+    /// is causal along it (causal attention; everything else row by row); anything else is NC0013 at the expression
+    /// that mixes positions.</summary>
+    public bool Decoder { get; set; }
+}
 
 /// <summary>Marks a partial class as a reusable module: its layers and <see cref="ForwardAttribute"/> method
 /// are inlined into every network that holds it as a field.</summary>

@@ -1,0 +1,90 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NetCompiler;
+
+/// <summary>The KV caches of a compiled decoder, one per sequence slot: each a block of floats holding every
+/// attention's keys and values for the network's context (the layout is the generated code's), and how many positions
+/// of it are filled, so that a step that would read positions never written is refused instead of reading stale ones.</summary>
+public sealed class KvCache
+{
+    private float[] _values = Array.Empty<float>();
+    private int[] _filled = Array.Empty<int>();
+    private int[] _seen = Array.Empty<int>();   // the call that last named each slot, to refuse a slot named twice
+    private int _call;
+
+    /// <summary>A cache whose slots hold <paramref name="slotSize"/> floats each, for <paramref name="context"/> positions.</summary>
+    public KvCache(int slotSize, int context)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slotSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(context, 1);
+        SlotSize = slotSize; Context = context;
+    }
+
+    /// <summary>Floats of one slot.</summary>
+    public int SlotSize { get; }
+
+    /// <summary>Positions one slot holds.</summary>
+    public int Context { get; }
+
+    /// <summary>Slots allocated so far.</summary>
+    public int Slots => _filled.Length;
+
+    /// <summary>Positions of <paramref name="slot"/> decoded so far (0 for a slot never used).</summary>
+    public int Filled(int slot) => slot < _filled.Length ? _filled[slot] : 0;
+
+    /// <summary>Checks one decoder call's arguments (see <see cref="IDecoder.Decode"/>) and grows the cache to the slots
+    /// it names.</summary>
+    public void Check(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, int outputs, int rowSize, int tokenCount)
+    {
+        if (slots.Length != tokens.Length || positions.Length != tokens.Length)
+            throw new ArgumentException($"Decode: {slots.Length} slots, {tokens.Length} tokens and {positions.Length} positions; give one of each per row.");
+        if (outputs < (long)tokens.Length * rowSize)
+            throw new ArgumentException($"Decode: {tokens.Length} rows of {rowSize} outputs need {(long)tokens.Length * rowSize} floats, got {outputs}.", nameof(outputs));
+        int most = -1;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if ((uint)tokens[i] >= (uint)tokenCount)
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Decode: token {i} is {tokens[i]}; ids run from 0 to {tokenCount - 1}.");
+            if ((uint)positions[i] >= (uint)Context)
+                throw new ArgumentOutOfRangeException(nameof(positions), positions[i], $"Decode: position {i} is {positions[i]}; the context holds positions 0 to {Context - 1} (restart the sequence at 0 when it is full).");
+            if (slots[i] < 0) throw new ArgumentOutOfRangeException(nameof(slots), slots[i], $"Decode: slot {i} is negative.");
+            most = Math.Max(most, slots[i]);
+        }
+        if (most >= _filled.Length) Grow(most + 1);
+        if (++_call == int.MaxValue) { Array.Clear(_seen); _call = 1; }
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            int slot = slots[i];
+            if (_seen[slot] == _call) throw new ArgumentException($"Decode: slot {slot} appears twice; decode one position per sequence per call.", nameof(slots));
+            _seen[slot] = _call;
+            if (positions[i] > _filled[slot])
+                throw new ArgumentException($"Decode: row {i} decodes position {positions[i]} of slot {slot}, which holds {_filled[slot]} positions; decode a sequence's positions in order.", nameof(positions));
+        }
+    }
+
+    /// <summary>The slot's block, marking positions 0..<paramref name="position"/> as what it holds (call after
+    /// <see cref="Check"/>, once per row, in order).</summary>
+    public ref float Slot(int slot, int position)
+    {
+        _filled[slot] = position + 1;
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), (nint)slot * SlotSize);
+    }
+
+    /// <summary>Forgets every slot's positions (the next step of each must be position 0).</summary>
+    public void Clear() => Array.Clear(_filled);
+
+    private void Grow(int slots)
+    {
+        long floats = (long)slots * SlotSize;
+        if (floats > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(slots), slots, $"Decode: {slots} KV cache slots of {SlotSize} floats do not fit one array.");
+        var values = new float[floats];
+        _values.AsSpan().CopyTo(values);
+        var filled = new int[slots];
+        _filled.AsSpan().CopyTo(filled);
+        var seen = new int[slots];
+        _seen.AsSpan().CopyTo(seen);
+        (_values, _filled, _seen) = (values, filled, seen);
+    }
+}
