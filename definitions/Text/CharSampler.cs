@@ -10,12 +10,8 @@ namespace NetCompiler.Definitions.Text;
 public sealed class CharSampler
 {
     private readonly CharLstm _network;
-    private readonly float _temperature;
-    private readonly int _topK;
-    private readonly Rng _rng;
+    private readonly TokenSampler _sampler;
     private readonly float[] _hidden = new float[CharLstm.StateSize], _cell = new float[CharLstm.StateSize], _logits = new float[CharVocabulary.Size];
-    private readonly double[] _weights = new double[CharVocabulary.Size];
-    private readonly int[] _order = new int[CharVocabulary.Size];
 
     /// <summary>A sampler over <paramref name="network"/>'s current parameters.</summary>
     /// <param name="network">The language model.</param>
@@ -31,7 +27,7 @@ public sealed class CharSampler
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be positive and finite.");
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(topK, CharVocabulary.Size);
-        (_temperature, _topK, _rng) = (temperature, topK, new Rng((ulong)(uint)seed));
+        _sampler = new TokenSampler(CharVocabulary.Size, temperature, topK, (ulong)(uint)seed);
     }
 
     /// <summary>The <paramref name="count"/> characters that follow <paramref name="prompt"/> (an empty prompt reads as
@@ -56,21 +52,6 @@ public sealed class CharSampler
     }
 
     /// <summary>Draws an id from the softmax of <paramref name="logits"/> / temperature restricted to the top-k logits
-    /// (ties broken towards the lower id).</summary>
-    public int Pick(ReadOnlySpan<float> logits)
-    {
-        for (int i = 0; i < _order.Length; i++) _order[i] = i;
-        var scores = logits.ToArray();
-        // Descending by logit, then ascending by id: a stable order, so the same logits always give the same top k.
-        Array.Sort(_order, (a, b) => scores[b].CompareTo(scores[a]) is var c && c != 0 ? c : a.CompareTo(b));
-        double top = scores[_order[0]], total = 0;
-        for (int k = 0; k < _topK; k++) total += _weights[k] = Math.Exp((scores[_order[k]] - top) / _temperature);
-        double u = _rng.NextDouble() * total;
-        for (int k = 0; k < _topK - 1; k++)
-        {
-            u -= _weights[k];
-            if (u < 0) return _order[k];
-        }
-        return _order[_topK - 1];
-    }
+    /// (<see cref="TokenSampler.Pick"/>).</summary>
+    public int Pick(ReadOnlySpan<float> logits) => _sampler.Pick(logits);
 }

@@ -16,12 +16,13 @@ internal static class GeneratedMembers
     {
         "InputSize", "OutputSize", "TargetSize", "Parameters", "TileRows", "ValueWorkspaceSize", "GradientWorkspaceSize", "InferenceWorkspaceSize",
         "_values", "_gradients", "_inference", "_caller", "_chunks",
+        "DecodeContext", "DecodeRowSize", "DecodeTokenCount", "DecodeCacheSize", "DecodeWorkspaceSize", "_decode", "_kvCache",   // a decoder's
     };
 
     /// <summary>Private kernels: ForwardSample, ForwardTile and their parts (ForwardTilePart0, ...), the parts of a long
     /// inline SGD step, the workspace helpers, and so on.</summary>
     private static readonly string[] KernelPrefixes = { "ForwardSample", "ForwardTile", "LossSample", "LossTile", "BackwardSample", "BackwardTile", "InferSample", "InferTile", "SgdStepPart",
-        "FillConstants", "FillInferenceConstants", "EnsureBatchWorkspace" };
+        "FillConstants", "FillInferenceConstants", "EnsureBatchWorkspace", "DecodeStep", "FillDecodeConstants" };
 
     private const string Span = "System.ReadOnlySpan<float>";
 
@@ -34,6 +35,7 @@ internal static class GeneratedMembers
         ("TrainStep", new[] { Span, Span, "int", "NetCompiler.Optimizer" }),
         ("Train", new[] { Span, Span, "int", "NetCompiler.ParameterStore?", "NetCompiler.Optimizer?", "float" }),
         ("CreateReplica", new string[0]),
+        ("Decode", new[] { "System.ReadOnlySpan<int>", "System.ReadOnlySpan<int>", "System.ReadOnlySpan<int>", "System.Span<float>" }),   // a decoder's
     };
 
     public static void Check(INamedTypeSymbol type, bool isNetwork, List<DiagnosticInfo> diagnostics)

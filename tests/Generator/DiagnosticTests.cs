@@ -1337,6 +1337,92 @@ public class DiagnosticTests
         Assert.Empty(clean.GeneratorDiagnostics);
     }
 
+    // ------------------------------------------------------------------ NC0013
+
+    /// <summary>A decoder for a network whose position t reads later positions: a non-causal attention.</summary>
+    [Fact]
+    public void NC0013_DecoderOverANonCausalAttention()
+    {
+        var d = Expect("""
+            [Network(Decoder = true)]
+            public partial class Bidirectional
+            {
+                [Embedding(10, 8)] Embedding embed;
+                [MultiHeadAttention(8, 2)] MultiHeadAttention attn;
+                [Forward] Tensor Forward([Shape(6)] Tokens ids) => /*<*/attn.Forward(embed.Forward(ids))/*>*/;
+            }
+            """, "NC0013");
+        Contains(d, "'Bidirectional' asks for a decoder", "is not causal", "Causal = true");
+    }
+
+    /// <summary>Causal attention written from primitives: transposing the keys mixes positions, which a
+    /// decoder cannot compute one position at a time; the message names the op that can.</summary>
+    [Fact]
+    public void NC0013_DecoderOverAttentionFromPrimitives()
+    {
+        var d = Expect("""
+            [Network(Decoder = true)]
+            public partial class Primitive
+            {
+                [Embedding(10, 8)] Embedding embed;
+                [Forward] Tensor Forward([Shape(6)] Tokens ids)
+                {
+                    var x = embed.Forward(ids);
+                    var scores = MatMul(x, /*<*/Transpose(x)/*>*/);
+                    return MatMul(Softmax(Where(Triangle(6, 6), scores, -1e9f)), x);
+                }
+            }
+            """, "NC0013");
+        Contains(d, "Transpose [8, 6]", "mixes the positions", "Attention(q, k, v, heads, causal: true)");
+    }
+
+    /// <summary>A pooled classifier's output is not one row per position.</summary>
+    [Fact]
+    public void NC0013_DecoderOverAPooledOutput()
+    {
+        var d = Expect("""
+            [Network(Decoder = true)]
+            public partial class Pooled
+            {
+                [Embedding(10, 8)] Embedding embed;
+                [MultiHeadAttention(8, 2, Causal = true)] MultiHeadAttention attn;
+                [Forward] Tensor Forward([Shape(6)] Tokens ids) => /*<*/Mean(attn.Forward(embed.Forward(ids)), 0)/*>*/;
+            }
+            """, "NC0013");
+        Contains(d, "Mean [8]", "mixes the positions");
+    }
+
+    /// <summary>Two token inputs (an encoder-decoder's source and target): a decoder reads one sequence.</summary>
+    [Fact]
+    public void NC0013_DecoderOverTwoInputs()
+    {
+        var d = Expect("""
+            [Network(Decoder = true)]
+            public partial class TwoInputs
+            {
+                [Embedding(10, 8)] Embedding embed;
+                [MultiHeadAttention(8, 2, Causal = true)] MultiHeadAttention attn;
+                [Forward] Tensor Forward([Shape(6)] Tokens /*<*/ids/*>*/, [Shape(6)] Tokens place) => attn.Forward(embed.Forward(ids) + embed.Forward(place));
+            }
+            """, "NC0013");
+        Contains(d, "exactly one [Shape(T)] Tokens input");
+    }
+
+    /// <summary>Without an attention, there is nothing to cache: a position's output reads its own token only.</summary>
+    [Fact]
+    public void NC0013_DecoderWithoutAttention()
+    {
+        var d = Expect("""
+            [Network(Decoder = true)]
+            public partial class Bigram
+            {
+                [Embedding(10, 10)] Embedding embed;
+                [Forward] Tensor Forward([Shape(6)] Tokens ids) => /*<*/embed.Forward(ids)/*>*/;
+            }
+            """, "NC0013");
+        Contains(d, "no causal attention");
+    }
+
     // ------------------------------------------------------------------ NC0012
 
     /// <summary>A user constructor would be chosen by <c>new Net()</c> and skip the generated one that initializes and
