@@ -179,6 +179,11 @@ internal static class CompareCommand
                 var attention = new AttentionWorkload();
                 rows.AddRange(AttentionRows(harness, attention, peaks, gemmLines));
                 gptFlops += "; " + attention.FlopsNote;
+                using (var generation = new CharGptGenerationWorkload())
+                {
+                    PrepareTorchSharp("W5 generation", generation.CreateTorchSharp, generation.Check, checks);
+                    rows.AddRange(GenerationRows(harness, generation));
+                }
                 Progress($"W5 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
             }
 
@@ -291,6 +296,24 @@ internal static class CompareCommand
                       (c is { } cc ? $" (compiled runs at {MarkdownTable.Ratio(b.SecondsPerCall / cc.SecondsPerCall)} its speed)" : ""));
         if (note != "") notes.Add(note);
         return new ResultRow(workload, metric, c, Get(iInterpreted), Get(iTorch1), Get(iTorch2), string.Join("; ", notes), c1);
+    }
+
+    /// <summary>W5 generation at batch 1 (<see cref="CharGptGenerationWorkload"/>): the KV-cached decoders (compiled and
+    /// TorchSharp's), then re-running the full forward per token (compiled, interpreted, TorchSharp); the first row's note
+    /// compares the compiled decoder with TorchSharp's re-run (issue 16's target: 50x).</summary>
+    private static ResultRow[] GenerationRows(Harness harness, CharGptGenerationWorkload w)
+    {
+        var tokens = Metric.PerSecond("tokens", CharGptGenerationWorkload.Tokens);
+        string setup = $"batch 1, greedy, a {CharGptGenerationWorkload.PromptLength}-character prompt read first (in the time), {CharGptGenerationWorkload.Tokens} tokens generated";
+        var rerun = Row(harness, $"W5 generation re-running the full forward per token ({setup})", tokens,
+            w.RerunCompiled, w.RerunInterpreted, () => w.RerunTorchSharp(1), () => w.RerunTorchSharp(2),
+            note: "each token runs the whole 64-position window (as generation without a cache does)");
+        var cached = Row(harness, $"W5 generation with the KV cache ({setup})", tokens,
+            w.Cached, null, () => w.CachedTorchSharp(1), () => w.CachedTorchSharp(2),
+            note: "compiled: the generated decoder (TokenGenerator over Decode); TorchSharp: its twin with a hand-written KV cache (TorchCharGpt.Decode)");
+        if (cached.Speedup(rerun.BestTorchSharp) is { } overRerun)
+            cached = cached with { Notes = cached.Notes + $"; {MarkdownTable.Ratio(overRerun)} the better TorchSharp re-running the full forward per token (target 50x)" };
+        return [cached, rerun];
     }
 
     /// <summary>CharLstm generation: one variant, <see cref="CharLstm.Step"/> (the eager ops, so the interpreted

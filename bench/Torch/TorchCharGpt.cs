@@ -1,3 +1,4 @@
+using System.Linq;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -41,6 +42,21 @@ internal sealed class TorchCharGpt : Module<TorchTensor, TorchTensor>
         foreach (var block in h) x = block.forward(x);
         return lm_head.forward(ln_f.forward(x)).view(-1, Vocabulary);   // [N 64, 65]
     }
+
+    /// <summary>A KV cache for <see cref="Decode"/>: per block, keys and values [1, heads, 64, d], zeros.</summary>
+    public (TorchTensor[] Keys, TorchTensor[] Values) NewCache() =>
+        (Enumerable.Range(0, Layers).Select(_ => zeros(1, Heads, Context, Width / Heads)).ToArray(),
+         Enumerable.Range(0, Layers).Select(_ => zeros(1, Heads, Context, Width / Heads)).ToArray());
+
+    /// <summary>The KV-cached step a TorchSharp user writes for generation (nanoGPT's forward for one new position):
+    /// token <paramref name="token"/> at <paramref name="position"/>, its keys and values written into the cache at that
+    /// position, its query attending cache rows 0..position; returns the position's logits [65].</summary>
+    public TorchTensor Decode(TorchTensor token, int position, TorchTensor[] keys, TorchTensor[] values)
+    {
+        var x = wte.forward(token) + wpe.weight!.narrow(0, position, 1);   // [1, 1, 64]
+        for (int i = 0; i < Layers; i++) x = h[i].Decode(x, position, keys[i], values[i]);
+        return lm_head.forward(ln_f.forward(x)).view(Vocabulary);
+    }
 }
 
 /// <summary>A pre-norm block: x + attn(ln_1(x)), then + mlp(ln_2(x)).</summary>
@@ -63,6 +79,13 @@ internal sealed class TorchCharGptBlock : Module<TorchTensor, TorchTensor>
     public override TorchTensor forward(TorchTensor x)
     {
         x = x + attn.forward(ln_1.forward(x));
+        return x + mlp.forward(ln_2.forward(x));
+    }
+
+    /// <summary>The block for one new position over the KV cache (see <see cref="TorchCharGpt.Decode"/>).</summary>
+    public TorchTensor Decode(TorchTensor x, int position, TorchTensor keys, TorchTensor values)
+    {
+        x = x + attn.Decode(ln_1.forward(x), position, keys, values);
         return x + mlp.forward(ln_2.forward(x));
     }
 }
@@ -98,6 +121,19 @@ internal sealed class TorchCausalSelfAttention : Module<TorchTensor, TorchTensor
         var v = parts[2].view(n, t, _heads, c / _heads).transpose(1, 2);
         var y = functional.scaled_dot_product_attention(q, k, v, is_casual: true);
         return out_proj.forward(y.transpose(1, 2).contiguous().view(n, t, c));
+    }
+
+    /// <summary>One new position x [1, 1, C]: its key and value into the cache [1, heads, T, d] at
+    /// <paramref name="position"/>, its query over cache rows 0..position (all of them earlier or itself: no mask).</summary>
+    public TorchTensor Decode(TorchTensor x, int position, TorchTensor keys, TorchTensor values)
+    {
+        long c = x.shape[2], d = c / _heads;
+        var parts = functional.linear(x, in_proj_weight, in_proj_bias).split(c, 2);
+        var q = parts[0].view(1, 1, _heads, d).transpose(1, 2);                 // [1, heads, 1, d]
+        keys.narrow(2, position, 1).copy_(parts[1].view(1, 1, _heads, d).transpose(1, 2));
+        values.narrow(2, position, 1).copy_(parts[2].view(1, 1, _heads, d).transpose(1, 2));
+        var y = functional.scaled_dot_product_attention(q, keys.narrow(2, 0, position + 1), values.narrow(2, 0, position + 1));
+        return out_proj.forward(y.transpose(1, 2).reshape(1, 1, c));
     }
 }
 
