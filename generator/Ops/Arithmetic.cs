@@ -29,7 +29,18 @@ internal sealed class BinaryArithmeticOp : OpDefinition
     public override int[]? InferShape(ShapeQuery query)
     {
         int[] a = query.In(0), b = query.In(1);
-        return Broadcasting.Shape(a, b) ?? query.Mismatch($"{ShapeQuery.Text(a)} {Symbol} {ShapeQuery.Text(b)} cannot broadcast ({Broadcasting.Rule})");
+        return Broadcasting.Shape(a, b) ?? query.Mismatch($"{ShapeQuery.Text(a)} {Symbol} {ShapeQuery.Text(b)} cannot broadcast ({Broadcasting.Rule}){PositionHint(a, b)}");
+    }
+
+    /// <summary>For shapes that differ in their first dimension only (a sequence and a position table, as
+    /// <c>wte.Forward(idx) + wpe.Weight</c> writes them), what that usually means.</summary>
+    private static string PositionHint(int[] a, int[] b)
+    {
+        if (a.Length < 2 || a.Length != b.Length || a[0] == 1 || b[0] == 1) return "";
+        for (int d = 1; d < a.Length; d++)
+            if (a[d] != b[d]) return "";
+        return $"; if one is a sequence and the other a position table, the table has {System.Math.Min(a[0], b[0])} rows for {System.Math.Max(a[0], b[0])} positions: " +
+            "declare it with a row for every position of the input's [Shape] (or shorten the input)";
     }
 
     /// <summary>A product's backward reads the other operand; a sum's and a difference's read dy alone.</summary>

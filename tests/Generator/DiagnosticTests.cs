@@ -1337,6 +1337,22 @@ public class DiagnosticTests
         Assert.Empty(clean.GeneratorDiagnostics);
     }
 
+    /// <summary>A context longer than the learned position table (nanoGPT's <c>block_size</c> smaller than the input).</summary>
+    [Fact]
+    public void NC0101_ContextLongerThanThePositionTable()
+    {
+        var d = Expect("""
+            [Network]
+            public partial class ShortTable
+            {
+                [Embedding(10, 8)] Embedding wte;
+                [Embedding(16, 8)] Embedding wpe;
+                [Forward] Tensor Forward([Shape(24)] Tokens idx) => /*<*/wte.Forward(idx) + wpe.Weight/*>*/;
+            }
+            """, "NC0101");
+        Contains(d, "[24, 8] + [16, 8] cannot broadcast", "the table has 16 rows for 24 positions");
+    }
+
     // ------------------------------------------------------------------ NC0013
 
     /// <summary>A decoder for a network whose position t reads later positions: a non-causal attention.</summary>
