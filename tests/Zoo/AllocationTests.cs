@@ -8,7 +8,8 @@ namespace NetCompiler.Tests.Zoo;
 /// <summary>The compiled training step and inference allocate nothing: a per-sample network (XorNet), a tiled
 /// one whose large layers go through TileGemm and the worker pool (WideMlpNet), and one that trains the whole batch at
 /// once with batch normalization and dropout (WideBatchNormNet; its workspace grows on the first, warm-up, step), and
-/// convolutional ones (LeNet5; ResidualConvNet, batch norm over [C, H, W]), with plain SGD, Adam and SGD with momentum.
+/// convolutional ones (LeNet5; ResidualConvNet, batch norm over [C, H, W]) and W5's GPT (CharGpt), with plain SGD, Adam
+/// and SGD with momentum.
 /// (Measured on the calling thread; AllThreadsAllocationTests covers the worker pool's threads, which allocate the
 /// packed forward kernel's per-thread scratch once, on their first product.)</summary>
 public class AllocationTests
@@ -22,18 +23,20 @@ public class AllocationTests
     [InlineData("batchnorm", 70)]   // the whole batch as one tile, with dropout
     [InlineData("lenet", 64)]       // convolutions (over the worker pool) and max pooling
     [InlineData("residual", 37)]    // convolutions, batch norm over [C, H, W], the whole batch as one tile
+    [InlineData("gpt", 3)]          // W5: token ids, attention, LayerNorm, GELU
+    [InlineData("gpt", 16)]         // W5's batch: split across the cores
     public void TrainStepAndInferAllocateNothing(string network, int batch)
     {
         INetwork net = network switch
         {
             "xor" => new XorNet(seed: 2), "wide" => new WideMlpNet(seed: 2), "lenet" => new LeNet5(seed: 2),
-            "residual" => new NetCompiler.Tests.Convolution.ResidualConvNet(seed: 2), _ => new WideBatchNormNet(seed: 2),
+            "residual" => new NetCompiler.Tests.Convolution.ResidualConvNet(seed: 2), "gpt" => new CharGpt(seed: 2), _ => new WideBatchNormNet(seed: 2),
         };
         int inputSize = Size(net.InputShape), outputSize = Size(net.OutputShape), targetSize = Size(net.TargetShape);
         var x = new float[batch * inputSize];
         var t = new float[batch * targetSize];
         var y = new float[batch * outputSize];
-        for (int i = 0; i < x.Length; i++) x[i] = (i % 3) * 0.5f;
+        for (int i = 0; i < x.Length; i++) x[i] = network == "gpt" ? i % 3 : (i % 3) * 0.5f;   // token ids are whole
         for (int i = 0; i < t.Length; i++) t[i] = i % 2;
         var adam = new Adam(1e-4f);
         var momentum = new Sgd(new ConstantSchedule(1e-3f), momentum: 0.9f);
