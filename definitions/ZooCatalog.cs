@@ -71,6 +71,10 @@ public static class ZooCatalog
         new(nameof(TinyAttentionNet), "single-head self-attention over 4 tokens of 6 features", seed => new TinyAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
         new(nameof(TinyTransformerNet), "one pre-norm Transformer block over 8 token ids (embeddings, LayerNorm, 2-head attention from primitives); takes ids, not images",
             seed => new TinyTransformerNet(seed), new("adam", 3e-3f, 16, 50)),
+        new(nameof(TranslationTransformer), "encoder-decoder Transformer (2 + 2 pre-norm GELU layers, width 32, 4 heads) from 10 source to 8 target ids, head tied to the target embedding",
+            seed => new TranslationTransformer(seed), new("adamw", 1e-3f, 16, 10)),
+        new(nameof(LuongAttentionNet), "3 queries over 7 memory rows with Luong's general score q W k^T", seed => new LuongAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
+        new(nameof(BahdanauAttentionNet), "3 queries over 7 memory rows with Bahdanau's additive score v^T tanh(W q + U k)", seed => new BahdanauAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
     ];
 
     /// <summary>Finds a network by name (case-insensitive).</summary>

@@ -1,4 +1,3 @@
-using System.Linq;
 using NetCompiler.Tests.Generator;
 using NetCompiler.Tests.Zoo;
 using Xunit;
@@ -145,21 +144,5 @@ public class RecurrentCompiledVsInterpretedTests
     [InlineData("InitialStatesNet")]
     [InlineData("NoBiasNet")]
     public void Compiled_network_trains_as_the_interpreter(string network)
-    {
-        foreach (int batch in new[] { 1, 3, 35 })
-        {
-            var compiled = Networks.Value.Create("RecurrentTrainingCases." + network, seed: 5);
-            var interpreted = Networks.Value.Create("RecurrentTrainingCases." + network, seed: 5);
-            var rng = new Rng((ulong)(7 + batch));
-            var x = CompiledVsInterpretedTests.Inputs(compiled, batch, rng);
-            var t = Enumerable.Range(0, batch).Select(_ => (float)rng.NextInt(3)).ToArray();
-            for (int step = 0; step < 3; step++)
-            {
-                CompiledVsInterpretedTests.AssertSameAsInterpreter(compiled, interpreted, x, t, batch);
-                compiled.TrainStep(x, t, batch, 0.1f);
-                Interpreter.TrainStep(interpreted, x, t, batch, 0.1f);
-            }
-            CompiledVsInterpretedTests.AssertClose(interpreted.Parameters.Values, compiled.Parameters.Values, $"{network} parameters after training, batch {batch}");
-        }
-    }
+        => CompiledVsInterpretedTests.AssertTrainsAsInterpreter(() => Networks.Value.Create("RecurrentTrainingCases." + network, seed: 5), network);
 }

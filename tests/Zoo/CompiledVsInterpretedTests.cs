@@ -36,12 +36,9 @@ public class CompiledVsInterpretedTests
         {
             var compiled = (INetwork)Activator.CreateInstance(type, 5)!;
             var interpreted = (INetwork)Activator.CreateInstance(type, 5)!;
-            int inputSize = Size(compiled.InputShape), outputSize = Size(compiled.OutputShape), targetSize = Size(compiled.TargetShape);
+            int outputSize = Size(compiled.OutputShape);
             var x = Inputs(compiled, batch, rng);
-            // Class-index targets ([..., 1] against [..., C] logits) are integers in [0, C); others lie in [0, 1).
-            int classes = compiled.OutputShape[^1];
-            bool indices = compiled.TargetShape[^1] == 1 && classes > 1;
-            var t = Enumerable.Range(0, batch * targetSize).Select(_ => indices ? rng.NextInt(classes) : rng.NextFloat()).ToArray();
+            var t = Targets(compiled, batch, rng);
 
             var yc = new float[batch * outputSize];
             var yi = new float[batch * outputSize];
@@ -72,6 +69,38 @@ public class CompiledVsInterpretedTests
                 for (int i = 0; i < input.Size; i++)
                     x[s * size + input.Offset + i] = input.Kind == InputKind.Tokens ? rng.NextInt(Math.Max(input.IdCount, 1)) : rng.NextFloat() * 2 - 1;
         return x;
+    }
+
+    /// <summary>Targets for <paramref name="net"/>: class indices ([..., 1] against [..., C] logits) are integers in
+    /// [0, C); other targets lie in [0, 1).</summary>
+    internal static float[] Targets(INetwork net, int batch, Rng rng)
+    {
+        int classes = net.OutputShape[^1];
+        bool indices = net.TargetShape[^1] == 1 && classes > 1;
+        return Enumerable.Range(0, batch * Size(net.TargetShape)).Select(_ => indices ? rng.NextInt(classes) : rng.NextFloat()).ToArray();
+    }
+
+    /// <summary>Two networks made by <paramref name="create"/> (same type, same seed), one compiled and one interpreted,
+    /// train alike: for each of <paramref name="batches"/> (by default a batch of one, a partial tile and a full tile plus
+    /// a partial one), outputs, loss and every gradient agree (<see cref="AssertSameAsInterpreter"/>) before each of three
+    /// SGD steps (learning rate 0.1), and the parameters agree after them.</summary>
+    internal static void AssertTrainsAsInterpreter(Func<INetwork> create, string what, double relative = 1e-5, int[]? batches = null)
+    {
+        foreach (int batch in batches ?? [1, 3, 35])
+        {
+            var compiled = create();
+            var interpreted = create();
+            var rng = new Rng((ulong)(7 + batch));
+            var x = Inputs(compiled, batch, rng);
+            var t = Targets(compiled, batch, rng);
+            for (int step = 0; step < 3; step++)
+            {
+                AssertSameAsInterpreter(compiled, interpreted, x, t, batch, relative);
+                compiled.TrainStep(x, t, batch, 0.1f);
+                Interpreter.TrainStep(interpreted, x, t, batch, 0.1f);
+            }
+            AssertClose(interpreted.Parameters.Values, compiled.Parameters.Values, $"{what} parameters after training, batch {batch}", relative);
+        }
     }
 
     /// <summary>The two paths run the same element-wise math (the same SimdMath / ScalarMath calls, bit for bit:
