@@ -7,10 +7,12 @@ namespace NetCompiler;
 /// constant, so the kernels see every size as known.</summary>
 public readonly struct AttentionGeometry
 {
-    /// <summary>The geometry of <paramref name="heads"/> heads of widths d_k = <paramref name="headDim"/> and d_v = <paramref name="valueHeadDim"/>.</summary>
-    public AttentionGeometry(int queries, int keys, int heads, int headDim, int valueHeadDim, bool causal)
+    /// <summary>The geometry of <paramref name="heads"/> heads of widths d_k = <paramref name="headDim"/> and d_v = <paramref name="valueHeadDim"/>;
+    /// with <paramref name="keyPadding"/>, a key whose id is <paramref name="padId"/> is ignored by every query.</summary>
+    public AttentionGeometry(int queries, int keys, int heads, int headDim, int valueHeadDim, bool causal, bool keyPadding = false, int padId = 0)
     {
         Queries = queries; Keys = keys; Heads = heads; HeadDim = headDim; ValueHeadDim = valueHeadDim; Causal = causal;
+        KeyPadding = keyPadding; PadId = padId;
         Scale = 1f / System.MathF.Sqrt(headDim);
         // Key columns padded to whole Vector512 registers, so the transposed keys and the row of scores can be read in
         // full registers up to any causal limit.
@@ -29,6 +31,11 @@ public readonly struct AttentionGeometry
     public int ValueHeadDim { get; }
     /// <summary>Query i attends keys 0..i only (needs Queries == Keys).</summary>
     public bool Causal { get; }
+    /// <summary>Whether the kernels read one id per key (PyTorch's <c>key_padding_mask</c>): a key whose id is
+    /// <see cref="PadId"/> gets no weight from any query; a query all of whose keys are padding outputs zeros.</summary>
+    public bool KeyPadding { get; }
+    /// <summary>The id of padding keys (with <see cref="KeyPadding"/>).</summary>
+    public int PadId { get; }
     /// <summary>1 / sqrt(d_k), applied to the query before its dot products with the keys.</summary>
     public float Scale { get; }
     /// <summary>Tk rounded up to a multiple of 16 (the scratch rows' length).</summary>
