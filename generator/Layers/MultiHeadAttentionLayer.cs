@@ -8,16 +8,15 @@ using NetCompiler.Generator.Parse;
 namespace NetCompiler.Generator.Layers;
 
 /// <summary>What a <c>[MultiHeadAttention]</c> declared: the width, the heads, causality, the key/value width and the
-/// pad id of <c>padding:</c> ids.</summary>
-internal sealed record MultiHeadAttentionSettings(int Dim, int Heads, bool Causal, int KeyValueDim, int PadId) : OpAttributes
+/// pad id of <c>padding:</c> ids and the dropout of the attention weights.</summary>
+internal sealed record MultiHeadAttentionSettings(int Dim, int Heads, bool Causal, int KeyValueDim, int PadId, float Dropout) : OpAttributes
 {
     /// <summary>Whether the three projections are one [3 dim, dim] matrix (PyTorch's <c>in_proj_weight</c>).</summary>
     public bool Packed => KeyValueDim == Dim;
 }
 
 /// <summary><c>[MultiHeadAttention(dim, heads)] MultiHeadAttention a</c> (PyTorch's <c>nn.MultiheadAttention</c> with
-/// <c>batch_first=True</c>), with <c>Causal</c>, <c>KeyValueDim</c>, <c>Bias</c> and <c>PadId</c> (<c>Dropout</c> other
-/// than 0 is refused, NC0008: attention dropout is not implemented). Parameters as PyTorch's
+/// <c>batch_first=True</c>), with <c>Causal</c>, <c>KeyValueDim</c>, <c>Bias</c>, <c>PadId</c> and <c>Dropout</c>. Parameters as PyTorch's
 /// <c>state_dict</c>, in its order: <c>in_proj_weight</c> [3 dim, dim] (or <c>q_proj_weight</c>, <c>k_proj_weight</c>,
 /// <c>v_proj_weight</c> when the key/value width differs), <c>in_proj_bias</c> [3 dim], <c>out_proj.weight</c>
 /// [dim, dim], <c>out_proj.bias</c> [dim], initialized as PyTorch does. <c>Forward(x)</c>, <c>Forward(query, memory)</c>
@@ -59,16 +58,16 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition
         }
         if (padId < 0)
             return Invalid(diagnostics, AttributeArguments.Named(attribute, "PadId", location), $"{layer} has PadId = {padId}; it must be at least 0 (ids are never negative)");
-        if (dropout != 0f)
+        if (!(dropout >= 0f && dropout < 1f))
             return Invalid(diagnostics, AttributeArguments.Named(attribute, "Dropout", location),
-                $"{layer} has Dropout = {dropout.ToString(System.Globalization.CultureInfo.InvariantCulture)}; dropout on the attention weights is not supported yet (remove it, or apply a Dropout layer to the attention's output)");
+                $"{layer} has Dropout = {dropout.ToString(System.Globalization.CultureInfo.InvariantCulture)}; it must be in [0, 1)");
         if (keyValueDim < 0)
             return Invalid(diagnostics, AttributeArguments.Named(attribute, "KeyValueDim", location), $"{layer} has KeyValueDim = {keyValueDim}; it must be positive (or 0: the dimension)");
         if (keyValueDim == 0) keyValueDim = dim;
         long count = 3L * dim * System.Math.Max(dim, keyValueDim) + (long)dim * dim;
         if (count > FieldDeclaration.MaxWeights)
             return Invalid(diagnostics, AttributeArguments.Of(attribute, location), $"{layer} has more than {FieldDeclaration.MaxWeights} weights (1 GiB of floats)");
-        var settings = new MultiHeadAttentionSettings(dim, heads, causal, keyValueDim, padId);
+        var settings = new MultiHeadAttentionSettings(dim, heads, causal, keyValueDim, padId, dropout);
         var parameters = new List<LayerParameter>();
         // PyTorch: xavier_uniform_ on in_proj_weight as one matrix (fans dim and 3 dim), or on each projection; zero
         // biases; out_proj keeps nn.Linear's U(-1/sqrt(dim), 1/sqrt(dim)).
@@ -89,7 +88,7 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition
     public override string Bind(LayerDeclaration layer, string name)
     {
         var a = (MultiHeadAttentionSettings)layer.Attributes;
-        return $"new global::NetCompiler.MultiHeadAttention(parameters, {name}, {a.Heads}, {(a.Causal ? "true" : "false")}, padId: {a.PadId})";
+        return $"new global::NetCompiler.MultiHeadAttention(parameters, {name}, {a.Heads}, {(a.Causal ? "true" : "false")}, padId: {a.PadId}, dropout: {Emit.SourceWriter.Float(a.Dropout)})";
     }
 
     public override TraceValue Forward(LayerCall call)
@@ -138,8 +137,8 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition
             }
         }
         int attention = keyIds < 0
-            ? Add(OpKind.Attention, new AttentionAttribute(a.Heads, a.Causal), q, k, v)
-            : Add(OpKind.Attention, new AttentionAttribute(a.Heads, a.Causal, a.PadId), q, k, v, keyIds);
+            ? Add(OpKind.Attention, new AttentionAttribute(a.Heads, a.Causal, 0, a.Dropout), q, k, v)
+            : Add(OpKind.Attention, new AttentionAttribute(a.Heads, a.Causal, a.PadId, a.Dropout), q, k, v, keyIds);
         int outBias = call.Layer.Has("out_proj.bias") ? call.Parameter("out_proj.bias") : -1;
         return new TensorValue(Linear(attention, call.Parameter("out_proj.weight"), outBias));
     }

@@ -34,7 +34,8 @@ public sealed class MultiHeadAttentionAttribute : Attribute
     /// <see cref="PadId"/> is ignored by every query (PyTorch's <c>key_padding_mask = ids == PadId</c>); a query whose
     /// keys are all padding outputs zeros (PyTorch gives NaN).</summary>
     public int PadId { get; set; }
-    /// <summary>PyTorch's <c>dropout</c> on the attention weights (default 0). Not supported yet: the generator
-    /// reports NC0008 for a value other than 0.</summary>
+    /// <summary>PyTorch's <c>dropout</c> on the attention weights (default 0, in [0, 1)): in training each weight is
+    /// dropped with this probability and the kept ones scaled by 1 / (1 - p), with the masks of <c>Dropout</c>; in
+    /// inference nothing is dropped.</summary>
     public float Dropout { get; set; }
 }

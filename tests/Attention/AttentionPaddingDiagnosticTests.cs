@@ -6,8 +6,8 @@ namespace NetCompiler.Tests.Attention;
 
 /// <summary>The generator's diagnostics for key padding, at the marked span (<c>/*&lt;*/ ... /*&gt;*/</c>), and the eager
 /// op's exceptions for the same mistakes: key ids that are not one per key row (NC0101 with both shapes), a negative pad
-/// id (NC0003 at the call, NC0008 at the attribute's <c>PadId</c>), and <c>Dropout</c> on a [MultiHeadAttention]
-/// (NC0008: not supported yet). The accepted neighbours compile, so each refusal is caused by the rule it names. (Key
+/// id (NC0003 at the call, NC0008 at the attribute's <c>PadId</c>), and a dropout outside [0, 1) (NC0101 for the op,
+/// NC0008 at the attribute's <c>Dropout</c>). The accepted neighbours compile, so each refusal is caused by the rule it names. (Key
 /// ids that are values rather than <c>Tokens</c> cannot be written: the parameter's type is <c>Tokens</c>, and C#
 /// refuses a Tensor there.)</summary>
 public class AttentionPaddingDiagnosticTests
@@ -33,6 +33,15 @@ public class AttentionPaddingDiagnosticTests
     }
 
     [Fact]
+    public void Op_dropout_outside_0_to_1_is_NC0101()
+    {
+        var d = DiagnosticTests.Expect(Network("", "/*<*/Attention(x, x, x, 2, dropout: 1f)/*>*/"), "NC0101");
+        DiagnosticTests.Contains(d, "Attention's dropout must be in [0, 1), got 1");
+        Assert.Throws<ArgumentOutOfRangeException>(() => Ops.Attention(Tensor.FromBatch(new float[8], 1, 1, 8), Tensor.FromBatch(new float[8], 1, 1, 8),
+            Tensor.FromBatch(new float[8], 1, 1, 8), 2, dropout: 1f));
+    }
+
+    [Fact]
     public void Op_negative_pad_id_is_NC0003()
     {
         var d = DiagnosticTests.Expect(Network("", "/*<*/Attention(x, x, x, 2, keyIds: ids, padId: -1)/*>*/"), "NC0003");
@@ -50,7 +59,8 @@ public class AttentionPaddingDiagnosticTests
 
     [Theory]
     [InlineData("[MultiHeadAttention(8, 2, /*<*/PadId = -1/*>*/)] MultiHeadAttention a;", "has PadId = -1; it must be at least 0")]
-    [InlineData("[MultiHeadAttention(8, 2, /*<*/Dropout = 0.1f/*>*/)] MultiHeadAttention a;", "has Dropout = 0.1; dropout on the attention weights is not supported yet")]
+    [InlineData("[MultiHeadAttention(8, 2, /*<*/Dropout = 1f/*>*/)] MultiHeadAttention a;", "has Dropout = 1; it must be in [0, 1)")]
+    [InlineData("[MultiHeadAttention(8, 2, /*<*/Dropout = -0.5f/*>*/)] MultiHeadAttention a;", "has Dropout = -0.5; it must be in [0, 1)")]
     public void Layer_attributes_are_NC0008(string field, string fact)
     {
         var d = DiagnosticTests.Expect(Network(field, "a.Forward(x, padding: ids)"), "NC0008");
@@ -62,7 +72,8 @@ public class AttentionPaddingDiagnosticTests
     [InlineData("", "Attention(x, x, x, 2, keyIds: ids, padId: 0)", "4")]
     [InlineData("", "Attention(x, memory, memory, 2, keyIds: ids, padId: 7)", "6")]
     [InlineData("", "Attention(x, x, x, 2, true, ids)", "4")]
-    [InlineData("[MultiHeadAttention(8, 2, PadId = 1, Dropout = 0f)] MultiHeadAttention a;", "a.Forward(x, padding: ids)", "4")]
+    [InlineData("[MultiHeadAttention(8, 2, PadId = 1, Dropout = 0.1f)] MultiHeadAttention a;", "a.Forward(x, padding: ids)", "4")]
+    [InlineData("", "Attention(x, x, x, 2, dropout: 0.5f)", "4")]
     [InlineData("[MultiHeadAttention(8, 2)] MultiHeadAttention a;", "a.Forward(x, memory, padding: ids)", "6")]
     [InlineData("[MultiHeadAttention(8, 2)] MultiHeadAttention a;", "a.Forward(x, memory, memory, ids)", "6")]
     public void Valid_cases_compile(string field, string expression, string ids)

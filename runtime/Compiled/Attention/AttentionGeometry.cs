@@ -8,11 +8,13 @@ namespace NetCompiler;
 public readonly struct AttentionGeometry
 {
     /// <summary>The geometry of <paramref name="heads"/> heads of widths d_k = <paramref name="headDim"/> and d_v = <paramref name="valueHeadDim"/>;
-    /// with <paramref name="keyPadding"/>, a key whose id is <paramref name="padId"/> is ignored by every query.</summary>
-    public AttentionGeometry(int queries, int keys, int heads, int headDim, int valueHeadDim, bool causal, bool keyPadding = false, int padId = 0)
+    /// with <paramref name="keyPadding"/>, a key whose id is <paramref name="padId"/> is ignored by every query; with
+    /// <paramref name="dropout"/> &gt; 0, the attention weights are dropped with that probability (training only).</summary>
+    public AttentionGeometry(int queries, int keys, int heads, int headDim, int valueHeadDim, bool causal, bool keyPadding = false, int padId = 0,
+        float dropout = 0f)
     {
         Queries = queries; Keys = keys; Heads = heads; HeadDim = headDim; ValueHeadDim = valueHeadDim; Causal = causal;
-        KeyPadding = keyPadding; PadId = padId;
+        KeyPadding = keyPadding; PadId = padId; Dropout = dropout;
         Scale = 1f / System.MathF.Sqrt(headDim);
         // Key columns padded to whole Vector512 registers, so the transposed keys and the row of scores can be read in
         // full registers up to any causal limit.
@@ -36,6 +38,12 @@ public readonly struct AttentionGeometry
     public bool KeyPadding { get; }
     /// <summary>The id of padding keys (with <see cref="KeyPadding"/>).</summary>
     public int PadId { get; }
+    /// <summary>The probability of dropping an attention weight (PyTorch's <c>dropout_p</c>): weight (h, i, j) of a
+    /// sample is kept as <c>DropoutMasks</c> decides for element (h Tq + i) Tk + j of the sample's [heads, Tq, Tk]
+    /// weights, and scaled by 1 / (1 - p), as the eager <c>Ops.Dropout</c> of the weights draws it. 0: none.</summary>
+    public float Dropout { get; }
+    /// <summary>Attention weights per sample, the size of the dropout masks' counter space: heads Tq Tk.</summary>
+    public int Weights => Heads * Queries * Keys;
     /// <summary>1 / sqrt(d_k), applied to the query before its dot products with the keys.</summary>
     public float Scale { get; }
     /// <summary>Tk rounded up to a multiple of 16 (the scratch rows' length).</summary>

@@ -41,22 +41,26 @@ public static class ScaledDotProductAttention
     /// with sample r's key ids [Tk] (float-encoded integers) at <c>keyIds + r keyIdsStride</c>: with
     /// <see cref="AttentionGeometry.KeyPadding"/>, a key whose id is the pad id gets no weight, and a query row with no
     /// key left outputs zeros (its saved log-sum-exp is +inf, so backward's probabilities are zeros too).</summary>
+    /// <remarks>With <see cref="AttentionGeometry.Dropout"/> &gt; 0 (training), sample r's weights are dropped with
+    /// <paramref name="dropoutKey"/> (the op's <c>DropoutMasks.OpKey</c>) at counters from
+    /// <c>dropoutFirst + r heads Tq Tk</c>; the saved log-sum-exp is that of the weights before dropout.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
-        ref float keyIds, int keyIdsStride, ref float y, int yStride, ref float lse, int lseStride, int rows)
+        ref float keyIds, int keyIdsStride, ref float y, int yStride, ref float lse, int lseStride, int rows, ulong dropoutKey = 0, uint dropoutFirst = 0)
     {
         int pairs = rows * g.Heads;
         long multiplyAdds = (long)pairs * g.Queries * g.Keys * (g.HeadDim + g.ValueHeadDim) / (g.Causal ? 2 : 1);
         int parts = TileGemm.Parts(multiplyAdds, pairs);
         if (parts <= 1 || !WorkerPool.TryAcquire())
         {
-            ForwardPairs(g, ref q, qStride, ref k, kStride, ref v, vStride, ref keyIds, keyIdsStride, ref y, yStride, ref lse, lseStride, 0, pairs);
+            ForwardPairs(g, new DropoutDraw(dropoutKey, dropoutFirst), ref q, qStride, ref k, kStride, ref v, vStride, ref keyIds, keyIdsStride, ref y, yStride, ref lse, lseStride, 0, pairs);
             return;
         }
         fixed (float* pq = &q, pk = &k, pv = &v, pi = &keyIds, py = &y, pl = &lse)
         {
             var work = ForwardJob;
             work.Geometry = g;
+            work.Dropout = new DropoutDraw(dropoutKey, dropoutFirst);
             work.Q = pq; work.K = pk; work.V = pv; work.Ids = pi; work.Y = py; work.Lse = pl;
             (work.QStride, work.KStride, work.VStride, work.IdsStride, work.YStride, work.LseStride, work.Pairs, work.Parts) =
                 (qStride, kStride, vStride, keyIdsStride, yStride, lseStride, pairs, parts);
@@ -71,6 +75,7 @@ public static class ScaledDotProductAttention
     private sealed unsafe class ForwardWork : IPartedWork
     {
         public AttentionGeometry Geometry;
+        public DropoutDraw Dropout;
         public float* Q, K, V, Ids, Y, Lse;
         public int QStride, KStride, VStride, IdsStride, YStride, LseStride, Pairs, Parts;
 
@@ -78,17 +83,17 @@ public static class ScaledDotProductAttention
         public void RunPart(int part)
         {
             var (start, end) = TileGemm.Range(Pairs, 1, part, Parts);
-            ForwardPairs(Geometry, ref *Q, QStride, ref *K, KStride, ref *V, VStride, ref *Ids, IdsStride, ref *Y, YStride, ref *Lse, LseStride, start, end);
+            ForwardPairs(Geometry, Dropout, ref *Q, QStride, ref *K, KStride, ref *V, VStride, ref *Ids, IdsStride, ref *Y, YStride, ref *Lse, LseStride, start, end);
         }
     }
 
     /// <summary>Pairs [<paramref name="start"/>, <paramref name="end"/>) of (sample, head), pair = sample heads + head.</summary>
-    private static void ForwardPairs(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
+    private static void ForwardPairs(in AttentionGeometry g, DropoutDraw dropout, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
         ref float ids, int idsStride, ref float y, int yStride, ref float lse, int lseStride, int start, int end)
     {
-        if (Vector512.IsHardwareAccelerated) Forward<Float512>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
-        else if (Vector256.IsHardwareAccelerated) Forward<Float256>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
-        else Forward<Float1>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
+        if (Vector512.IsHardwareAccelerated) Forward<Float512>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
+        else if (Vector256.IsHardwareAccelerated) Forward<Float256>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
+        else Forward<Float1>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
     }
 
     /// <summary>Adds the gradients of q, k and v that are asked for, from dy (the output's gradient, laid out as y), the
@@ -101,14 +106,17 @@ public static class ScaledDotProductAttention
         Backward(g, ref q, qStride, ref k, kStride, ref v, vStride, ref Unsafe.NullRef<float>(), 0, ref y, yStride, ref lse, lseStride, ref dy, dyStride,
             ref dq, dqStride, needQ, ref dk, dkStride, needK, ref dv, dvStride, needV, rows);
 
-    /// <summary>Backward of the padded <see cref="Forward(in AttentionGeometry, ref float, int, ref float, int, ref float, int, ref float, int, ref float, int, ref float, int, int)"/>:
-    /// the same key ids; padding keys receive no gradient.</summary>
+    /// <summary>Backward of the <c>Forward</c> with key ids: the same key ids; padding keys receive no gradient. With
+    /// dropout, the same key and counters as the forward: the dropped weights' gradient is zero, the kept ones' scaled by
+    /// 1 / (1 - p).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
         ref float keyIds, int keyIdsStride, ref float y, int yStride, ref float lse, int lseStride, ref float dy, int dyStride,
-        ref float dq, int dqStride, bool needQ, ref float dk, int dkStride, bool needK, ref float dv, int dvStride, bool needV, int rows)
+        ref float dq, int dqStride, bool needQ, ref float dk, int dkStride, bool needK, ref float dv, int dvStride, bool needV, int rows,
+        ulong dropoutKey = 0, uint dropoutFirst = 0)
     {
-        var operands = new Operands(qStride, kStride, vStride, keyIdsStride, yStride, lseStride, dyStride, dqStride, dkStride, dvStride);
+        var operands = new Operands(qStride, kStride, vStride, keyIdsStride, yStride, lseStride, dyStride, dqStride, dkStride, dvStride,
+            new DropoutDraw(dropoutKey, dropoutFirst));
         if (Vector512.IsHardwareAccelerated)
             Backward<Float512>(g, operands, ref q, ref k, ref v, ref keyIds, ref y, ref lse, ref dy, ref dq, needQ, ref dk, needK, ref dv, needV, rows);
         else if (Vector256.IsHardwareAccelerated)
@@ -118,14 +126,21 @@ public static class ScaledDotProductAttention
     }
 
     /// <summary>The per-sample strides of backward's operands.</summary>
-    private readonly record struct Operands(int Q, int K, int V, int Ids, int Y, int Lse, int Dy, int Dq, int Dk, int Dv);
+    private readonly record struct Operands(int Q, int K, int V, int Ids, int Y, int Lse, int Dy, int Dq, int Dk, int Dv, DropoutDraw Dropout);
+
+    /// <summary>Where a call's dropout masks come from: the op's key and the counter of its first sample's first weight.</summary>
+    private readonly record struct DropoutDraw(ulong Key, uint First)
+    {
+        /// <summary>The counter of weight (h, i, 0) of sample r: (first sample's) + r heads Tq Tk + (h Tq + i) Tk.</summary>
+        public uint Row(in AttentionGeometry g, int r, int h, int i) => unchecked(First + (uint)r * (uint)g.Weights + (uint)((h * g.Queries + i) * g.Keys));
+    }
 
     /// <summary>Query rows handled together: their scores share each register of keys loaded (four independent FMA
     /// chains), and their weighted sums each value row.</summary>
     private const int Block = 4;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Forward<V>(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
+    private static void Forward<V>(in AttentionGeometry g, DropoutDraw dropout, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
         ref float ids, int idsStride, ref float y, int yStride, ref float lse, int lseStride, int start, int end) where V : struct, IFloatVector<V>
     {
         int KP = g.KeysPadded, D = g.HeadDim, Dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
@@ -166,6 +181,8 @@ public static class ScaledDotProductAttention
                         float sum = Exponentials<V>(ref pi, b.Keys, max);
                         Unsafe.Add(ref lr, h * g.Queries + i0 + i) = max + ScalarMath.Log(sum);
                         Unsafe.Add(ref qs, i) = 1f / sum;   // the scaled queries are done with: keep the normalizers there
+                        // Dropout after the sum: the kept weights are the softmax's, scaled by 1 / (1 - p).
+                        if (g.Dropout > 0f) DropoutMasks.Forward(ref pi, ref pi, b.Keys, dropout.Key, dropout.Row(g, r, h, i0 + i), g.Dropout);
                     }
                     ref float yi = ref Unsafe.Add(ref yr, i0 * Ev + h * Dv);
                     int c = 0;
@@ -184,7 +201,9 @@ public static class ScaledDotProductAttention
         int KP = g.KeysPadded, D = g.HeadDim, Dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
         // Scratch: K^T and V^T of the head, dK^T and dV^T accumulated, a block's rows of P and dS, its scaled query rows,
         // its output-gradient rows, per row the log-sum-exp and rowsum(dO O), and the sample's key bias.
-        ref float kT = ref Scratch(2 * (D + Dv) * KP + 2 * Block * KP + Block * (D + Dv + 2) + KP);
+        // With dropout, also a row of ones and the block's rows of mask factors (0 or 1 / (1 - p)).
+        bool dropout = g.Dropout > 0f;
+        ref float kT = ref Scratch(2 * (D + Dv) * KP + 2 * Block * KP + Block * (D + Dv + 2) + KP + (dropout ? (Block + 1) * KP : 0));
         ref float vT = ref Unsafe.Add(ref kT, D * KP);
         ref float dkT = ref Unsafe.Add(ref vT, Dv * KP);
         ref float dvT = ref Unsafe.Add(ref dkT, D * KP);
@@ -195,6 +214,9 @@ public static class ScaledDotProductAttention
         ref float rowLse = ref Unsafe.Add(ref dO, Block * Dv);
         ref float rowDot = ref Unsafe.Add(ref rowLse, Block);
         ref float keyBias = ref Unsafe.Add(ref rowDot, Block);
+        ref float ones = ref Unsafe.Add(ref keyBias, KP);
+        ref float keep = ref Unsafe.Add(ref ones, KP);
+        if (dropout) MemoryMarshal.CreateSpan(ref ones, KP).Fill(1f);
         for (int r = 0; r < rows; r++)
         {
             ref float qr = ref Unsafe.Add(ref q, (nint)r * s.Q);
@@ -225,7 +247,15 @@ public static class ScaledDotProductAttention
                     // each row's keys, at padding keys, in rows without keys (their log-sum-exp is +inf) and in rows past
                     // the last query.
                     Scores<V>(b, ref qs, D, ref kT, KP, g.KeyPadding, ref keyBias, ref p);
-                    ScoreGradients<V>(b, ref dO, Dv, ref vT, KP, ref rowLse, ref rowDot, ref p, ref ds);
+                    if (dropout)
+                        for (int i = 0; i < Block; i++)
+                        {
+                            // The forward's mask factors over the block's keys; 0 past them and in rows past the last query.
+                            ref float m = ref Unsafe.Add(ref keep, i * KP);
+                            MemoryMarshal.CreateSpan(ref m, KP).Clear();
+                            if (i < b.Rows) DropoutMasks.Forward(ref ones, ref m, b.Keys, s.Dropout.Key, s.Dropout.Row(g, r, h, i0 + i), g.Dropout);
+                        }
+                    ScoreGradients<V>(b, ref dO, Dv, ref vT, KP, ref rowLse, ref rowDot, dropout, ref keep, ref p, ref ds);
                     if (needV) for (int c = 0; c < Dv; c++) BlockAxpy<V>(ref dO, Dv, c, ref p, KP, ref Unsafe.Add(ref dvT, c * KP), padded);
                     if (needK) for (int c = 0; c < D; c++) BlockAxpy<V>(ref qs, D, c, ref ds, KP, ref Unsafe.Add(ref dkT, c * KP), padded);
                     if (needQ)
@@ -370,10 +400,11 @@ public static class ScaledDotProductAttention
     }
 
     /// <summary>In place over the block's score rows: p = exp(s - lse) (0 past a row's keys: s is -inf there, and 0 in
-    /// rows past the last query), and dS = p (dO_i . v_j - rowDot_i).</summary>
+    /// rows past the last query), and dS = p (dO_i . v_j - rowDot_i). With <paramref name="dropout"/>, m the rows of
+    /// mask factors: the stored p is p m (what dV needs), and dS = p (m dO_i . v_j - rowDot_i).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ScoreGradients<V>(in RowBlock b, ref float dO, int valueWidth, ref float vT, int padded, ref float lse, ref float rowDot,
-        ref float p, ref float ds) where V : struct, IFloatVector<V>
+        bool dropout, ref float m, ref float p, ref float ds) where V : struct, IFloatVector<V>
     {
         int C = V.Count;
         ref float o1 = ref Unsafe.Add(ref dO, valueWidth);
@@ -390,16 +421,23 @@ public static class ScaledDotProductAttention
                 d2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref o2, c)), value, d2);
                 d3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref o3, c)), value, d3);
             }
-            Gradient(b, 0, j, d0, ref p, ref ds, padded, lse, rowDot);
-            Gradient(b, 1, j, d1, ref p, ref ds, padded, Unsafe.Add(ref lse, 1), Unsafe.Add(ref rowDot, 1));
-            Gradient(b, 2, j, d2, ref p, ref ds, padded, Unsafe.Add(ref lse, 2), Unsafe.Add(ref rowDot, 2));
-            Gradient(b, 3, j, d3, ref p, ref ds, padded, Unsafe.Add(ref lse, 3), Unsafe.Add(ref rowDot, 3));
+            Gradient(b, 0, j, d0, ref p, ref ds, padded, lse, rowDot, dropout, ref m);
+            Gradient(b, 1, j, d1, ref p, ref ds, padded, Unsafe.Add(ref lse, 1), Unsafe.Add(ref rowDot, 1), dropout, ref m);
+            Gradient(b, 2, j, d2, ref p, ref ds, padded, Unsafe.Add(ref lse, 2), Unsafe.Add(ref rowDot, 2), dropout, ref m);
+            Gradient(b, 3, j, d3, ref p, ref ds, padded, Unsafe.Add(ref lse, 3), Unsafe.Add(ref rowDot, 3), dropout, ref m);
         }
 
-        static void Gradient(in RowBlock b, int i, int j, V dp, ref float p, ref float ds, int padded, float lse, float rowDot)
+        static void Gradient(in RowBlock b, int i, int j, V dp, ref float p, ref float ds, int padded, float lse, float rowDot, bool dropout, ref float m)
         {
             ref float pi = ref Unsafe.Add(ref p, i * padded + j);
             var pj = i < b.Rows ? Mask(V.Exp(V.Subtract(V.Load(ref pi, 0), V.Broadcast(lse))), j, b.KeysOf(i), V.Zero) : V.Zero;
+            if (dropout)
+            {
+                var keep = V.Load(ref m, i * padded + j);
+                V.Store(V.Multiply(pj, keep), ref pi, 0);
+                V.Store(V.Multiply(pj, V.Subtract(V.Multiply(dp, keep), V.Broadcast(rowDot))), ref ds, i * padded + j);
+                return;
+            }
             V.Store(pj, ref pi, 0);
             V.Store(V.Multiply(pj, V.Subtract(dp, V.Broadcast(rowDot))), ref ds, i * padded + j);
         }

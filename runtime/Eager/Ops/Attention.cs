@@ -13,11 +13,15 @@ public static partial class Ops
     /// heads side by side. <paramref name="causal"/>: query i attends keys 0..i only (needs Tq == Tk; the mask of
     /// <c>torch.tril(torch.ones(T, T))</c>). <paramref name="keyIds"/> [Tk] (PyTorch's <c>key_padding_mask</c> written as
     /// ids): key j is ignored by every query where <c>keyIds[j] == padId</c>; a query none of whose keys is left (all
-    /// padding, or all padding up to it when causal) outputs zeros and passes no gradient (PyTorch gives NaN).</summary>
+    /// padding, or all padding up to it when causal) outputs zeros and passes no gradient (PyTorch gives NaN).
+    /// <paramref name="dropout"/> (PyTorch's <c>dropout_p</c>): in training, <see cref="Dropout"/> of the weights
+    /// [heads, Tq, Tk] (an op of its own in the step's numbering, only when above 0); otherwise nothing.</summary>
     /// <exception cref="ArgumentException">The operands are not [Tq, E], [Tk, E] and [Tk, Ev]; heads does not divide E
     /// and Ev; a causal attention with Tq != Tk; key ids not of shape [Tk], of another batch, or a negative pad id.</exception>
-    public static Tensor Attention(Tensor query, Tensor key, Tensor value, int heads, bool causal = false, Tokens? keyIds = null, int padId = 0)
+    public static Tensor Attention(Tensor query, Tensor key, Tensor value, int heads, bool causal = false, Tokens? keyIds = null, int padId = 0,
+        float dropout = 0f)
     {
+        if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "Attention: dropout must be in [0, 1).");
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
@@ -36,6 +40,7 @@ public static partial class Ops
         if (keep is not null) scores = Where(keep, scores, float.MinValue);
         var probabilities = Softmax(scores);
         if (keep is not null) probabilities = Where(keep, probabilities, 0f);
+        if (dropout > 0f) probabilities = Dropout(probabilities, dropout);
         var heads3 = MatMul(probabilities, v);
         return Reshape(PermuteTo(heads3, [1, 0, 2]), tq, heads * dv);
     }
