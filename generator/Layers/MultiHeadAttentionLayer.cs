@@ -7,20 +7,22 @@ using NetCompiler.Generator.Parse;
 
 namespace NetCompiler.Generator.Layers;
 
-/// <summary>What a <c>[MultiHeadAttention]</c> declared: the width, the heads, causality and the key/value width.</summary>
-internal sealed record MultiHeadAttentionSettings(int Dim, int Heads, bool Causal, int KeyValueDim) : OpAttributes
+/// <summary>What a <c>[MultiHeadAttention]</c> declared: the width, the heads, causality, the key/value width and the
+/// pad id of <c>padding:</c> ids and the dropout of the attention weights.</summary>
+internal sealed record MultiHeadAttentionSettings(int Dim, int Heads, bool Causal, int KeyValueDim, int PadId, float Dropout) : OpAttributes
 {
     /// <summary>Whether the three projections are one [3 dim, dim] matrix (PyTorch's <c>in_proj_weight</c>).</summary>
     public bool Packed => KeyValueDim == Dim;
 }
 
 /// <summary><c>[MultiHeadAttention(dim, heads)] MultiHeadAttention a</c> (PyTorch's <c>nn.MultiheadAttention</c> with
-/// <c>batch_first=True</c>), with <c>Causal</c>, <c>KeyValueDim</c> and <c>Bias</c>. Parameters as PyTorch's
+/// <c>batch_first=True</c>), with <c>Causal</c>, <c>KeyValueDim</c>, <c>Bias</c>, <c>PadId</c> and <c>Dropout</c>. Parameters as PyTorch's
 /// <c>state_dict</c>, in its order: <c>in_proj_weight</c> [3 dim, dim] (or <c>q_proj_weight</c>, <c>k_proj_weight</c>,
 /// <c>v_proj_weight</c> when the key/value width differs), <c>in_proj_bias</c> [3 dim], <c>out_proj.weight</c>
 /// [dim, dim], <c>out_proj.bias</c> [dim], initialized as PyTorch does. <c>Forward(x)</c>, <c>Forward(query, memory)</c>
 /// and <c>Forward(query, key, value)</c> trace to the projections (one Linear for all three in self-attention, one for
-/// key and value when they are one tensor), slices of their outputs, one Attention node and the output Linear.</summary>
+/// key and value when they are one tensor), slices of their outputs, one Attention node (with the <c>padding:</c> ids
+/// as its key ids) and the output Linear.</summary>
 internal sealed class MultiHeadAttentionLayer : LayerDefinition
 {
     private MultiHeadAttentionLayer() : base("MultiHeadAttention") { }
@@ -41,7 +43,8 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition
         if (dim % heads != 0)
             return Invalid(diagnostics, AttributeArguments.Of(attribute, location), $"{layer} has {heads} heads, which do not divide its dimension {dim}");
         bool causal = false, bias = true;
-        int keyValueDim = dim;
+        int keyValueDim = dim, padId = 0;
+        float dropout = 0f;
         foreach (var named in attribute.NamedArguments)
         {
             switch (named.Key)
@@ -49,15 +52,22 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition
                 case "Causal": causal = named.Value.Value is true; break;
                 case "Bias": bias = named.Value.Value is true; break;
                 case "KeyValueDim": keyValueDim = named.Value.Value is int kv ? kv : dim; break;
+                case "PadId": padId = named.Value.Value is int pad ? pad : 0; break;
+                case "Dropout": dropout = named.Value.Value is float p ? p : 0f; break;
             }
         }
+        if (padId < 0)
+            return Invalid(diagnostics, AttributeArguments.Named(attribute, "PadId", location), $"{layer} has PadId = {padId}; it must be at least 0 (ids are never negative)");
+        if (!(dropout >= 0f && dropout < 1f))
+            return Invalid(diagnostics, AttributeArguments.Named(attribute, "Dropout", location),
+                $"{layer} has Dropout = {dropout.ToString(System.Globalization.CultureInfo.InvariantCulture)}; it must be in [0, 1)");
         if (keyValueDim < 0)
             return Invalid(diagnostics, AttributeArguments.Named(attribute, "KeyValueDim", location), $"{layer} has KeyValueDim = {keyValueDim}; it must be positive (or 0: the dimension)");
         if (keyValueDim == 0) keyValueDim = dim;
         long count = 3L * dim * System.Math.Max(dim, keyValueDim) + (long)dim * dim;
         if (count > FieldDeclaration.MaxWeights)
             return Invalid(diagnostics, AttributeArguments.Of(attribute, location), $"{layer} has more than {FieldDeclaration.MaxWeights} weights (1 GiB of floats)");
-        var settings = new MultiHeadAttentionSettings(dim, heads, causal, keyValueDim);
+        var settings = new MultiHeadAttentionSettings(dim, heads, causal, keyValueDim, padId, dropout);
         var parameters = new List<LayerParameter>();
         // PyTorch: xavier_uniform_ on in_proj_weight as one matrix (fans dim and 3 dim), or on each projection; zero
         // biases; out_proj keeps nn.Linear's U(-1/sqrt(dim), 1/sqrt(dim)).
@@ -78,16 +88,20 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition
     public override string Bind(LayerDeclaration layer, string name)
     {
         var a = (MultiHeadAttentionSettings)layer.Attributes;
-        return $"new global::NetCompiler.MultiHeadAttention(parameters, {name}, {a.Heads}, {(a.Causal ? "true" : "false")})";
+        return $"new global::NetCompiler.MultiHeadAttention(parameters, {name}, {a.Heads}, {(a.Causal ? "true" : "false")}, padId: {a.PadId}, dropout: {Emit.SourceWriter.Float(a.Dropout)})";
     }
 
     public override TraceValue Forward(LayerCall call)
     {
         var a = (MultiHeadAttentionSettings)call.Layer.Attributes;
         int E = a.Dim;
+        // Forward(x, padding), Forward(query, memory, padding), Forward(query, key, value, padding): the tensors, then
+        // the key ids (null when not given).
+        int tensors = call.Arguments.Count - 1;
         int query = call.Tensor(0, "the query of " + call.Name);
-        int key = call.Arguments.Count > 1 ? call.Tensor(1, "the key of " + call.Name) : query;
-        int value = call.Arguments.Count > 2 ? call.Tensor(2, "the value of " + call.Name) : key;
+        int key = tensors > 1 ? call.Tensor(1, "the key of " + call.Name) : query;
+        int value = tensors > 2 ? call.Tensor(2, "the value of " + call.Name) : key;
+        int keyIds = call.Arguments[tensors] is NullValue ? -1 : call.Tensor(tensors, "the padding of " + call.Name);
         int Add(OpKind op, OpAttributes attributes, params int[] inputs) => ((TensorValue)call.Node(op, inputs, attributes)).Node;
         int Slice(int node, int axis, int start, int length) => Add(OpKind.Slice, new SliceAttribute(axis, start, length), node);
         int Linear(int x, int weight, int bias) => bias < 0 ? Add(OpKind.Linear, OpAttributes.None, x, weight) : Add(OpKind.Linear, OpAttributes.None, x, weight, bias);
@@ -122,7 +136,9 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition
                 v = Linear(value, Rows(2, 1), Bias(2, 1));
             }
         }
-        int attention = Add(OpKind.Attention, new AttentionAttribute(a.Heads, a.Causal), q, k, v);
+        int attention = keyIds < 0
+            ? Add(OpKind.Attention, new AttentionAttribute(a.Heads, a.Causal, 0, a.Dropout), q, k, v)
+            : Add(OpKind.Attention, new AttentionAttribute(a.Heads, a.Causal, a.PadId, a.Dropout), q, k, v, keyIds);
         int outBias = call.Layer.Has("out_proj.bias") ? call.Parameter("out_proj.bias") : -1;
         return new TensorValue(Linear(attention, call.Parameter("out_proj.weight"), outBias));
     }

@@ -28,7 +28,7 @@ internal sealed class KernelPlan
         Backward = graph.Nodes.Where(n => training && gradients.NeedsGradient[n.Id] && WritesCode(n)).Reverse().ToList();
         WholeBatch = Forward.Concat(Loss).Any(n => StrategyOf(n).Scope == StrategyScope.Batch);
         // Any dropout of the definition, even one nothing reads: the interpreter runs it and moves RandomStep on.
-        Stochastic = training && graph.Nodes.Any(n => n.Is(OpTraits.Stochastic));
+        Stochastic = training && graph.Nodes.Any(n => n.Definition.DrawsMasks(n));
         LastBackwardUse = LastUses();
     }
 

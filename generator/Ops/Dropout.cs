@@ -45,12 +45,13 @@ internal sealed class DropoutOp : OpDefinition
 
     private static float Probability(NodeSpec node) => ((ScalarAttribute)node.Attributes).Value;
 
-    /// <summary>The op's key within a step: dropout ops are numbered in definition order, as the interpreter meets them.</summary>
-    private static string Key(KernelContext c, Node node)
+    /// <summary>The node's key within a step: the nodes that draw masks (<see cref="OpDefinition.DrawsMasks"/>) are
+    /// numbered in definition order, as the interpreter meets them.</summary>
+    internal static string Key(KernelContext c, Node node)
     {
         int number = 0;
         foreach (var other in c.Graph.Nodes)
-            if (other.Op == OpKind.Dropout && other.Id < node.Id) number++;
+            if (other.Id < node.Id && other.Definition.DrawsMasks(other)) number++;
         return $"DropoutMasks.OpKey(key, {number})";
     }
 

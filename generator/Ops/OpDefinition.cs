@@ -88,6 +88,11 @@ internal abstract class OpDefinition
     /// does not flow into must not depend on a parameter (NC0107): that parameter could not train through it.</summary>
     public virtual bool Differentiable(int operand) => true;
 
+    /// <summary>Whether the node draws dropout masks in training (Dropout; an Attention with dropout): such nodes are
+    /// numbered in definition order for their keys (<c>DropoutMasks.OpKey</c>), as the interpreter numbers them, and
+    /// make the training plan stochastic.</summary>
+    public virtual bool DrawsMasks(Node node) => Is(OpTraits.Stochastic);
+
     /// <summary>How messages name operand <paramref name="operand"/>, e.g. <c>the mask (argument 1)</c>.</summary>
     public virtual string OperandName(int operand) => $"argument {operand + 1}";
 

@@ -10,7 +10,8 @@ namespace NetCompiler;
 /// (U(-1/sqrt(dim), 1/sqrt(dim))) and <c>out_proj.bias</c> [dim] (zeros). <c>a.Forward(x)</c> is self-attention,
 /// <c>a.Forward(query, memory)</c> cross-attention (keys and values from <c>memory</c>, of another length), and
 /// <c>a.Forward(query, key, value)</c> the general form; each returns [Tq, dim] (PyTorch's <c>attn_output</c>; the
-/// attention weights are never materialized).</summary>
+/// attention weights are never materialized). Each takes <c>padding:</c> ids of the keys ([Tk] Tokens; the input's for
+/// self-attention, the memory's for cross-attention), whose <see cref="PadId"/> entries are masked.</summary>
 [AttributeUsage(AttributeTargets.Field, Inherited = false)]
 public sealed class MultiHeadAttentionAttribute : Attribute
 {
@@ -29,4 +30,12 @@ public sealed class MultiHeadAttentionAttribute : Attribute
     public int KeyValueDim { get; set; }
     /// <summary>Whether the projections have biases (<c>in_proj_bias</c>, <c>out_proj.bias</c>; default true).</summary>
     public bool Bias { get; set; } = true;
+    /// <summary>The token id of padding (default 0): with <c>a.Forward(x, padding: ids)</c>, a key whose id is
+    /// <see cref="PadId"/> is ignored by every query (PyTorch's <c>key_padding_mask = ids == PadId</c>); a query whose
+    /// keys are all padding outputs zeros (PyTorch gives NaN).</summary>
+    public int PadId { get; set; }
+    /// <summary>PyTorch's <c>dropout</c> on the attention weights (default 0, in [0, 1)): in training each weight is
+    /// dropped with this probability and the kept ones scaled by 1 / (1 - p), with the masks of <c>Dropout</c>; in
+    /// inference nothing is dropped.</summary>
+    public float Dropout { get; set; }
 }

@@ -12,9 +12,13 @@ public sealed class MultiHeadAttention
 
     /// <summary>Binds the layer <paramref name="name"/> to its parameters in <paramref name="parameters"/> (called by
     /// generated code): <c>in_proj_weight</c>, or <c>q_proj_weight</c>, <c>k_proj_weight</c> and <c>v_proj_weight</c>;
-    /// <c>in_proj_bias</c> and <c>out_proj.bias</c> when present; <c>out_proj.weight</c>.</summary>
-    public MultiHeadAttention(ParameterStore parameters, string name, int heads, bool causal)
+    /// <c>in_proj_bias</c> and <c>out_proj.bias</c> when present; <c>out_proj.weight</c>. <paramref name="padId"/>: the id
+    /// of padding in the <c>padding:</c> ids of <see cref="Forward(Tensor, Tokens?)"/>.
+    /// <paramref name="dropout"/>: the probability of dropping an attention weight in training.</summary>
+    public MultiHeadAttention(ParameterStore parameters, string name, int heads, bool causal, int padId = 0, float dropout = 0f)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(padId);
+        if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "MultiHeadAttention: dropout must be in [0, 1).");
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
@@ -31,7 +35,7 @@ public sealed class MultiHeadAttention
         _outProjBias = Optional("out_proj.bias");
         Dim = _outProjWeight.Shape[0];
         if (Dim % heads != 0) throw new ArgumentException($"MultiHeadAttention '{name}': {heads} heads do not divide its dimension {Dim}.", nameof(heads));
-        Heads = heads; Causal = causal;
+        Heads = heads; Causal = causal; PadId = padId; Dropout = dropout;
     }
 
     /// <summary>Features of the queries and of the output.</summary>
@@ -43,16 +47,26 @@ public sealed class MultiHeadAttention
     /// <summary>Whether query i attends keys 0..i only.</summary>
     public bool Causal { get; }
 
-    /// <summary>Self-attention over <paramref name="x"/> [T, dim]: the three projections as one product.</summary>
-    public Tensor Forward(Tensor x) => Forward(x, x, x);
+    /// <summary>The id of padding keys in <c>padding:</c> ids.</summary>
+    public int PadId { get; }
+
+    /// <summary>The probability of dropping an attention weight in training (PyTorch's <c>dropout</c>).</summary>
+    public float Dropout { get; }
+
+    /// <summary>Self-attention over <paramref name="x"/> [T, dim]: the three projections as one product. With
+    /// <paramref name="padding"/> (the token ids of x, [T]), the positions whose id is <see cref="PadId"/> are ignored
+    /// as keys (PyTorch's <c>key_padding_mask</c>); a query with no key left outputs the output projection's bias.</summary>
+    public Tensor Forward(Tensor x, Tokens? padding = null) => Forward(x, x, x, padding);
 
     /// <summary>Cross-attention: queries from <paramref name="query"/> [Tq, dim], keys and values from
-    /// <paramref name="memory"/> [Tk, KeyValueDim] (their two projections as one product).</summary>
-    public Tensor Forward(Tensor query, Tensor memory) => Forward(query, memory, memory);
+    /// <paramref name="memory"/> [Tk, KeyValueDim] (their two projections as one product); <paramref name="padding"/>:
+    /// the memory's token ids [Tk], as in <see cref="Forward(Tensor, Tokens?)"/>.</summary>
+    public Tensor Forward(Tensor query, Tensor memory, Tokens? padding = null) => Forward(query, memory, memory, padding);
 
     /// <summary>Attention of <paramref name="query"/> [Tq, dim] over <paramref name="key"/> and <paramref name="value"/>
-    /// [Tk, KeyValueDim]: [Tq, dim].</summary>
-    public Tensor Forward(Tensor query, Tensor key, Tensor value)
+    /// [Tk, KeyValueDim]: [Tq, dim]; <paramref name="padding"/>: the keys' token ids [Tk], as in
+    /// <see cref="Forward(Tensor, Tokens?)"/>.</summary>
+    public Tensor Forward(Tensor query, Tensor key, Tensor value, Tokens? padding = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(key);
@@ -86,6 +100,6 @@ public sealed class MultiHeadAttention
                 v = Ops.Linear(value, Rows(2, 1), Bias(2, 1));
             }
         }
-        return Ops.Linear(Ops.Attention(q, k, v, Heads, Causal), _outProjWeight, _outProjBias);
+        return Ops.Linear(Ops.Attention(q, k, v, Heads, Causal, padding, PadId, Dropout), _outProjWeight, _outProjBias);
     }
 }

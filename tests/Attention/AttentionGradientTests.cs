@@ -139,18 +139,18 @@ public class AttentionGradientTests
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    private static double[] Sample(double[] data, int size, int b) => data[(b * size)..((b + 1) * size)];
+    internal static double[] Sample(double[] data, int size, int b) => data[(b * size)..((b + 1) * size)];
 
     /// <summary>Central differences with GradCheck's step (values perturbed in place, restored).</summary>
-    private static double[] ReferenceGradientOf(double[] values, Func<double> objective) =>
+    internal static double[] ReferenceGradientOf(double[] values, Func<double> objective) =>
         NetCompiler.Tests.Recurrent.ReferenceGradient.Of(values, objective);
 
-    private static void AssertClose(double[] expected, ReadOnlySpan<float> actual, string what) =>
+    internal static void AssertClose(double[] expected, ReadOnlySpan<float> actual, string what) =>
         NetCompiler.Tests.Recurrent.ReferenceGradient.AssertClose(expected, actual, what);
 
     /// <summary>One call of the compiled backward over <see cref="Samples"/> samples with padded strides: operands from the
     /// forward, dy = w, and gradient buffers pre-filled with random values (their padding with a sentinel).</summary>
-    private sealed class BackwardRun
+    internal sealed class BackwardRun
     {
         private const float Sentinel = -777.25f;
         private Shape _s;
@@ -163,11 +163,11 @@ public class AttentionGradientTests
         public float[] Dy = [], Dq = [], Dk = [], Dv = [];
         public int DyStride, DqStride, DkStride, DvStride;
 
-        public static BackwardRun Prepare(Shape s, int samples, int seed)
+        public static BackwardRun Prepare(Shape s, int samples, int seed, bool[][]? keyPadding = null)
         {
             var (q, k, v) = AttentionReferenceTests.Operands(s, samples, seed, range: 1);
             var r = new BackwardRun { _s = s, Samples = samples, Q = q, K = k, V = v };
-            r._f = AttentionKernelRun.Run(s, q, k, v, padding: 2);
+            r._f = AttentionKernelRun.Run(s, q, k, v, padding: 2, keyPadding);
             var rng = new Random(seed + 99);
             r.W = Enumerable.Range(0, samples).Select(_ => AttentionReference.ToFloat(AttentionReference.Random(rng, s.OutputSize))).ToArray();
             r.DyStride = s.OutputSize + 1; r.DqStride = s.QuerySize + 3; r.DkStride = s.KeySize + 2; r.DvStride = s.ValueSize + 5;
@@ -189,13 +189,13 @@ public class AttentionGradientTests
 
         public void Backward(bool needQ, bool needK, bool needV, bool aliasAbsentToDy = false)
         {
-            var g = AttentionKernelRun.Geometry(_s);
             var f = _f;
+            var g = f.Geometry;
             ref float dq = ref !needQ && aliasAbsentToDy ? ref Dy[0] : ref Dq[0];
             ref float dk = ref !needK && aliasAbsentToDy ? ref Dy[0] : ref Dk[0];
             ref float dv = ref !needV && aliasAbsentToDy ? ref Dy[0] : ref Dv[0];
             ScaledDotProductAttention.Backward(in g, ref f.Q[0], f.QStride, ref f.K[0], f.KStride, ref f.V[0], f.VStride,
-                ref f.Y[0], f.YStride, ref f.Lse[0], f.LseStride, ref Dy[0], DyStride,
+                ref f.Ids[0], f.IdsStride, ref f.Y[0], f.YStride, ref f.Lse[0], f.LseStride, ref Dy[0], DyStride,
                 ref dq, DqStride, needQ, ref dk, DkStride, needK, ref dv, DvStride, needV, Samples);
         }
 

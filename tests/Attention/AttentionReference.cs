@@ -5,7 +5,9 @@ namespace NetCompiler.Tests.Attention;
 /// <summary>Multi-head scaled dot-product attention in float64, written from the formula with plain loops and nothing of
 /// NetCompiler: for one sample, query [Tq, H d_k], key [Tk, H d_k], value [Tk, H d_v] (row-major, the heads side by side
 /// in each row); head h's scores s[i, j] = sum_c q[i, h d_k + c] k[j, h d_k + c] / sqrt(d_k) over the keys j query i
-/// attends (all, or 0..i when causal), p = softmax over j, out[i, h d_v + c] = sum_j p[i, j] v[j, h d_v + c].</summary>
+/// attends (all, or 0..i when causal, and never a key that <c>padding[j]</c> marks: PyTorch's <c>key_padding_mask</c>),
+/// p = softmax over j, out[i, h d_v + c] = sum_j p[i, j] v[j, h d_v + c]; a row with no key attended outputs zeros (and
+/// has a log-sum-exp of +inf), as NetCompiler defines it (PyTorch gives NaN).</summary>
 internal static class AttentionReference
 {
     /// <summary>The sizes of one attention: Tq, Tk, heads, d_k, d_v and the causal mask.</summary>
@@ -23,9 +25,11 @@ internal static class AttentionReference
             $"Tq {Queries}, Tk {Keys}, heads {Heads}, d_k {HeadDim}, d_v {ValueHeadDim}{(Causal ? ", causal" : "")}";
     }
 
-    /// <summary>The scaled scores of head <paramref name="h"/>, [Tq, Tk], -inf where the mask hides a key.</summary>
-    public static double[,] Scores(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, int h)
+    /// <summary>The scaled scores of head <paramref name="h"/>, [Tq, Tk], -inf where the mask hides a key (causal, or
+    /// <paramref name="padding"/>[j] true).</summary>
+    public static double[,] Scores(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, int h, bool[]? padding = null)
     {
+        if (padding is not null && padding.Length != s.Keys) throw new ArgumentException("one padding flag per key");
         if (s.Causal && s.Queries != s.Keys) throw new ArgumentException("causal needs Tq == Tk");
         var scores = new double[s.Queries, s.Keys];
         double scale = 1.0 / Math.Sqrt(s.HeadDim);
@@ -33,7 +37,7 @@ internal static class AttentionReference
         for (int i = 0; i < s.Queries; i++)
             for (int j = 0; j < s.Keys; j++)
             {
-                if (j >= s.Attended(i)) { scores[i, j] = double.NegativeInfinity; continue; }
+                if (j >= s.Attended(i) || padding is not null && padding[j]) { scores[i, j] = double.NegativeInfinity; continue; }
                 double dot = 0;
                 for (int c = 0; c < s.HeadDim; c++) dot += q[i * e + h * s.HeadDim + c] * k[j * e + h * s.HeadDim + c];
                 scores[i, j] = dot * scale;
@@ -43,16 +47,17 @@ internal static class AttentionReference
 
     /// <summary>log(sum_j exp(s[i, j])) over the attended keys of each row of each head, [heads, Tq] (computed stably:
     /// max + log sum exp(s - max)).</summary>
-    public static double[] LogSumExp(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k)
+    public static double[] LogSumExp(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, bool[]? padding = null)
     {
         var lse = new double[s.Heads * s.Queries];
         for (int h = 0; h < s.Heads; h++)
         {
-            var scores = Scores(s, q, k, h);
+            var scores = Scores(s, q, k, h, padding);
             for (int i = 0; i < s.Queries; i++)
             {
                 double max = double.NegativeInfinity;
                 for (int j = 0; j < s.Attended(i); j++) max = Math.Max(max, scores[i, j]);
+                if (double.IsNegativeInfinity(max)) { lse[h * s.Queries + i] = double.PositiveInfinity; continue; }   // no key
                 double sum = 0;
                 for (int j = 0; j < s.Attended(i); j++) sum += Math.Exp(scores[i, j] - max);
                 lse[h * s.Queries + i] = max + Math.Log(sum);
@@ -62,19 +67,20 @@ internal static class AttentionReference
     }
 
     /// <summary>The output [Tq, H d_v] of one sample.</summary>
-    public static double[] Forward(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, ReadOnlySpan<double> v)
+    public static double[] Forward(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, ReadOnlySpan<double> v, bool[]? padding = null)
     {
         if (q.Length != s.QuerySize || k.Length != s.KeySize || v.Length != s.ValueSize) throw new ArgumentException("operand sizes");
         var y = new double[s.OutputSize];
         int ev = s.ValueWidth;
         for (int h = 0; h < s.Heads; h++)
         {
-            var scores = Scores(s, q, k, h);
+            var scores = Scores(s, q, k, h, padding);
             for (int i = 0; i < s.Queries; i++)
             {
                 int n = s.Attended(i);
                 double max = double.NegativeInfinity;
                 for (int j = 0; j < n; j++) max = Math.Max(max, scores[i, j]);
+                if (double.IsNegativeInfinity(max)) continue;   // no key attended: the row stays zeros
                 var p = new double[n];
                 double sum = 0;
                 for (int j = 0; j < n; j++) sum += p[j] = Math.Exp(scores[i, j] - max);
@@ -90,9 +96,9 @@ internal static class AttentionReference
     }
 
     /// <summary>sum_i w[i] out[i]: the objective whose gradients the tests check (so dy = w).</summary>
-    public static double Objective(Shape s, double[] q, double[] k, double[] v, float[] w)
+    public static double Objective(Shape s, double[] q, double[] k, double[] v, float[] w, bool[]? padding = null)
     {
-        var y = Forward(s, q, k, v);
+        var y = Forward(s, q, k, v, padding);
         double sum = 0;
         for (int i = 0; i < y.Length; i++) sum += w[i] * y[i];
         return sum;

@@ -188,20 +188,35 @@ internal static class AttentionKernelRun
 {
     public const float Sentinel = -12345.5f;
 
-    public static AttentionGeometry Geometry(Shape s) =>
-        new(s.Queries, s.Keys, heads: s.Heads, headDim: s.HeadDim, valueHeadDim: s.ValueHeadDim, causal: s.Causal);
+    /// <summary>The pad id of the runs with key padding: not 0, so that the kernel is seen to compare with it.</summary>
+    public const int PadId = 3;
+
+    public static AttentionGeometry Geometry(Shape s, bool keyPadding = false) =>
+        new(s.Queries, s.Keys, heads: s.Heads, headDim: s.HeadDim, valueHeadDim: s.ValueHeadDim, causal: s.Causal, keyPadding: keyPadding, padId: PadId);
+
+    /// <summary>Float-encoded key ids for <paramref name="keyPadding"/>: <see cref="PadId"/> where a key is padding,
+    /// another id (0..5, never the pad id) elsewhere; samples <paramref name="stride"/> apart, NaN between them.</summary>
+    public static float[] KeyIds(bool[][] keyPadding, int stride)
+    {
+        var ids = Filled(keyPadding.Length * stride, float.NaN);
+        for (int b = 0; b < keyPadding.Length; b++)
+            for (int j = 0; j < keyPadding[b].Length; j++) ids[b * stride + j] = keyPadding[b][j] ? PadId : (PadId + 1 + j % 5) % 6;
+        return ids;
+    }
 
     /// <summary>The buffers of one run: operands and outputs, sample after sample, with their strides.</summary>
     internal sealed class Buffers
     {
-        public float[] Q = [], K = [], V = [], Y = [], Lse = [];
-        public int QStride, KStride, VStride, YStride, LseStride, Rows;
+        public float[] Q = [], K = [], V = [], Y = [], Lse = [], Ids = [0f];
+        public int QStride, KStride, VStride, YStride, LseStride, IdsStride, Rows;
+        public AttentionGeometry Geometry;
 
         public float[] Sample(float[] buffer, int stride, int size, int b) => buffer.AsSpan(b * stride, size).ToArray();
     }
 
-    /// <summary>Lays out the samples <paramref name="padding"/> floats apart and runs the forward.</summary>
-    public static Buffers Run(Shape s, double[][] q, double[][] k, double[][] v, int padding)
+    /// <summary>Lays out the samples <paramref name="padding"/> floats apart and runs the forward; with
+    /// <paramref name="keyPadding"/> (per sample, true where a key is padding), the padded overload with key ids.</summary>
+    public static Buffers Run(Shape s, double[][] q, double[][] k, double[][] v, int padding, bool[][]? keyPadding = null)
     {
         int rows = q.Length;
         var r = new Buffers
@@ -215,16 +230,24 @@ internal static class AttentionKernelRun
         r.V = Pack(v, r.VStride, float.NaN);
         r.Y = Filled(rows * r.YStride, Sentinel);
         r.Lse = Filled(rows * r.LseStride, Sentinel);
-        var g = Geometry(s);
-        ScaledDotProductAttention.Forward(in g, ref r.Q[0], r.QStride, ref r.K[0], r.KStride, ref r.V[0], r.VStride,
-            ref r.Y[0], r.YStride, ref r.Lse[0], r.LseStride, rows);
+        var g = r.Geometry = Geometry(s, keyPadding is not null);
+        if (keyPadding is null)
+            ScaledDotProductAttention.Forward(in g, ref r.Q[0], r.QStride, ref r.K[0], r.KStride, ref r.V[0], r.VStride,
+                ref r.Y[0], r.YStride, ref r.Lse[0], r.LseStride, rows);
+        else
+        {
+            r.IdsStride = s.Keys + padding;
+            r.Ids = KeyIds(keyPadding, r.IdsStride);
+            ScaledDotProductAttention.Forward(in g, ref r.Q[0], r.QStride, ref r.K[0], r.KStride, ref r.V[0], r.VStride,
+                ref r.Ids[0], r.IdsStride, ref r.Y[0], r.YStride, ref r.Lse[0], r.LseStride, rows);
+        }
         return r;
     }
 
     /// <summary>The output and log-sum-exp of every sample.</summary>
-    public static (float[][] Y, float[][] Lse) Forward(Shape s, double[][] q, double[][] k, double[][] v)
+    public static (float[][] Y, float[][] Lse) Forward(Shape s, double[][] q, double[][] k, double[][] v, bool[][]? keyPadding = null)
     {
-        var r = Run(s, q, k, v, padding: 3);
+        var r = Run(s, q, k, v, padding: 3, keyPadding);
         var y = new float[q.Length][];
         var lse = new float[q.Length][];
         for (int b = 0; b < q.Length; b++)

@@ -5,7 +5,8 @@ using System.Linq;
 namespace NetCompiler.Tests.Generator;
 
 // The attention step of the recurrent (sequence) graphs: the Attention op or a [MultiHeadAttention] layer over rank-2
-// values [T, F], self or cross (keys and values from another value of another length), causal or not, with random heads.
+// values [T, F], self or cross (keys and values from another value of another length), causal or not, with random heads,
+// and half the time a key padding mask from ids.
 internal sealed partial class RandomGraphCase
 {
     /// <summary>Rows and features an attention operand may have (the compiled kernel works in blocks of four query rows
@@ -27,6 +28,8 @@ internal sealed partial class RandomGraphCase
         int heads = divisors[_rng.Next(divisors.Length)];
         var reads = memory is null ? new[] { q } : new[] { q, memory };
         string flags = causal ? ", causal" : "";
+        (string Name, int PadId)? padding = _rng.NextDouble() < 0.5 ? KeyIds((memory ?? q).Shape[0]) : null;
+        if (padding is not null) flags += $", padding id {padding.Value.PadId}";
         Value result;
         if (layer)
         {
@@ -36,7 +39,9 @@ internal sealed partial class RandomGraphCase
             if (_rng.NextDouble() < 0.3) options.Add("Bias = false");
             string name = Name("a");
             _fields.Add($"    [MultiHeadAttention({string.Join(", ", options)})] MultiHeadAttention {name};");
-            result = Emit($"{name}.Forward({q.Name}{(memory is null ? "" : ", " + memory.Name)})", new[] { tq, width },
+            if (padding is not null) options.Add($"PadId = {padding.Value.PadId}");
+            string paddingArgument = padding is null ? "" : ", padding: " + padding.Value.Name;
+            result = Emit($"{name}.Forward({q.Name}{(memory is null ? "" : ", " + memory.Name)}{paddingArgument})", new[] { tq, width },
                 $"multi-head attention, {heads} head(s){flags}", reads);
             Families |= GraphFamily.AttentionLayer;
         }
@@ -49,12 +54,28 @@ internal sealed partial class RandomGraphCase
             if (source.Shape[1] != width) key = $"Tanh(MatMul({source.Name}, {Param(new[] { source.Shape[1], width })}))";
             int valueWidth = source.Shape[1] % heads == 0 ? source.Shape[1] : width;
             if (valueWidth != source.Shape[1]) value = $"MatMul({value}, {Param(new[] { source.Shape[1], width })})";
-            result = Emit($"Attention({q.Name}, {key}, {value}, {heads}{(causal ? ", causal: true" : "")})", new[] { tq, valueWidth },
+            string paddingArguments = padding is null ? "" : $", keyIds: {padding.Value.Name}, padId: {padding.Value.PadId}";
+            result = Emit($"Attention({q.Name}, {key}, {value}, {heads}{(causal ? ", causal: true" : "")}{paddingArguments})", new[] { tq, valueWidth },
                 $"attention, {heads} head(s){flags}", reads);
             Families |= GraphFamily.AttentionOp;
         }
         if (memory is not null) Families |= GraphFamily.AttentionCross;
         if (causal) Families |= GraphFamily.AttentionCausal;
+        if (padding is not null) Families |= GraphFamily.AttentionPadding;
         return true;
+    }
+
+    /// <summary>A new ids input of <paramref name="keys"/> ids for an attention's key padding, also looked up in a table of
+    /// three rows (so the data draws ids 0..2 and the pad id, one of them, a third of the time: sequences with a padded
+    /// first key, whose first causal query sees no key, and all-padding ones among them); the looked-up value joins the
+    /// graph like any other.</summary>
+    private (string Name, int PadId) KeyIds(int keys)
+    {
+        const int Rows = 3;
+        string name = Name("ids");
+        int dim = _rng.Next(1, 4);
+        Emit($"Gather({Param(new[] { Rows, dim }, "Init = Init.Normal, Std = 1f")}, {name})", new[] { keys, dim }, $"{Rows} rows of {dim}, the padding ids' own table");
+        Inputs.Add(new GraphInput(name, new[] { keys }, InputKind.Tokens, Rows));
+        return (name, _rng.Next(Rows));
     }
 }

@@ -76,6 +76,7 @@ internal enum GraphFamily : long
     AttentionLayer = 1L << 59,    // [MultiHeadAttention]
     AttentionCross = 1L << 60,    // keys and values from another value
     AttentionCausal = 1L << 61,
+    AttentionPadding = 1L << 62,  // key ids of an input of their own, also looked up in a small table (the pad id drawn often)
 }
 
 /// <summary>One [Forward] input of a random graph definition, as <see cref="INetwork.Inputs"/> must report it.</summary>

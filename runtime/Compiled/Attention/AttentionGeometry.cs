@@ -7,10 +7,14 @@ namespace NetCompiler;
 /// constant, so the kernels see every size as known.</summary>
 public readonly struct AttentionGeometry
 {
-    /// <summary>The geometry of <paramref name="heads"/> heads of widths d_k = <paramref name="headDim"/> and d_v = <paramref name="valueHeadDim"/>.</summary>
-    public AttentionGeometry(int queries, int keys, int heads, int headDim, int valueHeadDim, bool causal)
+    /// <summary>The geometry of <paramref name="heads"/> heads of widths d_k = <paramref name="headDim"/> and d_v = <paramref name="valueHeadDim"/>;
+    /// with <paramref name="keyPadding"/>, a key whose id is <paramref name="padId"/> is ignored by every query; with
+    /// <paramref name="dropout"/> &gt; 0, the attention weights are dropped with that probability (training only).</summary>
+    public AttentionGeometry(int queries, int keys, int heads, int headDim, int valueHeadDim, bool causal, bool keyPadding = false, int padId = 0,
+        float dropout = 0f)
     {
         Queries = queries; Keys = keys; Heads = heads; HeadDim = headDim; ValueHeadDim = valueHeadDim; Causal = causal;
+        KeyPadding = keyPadding; PadId = padId; Dropout = dropout;
         Scale = 1f / System.MathF.Sqrt(headDim);
         // Key columns padded to whole Vector512 registers, so the transposed keys and the row of scores can be read in
         // full registers up to any causal limit.
@@ -29,6 +33,17 @@ public readonly struct AttentionGeometry
     public int ValueHeadDim { get; }
     /// <summary>Query i attends keys 0..i only (needs Queries == Keys).</summary>
     public bool Causal { get; }
+    /// <summary>Whether the kernels read one id per key (PyTorch's <c>key_padding_mask</c>): a key whose id is
+    /// <see cref="PadId"/> gets no weight from any query; a query all of whose keys are padding outputs zeros.</summary>
+    public bool KeyPadding { get; }
+    /// <summary>The id of padding keys (with <see cref="KeyPadding"/>).</summary>
+    public int PadId { get; }
+    /// <summary>The probability of dropping an attention weight (PyTorch's <c>dropout_p</c>): weight (h, i, j) of a
+    /// sample is kept as <c>DropoutMasks</c> decides for element (h Tq + i) Tk + j of the sample's [heads, Tq, Tk]
+    /// weights, and scaled by 1 / (1 - p), as the eager <c>Ops.Dropout</c> of the weights draws it. 0: none.</summary>
+    public float Dropout { get; }
+    /// <summary>Attention weights per sample, the size of the dropout masks' counter space: heads Tq Tk.</summary>
+    public int Weights => Heads * Queries * Keys;
     /// <summary>1 / sqrt(d_k), applied to the query before its dot products with the keys.</summary>
     public float Scale { get; }
     /// <summary>Tk rounded up to a multiple of 16 (the scratch rows' length).</summary>

@@ -33,23 +33,37 @@ public static class ScaledDotProductAttention
     /// <remarks>The (sample, head) pairs are independent, so a large call splits them over the cores (a single long
     /// sequence runs its heads in parallel); inside a data-parallel chunk the pool is busy and the call stays serial.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
+        ref float y, int yStride, ref float lse, int lseStride, int rows) =>
+        Forward(g, ref q, qStride, ref k, kStride, ref v, vStride, ref Unsafe.NullRef<float>(), 0, ref y, yStride, ref lse, lseStride, rows);
+
+    /// <summary><see cref="Forward(in AttentionGeometry, ref float, int, ref float, int, ref float, int, ref float, int, ref float, int, int)"/>
+    /// with sample r's key ids [Tk] (float-encoded integers) at <c>keyIds + r keyIdsStride</c>: with
+    /// <see cref="AttentionGeometry.KeyPadding"/>, a key whose id is the pad id gets no weight, and a query row with no
+    /// key left outputs zeros (its saved log-sum-exp is +inf, so backward's probabilities are zeros too).</summary>
+    /// <remarks>With <see cref="AttentionGeometry.Dropout"/> &gt; 0 (training), sample r's weights are dropped with
+    /// <paramref name="dropoutKey"/> (the op's <c>DropoutMasks.OpKey</c>) at counters from
+    /// <c>dropoutFirst + r heads Tq Tk</c>; the saved log-sum-exp is that of the weights before dropout.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
-        ref float y, int yStride, ref float lse, int lseStride, int rows)
+        ref float keyIds, int keyIdsStride, ref float y, int yStride, ref float lse, int lseStride, int rows, ulong dropoutKey = 0, uint dropoutFirst = 0)
     {
         int pairs = rows * g.Heads;
         long multiplyAdds = (long)pairs * g.Queries * g.Keys * (g.HeadDim + g.ValueHeadDim) / (g.Causal ? 2 : 1);
         int parts = TileGemm.Parts(multiplyAdds, pairs);
         if (parts <= 1 || !WorkerPool.TryAcquire())
         {
-            ForwardPairs(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, 0, pairs);
+            ForwardPairs(g, new DropoutDraw(dropoutKey, dropoutFirst), ref q, qStride, ref k, kStride, ref v, vStride, ref keyIds, keyIdsStride, ref y, yStride, ref lse, lseStride, 0, pairs);
             return;
         }
-        fixed (float* pq = &q, pk = &k, pv = &v, py = &y, pl = &lse)
+        fixed (float* pq = &q, pk = &k, pv = &v, pi = &keyIds, py = &y, pl = &lse)
         {
             var work = ForwardJob;
             work.Geometry = g;
-            work.Q = pq; work.K = pk; work.V = pv; work.Y = py; work.Lse = pl;
-            (work.QStride, work.KStride, work.VStride, work.YStride, work.LseStride, work.Pairs, work.Parts) = (qStride, kStride, vStride, yStride, lseStride, pairs, parts);
+            work.Dropout = new DropoutDraw(dropoutKey, dropoutFirst);
+            work.Q = pq; work.K = pk; work.V = pv; work.Ids = pi; work.Y = py; work.Lse = pl;
+            (work.QStride, work.KStride, work.VStride, work.IdsStride, work.YStride, work.LseStride, work.Pairs, work.Parts) =
+                (qStride, kStride, vStride, keyIdsStride, yStride, lseStride, pairs, parts);
             WorkerPool.RunAcquired(work, parts);
         }
     }
@@ -57,63 +71,85 @@ public static class ScaledDotProductAttention
     // One work object for the process, filled only while the pool is claimed (as TileGemm's jobs).
     private static readonly ForwardWork ForwardJob = new();
 
-    /// <summary>A range of (sample, head) pairs of <see cref="Forward"/>.</summary>
+    /// <summary>A range of (sample, head) pairs of the padded <c>Forward</c>.</summary>
     private sealed unsafe class ForwardWork : IPartedWork
     {
         public AttentionGeometry Geometry;
-        public float* Q, K, V, Y, Lse;
-        public int QStride, KStride, VStride, YStride, LseStride, Pairs, Parts;
+        public DropoutDraw Dropout;
+        public float* Q, K, V, Ids, Y, Lse;
+        public int QStride, KStride, VStride, IdsStride, YStride, LseStride, Pairs, Parts;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per job; never left at tier 0 (jit-check)
         public void RunPart(int part)
         {
             var (start, end) = TileGemm.Range(Pairs, 1, part, Parts);
-            ForwardPairs(Geometry, ref *Q, QStride, ref *K, KStride, ref *V, VStride, ref *Y, YStride, ref *Lse, LseStride, start, end);
+            ForwardPairs(Geometry, Dropout, ref *Q, QStride, ref *K, KStride, ref *V, VStride, ref *Ids, IdsStride, ref *Y, YStride, ref *Lse, LseStride, start, end);
         }
     }
 
     /// <summary>Pairs [<paramref name="start"/>, <paramref name="end"/>) of (sample, head), pair = sample heads + head.</summary>
-    private static void ForwardPairs(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
-        ref float y, int yStride, ref float lse, int lseStride, int start, int end)
+    private static void ForwardPairs(in AttentionGeometry g, DropoutDraw dropout, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
+        ref float ids, int idsStride, ref float y, int yStride, ref float lse, int lseStride, int start, int end)
     {
-        if (Vector512.IsHardwareAccelerated) Forward<Float512>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, start, end);
-        else if (Vector256.IsHardwareAccelerated) Forward<Float256>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, start, end);
-        else Forward<Float1>(g, ref q, qStride, ref k, kStride, ref v, vStride, ref y, yStride, ref lse, lseStride, start, end);
+        if (Vector512.IsHardwareAccelerated) Forward<Float512>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
+        else if (Vector256.IsHardwareAccelerated) Forward<Float256>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
+        else Forward<Float1>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
     }
 
     /// <summary>Adds the gradients of q, k and v that are asked for, from dy (the output's gradient, laid out as y), the
-    /// operands, the output and the saved log-sum-exp (layouts as <see cref="Forward"/>; absent gradients may be any
+    /// operands, the output and the saved log-sum-exp (layouts as <c>Forward</c>; absent gradients may be any
     /// reference).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
         ref float y, int yStride, ref float lse, int lseStride, ref float dy, int dyStride,
-        ref float dq, int dqStride, bool needQ, ref float dk, int dkStride, bool needK, ref float dv, int dvStride, bool needV, int rows)
+        ref float dq, int dqStride, bool needQ, ref float dk, int dkStride, bool needK, ref float dv, int dvStride, bool needV, int rows) =>
+        Backward(g, ref q, qStride, ref k, kStride, ref v, vStride, ref Unsafe.NullRef<float>(), 0, ref y, yStride, ref lse, lseStride, ref dy, dyStride,
+            ref dq, dqStride, needQ, ref dk, dkStride, needK, ref dv, dvStride, needV, rows);
+
+    /// <summary>Backward of the <c>Forward</c> with key ids: the same key ids; padding keys receive no gradient. With
+    /// dropout, the same key and counters as the forward: the dropped weights' gradient is zero, the kept ones' scaled by
+    /// 1 / (1 - p).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
+        ref float keyIds, int keyIdsStride, ref float y, int yStride, ref float lse, int lseStride, ref float dy, int dyStride,
+        ref float dq, int dqStride, bool needQ, ref float dk, int dkStride, bool needK, ref float dv, int dvStride, bool needV, int rows,
+        ulong dropoutKey = 0, uint dropoutFirst = 0)
     {
-        var operands = new Operands(qStride, kStride, vStride, yStride, lseStride, dyStride, dqStride, dkStride, dvStride);
+        var operands = new Operands(qStride, kStride, vStride, keyIdsStride, yStride, lseStride, dyStride, dqStride, dkStride, dvStride,
+            new DropoutDraw(dropoutKey, dropoutFirst));
         if (Vector512.IsHardwareAccelerated)
-            Backward<Float512>(g, operands, ref q, ref k, ref v, ref y, ref lse, ref dy, ref dq, needQ, ref dk, needK, ref dv, needV, rows);
+            Backward<Float512>(g, operands, ref q, ref k, ref v, ref keyIds, ref y, ref lse, ref dy, ref dq, needQ, ref dk, needK, ref dv, needV, rows);
         else if (Vector256.IsHardwareAccelerated)
-            Backward<Float256>(g, operands, ref q, ref k, ref v, ref y, ref lse, ref dy, ref dq, needQ, ref dk, needK, ref dv, needV, rows);
+            Backward<Float256>(g, operands, ref q, ref k, ref v, ref keyIds, ref y, ref lse, ref dy, ref dq, needQ, ref dk, needK, ref dv, needV, rows);
         else
-            Backward<Float1>(g, operands, ref q, ref k, ref v, ref y, ref lse, ref dy, ref dq, needQ, ref dk, needK, ref dv, needV, rows);
+            Backward<Float1>(g, operands, ref q, ref k, ref v, ref keyIds, ref y, ref lse, ref dy, ref dq, needQ, ref dk, needK, ref dv, needV, rows);
     }
 
     /// <summary>The per-sample strides of backward's operands.</summary>
-    private readonly record struct Operands(int Q, int K, int V, int Y, int Lse, int Dy, int Dq, int Dk, int Dv);
+    private readonly record struct Operands(int Q, int K, int V, int Ids, int Y, int Lse, int Dy, int Dq, int Dk, int Dv, DropoutDraw Dropout);
+
+    /// <summary>Where a call's dropout masks come from: the op's key and the counter of its first sample's first weight.</summary>
+    private readonly record struct DropoutDraw(ulong Key, uint First)
+    {
+        /// <summary>The counter of weight (h, i, 0) of sample r: (first sample's) + r heads Tq Tk + (h Tq + i) Tk.</summary>
+        public uint Row(in AttentionGeometry g, int r, int h, int i) => unchecked(First + (uint)r * (uint)g.Weights + (uint)((h * g.Queries + i) * g.Keys));
+    }
 
     /// <summary>Query rows handled together: their scores share each register of keys loaded (four independent FMA
     /// chains), and their weighted sums each value row.</summary>
     private const int Block = 4;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Forward<V>(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
-        ref float y, int yStride, ref float lse, int lseStride, int start, int end) where V : struct, IFloatVector<V>
+    private static void Forward<V>(in AttentionGeometry g, DropoutDraw dropout, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
+        ref float ids, int idsStride, ref float y, int yStride, ref float lse, int lseStride, int start, int end) where V : struct, IFloatVector<V>
     {
         int KP = g.KeysPadded, D = g.HeadDim, Dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
-        // Scratch: the head's keys transposed [d_k, Tk padded], a block's rows of scores, its scaled query rows.
-        ref float kT = ref Scratch(D * KP + Block * KP + Block * D);
+        // Scratch: the head's keys transposed [d_k, Tk padded], a block's rows of scores, its scaled query rows, the
+        // sample's key bias (0, or -inf for a padding key).
+        ref float kT = ref Scratch(D * KP + Block * KP + Block * D + KP);
         ref float p = ref Unsafe.Add(ref kT, D * KP);
         ref float qs = ref Unsafe.Add(ref p, Block * KP);
+        ref float keyBias = ref Unsafe.Add(ref qs, Block * D);
         for (int pair = start; pair < end; pair++)
         {
             int r = pair / g.Heads, h = pair % g.Heads;
@@ -121,20 +157,32 @@ public static class ScaledDotProductAttention
             ref float vr = ref Unsafe.Add(ref v, (nint)r * vStride);
             ref float yr = ref Unsafe.Add(ref y, (nint)r * yStride);
             ref float lr = ref Unsafe.Add(ref lse, (nint)r * lseStride);
+            if (g.KeyPadding) PaddingBias(g, ref Unsafe.Add(ref ids, (nint)r * idsStride), ref keyBias);
             {
                 TransposeHead(ref Unsafe.Add(ref k, (nint)r * kStride + h * D), E, g.Keys, D, ref kT, KP);
                 for (int i0 = 0; i0 < g.Queries; i0 += Block)
                 {
                     var b = new RowBlock(g, i0);
                     ScaleRows(ref Unsafe.Add(ref qr, i0 * E + h * D), E, b.Rows, D, g.Scale, ref qs);
-                    Scores<V>(b, ref qs, D, ref kT, KP, ref p);
+                    Scores<V>(b, ref qs, D, ref kT, KP, g.KeyPadding, ref keyBias, ref p);
                     for (int i = 0; i < b.Rows; i++)
                     {
                         ref float pi = ref Unsafe.Add(ref p, i * KP);
                         float max = RowMax<V>(ref pi, b.Keys);
+                        if (float.IsNegativeInfinity(max))
+                        {
+                            // Every key of the row is padding: zero weights, so a zero output (PyTorch gives NaN), and a
+                            // log-sum-exp of +inf, which backward turns into zero probabilities again.
+                            MemoryMarshal.CreateSpan(ref pi, KP).Clear();
+                            Unsafe.Add(ref lr, h * g.Queries + i0 + i) = float.PositiveInfinity;
+                            Unsafe.Add(ref qs, i) = 0f;
+                            continue;
+                        }
                         float sum = Exponentials<V>(ref pi, b.Keys, max);
                         Unsafe.Add(ref lr, h * g.Queries + i0 + i) = max + ScalarMath.Log(sum);
                         Unsafe.Add(ref qs, i) = 1f / sum;   // the scaled queries are done with: keep the normalizers there
+                        // Dropout after the sum: the kept weights are the softmax's, scaled by 1 / (1 - p).
+                        if (g.Dropout > 0f) DropoutMasks.Forward(ref pi, ref pi, b.Keys, dropout.Key, dropout.Row(g, r, h, i0 + i), g.Dropout);
                     }
                     ref float yi = ref Unsafe.Add(ref yr, i0 * Ev + h * Dv);
                     int c = 0;
@@ -146,14 +194,16 @@ public static class ScaledDotProductAttention
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Backward<V>(in AttentionGeometry g, in Operands s, ref float q, ref float k, ref float v, ref float y, ref float lse,
+    private static void Backward<V>(in AttentionGeometry g, in Operands s, ref float q, ref float k, ref float v, ref float ids, ref float y, ref float lse,
         ref float dy, ref float dq, bool needQ, ref float dk, bool needK, ref float dv, bool needV, int rows) where V : struct, IFloatVector<V>
     {
         if (!needQ && !needK && !needV) return;
         int KP = g.KeysPadded, D = g.HeadDim, Dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
         // Scratch: K^T and V^T of the head, dK^T and dV^T accumulated, a block's rows of P and dS, its scaled query rows,
-        // its output-gradient rows, and per row the log-sum-exp and rowsum(dO O).
-        ref float kT = ref Scratch(2 * (D + Dv) * KP + 2 * Block * KP + Block * (D + Dv + 2));
+        // its output-gradient rows, per row the log-sum-exp and rowsum(dO O), and the sample's key bias.
+        // With dropout, also a row of ones and the block's rows of mask factors (0 or 1 / (1 - p)).
+        bool dropout = g.Dropout > 0f;
+        ref float kT = ref Scratch(2 * (D + Dv) * KP + 2 * Block * KP + Block * (D + Dv + 2) + KP + (dropout ? (Block + 1) * KP : 0));
         ref float vT = ref Unsafe.Add(ref kT, D * KP);
         ref float dkT = ref Unsafe.Add(ref vT, Dv * KP);
         ref float dvT = ref Unsafe.Add(ref dkT, D * KP);
@@ -163,12 +213,17 @@ public static class ScaledDotProductAttention
         ref float dO = ref Unsafe.Add(ref qs, Block * D);
         ref float rowLse = ref Unsafe.Add(ref dO, Block * Dv);
         ref float rowDot = ref Unsafe.Add(ref rowLse, Block);
+        ref float keyBias = ref Unsafe.Add(ref rowDot, Block);
+        ref float ones = ref Unsafe.Add(ref keyBias, KP);
+        ref float keep = ref Unsafe.Add(ref ones, KP);
+        if (dropout) MemoryMarshal.CreateSpan(ref ones, KP).Fill(1f);
         for (int r = 0; r < rows; r++)
         {
             ref float qr = ref Unsafe.Add(ref q, (nint)r * s.Q);
             ref float yr = ref Unsafe.Add(ref y, (nint)r * s.Y);
             ref float dyr = ref Unsafe.Add(ref dy, (nint)r * s.Dy);
             ref float lr = ref Unsafe.Add(ref lse, (nint)r * s.Lse);
+            if (g.KeyPadding) PaddingBias(g, ref Unsafe.Add(ref ids, (nint)r * s.Ids), ref keyBias);
             for (int h = 0; h < g.Heads; h++)
             {
                 TransposeHead(ref Unsafe.Add(ref k, (nint)r * s.K + h * D), E, g.Keys, D, ref kT, KP);
@@ -189,9 +244,18 @@ public static class ScaledDotProductAttention
                         Unsafe.Add(ref rowLse, i) = i < b.Rows ? Unsafe.Add(ref lr, h * g.Queries + i0 + i) : 0f;
                     }
                     // P (the forward's probabilities, recomputed with its arithmetic), dS = P (dO V^T - rowDot); zero past
-                    // each row's keys and in rows past the last query.
-                    Scores<V>(b, ref qs, D, ref kT, KP, ref p);
-                    ScoreGradients<V>(b, ref dO, Dv, ref vT, KP, ref rowLse, ref rowDot, ref p, ref ds);
+                    // each row's keys, at padding keys, in rows without keys (their log-sum-exp is +inf) and in rows past
+                    // the last query.
+                    Scores<V>(b, ref qs, D, ref kT, KP, g.KeyPadding, ref keyBias, ref p);
+                    if (dropout)
+                        for (int i = 0; i < Block; i++)
+                        {
+                            // The forward's mask factors over the block's keys; 0 past them and in rows past the last query.
+                            ref float m = ref Unsafe.Add(ref keep, i * KP);
+                            MemoryMarshal.CreateSpan(ref m, KP).Clear();
+                            if (i < b.Rows) DropoutMasks.Forward(ref ones, ref m, b.Keys, s.Dropout.Key, s.Dropout.Row(g, r, h, i0 + i), g.Dropout);
+                        }
+                    ScoreGradients<V>(b, ref dO, Dv, ref vT, KP, ref rowLse, ref rowDot, dropout, ref keep, ref p, ref ds);
                     if (needV) for (int c = 0; c < Dv; c++) BlockAxpy<V>(ref dO, Dv, c, ref p, KP, ref Unsafe.Add(ref dvT, c * KP), padded);
                     if (needK) for (int c = 0; c < D; c++) BlockAxpy<V>(ref qs, D, c, ref ds, KP, ref Unsafe.Add(ref dkT, c * KP), padded);
                     if (needQ)
@@ -236,11 +300,12 @@ public static class ScaledDotProductAttention
                 Unsafe.Add(ref destination, i * width + c) = i < rows ? scale * Unsafe.Add(ref source, i * stride + c) : 0f;
     }
 
-    /// <summary>The scores of the block's four rows, s[i, j] = qs_i . k_j for j &lt; the block's keys, into rows of
-    /// <paramref name="scores"/> <paramref name="padded"/> apart; -inf past each row's own keys. Each register of keys
-    /// loaded feeds four independent FMA chains.</summary>
+    /// <summary>The scores of the block's four rows, s[i, j] = qs_i . k_j (+ keyBias[j] with <paramref name="keyPadding"/>:
+    /// -inf at padding keys) for j &lt; the block's keys, into rows of <paramref name="scores"/> <paramref name="padded"/>
+    /// apart; -inf past each row's own keys. Each register of keys loaded feeds four independent FMA chains.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Scores<V>(in RowBlock b, ref float qs, int width, ref float kT, int padded, ref float scores) where V : struct, IFloatVector<V>
+    private static void Scores<V>(in RowBlock b, ref float qs, int width, ref float kT, int padded, bool keyPadding, ref float keyBias, ref float scores)
+        where V : struct, IFloatVector<V>
     {
         int C = V.Count;
         var minusInfinity = V.Broadcast(float.NegativeInfinity);
@@ -258,11 +323,25 @@ public static class ScaledDotProductAttention
                 a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q2, c)), key, a2);
                 a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q3, c)), key, a3);
             }
+            if (keyPadding)
+            {
+                var bias = V.Load(ref keyBias, j);
+                (a0, a1, a2, a3) = (V.Add(a0, bias), V.Add(a1, bias), V.Add(a2, bias), V.Add(a3, bias));
+            }
             V.Store(Mask(a0, j, b.KeysOf(0), minusInfinity), ref scores, j);
             V.Store(Mask(a1, j, b.KeysOf(1), minusInfinity), ref scores, padded + j);
             V.Store(Mask(a2, j, b.KeysOf(2), minusInfinity), ref scores, 2 * padded + j);
             V.Store(Mask(a3, j, b.KeysOf(3), minusInfinity), ref scores, 3 * padded + j);
         }
+    }
+
+    /// <summary>bias[j] = -inf where key j's id is the pad id, else 0, for the sample's keys (0 in the padding columns,
+    /// which the causal mask covers). The ids are float-encoded integers, compared exactly.</summary>
+    private static void PaddingBias(in AttentionGeometry g, ref float ids, ref float bias)
+    {
+        float pad = g.PadId;
+        for (int j = 0; j < g.Keys; j++) Unsafe.Add(ref bias, j) = Unsafe.Add(ref ids, j) == pad ? float.NegativeInfinity : 0f;
+        for (int j = g.Keys; j < g.KeysPadded; j++) Unsafe.Add(ref bias, j) = 0f;
     }
 
     /// <summary><paramref name="a"/> with the lanes at or past <paramref name="n"/> (counting from <paramref name="j"/>)
@@ -321,10 +400,11 @@ public static class ScaledDotProductAttention
     }
 
     /// <summary>In place over the block's score rows: p = exp(s - lse) (0 past a row's keys: s is -inf there, and 0 in
-    /// rows past the last query), and dS = p (dO_i . v_j - rowDot_i).</summary>
+    /// rows past the last query), and dS = p (dO_i . v_j - rowDot_i). With <paramref name="dropout"/>, m the rows of
+    /// mask factors: the stored p is p m (what dV needs), and dS = p (m dO_i . v_j - rowDot_i).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ScoreGradients<V>(in RowBlock b, ref float dO, int valueWidth, ref float vT, int padded, ref float lse, ref float rowDot,
-        ref float p, ref float ds) where V : struct, IFloatVector<V>
+        bool dropout, ref float m, ref float p, ref float ds) where V : struct, IFloatVector<V>
     {
         int C = V.Count;
         ref float o1 = ref Unsafe.Add(ref dO, valueWidth);
@@ -341,16 +421,23 @@ public static class ScaledDotProductAttention
                 d2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref o2, c)), value, d2);
                 d3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref o3, c)), value, d3);
             }
-            Gradient(b, 0, j, d0, ref p, ref ds, padded, lse, rowDot);
-            Gradient(b, 1, j, d1, ref p, ref ds, padded, Unsafe.Add(ref lse, 1), Unsafe.Add(ref rowDot, 1));
-            Gradient(b, 2, j, d2, ref p, ref ds, padded, Unsafe.Add(ref lse, 2), Unsafe.Add(ref rowDot, 2));
-            Gradient(b, 3, j, d3, ref p, ref ds, padded, Unsafe.Add(ref lse, 3), Unsafe.Add(ref rowDot, 3));
+            Gradient(b, 0, j, d0, ref p, ref ds, padded, lse, rowDot, dropout, ref m);
+            Gradient(b, 1, j, d1, ref p, ref ds, padded, Unsafe.Add(ref lse, 1), Unsafe.Add(ref rowDot, 1), dropout, ref m);
+            Gradient(b, 2, j, d2, ref p, ref ds, padded, Unsafe.Add(ref lse, 2), Unsafe.Add(ref rowDot, 2), dropout, ref m);
+            Gradient(b, 3, j, d3, ref p, ref ds, padded, Unsafe.Add(ref lse, 3), Unsafe.Add(ref rowDot, 3), dropout, ref m);
         }
 
-        static void Gradient(in RowBlock b, int i, int j, V dp, ref float p, ref float ds, int padded, float lse, float rowDot)
+        static void Gradient(in RowBlock b, int i, int j, V dp, ref float p, ref float ds, int padded, float lse, float rowDot, bool dropout, ref float m)
         {
             ref float pi = ref Unsafe.Add(ref p, i * padded + j);
             var pj = i < b.Rows ? Mask(V.Exp(V.Subtract(V.Load(ref pi, 0), V.Broadcast(lse))), j, b.KeysOf(i), V.Zero) : V.Zero;
+            if (dropout)
+            {
+                var keep = V.Load(ref m, i * padded + j);
+                V.Store(V.Multiply(pj, keep), ref pi, 0);
+                V.Store(V.Multiply(pj, V.Subtract(V.Multiply(dp, keep), V.Broadcast(rowDot))), ref ds, i * padded + j);
+                return;
+            }
             V.Store(pj, ref pi, 0);
             V.Store(V.Multiply(pj, V.Subtract(dp, V.Broadcast(rowDot))), ref ds, i * padded + j);
         }
