@@ -4,7 +4,7 @@ using static NetCompiler.Ops;
 namespace NetCompiler.Definitions.Zoo;
 
 /// <summary>The larger character-level GPT that the <c>gpt</c> command trains on Debian's fortunes: 128 character ids
-/// (<see cref="Text.CharVocabulary"/>'s 97) -> token embedding (97 x 128) plus a learned position embedding (128 x 128)
+/// (<c>CharVocabulary</c>'s 97) -> token embedding (97 x 128) plus a learned position embedding (128 x 128)
 /// -> four pre-norm Transformer blocks (causal multi-head self-attention with 4 heads of 32, a GELU feed-forward
 /// network 128 -> 512 -> 128, residual connections) -> a final LayerNorm -> an untied head to 97 logits at every
 /// position, trained with cross-entropy against the next character. Parameter names are <see cref="CharGpt"/>'s
@@ -16,7 +16,7 @@ namespace NetCompiler.Definitions.Zoo;
 [Network(Decoder = true)]
 public partial class FortuneGpt
 {
-    /// <summary>Characters the model knows (<see cref="Text.CharVocabulary.Size"/>).</summary>
+    /// <summary>Characters the model knows (<c>CharVocabulary.Size</c>, CharLstm's).</summary>
     public const int Vocabulary = CharLstm.Vocabulary;
 
     /// <summary>Characters per window: the context.</summary>
