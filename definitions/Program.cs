@@ -24,6 +24,8 @@ internal static class Program
                     return TransferCommand.Run(rest);
                 case "charlstm":
                     return CharLstmCommand.Run(rest);
+                case "gpt":
+                    return GptCommand.Run(rest);
                 case "generate":
                     return GenerateCommand.Run(rest);
                 case "seed000" or "help" when rest.Length > 0:
@@ -57,7 +59,8 @@ internal static class Program
         Console.WriteLine("  transfer  transfer learning with LeNet-5: pretrain on classes 0-4, then classes 5-9 with the backbone");
         Console.WriteLine("            frozen, fine-tuned, and from scratch; see transfer --help");
         Console.WriteLine("  charlstm  train CharLstm, a character-level LSTM language model, on English text; see charlstm --help");
-        Console.WriteLine("  generate  sample text from a CharLstm checkpoint (prompt, temperature, top-k, seed); see generate --help");
+        Console.WriteLine("  gpt       train FortuneGpt, a character-level GPT, on English text; see gpt --help");
+        Console.WriteLine("  generate  sample text from a CharLstm or FortuneGpt checkpoint (prompt, temperature, top-k, seed); see generate --help");
         Console.WriteLine("  seed000   one training step of seed 000's 2-2-1 network: loss, gradients and updated");
         Console.WriteLine("            parameters from the compiled code, beside the interpreted path's");
     }

@@ -68,6 +68,8 @@ public static class ZooCatalog
             seed => new VitSmall(seed), new("adamw", 1e-3f, 64, 15, "cosine", MaxGradientNorm: 1f)),
         new(nameof(CharGpt), "W5: character-level GPT, 64 character ids -> embeddings 64 (token + learned position) -> 2 pre-norm blocks (4-head causal attention, GELU FFN 256) -> 65 logits per step (AdamW 3e-4, batch 16); takes ids, not images",
             seed => new CharGpt(seed), new("adamw", 3e-4f, 16, 10)),
+        new(nameof(FortuneGpt), "the larger character-level GPT: 128 character ids -> embeddings 128 (token + learned position) -> 4 pre-norm blocks (4-head causal attention, GELU FFN 512) -> 97 logits per step (AdamW 1e-3 cosine after 100 warmup updates, weight decay 0.01, batch 32, 3 epochs, clip norm 1); trained by the gpt command, not train",
+            seed => new FortuneGpt(seed), new("adamw", 1e-3f, 32, 3, "cosine", 0.01f, MaxGradientNorm: 1f)),
         new(nameof(TinyAttentionNet), "single-head self-attention over 4 tokens of 6 features", seed => new TinyAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
         new(nameof(TinyTransformerNet), "one pre-norm Transformer block over 8 token ids (embeddings, LayerNorm, 2-head attention from primitives); takes ids, not images",
             seed => new TinyTransformerNet(seed), new("adam", 3e-3f, 16, 50)),

@@ -22,44 +22,51 @@ public static class CharLstmCommand
     private const string SamplePrompt = "The ";
 
     /// <summary>Runs the command; returns the process exit code (0 done, 1 error, 2 bad usage, 130 interrupted).</summary>
-    public static int Run(IReadOnlyList<string> args)
-    {
-        CharLstmArguments a;
-        try
-        {
-            a = CharLstmArguments.Parse(args);
-            if (a.Help) { Console.WriteLine(CharLstmArguments.Usage); return 0; }
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-        try
-        {
-            return Train(a);
-        }
-        catch (Exception e)   // every failure ends with one line, never a stack trace
-        {
-            Console.Error.WriteLine($"error: {CommandErrors.Describe(e)}");
-            return 1;
-        }
-    }
+    public static int Run(IReadOnlyList<string> args) => LanguageModelJob.Run(args, Usage, Train);
 
-    private static int Train(CharLstmArguments a)
+    /// <summary>The option list for --help.</summary>
+    public const string Usage = """
+        usage: dotnet run -c Release --project definitions -- charlstm [options]
+
+        Trains CharLstm, a character-level language model (embedding, two-layer LSTM, a softmax over 97 characters at
+        every position), on English text: Debian's fortunes (/usr/share/games/fortunes; apt-get install fortunes) when
+        installed, else the text shipped in Data/text. Every tenth fortune (or paragraph) is held out for validation.
+        After every epoch it reports the validation loss in nats per character beside the unigram entropy of the text
+        (the loss of guessing from character frequencies alone) and prints a short sample; it writes a checkpoint
+        (out/charlstm.safetensors), a PNG plot and a CSV. The generate command samples from the checkpoint.
+
+        options:
+          --epochs N            epochs over the training text (default: the recipe's)
+          --batch-size N        windows of 64 characters per batch (default: the recipe's)
+          --lr X                Adam's learning rate (default: the recipe's)
+          --clip-norm X         clip gradients to this global L2 norm; 0 turns clipping off (default: the recipe's)
+          --steps N             batches per epoch, over the first windows of the text (default: the whole text)
+          --text FILE           train on this UTF-8 text file instead (paragraphs separated by blank lines)
+          --seed N              seed for initialization, shuffling and the samples (default 1)
+          --threads N           threads sharing each batch (1 to 256, default 1)
+          --output DIR          output directory (default ./out)
+          --no-grad-norms       do not print per-parameter gradient norms
+          --help                this text
+
+        Ctrl+C stops after the current step and writes the checkpoint. Exit codes: 0 done, 1 failed (with a message),
+        2 bad usage, 130 interrupted.
+        """;
+
+    private static int Train(LanguageModelArguments a)
     {
         var wall = Stopwatch.StartNew();
         var corpus = CharCorpus.Load(a.TextFile);
         Console.WriteLine($"text: {corpus.Description}");
         double unigram = corpus.UnigramEntropy();
-        var train = CharCorpus.Windows(corpus.Train, CharLstm.Steps, "train");
+        var windows = CharCorpus.Windows(corpus.Train, CharLstm.Steps, "train");
         var validation = CharCorpus.Windows(corpus.Validation, CharLstm.Steps, "validation");
 
         var entry = ZooCatalog.Find(nameof(CharLstm));
         var recipe = entry.Recipe;
         var network = new CharLstm(a.Seed);
         var options = new TrainerOptions { Epochs = a.Epochs ?? recipe.Epochs, BatchSize = a.BatchSize ?? recipe.BatchSize, Seed = a.Seed, Threads = a.Threads };
-        int batch = Math.Min(options.BatchSize, train.Count);
+        int batch = Math.Min(options.BatchSize, windows.Count);
+        var train = a.EpochWindows(windows, batch);
         long totalSteps = (long)((train.Count + batch - 1) / batch) * options.Epochs;
         var optimizer = TrainCommand.CreateOptimizer(
             new TrainArguments { LearningRate = a.LearningRate, ClipNorm = a.ClipNorm, Network = entry.Name }, recipe, totalSteps);
@@ -92,7 +99,7 @@ public static class CharLstmCommand
                 Console.WriteLine("  gradient norm (mean / max): " + string.Join(", ", report.GradientNorms.Select(g => $"{g.Name} {g.Mean:G3} / {g.Max:G3}")));
             if (clipping.TakeEpochLine() is { } clipped) Console.WriteLine(clipped);
             string sample = new CharSampler(network, 0.8f, 20, a.Seed).Continue(SamplePrompt, 160);
-            Console.WriteLine($"  sample (temperature 0.8, top-k 20): {Quote(SamplePrompt + sample)}");
+            Console.WriteLine($"  sample (temperature 0.8, top-k 20): {LanguageModelJob.Quote(SamplePrompt + sample)}");
         };
 
         TrainingResult result;
@@ -140,7 +147,4 @@ public static class CharLstmCommand
         Console.WriteLine($"  sample with:       dotnet run -c Release --project definitions -- generate --checkpoint {checkpointPath} --prompt \"The \"");
         return interruption.Requested ? 130 : 0;
     }
-
-    /// <summary>Text on one line, newlines shown as \n, so that a sample does not break the report's layout.</summary>
-    private static string Quote(string text) => "\"" + text.Replace("\n", "\\n") + "\"";
 }

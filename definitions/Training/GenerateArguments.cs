@@ -7,8 +7,13 @@ namespace NetCompiler.Definitions.Training;
 /// <summary>The <c>generate</c> command's options.</summary>
 public sealed record GenerateArguments
 {
-    /// <summary>The CharLstm checkpoint to sample from.</summary>
-    public string Checkpoint { get; init; } = System.IO.Path.Combine("out", CharLstmCommand.FileStem + ".safetensors");
+    /// <summary>The language model: <c>charlstm</c> (<see cref="Zoo.CharLstm"/>) or <c>gpt</c> (<see cref="Zoo.FortuneGpt"/>).</summary>
+    public string Network { get; init; } = CharLstmNetwork;
+    /// <summary>The checkpoint given with --checkpoint (null: the network's default, see <see cref="Checkpoint"/>).</summary>
+    public string? CheckpointOption { get; init; }
+    /// <summary>The checkpoint to sample from: --checkpoint, else where the network's training command writes it.</summary>
+    public string Checkpoint => CheckpointOption
+        ?? System.IO.Path.Combine("out", (Network == GptNetwork ? GptCommand.FileStem : CharLstmCommand.FileStem) + ".safetensors");
     /// <summary>The text to continue.</summary>
     public string Prompt { get; init; } = "The ";
     /// <summary>Characters to generate.</summary>
@@ -22,6 +27,11 @@ public sealed record GenerateArguments
     /// <summary>Whether --help was asked for.</summary>
     public bool Help { get; init; }
 
+    /// <summary>--network's value for <see cref="Zoo.CharLstm"/>.</summary>
+    public const string CharLstmNetwork = "charlstm";
+    /// <summary>--network's value for <see cref="Zoo.FortuneGpt"/>.</summary>
+    public const string GptNetwork = "gpt";
+
     /// <summary>Most characters one call generates.</summary>
     public const int MaxTokens = 1_000_000;
 
@@ -29,12 +39,15 @@ public sealed record GenerateArguments
     public static readonly string Usage = $"""
         usage: dotnet run -c Release --project definitions -- generate [options]
 
-        Samples text from a CharLstm checkpoint written by the charlstm command: reads the prompt one character at a
-        time, carrying the LSTM's hidden and cell states, then draws each next character from the softmax of the
-        logits / temperature among the top-k most likely. Prints the prompt followed by the generated text.
+        Samples text from a checkpoint written by the charlstm command (CharLstm) or the gpt command (FortuneGpt): reads
+        the prompt one character at a time, carrying the LSTM's hidden and cell states or filling the GPT's KV cache,
+        then draws each next character from the softmax of the logits / temperature among the top-k most likely. Prints
+        the prompt followed by the generated text. Past the GPT's 128-character context, its cache restarts from the
+        last 64 characters.
 
         options:
-          --checkpoint FILE     the checkpoint (default out/charlstm.safetensors)
+          --network NAME        charlstm or gpt (default charlstm)
+          --checkpoint FILE     the checkpoint (default out/charlstm.safetensors, or out/gpt.safetensors with --network gpt)
           --prompt TEXT         the text to continue (default "The "; empty: start of a line)
           --tokens N            characters to generate, 1 to {MaxTokens:N0} (default 300)
           --temperature X       positive; below 1 more predictable, above 1 more varied (default 0.8)
@@ -56,14 +69,15 @@ public sealed record GenerateArguments
             string Value() => OptionValues.Next(args, ref i);
             a = option switch
             {
-                "--checkpoint" => a with { Checkpoint = Value() },
+                "--network" => a with { Network = OptionValues.Choice(option, Value(), [CharLstmNetwork, GptNetwork]) },
+                "--checkpoint" => a with { CheckpointOption = Value() },
                 "--prompt" => a with { Prompt = PromptValue(args, ref i) },
                 "--tokens" => a with { Tokens = InRange(option, Value(), 1, MaxTokens) },
                 "--temperature" => a with { Temperature = Positive(option, Value()) },
                 "--top-k" => a with { TopK = InRange(option, Value(), 1, CharVocabulary.Size) },
                 "--seed" => a with { Seed = OptionValues.Int(option, Value()) },
                 "--help" or "-h" => a with { Help = true },
-                _ => throw new ArgumentException($"Unknown option '{option}'. Options: --checkpoint, --prompt, --tokens, --temperature, --top-k, --seed, --help."),
+                _ => throw new ArgumentException($"Unknown option '{option}'. Options: --network, --checkpoint, --prompt, --tokens, --temperature, --top-k, --seed, --help."),
             };
         }
         return a;

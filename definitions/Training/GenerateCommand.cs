@@ -6,7 +6,8 @@ using NetCompiler.Definitions.Zoo;
 
 namespace NetCompiler.Definitions.Training;
 
-/// <summary>The <c>generate</c> command: samples text from a <see cref="CharLstm"/> checkpoint (see <see cref="CharSampler"/>).</summary>
+/// <summary>The <c>generate</c> command: samples text from a <see cref="CharLstm"/> checkpoint (see <see cref="CharSampler"/>)
+/// or a <see cref="FortuneGpt"/> one (see <see cref="GptSampler"/>: the compiled decoder with its KV cache).</summary>
 public static class GenerateCommand
 {
     /// <summary>Runs the command; returns the process exit code (0 done, 1 error, 2 bad usage).</summary>
@@ -26,11 +27,8 @@ public static class GenerateCommand
         try
         {
             if (!File.Exists(a.Checkpoint))
-                throw new FileNotFoundException($"Checkpoint '{a.Checkpoint}' does not exist; train one with: dotnet run -c Release --project definitions -- charlstm");
-            var network = new CharLstm();
-            Checkpoint.Load(a.Checkpoint, network);
-            var sampler = new CharSampler(network, a.Temperature, a.TopK, a.Seed);
-            Console.WriteLine(a.Prompt + sampler.Continue(a.Prompt, a.Tokens));
+                throw new FileNotFoundException($"Checkpoint '{a.Checkpoint}' does not exist; train one with: dotnet run -c Release --project definitions -- {a.Network}");
+            Console.WriteLine(a.Prompt + Continue(a));
             return 0;
         }
         catch (Exception e)   // one line, never a stack trace
@@ -38,5 +36,19 @@ public static class GenerateCommand
             Console.Error.WriteLine($"error: {CommandErrors.Describe(e)}");
             return 1;
         }
+    }
+
+    /// <summary>The text the checkpoint's network writes after the prompt.</summary>
+    private static string Continue(GenerateArguments a)
+    {
+        if (a.Network == GenerateArguments.GptNetwork)
+        {
+            var gpt = new FortuneGpt();
+            Checkpoint.Load(a.Checkpoint, gpt);
+            return new GptSampler(gpt, a.Temperature, a.TopK, a.Seed).Continue(a.Prompt, a.Tokens);
+        }
+        var lstm = new CharLstm();
+        Checkpoint.Load(a.Checkpoint, lstm);
+        return new CharSampler(lstm, a.Temperature, a.TopK, a.Seed).Continue(a.Prompt, a.Tokens);
     }
 }

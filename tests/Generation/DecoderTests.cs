@@ -13,9 +13,14 @@ namespace NetCompiler.Tests.Generation;
 public class DecoderTests
 {
     /// <summary>Both networks, by name, from a seed.</summary>
-    public static TheoryData<string> Networks() => new() { nameof(CharGpt), nameof(UserGpt) };
+    public static TheoryData<string> Networks() => new() { nameof(CharGpt), nameof(UserGpt), nameof(FortuneGpt) };
 
-    private static INetwork Create(string name, int seed) => name == nameof(CharGpt) ? new CharGpt(seed) : new UserGpt(seed);
+    private static INetwork Create(string name, int seed) => name switch
+    {
+        nameof(CharGpt) => new CharGpt(seed),
+        nameof(FortuneGpt) => new FortuneGpt(seed),
+        _ => new UserGpt(seed),
+    };
 
     /// <summary>Rows of the full forward (Infer) over <paramref name="tokens"/>, padded to the context with id 0 (which a
     /// causal network's rows up to tokens.Length - 1 do not read).</summary>

@@ -85,14 +85,14 @@ public class RecurrentJobTests
     [InlineData("--temperature takes a finite non-negative number, not 'hot'", "--temperature", "hot")]
     [InlineData("--tokens must be from 1 to 1,000,000, not 0", "--tokens", "0")]
     [InlineData("Option --prompt needs a value", "--prompt")]
-    [InlineData("Unknown option '--bogus'. Options: --checkpoint, --prompt, --tokens, --temperature, --top-k, --seed, --help.", "--bogus")]
+    [InlineData("Unknown option '--bogus'. Options: --network, --checkpoint, --prompt, --tokens, --temperature, --top-k, --seed, --help.", "--bogus")]
     public void Generate_refuses_bad_options_with_exit_2_and_the_valid_choices(string message, params string[] args) =>
         JobRun.Start(GenerateCommand.Run, args).AssertFailed(2, message);
 
     [Theory]
     [InlineData("--epochs must be positive", "--epochs", "0")]
     [InlineData("--clip-norm takes a finite non-negative number, not '-1'", "--clip-norm", "-1")]
-    [InlineData("Unknown option '--network'. Options: --epochs, --batch-size, --lr, --clip-norm, --text, --seed, --threads, --output, --no-grad-norms, --help.", "--network", "x")]
+    [InlineData("Unknown option '--network'. Options: --epochs, --batch-size, --lr, --clip-norm, --steps, --text, --seed, --threads, --output, --no-grad-norms, --help.", "--network", "x")]
     public void Charlstm_refuses_bad_options_with_exit_2_and_the_valid_choices(string message, params string[] args) =>
         JobRun.Start(CharLstmCommand.Run, args).AssertFailed(2, message);
 

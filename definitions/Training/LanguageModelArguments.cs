@@ -3,8 +3,9 @@ using System.Collections.Generic;
 
 namespace NetCompiler.Definitions.Training;
 
-/// <summary>The <c>charlstm</c> command's options. Unset values fall back to <see cref="Zoo.CharLstm"/>'s recipe.</summary>
-public sealed record CharLstmArguments
+/// <summary>The options of the character-level language-model commands (<c>charlstm</c>, <c>gpt</c>). Unset values fall
+/// back to the trained network's recipe in <see cref="ZooCatalog"/>; each command's --help text lists them.</summary>
+public sealed record LanguageModelArguments
 {
     /// <summary>Epochs over the training text (null: the recipe's).</summary>
     public int? Epochs { get; init; }
@@ -14,6 +15,8 @@ public sealed record CharLstmArguments
     public float? LearningRate { get; init; }
     /// <summary>Global gradient-norm clipping threshold (null: the recipe's; 0: none).</summary>
     public float? ClipNorm { get; init; }
+    /// <summary>Batches per epoch, over the first windows of the training text (null: every window, the whole text).</summary>
+    public int? Steps { get; init; }
     /// <summary>A UTF-8 text file to train on (null: Debian's fortunes if installed, else the shipped text).</summary>
     public string? TextFile { get; init; }
     /// <summary>Seed for initialization, shuffling and the samples shown after each epoch.</summary>
@@ -27,38 +30,14 @@ public sealed record CharLstmArguments
     /// <summary>Whether --help was asked for.</summary>
     public bool Help { get; init; }
 
-    /// <summary>The option list for --help.</summary>
-    public const string Usage = """
-        usage: dotnet run -c Release --project definitions -- charlstm [options]
-
-        Trains CharLstm, a character-level language model (embedding, two-layer LSTM, a softmax over 97 characters at
-        every position), on English text: Debian's fortunes (/usr/share/games/fortunes; apt-get install fortunes) when
-        installed, else the text shipped in Data/text. Every tenth fortune (or paragraph) is held out for validation.
-        After every epoch it reports the validation loss in nats per character beside the unigram entropy of the text
-        (the loss of guessing from character frequencies alone) and prints a short sample; it writes a checkpoint
-        (out/charlstm.safetensors), a PNG plot and a CSV. The generate command samples from the checkpoint.
-
-        options:
-          --epochs N            epochs over the training text (default: the recipe's)
-          --batch-size N        windows of 64 characters per batch (default: the recipe's)
-          --lr X                Adam's learning rate (default: the recipe's)
-          --clip-norm X         clip gradients to this global L2 norm; 0 turns clipping off (default: the recipe's)
-          --text FILE           train on this UTF-8 text file instead (paragraphs separated by blank lines)
-          --seed N              seed for initialization, shuffling and the samples (default 1)
-          --threads N           threads sharing each batch (1 to 256, default 1)
-          --output DIR          output directory (default ./out)
-          --no-grad-norms       do not print per-parameter gradient norms
-          --help                this text
-
-        Ctrl+C stops after the current step and writes the checkpoint. Exit codes: 0 done, 1 failed (with a message),
-        2 bad usage, 130 interrupted.
-        """;
+    /// <summary>The options, as an unknown option's message lists them.</summary>
+    public const string Options = "--epochs, --batch-size, --lr, --clip-norm, --steps, --text, --seed, --threads, --output, --no-grad-norms, --help";
 
     /// <summary>Parses <paramref name="args"/> (without the command word).</summary>
     /// <exception cref="ArgumentException">An unknown option or a malformed value; the message says which.</exception>
-    public static CharLstmArguments Parse(IReadOnlyList<string> args)
+    public static LanguageModelArguments Parse(IReadOnlyList<string> args)
     {
-        var a = new CharLstmArguments();
+        var a = new LanguageModelArguments();
         for (int i = 0; i < args.Count; i++)
         {
             string option = args[i];
@@ -69,6 +48,7 @@ public sealed record CharLstmArguments
                 "--batch-size" => a with { BatchSize = OptionValues.PositiveInt(option, Value()) },
                 "--lr" => a with { LearningRate = OptionValues.NonNegativeFloat(option, Value()) },
                 "--clip-norm" => a with { ClipNorm = OptionValues.NonNegativeFloat(option, Value()) },
+                "--steps" => a with { Steps = OptionValues.PositiveInt(option, Value()) },
                 "--text" => a with { TextFile = Value() },
                 "--seed" => a with { Seed = OptionValues.Int(option, Value()) },
                 "--threads" => a with { Threads = OptionValues.ThreadCount(option, Value()) },
@@ -81,5 +61,8 @@ public sealed record CharLstmArguments
         return a;
     }
 
-    private const string Options = "--epochs, --batch-size, --lr, --clip-norm, --text, --seed, --threads, --output, --no-grad-norms, --help";
+    /// <summary>The windows an epoch trains on: all of <paramref name="windows"/>, or with <see cref="Steps"/> set the first
+    /// <see cref="Steps"/> x <paramref name="batch"/> of them (a quick run over part of the text).</summary>
+    public Dataset EpochWindows(Dataset windows, int batch) =>
+        Steps is int steps && (long)steps * batch < windows.Count ? windows.Slice(0, steps * batch, windows.Name) : windows;
 }
