@@ -74,6 +74,8 @@ internal sealed class DecodeGraph
                     return Fail(node.Spec.Location, $"{what} is not causal: each position attends later ones, which a decoder has not seen yet (use Causal = true)");
                 if (!operands.All(s => s))
                     return Fail(node.Spec.Location, $"{what} attends keys or values that are not the token sequence; a decoder caches only keys and values computed from it");
+                if (node.Inputs.Count > 3)
+                    return Fail(node.Spec.Location, $"{what} masks padded keys (key padding ids), which a decoder step does not apply: it would attend them where the full forward does not. Decode with a network without the key padding mask; a decoder's prompts each have their own length and need no padding");
                 attends = true;
             }
             else if (!node.Definition.RowWise(graph, node, operands))

@@ -1371,6 +1371,23 @@ public class DiagnosticTests
         Contains(d, "'Bidirectional' asks for a decoder", "is not causal", "Causal = true");
     }
 
+    /// <summary>A decoder over causal attention with a key padding mask: a decode step does not mask padded keys, so
+    /// its rows would differ from the full forward's.</summary>
+    [Fact]
+    public void NC0013_DecoderOverAPaddingMask()
+    {
+        var d = Expect("""
+            [Network(Decoder = true)]
+            public partial class Padded
+            {
+                [Embedding(10, 8)] Embedding embed;
+                [MultiHeadAttention(8, 2, Causal = true, PadId = 0)] MultiHeadAttention attn;
+                [Forward] Tensor Forward([Shape(6)] Tokens ids) => /*<*/attn.Forward(embed.Forward(ids), padding: ids)/*>*/;
+            }
+            """, "NC0013");
+        Contains(d, "'Padded' asks for a decoder", "masks padded keys", "without the key padding mask");
+    }
+
     /// <summary>Causal attention written from primitives: transposing the keys mixes positions, which a
     /// decoder cannot compute one position at a time; the message names the op that can.</summary>
     [Fact]
