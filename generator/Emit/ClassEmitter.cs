@@ -40,7 +40,7 @@ internal static class ClassEmitter
         {
             w.Line($"private readonly float[] _values = new float[{rows}ValueWorkspaceSize];");
             w.Line($"private readonly float[] _gradients = new float[{rows}GradientWorkspaceSize];");
-            if (tiled && graph.Loss is not null)
+            if (graph.Loss is not null)
                 w.Line("private global::NetCompiler.DataParallelGradients? _chunks; // a batch split across the cores, made on first use");
         }
         w.Line($"private readonly float[] _inference = new float[{(inference.Tiled ? "TileRows * " : "")}InferenceWorkspaceSize];");

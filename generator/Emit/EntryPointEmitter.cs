@@ -197,15 +197,39 @@ internal static class EntryPointEmitter
         w.Close();
     }
 
+    /// <summary>The head of a per-sample network's ComputeGradients: as <see cref="EmitBatchSplit"/>, a batch with enough
+    /// work per core is cut into one chunk per core, each trained on a replica. A sample's work is judged by its training
+    /// values (<see cref="ChunkFloats"/> floats per chunk at least): one sample of a Transformer block over 64 positions
+    /// fills a chunk; a network as small as seed 000's never splits, since a hand-off to another core costs more than
+    /// its whole batch.</summary>
+    private static void EmitSampleBatchSplit(SourceWriter w, KernelPlan plan)
+    {
+        int samples = (ChunkFloats + plan.Memory.ValueSize - 1) / System.Math.Max(1, plan.Memory.ValueSize);
+        w.Line($"int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, {samples}); // at least {samples} sample{(samples == 1 ? "" : "s")} per chunk; 1 inside a chunk");
+        w.Open("if (chunks > 1)");
+        w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
+        w.Line("return _chunks.ComputeGradients(inputs, targets, batch, chunks);");
+        w.Close();
+    }
+
+    /// <summary>Training values per chunk below which a per-sample network's batch is not split (64K floats: about
+    /// 50 us of work, where a hand-off costs a few).</summary>
+    private const int ChunkFloats = 1 << 16;
+
+    /// <summary>What a per-sample network says about its batch split in ComputeGradients' documentation.</summary>
+    private const string SampleSplitDoc = " after the first call that splits a batch across the cores (a batch with enough work runs as one chunk " +
+        "per <c>WorkerPool.Threads</c>, each on a replica made then; the gradients are combined in chunk order)";
+
     /// <summary>ComputeGradients of a per-sample network: forward, loss and backward of one sample after another.</summary>
     private static void EmitSampleTraining(SourceWriter w, KernelPlan plan)
     {
         var graph = plan.Graph;
         w.Line("/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples, in the training form: overwrites");
-        w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing.</summary>");
+        w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing" + SampleSplitDoc + ".</summary>");
         w.Open("public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)");
         if (EmitNoLoss(w, graph)) return;
         OpenTry(w);
+        EmitSampleBatchSplit(w, plan);
         TrainPreamble(w, plan);
         string extras = KernelEmitter.ExtraArguments(plan, "sample0 + b");
         w.Open("for (int b = 0; b < batch; b++)");
