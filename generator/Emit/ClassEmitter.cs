@@ -40,9 +40,11 @@ internal static class ClassEmitter
         {
             w.Line($"private readonly float[] _values = new float[{rows}ValueWorkspaceSize];");
             w.Line($"private readonly float[] _gradients = new float[{rows}GradientWorkspaceSize];");
-            if (graph.Loss is not null)
-                w.Line("private global::NetCompiler.DataParallelGradients? _chunks; // a batch split across the cores, made on first use");
         }
+        // Used by training's batch split (any network with a loss whose training samples are independent) and by the
+        // inference of a network that runs a sample at a time.
+        if ((graph.Loss is not null && !plan.WholeBatch) || !inference.Tiled)
+            w.Line("private global::NetCompiler.DataParallelGradients? _chunks; // a batch split across the cores, made on first use");
         w.Line($"private readonly float[] _inference = new float[{(inference.Tiled ? "TileRows * " : "")}InferenceWorkspaceSize];");
         w.Line();
         w.Line("private int _caller; // managed thread id inside an entry point, 0 when none: concurrent use throws");

@@ -14,7 +14,7 @@ internal static class EntryPointEmitter
 {
     public static void Emit(SourceWriter w, KernelPlan training, KernelPlan inference)
     {
-        EmitInfer(w, inference);
+        EmitInfer(w, inference, SamplesPerChunk(training));
         if (training.Tiled) EmitTiledTraining(w, training);
         else EmitSampleTraining(w, training);
         EmitTrainSteps(w, training.Graph, training.Tiled, training.Tiled && !training.WholeBatch);
@@ -70,14 +70,25 @@ internal static class EntryPointEmitter
     }
 
     /// <summary>Infer: the inference plan's kernel over the batch, a tile or a sample at a time.</summary>
-    private static void EmitInfer(SourceWriter w, KernelPlan plan)
+    private static void EmitInfer(SourceWriter w, KernelPlan plan, int samplesPerChunk)
     {
         string kernel = plan.Tiled ? "InferTile" : "InferSample";
         w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
         w.Line($"/// <see cref=\"OutputSize\"/> floats per sample out{(plan.Tiled ? ", a tile of up to TileRows samples at a time" : "")}; the inference form");
-        w.Line("/// of every op (dropout passes through, batch normalization uses its running statistics). Allocates nothing.</summary>");
+        w.Line("/// of every op (dropout passes through, batch normalization uses its running statistics). Allocates nothing" +
+            (plan.Tiled ? ".</summary>" : SampleSplitDoc + ".</summary>"));
         OpenEntryPoint(w, "public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
         w.Line("global::NetCompiler.CompiledSupport.CheckInfer(inputs.Length, outputs.Length, batch, InputSize, OutputSize);");
+        if (!plan.Tiled)
+        {
+            // A sample at a time, so only its kernels could use the other cores: the batch splits instead, as in training.
+            w.Line($"int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, {samplesPerChunk}); // 1 inside a chunk");
+            w.Open("if (chunks > 1)");
+            w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
+            w.Line("_chunks.Infer(inputs, outputs, batch, chunks);");
+            w.Line("return;");
+            w.Close();
+        }
         w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
         BufferRef(w, plan.Graph);
         w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_inference);");
@@ -204,13 +215,18 @@ internal static class EntryPointEmitter
     /// its whole batch.</summary>
     private static void EmitSampleBatchSplit(SourceWriter w, KernelPlan plan)
     {
-        int samples = (ChunkFloats + plan.Memory.ValueSize - 1) / System.Math.Max(1, plan.Memory.ValueSize);
+        int samples = SamplesPerChunk(plan);
         w.Line($"int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, {samples}); // at least {samples} sample{(samples == 1 ? "" : "s")} per chunk; 1 inside a chunk");
         w.Open("if (chunks > 1)");
         w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
         w.Line("return _chunks.ComputeGradients(inputs, targets, batch, chunks);");
         w.Close();
     }
+
+    /// <summary>The fewest samples of a per-sample network worth a chunk of their own: <see cref="ChunkFloats"/> of the
+    /// training plan's values (a measure of a sample's work, in training and in inference alike).</summary>
+    private static int SamplesPerChunk(KernelPlan training) =>
+        (ChunkFloats + training.Memory.ValueSize - 1) / System.Math.Max(1, training.Memory.ValueSize);
 
     /// <summary>Training values per chunk below which a per-sample network's batch is not split (64K floats: about
     /// 50 us of work, where a hand-off costs a few).</summary>

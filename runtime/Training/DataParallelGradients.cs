@@ -4,7 +4,8 @@ using System.Numerics.Tensors;
 
 namespace NetCompiler;
 
-/// <summary>Computes a batch's gradient on several cores: the batch is cut into contiguous chunks, each chunk runs
+/// <summary>Computes a batch's gradient on several cores (and, for a network that runs a sample at a time, its
+/// inference, <see cref="Infer"/>): the batch is cut into contiguous chunks, each chunk runs
 /// on its own replica of the network (<see cref="INetwork.CreateReplica"/>: shared values, own gradients and
 /// workspace) as one part of a <see cref="WorkerPool"/> job, and the chunk gradients are combined, weighted by chunk
 /// size and in chunk order, into the original network's gradients. The result is the batch-mean gradient, as with
@@ -19,11 +20,11 @@ public sealed class DataParallelGradients : IPartedWork
 
     private readonly INetwork _network;
     private readonly ExecutionPath _path;
-    private readonly int _inputSize, _targetSize;
+    private readonly int _inputSize, _targetSize, _outputSize;
     private INetwork[] _replicas = [];
     private float[] _losses = [];
     // The current call's batch, pinned for its duration: spans cannot be handed to the pool's threads.
-    private unsafe float* _inputs, _targets;
+    private unsafe float* _inputs, _targets, _outputs;   // _outputs set: the call is Infer
     private int _count, _chunks;
 
     /// <summary>Splits <paramref name="network"/>'s batches, running each chunk on <paramref name="path"/>.</summary>
@@ -34,6 +35,7 @@ public sealed class DataParallelGradients : IPartedWork
         _path = path;
         _inputSize = Shapes.Size(network.InputShape);
         _targetSize = Shapes.Size(network.TargetShape);
+        _outputSize = Shapes.Size(network.OutputShape);
     }
 
     /// <summary>How many chunks a compiled training pass cuts a batch of <paramref name="batch"/> samples into on its
@@ -91,6 +93,32 @@ public sealed class DataParallelGradients : IPartedWork
         return (float)(loss / count);
     }
 
+    /// <summary>Compiled inference of <paramref name="count"/> samples in <paramref name="chunks"/> chunks, each on its
+    /// replica's own workspace (a network that runs a sample at a time splits its batch here, as its training does).
+    /// Each output is what one <c>Infer</c> over the whole batch gives, bit for bit: samples are independent in
+    /// inference.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public unsafe void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int count, int chunks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
+        CompiledSupport.CheckInfer(inputs.Length, outputs.Length, count, _inputSize, _outputSize);
+        _count = count;
+        _chunks = Math.Min(chunks, count);
+        EnsureReplicas(_chunks);
+        fixed (float* x = inputs, y = outputs)
+        {
+            _inputs = x;
+            _outputs = y;
+            try
+            {
+                if (_chunks > 1 && WorkerPool.TryAcquire()) WorkerPool.RunAcquired(this, _chunks);
+                else for (int k = 0; k < _chunks; k++) RunPart(k);
+            }
+            finally { _inputs = _outputs = null; }
+        }
+    }
+
     /// <summary>Runs chunk <paramref name="part"/> on its replica; called by the pool, or in order on the caller.</summary>
     unsafe void IPartedWork.RunPart(int part) => RunPart(part);
 
@@ -98,10 +126,13 @@ public sealed class DataParallelGradients : IPartedWork
     {
         var (start, size) = Chunk(k);
         var inputs = new ReadOnlySpan<float>(_inputs + (long)start * _inputSize, size * _inputSize);
-        var targets = new ReadOnlySpan<float>(_targets + (long)start * _targetSize, size * _targetSize);
         bool outer = _inChunk;
         _inChunk = true;
-        try { _losses[k] = _replicas[k].ComputeGradients(_path, inputs, targets, size); }
+        try
+        {
+            if (_outputs is not null) _replicas[k].Infer(inputs, new Span<float>(_outputs + (long)start * _outputSize, size * _outputSize), size);
+            else _losses[k] = _replicas[k].ComputeGradients(_path, inputs, new ReadOnlySpan<float>(_targets + (long)start * _targetSize, size * _targetSize), size);
+        }
         finally { _inChunk = outer; }
     }
 

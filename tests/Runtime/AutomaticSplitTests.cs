@@ -147,6 +147,25 @@ public class AutomaticSplitTests
     }
 
     [Fact]
+    public void Inference_a_sample_at_a_time_splits_the_batch_and_gives_the_same_bits()
+    {
+        float[] Outputs(int threads, INetwork net, float[] x)
+        {
+            var y = new float[Rows * 3];
+            OnThreads(threads, () => { net.Infer(x, y, Rows); return 0; });
+            return y;
+        }
+        var single = new PerSampleDropoutNet(seed: 8);
+        var split = new PerSampleDropoutNet(seed: 8);
+        var (x, _) = Batch(single, 5);
+        var expected = Outputs(1, single, x);
+        Assert.Equal(FloatBits.Of(expected), FloatBits.Of(Outputs(2, split, x)));
+        Assert.True(HasSplit(split) && !HasSplit(single));
+        Assert.Equal(FloatBits.Of(expected), FloatBits.Of(Outputs(2, split, x)));   // the replicas again
+        Assert.Contains(expected, v => v != 0f);
+    }
+
+    [Fact]
     public void A_small_network_trained_a_sample_at_a_time_is_never_split()
     {
         // Seed 000's whole batch costs less than a hand-off to another core.
@@ -154,6 +173,7 @@ public class AutomaticSplitTests
         var (x, _) = Batch(net, 3);
         var t = x.Select((_, i) => (float)(i % 2)).Take(Rows).ToArray();
         OnThreads(2, () => net.ComputeGradients(x, t, Rows));
+        OnThreads(2, () => { net.Infer(x, new float[Rows], Rows); return 0; });
         Assert.False(HasSplit(net));
     }
 
