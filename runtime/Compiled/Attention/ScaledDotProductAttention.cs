@@ -13,7 +13,7 @@ namespace NetCompiler;
 /// the keys in the lanes (a broadcast of q[d] times a register of keys: no horizontal sums), as the values are for
 /// backward. Backward recomputes each row's probabilities from the saved log-sum-exp, then dP = dO V^T,
 /// dS = P (dP - rowsum(dO O)), dV += P^T dO, dK += scale dS^T Q, dQ += scale dS K, the first three with the keys in the
-/// lanes; dK and dV accumulate transposed and are added back once per head.</para>
+/// lanes, dQ with the head's columns in them; dK and dV accumulate transposed and are added back once per head.</para>
 /// <para>Nothing is allocated per call after the first (the scratch grows once per thread). Every element-wise step
 /// uses the widest accelerated register, the one-lane path the same SimdMath polynomials.</para></summary>
 public static class ScaledDotProductAttention
@@ -259,12 +259,14 @@ public static class ScaledDotProductAttention
                     if (needV) for (int c = 0; c < Dv; c++) BlockAxpy<V>(ref dO, Dv, c, ref p, KP, ref Unsafe.Add(ref dvT, c * KP), padded);
                     if (needK) for (int c = 0; c < D; c++) BlockAxpy<V>(ref qs, D, c, ref ds, KP, ref Unsafe.Add(ref dkT, c * KP), padded);
                     if (needQ)
-                        for (int i = 0; i < b.Rows; i++)
-                        {
-                            ref float dqi = ref Unsafe.Add(ref dq, (nint)r * s.Dq + (i0 + i) * E + h * D);
-                            ref float dsi = ref Unsafe.Add(ref ds, i * KP);
-                            for (int c = 0; c < D; c++) Unsafe.Add(ref dqi, c) += g.Scale * Dot<V>(ref dsi, ref Unsafe.Add(ref kT, c * KP), padded);
-                        }
+                    {
+                        // dQ_i += scale dS_i K, K's rows read in place: a register of columns per key row, no horizontal sums.
+                        ref float kh = ref Unsafe.Add(ref k, (nint)r * s.K + h * D);
+                        ref float dqi = ref Unsafe.Add(ref dq, (nint)r * s.Dq + i0 * E + h * D);
+                        int c = 0;
+                        for (; c + V.Count <= D; c += V.Count) AddWeightedRows<V>(b, ref ds, KP, ref Unsafe.Add(ref kh, c), E, g.Scale, ref Unsafe.Add(ref dqi, c), E);
+                        for (; c < D; c++) AddWeightedRows<Float1>(b, ref ds, KP, ref Unsafe.Add(ref kh, c), E, g.Scale, ref Unsafe.Add(ref dqi, c), E);
+                    }
                 }
                 if (needK) AddTransposed(ref dkT, KP, D, g.Keys, ref Unsafe.Add(ref dk, (nint)r * s.Dk + h * D), E);
                 if (needV) AddTransposed(ref dvT, KP, Dv, g.Keys, ref Unsafe.Add(ref dv, (nint)r * s.Dv + h * Dv), Ev);
@@ -399,6 +401,31 @@ public static class ScaledDotProductAttention
         if (b.Rows > 3) V.Store(V.Multiply(a3, V.Broadcast(Unsafe.Add(ref inverse, 3))), ref output, 3 * outputStride);
     }
 
+    /// <summary>out_i[c] += scale sum_j w_i[j] x[j, c] for the block's rows, one register of columns: as
+    /// <see cref="WeightedValues"/>, but added to the output (dQ += scale dS K).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWeightedRows<V>(in RowBlock b, ref float w, int padded, ref float x, int stride, float scale, ref float output, int outputStride)
+        where V : struct, IFloatVector<V>
+    {
+        V a0 = V.Zero, a1 = V.Zero, a2 = V.Zero, a3 = V.Zero;
+        ref float w1 = ref Unsafe.Add(ref w, padded);
+        ref float w2 = ref Unsafe.Add(ref w, 2 * padded);
+        ref float w3 = ref Unsafe.Add(ref w, 3 * padded);
+        for (int j = 0; j < b.Keys; j++)
+        {
+            var row = V.Load(ref x, j * stride);
+            a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref w, j)), row, a0);
+            a1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref w1, j)), row, a1);
+            a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref w2, j)), row, a2);
+            a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref w3, j)), row, a3);
+        }
+        var s = V.Broadcast(scale);
+        V.Store(V.MultiplyAdd(a0, s, V.Load(ref output, 0)), ref output, 0);
+        if (b.Rows > 1) V.Store(V.MultiplyAdd(a1, s, V.Load(ref output, outputStride)), ref output, outputStride);
+        if (b.Rows > 2) V.Store(V.MultiplyAdd(a2, s, V.Load(ref output, 2 * outputStride)), ref output, 2 * outputStride);
+        if (b.Rows > 3) V.Store(V.MultiplyAdd(a3, s, V.Load(ref output, 3 * outputStride)), ref output, 3 * outputStride);
+    }
+
     /// <summary>In place over the block's score rows: p = exp(s - lse) (0 past a row's keys: s is -inf there, and 0 in
     /// rows past the last query), and dS = p (dO_i . v_j - rowDot_i). With <paramref name="dropout"/>, m the rows of
     /// mask factors: the stored p is p m (what dV needs), and dS = p (m dO_i . v_j - rowDot_i).</summary>
@@ -481,20 +508,5 @@ public static class ScaledDotProductAttention
             ref float row = ref Unsafe.Add(ref destination, j * stride);
             for (int c = 0; c < width; c++) Unsafe.Add(ref row, c) += Unsafe.Add(ref source, c * padded + j);
         }
-    }
-
-    /// <summary>sum_j a[j] b[j] for j &lt; count (a multiple of the register width), in two chains.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Dot<V>(ref float a, ref float b, int count) where V : struct, IFloatVector<V>
-    {
-        int C = V.Count, j = 0;
-        V s0 = V.Zero, s1 = V.Zero;
-        for (; j + 2 * C <= count; j += 2 * C)
-        {
-            s0 = V.MultiplyAdd(V.Load(ref a, j), V.Load(ref b, j), s0);
-            s1 = V.MultiplyAdd(V.Load(ref a, j + C), V.Load(ref b, j + C), s1);
-        }
-        if (j < count) s0 = V.MultiplyAdd(V.Load(ref a, j), V.Load(ref b, j), s0);
-        return V.Sum(V.Add(s0, s1));
     }
 }
