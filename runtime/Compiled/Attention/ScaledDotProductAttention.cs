@@ -159,11 +159,11 @@ public static class ScaledDotProductAttention
             ref float lr = ref Unsafe.Add(ref lse, (nint)r * lseStride);
             if (g.KeyPadding) PaddingBias(g, ref Unsafe.Add(ref ids, (nint)r * idsStride), ref keyBias);
             {
-                TransposeHead(ref Unsafe.Add(ref k, (nint)r * kStride + h * D), E, g.Keys, D, ref kT, KP);
+                TransposeHead<V>(ref Unsafe.Add(ref k, (nint)r * kStride + h * D), E, g.Keys, D, ref kT, KP);
                 for (int i0 = 0; i0 < g.Queries; i0 += Block)
                 {
                     var b = new RowBlock(g, i0);
-                    ScaleRows(ref Unsafe.Add(ref qr, i0 * E + h * D), E, b.Rows, D, g.Scale, ref qs);
+                    ScaleRows<V>(ref Unsafe.Add(ref qr, i0 * E + h * D), E, b.Rows, D, g.Scale, ref qs);
                     Scores<V>(b, ref qs, D, ref kT, KP, g.KeyPadding, ref keyBias, ref p);
                     for (int i = 0; i < b.Rows; i++)
                     {
@@ -201,9 +201,10 @@ public static class ScaledDotProductAttention
         int KP = g.KeysPadded, D = g.HeadDim, Dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
         // Scratch: K^T and V^T of the head, dK^T and dV^T accumulated, a block's rows of P and dS, its scaled query rows,
         // its output-gradient rows, per row the log-sum-exp and rowsum(dO O), and the sample's key bias.
-        // With dropout, also a row of ones and the block's rows of mask factors (0 or 1 / (1 - p)).
+        // With dropout, also a row of ones and the block's rows of mask factors (0 or 1 / (1 - p)); last, a register-square
+        // block for AddTransposed.
         bool dropout = g.Dropout > 0f;
-        ref float kT = ref Scratch(2 * (D + Dv) * KP + 2 * Block * KP + Block * (D + Dv + 2) + KP + (dropout ? (Block + 1) * KP : 0));
+        ref float kT = ref Scratch(2 * (D + Dv) * KP + 2 * Block * KP + Block * (D + Dv + 2) + KP + (dropout ? (Block + 1) * KP : 0) + V.Count * V.Count);
         ref float vT = ref Unsafe.Add(ref kT, D * KP);
         ref float dkT = ref Unsafe.Add(ref vT, Dv * KP);
         ref float dvT = ref Unsafe.Add(ref dkT, D * KP);
@@ -216,6 +217,7 @@ public static class ScaledDotProductAttention
         ref float keyBias = ref Unsafe.Add(ref rowDot, Block);
         ref float ones = ref Unsafe.Add(ref keyBias, KP);
         ref float keep = ref Unsafe.Add(ref ones, KP);
+        ref float square = ref Unsafe.Add(ref keyBias, KP + (dropout ? (Block + 1) * KP : 0));   // AddTransposed's block
         if (dropout) MemoryMarshal.CreateSpan(ref ones, KP).Fill(1f);
         for (int r = 0; r < rows; r++)
         {
@@ -226,15 +228,15 @@ public static class ScaledDotProductAttention
             if (g.KeyPadding) PaddingBias(g, ref Unsafe.Add(ref ids, (nint)r * s.Ids), ref keyBias);
             for (int h = 0; h < g.Heads; h++)
             {
-                TransposeHead(ref Unsafe.Add(ref k, (nint)r * s.K + h * D), E, g.Keys, D, ref kT, KP);
-                TransposeHead(ref Unsafe.Add(ref v, (nint)r * s.V + h * Dv), Ev, g.Keys, Dv, ref vT, KP);
+                TransposeHead<V>(ref Unsafe.Add(ref k, (nint)r * s.K + h * D), E, g.Keys, D, ref kT, KP);
+                TransposeHead<V>(ref Unsafe.Add(ref v, (nint)r * s.V + h * Dv), Ev, g.Keys, Dv, ref vT, KP);
                 MemoryMarshal.CreateSpan(ref dkT, (D + Dv) * KP).Clear();   // dK^T and dV^T are adjacent
                 for (int i0 = 0; i0 < g.Queries; i0 += Block)
                 {
                     var b = new RowBlock(g, i0);
                     int padded = (b.Keys + V.Count - 1) / V.Count * V.Count;
-                    ScaleRows(ref Unsafe.Add(ref qr, i0 * E + h * D), E, b.Rows, D, g.Scale, ref qs);
-                    ScaleRows(ref Unsafe.Add(ref dyr, i0 * Ev + h * Dv), Ev, b.Rows, Dv, 1f, ref dO);
+                    ScaleRows<V>(ref Unsafe.Add(ref qr, i0 * E + h * D), E, b.Rows, D, g.Scale, ref qs);
+                    ScaleRows<V>(ref Unsafe.Add(ref dyr, i0 * Ev + h * Dv), Ev, b.Rows, Dv, 1f, ref dO);
                     for (int i = 0; i < Block; i++)
                     {
                         float dot = 0;   // rowsum(dO O) of this head: the softmax backward's subtrahend
@@ -268,8 +270,8 @@ public static class ScaledDotProductAttention
                         for (; c < D; c++) AddWeightedRows<Float1>(b, ref ds, KP, ref Unsafe.Add(ref kh, c), E, g.Scale, ref Unsafe.Add(ref dqi, c), E);
                     }
                 }
-                if (needK) AddTransposed(ref dkT, KP, D, g.Keys, ref Unsafe.Add(ref dk, (nint)r * s.Dk + h * D), E);
-                if (needV) AddTransposed(ref dvT, KP, Dv, g.Keys, ref Unsafe.Add(ref dv, (nint)r * s.Dv + h * Dv), Ev);
+                if (needK) AddTransposed<V>(ref dkT, KP, D, g.Keys, ref Unsafe.Add(ref dk, (nint)r * s.Dk + h * D), E, ref square);
+                if (needV) AddTransposed<V>(ref dvT, KP, Dv, g.Keys, ref Unsafe.Add(ref dv, (nint)r * s.Dv + h * Dv), Ev, ref square);
             }
         }
     }
@@ -294,12 +296,26 @@ public static class ScaledDotProductAttention
         public int KeysOf(int i) => _causal && i < Rows ? First + i + 1 : Keys;
     }
 
-    /// <summary>Rows [i, d] = scale source[i, d] for the block's rows, zeros for the rows past the last query.</summary>
-    private static void ScaleRows(ref float source, int stride, int rows, int width, float scale, ref float destination)
+    /// <summary>Rows [i, d] = scale source[i, d] for the block's rows, zeros for the rows past the last query; a register
+    /// of columns at a time (the same product per element on every path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaleRows<V>(ref float source, int stride, int rows, int width, float scale, ref float destination)
+        where V : struct, IFloatVector<V>
     {
+        var factor = V.Broadcast(scale);
         for (int i = 0; i < Block; i++)
-            for (int c = 0; c < width; c++)
-                Unsafe.Add(ref destination, i * width + c) = i < rows ? scale * Unsafe.Add(ref source, i * stride + c) : 0f;
+        {
+            ref float row = ref Unsafe.Add(ref destination, i * width);
+            if (i >= rows)
+            {
+                MemoryMarshal.CreateSpan(ref row, width).Clear();
+                continue;
+            }
+            ref float from = ref Unsafe.Add(ref source, i * stride);
+            int c = 0;
+            for (; c + V.Count <= width; c += V.Count) V.Store(V.Multiply(factor, V.Load(ref from, c)), ref row, c);
+            for (; c < width; c++) Unsafe.Add(ref row, c) = scale * Unsafe.Add(ref from, c);
+        }
     }
 
     /// <summary>The scores of the block's four rows, s[i, j] = qs_i . k_j (+ keyBias[j] with <paramref name="keyPadding"/>:
@@ -489,24 +505,46 @@ public static class ScaledDotProductAttention
     }
 
     /// <summary>destination[c, j] = source[j, c] for the <paramref name="width"/> columns of one head of
-    /// <paramref name="keys"/> rows of <paramref name="stride"/> floats, the padding columns [keys, padded) zero.</summary>
-    private static void TransposeHead(ref float source, int stride, int keys, int width, ref float destination, int padded)
+    /// <paramref name="keys"/> rows of <paramref name="stride"/> floats, the padding columns [keys, padded) zero; square
+    /// blocks of one register's width through <see cref="BlockTranspose"/>, the edges one float at a time.</summary>
+    private static void TransposeHead<V>(ref float source, int stride, int keys, int width, ref float destination, int padded)
+        where V : struct, IFloatVector<V>
     {
-        for (int c = 0; c < width; c++)
+        int n = V.Count, j = 0;
+        for (; j + n <= keys; j += n)
         {
-            ref float row = ref Unsafe.Add(ref destination, c * padded);
-            for (int j = 0; j < keys; j++) Unsafe.Add(ref row, j) = Unsafe.Add(ref source, j * stride + c);
-            for (int j = keys; j < padded; j++) Unsafe.Add(ref row, j) = 0;
+            ref float from = ref Unsafe.Add(ref source, j * stride);
+            int c = 0;
+            for (; c + n <= width; c += n)
+                BlockTranspose.Square<V>(ref Unsafe.Add(ref from, c), stride, ref Unsafe.Add(ref destination, c * padded + j), padded);
+            BlockTranspose.Scalar(ref Unsafe.Add(ref from, c), stride, ref Unsafe.Add(ref destination, c * padded + j), padded, n, width - c);
         }
+        BlockTranspose.Scalar(ref Unsafe.Add(ref source, j * stride), stride, ref Unsafe.Add(ref destination, j), padded, keys - j, width);
+        for (int c = 0; c < width; c++) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, c * padded + keys), padded - keys).Clear();
     }
 
-    /// <summary>destination[j, c] += source[c, j].</summary>
-    private static void AddTransposed(ref float source, int padded, int width, int keys, ref float destination, int stride)
+    /// <summary>destination[j, c] += source[c, j]: square blocks of one register's width transposed into
+    /// <paramref name="block"/> (V.Count x V.Count floats) and added a row at a time, the edges one float at a time.</summary>
+    private static void AddTransposed<V>(ref float source, int padded, int width, int keys, ref float destination, int stride, ref float block)
+        where V : struct, IFloatVector<V>
     {
-        for (int j = 0; j < keys; j++)
+        int n = V.Count, j = 0;
+        for (; j + n <= keys; j += n)
         {
-            ref float row = ref Unsafe.Add(ref destination, j * stride);
-            for (int c = 0; c < width; c++) Unsafe.Add(ref row, c) += Unsafe.Add(ref source, c * padded + j);
+            int c = 0;
+            for (; c + n <= width; c += n)
+            {
+                BlockTranspose.Square<V>(ref Unsafe.Add(ref source, c * padded + j), padded, ref block, n);
+                for (int jj = 0; jj < n; jj++)
+                {
+                    ref float row = ref Unsafe.Add(ref destination, (j + jj) * stride + c);
+                    V.Store(V.Add(V.Load(ref row, 0), V.Load(ref block, jj * n)), ref row, 0);
+                }
+            }
+            for (int jj = j; jj < j + n; jj++)
+                for (int cc = c; cc < width; cc++) Unsafe.Add(ref destination, jj * stride + cc) += Unsafe.Add(ref source, cc * padded + jj);
         }
+        for (; j < keys; j++)
+            for (int c = 0; c < width; c++) Unsafe.Add(ref destination, j * stride + c) += Unsafe.Add(ref source, c * padded + j);
     }
 }
