@@ -470,6 +470,7 @@ public static class ScaledDotProductAttention
             Gradient(b, 3, j, d3, ref p, ref ds, padded, Unsafe.Add(ref lse, 3), Unsafe.Add(ref rowDot, 3), dropout, ref m);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]   // a call per row and register passed the registers through memory
         static void Gradient(in RowBlock b, int i, int j, V dp, ref float p, ref float ds, int padded, float lse, float rowDot, bool dropout, ref float m)
         {
             ref float pi = ref Unsafe.Add(ref p, i * padded + j);
