@@ -50,12 +50,8 @@ public sealed class DataParallelGradients : IPartedWork
     /// any chunk reaches the caller (the first one; the gradients are then not meaningful).</summary>
     public unsafe float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int count, int chunks)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
         CompiledSupport.CheckTrain(inputs.Length, targets.Length, count, _inputSize, _targetSize);
-        _count = count;
-        _chunks = Math.Min(chunks, count);
-        EnsureReplicas(_chunks);
+        Prepare(count, chunks);
         // Every replica draws the step's dropout masks as the whole batch would: the same seed and step, its chunk's
         // offset; the original's step then advances once, as one pass over the batch would have advanced it.
         var original = _network.Parameters;
@@ -70,11 +66,7 @@ public sealed class DataParallelGradients : IPartedWork
         {
             _inputs = x;
             _targets = t;
-            try
-            {
-                if (_chunks > 1 && WorkerPool.TryAcquire()) WorkerPool.RunAcquired(this, _chunks);
-                else for (int k = 0; k < _chunks; k++) RunPart(k);
-            }
+            try { RunChunks(); }
             finally { _inputs = _targets = null; }
         }
         original.RandomStep = _replicas[0].Parameters.RandomStep;
@@ -100,23 +92,32 @@ public sealed class DataParallelGradients : IPartedWork
     [EditorBrowsable(EditorBrowsableState.Never)]
     public unsafe void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int count, int chunks)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
         CompiledSupport.CheckInfer(inputs.Length, outputs.Length, count, _inputSize, _outputSize);
-        _count = count;
-        _chunks = Math.Min(chunks, count);
-        EnsureReplicas(_chunks);
+        Prepare(count, chunks);
         fixed (float* x = inputs, y = outputs)
         {
             _inputs = x;
             _outputs = y;
-            try
-            {
-                if (_chunks > 1 && WorkerPool.TryAcquire()) WorkerPool.RunAcquired(this, _chunks);
-                else for (int k = 0; k < _chunks; k++) RunPart(k);
-            }
+            try { RunChunks(); }
             finally { _inputs = _outputs = null; }
         }
+    }
+
+    /// <summary>Sets up a call over <paramref name="count"/> samples (checked by the caller) in at most
+    /// <paramref name="chunks"/> chunks, making the replicas it lacks.</summary>
+    private void Prepare(int count, int chunks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
+        _count = count;
+        _chunks = Math.Min(chunks, count);
+        EnsureReplicas(_chunks);
+    }
+
+    /// <summary>Runs every chunk: on the pool when it is free, else one after another on the calling thread.</summary>
+    private void RunChunks()
+    {
+        if (_chunks > 1 && WorkerPool.TryAcquire()) WorkerPool.RunAcquired(this, _chunks);
+        else for (int k = 0; k < _chunks; k++) RunPart(k);
     }
 
     /// <summary>Runs chunk <paramref name="part"/> on its replica; called by the pool, or in order on the caller.</summary>

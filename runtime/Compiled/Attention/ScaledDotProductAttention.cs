@@ -186,8 +186,8 @@ public static class ScaledDotProductAttention
                     }
                     ref float yi = ref Unsafe.Add(ref yr, i0 * Ev + h * Dv);
                     int c = 0;
-                    for (; c + V.Count <= Dv; c += V.Count) WeightedValues<V>(b, ref p, KP, ref Unsafe.Add(ref vr, h * Dv + c), Ev, ref qs, ref Unsafe.Add(ref yi, c), Ev);
-                    for (; c < Dv; c++) WeightedValues<Float1>(b, ref p, KP, ref Unsafe.Add(ref vr, h * Dv + c), Ev, ref qs, ref Unsafe.Add(ref yi, c), Ev);
+                    for (; c + V.Count <= Dv; c += V.Count) WeightedRows<V>(b, ref p, KP, ref Unsafe.Add(ref vr, h * Dv + c), Ev, ref qs, 1, false, ref Unsafe.Add(ref yi, c), Ev);
+                    for (; c < Dv; c++) WeightedRows<Float1>(b, ref p, KP, ref Unsafe.Add(ref vr, h * Dv + c), Ev, ref qs, 1, false, ref Unsafe.Add(ref yi, c), Ev);
                 }
             }
         }
@@ -265,9 +265,10 @@ public static class ScaledDotProductAttention
                         // dQ_i += scale dS_i K, K's rows read in place: a register of columns per key row, no horizontal sums.
                         ref float kh = ref Unsafe.Add(ref k, (nint)r * s.K + h * D);
                         ref float dqi = ref Unsafe.Add(ref dq, (nint)r * s.Dq + i0 * E + h * D);
+                        float scale = g.Scale;
                         int c = 0;
-                        for (; c + V.Count <= D; c += V.Count) AddWeightedRows<V>(b, ref ds, KP, ref Unsafe.Add(ref kh, c), E, g.Scale, ref Unsafe.Add(ref dqi, c), E);
-                        for (; c < D; c++) AddWeightedRows<Float1>(b, ref ds, KP, ref Unsafe.Add(ref kh, c), E, g.Scale, ref Unsafe.Add(ref dqi, c), E);
+                        for (; c + V.Count <= D; c += V.Count) WeightedRows<V>(b, ref ds, KP, ref Unsafe.Add(ref kh, c), E, ref scale, 0, true, ref Unsafe.Add(ref dqi, c), E);
+                        for (; c < D; c++) WeightedRows<Float1>(b, ref ds, KP, ref Unsafe.Add(ref kh, c), E, ref scale, 0, true, ref Unsafe.Add(ref dqi, c), E);
                     }
                 }
                 if (needK) AddTransposed<V>(ref dkT, KP, D, g.Keys, ref Unsafe.Add(ref dk, (nint)r * s.Dk + h * D), E, ref square);
@@ -393,35 +394,12 @@ public static class ScaledDotProductAttention
         return V.Sum(sum);
     }
 
-    /// <summary>out_i[c] = inverse_i sum_j p_i[j] v[j, c] for the block's rows, one register of columns: each value row
-    /// loaded feeds the four rows (whose p is 0 past their keys).</summary>
+    /// <summary>out_i[c] = f_i sum_j w_i[j] x[j, c] for the block's rows (with <paramref name="add"/>, out_i[c] += that),
+    /// f_i = factors[i factorStride], one register of columns: each row of x loaded feeds the four rows (whose w is 0
+    /// past their keys). The forward's weighted values (f the softmax normalizers) and backward's dQ += scale dS K.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeightedValues<V>(in RowBlock b, ref float p, int padded, ref float v, int stride, ref float inverse, ref float output, int outputStride)
-        where V : struct, IFloatVector<V>
-    {
-        V a0 = V.Zero, a1 = V.Zero, a2 = V.Zero, a3 = V.Zero;
-        ref float p1 = ref Unsafe.Add(ref p, padded);
-        ref float p2 = ref Unsafe.Add(ref p, 2 * padded);
-        ref float p3 = ref Unsafe.Add(ref p, 3 * padded);
-        for (int j = 0; j < b.Keys; j++)
-        {
-            var value = V.Load(ref v, j * stride);
-            a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p, j)), value, a0);
-            a1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p1, j)), value, a1);
-            a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p2, j)), value, a2);
-            a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p3, j)), value, a3);
-        }
-        V.Store(V.Multiply(a0, V.Broadcast(inverse)), ref output, 0);
-        if (b.Rows > 1) V.Store(V.Multiply(a1, V.Broadcast(Unsafe.Add(ref inverse, 1))), ref output, outputStride);
-        if (b.Rows > 2) V.Store(V.Multiply(a2, V.Broadcast(Unsafe.Add(ref inverse, 2))), ref output, 2 * outputStride);
-        if (b.Rows > 3) V.Store(V.Multiply(a3, V.Broadcast(Unsafe.Add(ref inverse, 3))), ref output, 3 * outputStride);
-    }
-
-    /// <summary>out_i[c] += scale sum_j w_i[j] x[j, c] for the block's rows, one register of columns: as
-    /// <see cref="WeightedValues"/>, but added to the output (dQ += scale dS K).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddWeightedRows<V>(in RowBlock b, ref float w, int padded, ref float x, int stride, float scale, ref float output, int outputStride)
-        where V : struct, IFloatVector<V>
+    private static void WeightedRows<V>(in RowBlock b, ref float w, int padded, ref float x, int stride, ref float factors, int factorStride, bool add,
+        ref float output, int outputStride) where V : struct, IFloatVector<V>
     {
         V a0 = V.Zero, a1 = V.Zero, a2 = V.Zero, a3 = V.Zero;
         ref float w1 = ref Unsafe.Add(ref w, padded);
@@ -435,11 +413,17 @@ public static class ScaledDotProductAttention
             a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref w2, j)), row, a2);
             a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref w3, j)), row, a3);
         }
-        var s = V.Broadcast(scale);
-        V.Store(V.MultiplyAdd(a0, s, V.Load(ref output, 0)), ref output, 0);
-        if (b.Rows > 1) V.Store(V.MultiplyAdd(a1, s, V.Load(ref output, outputStride)), ref output, outputStride);
-        if (b.Rows > 2) V.Store(V.MultiplyAdd(a2, s, V.Load(ref output, 2 * outputStride)), ref output, 2 * outputStride);
-        if (b.Rows > 3) V.Store(V.MultiplyAdd(a3, s, V.Load(ref output, 3 * outputStride)), ref output, 3 * outputStride);
+        Put(a0, factors, add, ref output);
+        if (b.Rows > 1) Put(a1, Unsafe.Add(ref factors, factorStride), add, ref Unsafe.Add(ref output, outputStride));
+        if (b.Rows > 2) Put(a2, Unsafe.Add(ref factors, 2 * factorStride), add, ref Unsafe.Add(ref output, 2 * outputStride));
+        if (b.Rows > 3) Put(a3, Unsafe.Add(ref factors, 3 * factorStride), add, ref Unsafe.Add(ref output, 3 * outputStride));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Put(V sum, float factor, bool add, ref float o)
+        {
+            var f = V.Broadcast(factor);
+            V.Store(add ? V.MultiplyAdd(sum, f, V.Load(ref o, 0)) : V.Multiply(sum, f), ref o, 0);
+        }
     }
 
     /// <summary>In place over the block's score rows: p = exp(s - lse) (0 past a row's keys: s is -inf there, and 0 in
