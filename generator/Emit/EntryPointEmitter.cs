@@ -232,16 +232,20 @@ internal static class EntryPointEmitter
     /// 50 us of work, where a hand-off costs a few).</summary>
     private const int ChunkFloats = 1 << 16;
 
-    /// <summary>What a per-sample network says about its batch split in ComputeGradients' documentation.</summary>
+    /// <summary>What a per-sample network says about its batch split in its entry points' documentation (training adds
+    /// <see cref="TrainingSplitDoc"/>).</summary>
     private const string SampleSplitDoc = " after the first call that splits a batch across the cores (a batch with enough work runs as one chunk " +
-        "per <c>WorkerPool.Threads</c>, each on a replica made then; the gradients are combined in chunk order)";
+        "per <c>WorkerPool.Threads</c>, each on a replica made then)";
+
+    /// <summary>How a split training pass combines its chunks.</summary>
+    private const string TrainingSplitDoc = "; the gradients are combined in chunk order";
 
     /// <summary>ComputeGradients of a per-sample network: forward, loss and backward of one sample after another.</summary>
     private static void EmitSampleTraining(SourceWriter w, KernelPlan plan)
     {
         var graph = plan.Graph;
         w.Line("/// <summary>Compiled forward, loss and backward over <paramref name=\"batch\"/> samples, in the training form: overwrites");
-        w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing" + SampleSplitDoc + ".</summary>");
+        w.Line("/// <c>Parameters.Gradients</c> with the gradient of the batch-mean loss and returns that loss. Allocates nothing" + SampleSplitDoc + TrainingSplitDoc + ".</summary>");
         w.Open("public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)");
         if (EmitNoLoss(w, graph)) return;
         OpenTry(w);
@@ -264,7 +268,7 @@ internal static class EntryPointEmitter
     {
         var spec = graph.Spec;
         if (tiled && graph.Loss is not null) EmitFusedTrainSteps(w, splits);
-        else EmitSeparateTrainSteps(w, graph);
+        else EmitSeparateTrainSteps(w, graph, splits: !tiled && graph.Loss is not null);
         string arguments = string.Join(", ", spec.Inputs.Select((input, k) =>
             $"(global::NetCompiler.{(input.DType == DType.Int32 ? "Tokens" : "Tensor")})inputs[{k}]"));
         w.Line("global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretForward(global::System.Collections.Generic.IReadOnlyList<object> inputs) =>");
@@ -314,11 +318,11 @@ internal static class EntryPointEmitter
     }
 
     /// <summary>Training steps of a per-sample network (or one without a loss): gradients, then the update.</summary>
-    private static void EmitSeparateTrainSteps(SourceWriter w, Graph graph)
+    private static void EmitSeparateTrainSteps(SourceWriter w, Graph graph, bool splits)
     {
         var spec = graph.Spec;
         w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then SGD <c>p -= learningRate * gradient</c>");
-        w.Line("/// on every parameter that is not frozen. Returns the batch-mean loss before the update. Allocates nothing.</summary>");
+        w.Line("/// on every parameter that is not frozen. Returns the batch-mean loss before the update. Allocates nothing" + (splits ? SampleSplitDoc + TrainingSplitDoc : "") + ".</summary>");
         OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
         w.Line("global::NetCompiler.CompiledSupport.CheckLearningRate(learningRate);");
         w.Line("float loss = ComputeGradients(inputs, targets, batch);");
@@ -352,7 +356,7 @@ internal static class EntryPointEmitter
         w.Line();
         w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then one update by <paramref name=\"optimizer\"/>");
         w.Line("/// (clipping, weight decay and the rule's state in one vectorized pass; frozen parameters untouched).");
-        w.Line("/// Returns the batch-mean loss before the update. Allocates nothing after the optimizer's first step.</summary>");
+        w.Line("/// Returns the batch-mean loss before the update. Allocates nothing after the optimizer's first step" + (splits ? " and" + SampleSplitDoc + TrainingSplitDoc : "") + ".</summary>");
         OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
         w.Line("ArgumentNullException.ThrowIfNull(optimizer);");
         w.Line("float loss = ComputeGradients(inputs, targets, batch);");
