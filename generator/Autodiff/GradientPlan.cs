@@ -57,7 +57,7 @@ internal sealed class GradientPlan
             {
                 int p = parameterOf[node.Inputs[k]];
                 if (p < 0) continue;
-                if (!node.Definition.Differentiable(k)) trainedOperands.Add((node.Id, k, p));
+                if (!node.Definition.Differentiable(node.Spec, k)) trainedOperands.Add((node.Id, k, p));
                 else if (parameterOf[node.Id] < 0) parameterOf[node.Id] = p;
             }
         }
@@ -85,7 +85,7 @@ internal sealed class GradientPlan
             seen[id] = true;
             var node = graph[id];
             for (int k = 0; k < node.Inputs.Count; k++)
-                if (!differentiableOnly || node.Definition.Differentiable(k)) stack.Push(node.Inputs[k]);
+                if (!differentiableOnly || node.Definition.Differentiable(node.Spec, k)) stack.Push(node.Inputs[k]);
         }
         return seen;
     }

@@ -23,7 +23,7 @@ internal static class ShapeInference
             for (int i = 0; i < inputs.Length; i++)
             {
                 bool ids = nodes[n.Inputs[i]].DType == DType.Int32;
-                if (ids ? definition.TakesIds(i) : definition.TakesValues(i)) continue;
+                if (ids ? definition.TakesIds(n, i) : definition.TakesValues(n, i)) continue;
                 // C#'s types keep Tensor and Tokens apart in a definition; this holds the IR to the same rule.
                 query.Mismatch($"argument {i + 1} of {n.Op} must be {(ids ? "values (a Tensor)" : "ids (Tokens)")}, " +
                     $"but '{nodes[n.Inputs[i]].Spec.Label}' holds {(ids ? "ids" : "values")}");

@@ -56,6 +56,7 @@ internal enum OpKind
     GlobalAvgPool,
     Recurrent,
     Attention,
+    RelativePositionBias,
     // Decoder steps only (built by DecodeGraph from a causal network, never written in a definition)
     PositionRow,
     AttentionDecode,

@@ -53,7 +53,7 @@ internal sealed class BatchNormOp : OpDefinition
         return call.Node(Kind, inputs.ToArray(), settings);
     }
 
-    public override bool Differentiable(int operand) => operand is not (RunningMean or RunningVar);
+    public override bool Differentiable(NodeSpec node, int operand) => operand is not (RunningMean or RunningVar);
 
     public override string OperandName(int operand) => operand switch
     {

@@ -13,22 +13,36 @@ namespace NetCompiler.Generator.Ops;
 /// probability target p gives sum(p) lse - dot(p, x) and gradient sum(p) softmax - p. The sample's loss is the mean over
 /// its rows. Class indices are floats of shape [..., 1], or ids (a <c>Tokens</c> target of shape [...], as PyTorch's
 /// <c>cross_entropy(logits[T, V], target[T])</c>); both travel as floats holding integers and are checked as they are
-/// read. Softmax + cross-entropy needs no fusion pass: the op takes logits.</summary>
+/// read. Softmax + cross-entropy needs no fusion pass: the op takes logits. A class index equal to the ignore index
+/// (<see cref="CrossEntropyAttribute"/>) skips its row, and the sample's loss is the mean over the rows kept (0 when
+/// none is), counted as the rows are read.</summary>
 internal sealed class CrossEntropyOp : OpDefinition
 {
     private CrossEntropyOp() : base(OpKind.CrossEntropy, OpTraits.Loss, "CrossEntropy") { }
 
     public static readonly CrossEntropyOp Instance = new();
 
-    public override string Syntax => "`CrossEntropy(logits, t)`";
+    public override string Syntax => "`CrossEntropy(logits, t)`, `CrossEntropy(logits, t, ignoreIndex: pad)`";
     public override string ShapeRule => "`[]`; `t` of the logits' shape (probabilities) or with last dimension 1 (class indices); `Tokens` `t` of the logits' shape without the last (class ids)";
-    public override string GradientRule => "`dlogits += dl (softmax sum(t) - t) / rows`";
+    public override string GradientRule => "`dlogits += dl (softmax sum(t) - t) / rows` (rows kept: class index not the ignore index; none to ignored rows)";
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("row loops", Forward, Backward) };
     protected override int TensorOperands => 2;
 
-    public override bool TakesIds(int operand) => operand == 1;
+    public override bool TakesIds(NodeSpec node, int operand) => operand == 1;
 
-    public override bool TakesValues(int operand) => true;
+    public override Parse.TraceValue Build(Parse.OpCall call)
+    {
+        int logits = call.Tensor(0, "the logits of CrossEntropy"), target = call.Tensor(1, "the target of CrossEntropy");
+        float ignore = call.Arguments.Count > 2 ? call.Number(2, "the ignore index of CrossEntropy") : -100f;
+        return call.Node(Kind, new[] { logits, target }, new CrossEntropyAttribute((int)ignore));
+    }
+
+    /// <summary>Whether a row's class index can be the ignore index: a float class index can hold any integer, ids
+    /// only non-negative ones (so the default -100 never matches them).</summary>
+    private static bool Ignores(Node node, Node target) =>
+        node.Attributes is CrossEntropyAttribute a && (target.DType != DType.Int32 || a.IgnoreIndex >= 0);
+
+    public override bool TakesValues(NodeSpec node, int operand) => true;
 
     public override int IdCount(Graph graph, Node node, int operand) => operand == 1 ? graph[node.Inputs[0]].Last : 0;
 
@@ -70,11 +84,21 @@ internal sealed class CrossEntropyOp : OpDefinition
         var (y, t) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
         int classes = y.Last, rows = y.Size / classes;
         bool indices = t.DType == DType.Int32 || t.Size != y.Size;   // ids or [.., 1] class indices rather than [.., C] probabilities
+        bool ignores = indices && Ignores(node, t);
         string vy = c.V(y.Id), vt = c.V(t.Id);
+        string ignore = ignores ? SourceWriter.Float(((CrossEntropyAttribute)node.Attributes).IgnoreIndex) : "";
         c.W.Open("");
+        if (ignores)
+        {
+            // The sample's loss is the mean over the rows whose class index is not the ignore index.
+            c.W.Line("int kept = 0;");
+            c.W.Line($"for (int r = 0; r < {rows}; r++) if (Unsafe.Add(ref {vt}, r) != {ignore}) kept++;");
+        }
+        string inverseRows = ignores ? "(kept > 0 ? 1f / kept : 0f)" : SourceWriter.Float(1f / rows);
         if (!backward) c.W.Line("float total = 0f;");
-        else c.W.Line($"float scale = {c.D(node.Id)} * {SourceWriter.Float(1f / rows)};");
+        else c.W.Line($"float scale = {c.D(node.Id)} * {inverseRows};");
         c.W.Open($"for (int r = 0; r < {rows}; r++)");
+        if (ignores) c.W.Line($"if (Unsafe.Add(ref {vt}, r) == {ignore}) continue;");
         c.W.Line($"ref float xRow = ref Unsafe.Add(ref {vy}, r * {classes});");
         SoftmaxOp.RowMax(c.W, "xRow", classes, "max");
         VectorLoops.Reduce(c.W, classes, "sumExp", (isa, i, acc) => $"{acc} + {isa.Math()}.Exp({isa.Load("xRow", i)} - {isa.Broadcast("max")})");
@@ -110,7 +134,11 @@ internal sealed class CrossEntropyOp : OpDefinition
             if (indices) c.W.Line("Unsafe.Add(ref dRow, label) -= scale;");
         }
         c.W.Close();
-        if (!backward) c.W.Line($"{c.V(node.Id)} = total * {SourceWriter.Float(1f / rows)};");
+        if (!backward) c.W.Line($"{c.V(node.Id)} = total * {inverseRows};");
         c.W.Close();
     }
 }
+
+/// <summary>CrossEntropy's ignore index (PyTorch's <c>ignore_index</c>, -100 unless given): a row whose class index
+/// equals it does not count.</summary>
+internal sealed record CrossEntropyAttribute(int IgnoreIndex) : OpAttributes;

@@ -24,7 +24,7 @@ internal sealed class GatherOp : OpDefinition
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new[] { new CodeStrategy("row copy", Forward, Backward) };
     protected override int TensorOperands => 2;
 
-    public override bool TakesIds(int operand) => operand == 1;
+    public override bool TakesIds(NodeSpec node, int operand) => operand == 1;
 
     public override int IdCount(Graph graph, Node node, int operand) => operand == 1 ? graph[node.Inputs[0]].Shape[0] : 0;
 

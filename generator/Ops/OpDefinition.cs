@@ -58,11 +58,11 @@ internal abstract class OpDefinition
 
     /// <summary>Whether operand <paramref name="operand"/> may be ids (a <c>Tokens</c> value). Shape inference refuses a
     /// node whose operands are of a kind it does not take.</summary>
-    public virtual bool TakesIds(int operand) => false;
+    public virtual bool TakesIds(NodeSpec node, int operand) => false;
 
     /// <summary>Whether operand <paramref name="operand"/> may be values (a <c>Tensor</c>): every operand that does not
     /// take ids, unless the op takes both (CrossEntropy's target).</summary>
-    public virtual bool TakesValues(int operand) => !TakesIds(operand);
+    public virtual bool TakesValues(NodeSpec node, int operand) => !TakesIds(node, operand);
 
     /// <summary>For an operand that holds ids: how many distinct ids the node accepts there (0 to n - 1: the rows of
     /// Gather's table, the classes of CrossEntropy's logits); 0 when it does not read ids there.</summary>
@@ -86,7 +86,7 @@ internal abstract class OpDefinition
 
     /// <summary>Whether the gradient flows into operand <paramref name="operand"/> (not into Where's mask). An operand it
     /// does not flow into must not depend on a parameter (NC0107): that parameter could not train through it.</summary>
-    public virtual bool Differentiable(int operand) => true;
+    public virtual bool Differentiable(NodeSpec node, int operand) => true;
 
     /// <summary>Whether the node draws dropout masks in training (Dropout; an Attention with dropout): such nodes are
     /// numbered in definition order for their keys (<c>DropoutMasks.OpKey</c>), as the interpreter numbers them, and

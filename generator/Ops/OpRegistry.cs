@@ -23,7 +23,7 @@ internal static class OpRegistry
         MatMulOp.Instance, TransposeOp.Instance, ReductionOp.Sum, ReductionOp.Mean, ReductionOp.Max, SoftmaxOp.Instance, SoftmaxOp.Log, GatherOp.Instance,
         ReshapeOp.Instance, PermuteOp.Instance, SliceOp.Instance, ConcatOp.Instance,
         LinearOp.Instance, NormalizationOp.Layer, NormalizationOp.Rms, BatchNormOp.Instance,
-        ConvolutionOp.Instance, PoolingOp.Max, PoolingOp.Average, GlobalAvgPoolOp.Instance, RecurrentOp.Instance, AttentionOp.Instance,
+        ConvolutionOp.Instance, PoolingOp.Max, PoolingOp.Average, GlobalAvgPoolOp.Instance, RecurrentOp.Instance, AttentionOp.Instance, RelativePositionBiasOp.Instance,
         PositionRowOp.Instance, AttentionDecodeOp.Instance,
         BinaryCrossEntropyOp.Instance, SquaredErrorOp.MeanSquaredError, SquaredErrorOp.QuadraticCost, CrossEntropyOp.Instance,
     }.OrderBy(d => d.Kind).ToArray();

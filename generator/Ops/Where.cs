@@ -23,7 +23,7 @@ internal sealed class WhereOp : OpDefinition
 
     protected override int TensorOperands => 3;
 
-    public override bool Differentiable(int operand) => operand != 0;
+    public override bool Differentiable(NodeSpec node, int operand) => operand != 0;
 
     public override string OperandName(int operand) => operand == 0 ? "the mask (argument 1)" : base.OperandName(operand);
 

@@ -7,7 +7,8 @@ namespace NetCompiler.Tests.Attention;
 /// in each row); head h's scores s[i, j] = sum_c q[i, h d_k + c] k[j, h d_k + c] / sqrt(d_k) over the keys j query i
 /// attends (all, or 0..i when causal, and never a key that <c>padding[j]</c> marks: PyTorch's <c>key_padding_mask</c>),
 /// p = softmax over j, out[i, h d_v + c] = sum_j p[i, j] v[j, h d_v + c]; a row with no key attended outputs zeros (and
-/// has a log-sum-exp of +inf), as NetCompiler defines it (PyTorch gives NaN).</summary>
+/// has a log-sum-exp of +inf), as NetCompiler defines it (PyTorch gives NaN). Optionally a bias [1 or H, Tq, Tk] is added
+/// to the scores (T5's relative position bias) and the dot products are multiplied by another scale than 1 / sqrt(d_k).</summary>
 internal static class AttentionReference
 {
     /// <summary>The sizes of one attention: Tq, Tk, heads, d_k, d_v and the causal mask.</summary>
@@ -26,33 +27,37 @@ internal static class AttentionReference
     }
 
     /// <summary>The scaled scores of head <paramref name="h"/>, [Tq, Tk], -inf where the mask hides a key (causal, or
-    /// <paramref name="padding"/>[j] true).</summary>
-    public static double[,] Scores(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, int h, bool[]? padding = null)
+    /// <paramref name="padding"/>[j] true); plus <paramref name="bias"/>[h or 0, i, j] when given; the dot products times
+    /// <paramref name="scale"/> (0: 1 / sqrt(d_k)).</summary>
+    public static double[,] Scores(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, int h, bool[]? padding = null, double[]? bias = null,
+        double scale = 0)
     {
         if (padding is not null && padding.Length != s.Keys) throw new ArgumentException("one padding flag per key");
         if (s.Causal && s.Queries != s.Keys) throw new ArgumentException("causal needs Tq == Tk");
         var scores = new double[s.Queries, s.Keys];
-        double scale = 1.0 / Math.Sqrt(s.HeadDim);
-        int e = s.QueryWidth;
+        if (scale == 0) scale = 1.0 / Math.Sqrt(s.HeadDim);
+        int e = s.QueryWidth, matrix = s.Queries * s.Keys;
+        int biasOffset = bias is null ? 0 : bias.Length == matrix ? 0 : bias.Length == s.Heads * matrix ? h * matrix : throw new ArgumentException("bias size");
         for (int i = 0; i < s.Queries; i++)
             for (int j = 0; j < s.Keys; j++)
             {
                 if (j >= s.Attended(i) || padding is not null && padding[j]) { scores[i, j] = double.NegativeInfinity; continue; }
                 double dot = 0;
                 for (int c = 0; c < s.HeadDim; c++) dot += q[i * e + h * s.HeadDim + c] * k[j * e + h * s.HeadDim + c];
-                scores[i, j] = dot * scale;
+                scores[i, j] = dot * scale + (bias is null ? 0 : bias[biasOffset + i * s.Keys + j]);
             }
         return scores;
     }
 
     /// <summary>log(sum_j exp(s[i, j])) over the attended keys of each row of each head, [heads, Tq] (computed stably:
     /// max + log sum exp(s - max)).</summary>
-    public static double[] LogSumExp(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, bool[]? padding = null)
+    public static double[] LogSumExp(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, bool[]? padding = null, double[]? bias = null,
+        double scale = 0)
     {
         var lse = new double[s.Heads * s.Queries];
         for (int h = 0; h < s.Heads; h++)
         {
-            var scores = Scores(s, q, k, h, padding);
+            var scores = Scores(s, q, k, h, padding, bias, scale);
             for (int i = 0; i < s.Queries; i++)
             {
                 double max = double.NegativeInfinity;
@@ -67,14 +72,15 @@ internal static class AttentionReference
     }
 
     /// <summary>The output [Tq, H d_v] of one sample.</summary>
-    public static double[] Forward(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, ReadOnlySpan<double> v, bool[]? padding = null)
+    public static double[] Forward(Shape s, ReadOnlySpan<double> q, ReadOnlySpan<double> k, ReadOnlySpan<double> v, bool[]? padding = null,
+        double[]? bias = null, double scale = 0)
     {
         if (q.Length != s.QuerySize || k.Length != s.KeySize || v.Length != s.ValueSize) throw new ArgumentException("operand sizes");
         var y = new double[s.OutputSize];
         int ev = s.ValueWidth;
         for (int h = 0; h < s.Heads; h++)
         {
-            var scores = Scores(s, q, k, h, padding);
+            var scores = Scores(s, q, k, h, padding, bias, scale);
             for (int i = 0; i < s.Queries; i++)
             {
                 int n = s.Attended(i);
@@ -96,9 +102,10 @@ internal static class AttentionReference
     }
 
     /// <summary>sum_i w[i] out[i]: the objective whose gradients the tests check (so dy = w).</summary>
-    public static double Objective(Shape s, double[] q, double[] k, double[] v, float[] w, bool[]? padding = null)
+    public static double Objective(Shape s, double[] q, double[] k, double[] v, float[] w, bool[]? padding = null, double[]? bias = null,
+        double scale = 0)
     {
-        var y = Forward(s, q, k, v, padding);
+        var y = Forward(s, q, k, v, padding, bias, scale);
         double sum = 0;
         for (int i = 0; i < y.Length; i++) sum += w[i] * y[i];
         return sum;

@@ -73,12 +73,12 @@ public class CompiledVsInterpretedTests
         return x;
     }
 
-    /// <summary>Targets for <paramref name="net"/>: class indices ([..., 1] against [..., C] logits) are integers in
-    /// [0, C); other targets lie in [0, 1).</summary>
+    /// <summary>Targets for <paramref name="net"/>: class indices ([..., 1] against [..., C] logits, or a <c>Tokens</c>
+    /// target) are integers in [0, C); other targets lie in [0, 1).</summary>
     internal static float[] Targets(INetwork net, int batch, Rng rng)
     {
         int classes = net.OutputShape[^1];
-        bool indices = net.TargetShape[^1] == 1 && classes > 1;
+        bool indices = (net.TargetShape[^1] == 1 || net.Target.Kind == InputKind.Tokens) && classes > 1;
         return Enumerable.Range(0, batch * Size(net.TargetShape)).Select(_ => indices ? rng.NextInt(classes) : rng.NextFloat()).ToArray();
     }
 

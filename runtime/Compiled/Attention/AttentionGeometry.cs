@@ -9,13 +9,16 @@ public readonly struct AttentionGeometry
 {
     /// <summary>The geometry of <paramref name="heads"/> heads of widths d_k = <paramref name="headDim"/> and d_v = <paramref name="valueHeadDim"/>;
     /// with <paramref name="keyPadding"/>, a key whose id is <paramref name="padId"/> is ignored by every query; with
-    /// <paramref name="dropout"/> &gt; 0, the attention weights are dropped with that probability (training only).</summary>
+    /// <paramref name="dropout"/> &gt; 0, the attention weights are dropped with that probability (training only);
+    /// <paramref name="scale"/> multiplies the dot products (0: 1 / sqrt(d_k), PyTorch's <c>scale=None</c>); with
+    /// <paramref name="biasHeads"/> 1 or <paramref name="heads"/>, a bias [biasHeads, Tq, Tk] per sample is added to the
+    /// scores before the softmax (one matrix for every head, or one per head).</summary>
     public AttentionGeometry(int queries, int keys, int heads, int headDim, int valueHeadDim, bool causal, bool keyPadding = false, int padId = 0,
-        float dropout = 0f)
+        float dropout = 0f, float scale = 0f, int biasHeads = 0)
     {
         Queries = queries; Keys = keys; Heads = heads; HeadDim = headDim; ValueHeadDim = valueHeadDim; Causal = causal;
-        KeyPadding = keyPadding; PadId = padId; Dropout = dropout;
-        Scale = 1f / System.MathF.Sqrt(headDim);
+        KeyPadding = keyPadding; PadId = padId; Dropout = dropout; BiasHeads = biasHeads;
+        Scale = scale != 0f ? scale : 1f / System.MathF.Sqrt(headDim);
         // Key columns padded to whole Vector512 registers, so the transposed keys and the row of scores can be read in
         // full registers up to any causal limit.
         KeysPadded = (keys + 15) & ~15;
@@ -44,8 +47,14 @@ public readonly struct AttentionGeometry
     public float Dropout { get; }
     /// <summary>Attention weights per sample, the size of the dropout masks' counter space: heads Tq Tk.</summary>
     public int Weights => Heads * Queries * Keys;
-    /// <summary>1 / sqrt(d_k), applied to the query before its dot products with the keys.</summary>
+    /// <summary>The factor of the dot products (1 / sqrt(d_k) unless given), applied to the query before its dot products
+    /// with the keys.</summary>
     public float Scale { get; }
+    /// <summary>Matrices of the additive score bias per sample (T5's relative position bias): 0 for none, 1 shared by
+    /// the heads, or <see cref="Heads"/>; each [Tq, Tk].</summary>
+    public int BiasHeads { get; }
+    /// <summary>Floats between two heads' bias matrices: Tq Tk when each head has its own, else 0.</summary>
+    public int BiasHeadStride => BiasHeads > 1 ? Queries * Keys : 0;
     /// <summary>Tk rounded up to a multiple of 16 (the scratch rows' length).</summary>
     public int KeysPadded { get; }
 

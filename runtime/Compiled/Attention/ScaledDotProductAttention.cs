@@ -45,25 +45,36 @@ public static class ScaledDotProductAttention
     /// <paramref name="dropoutKey"/> (the op's <c>DropoutMasks.OpKey</c>) at counters from
     /// <c>dropoutFirst + r heads Tq Tk</c>; the saved log-sum-exp is that of the weights before dropout.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
+        ref float keyIds, int keyIdsStride, ref float y, int yStride, ref float lse, int lseStride, int rows, ulong dropoutKey = 0, uint dropoutFirst = 0) =>
+        Forward(g, ref q, qStride, ref k, kStride, ref v, vStride, ref keyIds, keyIdsStride, ref Unsafe.NullRef<float>(), 0, ref y, yStride, ref lse, lseStride,
+            rows, dropoutKey, dropoutFirst);
+
+    /// <summary>The padded <c>Forward</c> with sample r's score bias [<see cref="AttentionGeometry.BiasHeads"/>, Tq, Tk] at
+    /// <c>bias + r biasStride</c> (a stride of 0 shares one bias across the samples), added to each head's scores
+    /// before the softmax (T5's relative position bias; masked scores stay masked).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
-        ref float keyIds, int keyIdsStride, ref float y, int yStride, ref float lse, int lseStride, int rows, ulong dropoutKey = 0, uint dropoutFirst = 0)
+        ref float keyIds, int keyIdsStride, ref float bias, int biasStride, ref float y, int yStride, ref float lse, int lseStride, int rows,
+        ulong dropoutKey = 0, uint dropoutFirst = 0)
     {
         int pairs = rows * g.Heads;
         long multiplyAdds = (long)pairs * g.Queries * g.Keys * (g.HeadDim + g.ValueHeadDim) / (g.Causal ? 2 : 1);
         int parts = TileGemm.Parts(multiplyAdds, pairs);
         if (parts <= 1 || !WorkerPool.TryAcquire())
         {
-            ForwardPairs(g, new DropoutDraw(dropoutKey, dropoutFirst), ref q, qStride, ref k, kStride, ref v, vStride, ref keyIds, keyIdsStride, ref y, yStride, ref lse, lseStride, 0, pairs);
+            ForwardPairs(g, new DropoutDraw(dropoutKey, dropoutFirst), ref q, qStride, ref k, kStride, ref v, vStride, ref keyIds, keyIdsStride,
+                ref bias, biasStride, ref y, yStride, ref lse, lseStride, 0, pairs);
             return;
         }
-        fixed (float* pq = &q, pk = &k, pv = &v, pi = &keyIds, py = &y, pl = &lse)
+        fixed (float* pq = &q, pk = &k, pv = &v, pi = &keyIds, pb = &bias, py = &y, pl = &lse)
         {
             var work = ForwardJob;
             work.Geometry = g;
             work.Dropout = new DropoutDraw(dropoutKey, dropoutFirst);
-            work.Q = pq; work.K = pk; work.V = pv; work.Ids = pi; work.Y = py; work.Lse = pl;
-            (work.QStride, work.KStride, work.VStride, work.IdsStride, work.YStride, work.LseStride, work.Pairs, work.Parts) =
-                (qStride, kStride, vStride, keyIdsStride, yStride, lseStride, pairs, parts);
+            work.Q = pq; work.K = pk; work.V = pv; work.Ids = pi; work.Bias = pb; work.Y = py; work.Lse = pl;
+            (work.QStride, work.KStride, work.VStride, work.IdsStride, work.BiasStride, work.YStride, work.LseStride, work.Pairs, work.Parts) =
+                (qStride, kStride, vStride, keyIdsStride, biasStride, yStride, lseStride, pairs, parts);
             WorkerPool.RunAcquired(work, parts);
         }
     }
@@ -76,24 +87,27 @@ public static class ScaledDotProductAttention
     {
         public AttentionGeometry Geometry;
         public DropoutDraw Dropout;
-        public float* Q, K, V, Ids, Y, Lse;
-        public int QStride, KStride, VStride, IdsStride, YStride, LseStride, Pairs, Parts;
+        public float* Q, K, V, Ids, Bias, Y, Lse;
+        public int QStride, KStride, VStride, IdsStride, BiasStride, YStride, LseStride, Pairs, Parts;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per job; never left at tier 0 (jit-check)
         public void RunPart(int part)
         {
             var (start, end) = TileGemm.Range(Pairs, 1, part, Parts);
-            ForwardPairs(Geometry, Dropout, ref *Q, QStride, ref *K, KStride, ref *V, VStride, ref *Ids, IdsStride, ref *Y, YStride, ref *Lse, LseStride, start, end);
+            ForwardPairs(Geometry, Dropout, ref *Q, QStride, ref *K, KStride, ref *V, VStride, ref *Ids, IdsStride, ref *Bias, BiasStride,
+                ref *Y, YStride, ref *Lse, LseStride, start, end);
         }
     }
 
     /// <summary>Pairs [<paramref name="start"/>, <paramref name="end"/>) of (sample, head), pair = sample heads + head.</summary>
     private static void ForwardPairs(in AttentionGeometry g, DropoutDraw dropout, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
-        ref float ids, int idsStride, ref float y, int yStride, ref float lse, int lseStride, int start, int end)
+        ref float ids, int idsStride, ref float bias, int biasStride, ref float y, int yStride, ref float lse, int lseStride, int start, int end)
     {
-        if (Vector512.IsHardwareAccelerated) Forward<Float512>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
-        else if (Vector256.IsHardwareAccelerated) Forward<Float256>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
-        else Forward<Float1>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref y, yStride, ref lse, lseStride, start, end);
+        if (Vector512.IsHardwareAccelerated)
+            Forward<Float512>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref bias, biasStride, ref y, yStride, ref lse, lseStride, start, end);
+        else if (Vector256.IsHardwareAccelerated)
+            Forward<Float256>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref bias, biasStride, ref y, yStride, ref lse, lseStride, start, end);
+        else Forward<Float1>(g, dropout, ref q, qStride, ref k, kStride, ref v, vStride, ref ids, idsStride, ref bias, biasStride, ref y, yStride, ref lse, lseStride, start, end);
     }
 
     /// <summary>Adds the gradients of q, k and v that are asked for, from dy (the output's gradient, laid out as y), the
@@ -113,20 +127,37 @@ public static class ScaledDotProductAttention
     public static void Backward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
         ref float keyIds, int keyIdsStride, ref float y, int yStride, ref float lse, int lseStride, ref float dy, int dyStride,
         ref float dq, int dqStride, bool needQ, ref float dk, int dkStride, bool needK, ref float dv, int dvStride, bool needV, int rows,
-        ulong dropoutKey = 0, uint dropoutFirst = 0)
+        ulong dropoutKey = 0, uint dropoutFirst = 0) =>
+        Backward(g, ref q, qStride, ref k, kStride, ref v, vStride, ref keyIds, keyIdsStride, ref Unsafe.NullRef<float>(), 0, ref y, yStride, ref lse, lseStride,
+            ref dy, dyStride, ref dq, dqStride, needQ, ref dk, dkStride, needK, ref dv, dvStride, needV, ref Unsafe.NullRef<float>(), 0, false, rows,
+            dropoutKey, dropoutFirst);
+
+    /// <summary>Backward of the <c>Forward</c> with a score bias: the same bias, and with <paramref name="needBias"/> its
+    /// gradient, the scores' (dS, zero at masked scores), added into <c>dBias + r dBiasStride</c> (a stride of 0 sums
+    /// the samples' gradients into one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward(in AttentionGeometry g, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
+        ref float keyIds, int keyIdsStride, ref float bias, int biasStride, ref float y, int yStride, ref float lse, int lseStride, ref float dy, int dyStride,
+        ref float dq, int dqStride, bool needQ, ref float dk, int dkStride, bool needK, ref float dv, int dvStride, bool needV,
+        ref float dBias, int dBiasStride, bool needBias, int rows, ulong dropoutKey = 0, uint dropoutFirst = 0)
     {
-        var operands = new Operands(qStride, kStride, vStride, keyIdsStride, yStride, lseStride, dyStride, dqStride, dkStride, dvStride,
-            new DropoutDraw(dropoutKey, dropoutFirst));
+        var operands = new Operands(qStride, kStride, vStride, keyIdsStride, biasStride, yStride, lseStride, dyStride, dqStride, dkStride, dvStride,
+            dBiasStride, new DropoutDraw(dropoutKey, dropoutFirst));
+        var need = new Needs(needQ, needK, needV, needBias && g.BiasHeads > 0);
         if (Vector512.IsHardwareAccelerated)
-            Backward<Float512>(g, operands, ref q, ref k, ref v, ref keyIds, ref y, ref lse, ref dy, ref dq, needQ, ref dk, needK, ref dv, needV, rows);
+            Backward<Float512>(g, operands, need, ref q, ref k, ref v, ref keyIds, ref bias, ref y, ref lse, ref dy, ref dq, ref dk, ref dv, ref dBias, rows);
         else if (Vector256.IsHardwareAccelerated)
-            Backward<Float256>(g, operands, ref q, ref k, ref v, ref keyIds, ref y, ref lse, ref dy, ref dq, needQ, ref dk, needK, ref dv, needV, rows);
+            Backward<Float256>(g, operands, need, ref q, ref k, ref v, ref keyIds, ref bias, ref y, ref lse, ref dy, ref dq, ref dk, ref dv, ref dBias, rows);
         else
-            Backward<Float1>(g, operands, ref q, ref k, ref v, ref keyIds, ref y, ref lse, ref dy, ref dq, needQ, ref dk, needK, ref dv, needV, rows);
+            Backward<Float1>(g, operands, need, ref q, ref k, ref v, ref keyIds, ref bias, ref y, ref lse, ref dy, ref dq, ref dk, ref dv, ref dBias, rows);
     }
 
     /// <summary>The per-sample strides of backward's operands.</summary>
-    private readonly record struct Operands(int Q, int K, int V, int Ids, int Y, int Lse, int Dy, int Dq, int Dk, int Dv, DropoutDraw Dropout);
+    private readonly record struct Operands(int Q, int K, int V, int Ids, int Bias, int Y, int Lse, int Dy, int Dq, int Dk, int Dv, int DBias,
+        DropoutDraw Dropout);
+
+    /// <summary>The gradients backward adds.</summary>
+    private readonly record struct Needs(bool Q, bool K, bool V, bool Bias);
 
     /// <summary>Where a call's dropout masks come from: the op's key and the counter of its first sample's first weight.</summary>
     private readonly record struct DropoutDraw(ulong Key, uint First)
@@ -141,7 +172,8 @@ public static class ScaledDotProductAttention
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Forward<V>(in AttentionGeometry g, DropoutDraw dropout, ref float q, int qStride, ref float k, int kStride, ref float v, int vStride,
-        ref float ids, int idsStride, ref float y, int yStride, ref float lse, int lseStride, int start, int end) where V : struct, IFloatVector<V>
+        ref float ids, int idsStride, ref float bias, int biasStride, ref float y, int yStride, ref float lse, int lseStride, int start, int end)
+        where V : struct, IFloatVector<V>
     {
         int KP = g.KeysPadded, D = g.HeadDim, Dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
         // Scratch: the head's keys transposed [d_k, Tk padded], a block's rows of scores, its scaled query rows, the
@@ -165,6 +197,7 @@ public static class ScaledDotProductAttention
                     var b = new RowBlock(g, i0);
                     ScaleRows<V>(ref Unsafe.Add(ref qr, i0 * E + h * D), E, b.Rows, D, g.Scale, ref qs);
                     Scores<V>(b, ref qs, D, ref kT, KP, g.KeyPadding, ref keyBias, ref p);
+                    if (g.BiasHeads > 0) AddBias<V>(b, ref BiasRows(g, ref bias, biasStride, r, h, i0), g.Keys, ref p, KP);
                     for (int i = 0; i < b.Rows; i++)
                     {
                         ref float pi = ref Unsafe.Add(ref p, i * KP);
@@ -194,10 +227,11 @@ public static class ScaledDotProductAttention
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Backward<V>(in AttentionGeometry g, in Operands s, ref float q, ref float k, ref float v, ref float ids, ref float y, ref float lse,
-        ref float dy, ref float dq, bool needQ, ref float dk, bool needK, ref float dv, bool needV, int rows) where V : struct, IFloatVector<V>
+    private static void Backward<V>(in AttentionGeometry g, in Operands s, Needs need, ref float q, ref float k, ref float v, ref float ids, ref float bias,
+        ref float y, ref float lse, ref float dy, ref float dq, ref float dk, ref float dv, ref float dBias, int rows) where V : struct, IFloatVector<V>
     {
-        if (!needQ && !needK && !needV) return;
+        var (needQ, needK, needV) = (need.Q, need.K, need.V);
+        if (!needQ && !needK && !needV && !need.Bias) return;
         int KP = g.KeysPadded, D = g.HeadDim, Dv = g.ValueHeadDim, E = g.QueryWidth, Ev = g.ValueWidth;
         // Scratch: K^T and V^T of the head, dK^T and dV^T accumulated, a block's rows of P and dS, its scaled query rows,
         // its output-gradient rows, per row the log-sum-exp and rowsum(dO O), and the sample's key bias.
@@ -249,6 +283,7 @@ public static class ScaledDotProductAttention
                     // each row's keys, at padding keys, in rows without keys (their log-sum-exp is +inf) and in rows past
                     // the last query.
                     Scores<V>(b, ref qs, D, ref kT, KP, g.KeyPadding, ref keyBias, ref p);
+                    if (g.BiasHeads > 0) AddBias<V>(b, ref BiasRows(g, ref bias, s.Bias, r, h, i0), g.Keys, ref p, KP);
                     if (dropout)
                         for (int i = 0; i < Block; i++)
                         {
@@ -258,6 +293,7 @@ public static class ScaledDotProductAttention
                             if (i < b.Rows) DropoutMasks.Forward(ref ones, ref m, b.Keys, s.Dropout.Key, s.Dropout.Row(g, r, h, i0 + i), g.Dropout);
                         }
                     ScoreGradients<V>(b, ref dO, Dv, ref vT, KP, ref rowLse, ref rowDot, dropout, ref keep, ref p, ref ds);
+                    if (need.Bias) AddScoreGradients<V>(b, ref ds, KP, ref BiasRows(g, ref dBias, s.DBias, r, h, i0), g.Keys);
                     if (needV) for (int c = 0; c < Dv; c++) BlockAxpy<V>(ref dO, Dv, c, ref p, KP, ref Unsafe.Add(ref dvT, c * KP), padded);
                     if (needK) for (int c = 0; c < D; c++) BlockAxpy<V>(ref qs, D, c, ref ds, KP, ref Unsafe.Add(ref dkT, c * KP), padded);
                     if (needQ)
@@ -274,6 +310,40 @@ public static class ScaledDotProductAttention
                 if (needK) AddTransposed<V>(ref dkT, KP, D, g.Keys, ref Unsafe.Add(ref dk, (nint)r * s.Dk + h * D), E, ref square);
                 if (needV) AddTransposed<V>(ref dvT, KP, Dv, g.Keys, ref Unsafe.Add(ref dv, (nint)r * s.Dv + h * Dv), Ev, ref square);
             }
+        }
+    }
+
+    /// <summary>Row <paramref name="i0"/> of head <paramref name="h"/>'s bias matrix [Tq, Tk] of sample <paramref name="r"/>.</summary>
+    private static ref float BiasRows(in AttentionGeometry g, ref float bias, int stride, int r, int h, int i0) =>
+        ref Unsafe.Add(ref bias, (nint)r * stride + h * g.BiasHeadStride + i0 * g.Keys);
+
+    /// <summary>s[i, j] += bias[i, j] over each of the block's rows' keys (bias rows <paramref name="keys"/> apart); the
+    /// masked scores past them stay -inf.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddBias<V>(in RowBlock b, ref float bias, int keys, ref float scores, int padded) where V : struct, IFloatVector<V>
+    {
+        for (int i = 0; i < b.Rows; i++)
+        {
+            ref float s = ref Unsafe.Add(ref scores, i * padded);
+            ref float row = ref Unsafe.Add(ref bias, i * keys);
+            int n = b.KeysOf(i), j = 0;
+            for (; j + V.Count <= n; j += V.Count) V.Store(V.Add(V.Load(ref s, j), V.Load(ref row, j)), ref s, j);
+            for (; j < n; j++) Unsafe.Add(ref s, j) += Unsafe.Add(ref row, j);
+        }
+    }
+
+    /// <summary>dBias[i, j] += dS[i, j] over each of the block's rows' keys: the bias is added to the scores, so its
+    /// gradient is theirs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddScoreGradients<V>(in RowBlock b, ref float ds, int padded, ref float dBias, int keys) where V : struct, IFloatVector<V>
+    {
+        for (int i = 0; i < b.Rows; i++)
+        {
+            ref float d = ref Unsafe.Add(ref ds, i * padded);
+            ref float row = ref Unsafe.Add(ref dBias, i * keys);
+            int n = b.KeysOf(i), j = 0;
+            for (; j + V.Count <= n; j += V.Count) V.Store(V.Add(V.Load(ref row, j), V.Load(ref d, j)), ref row, j);
+            for (; j < n; j++) Unsafe.Add(ref row, j) += Unsafe.Add(ref d, j);
         }
     }
 

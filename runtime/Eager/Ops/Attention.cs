@@ -15,12 +15,18 @@ public static partial class Ops
     /// ids): key j is ignored by every query where <c>keyIds[j] == padId</c>; a query none of whose keys is left (all
     /// padding, or all padding up to it when causal) outputs zeros and passes no gradient (PyTorch gives NaN).
     /// <paramref name="dropout"/> (PyTorch's <c>dropout_p</c>): in training, <see cref="Dropout"/> of the weights
-    /// [heads, Tq, Tk] (an op of its own in the step's numbering, only when above 0); otherwise nothing.</summary>
+    /// [heads, Tq, Tk] (an op of its own in the step's numbering, only when above 0); otherwise nothing.
+    /// <paramref name="bias"/> ([heads, Tq, Tk], or [Tq, Tk] for every head: PyTorch's float <c>attn_mask</c>, T5's
+    /// <see cref="RelativePositionBias"/>) is added to the scores before the masks and the softmax, and gets their
+    /// gradient. <paramref name="scale"/> multiplies the dot products: 0 (the default) means 1 / sqrt(E / heads), as
+    /// PyTorch's <c>scale=None</c>; T5 uses 1 (its initialization folds the scaling into the query weights).</summary>
     /// <exception cref="ArgumentException">The operands are not [Tq, E], [Tk, E] and [Tk, Ev]; heads does not divide E
-    /// and Ev; a causal attention with Tq != Tk; key ids not of shape [Tk], of another batch, or a negative pad id.</exception>
+    /// and Ev; a causal attention with Tq != Tk; key ids not of shape [Tk], of another batch, or a negative pad id; a
+    /// bias of another shape or batch; a scale that is not finite.</exception>
     public static Tensor Attention(Tensor query, Tensor key, Tensor value, int heads, bool causal = false, Tokens? keyIds = null, int padId = 0,
-        float dropout = 0f)
+        float dropout = 0f, Tensor? bias = null, float scale = 0f)
     {
+        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "Attention: the scale must be a finite number.");
         if (!(dropout >= 0f && dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "Attention: dropout must be in [0, 1).");
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(key);
@@ -32,7 +38,13 @@ public static partial class Ops
         var q = PermuteTo(Reshape(query, tq, heads, dk), [1, 0, 2]);
         var kT = PermuteTo(Reshape(key, tk, heads, dk), [1, 2, 0]);
         var v = PermuteTo(Reshape(value, tk, heads, dv), [1, 0, 2]);
-        var scores = MatMul(q, kT) * (1f / MathF.Sqrt(dk));
+        var scores = MatMul(q, kT) * (scale != 0f ? scale : 1f / MathF.Sqrt(dk));
+        if (bias is not null)
+        {
+            bool fits = bias.Shape is [var bh, var bq, var bk] && (bh == heads || bh == 1) && bq == tq && bk == tk || bias.Shape is [var q2, var k2] && q2 == tq && k2 == tk;
+            if (!fits) throw new ArgumentException($"Attention: the bias must be [heads, queries, keys] = [{heads}, {tq}, {tk}] or [{tq}, {tk}], got {Shapes.Describe(bias)}.");
+            scores += bias;   // broadcast over the heads when shared; the batch checked by Add
+        }
         if (causal) scores = Where(Triangle(tq, tk), scores, float.NegativeInfinity);
         // Padding keys get the lowest finite score rather than -inf, so a row of padding only has a finite softmax
         // (uniform over it, not NaN); zeroing the padding columns of the probabilities then leaves such a row all zeros,
