@@ -69,7 +69,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                         var training = KernelPlan.Build(graph, gradients, fusion, MemoryPlan.Build(graph, gradients, fusion), ExecutionMode.Training);
                         var inference = KernelPlan.Build(graph, gradients, fusion, MemoryPlan.ForInference(graph, gradients, fusion), ExecutionMode.Inference);
                         var decoder = spec.Decoder ? Decoder(graph, diagnostics) : null;
-                        if (!spec.Decoder || decoder is not null) source = NetworkEmitter.Emit(training, inference, decoder);
+                        if (!spec.Decoder || decoder is not null) source = NetworkEmitter.Emit(training, inference, decoder?.Step, decoder?.Encoder);
                     }
                 }
             }
@@ -82,15 +82,20 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         return new GeneratedOutput(spec.Class.Name, HintName(spec.Class), source, diagnostics.ToEquatableArray());
     }
 
-    /// <summary>The decoder step's plan (<see cref="DecodeGraph"/>), or null after reporting why the network has none.</summary>
-    private static KernelPlan? Decoder(Graph graph, List<DiagnosticInfo> diagnostics)
+    /// <summary>The plans of the decoder step and, for an encoder-decoder, of its encoder (<see cref="DecodeGraph"/>), or
+    /// null after reporting why the network has none.</summary>
+    private static (KernelPlan Step, KernelPlan? Encoder)? Decoder(Graph graph, List<DiagnosticInfo> diagnostics)
     {
         var decoder = DecodeGraph.Build(graph, diagnostics);
         if (decoder is null) return null;
-        var step = decoder.Graph;
-        var gradients = GradientPlan.Build(step);
-        var fusion = Fusion.Build(step);
-        return KernelPlan.Build(step, gradients, fusion, MemoryPlan.ForInference(step, gradients, fusion), ExecutionMode.Inference, decoder);
+        return (Plan(decoder.Graph), decoder.Encoder is { } encoder ? Plan(encoder) : null);
+
+        KernelPlan Plan(Graph g)
+        {
+            var gradients = GradientPlan.Build(g);
+            var fusion = Fusion.Build(g);
+            return KernelPlan.Build(g, gradients, fusion, MemoryPlan.ForInference(g, gradients, fusion), ExecutionMode.Inference, decoder);
+        }
     }
 
     private static GeneratedOutput BuildModule(ModuleSpec spec)

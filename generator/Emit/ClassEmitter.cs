@@ -70,7 +70,7 @@ internal static class ClassEmitter
         w.Line();
     }
 
-    public static void EmitConstructor(SourceWriter w, KernelPlan plan, KernelPlan inference, KernelPlan? decoder)
+    public static void EmitConstructor(SourceWriter w, KernelPlan plan, KernelPlan inference, KernelPlan? decoder, KernelPlan? encoder)
     {
         var graph = plan.Graph;
         var spec = graph.Spec;
@@ -120,6 +120,7 @@ internal static class ClassEmitter
         if (HasConstants(plan)) w.Line($"FillConstants(_values, {(plan.Tiled ? "TileRows" : "1")});");
         if (HasConstants(inference)) w.Line($"FillInferenceConstants(_inference, {(inference.Tiled ? "TileRows" : "1")});");
         if (decoder is not null && HasConstants(decoder)) w.Line("FillDecodeConstants(_decode, 1);");
+        if (encoder is not null && HasConstants(encoder)) w.Line("FillEncodeConstants(_encode, 1);");
         BindingEmitter.Emit(w, spec.Fields, "");
         w.Close();
         w.Line();

@@ -25,12 +25,15 @@ internal static class KernelEmitter
     /// some, the step's key and the batch position of the kernel's first sample when an op draws random numbers.</summary>
     public static string ExtraParameters(KernelPlan plan) =>
         (plan.Graph.Spec.Buffers.Count > 0 ? ", ref float bf" : "") + (plan.Stochastic ? ", ulong key, int sample0" : "")
-        + (plan.Decoder is not null ? ", ref float kv, int position" : "");
+        + (plan.Decoder is null ? "" : IsEncoder(plan) ? ", ref float kv" : ", ref float kv, int position");
 
     /// <summary>The arguments for <see cref="ExtraParameters"/>, the first sample at batch position <paramref name="sample"/>.</summary>
     public static string ExtraArguments(KernelPlan plan, string sample) =>
         (plan.Graph.Spec.Buffers.Count > 0 ? ", ref bf" : "") + (plan.Stochastic ? $", key, {sample}" : "")
-        + (plan.Decoder is not null ? ", ref kv, position" : "");
+        + (plan.Decoder is null ? "" : IsEncoder(plan) ? ", ref kv" : ", ref kv, position");
+
+    /// <summary>Whether <paramref name="plan"/> is an encoder-decoder's encoder (which has no decoded position).</summary>
+    private static bool IsEncoder(KernelPlan plan) => plan.Decoder is { Encoder: { } encoder } && plan.Graph == encoder;
 
     /// <summary>A writer holding <paramref name="text"/>, to append it at another writer's indent.</summary>
     internal static SourceWriter Lines(string text)
@@ -183,6 +186,16 @@ internal static class KernelEmitter
         var ops = c.Plan.Forward.Select(node => Op(c, node, "decode", () => Run(c, node, forward: true))).ToList();
         Kernel(w, c, "DecodeStep", "Decoder step of one sequence: the token x at <paramref name=\"position\"/> -> that position's output row, " +
             "reading the keys and values of positions 0 to position - 1 from the sequence's KV cache <paramref name=\"kv\"/> and adding its own.",
+            "void", "ref float p, ref float x, ref float ws" + ExtraParameters(c.Plan), ops);
+    }
+
+    /// <summary>EncodeStep, an encoder-decoder's encoder: one sequence's source ids x -> the source values its decoder
+    /// steps read, written into the sequence's KV cache slot <c>kv</c>.</summary>
+    public static void EmitEncode(SourceWriter w, KernelContext c)
+    {
+        var ops = c.Plan.Forward.Select(node => Op(c, node, "encode", () => Run(c, node, forward: true))).ToList();
+        Kernel(w, c, "EncodeStep", "Encoder of one sequence: the source ids x -> the values of the source every decoder step reads " +
+            "(the cross-attentions' keys and values, the source's padding ids), written into the sequence's KV cache slot <paramref name=\"kv\"/>.",
             "void", "ref float p, ref float x, ref float ws" + ExtraParameters(c.Plan), ops);
     }
 

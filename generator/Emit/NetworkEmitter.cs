@@ -27,7 +27,7 @@ internal static class NetworkEmitter
     }
 
     /// <param name="decoder">The decoder step's plan of a <c>[Network(Decoder = true)]</c>, else null.</param>
-    public static string Emit(KernelPlan plan, KernelPlan inference, KernelPlan? decoder)
+    public static string Emit(KernelPlan plan, KernelPlan inference, KernelPlan? decoder, KernelPlan? encoder)
     {
         var graph = plan.Graph;
         var spec = graph.Spec;
@@ -37,15 +37,17 @@ internal static class NetworkEmitter
         // <remarks>, not <summary>: the documentation of a partial class joins every part's, and the summary is the user's.
         w.Line($"/// <remarks>Compiled by NetCompiler: {spec.Parameters.Sum(p => p.Length)} parameters,");
         w.Line($"/// input {Shapes.Format(spec.InputShape)} -> output {graph.Output.ShapeText} per sample.</remarks>");
-        w.Open($"partial class {cls.Name} : global::NetCompiler.INetwork{(decoder is null ? "" : ", global::NetCompiler.IDecoder")}");
+        string decoding = decoder is null ? "" : encoder is null ? ", global::NetCompiler.IDecoder" : ", global::NetCompiler.IEncoderDecoder";
+        w.Open($"partial class {cls.Name} : global::NetCompiler.INetwork{decoding}");
         ClassEmitter.EmitConstants(w, plan, inference);
-        if (decoder is not null) DecoderEmitter.EmitState(w, decoder);
-        ClassEmitter.EmitConstructor(w, plan, inference, decoder);
+        if (decoder is not null) DecoderEmitter.EmitState(w, decoder, encoder);
+        ClassEmitter.EmitConstructor(w, plan, inference, decoder, encoder);
         ClassEmitter.EmitWorkspaceHelpers(w, plan, inference);
         EntryPointEmitter.Emit(w, plan, inference);
-        if (decoder is not null) DecoderEmitter.EmitEntryPoint(w, decoder);
+        if (decoder is not null) DecoderEmitter.EmitEntryPoints(w, decoder, encoder);
         KernelEmitter.Emit(w, new KernelContext(plan), new KernelContext(inference));
         if (decoder is not null) KernelEmitter.EmitDecode(w, new KernelContext(decoder));
+        if (encoder is not null) KernelEmitter.EmitEncode(w, new KernelContext(encoder));
         w.Close();
         return w.ToString();
     }

@@ -4,6 +4,7 @@ using NetCompiler.Generator.Autodiff;
 using NetCompiler.Generator.Emit;
 using NetCompiler.Generator.Ir;
 using NetCompiler.Generator.Model;
+using NetCompiler.Generator.Ops;
 using NetCompiler.Generator.Optimize;
 
 namespace NetCompiler.Generator.Lowering;
@@ -138,6 +139,7 @@ internal sealed class KernelContext
                 OpKind.Target => At("t", "TargetSize", 0),
                 OpKind.Param => $"ref Unsafe.Add(ref p, {Graph.Spec.Parameters[node.Spec.Parameter].Offset})",
                 OpKind.Buffer => $"ref Unsafe.Add(ref bf, {Graph.Spec.Buffers[((BufferAttribute)node.Attributes).Index].Offset})",
+                OpKind.CachedValue => $"ref Unsafe.Add(ref kv, {((CachedValueAttribute)node.Attributes).Offset})",
                 _ => At("ws", WorkspaceStride, Memory.ValueOffset[id]),
             };
             yield return $"ref float v{id} = {location}; // {Describe(node)}";
@@ -161,6 +163,7 @@ internal sealed class KernelContext
         OpKind.Target => $"target '{node.Spec.Label}' {node.ShapeText}{(node.DType == DType.Int32 ? " ids" : "")}",
         OpKind.Param => $"parameter {node.Spec.Label} {node.ShapeText}",
         OpKind.Buffer => $"buffer {node.Spec.Label} {node.ShapeText}",
+        OpKind.CachedValue => $"cached {node.Spec.Label} {node.ShapeText}",
         OpKind.Constant => $"constant {node.Spec.Label}",
         _ => $"{node.Op} {node.ShapeText}",
     };

@@ -60,6 +60,8 @@ internal enum OpKind
     // Decoder steps only (built by DecodeGraph from a causal network, never written in a definition)
     PositionRow,
     AttentionDecode,
+    CachedValue,
+    CacheWrite,
     // Losses (per-sample scalar)
     BinaryCrossEntropy,
     MeanSquaredError,

@@ -24,7 +24,7 @@ internal static class OpRegistry
         ReshapeOp.Instance, PermuteOp.Instance, SliceOp.Instance, ConcatOp.Instance,
         LinearOp.Instance, NormalizationOp.Layer, NormalizationOp.Rms, BatchNormOp.Instance,
         ConvolutionOp.Instance, PoolingOp.Max, PoolingOp.Average, GlobalAvgPoolOp.Instance, RecurrentOp.Instance, AttentionOp.Instance, RelativePositionBiasOp.Instance,
-        PositionRowOp.Instance, AttentionDecodeOp.Instance,
+        PositionRowOp.Instance, AttentionDecodeOp.Instance, CachedValueOp.Instance, CacheWriteOp.Instance,
         BinaryCrossEntropyOp.Instance, SquaredErrorOp.MeanSquaredError, SquaredErrorOp.QuadraticCost, CrossEntropyOp.Instance,
     }.OrderBy(d => d.Kind).ToArray();
 

@@ -25,4 +25,10 @@ public interface IDecoder
     /// <exception cref="ArgumentException">The spans differ in length, <paramref name="outputs"/> is too short, a token,
     /// position or slot is out of range, or a position skips ahead of what its slot holds.</exception>
     void Decode(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, Span<float> outputs);
+
+    /// <summary>Makes KV cache slot <paramref name="destination"/> a copy of slot <paramref name="source"/>: its decoded
+    /// positions (and, for an <see cref="IEncoderDecoder"/>, its source), so that both continue the same sequence (a beam
+    /// search's beams). Grows the cache when <paramref name="destination"/> is beyond the slots seen.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> was never used, or a slot is negative.</exception>
+    void CopySlot(int source, int destination);
 }

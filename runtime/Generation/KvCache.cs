@@ -6,12 +6,15 @@ namespace NetCompiler;
 
 /// <summary>The KV caches of a compiled decoder, one per sequence slot: each a block of floats holding every
 /// attention's keys and values for the network's context (the layout is the generated code's), and how many positions
-/// of it are filled, so that a step that would read positions never written is refused instead of reading stale ones.</summary>
+/// of it are filled, so that a step that would read positions never written is refused instead of reading stale ones.
+/// An encoder-decoder's slot also holds what <see cref="IEncoderDecoder.Encode"/> computed from its source (the
+/// cross-attentions' keys and values); a slot decodes only once encoded.</summary>
 public sealed class KvCache
 {
     private float[] _values = Array.Empty<float>();
     private int[] _filled = Array.Empty<int>();
     private int[] _seen = Array.Empty<int>();   // the call that last named each slot, to refuse a slot named twice
+    private bool[] _encoded = Array.Empty<bool>();
     private int _call;
 
     /// <summary>A cache whose slots hold <paramref name="slotSize"/> floats each, for <paramref name="context"/> positions.</summary>
@@ -34,9 +37,13 @@ public sealed class KvCache
     /// <summary>Positions of <paramref name="slot"/> decoded so far (0 for a slot never used).</summary>
     public int Filled(int slot) => slot < _filled.Length ? _filled[slot] : 0;
 
+    /// <summary>Whether <paramref name="slot"/> holds an encoded source.</summary>
+    public bool IsEncoded(int slot) => slot < _encoded.Length && _encoded[slot];
+
     /// <summary>Checks one decoder call's arguments (see <see cref="IDecoder.Decode"/>) and grows the cache to the slots
-    /// it names.</summary>
-    public void Check(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, int outputs, int rowSize, int tokenCount)
+    /// it names; with <paramref name="needsSource"/> (an encoder-decoder), every slot must have been encoded.</summary>
+    public void Check(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, int outputs, int rowSize, int tokenCount,
+        bool needsSource = false)
     {
         if (slots.Length != tokens.Length || positions.Length != tokens.Length)
             throw new ArgumentException($"Decode: {slots.Length} slots, {tokens.Length} tokens and {positions.Length} positions; give one of each per row.");
@@ -61,7 +68,48 @@ public sealed class KvCache
             _seen[slot] = _call;
             if (positions[i] > _filled[slot])
                 throw new ArgumentException($"Decode: row {i} decodes position {positions[i]} of slot {slot}, which holds {_filled[slot]} positions; decode a sequence's positions in order.", nameof(positions));
+            if (needsSource && !_encoded[slot])
+                throw new ArgumentException($"Decode: slot {slot} holds no source; call Encode for it first.", nameof(slots));
         }
+    }
+
+    /// <summary>Checks one <see cref="IEncoderDecoder.Encode"/> call's arguments (one source of
+    /// <paramref name="sourceLength"/> ids per slot) and grows the cache to the slots it names.</summary>
+    public void CheckSources(ReadOnlySpan<int> slots, ReadOnlySpan<int> sources, int sourceLength, int tokenCount)
+    {
+        if (sources.Length != (long)slots.Length * sourceLength)
+            throw new ArgumentException($"Encode: {slots.Length} slots need {(long)slots.Length * sourceLength} source ids ({sourceLength} each), got {sources.Length}.", nameof(sources));
+        int most = -1;
+        for (int i = 0; i < slots.Length; i++)
+        {
+            if (slots[i] < 0) throw new ArgumentOutOfRangeException(nameof(slots), slots[i], $"Encode: slot {i} is negative.");
+            most = Math.Max(most, slots[i]);
+        }
+        for (int i = 0; i < sources.Length; i++)
+            if ((uint)sources[i] >= (uint)tokenCount)
+                throw new ArgumentOutOfRangeException(nameof(sources), sources[i], $"Encode: source id {i} is {sources[i]}; ids run from 0 to {tokenCount - 1}.");
+        if (most >= _filled.Length) Grow(most + 1);
+    }
+
+    /// <summary>The slot's block for its encoder to write the source's values into: the slot holds that source and no
+    /// decoded position (call after <see cref="CheckSources"/>).</summary>
+    public ref float Encode(int slot)
+    {
+        (_filled[slot], _encoded[slot]) = (0, true);
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), (nint)slot * SlotSize);
+    }
+
+    /// <summary>Makes slot <paramref name="destination"/> a copy of slot <paramref name="source"/> (its source, keys,
+    /// values and positions), as a beam search does when a beam continues another's sequence.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A slot is negative, or the source slot was never used.</exception>
+    public void Copy(int source, int destination)
+    {
+        if (source < 0 || source >= _filled.Length) throw new ArgumentOutOfRangeException(nameof(source), source, $"CopySlot: slot {source} was never used.");
+        ArgumentOutOfRangeException.ThrowIfNegative(destination);
+        if (destination >= _filled.Length) Grow(destination + 1);
+        if (source == destination) return;
+        _values.AsSpan((int)((long)source * SlotSize), SlotSize).CopyTo(_values.AsSpan((int)((long)destination * SlotSize), SlotSize));
+        (_filled[destination], _encoded[destination]) = (_filled[source], _encoded[source]);
     }
 
     /// <summary>The slot's block, marking positions 0..<paramref name="position"/> as what it holds (call after
@@ -73,7 +121,11 @@ public sealed class KvCache
     }
 
     /// <summary>Forgets every slot's positions (the next step of each must be position 0).</summary>
-    public void Clear() => Array.Clear(_filled);
+    public void Clear()
+    {
+        Array.Clear(_filled);
+        Array.Clear(_encoded);
+    }
 
     private void Grow(int slots)
     {
@@ -85,6 +137,8 @@ public sealed class KvCache
         _filled.AsSpan().CopyTo(filled);
         var seen = new int[slots];
         _seen.AsSpan().CopyTo(seen);
-        (_values, _filled, _seen) = (values, filled, seen);
+        var encoded = new bool[slots];
+        _encoded.AsSpan().CopyTo(encoded);
+        (_values, _filled, _seen, _encoded) = (values, filled, seen, encoded);
     }
 }

@@ -1425,20 +1425,64 @@ public class DiagnosticTests
         Contains(d, "Mean [8]", "mixes the positions");
     }
 
-    /// <summary>Two token inputs (an encoder-decoder's source and target): a decoder reads one sequence.</summary>
+    /// <summary>Three token inputs: a decoder reads one sequence, or a source and the sequence it decodes.</summary>
     [Fact]
-    public void NC0013_DecoderOverTwoInputs()
+    public void NC0013_DecoderOverThreeInputs()
     {
         var d = Expect("""
             [Network(Decoder = true)]
-            public partial class TwoInputs
+            public partial class ThreeInputs
             {
                 [Embedding(10, 8)] Embedding embed;
                 [MultiHeadAttention(8, 2, Causal = true)] MultiHeadAttention attn;
-                [Forward] Tensor Forward([Shape(6)] Tokens /*<*/ids/*>*/, [Shape(6)] Tokens place) => attn.Forward(embed.Forward(ids) + embed.Forward(place));
+                [Forward] Tensor Forward([Shape(6)] Tokens /*<*/ids/*>*/, [Shape(6)] Tokens place, [Shape(6)] Tokens more) =>
+                    attn.Forward(embed.Forward(ids) + embed.Forward(place) + embed.Forward(more));
             }
             """, "NC0013");
-        Contains(d, "exactly one [Shape(T)] Tokens input");
+        Contains(d, "or two (a [Shape(S)] Tokens source, then the [Shape(T)] Tokens target it decodes)");
+    }
+
+    /// <summary>An encoder-decoder's cross-attention with a score bias: a step would need the bias's row of its position,
+    /// which only causal self-attentions read.</summary>
+    [Fact]
+    public void NC0013_DecoderOverBiasedCrossAttention()
+    {
+        var d = Expect("""
+            [Network(Decoder = true)]
+            public partial class BiasedCross
+            {
+                [Embedding(10, 8)] Embedding embed;
+                [Embedding(8, 2)] Embedding table;
+                [Forward] Tensor Forward([Shape(5)] Tokens source, [Shape(6)] Tokens target)
+                {
+                    var memory = embed.Forward(source);
+                    var x = embed.Forward(target);
+                    x = x + Attention(x, x, x, 2, causal: true);
+                    return /*<*/Attention(x, memory, memory, 2, bias: RelativePositionBias(table.Weight, 6, 5))/*>*/;
+                }
+            }
+            """, "NC0013");
+        Contains(d, "adds a score bias to a cross-attention");
+    }
+
+    /// <summary>A causal self-attention whose bias depends on the source: a step reads biases of parameters alone.</summary>
+    [Fact]
+    public void NC0013_DecoderOverSourceBias()
+    {
+        var d = Expect("""
+            [Network(Decoder = true)]
+            public partial class SourceBias
+            {
+                [Embedding(10, 6)] Embedding embed;
+                [Forward] Tensor Forward([Shape(6)] Tokens source, [Shape(6)] Tokens target)
+                {
+                    var memory = embed.Forward(source);
+                    var x = embed.Forward(target);
+                    return /*<*/Attention(x, x, x, 2, causal: true, bias: MatMul(memory, Transpose(memory)))/*>*/;
+                }
+            }
+            """, "NC0013");
+        Contains(d, "adds a score bias computed from the tokens or the source");
     }
 
     /// <summary>Without an attention, there is nothing to cache: a position's output reads its own token only.</summary>

@@ -99,9 +99,9 @@ public class OpCoverageTests
     private static IEnumerable<(OpDefinition Op, Func<Tensor[], Tensor> Eager, OpAttributes Attributes)> Cases()
     {
         // Recurrent has no Ops method (only the [Rnn]/[Lstm]/[Gru] layers build it): its shape rule is checked against the
-        // eager layers by Recurrent/RecurrentShapeRuleTests. PositionRow and AttentionDecode exist only in a decoder's step
-        // graph (no Ops method, no eager form): Generation/DecoderTests checks them against the full forward.
-        foreach (var d in OpRegistry.All.Where(d => !d.Is(OpTraits.Leaf) && d.Kind is not (OpKind.Recurrent or OpKind.PositionRow or OpKind.AttentionDecode)))
+        // eager layers by Recurrent/RecurrentShapeRuleTests. PositionRow, AttentionDecode and CacheWrite exist only in a
+        // decoder's graphs (no Ops method, no eager form): Generation/DecoderTests checks them against the full forward.
+        foreach (var d in OpRegistry.All.Where(d => !d.Is(OpTraits.Leaf) && d.Kind is not (OpKind.Recurrent or OpKind.PositionRow or OpKind.AttentionDecode or OpKind.CacheWrite)))
         {
             var variants = Variants(d.Kind).ToList();
             if (variants.Count > 0)
@@ -198,6 +198,14 @@ public class OpCoverageTests
             case OpKind.Attention:
                 foreach (var (heads, causal) in new[] { (1, false), (2, false), (3, true), (0, false), (-1, true) })
                     yield return (t => Ops.Attention(t[0], t[1], t[2], heads, causal), new AttentionAttribute(heads, causal));
+                break;
+            case OpKind.CrossEntropy:
+                yield return (t => Ops.CrossEntropy(t[0], t[1]), new CrossEntropyAttribute(-100));
+                break;
+            case OpKind.RelativePositionBias:
+                foreach (var (queries, keys, bidirectional, maxDistance) in new[] { (3, 4, true, 8), (1, 5, false, 3), (2, 2, true, 1) })
+                    yield return (t => Ops.RelativePositionBias(t[0], queries, keys, bidirectional, maxDistance),
+                        new RelativePositionBiasAttribute(queries, keys, bidirectional, maxDistance));
                 break;
             case OpKind.Concat:
                 foreach (int axis in new[] { 0, 1, -1, 2, -3, 3 })

@@ -29,23 +29,37 @@ public static class AttentionDecode
     /// <paramref name="scores"/> is scratch of <see cref="Padded"/>(context) floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(ref float q, ref float k, ref float v, ref float output, ref float keys, ref float values, ref float scores,
-        int position, int heads, int headDim, int valueHeadDim, int context)
+        int position, int heads, int headDim, int valueHeadDim, int context) =>
+        Step(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context, 0f,
+            ref Unsafe.NullRef<float>(), 0);
+
+    /// <summary><see cref="Step(ref float, ref float, ref float, ref float, ref float, ref float, ref float, int, int, int, int, int)"/>
+    /// with the dot products times <paramref name="scale"/> (0: 1 / sqrt(d_k)) and, when <paramref name="bias"/> is not a
+    /// null reference, the full forward's score bias [1 or heads, context, context] (heads <paramref name="biasHeadStride"/>
+    /// floats apart, 0 when shared) added at row <paramref name="position"/>: T5's relative position bias.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Step(ref float q, ref float k, ref float v, ref float output, ref float keys, ref float values, ref float scores,
+        int position, int heads, int headDim, int valueHeadDim, int context, float scale, ref float bias, int biasHeadStride)
     {
         if ((uint)position >= (uint)context)
             throw new System.ArgumentOutOfRangeException(nameof(position), position, $"AttentionDecode: the position must be in [0, {context}).");
-        if (Vector512.IsHardwareAccelerated) Step<Float512>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context);
-        else if (Vector256.IsHardwareAccelerated) Step<Float256>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context);
-        else Step<Float1>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context);
+        if (scale == 0f) scale = 1f / System.MathF.Sqrt(headDim);
+        if (Vector512.IsHardwareAccelerated)
+            Step<Float512>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context, scale, ref bias, biasHeadStride);
+        else if (Vector256.IsHardwareAccelerated)
+            Step<Float256>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context, scale, ref bias, biasHeadStride);
+        else Step<Float1>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context, scale, ref bias, biasHeadStride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Step<V>(ref float q, ref float k, ref float v, ref float output, ref float keys, ref float values, ref float scores,
-        int position, int heads, int headDim, int valueHeadDim, int context) where V : struct, IFloatVector<V>
+        int position, int heads, int headDim, int valueHeadDim, int context, float scale, ref float bias, int biasHeadStride)
+        where V : struct, IFloatVector<V>
     {
+        bool biased = !Unsafe.IsNullRef(ref bias);
         int P = Padded(context), E = heads * headDim, Ev = heads * valueHeadDim, n = position + 1, C = V.Count;
         for (int i = 0; i < E; i++) Unsafe.Add(ref keys, i * P + position) = Unsafe.Add(ref k, i);
         Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref values, position * Ev)), ref Unsafe.As<float, byte>(ref v), (uint)(Ev * sizeof(float)));
-        float scale = 1f / System.MathF.Sqrt(headDim);
         var minusInfinity = V.Broadcast(float.NegativeInfinity);
         for (int h = 0; h < heads; h++)
         {
@@ -53,10 +67,19 @@ public static class AttentionDecode
             ref float qh = ref Unsafe.Add(ref q, h * headDim);
             ref float kh = ref Unsafe.Add(ref keys, h * headDim * P);
             var max = minusInfinity;
+            if (biased)
+            {
+                // The bias row into the scores first (zeros after it to the register's end): each score adds its entry
+                // as the full forward does, the dot product first.
+                ref float row = ref Unsafe.Add(ref bias, h * biasHeadStride + position * context);
+                for (int j = 0; j < n; j++) Unsafe.Add(ref scores, j) = Unsafe.Add(ref row, j);
+                for (int j = n; j < (n + C - 1) / C * C; j++) Unsafe.Add(ref scores, j) = 0f;
+            }
             for (int j = 0; j < n; j += C)
             {
                 var s = V.Zero;
                 for (int i = 0; i < headDim; i++) s = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref qh, i) * scale), V.Load(ref kh, i * P + j), s);
+                if (biased) s = V.Add(s, V.Load(ref scores, j));
                 if (j + C > n) s = V.Select(V.Within(0, n - j), s, minusInfinity);
                 V.Store(s, ref scores, j);
                 max = V.Max(max, s);
