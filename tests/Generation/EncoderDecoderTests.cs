@@ -52,6 +52,26 @@ public class EncoderDecoderTests
                 return lm_head.Forward(nf.Forward(y));
             }
         }
+
+        /// <summary>A T5 small enough to search exhaustively: 5 ids, a source of 4 and a target of 3.</summary>
+        [Network(Decoder = true)]
+        public partial class MicroT5
+        {
+            [Embedding(5, 4)] Embedding shared;
+            [Embedding(4, 1)] Embedding decoder_bias;
+            [Dense(4, 4, Bias = false)] Dense sq, sk, sv, cq, ck, cv;
+            [Dense(4, 5, Bias = false)] Dense lm_head;
+
+            [Forward]
+            Tensor Forward([Shape(4)] Tokens source, [Shape(3)] Tokens target)
+            {
+                var memory = shared.Forward(source);
+                var y = shared.Forward(target);
+                y = y + Attention(sq.Forward(y), sk.Forward(y), sv.Forward(y), 1, causal: true, bias: RelativePositionBias(decoder_bias.Weight, 3, 3, bidirectional: false, maxDistance: 3));
+                y = y + Attention(cq.Forward(y), ck.Forward(memory), cv.Forward(memory), 2, keyIds: source, padId: 0);
+                return lm_head.Forward(y);
+            }
+        }
         """;
 
     private static readonly Lazy<GeneratorRun> Networks = new(() =>
@@ -61,10 +81,12 @@ public class EncoderDecoderTests
         return run;
     });
 
-    private static INetwork Create(int seed) => Networks.Value.Create("EncoderDecoderCases.TinyT5", seed);
+    internal static INetwork Create(int seed) => Networks.Value.Create("EncoderDecoderCases.TinyT5", seed);
+
+    internal static INetwork CreateMicro(int seed) => Networks.Value.Create("EncoderDecoderCases.MicroT5", seed);
 
     /// <summary>A source of ids 1..10 ending in <paramref name="padding"/> pad ids (0), and a target of any ids.</summary>
-    private static (int[] Source, int[] Target) Pair(ulong seed, int padding)
+    internal static (int[] Source, int[] Target) Pair(ulong seed, int padding)
     {
         var rng = new Rng(seed);
         var source = Enumerable.Range(0, S).Select(i => i < S - padding ? 1 + rng.NextInt(V - 1) : 0).ToArray();
@@ -72,11 +94,14 @@ public class EncoderDecoderTests
         return (source, target);
     }
 
-    /// <summary>The full forward's T rows of logits for one source and target.</summary>
-    private static float[] FullRows(INetwork net, int[] source, int[] target)
+    /// <summary>The full forward's rows of logits for one source and target (padded with 0 to the target length).</summary>
+    internal static float[] FullRows(INetwork net, int[] source, int[] target)
     {
-        var input = source.Concat(target).Select(i => (float)i).ToArray();
-        var output = new float[T * V];
+        var decoder = (IEncoderDecoder)net;
+        var input = new float[source.Length + decoder.Context];
+        for (int i = 0; i < source.Length; i++) input[i] = source[i];
+        for (int i = 0; i < target.Length; i++) input[source.Length + i] = target[i];
+        var output = new float[decoder.Context * decoder.RowSize];
         net.Infer(input, output, 1);
         return output;
     }
