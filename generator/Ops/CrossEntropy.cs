@@ -91,8 +91,12 @@ internal sealed class CrossEntropyOp : OpDefinition
         if (ignores)
         {
             // The sample's loss is the mean over the rows whose class index is not the ignore index.
-            c.W.Line("int kept = 0;");
-            c.W.Line($"for (int r = 0; r < {rows}; r++) if (Unsafe.Add(ref {vt}, r) != {ignore}) kept++;");
+            if (rows == 1) c.W.Line($"int kept = Unsafe.Add(ref {vt}, 0) != {ignore} ? 1 : 0;");
+            else
+            {
+                c.W.Line("int kept = 0;");
+                c.W.Line($"for (int r = 0; r < {rows}; r++) if (Unsafe.Add(ref {vt}, r) != {ignore}) kept++;");
+            }
         }
         string inverseRows = ignores ? "(kept > 0 ? 1f / kept : 0f)" : SourceWriter.Float(1f / rows);
         if (!backward) c.W.Line("float total = 0f;");

@@ -76,7 +76,7 @@ public class JitLimitsTests
     /// <summary>Networks whose kernels are split on purpose: a Transformer block written out per sample (8 positions,
     /// three layer norms, attention's copies and products, an MLP) is over the part budget, as it should be; so are the
     /// training kernels of the tests' UserTokenNet (a smaller block with three dropouts, and BatchNorm).</summary>
-    private static readonly string[] LargeKernels = { "TinyTransformerNet", "UserTokenNet", "ResNetSmall", "ResidualConvNet", "PyTorchLstmNet", "CharGpt", "FortuneGpt", "VitSmall", "UserGpt", "TranslationTransformer", "UserEncoderDecoderNet" };   // CharGpt, VitSmall, TranslationTransformer, UserEncoderDecoderNet: two to four Transformer layers per sample; ResNetSmall, ResidualConvNet: 15 and 4 whole-batch batch norms; PyTorchLstmNet: four directions whose eight initial-state slices and output concatenations are tiny unrolled copies
+    private static readonly string[] LargeKernels = { "TinyTransformerNet", "UserTokenNet", "ResNetSmall", "ResidualConvNet", "PyTorchLstmNet", "CharGpt", "FortuneGpt", "VitSmall", "UserGpt", "TranslationTransformer", "UserEncoderDecoderNet", "T5Translator" };   // CharGpt, VitSmall, TranslationTransformer, UserEncoderDecoderNet: two to four Transformer layers per sample, T5Translator six; ResNetSmall, ResidualConvNet: 15 and 4 whole-batch batch norms; PyTorchLstmNet: four directions whose eight initial-state slices and output concatenations are tiny unrolled copies
 
     /// <summary>The emitter splits a kernel into ForwardTilePart0, ... (and TrainStep's SGD into SgdStepPart0, ...) only
     /// when one method would be too big for the JIT (KernelSplitTests); the other networks of the zoo and of the tests are
