@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Linq;
 using NetCompiler.Definitions.Training;
+using NetCompiler.Definitions.Translation;
 
 namespace NetCompiler.Definitions;
 
@@ -28,6 +29,8 @@ internal static class Program
                     return GptCommand.Run(rest);
                 case "generate":
                     return GenerateCommand.Run(rest);
+                case "engjpn-sample":
+                    return EngJpnSampleCommand.Run(rest);
                 case "seed000" or "help" when rest.Length > 0:
                     Console.Error.WriteLine($"error: {command} takes no options (got '{rest[0]}').");
                     return 2;
@@ -61,6 +64,8 @@ internal static class Program
         Console.WriteLine("  charlstm  train CharLstm, a character-level LSTM language model, on English text; see charlstm --help");
         Console.WriteLine("  gpt       train FortuneGpt, a character-level GPT, on English text; see gpt --help");
         Console.WriteLine("  generate  sample text from a CharLstm or FortuneGpt checkpoint (prompt, temperature, top-k, seed); see generate --help");
+        Console.WriteLine("  engjpn-sample  write the English-Japanese sample shipped in Data/translation from Debian's");
+        Console.WriteLine("            dict-freedict-eng-jpn; see engjpn-sample --help");
         Console.WriteLine("  seed000   one training step of seed 000's 2-2-1 network: loss, gradients and updated");
         Console.WriteLine("            parameters from the compiled code, beside the interpreted path's");
     }
