@@ -22,13 +22,13 @@ public readonly record struct TranslationScore(int Count, double ExactMatch, dou
         for (int i = 0; i < outputs.Count; i++)
         {
             if (accepted[i].Contains(outputs[i], StringComparer.Ordinal)) exact++;
-            characters += accepted[i].Max(reference => CharacterAccuracy(outputs[i], reference));
+            characters += accepted[i].Max(reference => CharacterSimilarity(outputs[i], reference));
         }
         return new TranslationScore(outputs.Count, exact / outputs.Count, characters / outputs.Count);
     }
 
     /// <summary>1 - Levenshtein(output, reference) / max(length), over code points; 1 when both are empty.</summary>
-    public static double CharacterAccuracy(string output, string reference)
+    public static double CharacterSimilarity(string output, string reference)
     {
         int[] a = CodePoints(output), b = CodePoints(reference);
         int longer = Math.Max(a.Length, b.Length);
