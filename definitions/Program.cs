@@ -29,6 +29,10 @@ internal static class Program
                     return GptCommand.Run(rest);
                 case "generate":
                     return GenerateCommand.Run(rest);
+                case "t5":
+                    return T5Command.Run(rest);
+                case "translate":
+                    return TranslateCommand.Run(rest);
                 case "engjpn-sample":
                     return EngJpnSampleCommand.Run(rest);
                 case "seed000" or "help" when rest.Length > 0:
@@ -64,6 +68,8 @@ internal static class Program
         Console.WriteLine("  charlstm  train CharLstm, a character-level LSTM language model, on English text; see charlstm --help");
         Console.WriteLine("  gpt       train FortuneGpt, a character-level GPT, on English text; see gpt --help");
         Console.WriteLine("  generate  sample text from a CharLstm or FortuneGpt checkpoint (prompt, temperature, top-k, seed); see generate --help");
+        Console.WriteLine("  t5        train T5Translator, a small T5, to translate English words into Japanese (and to reverse them); see t5 --help");
+        Console.WriteLine("  translate translate English with a T5Translator checkpoint (beam search); see translate --help");
         Console.WriteLine("  engjpn-sample  write the English-Japanese sample shipped in Data/translation from Debian's");
         Console.WriteLine("            dict-freedict-eng-jpn; see engjpn-sample --help");
         Console.WriteLine("  seed000   one training step of seed 000's 2-2-1 network: loss, gradients and updated");
