@@ -19,6 +19,8 @@ public sealed record T5Arguments
     public int? Steps { get; init; }
     /// <summary>A directory holding the FreeDict eng-jpn dictionary files (null: Debian's if installed, else the shipped sample).</summary>
     public string? Dictionary { get; init; }
+    /// <summary>A file of English-Japanese pairs (<c>english TAB translation|translation...</c>) to train on instead (null: the dictionary).</summary>
+    public string? Pairs { get; init; }
     /// <summary>One example of the reverse task per this many words (0: none).</summary>
     public int ReverseEvery { get; init; } = 4;
     /// <summary>Beams of the final test translation.</summary>
@@ -52,6 +54,7 @@ public sealed record T5Arguments
                 "--clip-norm" => a with { ClipNorm = OptionValues.NonNegativeFloat(option, Value()) },
                 "--steps" => a with { Steps = OptionValues.PositiveInt(option, Value()) },
                 "--dictionary" => a with { Dictionary = Value() },
+                "--pairs" => a with { Pairs = Value() },
                 "--reverse-every" => a with { ReverseEvery = OptionValues.NonNegativeInt(option, Value()) },
                 "--beam" => a with { Beam = OptionValues.PositiveInt(option, Value()) },
                 "--seed" => a with { Seed = OptionValues.Int(option, Value()) },
@@ -61,6 +64,7 @@ public sealed record T5Arguments
                 _ => throw new ArgumentException($"Unknown option '{option}'. Options: {Options}."),
             };
         }
+        if (a.Dictionary is not null && a.Pairs is not null) throw new ArgumentException("Give --dictionary or --pairs, not both.");
         return a;
     }
 }

@@ -79,6 +79,7 @@ public static class T5Command
           --clip-norm X         clip gradients to this global L2 norm; 0 turns clipping off (default: the recipe's)
           --steps N             batches per epoch (default: all the examples)
           --dictionary DIR      a directory holding freedict-eng-jpn.index and .dict.dz (default: Debian's, else the sample)
+          --pairs FILE          train on your own pairs instead: lines "english<TAB>translation|other translation"
           --reverse-every N     add a reverse example for every N-th training word; 0 for none (default 4)
           --beam N              beams of the final test translation (default 4; 1 is greedy)
           --seed N              seed for initialization, shuffling and dropout (default 1)
@@ -93,7 +94,7 @@ public static class T5Command
     private static int Train(T5Arguments a)
     {
         var wall = Stopwatch.StartNew();
-        var data = EngJpnSource.Load(a.Dictionary);
+        var data = a.Pairs is not null ? EngJpnSource.FromPairFile(a.Pairs) : EngJpnSource.Load(a.Dictionary);
         var split = data.Split;
         Console.WriteLine($"data: {data.Description}");
         TrainCommand.CheckWritable(a.OutputDirectory);

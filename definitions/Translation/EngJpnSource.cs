@@ -71,6 +71,21 @@ public static class EngJpnSource
             $"dict-freedict-eng-jpn for about ten times as many pairs): {sample.Count:N0} pairs, {pairs.Count:N0} with {limits}"));
     }
 
+    /// <summary>The pairs of a file in <see cref="TranslationPairFile"/>'s format (a user's own word list), limited to
+    /// the default lengths and split by headword.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed.</exception>
+    public static EngJpnData FromPairFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Pair file '{path}' does not exist.", path);
+        var listed = TranslationPairFile.Read(path);
+        var pairs = TranslationPairs.Limit(listed, TranslationPairs.DefaultMaxEnglishLength, TranslationPairs.DefaultMaxJapaneseLength);
+        return Describe(TranslationSplit.ByHeadword(pairs), string.Create(CultureInfo.InvariantCulture,
+            $"{path}: {listed.Count:N0} pairs, {pairs.Count:N0} with English up to {TranslationPairs.DefaultMaxEnglishLength} and Japanese up to " +
+            $"{TranslationPairs.DefaultMaxJapaneseLength} characters"));
+    }
+
     private static EngJpnData FromDictionary(string directory, string name, int maxEnglishLength, int maxJapaneseLength, string limits)
     {
         var entries = EngJpnDictionary.ReadDirectory(directory);
