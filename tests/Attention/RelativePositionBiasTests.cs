@@ -14,7 +14,7 @@ public class RelativePositionBiasTests
 {
     /// <summary>Hugging Face's <c>T5Attention._relative_position_bucket</c> for one relative position, transcribed: float32
     /// for the logarithmic part as torch computes it.</summary>
-    private static int T5Bucket(int relativePosition, bool bidirectional, int numBuckets, int maxDistance)
+    internal static int T5Bucket(int relativePosition, bool bidirectional, int numBuckets, int maxDistance)
     {
         int relativeBuckets = 0;
         if (bidirectional)
