@@ -7,7 +7,7 @@ using System.Text;
 namespace NetCompiler.Bench;
 
 /// <summary>The <c>compare</c> command: a short, fixed version of every workload (W1 seed 000, W2 seed 001, W3 wide
-/// MLP, W4 LeNet-5, ResNetSmall, W6 LSTM sequence, RowLstmNet, W5 CharGpt, CharLstm generation, FMA peak), each variant in this one process, printed as one Markdown
+/// MLP, W4 LeNet-5, ResNetSmall, W6 LSTM sequence, RowLstmNet, W5 CharGpt, CharLstm generation, W7 T5Translator, FMA peak), each variant in this one process, printed as one Markdown
 /// table on standard output (progress goes to standard error, so <c>compare &gt; table.md</c> keeps just the table).
 /// About a minute and a half for W1-W3 on the quiet 2-core development machine, plus an estimated 45 s for W4 and
 /// ResNetSmall. <c>compare --short</c> takes a third of that with fewer, shorter repetitions (a smoke test, not for
@@ -18,9 +18,9 @@ internal static class CompareCommand
     private static Harness CreateHarness(bool brief) => brief ? new Harness(0.3, 0.1, 3) : new Harness(1.0, 0.25, 7);
 
     /// <summary>The workloads <c>--only</c> selects from, in the order they run.</summary>
-    private static readonly string[] s_workloads = ["W1", "W2", "W3", "W4", "ResNetSmall", "W6", "RowLstmNet", "W5", "CharLstmGen"];
+    private static readonly string[] s_workloads = ["W1", "W2", "W3", "W4", "ResNetSmall", "W6", "RowLstmNet", "W5", "CharLstmGen", "W7"];
 
-    private const string Usage = "usage: compare [--short] [--only W1,W2,W3,W4,ResNetSmall,W6,RowLstmNet,W5,CharLstmGen]";
+    private const string Usage = "usage: compare [--short] [--only W1,W2,W3,W4,ResNetSmall,W6,RowLstmNet,W5,CharLstmGen,W7]";
 
     public static int Run(ReadOnlySpan<string> args)
     {
@@ -47,7 +47,7 @@ internal static class CompareCommand
         var gemmLines = new List<string>();
         var dataLines = new List<string>();
         var lstmFlops = new List<string>();
-        string? gptFlops = null;
+        var flopNotes = new List<string>();
         Progress($"compare: {(brief ? "short run" : "full run")} of {string.Join(", ", s_workloads.Where(selected.Contains))}; " +
                  $"TorchSharp: {(TorchSharpPeer.IsAvailable ? "available" : "n/a, " + TorchSharpPeer.FailureReason)}");
 
@@ -175,10 +175,9 @@ internal static class CompareCommand
                 rows.AddRange([gptTrain, gptInfer]);
                 gemmLines.Add(PeakLine($"W5 training, batch {CharGptWorkload.Batch}", gptTrain, CharGptWorkload.TokensPerCall * CharGptWorkload.TrainFlopsPerToken, peaks));
                 gemmLines.Add(PeakLine($"W5 inference, batch {CharGptWorkload.Batch}", gptInfer, CharGptWorkload.TokensPerCall * CharGptWorkload.ForwardFlopsPerToken, peaks));
-                gptFlops = CharGptWorkload.FlopsNote;
                 var attention = new AttentionWorkload();
                 rows.AddRange(AttentionRows(harness, attention, peaks, gemmLines));
-                gptFlops += "; " + attention.FlopsNote;
+                flopNotes.Add(CharGptWorkload.FlopsNote + "; " + attention.FlopsNote);
                 using (var generation = new CharGptGenerationWorkload())
                 {
                     PrepareTorchSharp("W5 generation", generation.CreateTorchSharp, generation.Check, checks);
@@ -193,8 +192,30 @@ internal static class CompareCommand
             Progress($"CharLstmGen done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         }
 
+        if (selected.Contains("W7"))
+            using (var w7 = new T5TranslatorWorkload())
+            {
+                dataLines.Add("W7: " + w7.DataDescription);
+                Progress($"data: {dataLines[^1]}");
+                PrepareTorchSharp("W7", w7.CreateTorchSharp, w7.CheckTorchSharp, checks);
+                var t5Train = Row(harness, $"W7 T5Translator training (AdamW 1e-3, weight decay 0.01, batch {T5TranslatorWorkload.Batch})",
+                    Metric.PerSecond("tokens", w7.TargetTokensPerStep),
+                    w7.TrainCompiled, w7.TrainInterpreted, () => w7.TrainTorchSharp(1), () => w7.TrainTorchSharp(2), compiledOneThread: true,
+                    note: $"target tokens: the {w7.TargetTokensPerStep} subwords and end tokens the loss counts per step, padding not counted " +
+                          $"(the step also reads {w7.SourceTokensPerStep} source tokens); dropout 0.1 on; no schedule or gradient clipping");
+                rows.Add(t5Train);
+                gemmLines.Add(PeakLine($"W7 training, batch {T5TranslatorWorkload.Batch}", t5Train, T5TranslatorWorkload.Batch * T5TranslatorWorkload.TrainFlopsPerSample, peaks));
+                flopNotes.Add(T5TranslatorWorkload.FlopsNote);
+                using (var translation = new T5TranslationWorkload())
+                {
+                    PrepareTorchSharp("W7 translation", translation.CreateTorchSharp, translation.Check, checks);
+                    rows.AddRange(TranslationRows(harness, translation));
+                }
+                Progress($"W7 done, {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+            }
+
         string loadLine = LoadLine(load.Stop(), quiet, out bool disturbed);
-        Console.Write(Report(rows, peaks, gemmLines, checks, lstmFlops, gptFlops, string.Join("; ", dataLines), started, harness, brief, loadLine, disturbed, selected));
+        Console.Write(Report(rows, peaks, gemmLines, checks, lstmFlops, flopNotes, string.Join("; ", dataLines), started, harness, brief, loadLine, disturbed, selected));
         Progress($"compare took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         GC.KeepAlive(Harness.Sink);
         return s_mismatches.Count > 0 ? 1 : 0;
@@ -314,6 +335,34 @@ internal static class CompareCommand
         if (cached.Speedup(rerun.BestTorchSharp) is { } overRerun)
             cached = cached with { Notes = cached.Notes + $"; {MarkdownTable.Ratio(overRerun)} the better TorchSharp re-running the full forward per token (target 50x)" };
         return [cached, rerun];
+    }
+
+    /// <summary>W7 translation of one word at batch 1 (<see cref="T5TranslationWorkload"/>): greedy with the KV cache
+    /// (compiled BeamSearch(1) against TorchSharp's cached twin), greedy without a cache (compiled Infer and the interpreter
+    /// re-run the whole network per token, TorchSharp its decoder only), and the compiled beam search of width 4.</summary>
+    private static ResultRow[] TranslationRows(Harness harness, T5TranslationWorkload w)
+    {
+        var metric = Metric.Time("ms", "word");
+        w.Greedy();
+        string generated = $"{w.Generated} tokens generated" + (w.Ended ? " and the end token" : " (initial weights: no end token, the 20 target positions ran out)");
+        string word = $"one word: a {T5TranslationWorkload.SourceTokens}-id source, batch 1";
+        var cached = Row(harness, $"W7 T5Translator greedy translation, KV cache ({word})", metric,
+            w.Greedy, null, () => w.CachedTorchSharp(1), () => w.CachedTorchSharp(2),
+            note: $"{generated}, encoder included; compiled: BeamSearch width 1 over the generated Encode and Decode; " +
+                  "TorchSharp: its twin with a hand-written KV cache (self-attention keys and values per position, cross-attention's once)");
+        var rerun = Row(harness, $"W7 T5Translator greedy translation, no cache ({word})", metric,
+            w.RerunCompiled, w.RerunInterpreted, () => w.RerunTorchSharp(1), () => w.RerunTorchSharp(2),
+            note: "the same tokens; compiled and interpreted: Infer of the whole network (encoder too) per token, there being no decoder-only forward; " +
+                  "TorchSharp: the encoder once, the decoder over the prefix per token");
+        if (cached.Speedup(rerun.BestTorchSharp) is { } overRerun)
+            cached = cached with { Notes = cached.Notes + $"; {MarkdownTable.Ratio(overRerun)} the better TorchSharp without a cache" };
+        string beamName = $"W7 T5Translator beam search, width {T5TranslationWorkload.BeamWidth} ({word})";
+        var timings = harness.Measure([new Variant(beamName + ": compiled", w.Beam)], Progress);
+        if (timings[0] is { } t) Log(beamName + ": compiled", t, metric);
+        w.Beam();
+        var beam = new ResultRow(beamName, metric, timings[0], null, null, null,
+            $"compiled BeamSearch only (no TorchSharp beam search written); the best hypothesis has {w.Generated} tokens{(w.Ended ? " and the end token" : "")}; length penalty 1");
+        return [cached, rerun, beam];
     }
 
     /// <summary>CharLstm generation: one variant, <see cref="CharLstm.Step"/> (the eager ops, so the interpreted
@@ -444,7 +493,7 @@ internal static class CompareCommand
     }
 
     private static string Report(List<ResultRow> rows, Dictionary<(int Bits, int Threads), double> peaks, List<string> gemmLines, List<string> checks,
-        List<string> lstmFlops, string? gptFlops, string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed, HashSet<string> selected)
+        List<string> lstmFlops, List<string> flopNotes, string data, DateTime started, Harness harness, bool brief, string loadLine, bool disturbed, HashSet<string> selected)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"NetCompiler compare, {started:yyyy-MM-dd HH:mm} UTC{(brief ? " (--short run: fewer, shorter repetitions)" : "")}");
@@ -477,7 +526,7 @@ internal static class CompareCommand
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- Each variant is warmed up (at least {harness.WarmupSeconds} s), then the variants of a row take turns: {harness.Repetitions} repetitions of about {harness.RepetitionSeconds} s each, median per variant. Ratios are speedups of the compiled code (above 1: compiled is faster); 'best TorchSharp' is the faster of its two thread counts.");
         text.AppendLine("- Training rows: every variant trains its own copy of the same initial network on the training set in a fixed order; " +
-                        "W2, W3, W4, ResNetSmall, W6, RowLstmNet and W5 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
+                        "W2, W3, W4, ResNetSmall, W6, RowLstmNet, W5 and W7 time steps on consecutive batches, W2 scaled from the median step time to a whole epoch.");
         if (selected.Contains("W3"))
             text.AppendLine("- W3 FLOPs: forward 2 x multiply-adds of the three products (1.34 MFLOP/sample), training 2.4x forward (dW for all layers, dX for layers 2 and 3).");
         if (selected.Overlaps(["W4", "ResNetSmall"]))
@@ -490,7 +539,7 @@ internal static class CompareCommand
             text.AppendLine("- LSTM FLOPs: 2 per multiply-add of the input projection (4H x F) and recurrent product (4H x H) at each of the T steps and of the head; " +
                             "training adds their weight gradients and the hidden state's gradient through W_hh and the head; gate activations and state updates not counted: " +
                             string.Join("; ", lstmFlops) + ".");
-        if (gptFlops is not null) text.AppendLine("- " + gptFlops + ".");
+        foreach (var note in flopNotes) text.AppendLine("- " + note + ".");
         if (selected.Contains("ResNetSmall"))
             text.AppendLine("- ResNetSmall: batch norm in training mode (batch statistics) in the training row, on its running statistics (TorchSharp in eval mode) in the inference row; " +
                             "every batch norm's weight, bias and running statistics start at fixed values away from 1, 0, 0, 1 so that the check covers them.");

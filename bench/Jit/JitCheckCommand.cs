@@ -15,9 +15,10 @@ namespace NetCompiler.Bench;
 /// <c>--log FILE</c> keeps the JIT's log.</summary>
 internal static class JitCheckCommand
 {
-    /// <summary>Generated per-sample and per-tile kernels of the zoo's networks (and the parts of a kernel split for size).</summary>
+    /// <summary>Generated per-sample and per-tile kernels of the zoo's networks (training and inference), and a decoder's
+    /// encode and decode steps (and the parts of a kernel split for size).</summary>
     private static readonly Regex s_generatedKernel =
-        new(@"^NetCompiler\.Definitions\.[\w.]+:(Forward|Loss|Backward)(Sample|Tile)(Part\d+)?\(", RegexOptions.CultureInvariant);
+        new(@"^NetCompiler\.Definitions\.[\w.]+:((Forward|Loss|Backward|Infer)(Sample|Tile)|EncodeStep|DecodeStep)(Part\d+)?\(", RegexOptions.CultureInvariant);
 
     /// <summary>The kernels the workloads must have compiled; a log without them means the check saw nothing.</summary>
     private static readonly string[] s_mustRun =
@@ -29,6 +30,9 @@ internal static class JitCheckCommand
         "LeNet5:ForwardTile", "LeNet5:LossTile", "LeNet5:BackwardTile", "ResNetSmall:ForwardTile", "ResNetSmall:BackwardTile",
         "ConvolutionGemm:Forward(", "ConvolutionGemm:BackwardInput(", "ConvolutionGemm:BackwardWeights(", "ConvGeometry:Im2Col(",
         "ConvGeometry:GatherColumns[", "MaxPooling:",   // Rows, or Stride2Rows with AVX-512
+        "T5Translator:ForwardSample", "T5Translator:LossSample", "T5Translator:BackwardSample", "T5Translator:InferSample",
+        "T5Translator:EncodeStep", "T5Translator:DecodeStep", "ScaledDotProductAttention:Forward(", "ScaledDotProductAttention:Backward(",
+        "AttentionDecode:Step(",
     ];
 
     public static int Run(ReadOnlySpan<string> args)
@@ -86,6 +90,8 @@ internal static class JitCheckCommand
          || m.Method.StartsWith("NetCompiler.ConvolutionGemm", StringComparison.Ordinal)
          || m.Method.StartsWith("NetCompiler.ConvGeometry:", StringComparison.Ordinal)
          || m.Method.StartsWith("NetCompiler.MaxPooling:", StringComparison.Ordinal)
+         || m.Method.StartsWith("NetCompiler.ScaledDotProductAttention", StringComparison.Ordinal)
+         || m.Method.StartsWith("NetCompiler.AttentionDecode:", StringComparison.Ordinal)
          || m.Method.StartsWith("NetCompiler.SimdMath:", StringComparison.Ordinal));
 
     private static int Report(List<JitMethod> methods, bool forcedMinOpts)
@@ -111,7 +117,7 @@ internal static class JitCheckCommand
         var missing = s_mustRun.Where(name => !checkedMethods.Any(m => m.ShortName.Contains(name, StringComparison.Ordinal))).ToList();
         var failed = checkedMethods.Where(m => m.Verdict != JitVerdict.Optimized).ToList();
         var others = methods.Where(m => !IsChecked(m) && m.Method.StartsWith("NetCompiler.", StringComparison.Ordinal)).ToList();
-        Console.WriteLine($"Checked {checkedMethods.Count} kernel methods (generated Forward/Loss/Backward Sample/Tile, TileGemm, SimdMath, the convolution and max pooling kernels) " +
+        Console.WriteLine($"Checked {checkedMethods.Count} kernel methods (generated Forward/Loss/Backward/Infer Sample/Tile and Encode/DecodeStep, TileGemm, SimdMath, the convolution, max pooling and attention kernels) " +
             $"out of {methods.Count} methods the JIT compiled in the child. Not checked: {others.Count} other NetCompiler methods " +
             $"(entry points, optimizer, worker pool: they tier up normally; {others.Count(m => m.Verdict == JitVerdict.Optimized)} reached optimized code).");
         if (missing.Count > 0) Console.WriteLine($"FAIL: these kernels never ran, so the check proves nothing: {string.Join(", ", missing)}");

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using NetCompiler.Definitions.Seeds;
 using NetCompiler.Definitions.Zoo;
@@ -41,6 +42,21 @@ internal static class JitCheckWorkloads
         var resnetMomentum = new Sgd(new ConstantSchedule(0.01f), momentum: 0.9f);
         float[] x4 = Random(rng, 64 * 784), t4 = new float[64], out4 = new float[64 * 10];
         for (int i = 0; i < t4.Length; i++) t4[i] = rng.Next(10);
+        // W7: T5Translator, AdamW at batch 2 (the attention kernels' forward and backward, dropout, relative position
+        // biases), inference of one pair, and a greedy translation (Encode, then Decode over the KV cache).
+        var t5 = new T5Translator(seed: 1);
+        var adamW = new AdamW(1e-3f) { WeightDecay = 0.01f };
+        const int S = T5Translator.SourceLength, T = T5Translator.TargetLength;
+        float[] x7 = new float[2 * (S + T)], t7 = new float[2 * T], out7 = new float[T * T5Translator.Vocabulary];
+        for (int s = 0; s < 2; s++)
+            for (int i = 0; i < 12; i++)
+            {
+                x7[s * (S + T) + i] = 5 + rng.Next(T5Translator.Vocabulary - 5);   // a source of 12 ids, then padding
+                x7[s * (S + T) + S + i] = i == 0 ? 1 : t7[s * T + i - 1];           // the start token, then the target so far
+                t7[s * T + i] = i < 11 ? 5 + rng.Next(T5Translator.Vocabulary - 5) : 2;
+            }
+        var greedy = new BeamSearch(t5, width: 1);
+        int[] source7 = [.. x7.AsSpan(0, S).ToArray().Select(v => (int)v)];
 
         for (int round = 0; round < Rounds; round++)
         {
@@ -65,11 +81,18 @@ internal static class JitCheckWorkloads
                 sink += resnet.TrainStep(x4.AsSpan(0, 16 * 784), t4.AsSpan(0, 16), 16, resnetMomentum);
                 resnet.Infer(x4.AsSpan(0, 784), out4.AsSpan(0, 10), 1);
             }
+            var t5Clock = Stopwatch.StartNew();
+            for (int i = 0; i < 20 && (i < 3 || t5Clock.Elapsed < WideBudget); i++)
+            {
+                sink += t5.TrainStep(x7, t7, 2, adamW);
+                t5.Infer(x7.AsSpan(0, S + T), out7, 1);
+                sink += greedy.Translate(source7, 1, 2).Tokens.Length;
+            }
             Console.Error.WriteLine($"jit-check child: round {round + 1} of {Rounds} done ({clock.Elapsed.TotalSeconds:F1} s)");
             Thread.Sleep(Pause);
         }
         // The losses must stay finite, or the run did not exercise the real code paths.
-        return float.IsFinite(sink + out1[0] + out3[0] + out4[0]) ? 0 : 1;
+        return float.IsFinite(sink + out1[0] + out3[0] + out4[0] + out7[0]) ? 0 : 1;
     }
 
     private static float[] Random(Random rng, int length)

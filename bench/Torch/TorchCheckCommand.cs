@@ -4,8 +4,8 @@ namespace NetCompiler.Bench;
 
 /// <summary>The <c>torch-check</c> command: does TorchSharp load here (after the build's libLibTorchSharp.so
 /// patch), and do its forward pass and training agree with NetCompiler's on seed 000, on the convolutional networks
-/// (W4 LeNet-5, ResNetSmall: outputs, losses, gradients, batch norm statistics), on the LSTMs of W6 and RowLstmNet and on W5's CharGpt (outputs,
-/// losses, gradients; a few seconds)? Exit code 0 when all hold.</summary>
+/// (W4 LeNet-5, ResNetSmall: outputs, losses, gradients, batch norm statistics), on the LSTMs of W6 and RowLstmNet, on W5's CharGpt and W7's T5Translator (outputs,
+/// losses, gradients; W7 also its greedy translations; a few seconds)? Exit code 0 when all hold.</summary>
 internal static class TorchCheckCommand
 {
     public static int Run()
@@ -40,6 +40,13 @@ internal static class TorchCheckCommand
         Check("W6 LSTM sequence", () => { using var w6 = LstmClassifierWorkload.W6(); return w6.CheckTorchSharp(); });
         Check("RowLstmNet", () => { using var rowLstm = LstmClassifierWorkload.RowLstm(); return rowLstm.CheckTorchSharp(); });
         Check("W5 CharGpt", () => { using var w5 = new CharGptWorkload(); return w5.CheckTorchSharp(); });
+        Check("W7 T5Translator", () => { using var w7 = new T5TranslatorWorkload(); return w7.CheckTorchSharp(); });
+        Check("W7 translation", () =>
+        {
+            using var translation = new T5TranslationWorkload();
+            translation.CreateTorchSharp();
+            return translation.Check();
+        });
         return ok ? 0 : 1;
     }
 }

@@ -145,15 +145,18 @@ internal sealed class TorchClassifier : IDisposable
         _model.Dispose();
     }
 
-    /// <summary>Copies every parameter and buffer by name; throws when a name or shape does not match or when
-    /// either side has one the other lacks, so a model that is not the network's twin never gets timed.</summary>
-    private void CopyFrom(ParameterStore store)
+    private void CopyFrom(ParameterStore store) => CopyInto(_model, store);
+
+    /// <summary>Copies every parameter and buffer of <paramref name="store"/> into <paramref name="model"/> by name; throws
+    /// when a name or shape does not match or when either side has one the other lacks, so a model that is not the
+    /// network's twin never gets timed.</summary>
+    public static void CopyInto(nn.Module model, ParameterStore store)
     {
         using var noGrad = no_grad();
-        var parameters = _model.named_parameters().ToList();
+        var parameters = model.named_parameters().ToList();
         foreach (var (name, parameter) in parameters)
             Copy(parameter, name, store.Find(name).Shape, store.GetValues(name));
-        var buffers = _model.named_buffers().Where(b => !IsBatchCounter(b.name)).ToList();
+        var buffers = model.named_buffers().Where(b => !IsBatchCounter(b.name)).ToList();
         foreach (var (name, buffer) in buffers)
             Copy(buffer, name, store.FindBuffer(name).Shape, store.GetBuffer(name));
         if (parameters.Count != store.Layout.Count || buffers.Count != store.BufferLayout.Count)
