@@ -33,15 +33,14 @@ public class T5TranslatorTests
         Assert.All(attention, a => Assert.True(layout.ContainsKey("decoder.2.SelfAttention." + a)));
     }
 
-    /// <summary>Batches of 1 and 3 (a batch splits across the cores): outputs, loss and every gradient (dropout masks,
+    /// <summary>A batch of 2 (split across the cores, a sample per chunk): outputs, loss and every gradient (dropout masks,
     /// padding in the sources and ignored targets included), then the parameters after one SGD step. (Not three steps as
     /// CompiledVsInterpretedTests does: at its learning rate of 0.1 this six-layer network's updates amplify the paths'
     /// rounding differences to 1e-4 of the largest gradient by the third step.)</summary>
-    [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void Compiled_network_trains_as_the_interpreter(int batch)
+    [Fact]
+    public void Compiled_network_trains_as_the_interpreter()
     {
+        const int batch = 2;
         var (compiled, interpreted) = (new T5Translator(seed: 5), new T5Translator(seed: 5));
         var rng = new Rng((ulong)(40 + batch));
         var x = CompiledVsInterpretedTests.Inputs(compiled, batch, rng);
