@@ -116,24 +116,7 @@ public static class GptCommand
             interruption.NowFinishing("the current step, then writing a checkpoint");
         };
 
-        TrainingResult result;
-        interruption.NowFinishing("the current step, then writing a checkpoint");
-        try { result = trainer.Fit(train, null, interruption.Token); }
-        catch (TrainingDivergedException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine(history.Count == 0 ? "No checkpoint was written." : $"The checkpoint of epoch {history.Count} is kept: {checkpointPath}");
-            return 1;
-        }
-        finally { progress.Finish(); }
-
-        if (result.Cancelled)
-        {
-            interruption.NowFinishing($"writing {checkpointPath}");
-            Save();
-            Console.WriteLine($"stopped in epoch {trainer.State.Epoch + 1} after batch {trainer.State.Batch}; checkpoint: {checkpointPath}");
-            return 130;
-        }
+        if (LanguageModelJob.Fit(trainer, train, interruption, progress, Save, checkpointPath, () => history.Count) is { } stopped) return stopped;
         Console.WriteLine();
         Console.WriteLine("summary");
         if (history.Count > 0)

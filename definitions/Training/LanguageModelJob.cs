@@ -33,6 +33,30 @@ internal static class LanguageModelJob
         }
     }
 
+    /// <summary>Trains <paramref name="trainer"/> on <paramref name="data"/> until done, diverged or stopped with Ctrl+C:
+    /// null when it finished, else the exit code after the one-line report (1: diverged, the last epoch's checkpoint kept;
+    /// 130: stopped, the current step's checkpoint written with <paramref name="save"/>). <paramref name="epochsSaved"/> counts
+/// the epochs whose checkpoint was written.</summary>
+    public static int? Fit(Trainer trainer, Dataset data, Interruption interruption, ProgressBar progress, Action save, string checkpointPath, Func<int> epochsSaved)
+    {
+        TrainingResult result;
+        interruption.NowFinishing("the current step, then writing a checkpoint");
+        try { result = trainer.Fit(data, null, interruption.Token); }
+        catch (TrainingDivergedException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            int saved = epochsSaved();
+            Console.Error.WriteLine(saved == 0 ? "No checkpoint was written." : $"The checkpoint of epoch {saved} is kept: {checkpointPath}");
+            return 1;
+        }
+        finally { progress.Finish(); }
+        if (!result.Cancelled) return null;
+        interruption.NowFinishing($"writing {checkpointPath}");
+        save();
+        Console.WriteLine($"stopped in epoch {trainer.State.Epoch + 1} after batch {trainer.State.Batch}; checkpoint: {checkpointPath}");
+        return 130;
+    }
+
     /// <summary>Text on one line, newlines shown as \n, so that a sample does not break the report's layout.</summary>
     public static string Quote(string text) => "\"" + text.Replace("\n", "\\n") + "\"";
 }
