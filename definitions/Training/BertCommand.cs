@@ -28,7 +28,7 @@ public static class BertCommand
 {
     /// <summary>The defaults: what finishes in about a quarter of an hour on two shared cores with the fortunes
     /// installed (see the README's measurements).</summary>
-    public const int DefaultEpochs = 4, DefaultFineTuneEpochs = 3, DefaultBatchSize = 32;
+    public const int DefaultEpochs = 8, DefaultFineTuneEpochs = 3, DefaultBatchSize = 32;
 
     /// <summary>AdamW's peak learning rates: pretraining, and both classifier runs.</summary>
     public const float DefaultLearningRate = 1e-3f, DefaultFineTuneLearningRate = 2e-4f;
@@ -108,7 +108,7 @@ public static class BertCommand
     private static int Train(BertArguments a)
     {
         var wall = Stopwatch.StartNew();
-        var data = FortuneCategories.Load(a.DataDirectory is null ? null : a.DataDirectory);
+        var data = FortuneCategories.Load(a.DataDirectory);
         Console.WriteLine($"text: {data.Description}");
         TrainCommand.CheckWritable(a.OutputDirectory);   // before training, not after it
         using var interruption = new Interruption();
