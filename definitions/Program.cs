@@ -27,6 +27,8 @@ internal static class Program
                     return CharLstmCommand.Run(rest);
                 case "gpt":
                     return GptCommand.Run(rest);
+                case "bert":
+                    return BertCommand.Run(rest);
                 case "generate":
                     return GenerateCommand.Run(rest);
                 case "t5":
@@ -67,6 +69,8 @@ internal static class Program
         Console.WriteLine("            frozen, fine-tuned, and from scratch; see transfer --help");
         Console.WriteLine("  charlstm  train CharLstm, a character-level LSTM language model, on English text; see charlstm --help");
         Console.WriteLine("  gpt       train FortuneGpt, a character-level GPT, on English text; see gpt --help");
+        Console.WriteLine("  bert      BERT on fortunes: a subword tokenizer, masked-language-model pretraining, then a category");
+        Console.WriteLine("            classifier fine-tuned from it and trained from scratch; see bert --help");
         Console.WriteLine("  generate  sample text from a CharLstm or FortuneGpt checkpoint (prompt, temperature, top-k, seed); see generate --help");
         Console.WriteLine("  t5        train T5Translator, a small T5, to translate English words into Japanese (and to reverse them); see t5 --help");
         Console.WriteLine("  translate translate English with a T5Translator checkpoint (beam search); see translate --help");

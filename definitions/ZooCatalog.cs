@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using NetCompiler.Definitions.Seeds;
+using NetCompiler.Definitions.Training;
 using NetCompiler.Definitions.Zoo;
 
 namespace NetCompiler.Definitions;
@@ -70,6 +71,10 @@ public static class ZooCatalog
             seed => new CharGpt(seed), new("adamw", 3e-4f, 16, 10)),
         new(nameof(FortuneGpt), "the larger character-level GPT: 128 character ids -> embeddings 128 (token + learned position) -> 4 pre-norm blocks (4-head causal attention, GELU FFN 512) -> 97 logits per step (AdamW 1e-3 cosine after 100 warmup updates, weight decay 0.01, batch 32, 3 epochs, clip norm 1); trained by the gpt command, not train",
             seed => new FortuneGpt(seed), new("adamw", 1e-3f, 32, 3, "cosine", 0.01f, MaxGradientNorm: 1f)),
+        new(nameof(BertMlm), "a small BERT pretrained as a masked language model: 64 subword ids (vocabulary 2,048) -> word + learned position embeddings, LayerNorm -> 4 post-norm layers (width 128, 4 heads, padding keys masked, GELU FFN 512, dropout 0.1) -> dense, GELU, LayerNorm -> 2,048 logits per position, decoder tied to the word embeddings; Hugging Face's BertForMaskedLM names (AdamW 1e-3 cosine after warmup, weight decay 0.01, batch 32, clip norm 1); trained by the bert command, not train",
+            seed => new BertMlm(seed), new("adamw", BertCommand.DefaultLearningRate, BertCommand.DefaultBatchSize, BertCommand.DefaultEpochs, "cosine", BertCommand.WeightDecay, BertCommand.ClipNorm)),
+        new(nameof(BertClassifier), "BertMlm's encoder as a sequence classifier: the pooled first position (<s> as [CLS]; dense, tanh) -> dropout -> 8 categories; Hugging Face's BertForSequenceClassification names, so a BertMlm checkpoint's encoder loads by name; trained by the bert command, not train",
+            seed => new BertClassifier(seed), new("adamw", BertCommand.DefaultFineTuneLearningRate, BertCommand.DefaultBatchSize, BertCommand.DefaultFineTuneEpochs, "cosine", BertCommand.WeightDecay, BertCommand.ClipNorm)),
         new(nameof(TinyAttentionNet), "single-head self-attention over 4 tokens of 6 features", seed => new TinyAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
         new(nameof(TinyTransformerNet), "one pre-norm Transformer block over 8 token ids (embeddings, LayerNorm, 2-head attention from primitives); takes ids, not images",
             seed => new TinyTransformerNet(seed), new("adam", 3e-3f, 16, 50)),

@@ -33,7 +33,9 @@ public class CompiledVsInterpretedTests
         // (and ten times that on the portable path): two samples there; ResidualConvNet covers its blocks over a tile.
         // FortuneGpt likewise (35 samples took 18 s here, several minutes on the portable path): CharGpt and UserGpt
         // cover the same ops over tiles and batches split across the cores.
-        int[] batches = type == typeof(NetCompiler.Definitions.Zoo.ResNetSmall) || type == typeof(NetCompiler.Definitions.Zoo.FortuneGpt) ? [2] : [1, 3, 35];
+        // BertMlm and BertClassifier too (BertTests covers them at batches 1 and 2 on realistic masked sequences).
+        int[] batches = type == typeof(NetCompiler.Definitions.Zoo.ResNetSmall) || type == typeof(NetCompiler.Definitions.Zoo.FortuneGpt)
+            || type == typeof(NetCompiler.Definitions.Zoo.BertMlm) || type == typeof(NetCompiler.Definitions.Zoo.BertClassifier) ? [2] : [1, 3, 35];
         foreach (int batch in batches)
         {
             var compiled = (INetwork)Activator.CreateInstance(type, 5)!;
@@ -54,8 +56,15 @@ public class CompiledVsInterpretedTests
             float li = Interpreter.ComputeGradients(interpreted, x, t, batch);
             AssertClose(new[] { li }, new[] { lc }, $"{type.Name} loss, batch {batch}");
             foreach (var p in compiled.Parameters.Layout)
+            {
+                if (GradientIsZero(p.Name))
+                {
+                    AssertNegligible(compiled, interpreted, p.Name);
+                    continue;
+                }
                 AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), compiled.Parameters.GetGradients(p.Name).ToArray(),
                     $"{type.Name} d loss / d {p.Name}, batch {batch}");
+            }
         }
     }
 
@@ -131,9 +140,31 @@ public class CompiledVsInterpretedTests
         AssertClose([li], [lc], "loss", relative);
         foreach (var p in compiled.Parameters.Layout)
         {
+            if (GradientIsZero(p.Name))
+            {
+                AssertNegligible(compiled, interpreted, p.Name);
+                continue;
+            }
             var g = compiled.Parameters.GetGradients(p.Name).ToArray();
             Assert.True(g.Any(v => v != 0f), $"d loss / d {p.Name} is zero everywhere");
             AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), g, "d loss / d " + p.Name, relative);
+        }
+    }
+
+    /// <summary>Whether the gradient of parameter <paramref name="name"/> is 0 in exact arithmetic: a key projection's bias
+    /// (BERT's <c>attention.self.key.bias</c>) adds q.b to every score of a softmax row, which the softmax ignores. Both
+    /// paths give rounding noise there (about 1e-12) that no relative bound can compare (the zoo's other attentions have
+    /// keys without bias).</summary>
+    internal static bool GradientIsZero(string name) => name.EndsWith(".key.bias", StringComparison.Ordinal);
+
+    /// <summary>The gradient of <paramref name="name"/> is rounding noise on both paths: below 1e-5 of the network's
+    /// largest gradient.</summary>
+    internal static void AssertNegligible(INetwork compiled, INetwork interpreted, string name)
+    {
+        foreach (var net in new[] { compiled, interpreted })
+        {
+            float largest = net.Parameters.Gradients.Max(Math.Abs), noise = net.Parameters.GetGradients(name).ToArray().Max(Math.Abs);
+            Assert.True(noise <= 1e-5f * largest, $"d loss / d {name} should be 0 up to rounding: {noise:G3} against the largest gradient {largest:G3}");
         }
     }
 
