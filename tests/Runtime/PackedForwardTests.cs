@@ -60,7 +60,7 @@ public class PackedForwardTests
         // A full tile of a layer wide enough for the packed kernel, above the parallel threshold; 522 outputs leave
         // a 2-output block at the end of the second part, 530 columns a tail after the transposed blocks.
         int rows = 32, n = 522, k = 530, xStride = k + 7, yStride = n + 3;
-        Assert.True(PackedForward.Pays<Float512>(rows, n) && PackedForward.Pays<Float256>(rows, n));
+        Assert.True(PackedForward.Pays<Float512>(rows, n, k) && PackedForward.Pays<Float256>(rows, n, k));
         Assert.True((long)rows * n * k >= TileGemm.ParallelThreshold);
         var x = RandomArrays.Uniform(rows * xStride, 7);
         var w = RandomArrays.Uniform(n * k, 8);

@@ -112,12 +112,12 @@ public static class TileGemm
         ref float bPart = ref Unsafe.Add(ref bias, hasBias ? start : 0);
         if (Vector512.IsHardwareAccelerated)
         {
-            if (PackedForward.Pays<Float512>(rows, n)) PackedForward.Run<Float512>(ref x, xStride, rows, ref wPart, k, end - start, ref yPart, yStride, ref bPart, hasBias);
+            if (PackedForward.Pays<Float512>(rows, n, k)) PackedForward.Run<Float512>(ref x, xStride, rows, ref wPart, k, end - start, ref yPart, yStride, ref bPart, hasBias);
             else DotRows<Float512>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            if (PackedForward.Pays<Float256>(rows, n)) PackedForward.Run<Float256>(ref x, xStride, rows, ref wPart, k, end - start, ref yPart, yStride, ref bPart, hasBias);
+            if (PackedForward.Pays<Float256>(rows, n, k)) PackedForward.Run<Float256>(ref x, xStride, rows, ref wPart, k, end - start, ref yPart, yStride, ref bPart, hasBias);
             else DotRows<Float256>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
         }
         else DotRows<Float1>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
