@@ -6,7 +6,7 @@ namespace NetCompiler.Tests.Generator;
 
 // The attention step of the recurrent (sequence) graphs: the Attention op or a [MultiHeadAttention] layer over rank-2
 // values [T, F], self or cross (keys and values from another value of another length), causal or not, with random heads,
-// and half the time a key padding mask from ids.
+// half the time a key padding mask from ids, and the op sometimes with T5's relative position bias and a scale.
 internal sealed partial class RandomGraphCase
 {
     /// <summary>Rows and features an attention operand may have (the compiled kernel works in blocks of four query rows
@@ -55,7 +55,21 @@ internal sealed partial class RandomGraphCase
             int valueWidth = source.Shape[1] % heads == 0 ? source.Shape[1] : width;
             if (valueWidth != source.Shape[1]) value = $"MatMul({value}, {Param(new[] { source.Shape[1], width })})";
             string paddingArguments = padding is null ? "" : $", keyIds: {padding.Value.Name}, padId: {padding.Value.PadId}";
-            result = Emit($"Attention({q.Name}, {key}, {value}, {heads}{(causal ? ", causal: true" : "")}{paddingArguments})", new[] { tq, valueWidth },
+            string biasArguments = "";
+            if (_rng.NextDouble() < 0.4)
+            {
+                // T5's relative position bias of a [buckets, heads] table (or one matrix for every head), and a scale.
+                bool bidirectional = !causal || _rng.NextDouble() < 0.5;
+                int buckets = _rng.Next(bidirectional ? 4 : 2, 11), exact = (bidirectional ? buckets / 2 : buckets) / 2;
+                int tableHeads = _rng.NextDouble() < 0.5 ? heads : 1, keys = source.Shape[0];
+                string bias = $"RelativePositionBias({Param(new[] { buckets, tableHeads })}, {tq}, {keys}, {(bidirectional ? "true" : "false")}, {exact + 1 + _rng.Next(8)})";
+                if (tableHeads == 1) bias = $"Reshape({bias}, {tq}, {keys})";
+                string scale = new[] { "1f", "0.5f", "0f" }[_rng.Next(3)];
+                biasArguments = $", bias: {bias}, scale: {scale}";
+                flags += $", relative bias ({buckets} buckets{(bidirectional ? "" : ", one-sided")}), scale {scale}";
+                Families |= GraphFamily.AttentionBias;
+            }
+            result = Emit($"Attention({q.Name}, {key}, {value}, {heads}{(causal ? ", causal: true" : "")}{paddingArguments}{biasArguments})", new[] { tq, valueWidth },
                 $"attention, {heads} head(s){flags}", reads);
             Families |= GraphFamily.AttentionOp;
         }

@@ -77,6 +77,7 @@ internal enum GraphFamily : long
     AttentionCross = 1L << 60,    // keys and values from another value
     AttentionCausal = 1L << 61,
     AttentionPadding = 1L << 62,  // key ids of an input of their own, also looked up in a small table (the pad id drawn often)
+    AttentionBias = unchecked((long)(1UL << 63)),  // the op with T5's RelativePositionBias of a table and a scale of its own
 }
 
 /// <summary>One [Forward] input of a random graph definition, as <see cref="INetwork.Inputs"/> must report it.</summary>
