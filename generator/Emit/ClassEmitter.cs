@@ -27,7 +27,7 @@ internal static class ClassEmitter
         w.Line($"private const int GradientWorkspaceSize = {memory.GradientSize};");
         w.Line($"private const int InferenceWorkspaceSize = {inference.Memory.ValueSize}; // floats per sample in Infer: slots reused once dead");
         if (tiled || inference.Tiled)
-            w.Line($"private const int TileRows = {KernelPlan.TileRows}; // samples per tile; sample s of a tile uses workspace s * size");
+            w.Line($"private const int TileRows = {(tiled ? plan : inference).TileRows}; // samples per tile; sample s of a tile uses workspace s * size");
         w.Line();
         string rows = tiled ? "TileRows * " : "";
         if (plan.WholeBatch)

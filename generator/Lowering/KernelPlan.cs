@@ -30,6 +30,8 @@ internal sealed class KernelPlan
         // Any dropout of the definition, even one nothing reads: the interpreter runs it and moves RandomStep on.
         Stochastic = training && graph.Nodes.Any(n => n.Definition.DrawsMasks(n));
         LastBackwardUse = LastUses();
+        int longest = Forward.Concat(Loss).Select(n => StrategyOf(n).RowsPerSample(graph, n)).DefaultIfEmpty(1).Max();
+        TileRows = System.Math.Max(1, System.Math.Min(MaxTileRows, TileProductRows / System.Math.Max(1, longest)));
     }
 
     /// <summary>The form the kernels run: training (forward, loss, backward) or inference (forward only).</summary>
@@ -60,9 +62,17 @@ internal sealed class KernelPlan
     /// for TileGemm). Small networks keep per-sample code with no row loops at all.</summary>
     public bool Tiled { get; }
 
-    /// <summary>Samples per tile: large enough that every weight loaded is reused many times, small enough that a
-    /// tile's activations stay in the L2 cache.</summary>
-    public const int TileRows = 32;
+    /// <summary>Samples per tile: <see cref="MaxTileRows"/>, or for a network whose tile products take several rows per
+    /// sample (a Transformer's tokens) as many samples as make about <see cref="TileProductRows"/> rows, at least one.</summary>
+    public int TileRows { get; }
+
+    /// <summary>Samples per tile of a network of single rows: large enough that every weight loaded is reused many
+    /// times, small enough that a tile's activations stay in the L2 cache.</summary>
+    public const int MaxTileRows = 32;
+
+    /// <summary>Rows per tile product a network of sequences aims at: enough to fill TileGemm's register blocks and to
+    /// sum dW over many rows in registers, while the tile's values (a few MB for T5 at 10 samples) stay in cache.</summary>
+    public const int TileProductRows = 256;
 
     /// <summary>Nodes the forward kernel computes, in order.</summary>
     public IReadOnlyList<Node> Forward { get; }

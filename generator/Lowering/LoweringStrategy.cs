@@ -36,6 +36,10 @@ internal abstract class LoweringStrategy
     /// only asked when the network may run in tiles.</summary>
     public virtual bool Applies(Graph graph, Node node) => true;
 
+    /// <summary>Rows one sample brings to a tile-scope product (a sequence's positions): the plan cuts a network whose
+    /// products take many rows per sample into smaller tiles (<see cref="KernelPlan.TileRows"/>). 1 for most.</summary>
+    public virtual int RowsPerSample(Graph graph, Node node) => 1;
+
     /// <summary>Whether this strategy runs the op's form in <paramref name="mode"/> (most run both).</summary>
     public virtual bool RunsIn(ExecutionMode mode) => true;
 

@@ -28,7 +28,7 @@ internal sealed class LinearOp : OpDefinition
 
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } = new LoweringStrategy[]
     {
-        new TileGemmStrategy(), new StraightLineStrategy(), new SampleRowsGemmStrategy(), new RowGemvStrategy(), new CodeStrategy("dot loop", DotForward, DotBackward),
+        new TileGemmStrategy(), new SequenceGemmStrategy(), new StraightLineStrategy(), new SampleRowsGemmStrategy(), new RowGemvStrategy(), new CodeStrategy("dot loop", DotForward, DotBackward),
     };
 
     /// <summary>Up to this many multiply-adds per sample a layer is written out as straight-line code.</summary>
@@ -129,6 +129,85 @@ internal sealed class LinearOp : OpDefinition
             if (needX)
                 c.Block(() => c.W.Line($"TileGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
                                        $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {n}, {k});"));
+        }
+    }
+
+    /// <summary>The rows of a whole tile of sequences as one product: an input [..., rows, in] per sample (a Transformer's
+    /// tokens, say), with weights (and bias) that are parameters shared by every row. The runtime's <c>SequenceGemm</c>
+    /// gathers the tile's samples x rows into one matrix for TileGemm, so a weight is read once per tile and dW sums over
+    /// the whole tile in registers (T5's step: per sample, each of its 20-row products re-read its weights from L3 and
+    /// read and wrote all of dW).</summary>
+    private sealed class SequenceGemmStrategy : LoweringStrategy
+    {
+        public override string Name => "SequenceGemm (a tile of short sequences as one product)";
+        public override StrategyScope Scope => StrategyScope.Tile;
+
+        /// <summary>A sample with this many rows fills TileGemm's register blocks on its own (two Vector512 registers of
+        /// rows), and its products run as well per sample (CharGpt's 64 positions: 13.0 ms per step per sample, 16.3 in
+        /// tiles of 4, whose values no longer fit L2).</summary>
+        public const int MaxRows = 48;
+
+        public override bool Applies(Graph graph, Node node) => Rows(graph, node) is >= 2 and < MaxRows;
+
+        public override int RowsPerSample(Graph graph, Node node) => Rows(graph, node);
+
+        /// <summary>The rows of one sample's input when the strategy can run <paramref name="node"/>, else 0.</summary>
+        private static int Rows(Graph graph, Node node)
+        {
+            var (x, w) = (graph[node.Inputs[0]], graph[node.Inputs[1]]);
+            int k = w.Shape[1], n = w.Shape[0];
+            bool biasShared = node.Inputs.Count < 3 || graph[node.Inputs[2]].Op == OpKind.Param;
+            bool applies = n * k >= TileGemmThreshold && w.Op == OpKind.Param && biasShared
+                && x.Op is not (OpKind.Param or OpKind.Constant or OpKind.Target);
+            return applies ? x.Size / k : 0;
+        }
+
+        public override void Forward(KernelContext c, Node node)
+        {
+            var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+            int k = w.Shape[1], n = w.Shape[0], length = x.Size / k;
+            int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+            var epilogue = FusedEpilogue.Of(c, node);
+            int destination = epilogue.Destination;
+            c.Block(() =>
+            {
+                string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
+                c.W.Line($"SequenceGemm.Forward(ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
+                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {length}, {n}, {k});");
+            });
+            if (!epilogue.Empty) c.RowLoop(() => epilogue.Forward(c));
+        }
+
+        // As TileGemm's: dz = dy * act'(.) in place per sample, then dW and db over the whole tile, dx sample by sample.
+        public override void Backward(KernelContext c, Node node)
+        {
+            var (x, w) = (c.Graph[node.Inputs[0]], c.Graph[node.Inputs[1]]);
+            int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+            int k = w.Shape[1], n = w.Shape[0], length = x.Size / k;
+            var epilogue = FusedEpilogue.Of(c, node);
+            if (epilogue.Activation is { HasDerivative: false }) return;   // a fused Step passes nothing back
+            int dyId = epilogue.Result;
+            bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
+            if (!epilogue.Empty) c.RowLoop(() => epilogue.Backward(c));
+            if (needW)
+                c.Block(() =>
+                {
+                    string dw = c.D(w.Id), db = needB ? c.D(bias) : dw;
+                    c.W.Line($"SequenceGemm.BackwardWeights(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, " +
+                             $"ref {dw}, ref {db}, {(needB ? "true" : "false")}, rows, {length}, {n}, {k});");
+                });
+            else if (needB)
+                c.RowLoop(() =>
+                {
+                    string dy = c.D(dyId), db = c.D(bias);
+                    c.W.Open($"for (int r = 0; r < {length}; r++)");
+                    c.W.Line($"ref float dyRow = ref Unsafe.Add(ref {dy}, r * {n});");
+                    VectorLoops.Map(c.W, n, db, true, (isa, i) => isa.Load("dyRow", i));
+                    c.W.Close();
+                });
+            if (needX)
+                c.Block(() => c.W.Line($"SequenceGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
+                                       $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {length}, {n}, {k});"));
         }
     }
 

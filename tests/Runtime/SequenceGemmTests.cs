@@ -1,0 +1,97 @@
+using System;
+using NetCompiler.Tests.TestSupport;
+using Xunit;
+
+namespace NetCompiler.Tests.Runtime;
+
+/// <summary>The tile-of-sequences products against double-precision loops: samples of <c>length</c> contiguous rows, a
+/// sample stride wider than a sample (the gap, another value's place in the workspace, must be left untouched), one
+/// sample and several, and shapes that hit the kernels' tails. Runs on whichever ISA path the process has.</summary>
+public class SequenceGemmTests
+{
+    public static TheoryData<int, int, int, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int, int>();
+        foreach (var (samples, length, n, k) in new[] { (1, 3, 5, 7), (2, 2, 4, 16), (3, 5, 7, 17), (10, 24, 40, 32), (4, 7, 33, 9) })
+            data.Add(samples, length, n, k);
+        return data;
+    }
+
+    private static void Close(double expected, float actual, string what) =>
+        Assert.True(Math.Abs(expected - actual) <= 1e-5 * (1 + Math.Abs(expected)), $"{what}: {actual}, expected {expected}");
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_is_each_row_times_w_transposed_plus_bias(int samples, int length, int n, int k)
+    {
+        int xSample = length * k + 5, ySample = length * n + 3;
+        var x = RandomArrays.Uniform(samples * xSample, 1);
+        var w = RandomArrays.Uniform(n * k, 2);
+        var b = RandomArrays.Uniform(n, 3);
+        foreach (bool hasBias in new[] { true, false })
+        {
+            var y = new float[samples * ySample];
+            Array.Fill(y, 42f);
+            SequenceGemm.Forward(ref x[0], xSample, ref w[0], ref b[0], hasBias, ref y[0], ySample, samples, length, n, k);
+            for (int s = 0; s < samples; s++)
+                for (int j = 0; j < ySample; j++)
+                {
+                    float actual = y[s * ySample + j];
+                    if (j >= length * n) { Assert.Equal(42f, actual); continue; }
+                    var (r, o) = (j / n, j % n);
+                    double sum = hasBias ? b[o] : 0;
+                    for (int i = 0; i < k; i++) sum += (double)x[s * xSample + r * k + i] * w[o * k + i];
+                    Close(sum, actual, $"y[{s}, {r}, {o}]");
+                }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void BackwardWeights_sums_over_every_row_of_every_sample(int samples, int length, int n, int k)
+    {
+        int dzSample = length * n + 2, xSample = length * k + 1;
+        var dz = RandomArrays.Uniform(samples * dzSample, 4);
+        var x = RandomArrays.Uniform(samples * xSample, 5);
+        var dw = RandomArrays.Uniform(n * k, 6);
+        var db = RandomArrays.Uniform(n, 7);
+        var (dwBefore, dbBefore) = ((float[])dw.Clone(), (float[])db.Clone());
+        SequenceGemm.BackwardWeights(ref dz[0], dzSample, ref x[0], xSample, ref dw[0], ref db[0], true, samples, length, n, k);
+        for (int o = 0; o < n; o++)
+        {
+            double bias = dbBefore[o];
+            for (int s = 0; s < samples; s++)
+                for (int r = 0; r < length; r++) bias += dz[s * dzSample + r * n + o];
+            Close(bias, db[o], $"db[{o}]");
+            for (int i = 0; i < k; i++)
+            {
+                double sum = dwBefore[o * k + i];
+                for (int s = 0; s < samples; s++)
+                    for (int r = 0; r < length; r++) sum += (double)dz[s * dzSample + r * n + o] * x[s * xSample + r * k + i];
+                Close(sum, dw[o * k + i], $"dW[{o}, {i}]");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void BackwardInput_adds_dz_times_w_to_each_sample(int samples, int length, int n, int k)
+    {
+        int dzSample = length * n + 4, dxSample = length * k + 6;
+        var dz = RandomArrays.Uniform(samples * dzSample, 8);
+        var w = RandomArrays.Uniform(n * k, 9);
+        var dx = RandomArrays.Uniform(samples * dxSample, 10);
+        var before = (float[])dx.Clone();
+        SequenceGemm.BackwardInput(ref dz[0], dzSample, ref w[0], ref dx[0], dxSample, samples, length, n, k);
+        for (int s = 0; s < samples; s++)
+            for (int j = 0; j < dxSample; j++)
+            {
+                float actual = dx[s * dxSample + j];
+                if (j >= length * k) { Assert.Equal(before[s * dxSample + j], actual); continue; }
+                var (r, i) = (j / k, j % k);
+                double sum = before[s * dxSample + j];
+                for (int o = 0; o < n; o++) sum += (double)dz[s * dzSample + r * n + o] * w[o * k + i];
+                Close(sum, actual, $"dx[{s}, {r}, {i}]");
+            }
+    }
+}
