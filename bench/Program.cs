@@ -10,7 +10,8 @@ namespace NetCompiler.Bench;
 /// check of seed 000; <c>torch-check</c> says whether TorchSharp loads and agrees with NetCompiler; <c>jit-check</c>
 /// shows from the JIT's own log that the hot kernels ran as optimized code; <c>alloc-check</c> counts W3's allocations
 /// the way BenchmarkDotNet does; <c>generator-time</c> times the source generator per zoo network; <c>fixture</c> writes
-/// the PyTorch LSTM and GRU checkpoints the recurrent tests load.</summary>
+/// the PyTorch LSTM and GRU checkpoints the recurrent tests load; <c>subnormals</c> shows that training does not slow
+/// down as optimizer state decays towards 0.</summary>
 internal static class Program
 {
     /// <summary>glibc malloc settings that keep libtorch's large per-step temporaries mapped (see DESIGN.md: without
@@ -38,6 +39,7 @@ internal static class Program
             case "alloc-check": return AllocCheckCommand.Run(args.AsSpan(1));
             case "generator-time": return GeneratorTimeCommand.Run(args.AsSpan(1));
             case "fixture": return RecurrentFixtureCommand.Run(args.AsSpan(1));
+            case "subnormals": return SubnormalsCommand.Run();
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 return 0;

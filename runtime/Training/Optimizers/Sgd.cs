@@ -7,10 +7,12 @@ namespace NetCompiler;
 /// <summary>Stochastic gradient descent, optionally with momentum (heavy ball or Nesterov), following PyTorch's
 /// <c>torch.optim.SGD</c> without dampening: <c>g = scale * grad + decay * p</c>; with momentum
 /// <c>b = mu * b + g</c> and the step is <c>b</c> (or <c>g + mu * b</c> for Nesterov); then <c>p -= lr * step</c>.
-/// With momentum 0 this is the seeds' plain update <c>p -= eta * mean gradient</c>.</summary>
+/// With momentum 0 this is the seeds' plain update <c>p -= eta * mean gradient</c>. The momentum buffer is stored as
+/// 0 below the size at which <c>mu * b</c> or <c>lr * b</c> would be subnormal (<see cref="FlushToZero"/>): a buffer
+/// whose gradient has gone to 0 decays into that range and would slow every later step on Intel cores.</summary>
 public sealed class Sgd : Optimizer
 {
-    private float _lr;
+    private float _lr, _bufferFloor;
 
     /// <summary>Creates SGD with a learning rate or schedule, optional momentum and Nesterov's variant.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Momentum is outside [0, 1), or Nesterov without momentum.</exception>
@@ -34,7 +36,11 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     public override string Name => Momentum == 0f ? "sgd" : Nesterov ? "nesterov" : "momentum";
 
-    private protected override void BeginStep(long t, float learningRate) => _lr = learningRate;
+    private protected override void BeginStep(long t, float learningRate)
+    {
+        _lr = learningRate;
+        _bufferFloor = FlushToZero.FloorFor(Momentum, learningRate);
+    }
 
     private protected override void Update(Span<float> values, ReadOnlySpan<float> gradients, int offset, float gradientScale)
     {
@@ -64,7 +70,8 @@ public sealed class Sgd : Optimizer
 
     private void UpdateMomentum(Span<float> values, ReadOnlySpan<float> gradients, Span<float> buffer, float scale)
     {
-        float lr = _lr, decay = WeightDecay, mu = Momentum;
+        float lr = _lr, decay = WeightDecay, mu = Momentum, floor = _bufferFloor;
+        var floors = new Vector<float>(floor);
         bool nesterov = Nesterov;
         ref float p = ref MemoryMarshal.GetReference(values);
         ref float g = ref MemoryMarshal.GetReference(gradients);
@@ -74,7 +81,7 @@ public sealed class Sgd : Optimizer
         {
             var pv = Vector.LoadUnsafe(ref p, (nuint)i);
             var gv = Vector.LoadUnsafe(ref g, (nuint)i) * scale + pv * decay;
-            var bv = Vector.LoadUnsafe(ref b, (nuint)i) * mu + gv;
+            var bv = FlushToZero.Below(Vector.LoadUnsafe(ref b, (nuint)i) * mu + gv, floors);
             bv.StoreUnsafe(ref b, (nuint)i);
             var step = nesterov ? gv + bv * mu : bv;
             (pv - step * lr).StoreUnsafe(ref p, (nuint)i);
@@ -83,7 +90,7 @@ public sealed class Sgd : Optimizer
         {
             float pi = values[i];
             float gi = gradients[i] * scale + pi * decay;
-            float bi = buffer[i] * mu + gi;
+            float bi = FlushToZero.Below(buffer[i] * mu + gi, floor);
             buffer[i] = bi;
             float step = nesterov ? gi + bi * mu : bi;
             values[i] = pi - step * lr;
