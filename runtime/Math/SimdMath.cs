@@ -16,7 +16,10 @@
 // the float overloads agree with double-precision references within a few ulp. Special values follow the float
 // overloads: NaN propagates (except Relu, Step and ReluGrad, which map NaN to 0 like the comparisons they are),
 // infinities give the mathematical limits (Exp(-Inf) = 0, Tanh(+-Inf) = +-1, Gelu(-Inf) = -0,
-// Swish(-Inf, 1) = -0, GeluGrad(+Inf) = 1), overflow gives +Inf and underflow gives subnormals, then 0.
+// Swish(-Inf, 1) = -0, GeluGrad(+Inf) = 1), overflow gives +Inf and underflow gives subnormals, then 0 (the vector
+// Exp, and what is built on it, flushes to 0 below the smallest normal float instead: no subnormal ever enters a
+// vector instruction there, which on Intel cores costs a microcode assist each; the contract's absolute tolerance
+// near zero covers the difference).
 //
 // Exact functions. Sqrt, Rsqrt (a correctly rounded square root, then a division: no approximate reciprocal
 // square root instruction), Abs, Maximum / Minimum (IEEE 754-2019 maximum / minimum: NaN propagates, -0 < +0),
@@ -47,6 +50,10 @@ public static partial class SimdMath
     private const double InvSqrt2Pi = 0.39894228040143267794;    // 1/sqrt(2 pi)
     private const double GeluTanhK = 0.79788456080286535588;     // sqrt(2/pi)
     private const double GeluTanhC = 0.044715;
+
+    /// <summary>The vector Exp gives 0 below this float, the one just above ln(2^-126) = -87.3365448: below it e^x is
+    /// subnormal, and computing it would read and write subnormals (see the 512-bit Exp).</summary>
+    private const float ExpFlushBelow = -87.33654f;
 
     /// <summary>e^x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
