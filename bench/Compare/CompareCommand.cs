@@ -552,8 +552,9 @@ internal static class CompareCommand
     }
 
     /// <summary>The note on what else ran: cores used by other processes and hypervisor steal during the run.
-    /// More than a tenth of a core of either (or a machine that never got quiet) marks the run as disturbed.</summary>
-    private static string LoadLine((double OtherCores, double StealCores)? load, bool quiet, out bool disturbed)
+    /// More than a tenth of a core of either (or a machine that never got quiet) marks the run as disturbed.
+    /// Also used by <c>scaling</c>.</summary>
+    internal static string LoadLine((double OtherCores, double StealCores)? load, bool quiet, out bool disturbed)
     {
         if (load is not var (other, steal))
         {

@@ -6,7 +6,8 @@ using System.Text;
 
 namespace NetCompiler.Bench;
 
-/// <summary>Renders the <c>compare</c> rows as one Markdown table, columns padded so it also reads as plain text.</summary>
+/// <summary>Renders the <c>compare</c> rows (and <c>scaling</c>'s cells) as Markdown tables, columns padded so they
+/// also read as plain text.</summary>
 internal static class MarkdownTable
 {
     private static readonly string[] s_header =
@@ -34,8 +35,14 @@ internal static class MarkdownTable
             ]);
         }
 
-        int[] widths = Enumerable.Range(0, s_header.Length).Select(c => cells.Max(r => r[c].Length)).ToArray();
-        bool[] numeric = [false, false, true, true, true, true, true, true, false];
+        return Render(cells, [false, false, true, true, true, true, true, true, false]);
+    }
+
+    /// <summary>Any table: <paramref name="cells"/>[0] is the header; <paramref name="numeric"/> columns are
+    /// right-aligned (also used by <c>scaling</c>).</summary>
+    public static string Render(IReadOnlyList<string[]> cells, bool[] numeric)
+    {
+        int[] widths = Enumerable.Range(0, numeric.Length).Select(c => cells.Max(r => r[c].Length)).ToArray();
         var text = new StringBuilder();
         for (int r = 0; r < cells.Count; r++)
         {
