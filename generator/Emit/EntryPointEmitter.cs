@@ -194,12 +194,14 @@ internal static class EntryPointEmitter
     }
 
     /// <summary>The head of Train for a network whose samples train independently (no batch normalization): a batch of
-    /// at least two half tiles per core is cut into one chunk per core, each run as a whole training pass on a replica
+    /// at least a full tile per core is cut into one chunk per core, each run as a whole training pass on a replica
     /// (its own workspace and gradients), since one pass per core scales where splitting each kernel of a small
-    /// network does not. The update then runs on the combined gradients, parameter by parameter.</summary>
+    /// network does not. The update then runs on the combined gradients, parameter by parameter. Chunks of half a tile
+    /// (the rule before) made batch 32 slower on two threads than on one for every MLP of bench -- scaling: the kernels
+    /// run below their best row count, and the combination and update cost as much as at any batch.</summary>
     private static void EmitBatchSplit(SourceWriter w, Graph graph)
     {
-        w.Line("int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, TileRows / 2); // 1 inside a chunk");
+        w.Line("int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, TileRows); // a full tile per chunk at least; 1 inside a chunk");
         w.Open("if (chunks > 1)");
         w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
         w.Line("float chunked = _chunks.ComputeGradients(inputs, targets, batch, chunks);");

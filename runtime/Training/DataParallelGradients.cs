@@ -26,6 +26,8 @@ public sealed class DataParallelGradients : IPartedWork
     // The current call's batch, pinned for its duration: spans cannot be handed to the pool's threads.
     private unsafe float* _inputs, _targets, _outputs;   // _outputs set: the call is Infer
     private int _count, _chunks;
+    private bool _combining;   // the pool's parts are slices of the gradient combination, not chunks
+    private int _combineParts;
 
     /// <summary>Splits <paramref name="network"/>'s batches, running each chunk on <paramref name="path"/>.</summary>
     public DataParallelGradients(INetwork network, ExecutionPath path)
@@ -71,18 +73,34 @@ public sealed class DataParallelGradients : IPartedWork
         }
         original.RandomStep = _replicas[0].Parameters.RandomStep;
 
-        // gradient = sum over chunks, in order, of (chunk size / batch) * chunk-mean gradient
-        var total = original.Gradients;
         double loss = 0;
+        for (int k = 0; k < _chunks; k++) loss += (double)_losses[k] * Chunk(k).Size;
+        _combining = true;
+        _combineParts = Math.Min(WorkerPool.Threads, Math.Max(1, original.Gradients.Length / CombineMinimum));
+        try { WorkerPool.Run(this, _combineParts); }
+        finally { _combining = false; }
+        return (float)(loss / count);
+    }
+
+    /// <summary>Gradient elements below which the combination runs on one thread: it streams 12 bytes per element and
+    /// chunk, so 64K elements are some tens of microseconds, where a hand-off costs a few.</summary>
+    private const int CombineMinimum = 1 << 16;
+
+    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of the combination: over its slice of every
+    /// gradient, the sum over chunks, in chunk order, of (chunk size / batch) * the chunk-mean gradient. Each element's
+    /// arithmetic is the same however the slices are cut, so the result does not depend on the threads.</summary>
+    private void CombinePart(int part, int parts)
+    {
+        var total = _network.Parameters.Gradients;
+        var (start, end) = TileGemm.Range(total.Length, 64, part, parts);
+        var slice = total.AsSpan(start, end - start);
         for (int k = 0; k < _chunks; k++)
         {
-            int size = Chunk(k).Size;
-            float weight = (float)size / count;
-            loss += (double)_losses[k] * size;
-            if (k == 0) TensorPrimitives.Multiply(_replicas[0].Parameters.Gradients, weight, total);
-            else TensorPrimitives.MultiplyAdd(_replicas[k].Parameters.Gradients, weight, total, total);
+            float weight = (float)Chunk(k).Size / _count;
+            var chunk = _replicas[k].Parameters.Gradients.AsSpan(start, end - start);
+            if (k == 0) TensorPrimitives.Multiply(chunk, weight, slice);
+            else TensorPrimitives.MultiplyAdd(chunk, weight, slice, slice);
         }
-        return (float)(loss / count);
     }
 
     /// <summary>Compiled inference of <paramref name="count"/> samples in <paramref name="chunks"/> chunks, each on its
@@ -120,8 +138,13 @@ public sealed class DataParallelGradients : IPartedWork
         else for (int k = 0; k < _chunks; k++) RunPart(k);
     }
 
-    /// <summary>Runs chunk <paramref name="part"/> on its replica; called by the pool, or in order on the caller.</summary>
-    unsafe void IPartedWork.RunPart(int part) => RunPart(part);
+    /// <summary>Runs chunk <paramref name="part"/> on its replica, or while combining, slice <paramref name="part"/> of
+    /// the gradients; called by the pool, or in order on the caller.</summary>
+    unsafe void IPartedWork.RunPart(int part)
+    {
+        if (_combining) CombinePart(part, _combineParts);
+        else RunPart(part);
+    }
 
     private unsafe void RunPart(int k)
     {

@@ -38,7 +38,7 @@ public static class TileGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k)
     {
-        int parts = Parts((long)rows * n * k, n / 4);
+        int parts = DenseParts(rows, n, k, n / 4);
         if (parts <= 1 || !WorkerPool.TryAcquire()) { ForwardRange(ref x, xStride, ref w, ref bias, hasBias, ref y, yStride, rows, 0, n, n, k); return; }
         fixed (float* px = &x, pw = &w, pb = &bias, py = &y)
         {
@@ -54,7 +54,7 @@ public static class TileGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void BackwardInput(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k)
     {
-        int parts = Parts((long)rows * n * k, k / 64);
+        int parts = DenseParts(rows, n, k, k / 64);
         if (parts <= 1 || !WorkerPool.TryAcquire()) { BackwardInputRange(ref dz, dzStride, ref w, ref dx, dxStride, rows, n, k, 0, k); return; }
         fixed (float* pdz = &dz, pw = &w, pdx = &dx)
         {
@@ -70,7 +70,7 @@ public static class TileGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void BackwardWeights(ref float dz, int dzStride, ref float x, int xStride, ref float dw, ref float db, bool hasBias, int rows, int n, int k)
     {
-        int parts = Parts((long)rows * n * k, n / 4);
+        int parts = DenseParts(rows, n, k, n / 4);
         if (parts <= 1 || !WorkerPool.TryAcquire()) BackwardWeightsRange(ref dz, dzStride, ref x, xStride, ref dw, rows, 0, n, k);
         else
             fixed (float* pdz = &dz, px = &x, pdw = &dw)
@@ -89,6 +89,22 @@ public static class TileGemm
     /// many blocks to share.</summary>
     internal static int Parts(long multiplyAdds, int blocks) =>
         multiplyAdds < s_parallelThreshold ? 1 : System.Math.Min(WorkerPool.Threads, blocks);
+
+    /// <summary>How many parts to cut a dense layer's product into: as <see cref="Parts"/>, except that a weight matrix
+    /// under 128K elements (512 KB, which stays in L2) over so few rows that the product is below 8x the threshold
+    /// stays on one thread. There both halves compute from cache and the hand-off costs more than it saves (bench --
+    /// scaling, 784 -> 64 -> 64 -> 10 at batch 8: 80 us a step on one thread, 96 on two before this rule). A large
+    /// matrix at a few rows (W3's 784 x 512 at batch 1) still splits: reading its weights is the cost, and two cores
+    /// read them faster.</summary>
+    internal static int DenseParts(int rows, int n, int k, int blocks)
+    {
+        long multiplyAdds = (long)rows * n * k;
+        if ((long)n * k < SmallWeights && multiplyAdds < 8 * s_parallelThreshold) return 1;
+        return Parts(multiplyAdds, blocks);
+    }
+
+    /// <summary>Weight elements below which a dense layer's weights count as cache-resident for <see cref="DenseParts"/>.</summary>
+    private const long SmallWeights = 1 << 17;
 
     /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of [0, count), cut at multiples of
     /// <paramref name="align"/>; the last part takes the remainder.</summary>
