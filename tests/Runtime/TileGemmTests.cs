@@ -6,13 +6,15 @@ namespace NetCompiler.Tests.Runtime;
 
 /// <summary>The tile GEMM kernels against double-precision loops, over shapes that hit every block and tail
 /// (rows and outputs not multiples of 4, lengths not multiples of the register width) and strides wider than the
-/// rows, which must be left untouched. Runs on whichever ISA path the process has (CI runs all three).</summary>
+/// rows, which must be left untouched; and layers wide enough for the blocked loop orders of the backward products.
+/// Runs on whichever ISA path the process has (CI runs all three).</summary>
 public class TileGemmTests
 {
     public static TheoryData<int, int, int> Shapes()
     {
         var data = new TheoryData<int, int, int>();
-        foreach (var (rows, n, k) in new[] { (1, 1, 1), (1, 4, 16), (4, 4, 64), (5, 7, 17), (9, 13, 33), (3, 5, 100), (8, 1, 7), (1, 9, 130), (32, 30, 784 / 4) })
+        foreach (var (rows, n, k) in new[] { (1, 1, 1), (1, 4, 16), (4, 4, 64), (5, 7, 17), (9, 13, 33), (3, 5, 100), (8, 1, 7), (1, 9, 130), (32, 30, 784 / 4),
+                     (5, 645, 70), (3, 1031, 2050) })   // dX in blocks of outputs with a partial last one; dW row by row
             data.Add(rows, n, k);
         return data;
     }
