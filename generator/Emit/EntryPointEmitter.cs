@@ -117,17 +117,33 @@ internal static class EntryPointEmitter
         w.Line();
     }
 
+    /// <summary>Zeroes the gradients backward adds to, in runs of consecutive parameters; those the first tile writes
+    /// whole (<see cref="KernelPlan.OverwrittenGradients"/>) are skipped.</summary>
+    private static void ClearGradients(SourceWriter w, KernelPlan plan)
+    {
+        var parameters = plan.Graph.Spec.Parameters;
+        int total = parameters.Sum(p => p.Length), skipped = 0;
+        for (int i = 0; i < parameters.Count;)
+        {
+            if (plan.OverwrittenGradients[i]) { skipped += parameters[i].Length; i++; continue; }
+            int start = i, length = 0;
+            for (; i < parameters.Count && !plan.OverwrittenGradients[i]; i++) length += parameters[i].Length;
+            string names = start == i - 1 ? parameters[start].Name : $"{parameters[start].Name} to {parameters[i - 1].Name}";
+            w.Line($"Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref g, {parameters[start].Offset})), 0, {length} * sizeof(float)); // {names}: backward adds to them; constant size: unrolled when small");
+        }
+        if (skipped > 0) w.Line($"// not cleared: {skipped} of the {total} gradients, which the first tile's dense layers write whole");
+    }
+
     /// <summary>Argument checks, cleared gradients, the workspace and buffer refs and the step's key at the top of a
     /// training pass.</summary>
     private static void TrainPreamble(SourceWriter w, KernelPlan plan)
     {
         var graph = plan.Graph;
-        int parameterCount = graph.Spec.Parameters.Sum(p => p.Length);
         w.Line("global::NetCompiler.CompiledSupport.CheckTrain(inputs.Length, targets.Length, batch, InputSize, TargetSize);");
         if (plan.WholeBatch) w.Line("EnsureBatchWorkspace(batch); // every sample's values at once: an op needs the whole batch");
         w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
         w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(Parameters.Gradients);");
-        w.Line($"Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref g), 0, {parameterCount} * sizeof(float)); // all {parameterCount} gradients; constant size: unrolled when small");
+        ClearGradients(w, plan);
         BufferRef(w, graph);
         w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_values);");
         w.Line("ref float gs = ref MemoryMarshal.GetArrayDataReference(_gradients);");
@@ -186,7 +202,7 @@ internal static class EntryPointEmitter
         w.Line("ref float t = ref Unsafe.Add(ref target, first * TargetSize);");
         w.Line($"ForwardTile(ref p, ref x, ref ws, rows{extras});");
         w.Line($"total += LossTile(ref p, ref x, ref t, ref ws, rows{extras});");
-        w.Line($"BackwardTile(ref p, ref g, ref x, ref t, ref ws, ref gs, seed, rows, first + rows == batch ? update : null, optimizer, learningRate{extras});");
+        w.Line($"BackwardTile(ref p, ref g, ref x, ref t, ref ws, ref gs, seed, rows, first == 0, first + rows == batch ? update : null, optimizer, learningRate{extras});");
         if (!plan.WholeBatch) w.Close();
         w.Line("return (float)(total / batch);");
         w.Close();

@@ -291,9 +291,10 @@ internal static class KernelEmitter
                     for (int param = 0; param < lastUse.Length; param++)
                         if (lastUse[param] < 0) EmitUpdate(c, param, "no gradient (zero), but weight decay and momentum still apply");
                 }));
-            Kernel(w, c, "BackwardTile", "Reverse mode for a tile of samples: adds seed * d loss / d parameter of every sample into g; with " +
+            Kernel(w, c, "BackwardTile", "Reverse mode for a tile of samples: adds seed * d loss / d parameter of every sample into g (writes it instead " +
+                "in a step's <paramref name=\"firstTile\"/>, for the gradients the step does not clear); with " +
                 "<paramref name=\"update\"/> (the last tile of a training step) it also updates each parameter once its gradient is final.",
-                "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed, int rows, " +
+                "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed, int rows, bool firstTile, " +
                 "global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate" + ExtraParameters(c.Plan), fragments);
             return;
         }

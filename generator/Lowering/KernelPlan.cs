@@ -30,6 +30,7 @@ internal sealed class KernelPlan
         // Any dropout of the definition, even one nothing reads: the interpreter runs it and moves RandomStep on.
         Stochastic = training && graph.Nodes.Any(n => n.Definition.DrawsMasks(n));
         LastBackwardUse = LastUses();
+        OverwrittenGradients = Overwritten();
         int longest = Forward.Concat(Loss).Select(n => StrategyOf(n).RowsPerSample(graph, n)).DefaultIfEmpty(1).Max();
         TileRows = System.Math.Max(1, System.Math.Min(MaxTileRows, TileProductRows / System.Math.Max(1, longest)));
     }
@@ -117,6 +118,33 @@ internal sealed class KernelPlan
         foreach (var strategy in node.Definition.Strategies)
             if (strategy.RunsIn(mode) && (tileAllowed || strategy.Scope != StrategyScope.Tile) && strategy.Applies(graph, node)) return strategy;
         throw new System.InvalidOperationException($"no lowering strategy of {node.Op} runs in {mode} and applies to node {node.Id}");
+    }
+
+    /// <summary>For each parameter (index into the spec's parameters), whether backward's first tile writes its whole
+    /// gradient rather than adding to it, so that the training step need not clear it first: a dense layer's weight and
+    /// bias run by a strategy that can (<see cref="LoweringStrategy.CanOverwriteParameterGradients"/>), when no other
+    /// node reads them (tied weights, views) and both the weight's gradient and, if it has one, the bias's come from
+    /// that one call. Saves writing, and in the first tile reading, every such gradient once per step (2.7 MB for W3).</summary>
+    public bool[] OverwrittenGradients { get; }
+
+    private bool[] Overwritten()
+    {
+        var result = new bool[Graph.Spec.Parameters.Count];
+        if (Mode != ExecutionMode.Training || !Tiled) return result;
+        var readers = new int[Graph.Nodes.Count];
+        foreach (var node in Graph.Nodes)
+            foreach (int input in node.Inputs) readers[Memory.Root[input]]++;
+        bool Sole(int id) => Graph[id].Op == Model.OpKind.Param && Memory.Root[id] == id && readers[id] == 1 && Gradients.NeedsGradient[id];
+        foreach (var node in Backward)
+        {
+            if (!StrategyOf(node).CanOverwriteParameterGradients || node.Inputs.Count < 2) continue;
+            int weight = node.Inputs[1], bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
+            bool biasGradient = bias >= 0 && Gradients.NeedsGradient[bias];
+            if (!Sole(weight) || biasGradient && !Sole(bias)) continue;
+            result[Graph[weight].Spec.Parameter] = true;
+            if (biasGradient) result[Graph[bias].Spec.Parameter] = true;
+        }
+        return result;
     }
 
     private int[] LastUses()

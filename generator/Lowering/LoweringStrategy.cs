@@ -40,6 +40,11 @@ internal abstract class LoweringStrategy
     /// products take many rows per sample into smaller tiles (<see cref="KernelPlan.TileRows"/>). 1 for most.</summary>
     public virtual int RowsPerSample(Graph graph, Node node) => 1;
 
+    /// <summary>Whether this strategy's backward, in a tile-scope training kernel, can write its weight and bias operands'
+    /// whole gradients in the step's first tile instead of adding to them (inputs 1 and 2, when they are parameters no
+    /// other node reads): <see cref="KernelPlan.OverwrittenGradients"/> then leaves them out of the step's clear.</summary>
+    public virtual bool CanOverwriteParameterGradients => false;
+
     /// <summary>Whether this strategy runs the op's form in <paramref name="mode"/> (most run both).</summary>
     public virtual bool RunsIn(ExecutionMode mode) => true;
 

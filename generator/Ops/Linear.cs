@@ -75,6 +75,8 @@ internal sealed class LinearOp : OpDefinition
         public override string Name => "TileGemm";
         public override StrategyScope Scope => StrategyScope.Tile;
 
+        public override bool CanOverwriteParameterGradients => true;
+
         public override bool Applies(Graph graph, Node node)
         {
             var (x, w) = (graph[node.Inputs[0]], graph[node.Inputs[1]]);
@@ -117,8 +119,10 @@ internal sealed class LinearOp : OpDefinition
                 c.Block(() =>
                 {
                     string dw = c.D(w.Id), db = needB ? c.D(bias) : dw;
+                    // the step's first tile writes dW (and db) whole where nothing else adds to them: no clear needed
+                    bool overwrite = c.Plan.OverwrittenGradients[c.Graph[w.Id].Spec.Parameter];
                     c.W.Line($"TileGemm.BackwardWeights(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, " +
-                             $"ref {dw}, ref {db}, {(needB ? "true" : "false")}, rows, {n}, {k});");
+                             $"ref {dw}, ref {db}, {(needB ? "true" : "false")}, rows, {n}, {k}{(overwrite ? ", overwrite: firstTile" : "")});");
                 });
             else if (needB)
                 c.RowLoop(() =>

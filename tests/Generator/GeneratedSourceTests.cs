@@ -133,7 +133,10 @@ public class GeneratedSourceTests
         string forward = Method(source, "ForwardTile"), backward = Method(source, "BackwardTile");
         // 4,000 multiply-adds per sample: one GEMM per tile, its shape as literals; the input rows are InputSize apart.
         Assert.Matches(@"TileGemm\.Forward\(ref v0, InputSize, ref v\d+, ref v\d+, true, ref v\d+, ValueWorkspaceSize, rows, 40, 100\);", forward);
-        Assert.Matches(@"TileGemm\.BackwardWeights\(ref d\d+, GradientWorkspaceSize, ref v0, InputSize, ref d\d+, ref d\d+, true, rows, 40, 100\);", backward);
+        // l0 reads its weight and bias alone: the step's first tile writes their gradients whole, so the step clears only l1's.
+        Assert.Matches(@"TileGemm\.BackwardWeights\(ref d\d+, GradientWorkspaceSize, ref v0, InputSize, ref d\d+, ref d\d+, true, rows, 40, 100, overwrite: firstTile\);", backward);
+        Assert.Contains("ref Unsafe.Add(ref g, 4040)), 0, 123 * sizeof(float)); // l1.weight to l1.bias", source);
+        Assert.Contains("not cleared: 4040 of the 4163 gradients", source);
         // The input needs no gradient, so no dX product for the first layer; the small second layer loops over the rows.
         Assert.DoesNotContain("BackwardInput(", backward);
         Assert.Matches(@"for \(int s = 0; s < rows; s\+\+\)", forward);

@@ -58,6 +58,16 @@ public sealed class SharedValueTests : IClassFixture<SharedValueTests.Fixture>
             (p, x) => (Dense(p, "d", Dense(p, "d", x, 3, 3).Select(Math.Tanh).ToArray(), 3, 3).Select(Math.Tanh).ToArray(), Array.Empty<double>()),
             Mse),
 
+        // Large enough for TileGemm: the two uses must add their weight gradients, so the step clears them (only a dense
+        // layer that reads its parameters alone writes them whole in the first tile).
+        new("SharedWideLayer", """
+            [Dense(40, 40)] Dense d;
+            [Forward] Tensor Forward([Shape(40)] Tensor x) => Tanh(d.Forward(Tanh(d.Forward(x))));
+            [Loss] static Tensor Loss(Tensor y, Tensor t) => MeanSquaredError(y, t);
+            """, 40, 40, (r, b) => Uniform(r, 40 * b, -1, 1),
+            (p, x) => (Dense(p, "d", Dense(p, "d", x, 40, 40).Select(Math.Tanh).ToArray(), 40, 40).Select(Math.Tanh).ToArray(), Array.Empty<double>()),
+            Mse),
+
         new("ReusedValue", """
             [Dense(3, 4)] Dense d;
             [Param(4)] Tensor s;

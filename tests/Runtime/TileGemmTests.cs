@@ -91,6 +91,16 @@ public class TileGemmTests
                 Close(sum, dw[o * k + i], $"dw[{o}, {i}]");
             }
         }
+        // overwrite: the same sums, whatever dw and db held (here NaN, which any read would spread)
+        var (dwWritten, dbWritten) = (new float[n * k], new float[n]);
+        Array.Fill(dwWritten, float.NaN);
+        Array.Fill(dbWritten, float.NaN);
+        TileGemm.BackwardWeights(ref dz[0], dzStride, ref x[0], xStride, ref dwWritten[0], ref dbWritten[0], true, rows, n, k, overwrite: true);
+        for (int o = 0; o < n; o++)
+        {
+            Close(db[o] - (double)dbBefore[o], dbWritten[o], $"overwritten db[{o}]");
+            for (int i = 0; i < k; i++) Close(dw[o * k + i] - (double)dwBefore[o * k + i], dwWritten[o * k + i], $"overwritten dw[{o}, {i}]");
+        }
         var untouched = (float[])db.Clone();
         TileGemm.BackwardWeights(ref dz[0], dzStride, ref x[0], xStride, ref dw[0], ref db[0], false, rows, n, k);
         Assert.Equal(untouched, db);

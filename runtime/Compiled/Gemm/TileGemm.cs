@@ -66,22 +66,26 @@ public static class TileGemm
     }
 
     /// <summary>dw[o * k + i] += sum_r dz[r * dzStride + o] * x[r * xStride + i], and db[o] += sum_r dz[r * dzStride + o]
-    /// when <paramref name="hasBias"/>, for o &lt; n, i &lt; k. Large products are split over the outputs.</summary>
+    /// when <paramref name="hasBias"/>, for o &lt; n, i &lt; k; with <paramref name="overwrite"/>, dw and db = those sums
+    /// (what they held is never read, so they need not be cleared first). Large products are split over the outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void BackwardWeights(ref float dz, int dzStride, ref float x, int xStride, ref float dw, ref float db, bool hasBias, int rows, int n, int k)
+    public static unsafe void BackwardWeights(ref float dz, int dzStride, ref float x, int xStride, ref float dw, ref float db, bool hasBias, int rows, int n, int k,
+        bool overwrite = false)
     {
         int parts = DenseParts(rows, n, k, n / 4);
-        if (parts <= 1 || !WorkerPool.TryAcquire()) BackwardWeightsRange(ref dz, dzStride, ref x, xStride, ref dw, rows, 0, n, n, k);
+        if (parts <= 1 || !WorkerPool.TryAcquire()) BackwardWeightsRange(ref dz, dzStride, ref x, xStride, ref dw, rows, 0, n, n, k, overwrite);
         else
             fixed (float* pdz = &dz, px = &x, pdw = &dw)
             {
                 var work = BackwardWeightsJob;
                 work.Dz = pdz; work.X = px; work.Dw = pdw;
-                (work.DzStride, work.XStride, work.Rows, work.N, work.K, work.Parts) = (dzStride, xStride, rows, n, k, parts);
+                (work.DzStride, work.XStride, work.Rows, work.N, work.K, work.Parts, work.Overwrite) = (dzStride, xStride, rows, n, k, parts, overwrite);
                 WorkerPool.RunAcquired(work, parts);
             }
         if (!hasBias) return;
-        for (int r = 0; r < rows; r++)
+        int first = 0;
+        if (overwrite) { Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref db), ref Unsafe.As<float, byte>(ref dz), (uint)(n * sizeof(float))); first = 1; }
+        for (int r = first; r < rows; r++)
             AddRow(ref Unsafe.Add(ref dz, r * dzStride), ref db, n);
     }
 
@@ -172,7 +176,7 @@ public static class TileGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardWeightsRange(ref float dz, int dzStride, ref float x, int xStride, ref float dw, int rows, int start, int end, int n, int k)
+    private static void BackwardWeightsRange(ref float dz, int dzStride, ref float x, int xStride, ref float dw, int rows, int start, int end, int n, int k, bool overwrite)
     {
         int block = (long)n * k > WeightRowsAbove ? 4 : end - start;
         for (int o = start; o < end; o += block)
@@ -180,9 +184,9 @@ public static class TileGemm
             int count = System.Math.Min(block, end - o);
             ref float dzPart = ref Unsafe.Add(ref dz, o);
             ref float dwPart = ref Unsafe.Add(ref dw, o * k);
-            if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dzPart, 1, dzStride, count, ref x, xStride, rows, k, ref dwPart, k);
-            else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dzPart, 1, dzStride, count, ref x, xStride, rows, k, ref dwPart, k);
-            else AxpyRows<Float1>(ref dzPart, 1, dzStride, count, ref x, xStride, rows, k, ref dwPart, k);
+            if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dzPart, 1, dzStride, count, ref x, xStride, rows, k, ref dwPart, k, overwrite);
+            else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dzPart, 1, dzStride, count, ref x, xStride, rows, k, ref dwPart, k, overwrite);
+            else AxpyRows<Float1>(ref dzPart, 1, dzStride, count, ref x, xStride, rows, k, ref dwPart, k, overwrite);
         }
     }
 
@@ -221,11 +225,12 @@ public static class TileGemm
     {
         public float* Dz, X, Dw;
         public int DzStride, XStride, Rows, N, K, Parts;
+        public bool Overwrite;
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per job; never left at tier 0 (jit-check)
         public void RunPart(int part)
         {
             var (start, end) = Range(N, 4, part, Parts);
-            BackwardWeightsRange(ref *Dz, DzStride, ref *X, XStride, ref *Dw, Rows, start, end, N, K);
+            BackwardWeightsRange(ref *Dz, DzStride, ref *X, XStride, ref *Dw, Rows, start, end, N, K, Overwrite);
         }
     }
 
