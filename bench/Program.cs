@@ -12,7 +12,7 @@ namespace NetCompiler.Bench;
 /// the way BenchmarkDotNet does; <c>generator-time</c> times the source generator per zoo network; <c>fixture</c> writes
 /// the PyTorch LSTM and GRU checkpoints the recurrent tests load; <c>subnormals</c> shows that training does not slow
 /// down as optimizer state decays towards 0; <c>scaling</c> tabulates MLP training steps as a fraction of the FMA peak
-/// over hidden width, batch and 1 or 2 threads.</summary>
+/// over hidden width, batch and 1 or 2 threads; <c>dense-kernels</c> times a dense layer's three products alone.</summary>
 internal static class Program
 {
     /// <summary>glibc malloc settings that keep libtorch's large per-step temporaries mapped (see DESIGN.md: without
@@ -42,6 +42,7 @@ internal static class Program
             case "fixture": return RecurrentFixtureCommand.Run(args.AsSpan(1));
             case "subnormals": return SubnormalsCommand.Run();
             case "scaling": return ScalingCommand.Run(args.AsSpan(1));
+            case "dense-kernels": return DenseKernelsCommand.Run();
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 return 0;
