@@ -17,7 +17,7 @@ internal static class EntryPointEmitter
         EmitInfer(w, inference, SamplesPerChunk(training));
         if (training.Tiled) EmitTiledTraining(w, training);
         else EmitSampleTraining(w, training);
-        EmitTrainSteps(w, training.Graph, training.Tiled, training.Tiled && !training.WholeBatch);
+        EmitTrainSteps(w, training, training.Tiled && !training.WholeBatch);
     }
 
     /// <summary>The output of the sample in <paramref name="row"/> (null: the only sample) as a ref expression.</summary>
@@ -189,7 +189,7 @@ internal static class EntryPointEmitter
         w.Line("/// as soon as backward has finished its gradient and read its value for the last time, while that gradient is");
         w.Line("/// still in cache, instead of in a separate pass over every parameter afterwards.</summary>");
         w.Open("private float Train(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate)");
-        if (!plan.WholeBatch) EmitBatchSplit(w, plan.Graph);
+        if (!plan.WholeBatch) EmitBatchSplit(w);
         TrainPreamble(w, plan);
         string extras = KernelEmitter.ExtraArguments(plan, "sample0 + first");
         if (plan.WholeBatch) w.Line("int first = 0, rows = batch;");
@@ -212,17 +212,16 @@ internal static class EntryPointEmitter
     /// <summary>The head of Train for a network whose samples train independently (no batch normalization): a batch of
     /// at least a full tile per core is cut into one chunk per core, each run as a whole training pass on a replica
     /// (its own workspace and gradients), since one pass per core scales where splitting each kernel of a small
-    /// network does not. The update then runs on the combined gradients, parameter by parameter. Chunks of half a tile
+    /// network does not. The update then runs on each slice of the combined gradients as soon as the slice is summed, on
+    /// the core that summed it (<c>DataParallelGradients.ComputeGradients</c> with the store). Chunks of half a tile
     /// (the rule before) made batch 32 slower on two threads than on one for every MLP of bench -- scaling: the kernels
     /// run below their best row count, and the combination and update cost as much as at any batch.</summary>
-    private static void EmitBatchSplit(SourceWriter w, Graph graph)
+    private static void EmitBatchSplit(SourceWriter w)
     {
         w.Line("int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, TileRows); // a full tile per chunk at least; 1 inside a chunk");
         w.Open("if (chunks > 1)");
         w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
-        w.Line("float chunked = _chunks.ComputeGradients(inputs, targets, batch, chunks);");
-        w.Line($"if (update is not null) for (int i = 0; i < {graph.Spec.Parameters.Count}; i++) global::NetCompiler.CompiledSupport.UpdateParameter(update, i, optimizer, learningRate);");
-        w.Line("return chunked;");
+        w.Line("return _chunks.ComputeGradients(inputs, targets, batch, chunks, update, optimizer, learningRate); // the update fused into the combination");
         w.Close();
     }
 
@@ -282,11 +281,12 @@ internal static class EntryPointEmitter
         w.Line();
     }
 
-    private static void EmitTrainSteps(SourceWriter w, Graph graph, bool tiled, bool splits)
+    private static void EmitTrainSteps(SourceWriter w, KernelPlan training, bool splits)
     {
+        var graph = training.Graph;
         var spec = graph.Spec;
-        if (tiled && graph.Loss is not null) EmitFusedTrainSteps(w, splits);
-        else EmitSeparateTrainSteps(w, graph, splits: !tiled && graph.Loss is not null);
+        if (training.Tiled && graph.Loss is not null) EmitFusedTrainSteps(w, splits);
+        else EmitSeparateTrainSteps(w, training, splits: !training.Tiled && graph.Loss is not null);
         string arguments = string.Join(", ", spec.Inputs.Select((input, k) =>
             $"(global::NetCompiler.{(input.DType == DType.Int32 ? "Tokens" : "Tensor")})inputs[{k}]"));
         w.Line("global::NetCompiler.Tensor global::NetCompiler.INetwork.InterpretForward(global::System.Collections.Generic.IReadOnlyList<object> inputs) =>");
@@ -335,10 +335,12 @@ internal static class EntryPointEmitter
         w.Line();
     }
 
-    /// <summary>Training steps of a per-sample network (or one without a loss): gradients, then the update.</summary>
-    private static void EmitSeparateTrainSteps(SourceWriter w, Graph graph, bool splits)
+    /// <summary>Training steps of a per-sample network (or one without a loss): gradients, then the update; with an
+    /// optimizer and a batch split across the cores, the update runs in the gradients' combination instead (each slice
+    /// updated as soon as it is summed, on the core that summed it).</summary>
+    private static void EmitSeparateTrainSteps(SourceWriter w, KernelPlan training, bool splits)
     {
-        var spec = graph.Spec;
+        var spec = training.Graph.Spec;
         w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then SGD <c>p -= learningRate * gradient</c>");
         w.Line("/// on every parameter that is not frozen. Returns the batch-mean loss before the update. Allocates nothing" + (splits ? SampleSplitDoc + TrainingSplitDoc : "") + ".</summary>");
         OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float learningRate)");
@@ -373,10 +375,22 @@ internal static class EntryPointEmitter
         CloseEntryPoint(w);
         w.Line();
         w.Line("/// <summary>Compiled training step: <see cref=\"ComputeGradients\"/>, then one update by <paramref name=\"optimizer\"/>");
-        w.Line("/// (clipping, weight decay and the rule's state in one vectorized pass; frozen parameters untouched).");
+        w.Line("/// (clipping, weight decay and the rule's state in one vectorized pass; frozen parameters untouched)" +
+               (splits ? "; when the batch is split across the cores and there is no clipping, each slice of the combined gradients is updated as soon as it is summed." : "."));
         w.Line("/// Returns the batch-mean loss before the update. Allocates nothing after the optimizer's first step" + (splits ? " and" + SampleSplitDoc + TrainingSplitDoc : "") + ".</summary>");
         OpenEntryPoint(w, "public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.Optimizer optimizer)");
         w.Line("ArgumentNullException.ThrowIfNull(optimizer);");
+        if (splits)
+        {
+            int samples = SamplesPerChunk(training);
+            w.Line($"int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, {samples}); // as ComputeGradients splits");
+            w.Open("if (chunks > 1 && optimizer.BeginFusedStep(Parameters)) // not with clipping, which needs the global norm first");
+            w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
+            w.Line("float fused = _chunks.ComputeGradients(inputs, targets, batch, chunks, Parameters, optimizer, 0f); // the update fused into the combination");
+            w.Line("optimizer.EndFusedStep();");
+            w.Line("return fused;");
+            w.Close();
+        }
         w.Line("float loss = ComputeGradients(inputs, targets, batch);");
         w.Line("optimizer.Step(Parameters);");
         w.Line("return loss;");

@@ -75,11 +75,27 @@ public static class CompiledSupport
         if (optimizer is not null) { optimizer.UpdateFused(store, index); return; }
         if (store.IsFrozen(index)) return;
         var p = store.Layout[index];
+        SgdUpdate(store, p.Offset, p.Offset + p.Length, learningRate);
+    }
+
+    /// <summary>As <see cref="UpdateParameter"/> for the elements [<paramref name="start"/>, <paramref name="end"/>) of the
+    /// store, whichever parameters they belong to (frozen ones are left untouched): the update of one slice of a
+    /// combined gradient (<see cref="DataParallelGradients"/>). Each element gets the same arithmetic as a whole-parameter
+    /// update gives it.</summary>
+    internal static void UpdateRange(ParameterStore store, int start, int end, Optimizer? optimizer, float learningRate)
+    {
+        if (optimizer is not null) { optimizer.UpdateFusedRange(store, start, end); return; }
+        foreach (var (from, to) in store.TrainableRuns(start, end)) SgdUpdate(store, from, to, learningRate);
+    }
+
+    /// <summary>p += -learningRate * g over [<paramref name="start"/>, <paramref name="end"/>), unfused like the generated
+    /// per-sample update and the interpreter's.</summary>
+    private static void SgdUpdate(ParameterStore store, int start, int end, float learningRate)
+    {
         ref float value = ref MemoryMarshal.GetArrayDataReference(store.Values);
         ref float gradient = ref MemoryMarshal.GetArrayDataReference(store.Gradients);
         float step = -learningRate;
-        int i = p.Offset, end = p.Offset + p.Length;
-        // p + step * g, unfused like the generated per-sample update and the interpreter's.
+        int i = start;
         for (; i <= end - Vector<float>.Count; i += Vector<float>.Count)
             (Vector.LoadUnsafe(ref value, (nuint)i) + Vector.LoadUnsafe(ref gradient, (nuint)i) * step).StoreUnsafe(ref value, (nuint)i);
         for (; i < end; i++) Unsafe.Add(ref value, i) += step * Unsafe.Add(ref gradient, i);

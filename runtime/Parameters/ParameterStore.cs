@@ -203,6 +203,35 @@ public sealed class ParameterStore
     /// optimizers leave its values bit-identical and it does not count towards gradient clipping.</summary>
     public bool IsFrozen(int layoutIndex) => _frozen[layoutIndex];
 
+    /// <summary>The runs of [<paramref name="start"/>, <paramref name="end"/>) that belong to parameters that are not
+    /// frozen, one per parameter it overlaps (a slice of the flat arrays cut without regard to parameters: see
+    /// <see cref="DataParallelGradients"/>). Allocates nothing.</summary>
+    internal TrainableRunEnumerator TrainableRuns(int start, int end) => new(this, start, end);
+
+    /// <summary>See <see cref="TrainableRuns"/>; a struct enumerator, so that <c>foreach</c> allocates nothing.</summary>
+    internal struct TrainableRunEnumerator(ParameterStore store, int start, int end)
+    {
+        private int _index = -1;
+
+        public (int Start, int End) Current { get; private set; }
+
+        public readonly TrainableRunEnumerator GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            var layout = store.Layout;
+            while (++_index < layout.Count)
+            {
+                var p = layout[_index];
+                int from = Math.Max(start, p.Offset), to = Math.Min(end, p.Offset + p.Length);
+                if (from >= to || store._frozen[_index]) continue;
+                Current = (from, to);
+                return true;
+            }
+            return false;
+        }
+    }
+
     /// <summary>Whether the named parameter is frozen.</summary>
     public bool IsFrozen(string name) => _frozen[IndexOf(name)];
 

@@ -28,6 +28,9 @@ public sealed class DataParallelGradients : IPartedWork
     private int _count, _chunks;
     private bool _combining;   // the pool's parts are slices of the gradient combination, not chunks
     private int _combineParts;
+    private ParameterStore? _update;   // while combining: the store whose slices are updated once summed, or null
+    private Optimizer? _optimizer;
+    private float _learningRate;
 
     /// <summary>Splits <paramref name="network"/>'s batches, running each chunk on <paramref name="path"/>.</summary>
     public DataParallelGradients(INetwork network, ExecutionPath path)
@@ -50,7 +53,19 @@ public sealed class DataParallelGradients : IPartedWork
     /// <summary>Forward, loss and backward of <paramref name="count"/> samples in <paramref name="chunks"/> chunks;
     /// leaves the batch-mean gradient in the original network's store and returns the batch-mean loss. An exception in
     /// any chunk reaches the caller (the first one; the gradients are then not meaningful).</summary>
-    public unsafe float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int count, int chunks)
+    public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int count, int chunks) =>
+        ComputeGradients(inputs, targets, count, chunks, null, null, 0f);
+
+    /// <summary>As <see cref="ComputeGradients(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int)"/>, and with
+    /// <paramref name="update"/> (the original network's store) also the training step, fused into the combination:
+    /// each slice of the gradients is updated (by <paramref name="optimizer"/> inside its fused step, see
+    /// <see cref="Optimizer.BeginFusedStep"/>, or plain SGD at <paramref name="learningRate"/>) right after it is summed,
+    /// on the core that summed it and while it is in cache, instead of in a second pass over every parameter. Every
+    /// element's update is the same arithmetic however the slices fall, so the result does not depend on the threads.
+    /// Generated training steps call it.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public unsafe float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int count, int chunks,
+        ParameterStore? update, Optimizer? optimizer, float learningRate)
     {
         CompiledSupport.CheckTrain(inputs.Length, targets.Length, count, _inputSize, _targetSize);
         Prepare(count, chunks);
@@ -76,9 +91,10 @@ public sealed class DataParallelGradients : IPartedWork
         double loss = 0;
         for (int k = 0; k < _chunks; k++) loss += (double)_losses[k] * Chunk(k).Size;
         _combining = true;
+        (_update, _optimizer, _learningRate) = (update, optimizer, learningRate);
         _combineParts = Math.Min(WorkerPool.Threads, Math.Max(1, original.Gradients.Length / CombineMinimum));
         try { WorkerPool.Run(this, _combineParts); }
-        finally { _combining = false; }
+        finally { _combining = false; (_update, _optimizer) = (null, null); }
         return (float)(loss / count);
     }
 
@@ -101,6 +117,7 @@ public sealed class DataParallelGradients : IPartedWork
             if (k == 0) TensorPrimitives.Multiply(chunk, weight, slice);
             else TensorPrimitives.MultiplyAdd(chunk, weight, slice, slice);
         }
+        if (_update is not null) CompiledSupport.UpdateRange(_update, start, end, _optimizer, _learningRate);
     }
 
     /// <summary>Compiled inference of <paramref name="count"/> samples in <paramref name="chunks"/> chunks, each on its

@@ -152,6 +152,17 @@ public abstract class Optimizer
         UpdateParameter(store, store.Layout[index], 1f);
     }
 
+    /// <summary>Updates the elements [<paramref name="start"/>, <paramref name="end"/>) of <paramref name="store"/> from
+    /// their final gradients within a fused step, on the calling thread, whichever parameters they belong to (frozen ones
+    /// are skipped): one slice of a gradient combined across cores (<see cref="DataParallelGradients"/>), updated by the
+    /// thread that summed it. Elements are independent, so the result is the same bits as whole-parameter updates.</summary>
+    internal void UpdateFusedRange(ParameterStore store, int start, int end)
+    {
+        if (_fusedStep != StepCount + 1) throw new InvalidOperationException("UpdateFusedRange outside BeginFusedStep / EndFusedStep.");
+        foreach (var (from, to) in store.TrainableRuns(start, end))
+            Update(store.Values.AsSpan(from, to - from), store.Gradients.AsSpan(from, to - from), from, 1f);
+    }
+
     /// <summary>Parameters with at least this many elements are updated on both cores (see <see cref="WorkerPool"/>):
     /// an Adam update reads and writes 28 bytes per element, so a 512 x 512 weight is 7 MB of memory traffic.</summary>
     internal const int ParallelUpdateMinimum = 1 << 16;
