@@ -109,16 +109,27 @@ public sealed class DataParallelGradients : IPartedWork
     {
         var total = _network.Parameters.Gradients;
         var (start, end) = TileGemm.Range(total.Length, 64, part, parts);
-        var slice = total.AsSpan(start, end - start);
-        for (int k = 0; k < _chunks; k++)
+        // Block by block, so that with an update each block's sum is still in L1 when the optimizer reads it.
+        for (int from = start; from < end; from += CombineBlock)
         {
-            float weight = (float)Chunk(k).Size / _count;
-            var chunk = _replicas[k].Parameters.Gradients.AsSpan(start, end - start);
-            if (k == 0) TensorPrimitives.Multiply(chunk, weight, slice);
-            else TensorPrimitives.MultiplyAdd(chunk, weight, slice, slice);
+            int to = Math.Min(end, from + CombineBlock);
+            var block = total.AsSpan(from, to - from);
+            for (int k = 0; k < _chunks; k++)
+            {
+                float weight = (float)Chunk(k).Size / _count;
+                var chunk = _replicas[k].Parameters.Gradients.AsSpan(from, to - from);
+                if (k == 0) TensorPrimitives.Multiply(chunk, weight, block);
+                else TensorPrimitives.MultiplyAdd(chunk, weight, block, block);
+            }
+            if (_update is not null) CompiledSupport.UpdateRange(_update, from, to, _optimizer, _learningRate);
         }
-        if (_update is not null) CompiledSupport.UpdateRange(_update, start, end, _optimizer, _learningRate);
     }
+
+    /// <summary>Elements combined (and updated) at a time: 16 KB of summed gradient, well inside L1 beside the
+    /// optimizer's state for the same elements. (W3 at batch 128 on two threads, bench -- breakdown, five alternating
+    /// runs each on AMD EPYC Zen 4: TrainStep median 2,907 us fused this way, 3,103 us with the update as a second pass;
+    /// single runs spread by 20%.)</summary>
+    private const int CombineBlock = 4096;
 
     /// <summary>Compiled inference of <paramref name="count"/> samples in <paramref name="chunks"/> chunks, each on its
     /// replica's own workspace (a network that runs a sample at a time splits its batch here, as its training does).
