@@ -21,6 +21,9 @@ internal static class DenseKernelsCommand
     /// <summary>Runs the command; about 1 minute.</summary>
     public static int Run()
     {
+        bool quiet = SystemLoad.WaitForQuiet(0.2, TimeSpan.FromSeconds(30), Console.Error.WriteLine);
+        if (!quiet) Console.Error.WriteLine("the machine is still busy: the results will be unreliable");
+        var load = SystemLoad.Start();
         int bits = FmaPeak.IsSupported(512) ? 512 : FmaPeak.IsSupported(256) ? 256 : 0;
         var peaks = s_threads.ToDictionary(t => t, t => bits == 0 ? double.NaN : FmaPeak.Median(bits, t, 0.25, 7));
         int poolThreads = WorkerPool.Threads;
@@ -52,6 +55,8 @@ internal static class DenseKernelsCommand
             "of 0.06 s, the three products taking turns.");
         Console.WriteLine();
         foreach (var line in lines) Console.WriteLine(line);
+        Console.WriteLine();
+        Console.WriteLine("- " + CompareCommand.LoadLine(load.Stop(), quiet, out _));
         return 0;
     }
 
