@@ -211,7 +211,7 @@ public sealed class ParameterStore
     /// <summary>See <see cref="TrainableRuns"/>; a struct enumerator, so that <c>foreach</c> allocates nothing.</summary>
     internal struct TrainableRunEnumerator(ParameterStore store, int start, int end)
     {
-        private int _index = -1;
+        private int _index = FirstEndingAfter(store.Layout, start) - 1;
 
         public (int Start, int End) Current { get; private set; }
 
@@ -220,7 +220,7 @@ public sealed class ParameterStore
         public bool MoveNext()
         {
             var layout = store.Layout;
-            while (++_index < layout.Count)
+            while (++_index < layout.Count && layout[_index].Offset < end)   // the layout is in offset order
             {
                 var p = layout[_index];
                 int from = Math.Max(start, p.Offset), to = Math.Min(end, p.Offset + p.Length);
@@ -229,6 +229,20 @@ public sealed class ParameterStore
                 return true;
             }
             return false;
+        }
+
+        /// <summary>The first parameter that ends after <paramref name="offset"/> (binary search: a combination calls this
+        /// once per block, and a Transformer has a few hundred parameters).</summary>
+        private static int FirstEndingAfter(IReadOnlyList<ParameterInfo> layout, int offset)
+        {
+            int low = 0, high = layout.Count;
+            while (low < high)
+            {
+                int middle = (low + high) >>> 1;
+                if (layout[middle].Offset + layout[middle].Length <= offset) low = middle + 1;
+                else high = middle;
+            }
+            return low;
         }
     }
 
