@@ -33,19 +33,19 @@ internal static class ClassEmitter
         if (plan.WholeBatch)
         {
             w.Line("// Training holds the whole batch (an op needs it); grown by EnsureBatchWorkspace.");
-            w.Line($"private float[] _values = new float[{rows}ValueWorkspaceSize];");
-            w.Line($"private float[] _gradients = new float[{rows}GradientWorkspaceSize];");
+            w.Line($"private float[] _values = global::NetCompiler.AlignedArrays.Allocate({rows}ValueWorkspaceSize);");
+            w.Line($"private float[] _gradients = global::NetCompiler.AlignedArrays.Allocate({rows}GradientWorkspaceSize);");
         }
         else
         {
-            w.Line($"private readonly float[] _values = new float[{rows}ValueWorkspaceSize];");
-            w.Line($"private readonly float[] _gradients = new float[{rows}GradientWorkspaceSize];");
+            w.Line($"private readonly float[] _values = global::NetCompiler.AlignedArrays.Allocate({rows}ValueWorkspaceSize);");
+            w.Line($"private readonly float[] _gradients = global::NetCompiler.AlignedArrays.Allocate({rows}GradientWorkspaceSize);");
         }
         // Used by training's batch split (any network with a loss whose training samples are independent) and by the
         // inference of a network that runs a sample at a time.
         if ((graph.Loss is not null && !plan.WholeBatch) || !inference.Tiled)
             w.Line("private global::NetCompiler.DataParallelGradients? _chunks; // a batch split across the cores, made on first use");
-        w.Line($"private readonly float[] _inference = new float[{(inference.Tiled ? "TileRows * " : "")}InferenceWorkspaceSize];");
+        w.Line($"private readonly float[] _inference = global::NetCompiler.AlignedArrays.Allocate({(inference.Tiled ? "TileRows * " : "")}InferenceWorkspaceSize);");
         w.Line();
         w.Line("private int _caller; // managed thread id inside an entry point, 0 when none: concurrent use throws");
         w.Line();
@@ -145,8 +145,8 @@ internal static class ClassEmitter
         w.Line("/// <summary>Grows the training workspaces to <paramref name=\"batch\"/> samples (the whole batch runs at once).</summary>");
         w.Open("private void EnsureBatchWorkspace(int batch)");
         w.Line("if (_values.Length >= (long)batch * ValueWorkspaceSize) return;");
-        w.Line("_values = new float[global::NetCompiler.CompiledSupport.WorkspaceLength(batch, ValueWorkspaceSize)];");
-        w.Line("_gradients = new float[global::NetCompiler.CompiledSupport.WorkspaceLength(batch, GradientWorkspaceSize)];");
+        w.Line("_values = global::NetCompiler.AlignedArrays.Allocate(global::NetCompiler.CompiledSupport.WorkspaceLength(batch, ValueWorkspaceSize));");
+        w.Line("_gradients = global::NetCompiler.AlignedArrays.Allocate(global::NetCompiler.CompiledSupport.WorkspaceLength(batch, GradientWorkspaceSize));");
         if (HasConstants(plan)) w.Line("FillConstants(_values, batch);");
         w.Close();
         w.Line();

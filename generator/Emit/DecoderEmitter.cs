@@ -18,7 +18,7 @@ internal static class DecoderEmitter
         w.Line($"private const int DecodeTokenCount = {decoder.TokenCount}; // ids the embeddings accept");
         w.Line($"private const int DecodeCacheSize = {decoder.CacheFloats}; // floats of one sequence's KV cache: every attention's keys and values{(encoder is null ? "" : ", then the encoded source")}");
         w.Line($"private const int DecodeWorkspaceSize = {plan.Memory.ValueSize}; // floats of one decoder step's values");
-        w.Line("private readonly float[] _decode = new float[DecodeWorkspaceSize];");
+        w.Line("private readonly float[] _decode = global::NetCompiler.AlignedArrays.Allocate(DecodeWorkspaceSize);");
         w.Line("private readonly global::NetCompiler.KvCache _kvCache = new(DecodeCacheSize, DecodeContext);");
         if (encoder is not null)
         {
@@ -26,7 +26,7 @@ internal static class DecoderEmitter
             w.Line($"public const int DecodeSourceLength = {decoder.SourceLength};");
             w.Line($"private const int DecodeSourceTokenCount = {decoder.SourceTokenCount}; // ids the source's embeddings accept");
             w.Line($"private const int EncodeWorkspaceSize = {encoder.Memory.ValueSize}; // floats of one encoder run's values");
-            w.Line("private readonly float[] _encode = new float[EncodeWorkspaceSize];");
+            w.Line("private readonly float[] _encode = global::NetCompiler.AlignedArrays.Allocate(EncodeWorkspaceSize);");
             w.Line("private readonly float[] _encodeSource = new float[DecodeSourceLength]; // one source's ids as floats, as Infer's input");
         }
         w.Line();

@@ -131,7 +131,7 @@ public sealed class KvCache
     {
         long floats = (long)slots * SlotSize;
         if (floats > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(slots), slots, $"Decode: {slots} KV cache slots of {SlotSize} floats do not fit one array.");
-        var values = new float[floats];
+        var values = AlignedArrays.Allocate((int)floats);
         _values.AsSpan().CopyTo(values);
         var filled = new int[slots];
         _filled.AsSpan().CopyTo(filled);

@@ -25,9 +25,9 @@ public sealed class ParameterStore
         ArgumentNullException.ThrowIfNull(buffers);
         Layout = layout;
         BufferLayout = buffers;
-        Values = new float[Lay(layout, _byName, "Parameter", null, nameof(layout))];
-        Buffers = new float[Lay(buffers, _buffersByName, "Buffer", _byName, nameof(buffers))];
-        Gradients = new float[Values.Length];
+        Values = AlignedArrays.Allocate(Lay(layout, _byName, "Parameter", null, nameof(layout)));
+        Buffers = AlignedArrays.Allocate(Lay(buffers, _buffersByName, "Buffer", _byName, nameof(buffers)));
+        Gradients = AlignedArrays.Allocate(Values.Length);
         _frozen = new bool[layout.Count];
     }
 
@@ -60,7 +60,7 @@ public sealed class ParameterStore
         foreach (var b in BufferLayout) _buffersByName.Add(b.Name, b);
         Values = source.Values;
         Buffers = source.Buffers;
-        Gradients = new float[source.Count];
+        Gradients = AlignedArrays.Allocate(source.Count);
         _frozen = new bool[Layout.Count];
         RandomSeed = source.RandomSeed;
         RandomStep = source.RandomStep;

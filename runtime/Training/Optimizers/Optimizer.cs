@@ -72,7 +72,7 @@ public abstract class Optimizer
         if (_attachedCount == store.Count) return;
         if (_attachedCount >= 0)
             throw new InvalidOperationException($"This {Name} optimizer holds state for {_attachedCount} parameters; the network has {store.Count}. Create one optimizer per network.");
-        for (int i = 0; i < _state.Length; i++) _state[i] = new float[store.Count];
+        for (int i = 0; i < _state.Length; i++) _state[i] = AlignedArrays.Allocate(store.Count);
         _attachedCount = store.Count;
     }
 

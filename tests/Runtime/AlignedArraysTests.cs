@@ -1,0 +1,71 @@
+using System;
+using NetCompiler.Definitions.Zoo;
+using NetCompiler.Tests.TestSupport;
+using Xunit;
+
+namespace NetCompiler.Tests.Runtime;
+
+/// <summary><see cref="AlignedArrays"/>: the arrays are what was asked for (length, zeros, pinned), and element 0 lands on
+/// a 64-byte boundary. Alignment depends on where the heap places objects, so those tests run alone (no other test
+/// allocating at the same moment) and ask for most, not all, of a run of arrays: a plain array lands on the boundary one
+/// time in eight (its elements start 16 bytes into the object, which is 8-byte aligned), so the odds that 9 of 10
+/// land there without the spacer, or 10 of 12, are below one in a million.</summary>
+public class AlignedArraysTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(17)]
+    [InlineData(100_000)]
+    public void Gives_a_zeroed_pinned_array_of_the_length_asked(int length)
+    {
+        var array = AlignedArrays.Allocate(length);
+        Assert.Equal(length, array.Length);
+        Assert.All(array, value => Assert.Equal(0f, value));
+        Assert.InRange(AlignedArrays.Misalignment(array), 0, AlignedArrays.Boundary - 1);
+        Assert.Equal(0, AlignedArrays.Misalignment(array) % sizeof(float));
+    }
+
+    [Fact]
+    public void Refuses_a_negative_length() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => AlignedArrays.Allocate(-1));
+}
+
+/// <summary>The alignment itself, alone in the process (see <see cref="AlignedArraysTests"/>).</summary>
+[Collection(ExclusiveCollection.Name)]
+public class AlignedArraysPlacementTests
+{
+    [Theory]
+    [InlineData(16)]
+    [InlineData(1_003)]
+    [InlineData(4_160)]
+    public void Places_element_0_on_a_64_byte_boundary(int length)
+    {
+        var kept = new float[10][];
+        int aligned = 0;
+        for (int i = 0; i < kept.Length; i++)
+        {
+            kept[i] = AlignedArrays.Allocate(length + i);
+            if (AlignedArrays.Misalignment(kept[i]) == 0) aligned++;
+        }
+        Assert.True(aligned >= 9, $"{aligned} of 10 arrays of about {length} floats start on a 64-byte boundary.");
+    }
+
+    [Fact]
+    public void A_network_s_parameters_gradients_and_optimizer_state_start_on_the_boundary()
+    {
+        int aligned = 0, total = 0;
+        for (int i = 0; i < 3; i++)
+        {
+            var net = new CharGpt(seed: i);
+            var adam = new Adam(1e-3f);
+            adam.Step(net.Parameters);
+            foreach (var array in new[] { net.Parameters.Values, net.Parameters.Gradients, adam.GetState(0), adam.GetState(1) })
+            {
+                total++;
+                if (AlignedArrays.Misalignment(array) == 0) aligned++;
+            }
+        }
+        Assert.True(aligned >= total - 2, $"{aligned} of {total} parameter, gradient and moment arrays start on a 64-byte boundary.");
+    }
+}
