@@ -547,6 +547,8 @@ internal static class CompareCommand
             $"- The compiled column runs with the runtime's default worker pool (WorkerPool.Threads = {WorkerPool.Threads}: all cores); 'compiled at 1 thread' sets WorkerPool.Threads = 1. TorchSharp is pinned with torch.set_num_threads.");
         text.AppendLine("- TorchSharp runs under GLIBC_TUNABLES=" + (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { Length: > 0 } tunables ? tunables : "(not set)") +
                         " (libtorch's large temporaries are otherwise unmapped and re-faulted every step).");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"- Garbage collection: workstation, background (concurrent) collection {(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? "off" : "on")}: with it off, a variant's garbage is collected in its own turn, not by a third thread during the next variant's.");
         text.AppendLine("- " + loadLine);
         return text.ToString();
     }
