@@ -189,7 +189,7 @@ internal static class EntryPointEmitter
         w.Line("/// as soon as backward has finished its gradient and read its value for the last time, while that gradient is");
         w.Line("/// still in cache, instead of in a separate pass over every parameter afterwards.</summary>");
         w.Open("private float Train(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, global::NetCompiler.ParameterStore? update, global::NetCompiler.Optimizer? optimizer, float learningRate)");
-        if (!plan.WholeBatch) EmitBatchSplit(w);
+        if (!plan.WholeBatch) EmitBatchSplit(w, plan);
         TrainPreamble(w, plan);
         string extras = KernelEmitter.ExtraArguments(plan, "sample0 + first");
         if (plan.WholeBatch) w.Line("int first = 0, rows = batch;");
@@ -209,20 +209,34 @@ internal static class EntryPointEmitter
         w.Line();
     }
 
-    /// <summary>The head of Train for a network whose samples train independently (no batch normalization): a batch of
-    /// at least a full tile per core is cut into one chunk per core, each run as a whole training pass on a replica
-    /// (its own workspace and gradients), since one pass per core scales where splitting each kernel of a small
-    /// network does not. The update then runs on each slice of the combined gradients as soon as the slice is summed, on
-    /// the core that summed it (<c>DataParallelGradients.ComputeGradients</c> with the store). Chunks of half a tile
-    /// (the rule before) made batch 32 slower on two threads than on one for every MLP of bench -- scaling: the kernels
-    /// run below their best row count, and the combination and update cost as much as at any batch.</summary>
-    private static void EmitBatchSplit(SourceWriter w)
+    /// <summary>The head of Train for a network whose samples train independently (no batch normalization): a batch with
+    /// at least <see cref="ChunkRows"/> samples per core is cut into one chunk per core, each run as a whole training pass
+    /// on a replica (its own workspace and gradients), since one pass per core scales where splitting each kernel of a
+    /// small network does not. The update then runs on each slice of the combined gradients as soon as the slice is
+    /// summed, on the core that summed it (<c>DataParallelGradients.ComputeGradients</c> with the store).</summary>
+    private static void EmitBatchSplit(SourceWriter w, KernelPlan plan)
     {
-        w.Line("int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, TileRows); // a full tile per chunk at least; 1 inside a chunk");
+        int rows = ChunkRows(plan);
+        string why = rows == plan.TileRows ? "a full tile per chunk at least" : "half a tile per chunk at least: much work per parameter";
+        w.Line($"int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, {rows}); // {why}; 1 inside a chunk");
         w.Open("if (chunks > 1)");
         w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
         w.Line("return _chunks.ComputeGradients(inputs, targets, batch, chunks, update, optimizer, learningRate); // the update fused into the combination");
         w.Close();
+    }
+
+    /// <summary>The fewest samples of a tiled network worth a chunk: a split costs a combination and an update over every
+    /// parameter whatever the batch, and chunks of under a tile run the kernels below their best row count. So half a
+    /// tile when half a tile's training values (a measure of its work) are at least the parameter count, as for the
+    /// recurrent, convolutional and attention networks of the zoo (2.5 to 13 times), and a full tile otherwise, as for the
+    /// MLPs (0.02 to 0.05). Half tiles made batch 32 slower on two threads than on one for every MLP of bench -- scaling;
+    /// a full tile kept W6's LSTM at batch 32 on one core (compare: 34,300 samples/s on two threads with half tiles,
+    /// 25,200 with full ones; 20,800-21,500 on one).</summary>
+    private static int ChunkRows(KernelPlan plan)
+    {
+        long parameters = plan.Graph.Spec.Parameters.Sum(p => (long)p.Length);
+        int half = System.Math.Max(1, plan.TileRows / 2);
+        return (long)half * plan.Memory.ValueSize >= parameters ? half : plan.TileRows;
     }
 
     /// <summary>The head of a per-sample network's ComputeGradients: as <see cref="EmitBatchSplit"/>, a batch with enough

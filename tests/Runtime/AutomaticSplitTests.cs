@@ -210,6 +210,24 @@ public class AutomaticSplitTests
     }
 
     [Fact]
+    public void A_batch_of_one_tile_splits_where_the_work_per_parameter_repays_the_combination()
+    {
+        // 32 samples = one tile on two threads: the LSTM over 32 steps (a half tile's values are 10x its parameters)
+        // splits into two chunks of 16; the wide MLP (0.025x) stays whole, its combination and update over 670K
+        // parameters costing more than the second core saves.
+        bool Splits(INetwork net)
+        {
+            var rng = new Rng(4);
+            var x = CompiledVsInterpretedTests.Inputs(net, 32, rng);
+            var t = Enumerable.Range(0, 32).Select(_ => (float)rng.NextInt(3)).ToArray();
+            OnThreads(2, () => net.ComputeGradients(x, t, 32));
+            return HasSplit(net);
+        }
+        Assert.True(Splits(new LstmSequenceNet(seed: 1)));
+        Assert.False(Splits(new WideMlpNet(seed: 1)));
+    }
+
+    [Fact]
     public void A_network_with_batch_normalization_is_never_split()
     {
         // Its batch statistics couple the samples: a split would change the result, so the bits must match one thread.
