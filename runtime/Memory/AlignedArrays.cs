@@ -34,6 +34,7 @@ public static class AlignedArrays
             long footprint = 24 + ((long)length * sizeof(float) + 7) / 8 * 8;
             long next = (long)(Address(array) % Boundary) + footprint;   // where the next object's elements would start
             long large = attempt == 0 ? 0 : (long)length * sizeof(float) / 8 * 8;
+            if (large > LargestSpacer) break;   // a second copy of a huge array is too much to spend on alignment
             int spacerBytes = (int)(large + (Boundary - (next + 24 + large) % Boundary) % Boundary);
             (discarded ??= new float[6][])[attempt] = array;
             var spacer = GC.AllocateUninitializedArray<byte>(spacerBytes, pinned: true);
@@ -43,6 +44,9 @@ public static class AlignedArrays
         GC.KeepAlive(discarded);
         return array;
     }
+
+    /// <summary>Bytes a spacer may take (64 MB): larger arrays get the small spacer's try only.</summary>
+    private const long LargestSpacer = 64L << 20;
 
     /// <summary>How many bytes element 0 of <paramref name="array"/> lies past a 64-byte boundary (0: aligned).</summary>
     public static int Misalignment<T>(T[] array) where T : unmanaged => (int)(Address(array) % Boundary);

@@ -17,11 +17,12 @@ public class AlignedArraysTests
     [InlineData(1)]
     [InlineData(17)]
     [InlineData(100_000)]
+    [InlineData(20_000_000)]   // 80 MB: past the largest spacer, so one try only
     public void Gives_a_zeroed_pinned_array_of_the_length_asked(int length)
     {
         var array = AlignedArrays.Allocate(length);
         Assert.Equal(length, array.Length);
-        Assert.All(array, value => Assert.Equal(0f, value));
+        Assert.True(array.AsSpan().IndexOfAnyExcept(0f) < 0, "not all zeros");
         Assert.InRange(AlignedArrays.Misalignment(array), 0, AlignedArrays.Boundary - 1);
         Assert.Equal(0, AlignedArrays.Misalignment(array) % sizeof(float));
     }
