@@ -82,9 +82,9 @@ internal static class EntryPointEmitter
         if (!plan.Tiled)
         {
             // A sample at a time, so only its kernels could use the other cores: the batch splits instead, as in training.
-            w.Line($"int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, {samplesPerChunk}); // 1 inside a chunk");
+            EmitChunkCount(w, samplesPerChunk, "1 inside a chunk");
             w.Open("if (chunks > 1)");
-            w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
+            w.Line(EnsureChunks);
             w.Line("_chunks.Infer(inputs, outputs, batch, chunks);");
             w.Line("return;");
             w.Close();
@@ -218,12 +218,20 @@ internal static class EntryPointEmitter
     {
         int rows = ChunkRows(plan);
         string why = rows == plan.TileRows ? "a full tile per chunk at least" : "half a tile per chunk at least: much work per parameter";
-        w.Line($"int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, {rows}); // {why}; 1 inside a chunk");
+        EmitChunkCount(w, rows, $"{why}; 1 inside a chunk");
         w.Open("if (chunks > 1)");
-        w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
+        w.Line(EnsureChunks);
         w.Line("return _chunks.ComputeGradients(inputs, targets, batch, chunks, update, optimizer, learningRate); // the update fused into the combination");
         w.Close();
     }
+
+    /// <summary>The chunk count of a batch split: one per <c>WorkerPool.Threads</c>, each of at least
+    /// <paramref name="minimumRows"/> samples; <paramref name="why"/> goes into the comment.</summary>
+    private static void EmitChunkCount(SourceWriter w, int minimumRows, string why) =>
+        w.Line($"int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, {minimumRows}); // {why}");
+
+    /// <summary>The chunk runner, made on the first split.</summary>
+    private const string EnsureChunks = "_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);";
 
     /// <summary>The fewest samples of a tiled network worth a chunk: a split costs a combination and an update over every
     /// parameter whatever the batch, and chunks of under a tile run the kernels below their best row count. So half a
@@ -247,9 +255,9 @@ internal static class EntryPointEmitter
     private static void EmitSampleBatchSplit(SourceWriter w, KernelPlan plan)
     {
         int samples = SamplesPerChunk(plan);
-        w.Line($"int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, {samples}); // at least {samples} sample{(samples == 1 ? "" : "s")} per chunk; 1 inside a chunk");
+        EmitChunkCount(w, samples, $"at least {samples} sample{(samples == 1 ? "" : "s")} per chunk; 1 inside a chunk");
         w.Open("if (chunks > 1)");
-        w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
+        w.Line(EnsureChunks);
         w.Line("return _chunks.ComputeGradients(inputs, targets, batch, chunks);");
         w.Close();
     }
@@ -397,9 +405,9 @@ internal static class EntryPointEmitter
         if (splits)
         {
             int samples = SamplesPerChunk(training);
-            w.Line($"int chunks = global::NetCompiler.DataParallelGradients.AutomaticChunks(batch, {samples}); // as ComputeGradients splits");
+            EmitChunkCount(w, samples, "as ComputeGradients splits");
             w.Open("if (chunks > 1 && optimizer.BeginFusedStep(Parameters)) // not with clipping, which needs the global norm first");
-            w.Line("_chunks ??= new global::NetCompiler.DataParallelGradients(this, global::NetCompiler.ExecutionPath.Compiled);");
+            w.Line(EnsureChunks);
             w.Line("float fused = _chunks.ComputeGradients(inputs, targets, batch, chunks, Parameters, optimizer, 0f); // the update fused into the combination");
             w.Line("optimizer.EndFusedStep();");
             w.Line("return fused;");
