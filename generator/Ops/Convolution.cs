@@ -14,7 +14,7 @@ internal sealed record ConvolutionAttribute(int Stride, int Padding, int Dilatio
 /// a residual sum and the activation that follow fused into its epilogue (y = act(z + r)) when nothing else reads what
 /// they consume.
 /// <para>Lowered as implicit GEMM through the runtime's <c>ConvolutionGemm</c>: per sample and group the input is
-/// unfolded into a column matrix [C / groups kh kw, OH OW] in a per-thread scratch (rows padded to 16 floats) and the
+/// unfolded into a column matrix [C / groups kh kw, OH OW] in a scratch (rows padded to 16 floats) and the
 /// register-blocked kernels of <c>TileGemm</c> run W [M / groups, C / groups kh kw] against it. A direct convolution
 /// would avoid the unfolding, but at the zoo's shapes (kh kw C / groups between 9 and 576, OH OW between 49 and 784) the
 /// unfolded matrix of one sample fits in L2, costs one pass over kh kw times the input (a few percent of the

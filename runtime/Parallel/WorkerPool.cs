@@ -79,6 +79,7 @@ public static class WorkerPool
         {
             _running = true;
             EnsureWorkers(_threads - 1);
+            KernelScratch.EnsureParts(parts);
             int generation = _generation + 1;
             _parts = parts;
             _unfinished = parts;
@@ -116,9 +117,14 @@ public static class WorkerPool
             int part = (int)claim;
             if (claim >> 32 != generation || part >= parts) return;
             if (Interlocked.CompareExchange(ref _claim, claim + 1, claim) != claim) continue;
+            int mark = KernelScratch.EnterPart(part);
             try { work.RunPart(part); }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
-            finally { Interlocked.Decrement(ref _unfinished); }
+            finally
+            {
+                KernelScratch.LeavePart(mark);
+                Interlocked.Decrement(ref _unfinished);
+            }
         }
     }
 

@@ -92,7 +92,7 @@ public class PackedForwardTests
     [Fact]
     public void A_larger_call_after_a_smaller_one_gets_a_larger_scratch()
     {
-        // The per-thread scratch grows: a small call first, then one that needs more than the first allocation.
+        // The scratch grows: a small call first, then one that needs more than the first allocation.
         foreach (var (rows, n, k) in new[] { (4, 4, 4), (32, 300, 2000) })
         {
             var x = RandomArrays.Uniform(rows * k, 4);

@@ -11,8 +11,8 @@ namespace NetCompiler.Tests.Zoo;
 /// once with batch normalization and dropout (WideBatchNormNet; its workspace grows on the first, warm-up, step), and
 /// convolutional ones (LeNet5; ResidualConvNet, batch norm over [C, H, W]) and W5's GPT (CharGpt), with plain SGD, Adam
 /// and SGD with momentum.
-/// (Measured on the calling thread; AllThreadsAllocationTests covers the worker pool's threads, which allocate the
-/// packed forward kernel's per-thread scratch once, on their first product.)</summary>
+/// (Measured on the calling thread; AllThreadsAllocationTests covers the worker pool's threads, whose parts grow
+/// their kernel scratch, KernelScratch, on the first call.)</summary>
 public class AllocationTests
 {
     [Theory]

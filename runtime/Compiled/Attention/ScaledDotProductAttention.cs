@@ -6,7 +6,7 @@ namespace NetCompiler;
 
 /// <summary>Scaled dot-product attention as generated code calls it, per head and block of four query rows, fused: a row's scores
 /// q k_j / sqrt(d_k) (causal: keys 0..i only), their softmax and the weighted sum of the value rows, with only the
-/// row's log-sum-exp saved for backward. No Tq x Tk matrix is stored: a block's rows of scores live in a per-thread buffer
+/// row's log-sum-exp saved for backward. No Tq x Tk matrix is stored: a block's rows of scores live in a scratch buffer
 /// of 4 Tk floats (16 KB at Tk = 1024, in L1), so the online rescaling flash attention needs on a GPU, whose rows do not fit
 /// its shared memory, buys nothing here; the work is the same single pass over the keys.
 /// <para>Layout: the keys of a head are transposed once per sample into [d_k, Tk] so that a query's scores run with
@@ -14,18 +14,11 @@ namespace NetCompiler;
 /// backward. Backward recomputes each row's probabilities from the saved log-sum-exp, then dP = dO V^T,
 /// dS = P (dP - rowsum(dO O)), dV += P^T dO, dK += scale dS^T Q, dQ += scale dS K, the first three with the keys in the
 /// lanes, dQ with the head's columns in them; dK and dV accumulate transposed and are added back once per head.</para>
-/// <para>Nothing is allocated per call after the first (the scratch grows once per thread). Every element-wise step
+/// <para>Nothing is allocated per call after the first (the scratch is a <see cref="KernelScratch"/> buffer). Every element-wise step
 /// uses the widest accelerated register, the one-lane path the same SimdMath polynomials.</para></summary>
 public static class ScaledDotProductAttention
 {
-    [System.ThreadStatic] private static float[]? t_scratch;
-
-    private static ref float Scratch(int floats)
-    {
-        var scratch = t_scratch;
-        if (scratch is null || scratch.Length < floats) t_scratch = scratch = new float[floats];
-        return ref MemoryMarshal.GetArrayDataReference(scratch);
-    }
+    private static ref float Scratch(int floats) => ref KernelScratch.Get(ScratchUse.AttentionBlocks, floats);
 
     /// <summary>Attention over <paramref name="rows"/> samples: sample r's queries [Tq, heads d_k] at
     /// <c>q + r qStride</c>, keys [Tk, heads d_k] and values [Tk, heads d_v] likewise, output [Tq, heads d_v] at

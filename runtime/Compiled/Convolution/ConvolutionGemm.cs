@@ -9,8 +9,8 @@ namespace NetCompiler;
 /// <summary>2-D convolution over a tile of samples as im2col products, called by generated code with the layer's
 /// constant <see cref="ConvGeometry"/>. Per chunk of a few samples and per group, the column matrix [ColumnRows,
 /// chunk x Positions] of the input (the samples side by side, so small images still make long rows) is written to a
-/// per-thread scratch whose rows are padded to a multiple of 16 floats with zeros, and three products of <see cref="TileGemm"/>'s register-blocked kernels
-/// cover the layer, W being [outChannels, ColumnRows] per group as PyTorch stores it:
+/// scratch (<see cref="KernelScratch"/>) whose rows are padded to a multiple of 16 floats with zeros, and three
+/// products of <see cref="TileGemm"/>'s register-blocked kernels cover the layer, W being [outChannels, ColumnRows] per group as PyTorch stores it:
 /// <list type="bullet">
 /// <item><see cref="Forward"/>: y[m, p] = b[m] + sum_k W[m, k] col[k, p] (4 channels x 4 registers of positions per
 /// block, the k loop innermost).</item>
@@ -19,19 +19,11 @@ namespace NetCompiler;
 /// <see cref="BackwardBias"/>: db[m] += sum_p dy[m, p].</item>
 /// </list>
 /// Large tiles are split across <see cref="WorkerPool"/>: the forward and dx by samples, dW by its columns (every part
-/// sums the samples in the same order), so results never depend on the number of threads. The scratch grows on a
-/// thread's first call and is reused after: no allocation per step.</summary>
+/// sums the samples in the same order), so results never depend on the number of threads. The scratch is a
+/// <see cref="KernelScratch"/> buffer: no allocation per step.</summary>
 public static class ConvolutionGemm
 {
-    [ThreadStatic] private static float[]? t_scratch;
-
-    /// <summary>This thread's scratch, at least <paramref name="floats"/> long (grown on first use only).</summary>
-    private static ref float Scratch(int floats)
-    {
-        var scratch = t_scratch;
-        if (scratch is null || scratch.Length < floats) t_scratch = scratch = new float[floats];
-        return ref MemoryMarshal.GetArrayDataReference(scratch);
-    }
+    private static ref float Scratch(int floats) => ref KernelScratch.Get(ScratchUse.ConvolutionColumns, floats);
 
     /// <summary>y[s] = conv(x[s], W) + b for samples s &lt; rows (sample s of x at s * xStride, of y at s * yStride).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -14,8 +14,6 @@ namespace NetCompiler;
 /// (exact below 2^24) for backward, which adds each output's gradient there.</summary>
 public static class MaxPooling
 {
-    [ThreadStatic] private static float[]? t_scratch;
-
     /// <summary>y[c, oy, ox] = the largest x[c, oy stride + i, ox stride + j] over i, j &lt; kernel; with
     /// <paramref name="saveIndex"/>, its index into x in <paramref name="index"/> at the same place as y.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -78,9 +76,7 @@ public static class MaxPooling
         ref float index, bool saveIndex) where V : struct, IFloatVector<V>
     {
         int starts = (outWidth - 1) * stride + 1;
-        var scratch = t_scratch;
-        if (scratch is null || scratch.Length < 2 * starts) t_scratch = scratch = new float[2 * starts];
-        ref float largest = ref MemoryMarshal.GetArrayDataReference(scratch);
+        ref float largest = ref KernelScratch.Get(ScratchUse.PoolingWindows, 2 * starts);
         ref float winner = ref Unsafe.Add(ref largest, starts);
         for (int c = 0, o = 0; c < channels; c++)
             for (int oy = 0; oy < outHeight; oy++, o += outWidth)

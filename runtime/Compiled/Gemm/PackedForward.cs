@@ -5,7 +5,7 @@ namespace NetCompiler;
 
 /// <summary>The forward product of a dense layer over a tile of many rows, y = x W^T (+ b), in outer-product form
 /// with the vector lanes over the rows. The tile's x is packed transposed (k x R floats, R = rows rounded up to
-/// two registers) into a per-thread buffer; each step i then broadcasts W[o, i] for a block of 8 outputs and
+/// two registers) into a scratch buffer (<see cref="KernelScratch"/>); each step i then broadcasts W[o, i] for a block of 8 outputs and
 /// multiplies it with the two registers of x^T[i, :], so W is read once per call from its own [n, k] layout, every
 /// FMA feeds a different accumulator and no horizontal sums are left at the end. The block's y^T goes to the buffer
 /// and is transposed into y at the end. Packing and unpacking cost rows x (k + n) copies against rows x n x k
@@ -15,9 +15,6 @@ namespace NetCompiler;
 /// wider register, so Float1 and Float512 runs of this kernel agree bit for bit).</para></summary>
 internal static class PackedForward
 {
-    // Per-thread scratch: x^T, then y^T. Pinned so that the 64-byte alignment chosen once stays valid.
-    [ThreadStatic] private static float[]? t_buffer;
-
     /// <summary>Whether this kernel beats the dot form (<see cref="TileGemm"/>) for a tile of <paramref name="rows"/>
     /// rows of a layer with <paramref name="n"/> outputs and <paramref name="k"/> inputs: the rows must fill at least 3/4
     /// of the lanes they are rounded up to (padding lanes do wasted FMAs), or 5/8 when the layer is at least twice as wide
@@ -71,21 +68,8 @@ internal static class PackedForward
         Unpack<V>(ref yT, r, rows, count, ref y, yStride);
     }
 
-    /// <summary>A 64-byte aligned run of at least <paramref name="length"/> floats, reused by later calls on this
-    /// thread (allocated only when a call needs more than any before it).</summary>
-    private static unsafe ref float Scratch(int length)
-    {
-        const int align = 16; // floats per 64 bytes: a misaligned Vector512 load spans two cache lines
-        var buffer = t_buffer;
-        if (buffer is null || buffer.Length < length + align)   // 256 KB at least: one allocation covers W3's layers
-        {
-            int size = Math.Max(length + align, Math.Max(1 << 16, (buffer?.Length ?? 0) * 2));
-            t_buffer = buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
-        }
-        ref float first = ref buffer[0];
-        int skip = (int)((64 - (nint)Unsafe.AsPointer(ref first) % 64) % 64 / sizeof(float));
-        return ref Unsafe.Add(ref first, skip);
-    }
+    /// <summary>The tile's x^T, then y^T: at least 64K floats (256 KB), so that one buffer covers W3's layers.</summary>
+    private static ref float Scratch(int length) => ref KernelScratch.Get(ScratchUse.PackedRows, Math.Max(length, 1 << 16));
 
     /// <summary>xT[i * r + row] = x[row * xStride + i]; rows from <paramref name="rows"/> to r are zeros.
     /// Square blocks of one register's width go through <see cref="BlockTranspose"/>, the edges one float at a time.</summary>

@@ -13,9 +13,6 @@ namespace NetCompiler;
 /// once per sample. Gathering costs <c>rows x (k + n)</c> copies against <c>rows x n x k</c> multiply-adds.</summary>
 public static class SequenceGemm
 {
-    // Per-thread scratch for the gathered rows (a data-parallel chunk runs on each core with its own).
-    [ThreadStatic] private static float[]? t_scratch;
-
     /// <summary>y = x W^T (+ b) for every row of every sample of the tile (<see cref="TileGemm.Forward"/>).</summary>
     public static void Forward(ref float x, int xSample, ref float w, ref float bias, bool hasBias, ref float y, int ySample,
         int samples, int length, int n, int k)
@@ -61,10 +58,5 @@ public static class SequenceGemm
 
     private static Span<float> Span(ref float start, int offset, int length) => MemoryMarshal.CreateSpan(ref Unsafe.Add(ref start, offset), length);
 
-    private static ref float Scratch(int floats)
-    {
-        var scratch = t_scratch;
-        if (scratch is null || scratch.Length < floats) t_scratch = scratch = new float[floats];
-        return ref MemoryMarshal.GetArrayDataReference(scratch);
-    }
+    private static ref float Scratch(int floats) => ref KernelScratch.Get(ScratchUse.SequenceRows, floats);
 }

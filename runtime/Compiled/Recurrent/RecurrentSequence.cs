@@ -14,21 +14,18 @@ namespace NetCompiler;
 /// output, so the recurrence accumulates where the output's gradient already is. The weight gradients are whole-
 /// sequence products afterwards (dW_hh += dG^T h(t-1) over T rows; dW_ih^T += x^T dG, summed over the tile in a
 /// scratch and added to dW_ih transposed), as is dx += dG W_ih.</para>
-/// <para>Nothing is allocated per step: the recurrent product goes into a per-thread scratch that grows on first use.
+/// <para>Nothing is allocated per step: the recurrent product goes into a <see cref="KernelScratch"/> buffer.
 /// Every element-wise pass uses the widest accelerated register and SimdMath's polynomials (the one-lane tail uses the
 /// same polynomials), so results do not depend on H's remainder.</para></summary>
 public static class RecurrentSequence
 {
-    [System.ThreadStatic] private static float[]? t_scratch;
-
-    /// <summary>This thread's scratch, at least <paramref name="floats"/> long, its last <paramref name="zeros"/> floats
-    /// cleared (the rest is whatever the previous call left).</summary>
+    /// <summary>Scratch of at least <paramref name="floats"/> floats (<see cref="KernelScratch"/>), its last
+    /// <paramref name="zeros"/> floats cleared (the rest is whatever the previous call left).</summary>
     private static ref float Scratch(int floats, int zeros)
     {
-        var scratch = t_scratch;
-        if (scratch is null || scratch.Length < floats) t_scratch = scratch = new float[floats];
-        else System.Array.Clear(scratch, floats - zeros, zeros);
-        return ref MemoryMarshal.GetArrayDataReference(scratch);
+        ref float scratch = ref KernelScratch.Get(ScratchUse.RecurrentSteps, floats);
+        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scratch, floats - zeros), zeros).Clear();
+        return ref scratch;
     }
 
     /// <summary>Runs the layer over <paramref name="rows"/> samples: x [T, Input] at <c>x + r xStride</c>, the value at
