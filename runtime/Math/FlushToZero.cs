@@ -33,6 +33,10 @@ internal static class FlushToZero
     public static Vector<float> Below(Vector<float> x, Vector<float> floor) =>
         Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), floor), Vector<float>.Zero, x);
 
+    /// <summary>The same at any register width (<see cref="IFloatVector{TSelf}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Below<V>(V x, V floor) where V : struct, IFloatVector<V> => V.Select(V.LessThan(V.Abs(x), floor), V.Zero, x);
+
     /// <summary>The scalar form of <see cref="Below(Vector{float}, Vector{float})"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Below(float x, float floor) => MathF.Abs(x) < floor ? 0f : x;

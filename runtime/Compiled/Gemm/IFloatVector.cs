@@ -18,6 +18,13 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     static abstract TSelf Add(TSelf a, TSelf b);
     static abstract TSelf Subtract(TSelf a, TSelf b);
     static abstract TSelf Multiply(TSelf a, TSelf b);
+    /// <summary>a / b, correctly rounded in every lane.</summary>
+    static abstract TSelf Divide(TSelf a, TSelf b);
+    /// <summary>The square root, correctly rounded in every lane.</summary>
+    static abstract TSelf SquareRoot(TSelf x);
+    static abstract TSelf Abs(TSelf x);
+    /// <summary>All-ones lanes where a &lt; b (NaN compares false).</summary>
+    static abstract TSelf LessThan(TSelf a, TSelf b);
     /// <summary>SimdMath's sigmoid at this width (the one-lane form uses the vector polynomial too, so tails agree with lanes).</summary>
     static abstract TSelf Sigmoid(TSelf x);
     /// <summary>SimdMath's tanh at this width.</summary>
@@ -52,6 +59,10 @@ internal readonly struct Float512(Vector512<float> v) : IFloatVector<Float512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Add(Float512 a, Float512 b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Subtract(Float512 a, Float512 b) => new(a._v - b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Multiply(Float512 a, Float512 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Divide(Float512 a, Float512 b) => new(a._v / b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 SquareRoot(Float512 x) => new(Vector512.Sqrt(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Abs(Float512 x) => new(Vector512.Abs(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 LessThan(Float512 a, Float512 b) => new(Vector512.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Sigmoid(Float512 x) => new(SimdMath.Sigmoid(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Tanh(Float512 x) => new(SimdMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float512 value) => Vector512.Sum(value._v);
@@ -80,6 +91,10 @@ internal readonly struct Float256(Vector256<float> v) : IFloatVector<Float256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Add(Float256 a, Float256 b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Subtract(Float256 a, Float256 b) => new(a._v - b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Multiply(Float256 a, Float256 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Divide(Float256 a, Float256 b) => new(a._v / b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 SquareRoot(Float256 x) => new(Vector256.Sqrt(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Abs(Float256 x) => new(Vector256.Abs(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 LessThan(Float256 a, Float256 b) => new(Vector256.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Sigmoid(Float256 x) => new(SimdMath.Sigmoid(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Tanh(Float256 x) => new(SimdMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float256 value) => Vector256.Sum(value._v);
@@ -111,6 +126,10 @@ internal readonly struct Float1(float v) : IFloatVector<Float1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Add(Float1 a, Float1 b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Subtract(Float1 a, Float1 b) => new(a._v - b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Multiply(Float1 a, Float1 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Divide(Float1 a, Float1 b) => new(a._v / b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 SquareRoot(Float1 x) => new(System.MathF.Sqrt(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Abs(Float1 x) => new(System.MathF.Abs(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 LessThan(Float1 a, Float1 b) => new(System.BitConverter.Int32BitsToSingle(a._v < b._v ? -1 : 0));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Sigmoid(Float1 x) => new(ScalarMath.Sigmoid(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Tanh(Float1 x) => new(ScalarMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float1 value) => value._v;

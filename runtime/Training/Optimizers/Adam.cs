@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
-using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 
 namespace NetCompiler;
@@ -74,44 +75,42 @@ public class Adam : Optimizer
 
     private protected override void Update(Span<float> values, ReadOnlySpan<float> gradients, int offset, float gradientScale)
     {
-        float b1 = Beta1, b2 = Beta2, c1 = 1f - Beta1, c2 = 1f - Beta2, eps = Epsilon;
-        float stepSize = _stepSize, invSqrtBc2 = _inverseSqrtCorrection2, shrink = _decoupledDecay;
-        float l2 = DecoupledDecay ? 0f : WeightDecay;
-        float mFloor = _mFloor, vFloor = _vFloor, gmFloor = _gradientFloorM, gvFloor = _gradientFloorV;
-        Vector<float> mFloors = new(mFloor), vFloors = new(vFloor), gmFloors = new(gmFloor), gvFloors = new(gvFloor);
         ref float p = ref MemoryMarshal.GetReference(values);
         ref float g = ref MemoryMarshal.GetReference(gradients);
         ref float m = ref MemoryMarshal.GetReference(GetState(0).AsSpan(offset, values.Length));
         ref float v = ref MemoryMarshal.GetReference(GetState(1).AsSpan(offset, values.Length));
         int n = values.Length, i = 0;
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            var pv = Vector.LoadUnsafe(ref p, (nuint)i);
-            var gv = Vector.LoadUnsafe(ref g, (nuint)i) * gradientScale + pv * l2;
-            var gm = FlushToZero.Below(gv, gmFloors);
-            var gq = FlushToZero.Below(gv, gvFloors);
-            var mv = FlushToZero.Below(Vector.LoadUnsafe(ref m, (nuint)i) * b1 + gm * c1, mFloors);
-            var vv = FlushToZero.Below(Vector.LoadUnsafe(ref v, (nuint)i) * b2 + gq * gq * c2, vFloors);
-            mv.StoreUnsafe(ref m, (nuint)i);
-            vv.StoreUnsafe(ref v, (nuint)i);
-            var denominator = Vector.SquareRoot(vv) * invSqrtBc2 + new Vector<float>(eps);
-            (pv * shrink - mv * stepSize / denominator).StoreUnsafe(ref p, (nuint)i);
-        }
-        for (; i < n; i++)
-        {
-            float pi = Unsafe(ref p, i);
-            float gi = Unsafe(ref g, i) * gradientScale + pi * l2;
-            float gm = FlushToZero.Below(gi, gmFloor), gq = FlushToZero.Below(gi, gvFloor);
-            float mi = FlushToZero.Below(Unsafe(ref m, i) * b1 + gm * c1, mFloor);
-            float vi = FlushToZero.Below(Unsafe(ref v, i) * b2 + gq * gq * c2, vFloor);
-            Unsafe(ref m, i) = mi;
-            Unsafe(ref v, i) = vi;
-            float denominator = MathF.Sqrt(vi) * invSqrtBc2 + eps;
-            Unsafe(ref p, i) = pi * shrink - mi * stepSize / denominator;
-        }
+        // The widest register first (sqrt and division dominate: Vector512 halves every other instruction against the
+        // Vector256 of Vector<float>), one float for the rest; every lane computes the same operations in the same order.
+        if (Vector512.IsHardwareAccelerated) i = Run<Float512>(ref p, ref g, ref m, ref v, 0, n, gradientScale);
+        else if (Vector256.IsHardwareAccelerated) i = Run<Float256>(ref p, ref g, ref m, ref v, 0, n, gradientScale);
+        Run<Float1>(ref p, ref g, ref m, ref v, i, n, gradientScale);
     }
 
-    private static ref float Unsafe(ref float start, int i) => ref System.Runtime.CompilerServices.Unsafe.Add(ref start, i);
+    /// <summary>Updates whole registers of elements from <paramref name="start"/> while they fit before
+    /// <paramref name="n"/>; returns the first element not updated.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Run<V>(ref float p, ref float g, ref float m, ref float v, int start, int n, float gradientScale) where V : struct, IFloatVector<V>
+    {
+        V b1 = V.Broadcast(Beta1), b2 = V.Broadcast(Beta2), c1 = V.Broadcast(1f - Beta1), c2 = V.Broadcast(1f - Beta2), eps = V.Broadcast(Epsilon);
+        V stepSize = V.Broadcast(_stepSize), invSqrtBc2 = V.Broadcast(_inverseSqrtCorrection2), shrink = V.Broadcast(_decoupledDecay);
+        V l2 = V.Broadcast(DecoupledDecay ? 0f : WeightDecay), scale = V.Broadcast(gradientScale);
+        V mFloor = V.Broadcast(_mFloor), vFloor = V.Broadcast(_vFloor), gmFloor = V.Broadcast(_gradientFloorM), gvFloor = V.Broadcast(_gradientFloorV);
+        int i = start;
+        for (; i <= n - V.Count; i += V.Count)
+        {
+            V pv = V.Load(ref p, i);
+            V gv = V.Add(V.Multiply(V.Load(ref g, i), scale), V.Multiply(pv, l2));
+            V gm = FlushToZero.Below(gv, gmFloor), gq = FlushToZero.Below(gv, gvFloor);
+            V mv = FlushToZero.Below(V.Add(V.Multiply(V.Load(ref m, i), b1), V.Multiply(gm, c1)), mFloor);
+            V vv = FlushToZero.Below(V.Add(V.Multiply(V.Load(ref v, i), b2), V.Multiply(V.Multiply(gq, gq), c2)), vFloor);
+            V.Store(mv, ref m, i);
+            V.Store(vv, ref v, i);
+            V denominator = V.Add(V.Multiply(V.SquareRoot(vv), invSqrtBc2), eps);
+            V.Store(V.Subtract(V.Multiply(pv, shrink), V.Divide(V.Multiply(mv, stepSize), denominator)), ref p, i);
+        }
+        return i;
+    }
 }
 
 /// <summary>AdamW (Loshchilov and Hutter): Adam with decoupled weight decay, <c>p *= 1 - lr * decay</c> before the
