@@ -1,5 +1,4 @@
 using System;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace NetCompiler;
@@ -28,16 +27,7 @@ internal static class FlushToZero
     }
 
     /// <summary><paramref name="x"/>, with the lanes whose magnitude is below <paramref name="floor"/> set to +0
-    /// (NaN lanes are kept: they compare false).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> Below(Vector<float> x, Vector<float> floor) =>
-        Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), floor), Vector<float>.Zero, x);
-
-    /// <summary>The same at any register width (<see cref="IFloatVector{TSelf}"/>).</summary>
+    /// (NaN lanes are kept: they compare false), at any register width (<see cref="IFloatVector{TSelf}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Below<V>(V x, V floor) where V : struct, IFloatVector<V> => V.Select(V.LessThan(V.Abs(x), floor), V.Zero, x);
-
-    /// <summary>The scalar form of <see cref="Below(Vector{float}, Vector{float})"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Below(float x, float floor) => MathF.Abs(x) < floor ? 0f : x;
 }

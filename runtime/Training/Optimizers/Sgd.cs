@@ -1,5 +1,6 @@
 using System;
-using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 
 namespace NetCompiler;
@@ -44,56 +45,39 @@ public sealed class Sgd : Optimizer
 
     private protected override void Update(Span<float> values, ReadOnlySpan<float> gradients, int offset, float gradientScale)
     {
-        if (Momentum == 0f) UpdatePlain(values, gradients, gradientScale);
-        else UpdateMomentum(values, gradients, GetState(0).AsSpan(offset, values.Length), gradientScale);
-    }
-
-    private void UpdatePlain(Span<float> values, ReadOnlySpan<float> gradients, float scale)
-    {
-        float lr = _lr, decay = WeightDecay;
         ref float p = ref MemoryMarshal.GetReference(values);
         ref float g = ref MemoryMarshal.GetReference(gradients);
+        ref float b = ref Momentum == 0f ? ref Unsafe.NullRef<float>() : ref MemoryMarshal.GetReference(GetState(0).AsSpan(offset, values.Length));
         int n = values.Length, i = 0;
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            var pv = Vector.LoadUnsafe(ref p, (nuint)i);
-            var gv = Vector.LoadUnsafe(ref g, (nuint)i) * scale + pv * decay;
-            (pv - gv * lr).StoreUnsafe(ref p, (nuint)i);
-        }
-        for (; i < n; i++)
-        {
-            float pi = values[i];
-            float gi = gradients[i] * scale + pi * decay;
-            values[i] = pi - gi * lr;
-        }
+        // The widest register, then one float for the rest (the same operations in every lane, as in Adam).
+        if (Vector512.IsHardwareAccelerated) i = Run<Float512>(ref p, ref g, ref b, 0, n, gradientScale);
+        else if (Vector256.IsHardwareAccelerated) i = Run<Float256>(ref p, ref g, ref b, 0, n, gradientScale);
+        Run<Float1>(ref p, ref g, ref b, i, n, gradientScale);
     }
 
-    private void UpdateMomentum(Span<float> values, ReadOnlySpan<float> gradients, Span<float> buffer, float scale)
+    /// <summary>Updates whole registers of elements from <paramref name="start"/> while they fit before
+    /// <paramref name="n"/> (<paramref name="b"/>: the momentum buffer, unused without momentum); returns the first
+    /// element not updated.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Run<V>(ref float p, ref float g, ref float b, int start, int n, float gradientScale) where V : struct, IFloatVector<V>
     {
-        float lr = _lr, decay = WeightDecay, mu = Momentum, floor = _bufferFloor;
-        var floors = new Vector<float>(floor);
-        bool nesterov = Nesterov;
-        ref float p = ref MemoryMarshal.GetReference(values);
-        ref float g = ref MemoryMarshal.GetReference(gradients);
-        ref float b = ref MemoryMarshal.GetReference(buffer);
-        int n = values.Length, i = 0;
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+        V lr = V.Broadcast(_lr), decay = V.Broadcast(WeightDecay), scale = V.Broadcast(gradientScale);
+        V mu = V.Broadcast(Momentum), floor = V.Broadcast(_bufferFloor);
+        bool momentum = Momentum != 0f, nesterov = Nesterov;
+        int i = start;
+        for (; i <= n - V.Count; i += V.Count)
         {
-            var pv = Vector.LoadUnsafe(ref p, (nuint)i);
-            var gv = Vector.LoadUnsafe(ref g, (nuint)i) * scale + pv * decay;
-            var bv = FlushToZero.Below(Vector.LoadUnsafe(ref b, (nuint)i) * mu + gv, floors);
-            bv.StoreUnsafe(ref b, (nuint)i);
-            var step = nesterov ? gv + bv * mu : bv;
-            (pv - step * lr).StoreUnsafe(ref p, (nuint)i);
+            V pv = V.Load(ref p, i);
+            V gv = V.Add(V.Multiply(V.Load(ref g, i), scale), V.Multiply(pv, decay));
+            V step = gv;
+            if (momentum)
+            {
+                V bv = FlushToZero.Below(V.Add(V.Multiply(V.Load(ref b, i), mu), gv), floor);
+                V.Store(bv, ref b, i);
+                step = nesterov ? V.Add(gv, V.Multiply(bv, mu)) : bv;
+            }
+            V.Store(V.Subtract(pv, V.Multiply(step, lr)), ref p, i);
         }
-        for (; i < n; i++)
-        {
-            float pi = values[i];
-            float gi = gradients[i] * scale + pi * decay;
-            float bi = FlushToZero.Below(buffer[i] * mu + gi, floor);
-            buffer[i] = bi;
-            float step = nesterov ? gi + bi * mu : bi;
-            values[i] = pi - step * lr;
-        }
+        return i;
     }
 }
