@@ -98,6 +98,10 @@ internal sealed class KernelContext
 
     /// <summary>The name of the constant that is one sample's share of the value workspace the kernels use (the
     /// inference plan's workspace is its own, smaller one).</summary>
+    /// <summary>The trailing argument of a dense product's forward call in an inference plan, where the weights stay the
+    /// same from call to call (TileGemm.Forward's <c>fixedWeights</c>); empty in training.</summary>
+    public string FixedWeightsArgument => Plan.Mode == ExecutionMode.Inference ? ", fixedWeights: true" : "";
+
     public string WorkspaceStride => Plan.Mode == ExecutionMode.Inference ? "InferenceWorkspaceSize" : "ValueWorkspaceSize";
 
     /// <summary>The position in the whole batch of the sample being computed: <c>sample0</c> (the kernel's first sample)

@@ -99,7 +99,7 @@ internal sealed class LinearOp : OpDefinition
             {
                 string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
                 c.W.Line($"TileGemm.Forward(ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
-                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {n}, {k});");
+                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {n}, {k}{c.FixedWeightsArgument});");
             });
             if (!epilogue.Empty) c.RowLoop(() => epilogue.Forward(c));
         }
@@ -177,7 +177,7 @@ internal sealed class LinearOp : OpDefinition
             {
                 string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
                 c.W.Line($"SequenceGemm.Forward(ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
-                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {length}, {n}, {k});");
+                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {length}, {n}, {k}{c.FixedWeightsArgument});");
             });
             if (!epilogue.Empty) c.RowLoop(() => epilogue.Forward(c));
         }
@@ -238,7 +238,7 @@ internal sealed class LinearOp : OpDefinition
             int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
             var epilogue = FusedEpilogue.Of(c, node);
             string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
-            c.W.Line($"TileGemm.Forward(ref {c.V(x.Id)}, {k}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, ref {c.V(epilogue.Destination)}, {n}, {rows}, {n}, {k});");
+            c.W.Line($"TileGemm.Forward(ref {c.V(x.Id)}, {k}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, ref {c.V(epilogue.Destination)}, {n}, {rows}, {n}, {k}{c.FixedWeightsArgument});");
             epilogue.Forward(c);
         }
 

@@ -133,6 +133,9 @@ public class GeneratedSourceTests
         string forward = Method(source, "ForwardTile"), backward = Method(source, "BackwardTile");
         // 4,000 multiply-adds per sample: one GEMM per tile, its shape as literals; the input rows are InputSize apart.
         Assert.Matches(@"TileGemm\.Forward\(ref v0, InputSize, ref v\d+, ref v\d+, true, ref v\d+, ValueWorkspaceSize, rows, 40, 100\);", forward);
+        // Inference's weights stay the same from call to call, so its products may split by size alone (TileGemm.ForwardParts).
+        Assert.Matches(@"TileGemm\.Forward\(ref v0, InputSize, ref v\d+, ref v\d+, true, ref v\d+, InferenceWorkspaceSize, rows, 40, 100, fixedWeights: true\);",
+            Method(source, "InferTile"));
         // l0 reads its weight and bias alone: the step's first tile writes their gradients whole, so the step clears only l1's.
         Assert.Matches(@"TileGemm\.BackwardWeights\(ref d\d+, GradientWorkspaceSize, ref v0, InputSize, ref d\d+, ref d\d+, true, rows, 40, 100, overwrite: firstTile\);", backward);
         Assert.Contains("ref Unsafe.Add(ref g, 4040)), 0, 123 * sizeof(float)); // l1.weight to l1.bias", source);

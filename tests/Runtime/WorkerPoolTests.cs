@@ -54,6 +54,25 @@ public class WorkerPoolTests
     public void A_parallel_threshold_below_one_is_refused() => Assert.Throws<ArgumentOutOfRangeException>(() => TileGemm.ParallelThreshold = 0);
 
 
+    [Theory]
+    [InlineData(8, 64, 784, 2, 1)]     // small weights over a few rows: splits in inference only
+    [InlineData(20, 128, 512, 2, 1)]   // a T5 feed-forward product over a 20-token sequence: the same
+    [InlineData(1, 512, 784, 2, 2)]    // large weights: reading them is the cost, two cores read faster
+    [InlineData(128, 64, 784, 2, 2)]   // small weights over many rows: enough work either way
+    [InlineData(8, 64, 64, 1, 1)]      // below the threshold: never
+    public void Inference_splits_a_forward_product_by_its_size_and_training_keeps_small_weights_on_one_core(
+        int rows, int n, int k, int inferenceParts, int trainingParts)
+    {
+        int saved = WorkerPool.Threads;
+        try
+        {
+            WorkerPool.Threads = 2;
+            Assert.Equal(inferenceParts, TileGemm.ForwardParts(rows, n, k, fixedWeights: true));
+            Assert.Equal(trainingParts, TileGemm.ForwardParts(rows, n, k, fixedWeights: false));
+        }
+        finally { WorkerPool.Threads = saved; }
+    }
+
     [Fact]
     public void A_large_product_is_the_same_on_one_thread_and_on_the_pool()
     {

@@ -15,14 +15,14 @@ public static class SequenceGemm
 {
     /// <summary>y = x W^T (+ b) for every row of every sample of the tile (<see cref="TileGemm.Forward"/>).</summary>
     public static void Forward(ref float x, int xSample, ref float w, ref float bias, bool hasBias, ref float y, int ySample,
-        int samples, int length, int n, int k)
+        int samples, int length, int n, int k, bool fixedWeights = false)
     {
-        if (samples == 1) { TileGemm.Forward(ref x, k, ref w, ref bias, hasBias, ref y, n, length, n, k); return; }
+        if (samples == 1) { TileGemm.Forward(ref x, k, ref w, ref bias, hasBias, ref y, n, length, n, k, fixedWeights); return; }
         int rows = samples * length;
         ref float xs = ref Scratch(rows * (k + n));
         ref float ys = ref Unsafe.Add(ref xs, rows * k);
         Gather(ref x, xSample, samples, length * k, ref xs);
-        TileGemm.Forward(ref xs, k, ref w, ref bias, hasBias, ref ys, n, rows, n, k);
+        TileGemm.Forward(ref xs, k, ref w, ref bias, hasBias, ref ys, n, rows, n, k, fixedWeights);
         for (int s = 0; s < samples; s++)
             Span(ref ys, s * length * n, length * n).CopyTo(Span(ref y, s * ySample, length * n));
     }

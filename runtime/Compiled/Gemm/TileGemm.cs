@@ -34,11 +34,14 @@ public static class TileGemm
     private static long s_parallelThreshold = 1 << 18;
 
     /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows, o &lt; n.
-    /// Large products are split over the outputs across <see cref="WorkerPool"/>.</summary>
+    /// Large products are split over the outputs across <see cref="WorkerPool"/>: with <paramref name="fixedWeights"/>
+    /// (inference: the weights are the same at every call) from <see cref="ParallelThreshold"/> on, else as
+    /// <see cref="DenseParts"/> decides.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k)
+    public static unsafe void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k,
+        bool fixedWeights = false)
     {
-        int parts = DenseParts(rows, n, k, n / 4);
+        int parts = ForwardParts(rows, n, k, fixedWeights);
         if (parts <= 1 || !WorkerPool.TryAcquire()) { ForwardRange(ref x, xStride, ref w, ref bias, hasBias, ref y, yStride, rows, 0, n, n, k); return; }
         fixed (float* px = &x, pw = &w, pb = &bias, py = &y)
         {
@@ -94,12 +97,18 @@ public static class TileGemm
     internal static int Parts(long multiplyAdds, int blocks) =>
         multiplyAdds < s_parallelThreshold ? 1 : System.Math.Min(WorkerPool.Threads, blocks);
 
-    /// <summary>How many parts to cut a dense layer's product into: as <see cref="Parts"/>, except that a weight matrix
-    /// under 128K elements (512 KB, which stays in L2) over so few rows that the product is below 8x the threshold
-    /// stays on one thread. There both halves compute from cache and the hand-off costs more than it saves (bench --
-    /// scaling, 784 -> 64 -> 64 -> 10 at batch 8: 80 us a step on one thread, 96 on two before this rule). A large
-    /// matrix at a few rows (W3's 784 x 512 at batch 1) still splits: reading its weights is the cost, and two cores
-    /// read them faster.</summary>
+    /// <summary>How many parts <see cref="Forward"/> cuts its product into.</summary>
+    internal static int ForwardParts(int rows, int n, int k, bool fixedWeights) =>
+        fixedWeights ? Parts((long)rows * n * k, n / 4) : DenseParts(rows, n, k, n / 4);
+
+    /// <summary>How many parts to cut a training step's dense product into: as <see cref="Parts"/>, except that a weight
+    /// matrix under 128K elements (512 KB, which stays in L2) over so few rows that the product is below 8x the threshold
+    /// stays on one thread. Such a product splits well on its own (784 x 64 at 8 rows, each product repeated: 0.6x the
+    /// one-thread time on two), but not inside a training step: there the optimizer rewrites W and reads dW on the calling
+    /// thread every step, so a split moves the other core's half of W and of dW between the cores' caches at every step
+    /// (784 -> 64 -> 64 -> 10 at batch 8, Adam: 47-55 us a step on one thread, 60-79 on two without this rule and 48-53
+    /// with it). A large matrix at a few rows (W3's 784 x 512 at batch 1) still splits: reading its weights is the cost,
+    /// and two cores read them faster. Inference, whose weights stay put, splits by <see cref="Parts"/> alone.</summary>
     internal static int DenseParts(int rows, int n, int k, int blocks)
     {
         long multiplyAdds = (long)rows * n * k;
