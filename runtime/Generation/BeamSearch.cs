@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics.Tensors;
 
 namespace NetCompiler;
 
@@ -20,7 +21,7 @@ namespace NetCompiler;
 public sealed class BeamSearch
 {
     private readonly IEncoderDecoder _decoder;
-    private readonly float[] _logits;
+    private readonly float[] _logits, _exponentials;
     private readonly int[] _slots, _tokens, _positions;
 
     /// <summary>A search over <paramref name="decoder"/> keeping <paramref name="width"/> beams, ranking finished outputs
@@ -32,6 +33,7 @@ public sealed class BeamSearch
         if (!float.IsFinite(lengthPenalty)) throw new ArgumentOutOfRangeException(nameof(lengthPenalty), lengthPenalty, "The length penalty must be a finite number.");
         Width = width; LengthPenalty = lengthPenalty;
         _logits = new float[width * decoder.RowSize];
+        _exponentials = new float[decoder.RowSize];
         (_slots, _tokens, _positions) = (new int[width], new int[width], new int[width]);
     }
 
@@ -131,14 +133,15 @@ public sealed class BeamSearch
         return result;
     }
 
-    /// <summary>log(sum exp(row)), computed stably.</summary>
-    private static double LogSumExp(ReadOnlySpan<float> row)
+    /// <summary>log(sum exp(row)), computed stably: the largest entry subtracted, the exponentials and their sum at the
+    /// widest register (a scalar double loop took a tenth of a greedy T5 translation over its 2,048-token rows).</summary>
+    private double LogSumExp(ReadOnlySpan<float> row)
     {
-        float max = float.NegativeInfinity;
-        foreach (float x in row) max = Math.Max(max, x);
-        double sum = 0;
-        foreach (float x in row) sum += Math.Exp(x - max);
-        return max + Math.Log(sum);
+        float max = TensorPrimitives.Max(row);
+        var exponentials = _exponentials.AsSpan(0, row.Length);
+        TensorPrimitives.Subtract(row, max, exponentials);
+        TensorPrimitives.Exp(exponentials, exponentials);
+        return max + Math.Log(TensorPrimitives.Sum(exponentials));
     }
 
     /// <summary>The <paramref name="count"/> largest entries' indices of <paramref name="row"/>, largest first, ties to the
