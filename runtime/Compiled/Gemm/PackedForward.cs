@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetCompiler;
 
@@ -85,12 +86,29 @@ internal static class PackedForward
                 BlockTranspose.Square<V>(ref Unsafe.Add(ref source, i), xStride, ref Unsafe.Add(ref xT, i * r + row), r);
             BlockTranspose.Scalar(ref Unsafe.Add(ref source, i), xStride, ref Unsafe.Add(ref xT, i * r + row), r, n, k - i);
         }
-        // The last rows, a cache line of columns at a time so that the rows of xT being written stay in L1.
-        for (int i = 0; i < k; i += 16)
-            BlockTranspose.Scalar(ref Unsafe.Add(ref x, row * xStride + i), xStride, ref Unsafe.Add(ref xT, i * r + row), r, rows - row, Math.Min(16, k - i));
-        if (rows == r) return;
-        for (int i = 0; i < k; i++)
-            for (int pad = rows; pad < r; pad++) Unsafe.Add(ref xT, i * r + pad) = 0f;
+        if (row == r) return;
+        // The last rows (fewer than a register's width) go through a square block on the stack whose missing rows are
+        // zeros, so the same transposes write the padding lanes beside them (one float at a time, the 4 rows left by 20
+        // took a tenth of T5Translator's whole-network inference); the columns after the last full block one at a time.
+        int real = rows - row, column = 0;
+        if (real > 0)
+        {
+            Span<float> block = stackalloc float[n * n];
+            block.Clear();
+            ref float b = ref MemoryMarshal.GetReference(block);
+            for (; column <= k - n; column += n)
+            {
+                for (int j = 0; j < real; j++)
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref x, (row + j) * xStride + column), n).CopyTo(block.Slice(j * n, n));
+                BlockTranspose.Square<V>(ref b, n, ref Unsafe.Add(ref xT, column * r + row), r);
+            }
+            BlockTranspose.Scalar(ref Unsafe.Add(ref x, row * xStride + column), xStride, ref Unsafe.Add(ref xT, column * r + row), r, real, k - column);
+            for (int c = column; c < k; c++) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xT, c * r + rows), n - real).Clear();
+            row += n;
+        }
+        // Lanes past the last block: all padding.
+        if (row < r)
+            for (int c = 0; c < k; c++) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xT, c * r + row), r - row).Clear();
     }
 
     /// <summary>y[row * yStride + o] = yT[o * r + row], the bias already added.</summary>
@@ -106,7 +124,20 @@ internal static class PackedForward
                 BlockTranspose.Square<V>(ref Unsafe.Add(ref yT, o * r + row), r, ref Unsafe.Add(ref target, o), yStride);
             BlockTranspose.Scalar(ref Unsafe.Add(ref yT, o * r + row), r, ref Unsafe.Add(ref target, o), yStride, count - o, n);
         }
-        BlockTranspose.Scalar(ref Unsafe.Add(ref yT, row), r, ref Unsafe.Add(ref y, row * yStride), yStride, count, rows - row);
+        int real = rows - row;
+        if (real == 0) return;
+        // The last rows as in Pack: whole blocks transposed into a square on the stack (the lanes up to the register's
+        // width exist: xT and yT are padded to two registers), then the real rows copied out.
+        Span<float> block = stackalloc float[n * n];
+        ref float b = ref MemoryMarshal.GetReference(block);
+        int output = 0;
+        for (; output <= count - n; output += n)
+        {
+            BlockTranspose.Square<V>(ref Unsafe.Add(ref yT, output * r + row), r, ref b, n);
+            for (int j = 0; j < real; j++)
+                block.Slice(j * n, n).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y, (row + j) * yStride + output), n));
+        }
+        BlockTranspose.Scalar(ref Unsafe.Add(ref yT, output * r + row), r, ref Unsafe.Add(ref y, row * yStride + output), yStride, count - output, real);
     }
 
     /// <summary>Two registers of rows x 8 outputs: yT[j * r + lane] = sum_i xT[i * r + lane] * w[j * k + i].
