@@ -17,6 +17,7 @@ public class RowGemvTests
     [InlineData(19, 37)]     // tails in both directions
     [InlineData(7, 5)]       // fewer outputs than a register
     [InlineData(24, 3)]
+    [InlineData(515, 130)]   // above RowGemv.SplitMultiplyAdds: split across the pool when it has two threads
     public void Matches_a_float64_product(int n, int k)
     {
         var rng = new Rng((ulong)(n * 1000 + k));

@@ -74,6 +74,27 @@ public class WorkerPoolTests
     }
 
     [Fact]
+    public void A_large_row_product_is_the_same_on_one_thread_and_on_the_pool()
+    {
+        // 515 x 130: above RowGemv's split limit, and neither a multiple of 16 outputs nor of a register of inputs.
+        int n = 515, k = 130;
+        Assert.True((long)n * k >= RowGemv.SplitMultiplyAdds);
+        var w = RandomArrays.Uniform(n * k, 5);
+        var x = RandomArrays.Uniform(k, 6);
+        var b = RandomArrays.Uniform(n, 7);
+        float[] Run(int threads)
+        {
+            WorkerPool.Threads = threads;
+            var y = new float[n];
+            RowGemv.Forward(ref w[0], ref x[0], ref b[0], true, ref y[0], n, k);
+            return y;
+        }
+        int saved = WorkerPool.Threads;
+        try { Assert.Equal(Run(1), Run(2)); }
+        finally { WorkerPool.Threads = saved; }
+    }
+
+    [Fact]
     public void A_large_product_is_the_same_on_one_thread_and_on_the_pool()
     {
         // 37 x 522 x 530 multiply-adds is above the parallel threshold; 522 and 530 leave tails after the blocks.
