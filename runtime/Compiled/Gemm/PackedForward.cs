@@ -6,9 +6,9 @@ namespace NetCompiler;
 
 /// <summary>The forward product of a dense layer over a tile of many rows, y = x W^T (+ b), in outer-product form
 /// with the vector lanes over the rows. The tile's x is packed transposed (k x R floats, R = rows rounded up to
-/// two registers) into a scratch buffer (<see cref="KernelScratch"/>); each step i then broadcasts W[o, i] for a block of 8 outputs and
-/// multiplies it with the two registers of x^T[i, :], so W is read once per call from its own [n, k] layout, every
-/// FMA feeds a different accumulator and no horizontal sums are left at the end. The block's y^T goes to the buffer
+/// two registers) into a scratch buffer (<see cref="KernelScratch"/>); each step i then broadcasts W[o, i] for a block
+/// of 8 outputs and multiplies it with the two registers of x^T[i, :], so W is read once per call from its own [n, k]
+/// layout, every FMA feeds a different accumulator and no horizontal sums are left at the end. The block's y^T goes to the buffer
 /// and is transposed into y at the end. Packing and unpacking cost rows x (k + n) copies against rows x n x k
 /// multiply-adds, so this form pays for wide layers and tiles that fill the lanes (<see cref="Pays{V}"/>).
 /// <para>Every output is a single fused multiply-add chain over i in order, then + b, whichever block it falls in,
@@ -73,7 +73,8 @@ internal static class PackedForward
     private static ref float Scratch(int length) => ref KernelScratch.Get(ScratchUse.PackedRows, Math.Max(length, 1 << 16));
 
     /// <summary>xT[i * r + row] = x[row * xStride + i]; rows from <paramref name="rows"/> to r are zeros.
-    /// Square blocks of one register's width go through <see cref="BlockTranspose"/>, the edges one float at a time.</summary>
+    /// Square blocks of one register's width go through <see cref="BlockTranspose"/> (the last rows padded with zeros
+    /// to one), the columns after the last whole block one float at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pack<V>(ref float x, int xStride, int rows, int k, ref float xT, int r) where V : struct, IFloatVector<V>
     {
@@ -88,8 +89,8 @@ internal static class PackedForward
         }
         if (row == r) return;
         // The last rows (fewer than a register's width) go through a square block on the stack whose missing rows are
-        // zeros, so the same transposes write the padding lanes beside them (one float at a time, the 4 rows left by 20
-        // took a tenth of T5Translator's whole-network inference); the columns after the last full block one at a time.
+        // zeros, so the same transposes write the padding lanes beside them (one float at a time, the edges of 20- and
+        // 24-row tiles were about 5% of T5Translator's decoding); the columns after the last full block one at a time.
         int real = rows - row, column = 0;
         if (real > 0)
         {
