@@ -53,6 +53,32 @@ public class AlignedArraysPlacementTests
     }
 
     [Fact]
+    public void Places_arrays_on_the_boundary_in_a_pinned_heap_full_of_gaps()
+    {
+        // A long run leaves the pinned heap full of small gaps: here rounds of pinned arrays of random sizes, about half
+        // of them dropped and collected. With 6 tries 26-32 of the 40 arrays landed on the boundary, with 32 39-40.
+        var rng = new Random(3);
+        var live = new System.Collections.Generic.List<float[]>();
+        for (int round = 0; round < 20; round++)
+        {
+            var batch = new float[400][];
+            for (int i = 0; i < batch.Length; i++) batch[i] = GC.AllocateArray<float>(rng.Next(1, 20_000), pinned: true);
+            for (int i = 0; i < batch.Length; i += 1 + rng.Next(3)) live.Add(batch[i]);
+            GC.Collect();
+        }
+        int aligned = 0;
+        foreach (int length in new[] { 16, 1_003, 4_160, 100_000 })
+            for (int i = 0; i < 10; i++)
+            {
+                var array = AlignedArrays.Allocate(length + i);
+                live.Add(array);
+                if (AlignedArrays.Misalignment(array) == 0) aligned++;
+            }
+        Assert.True(aligned >= 36, $"{aligned} of 40 arrays start on a 64-byte boundary in a fragmented pinned heap.");
+        GC.KeepAlive(live);
+    }
+
+    [Fact]
     public void A_network_s_parameters_gradients_and_optimizer_state_start_on_the_boundary()
     {
         int aligned = 0, total = 0;
