@@ -24,6 +24,9 @@ public sealed class Trainer
     private readonly float[] _normMax;
     private LossGrowthCheck _lossGrowth;
     private int _zeroGradientSteps;
+    // Made on the first Fit that splits batches and kept: its replicas (pinned, aligned workspaces) would otherwise be
+    // made again by every Fit, and their garbage leaves gaps in the pinned heap that later aligned arrays fall into.
+    private DataParallelGradients? _parallel;
 
     /// <summary>Consecutive updates whose every trainable gradient is exactly zero at a positive loss after which the
     /// run is stopped as saturated (see <see cref="CheckSaturation"/>).</summary>
@@ -95,7 +98,7 @@ public sealed class Trainer
         var order = new int[train.Count];
         var store = Network.Parameters;
         var reports = new List<EpochReport>();
-        var parallel = Options.Threads > 1 && !Network.CouplesBatch ? new DataParallelGradients(Network, Options.Path) : null;
+        var parallel = Options.Threads > 1 && !Network.CouplesBatch ? _parallel ??= new DataParallelGradients(Network, Options.Path) : null;
         _lossGrowth.Restart();
         _zeroGradientSteps = 0;
 

@@ -37,4 +37,15 @@ public class TrainerAllocationTests
         // Per-epoch buffers shrink with the batch; anything per step would add at least 150 x (a few bytes).
         Assert.True(many <= few + 512, $"160 steps allocated {many} bytes, 10 steps {few}");
     }
+
+    [Fact]
+    public void A_second_fit_on_two_threads_reuses_the_replicas_the_first_made()
+    {
+        // A replica is a network's worth of pinned workspaces and gradients (28 KB here); making them again in every
+        // Fit also varied what a Fit allocated with the pinned heap's gaps (AlignedArrays' tries), which failed the
+        // test above in CI.
+        long one = AllocatedByOneEpoch(batchSize: 64, threads: 1);
+        long two = AllocatedByOneEpoch(batchSize: 64, threads: 2);
+        Assert.True(two <= one + 512, $"a Fit on two threads allocated {two} bytes, on one {one}");
+    }
 }
