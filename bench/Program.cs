@@ -11,7 +11,8 @@ namespace NetCompiler.Bench;
 /// shows from the JIT's own log that the hot kernels ran as optimized code; <c>alloc-check</c> counts W3's allocations
 /// the way BenchmarkDotNet does; <c>generator-time</c> times the source generator per zoo network; <c>fixture</c> writes
 /// the PyTorch LSTM and GRU checkpoints the recurrent tests load; <c>subnormals</c> shows that training does not slow
-/// down as optimizer state decays towards 0; <c>scaling</c> tabulates MLP training steps as a fraction of the FMA peak
+/// down as optimizer state decays towards 0; <c>moments</c> compares Adam's moments stored as float32 and bfloat16
+/// (accuracy and step time); <c>scaling</c> tabulates MLP training steps as a fraction of the FMA peak
 /// over hidden width, batch and 1 or 2 threads; <c>dense-kernels</c> times a dense layer's three products alone.</summary>
 internal static class Program
 {
@@ -41,6 +42,7 @@ internal static class Program
             case "generator-time": return GeneratorTimeCommand.Run(args.AsSpan(1));
             case "fixture": return RecurrentFixtureCommand.Run(args.AsSpan(1));
             case "subnormals": return SubnormalsCommand.Run();
+            case "moments": return MomentsCommand.Run(args.AsSpan(1));
             case "scaling": return ScalingCommand.Run(args.AsSpan(1));
             case "dense-kernels": return DenseKernelsCommand.Run();
             default:

@@ -20,6 +20,8 @@ public sealed record TrainArguments
     public float Momentum { get; init; } = 0.9f;
     /// <summary>Weight decay (L2; decoupled for adamw); null: the recipe's.</summary>
     public float? WeightDecay { get; init; }
+    /// <summary>How adam and adamw store their moments (<c>--moments</c>; float32 unless asked).</summary>
+    public StatePrecision Moments { get; init; } = StatePrecision.Float32;
     /// <summary>Global gradient-norm clipping threshold (null: the recipe's; 0: none).</summary>
     public float? ClipNorm { get; init; }
     /// <summary>Learning-rate schedule: constant, step, cosine (null: the recipe's).</summary>
@@ -60,6 +62,8 @@ public sealed record TrainArguments
           --lr X                learning rate (default: the recipe's)
           --momentum X          momentum for momentum/nesterov, in [0, 1) (default 0.9)
           --weight-decay X      L2 weight decay; decoupled for adamw (default: the recipe's)
+          --moments KIND        float32 | bfloat16: how adam and adamw store their two moments (default float32;
+                                bfloat16, rounded stochastically, halves that state and a step's traffic to it)
           --clip-norm X         clip gradients to this global L2 norm; 0 turns clipping off (default: the recipe's,
                                 on for the recurrent networks, off for the others)
           --schedule NAME       constant | step (x0.1 every third of the run) | cosine to 0 over the run
@@ -89,6 +93,9 @@ public sealed record TrainArguments
     /// <summary>The values <c>--optimizer</c> takes.</summary>
     public static readonly IReadOnlyList<string> Optimizers = ["sgd", "momentum", "nesterov", "adam", "adamw"];
 
+    /// <summary>The values <c>--moments</c> takes.</summary>
+    public static readonly IReadOnlyList<string> MomentPrecisions = ["float32", "bfloat16"];
+
     /// <summary>The values <c>--schedule</c> takes.</summary>
     public static readonly IReadOnlyList<string> Schedules = ["constant", "step", "cosine"];
 
@@ -115,6 +122,7 @@ public sealed record TrainArguments
                 "--lr" => a with { LearningRate = OptionValues.NonNegativeFloat(option, Value()) },
                 "--momentum" => a with { Momentum = OptionValues.Fraction(option, Value()) },
                 "--weight-decay" => a with { WeightDecay = OptionValues.NonNegativeFloat(option, Value()) },
+                "--moments" => a with { Moments = OptionValues.Choice(option, Value(), MomentPrecisions) == "bfloat16" ? StatePrecision.BFloat16 : StatePrecision.Float32 },
                 "--clip-norm" => a with { ClipNorm = OptionValues.NonNegativeFloat(option, Value()) },
                 "--schedule" => a with { Schedule = OptionValues.Choice(option, Value(), Schedules) },
                 "--warmup" => a with { WarmupSteps = OptionValues.NonNegativeInt(option, Value()) },
@@ -131,6 +139,8 @@ public sealed record TrainArguments
         }
         if (a is { Optimizer: "nesterov", Momentum: 0f })
             throw new ArgumentException("--optimizer nesterov needs a --momentum above 0.");
+        if (a is { Moments: StatePrecision.BFloat16, Optimizer: not (null or "adam" or "adamw") })
+            throw new ArgumentException($"--moments bfloat16 applies to adam and adamw, not to --optimizer {a.Optimizer}.");
         return a;
     }
 }

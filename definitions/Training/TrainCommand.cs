@@ -224,13 +224,15 @@ public static class TrainCommand
         float clip = (a.ClipNorm ?? recipe.MaxGradientNorm) is var c && c > 0 ? c : float.PositiveInfinity;   // --clip-norm 0 turns the recipe's off
         string name = a.Optimizer ?? recipe.Optimizer;
         float decay = a.WeightDecay ?? recipe.WeightDecay;
+        if (a.Moments != StatePrecision.Float32 && name is not ("adam" or "adamw"))
+            throw new ArgumentException($"--moments {a.Moments.ToString().ToLowerInvariant()} applies to adam and adamw; this network's recipe trains with {name} (choose one with --optimizer).");
         return name switch
         {
             "sgd" => new Sgd(schedule) { WeightDecay = decay, MaxGradientNorm = clip },
             "momentum" => new Sgd(schedule, a.Momentum) { WeightDecay = decay, MaxGradientNorm = clip },
             "nesterov" => new Sgd(schedule, a.Momentum, nesterov: true) { WeightDecay = decay, MaxGradientNorm = clip },
-            "adam" => new Adam(schedule) { WeightDecay = decay, MaxGradientNorm = clip },
-            "adamw" => new AdamW(schedule) { WeightDecay = decay, MaxGradientNorm = clip },
+            "adam" => new Adam(schedule) { WeightDecay = decay, MaxGradientNorm = clip, Moments = a.Moments },
+            "adamw" => new AdamW(schedule) { WeightDecay = decay, MaxGradientNorm = clip, Moments = a.Moments },
             _ => throw new ArgumentException($"--optimizer must be sgd, momentum, nesterov, adam or adamw, not '{name}'."),
         };
     }
@@ -242,6 +244,7 @@ public static class TrainCommand
         if (o is Sgd { Momentum: > 0 } sgd) s.Append(" momentum ").Append(sgd.Momentum.ToString(CultureInfo.InvariantCulture));
         if (o.WeightDecay > 0) s.Append(" weight decay ").Append(o.WeightDecay.ToString(CultureInfo.InvariantCulture));
         if (float.IsFinite(o.MaxGradientNorm)) s.Append(" clip ").Append(o.MaxGradientNorm.ToString(CultureInfo.InvariantCulture));
+        if (o.StatePrecision != StatePrecision.Float32) s.Append(" moments ").Append(o.StatePrecision.ToString().ToLowerInvariant());
         return s.ToString();
     }
 

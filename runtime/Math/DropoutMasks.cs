@@ -34,7 +34,7 @@ public static class DropoutMasks
         Apply(ref dy, ref dx, n, opKey, first, p, accumulate: true);
 
     /// <summary>Whether element <paramref name="counter"/> is kept under <paramref name="opKey"/>.</summary>
-    public static bool Keeps(ulong opKey, uint counter, float p) => Hash(counter, (uint)opKey, (uint)(opKey >> 32)) >= Threshold(p);
+    public static bool Keeps(ulong opKey, uint counter, float p) => CounterHash.Of(counter, (uint)opKey, (uint)(opKey >> 32)) >= Threshold(p);
 
     private static void Apply(ref float from, ref float to, int n, ulong opKey, uint first, float p, bool accumulate)
     {
@@ -46,7 +46,7 @@ public static class DropoutMasks
             var lane = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
             for (; i <= n - 16; i += 16)
             {
-                var keep = Vector512.GreaterThanOrEqual(Hash(Vector512.Create(first + (uint)i) + lane, k0, k1), Vector512.Create(threshold)).AsSingle();
+                var keep = Vector512.GreaterThanOrEqual(CounterHash.Of(Vector512.Create(first + (uint)i) + lane, k0, k1), Vector512.Create(threshold)).AsSingle();
                 var kept = Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref from, (nuint)i) * scale, Vector512<float>.Zero);
                 (accumulate ? Vector512.LoadUnsafe(ref to, (nuint)i) + kept : kept).StoreUnsafe(ref to, (nuint)i);
             }
@@ -56,44 +56,16 @@ public static class DropoutMasks
             var lane = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
             for (; i <= n - 8; i += 8)
             {
-                var keep = Vector256.GreaterThanOrEqual(Hash(Vector256.Create(first + (uint)i) + lane, k0, k1), Vector256.Create(threshold)).AsSingle();
+                var keep = Vector256.GreaterThanOrEqual(CounterHash.Of(Vector256.Create(first + (uint)i) + lane, k0, k1), Vector256.Create(threshold)).AsSingle();
                 var kept = Vector256.ConditionalSelect(keep, Vector256.LoadUnsafe(ref from, (nuint)i) * scale, Vector256<float>.Zero);
                 (accumulate ? Vector256.LoadUnsafe(ref to, (nuint)i) + kept : kept).StoreUnsafe(ref to, (nuint)i);
             }
         }
         for (; i < n; i++)
         {
-            float kept = Hash(first + (uint)i, k0, k1) >= threshold ? Unsafe.Add(ref from, i) * scale : 0f;
+            float kept = CounterHash.Of(first + (uint)i, k0, k1) >= threshold ? Unsafe.Add(ref from, i) * scale : 0f;
             Unsafe.Add(ref to, i) = accumulate ? Unsafe.Add(ref to, i) + kept : kept;
         }
-    }
-
-    // Two rounds of a 32-bit integer hash with good avalanche (Wellons' lowbias32 constants), keyed between the rounds.
-    private static uint Hash(uint counter, uint k0, uint k1) => Round(Round(counter ^ k0) ^ k1);
-
-    private static uint Round(uint x)
-    {
-        x ^= x >> 16; x *= 0x21f0aaadu;
-        x ^= x >> 15; x *= 0xd35a2d97u;
-        return x ^ (x >> 15);
-    }
-
-    private static Vector512<uint> Hash(Vector512<uint> counter, uint k0, uint k1) => Round(Round(counter ^ Vector512.Create(k0)) ^ Vector512.Create(k1));
-
-    private static Vector512<uint> Round(Vector512<uint> x)
-    {
-        x ^= x >>> 16; x *= 0x21f0aaadu;
-        x ^= x >>> 15; x *= 0xd35a2d97u;
-        return x ^ (x >>> 15);
-    }
-
-    private static Vector256<uint> Hash(Vector256<uint> counter, uint k0, uint k1) => Round(Round(counter ^ Vector256.Create(k0)) ^ Vector256.Create(k1));
-
-    private static Vector256<uint> Round(Vector256<uint> x)
-    {
-        x ^= x >>> 16; x *= 0x21f0aaadu;
-        x ^= x >>> 15; x *= 0xd35a2d97u;
-        return x ^ (x >>> 15);
     }
 
     private static ulong Mix64(ulong z)

@@ -17,7 +17,9 @@ public sealed record CheckpointInfo(TrainingState? State, bool OptimizerRestored
 
 /// <summary>Saves and loads training checkpoints as safetensors files: every parameter under its definition name
 /// (F32, the shape of <see cref="ParameterInfo.Shape"/>), the optimizer's state arrays as
-/// <c>optimizer/&lt;slot&gt;/&lt;parameter&gt;</c> (a slash cannot occur in a definition name), every buffer (batch
+/// <c>optimizer/&lt;slot&gt;/&lt;parameter&gt;</c> (a slash cannot occur in a definition name; F32 whatever the
+/// optimizer's <see cref="Optimizer.StatePrecision"/>, so state saved in one precision loads into the other, rounded to
+/// nearest when it loads into bfloat16), every buffer (batch
 /// normalization's running statistics) as <c>buffers/&lt;name&gt;</c>, and the step count, optimizer, network,
 /// <see cref="ParameterStore.RandomSeed"/>, <see cref="ParameterStore.RandomStep"/> and <see cref="TrainingState"/> in the metadata. Writing is atomic; loading
 /// validates every name, dtype, shape and value first and changes nothing when it refuses. A weights file written by
@@ -58,8 +60,13 @@ public static partial class Checkpoint
             meta[Prefix + "optimizer"] = optimizer.Name;
             meta[Prefix + "optimizer.steps"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture);
             for (int slot = 0; slot < optimizer.StateSlots.Count; slot++)
+            {
+                // As float32 whatever the state's precision: bfloat16 widens exactly, and the file loads into either.
+                float[] values = optimizer.StatePrecision == StatePrecision.Float32 ? optimizer.GetState(slot) : new float[store.Count];
+                if (optimizer.StatePrecision != StatePrecision.Float32) optimizer.CopyState(slot, values);
                 foreach (var p in store.Layout)
-                    tensors.Add(new NamedTensor(StateName(optimizer, slot, p), p.Shape, optimizer.GetState(slot).AsMemory(p.Offset, p.Length)));
+                    tensors.Add(new NamedTensor(StateName(optimizer, slot, p), p.Shape, values.AsMemory(p.Offset, p.Length)));
+            }
         }
         if (state is not null)
         {
@@ -177,7 +184,7 @@ public static partial class Checkpoint
         store.RandomSeed = randomSeed;
         if (optimizerState is not null && optimizer is not null)
         {
-            for (int slot = 0; slot < optimizerState.Length; slot++) optimizerState[slot].CopyTo(optimizer.GetState(slot).AsSpan());
+            for (int slot = 0; slot < optimizerState.Length; slot++) optimizer.SetState(slot, optimizerState[slot]);
             optimizer.RestoreStepCount(steps);
         }
         return new CheckpointInfo(state, restoreOptimizer, file.Metadata, warnings);

@@ -11,7 +11,7 @@ public class TrainArgumentsTests
     {
         var a = TrainArguments.Parse([
             "--network", "WideMlpNet", "--epochs", "3", "--batch-size", "64", "--optimizer", "AdamW", "--lr", "0.002",
-            "--momentum", "0.8", "--weight-decay", "0.01", "--clip-norm", "5", "--schedule", "cosine", "--warmup", "100",
+            "--momentum", "0.8", "--weight-decay", "0.01", "--moments", "BFloat16", "--clip-norm", "5", "--schedule", "cosine", "--warmup", "100",
             "--data", "/d", "--seed", "-4", "--threads", "1", "--output", "/o", "--resume", "/o/c.safetensors",
             "--no-compare", "--no-grad-norms"]);
         Assert.Equal("WideMlpNet", a.Network);
@@ -21,6 +21,7 @@ public class TrainArgumentsTests
         Assert.Equal(0.002f, a.LearningRate);
         Assert.Equal(0.8f, a.Momentum);
         Assert.Equal(0.01f, a.WeightDecay);
+        Assert.Equal(StatePrecision.BFloat16, a.Moments);
         Assert.Equal(5f, a.ClipNorm);
         Assert.Equal("cosine", a.Schedule);
         Assert.Equal(100, a.WarmupSteps);
@@ -42,6 +43,7 @@ public class TrainArgumentsTests
         Assert.Null(a.Optimizer);
         Assert.Null(a.LearningRate);
         Assert.Null(a.Schedule);
+        Assert.Equal(StatePrecision.Float32, a.Moments);
         Assert.True(a.CompareInterpreted);
         Assert.True(TrainArguments.Parse(["--help"]).Help);
     }
@@ -56,6 +58,7 @@ public class TrainArgumentsTests
     [InlineData("--momentum", "1.5", "--momentum must be at least 0 and below 1")]
     [InlineData("--threads", "257", "--threads must be from 1 to 256")]
     [InlineData("--bogus", "1", "Unknown option '--bogus'")]
+    [InlineData("--moments", "fp8", "--moments must be one of float32, bfloat16; not 'fp8'")]
     public void Bad_values_are_named(string option, string value, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => TrainArguments.Parse([option, value]));

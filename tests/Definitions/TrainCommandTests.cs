@@ -145,6 +145,24 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void Bfloat16_moments_train_adam_and_are_refused_for_a_recipe_without_adam()
+    {
+        using var data = new TempDirectory();
+        using var output = new TempDirectory();
+        LearnableFashionSet.Write(data, 60, 10);
+
+        var job = JobRun.Start(["--network", "WideMlpNet", "--optimizer", "adamw", "--lr", "1e-3", "--moments", "bfloat16", "--data", data.Path, "--output", output.Path, .. Quick]);
+
+        Assert.True(job.Code == 0, job.Error);
+        Assert.Contains("moments bfloat16", job.Out);
+        var optimizer = new AdamW(1e-3f) { Moments = StatePrecision.BFloat16 };
+        Assert.True(Checkpoint.Load(output.File("WideMlpNet.safetensors"), new WideMlpNet(), optimizer).OptimizerRestored);
+        Assert.Equal(6, optimizer.StepCount);
+        // Seed001MnistNet's recipe is SGD.
+        JobRun.Start(["--moments", "bfloat16", "--data", data.Path, "--output", output.Path, .. Quick]).AssertFailed(1, "applies to adam and adamw");
+    }
+
+    [Fact]
     public void A_diverging_run_exits_1_saying_what_grew_and_writes_no_checkpoint()
     {
         using var data = new TempDirectory();

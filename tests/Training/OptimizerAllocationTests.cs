@@ -7,7 +7,7 @@ namespace NetCompiler.Tests.Training;
 /// <summary>After the first step (which allocates the state), an optimizer step allocates nothing.</summary>
 public class OptimizerAllocationTests
 {
-    public static TheoryData<string> Kinds() => new() { "adam", "adamw", "momentum", "nesterov", "sgd", "adam-clipped-frozen" };
+    public static TheoryData<string> Kinds() => new() { "adam", "adamw", "momentum", "nesterov", "sgd", "adam-clipped-frozen", "adam-bfloat16" };
 
     private static Optimizer Make(string kind) => kind switch
     {
@@ -17,6 +17,7 @@ public class OptimizerAllocationTests
         "nesterov" => new Sgd(0.01f, momentum: 0.9f, nesterov: true) { WeightDecay = 1e-4f },
         "sgd" => new Sgd(0.01f),
         "adam-clipped-frozen" => new Adam(0.001f) { MaxGradientNorm = 0.5f },
+        "adam-bfloat16" => new AdamW(0.001f) { WeightDecay = 0.01f, Moments = StatePrecision.BFloat16 },
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

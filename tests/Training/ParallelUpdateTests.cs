@@ -9,7 +9,7 @@ namespace NetCompiler.Tests.Training;
 [Collection(ExclusiveCollection.Name)] // changes WorkerPool.Threads
 public class ParallelUpdateTests
 {
-    public static TheoryData<string> Kinds() => new() { "sgd", "momentum", "adam", "adamw" };
+    public static TheoryData<string> Kinds() => new() { "sgd", "momentum", "adam", "adamw", "adam-bfloat16" };
 
     private static Optimizer Make(string kind) => kind switch
     {
@@ -17,6 +17,7 @@ public class ParallelUpdateTests
         "momentum" => new Sgd(0.05f, momentum: 0.9f, nesterov: true),
         "adam" => new Adam(0.01f),
         "adamw" => new AdamW(0.01f) { WeightDecay = 0.1f },
+        "adam-bfloat16" => new Adam(0.01f) { Moments = StatePrecision.BFloat16 },
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

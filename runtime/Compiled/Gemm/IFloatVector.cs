@@ -44,6 +44,16 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
     /// <summary>All-ones lanes whose index i has <paramref name="low"/> &lt;= i &lt; <paramref name="high"/>.</summary>
     static abstract TSelf Within(int low, int high);
+    /// <summary>Count bfloat16 values from <paramref name="source"/> + <paramref name="offset"/>, widened exactly
+    /// (<see cref="BFloat16.Widen"/>).</summary>
+    static abstract TSelf LoadBFloat16(ref ushort source, nint offset);
+    /// <summary>Stores the lanes as bfloat16 at <paramref name="destination"/> + <paramref name="offset"/>, each rounded
+    /// as <see cref="BFloat16.RoundStochastic"/> does with the bits of <paramref name="noise"/>'s lane shifted right by
+    /// <paramref name="noiseShift"/> (0 or 16: one hash serves two arrays).</summary>
+    static abstract void StoreBFloat16(TSelf value, TSelf noise, int noiseShift, ref ushort destination, nint offset);
+    /// <summary>The bits of <see cref="CounterHash.Light(uint, uint)"/> for the counters <paramref name="first"/>,
+    /// <paramref name="first"/> + 1, ... in the lanes (as float bit patterns, not values).</summary>
+    static abstract TSelf CounterHash(uint first, uint key);
 }
 
 /// <summary>A Vector512 register (16 floats).</summary>
@@ -76,6 +86,18 @@ internal readonly struct Float512(Vector512<float> v) : IFloatVector<Float512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Select(Float512 mask, Float512 ifTrue, Float512 ifFalse) => new(Vector512.ConditionalSelect(mask._v, ifTrue._v, ifFalse._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Within(int low, int high) =>
         new((Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(low)) & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(high))).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 LoadBFloat16(ref ushort source, nint offset) =>
+        new((Vector512.WidenLower(Vector256.LoadUnsafe(ref source, (nuint)offset).ToVector512Unsafe()) << 16).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreBFloat16(Float512 value, Float512 noise, int noiseShift, ref ushort destination, nint offset)
+    {
+        var top = (value._v.AsUInt32() + ((noise._v.AsUInt32() >>> noiseShift) & Vector512.Create(0xFFFFu))) >>> 16;
+        // vpmovdw where there is AVX-512 (Narrow's portable form masks and packs halves).
+        var narrowed = System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector256UInt16(top)
+            : Vector256.Narrow(top.GetLower(), top.GetUpper());
+        narrowed.StoreUnsafe(ref destination, (nuint)offset);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 CounterHash(uint first, uint key) =>
+        new(NetCompiler.CounterHash.Light(Vector512.Create(first) + Vector512<uint>.Indices, key).AsSingle());
 }
 
 /// <summary>A Vector256 register (8 floats).</summary>
@@ -111,6 +133,15 @@ internal readonly struct Float256(Vector256<float> v) : IFloatVector<Float256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Select(Float256 mask, Float256 ifTrue, Float256 ifFalse) => new(Vector256.ConditionalSelect(mask._v, ifTrue._v, ifFalse._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Within(int low, int high) =>
         new((Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(low)) & Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(high))).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 LoadBFloat16(ref ushort source, nint offset) =>
+        new((Vector256.WidenLower(Vector128.LoadUnsafe(ref source, (nuint)offset).ToVector256Unsafe()) << 16).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreBFloat16(Float256 value, Float256 noise, int noiseShift, ref ushort destination, nint offset)
+    {
+        var top = (value._v.AsUInt32() + ((noise._v.AsUInt32() >>> noiseShift) & Vector256.Create(0xFFFFu))) >>> 16;
+        Vector128.Narrow(top.GetLower(), top.GetUpper()).StoreUnsafe(ref destination, (nuint)offset);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 CounterHash(uint first, uint key) =>
+        new(NetCompiler.CounterHash.Light(Vector256.Create(first) + Vector256<uint>.Indices, key).AsSingle());
 }
 
 /// <summary>One float: the portable path, and the elements left over after the last full register.</summary>
@@ -146,4 +177,9 @@ internal readonly struct Float1(float v) : IFloatVector<Float1>
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Within(int low, int high) =>
         new(System.BitConverter.Int32BitsToSingle(low <= 0 && 0 < high ? -1 : 0));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 LoadBFloat16(ref ushort source, nint offset) => new(BFloat16.Widen(Unsafe.Add(ref source, offset)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreBFloat16(Float1 value, Float1 noise, int noiseShift, ref ushort destination, nint offset) =>
+        Unsafe.Add(ref destination, offset) = BFloat16.RoundStochastic(value._v, System.BitConverter.SingleToUInt32Bits(noise._v) >> noiseShift);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 CounterHash(uint first, uint key) =>
+        new(System.BitConverter.UInt32BitsToSingle(NetCompiler.CounterHash.Light(first, key)));
 }

@@ -60,9 +60,55 @@ public abstract class Optimizer
     /// <summary>The names of the per-parameter state arrays (e.g. <c>m</c>, <c>v</c>), for checkpoints.</summary>
     public IReadOnlyList<string> StateSlots { get; }
 
+    /// <summary>How the per-parameter state is stored (float32 unless the optimizer offers and is given another).</summary>
+    public virtual StatePrecision StatePrecision => StatePrecision.Float32;
+
     /// <summary>State array number <paramref name="slot"/>, laid out like <see cref="ParameterStore.Values"/>
-    /// (empty before <see cref="Attach"/> or the first step).</summary>
-    public float[] GetState(int slot) => _state[slot];
+    /// (empty before <see cref="Attach"/> or the first step), when it is stored as float32. For any precision,
+    /// <see cref="CopyState"/> and <see cref="SetState"/> read and write it as floats.</summary>
+    /// <exception cref="InvalidOperationException">The state is stored in bfloat16.</exception>
+    public float[] GetState(int slot)
+    {
+        if (StatePrecision != StatePrecision.Float32)
+            throw new InvalidOperationException($"This {Name} optimizer stores its state in {StatePrecision}; read it with CopyState and write it with SetState.");
+        return _state[slot];
+    }
+
+    /// <summary>Copies state array number <paramref name="slot"/> (one value per parameter element, in
+    /// <see cref="ParameterStore.Values"/>' layout) into <paramref name="destination"/> as floats: bfloat16 state widened
+    /// exactly.</summary>
+    /// <exception cref="InvalidOperationException">The optimizer is not attached yet (<see cref="Attach"/>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/>'s length is not the parameter count.</exception>
+    public void CopyState(int slot, Span<float> destination)
+    {
+        CheckStateSpan(destination.Length, nameof(destination));
+        if (StatePrecision == StatePrecision.Float32) { _state[slot].CopyTo(destination); return; }
+        var bits = CompactState(slot);
+        for (int i = 0; i < bits.Length; i++) destination[i] = BFloat16.Widen(bits[i]);
+    }
+
+    /// <summary>Overwrites state array number <paramref name="slot"/> with <paramref name="source"/> (checkpoint loading),
+    /// rounding each value to the nearest bfloat16 when the state is stored so; the values are not checked.</summary>
+    /// <exception cref="InvalidOperationException">The optimizer is not attached yet (<see cref="Attach"/>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="source"/>'s length is not the parameter count.</exception>
+    public void SetState(int slot, ReadOnlySpan<float> source)
+    {
+        CheckStateSpan(source.Length, nameof(source));
+        if (StatePrecision == StatePrecision.Float32) { source.CopyTo(_state[slot]); return; }
+        var bits = CompactState(slot);
+        for (int i = 0; i < bits.Length; i++) bits[i] = BFloat16.RoundToNearest(source[i]);
+    }
+
+    private void CheckStateSpan(int length, string name)
+    {
+        if (_attachedCount < 0) throw new InvalidOperationException($"This {Name} optimizer holds no state yet: attach it to a network's parameters first (Attach).");
+        if (length != _attachedCount) throw new ArgumentException($"The state has one value per parameter element ({_attachedCount}); the span has {length}.", name);
+    }
+
+    /// <summary>State array number <paramref name="slot"/> stored as bfloat16 (<see cref="StatePrecision.BFloat16"/>):
+    /// two values per float of the aligned array behind it.</summary>
+    private protected Span<ushort> CompactState(int slot) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<float, ushort>(_state[slot].AsSpan()).Slice(0, Math.Max(0, _attachedCount));
 
     /// <summary>Allocates the state for <paramref name="store"/> (zeroed) if not done yet.</summary>
     /// <exception cref="InvalidOperationException">The optimizer is already attached to storage of another size.</exception>
@@ -72,7 +118,9 @@ public abstract class Optimizer
         if (_attachedCount == store.Count) return;
         if (_attachedCount >= 0)
             throw new InvalidOperationException($"This {Name} optimizer holds state for {_attachedCount} parameters; the network has {store.Count}. Create one optimizer per network.");
-        for (int i = 0; i < _state.Length; i++) _state[i] = AlignedArrays.Allocate(store.Count);
+        // bfloat16 state packs two values into each float of an aligned array (its element 0 on a cache line too).
+        int floats = StatePrecision == StatePrecision.Float32 ? store.Count : (store.Count + 1) / 2;
+        for (int i = 0; i < _state.Length; i++) _state[i] = AlignedArrays.Allocate(floats);
         _attachedCount = store.Count;
     }
 

@@ -43,8 +43,9 @@ public sealed class Sgd : Optimizer
         _bufferFloor = FlushToZero.FloorFor(Momentum, learningRate);
     }
 
-    // Fully optimized from the first call: at tier 0 every register operation of Run would be a call (as in Adam).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Fully optimized from the first call: at tier 0 every register operation of Run would be a call; never inlined into
+    // a caller whose inlining budget is spent (as in Adam).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private protected override void Update(Span<float> values, ReadOnlySpan<float> gradients, int offset, float gradientScale)
     {
         ref float p = ref MemoryMarshal.GetReference(values);
