@@ -28,8 +28,7 @@ internal static class BFloat16
     /// bits are added to the noise and the carry decides. So the expected result is <paramref name="value"/> itself,
     /// which a running average needs: Adam's <c>v = 0.999 v + 0.001 g^2</c> moves v by less than half a bfloat16 step,
     /// so rounding to nearest would leave it where it is forever. Infinities stay; a quiet NaN (what arithmetic makes)
-    /// stays a NaN; the largest
-    /// floats can round up to infinity.</summary>
+    /// stays a NaN; the largest floats can round up to infinity.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort RoundStochastic(float value, uint noise) =>
         (ushort)((BitConverter.SingleToUInt32Bits(value) + (noise & 0xFFFFu)) >> 16);
