@@ -130,6 +130,8 @@ public class BFloat16MomentsTests : IDisposable
         Assert.Contains("CopyState", e.Message);
         Assert.Throws<ArgumentException>(() => adam.CopyState(0, new float[store.Count - 1]));
         Assert.Throws<ArgumentException>(() => adam.SetState(1, new float[store.Count + 1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => adam.CopyState(2, new float[store.Count]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(0.01f) { Moments = (StatePrecision)7 });
 
         // Written values round to the nearest bfloat16, ties to even; read back exactly.
         var values = new float[store.Count];

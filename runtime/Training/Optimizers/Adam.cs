@@ -46,7 +46,12 @@ public class Adam : Optimizer
     /// traffic from 28 to 20 bytes per parameter (see <see cref="StatePrecision.BFloat16"/>). The update is computed in
     /// float32 from the stored moments either way; the new moments are rounded when stored, the parameter's step uses
     /// them unrounded.</summary>
-    public StatePrecision Moments { get; init; }
+    /// <exception cref="ArgumentOutOfRangeException">Not a <see cref="StatePrecision"/> value.</exception>
+    public StatePrecision Moments
+    {
+        get;
+        init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Moments), value, "Moments are Float32 or BFloat16.");
+    }
 
     /// <inheritdoc/>
     public override StatePrecision StatePrecision => Moments;

@@ -78,10 +78,11 @@ public abstract class Optimizer
     /// <see cref="ParameterStore.Values"/>' layout) into <paramref name="destination"/> as floats: bfloat16 state widened
     /// exactly.</summary>
     /// <exception cref="InvalidOperationException">The optimizer is not attached yet (<see cref="Attach"/>).</exception>
-    /// <exception cref="ArgumentException"><paramref name="destination"/>'s length is not the parameter count.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/>'s length is not the parameter count, or there is
+    /// no state array <paramref name="slot"/>.</exception>
     public void CopyState(int slot, Span<float> destination)
     {
-        CheckStateSpan(destination.Length, nameof(destination));
+        CheckStateSpan(slot, destination.Length, nameof(destination));
         if (StatePrecision == StatePrecision.Float32) { _state[slot].CopyTo(destination); return; }
         var bits = CompactState(slot);
         for (int i = 0; i < bits.Length; i++) destination[i] = BFloat16.Widen(bits[i]);
@@ -90,17 +91,19 @@ public abstract class Optimizer
     /// <summary>Overwrites state array number <paramref name="slot"/> with <paramref name="source"/> (checkpoint loading),
     /// rounding each value to the nearest bfloat16 when the state is stored so; the values are not checked.</summary>
     /// <exception cref="InvalidOperationException">The optimizer is not attached yet (<see cref="Attach"/>).</exception>
-    /// <exception cref="ArgumentException"><paramref name="source"/>'s length is not the parameter count.</exception>
+    /// <exception cref="ArgumentException"><paramref name="source"/>'s length is not the parameter count, or there is no
+    /// state array <paramref name="slot"/>.</exception>
     public void SetState(int slot, ReadOnlySpan<float> source)
     {
-        CheckStateSpan(source.Length, nameof(source));
+        CheckStateSpan(slot, source.Length, nameof(source));
         if (StatePrecision == StatePrecision.Float32) { source.CopyTo(_state[slot]); return; }
         var bits = CompactState(slot);
         for (int i = 0; i < bits.Length; i++) bits[i] = BFloat16.RoundToNearest(source[i]);
     }
 
-    private void CheckStateSpan(int length, string name)
+    private void CheckStateSpan(int slot, int length, string name)
     {
+        if ((uint)slot >= (uint)_state.Length) throw new ArgumentOutOfRangeException(nameof(slot), slot, $"This {Name} optimizer has {_state.Length} state arrays ({string.Join(", ", StateSlots)}).");
         if (_attachedCount < 0) throw new InvalidOperationException($"This {Name} optimizer holds no state yet: attach it to a network's parameters first (Attach).");
         if (length != _attachedCount) throw new ArgumentException($"The state has one value per parameter element ({_attachedCount}); the span has {length}.", name);
     }
