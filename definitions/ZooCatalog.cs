@@ -79,7 +79,7 @@ public static class ZooCatalog
         new(nameof(TinyTransformerNet), "one pre-norm Transformer block over 8 token ids (embeddings, LayerNorm, 2-head attention from primitives); takes ids, not images",
             seed => new TinyTransformerNet(seed), new("adam", 3e-3f, 16, 50)),
         new(nameof(T5Translator), "a small T5: 24 source and 20 target subword ids (vocabulary 2,048) -> shared embedding -> 3 + 3 pre-norm layers (width 128, 4 heads, ReLU FFN 512, RMS norms, relative position biases, no absolute positions) -> 2,048 logits per target position (AdamW 1e-3 cosine, batch 64, clip norm 1); trained by the t5 command, not train",
-            seed => new T5Translator(seed), new("adamw", 1e-3f, 64, 15, "cosine", 0.01f, MaxGradientNorm: 1f)),
+            seed => new T5Translator(seed), new("adamw", 1e-3f, 64, 40, "cosine", 0.01f, MaxGradientNorm: 1f)),
         new(nameof(TranslationTransformer), "encoder-decoder Transformer (2 + 2 pre-norm GELU layers, width 32, 4 heads) from 10 source to 8 target ids, head tied to the target embedding",
             seed => new TranslationTransformer(seed), new("adamw", 1e-3f, 16, 10)),
         new(nameof(LuongAttentionNet), "3 queries over 7 memory rows with Luong's general score q W k^T", seed => new LuongAttentionNet(seed), new("adam", 1e-2f, 16, 50)),
