@@ -25,7 +25,7 @@ public class PackedForwardTests
     {
         var y = new float[rows * yStride];
         Array.Fill(y, 42f);
-        PackedForward.Run<V>(ref x[0], xStride, rows, ref w[0], k, n, ref y[0], yStride, ref b[0], hasBias);
+        PackedForward.Run<V>(ref x[0], RowLayout.Dense(xStride), rows, ref w[0], k, n, ref y[0], RowLayout.Dense(yStride), ref b[0], hasBias);
         return y;
     }
 
@@ -52,6 +52,44 @@ public class PackedForwardTests
             Assert.Equal(scalar, Run<Float256>(rows, n, k, hasBias, xStride, yStride, x, w, b));
             Assert.Equal(scalar, Run<Float512>(rows, n, k, hasBias, xStride, yStride, x, w, b));
         }
+    }
+
+    public static TheoryData<int, int, int, int> GroupedShapes()
+    {
+        var data = new TheoryData<int, int, int, int>();
+        // Groups shorter than a register, not a multiple of 8, one group, blocks that span two or three groups.
+        foreach (var (groups, length, n, k) in new[] { (3, 5, 7, 17), (2, 20, 40, 33), (4, 24, 16, 130), (5, 13, 9, 20), (1, 40, 12, 64), (7, 3, 18, 16) })
+            data.Add(groups, length, n, k);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(GroupedShapes))]
+    public void Rows_in_groups_give_the_bits_of_the_same_rows_copied_together_at_every_width(int groups, int length, int n, int k)
+    {
+        // Each group's rows k + 2 apart, groups a further 9 floats apart; y's rows n + 1 apart, groups 4 further.
+        int rows = groups * length, xStride = k + 2, xGroup = length * xStride + 9, yStride = n + 1, yGroup = length * yStride + 4;
+        var x = RandomArrays.Uniform(groups * xGroup, 11);
+        var w = RandomArrays.Uniform(n * k, 12);
+        var b = RandomArrays.Uniform(n, 13);
+        var gathered = new float[rows * k];
+        for (int r = 0; r < rows; r++) Array.Copy(x, r / length * xGroup + r % length * xStride, gathered, r * k, k);
+        void Check<V>() where V : struct, IFloatVector<V>
+        {
+            var expected = Run<V>(rows, n, k, true, k, n, gathered, w, b);
+            var y = new float[groups * yGroup];
+            Array.Fill(y, 42f);
+            PackedForward.Run<V>(ref x[0], new RowLayout(xStride, length, xGroup), rows, ref w[0], k, n, ref y[0], new RowLayout(yStride, length, yGroup), ref b[0], true);
+            for (int at = 0; at < y.Length; at++)
+            {
+                int g = at / yGroup, r = at % yGroup / yStride, o = at % yGroup % yStride;
+                if (r >= length || o >= n) Assert.Equal(42f, y[at]);   // gaps untouched
+                else Assert.Equal(expected[(g * length + r) * n + o], y[at]);
+            }
+        }
+        Check<Float1>();
+        Check<Float256>();
+        Check<Float512>();
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public class SequenceGemmTests
     public static TheoryData<int, int, int, int> Shapes()
     {
         var data = new TheoryData<int, int, int, int>();
-        foreach (var (samples, length, n, k) in new[] { (1, 3, 5, 7), (2, 2, 4, 16), (3, 5, 7, 17), (10, 24, 40, 32), (4, 7, 33, 9) })
+        foreach (var (samples, length, n, k) in new[] { (1, 3, 5, 7), (2, 2, 4, 16), (3, 5, 7, 17), (10, 24, 40, 32), (4, 7, 33, 9), (6, 20, 128, 128), (3, 13, 64, 50) })
             data.Add(samples, length, n, k);
         return data;
     }
@@ -93,5 +93,47 @@ public class SequenceGemmTests
                 for (int o = 0; o < n; o++) sum += (double)dz[s * dzSample + r * n + o] * w[o * k + i];
                 Close(sum, actual, $"dx[{s}, {r}, {i}]");
             }
+    }
+    [Fact]
+    public void A_split_tile_gives_the_bits_of_one_thread_and_of_the_rows_copied_together()
+    {
+        // 8 samples of 24 rows through 512 x 128: above the threshold at which training splits a product over two threads.
+        int samples = 8, length = 24, n = 512, k = 128, rows = samples * length, xSample = length * k + 16, ySample = length * n + 16;
+        var x = RandomArrays.Uniform(samples * xSample, 14);
+        var w = RandomArrays.Uniform(n * k, 15);
+        var b = RandomArrays.Uniform(n, 16);
+        var dz = RandomArrays.Uniform(samples * ySample, 17);
+        var (gx, gdz) = (new float[rows * k], new float[rows * n]);
+        for (int r = 0; r < rows; r++)
+        {
+            Array.Copy(x, r / length * xSample + r % length * k, gx, r * k, k);
+            Array.Copy(dz, r / length * ySample + r % length * n, gdz, r * n, n);
+        }
+        (float[] Y, float[] Dw, float[] Db) Run()
+        {
+            var (y, dw, db) = (new float[samples * ySample], new float[n * k], new float[n]);
+            SequenceGemm.Forward(ref x[0], xSample, ref w[0], ref b[0], true, ref y[0], ySample, samples, length, n, k);
+            SequenceGemm.BackwardWeights(ref dz[0], ySample, ref x[0], xSample, ref dw[0], ref db[0], true, samples, length, n, k);
+            return (y, dw, db);
+        }
+        int saved = WorkerPool.Threads;
+        try
+        {
+            WorkerPool.Threads = 1;
+            var serial = Run();
+            var (y, dw, db) = (new float[rows * n], new float[n * k], new float[n]);
+            TileGemm.Forward(ref gx[0], k, ref w[0], ref b[0], true, ref y[0], n, rows, n, k);
+            TileGemm.BackwardWeights(ref gdz[0], n, ref gx[0], k, ref dw[0], ref db[0], true, rows, n, k);
+            for (int r = 0; r < rows; r++)
+                Assert.Equal(y.AsSpan(r * n, n), serial.Y.AsSpan(r / length * ySample + r % length * n, n));
+            Assert.Equal(dw, serial.Dw);
+            Assert.Equal(db, serial.Db);
+            WorkerPool.Threads = 2;
+            var split = Run();
+            Assert.Equal(serial.Y, split.Y);
+            Assert.Equal(serial.Dw, split.Dw);
+            Assert.Equal(serial.Db, split.Db);
+        }
+        finally { WorkerPool.Threads = saved; }
     }
 }

@@ -31,17 +31,17 @@ internal static class PackedForward
 
     // Loops run long: no tier-0 or OSR code. Never inlined: a tier-1 caller that inlined it ran out of inlining
     // budget and called the blocks' helpers out of line, 4x slower (seen with dynamic PGO in W3's inference).
-    /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows,
+    /// <summary>y[yRows.Offset(r) + o] = sum_i x[xRows.Offset(r) + i] * w[o * k + i] (+ bias[o]) for r &lt; rows,
     /// o &lt; count.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void Run<V>(ref float x, int xStride, int rows, ref float w, int k, int count,
-        ref float y, int yStride, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
+    public static void Run<V>(ref float x, RowLayout xRows, int rows, ref float w, int k, int count,
+        ref float y, RowLayout yRows, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
     {
         int lanes = 2 * V.Count;
         int r = (rows + lanes - 1) / lanes * lanes;
         ref float xT = ref Scratch(k * r + count * r);
         ref float yT = ref Unsafe.Add(ref xT, k * r);
-        Pack<V>(ref x, xStride, rows, k, ref xT, r);
+        Pack<V>(ref x, xRows, rows, k, ref xT, r);
         int o = 0;
         // 8 outputs x 2 registers = 16 accumulators need AVX-512's 32 registers; with 16 (AVX2, x64 scalar) 6 x 2 is
         // the widest block that does not spill.
@@ -66,44 +66,48 @@ internal static class PackedForward
             for (int p = 0; p < r; p += lanes)
                 Tile2x1<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
                     ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
-        Unpack<V>(ref yT, r, rows, count, ref y, yStride);
+        Unpack<V>(ref yT, r, rows, count, ref y, yRows);
     }
 
     /// <summary>The tile's x^T, then y^T: at least 64K floats (256 KB), so that one buffer covers W3's layers.</summary>
     private static ref float Scratch(int length) => ref KernelScratch.Get(ScratchUse.PackedRows, Math.Max(length, 1 << 16));
 
-    /// <summary>xT[i * r + row] = x[row * xStride + i]; rows from <paramref name="rows"/> to r are zeros.
-    /// Square blocks of one register's width go through <see cref="BlockTranspose"/> (the last rows padded with zeros
-    /// to one), the columns after the last whole block one float at a time.</summary>
+    /// <summary>xT[i * r + row] = x[xRows.Offset(row) + i]; rows from <paramref name="rows"/> to r are zeros.
+    /// Square blocks of one register's width go through <see cref="BlockTranspose"/>, their rows a stride apart when
+    /// the block lies in one group of <paramref name="xRows"/>, else through a table of row offsets; the last rows
+    /// (fewer than a register's width) are padded with zeros to one; the columns after the last whole block go one
+    /// float at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Pack<V>(ref float x, int xStride, int rows, int k, ref float xT, int r) where V : struct, IFloatVector<V>
+    private static unsafe void Pack<V>(ref float x, RowLayout xRows, int rows, int k, ref float xT, int r) where V : struct, IFloatVector<V>
     {
         int n = V.Count, row = 0;
+        nint* table = stackalloc nint[n];
         for (; row <= rows - n; row += n)
         {
-            ref float source = ref Unsafe.Add(ref x, row * xStride);
-            int i = 0;
-            for (; i <= k - n; i += n)
-                BlockTranspose.Square<V>(ref Unsafe.Add(ref source, i), xStride, ref Unsafe.Add(ref xT, i * r + row), r);
-            BlockTranspose.Scalar(ref Unsafe.Add(ref source, i), xStride, ref Unsafe.Add(ref xT, i * r + row), r, n, k - i);
+            ref float block = ref Unsafe.Add(ref xT, row);
+            if (InOneGroup(xRows, row, n))
+                PackBlock<V, StrideRows>(ref Unsafe.Add(ref x, xRows.Offset(row)), new StrideRows(xRows.Stride), k, ref block, r);
+            else
+                PackBlock<V, TableRows>(ref x, Table(xRows, row, n, table), k, ref block, r);
         }
         if (row == r) return;
-        // The last rows (fewer than a register's width) go through a square block on the stack whose missing rows are
-        // zeros, so the same transposes write the padding lanes beside them (one float at a time, the edges of 20- and
-        // 24-row tiles were about 5% of T5Translator's decoding); the columns after the last full block one at a time.
+        // The last rows go through a square block on the stack whose missing rows are zeros, so the same transposes write
+        // the padding lanes beside them (one float at a time, the edges of 20- and 24-row tiles were about 5% of
+        // T5Translator's decoding); the columns after the last full block one at a time.
         int real = rows - row, column = 0;
         if (real > 0)
         {
+            var last = Table(xRows, row, real, table);
             Span<float> block = stackalloc float[n * n];
             block.Clear();
             ref float b = ref MemoryMarshal.GetReference(block);
             for (; column <= k - n; column += n)
             {
                 for (int j = 0; j < real; j++)
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref x, (row + j) * xStride + column), n).CopyTo(block.Slice(j * n, n));
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref x, last[j] + column), n).CopyTo(block.Slice(j * n, n));
                 BlockTranspose.Square<V>(ref b, n, ref Unsafe.Add(ref xT, column * r + row), r);
             }
-            BlockTranspose.Scalar(ref Unsafe.Add(ref x, row * xStride + column), xStride, ref Unsafe.Add(ref xT, column * r + row), r, real, k - column);
+            BlockTranspose.Scalar(ref Unsafe.Add(ref x, column), last, ref Unsafe.Add(ref xT, column * r + row), new StrideRows(r), real, k - column);
             for (int c = column; c < k; c++) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xT, c * r + rows), n - real).Clear();
             row += n;
         }
@@ -112,33 +116,67 @@ internal static class PackedForward
             for (int c = 0; c < k; c++) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xT, c * r + row), r - row).Clear();
     }
 
-    /// <summary>y[row * yStride + o] = yT[o * r + row], the bias already added.</summary>
+    /// <summary>One register's width of rows, all k columns, into the packed x^T (whose rows are r apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackBlock<V, TRows>(ref float source, TRows rows, int k, ref float xT, int r)
+        where V : struct, IFloatVector<V> where TRows : struct, IRowAddress
+    {
+        int n = V.Count, i = 0;
+        for (; i <= k - n; i += n)
+            BlockTranspose.Square<V, TRows, StrideRows>(ref Unsafe.Add(ref source, i), rows, ref Unsafe.Add(ref xT, i * r), new StrideRows(r));
+        BlockTranspose.Scalar(ref Unsafe.Add(ref source, i), rows, ref Unsafe.Add(ref xT, i * r), new StrideRows(r), n, k - i);
+    }
+
+    /// <summary>y[yRows.Offset(row) + o] = yT[o * r + row], the bias already added.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Unpack<V>(ref float yT, int r, int rows, int count, ref float y, int yStride) where V : struct, IFloatVector<V>
+    private static unsafe void Unpack<V>(ref float yT, int r, int rows, int count, ref float y, RowLayout yRows) where V : struct, IFloatVector<V>
     {
         int n = V.Count, row = 0;
+        nint* table = stackalloc nint[n];
         for (; row <= rows - n; row += n)
         {
-            ref float target = ref Unsafe.Add(ref y, row * yStride);
-            int o = 0;
-            for (; o <= count - n; o += n)
-                BlockTranspose.Square<V>(ref Unsafe.Add(ref yT, o * r + row), r, ref Unsafe.Add(ref target, o), yStride);
-            BlockTranspose.Scalar(ref Unsafe.Add(ref yT, o * r + row), r, ref Unsafe.Add(ref target, o), yStride, count - o, n);
+            ref float block = ref Unsafe.Add(ref yT, row);
+            if (InOneGroup(yRows, row, n))
+                UnpackBlock<V, StrideRows>(ref block, r, count, ref Unsafe.Add(ref y, yRows.Offset(row)), new StrideRows(yRows.Stride));
+            else
+                UnpackBlock<V, TableRows>(ref block, r, count, ref y, Table(yRows, row, n, table));
         }
         int real = rows - row;
         if (real == 0) return;
         // The last rows as in Pack: whole blocks transposed into a square on the stack (the lanes up to the register's
         // width exist: xT and yT are padded to two registers), then the real rows copied out.
-        Span<float> block = stackalloc float[n * n];
-        ref float b = ref MemoryMarshal.GetReference(block);
+        var last = Table(yRows, row, real, table);
+        Span<float> square = stackalloc float[n * n];
+        ref float b = ref MemoryMarshal.GetReference(square);
         int output = 0;
         for (; output <= count - n; output += n)
         {
             BlockTranspose.Square<V>(ref Unsafe.Add(ref yT, output * r + row), r, ref b, n);
             for (int j = 0; j < real; j++)
-                block.Slice(j * n, n).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y, (row + j) * yStride + output), n));
+                square.Slice(j * n, n).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y, last[j] + output), n));
         }
-        BlockTranspose.Scalar(ref Unsafe.Add(ref yT, output * r + row), r, ref Unsafe.Add(ref y, row * yStride + output), yStride, count - output, real);
+        BlockTranspose.Scalar(ref Unsafe.Add(ref yT, output * r + row), new StrideRows(r), ref Unsafe.Add(ref y, output), last, count - output, real);
+    }
+
+    /// <summary>One register's width of rows of y^T (rows r apart), all <paramref name="count"/> outputs, into y's rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UnpackBlock<V, TRows>(ref float yT, int r, int count, ref float target, TRows rows)
+        where V : struct, IFloatVector<V> where TRows : struct, IRowAddress
+    {
+        int n = V.Count, o = 0;
+        for (; o <= count - n; o += n)
+            BlockTranspose.Square<V, StrideRows, TRows>(ref Unsafe.Add(ref yT, o * r), new StrideRows(r), ref Unsafe.Add(ref target, o), rows);
+        BlockTranspose.Scalar(ref Unsafe.Add(ref yT, o * r), new StrideRows(r), ref Unsafe.Add(ref target, o), rows, count - o, n);
+    }
+
+    /// <summary>Whether rows [row, row + count) lie in one group of <paramref name="layout"/> (a stride apart).</summary>
+    private static bool InOneGroup(RowLayout layout, int row, int count) => !layout.Grouped || row % layout.GroupRows + count <= layout.GroupRows;
+
+    /// <summary>The offsets of rows [row, row + count) of <paramref name="layout"/>, written to <paramref name="table"/>.</summary>
+    private static unsafe TableRows Table(RowLayout layout, int row, int count, nint* table)
+    {
+        for (int j = 0; j < count; j++) table[j] = layout.Offset(row + j);
+        return new TableRows(table);
     }
 
     /// <summary>Two registers of rows x 8 outputs: yT[j * r + lane] = sum_i xT[i * r + lane] * w[j * k + i].

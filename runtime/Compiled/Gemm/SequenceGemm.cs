@@ -6,11 +6,12 @@ namespace NetCompiler;
 
 /// <summary>The products of a dense layer over a tile of sequences, called by generated code: sample s's input is a
 /// <c>length x k</c> matrix at <c>x + s * xSample</c> (its rows contiguous, in the sample's workspace), its output a
-/// <c>length x n</c> matrix at <c>y + s * ySample</c>. The tile's rows are gathered into one matrix of
-/// <c>samples x length</c> rows so that <see cref="TileGemm"/> runs them as one product: each weight is read once per
-/// tile instead of once per sample (a Transformer's weights do not stay in L2 between two samples' passes), the forward
-/// product fills its register blocks, and dW sums over the whole tile in registers instead of being read and written
-/// once per sample. Gathering costs <c>rows x (k + n)</c> copies against <c>rows x n x k</c> multiply-adds.</summary>
+/// <c>length x n</c> matrix at <c>y + s * ySample</c>. The tile's rows run as one product of <c>samples x length</c> rows
+/// (<see cref="TileGemm"/>, with a <see cref="RowLayout"/> that finds each sample's rows where they are): each weight is
+/// read once per tile instead of once per sample (a Transformer's weights do not stay in L2 between two samples' passes),
+/// the forward product fills its register blocks, and dW sums over the whole tile in registers instead of being read and
+/// written once per sample. Nothing is copied, except for a forward product too small for the packed kernel, whose rows
+/// are gathered into one matrix first (rows x (k + n) copies).</summary>
 public static class SequenceGemm
 {
     /// <summary>y = x W^T (+ b) for every row of every sample of the tile (<see cref="TileGemm.Forward"/>).</summary>
@@ -19,6 +20,12 @@ public static class SequenceGemm
     {
         if (samples == 1) { TileGemm.Forward(ref x, k, ref w, ref bias, hasBias, ref y, n, length, n, k, fixedWeights); return; }
         int rows = samples * length;
+        if (TileGemm.PacksRows(rows, n, k))
+        {
+            TileGemm.ForwardRows(ref x, new RowLayout(k, length, xSample), ref w, ref bias, hasBias, ref y, new RowLayout(n, length, ySample), rows, n, k, fixedWeights);
+            return;
+        }
+        // The dot form reads rows a stride apart: gather them, run, scatter the outputs back.
         ref float xs = ref Scratch(rows * (k + n));
         ref float ys = ref Unsafe.Add(ref xs, rows * k);
         Gather(ref x, xSample, samples, length * k, ref xs);
@@ -28,18 +35,11 @@ public static class SequenceGemm
     }
 
     /// <summary>dW += dz^T x and db += the column sums of dz over every row of the tile
-    /// (<see cref="TileGemm.BackwardWeights"/>).</summary>
+    /// (<see cref="TileGemm.BackwardWeights"/>), summed in row order, sample by sample.</summary>
     public static void BackwardWeights(ref float dz, int dzSample, ref float x, int xSample, ref float dw, ref float db, bool hasBias,
-        int samples, int length, int n, int k)
-    {
-        if (samples == 1) { TileGemm.BackwardWeights(ref dz, n, ref x, k, ref dw, ref db, hasBias, length, n, k); return; }
-        int rows = samples * length;
-        ref float dzs = ref Scratch(rows * (k + n));
-        ref float xs = ref Unsafe.Add(ref dzs, rows * n);
-        Gather(ref dz, dzSample, samples, length * n, ref dzs);
-        Gather(ref x, xSample, samples, length * k, ref xs);
-        TileGemm.BackwardWeights(ref dzs, n, ref xs, k, ref dw, ref db, hasBias, rows, n, k);
-    }
+        int samples, int length, int n, int k) =>
+        TileGemm.BackwardWeightsRows(ref dz, new RowLayout(n, length, dzSample), ref x, new RowLayout(k, length, xSample), ref dw, ref db, hasBias,
+            samples * length, n, k);
 
     /// <summary>dx += dz W for every sample of the tile, one sample at a time (rows are independent here, so nothing is
     /// gained by gathering them; W stays in cache from one sample to the next).</summary>

@@ -38,19 +38,32 @@ public static class TileGemm
     /// (inference: the weights are the same at every call) from <see cref="ParallelThreshold"/> on, else as
     /// <see cref="DenseParts"/> decides.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k,
+    public static void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k,
+        bool fixedWeights = false) =>
+        ForwardRows(ref x, RowLayout.Dense(xStride), ref w, ref bias, hasBias, ref y, RowLayout.Dense(yStride), rows, n, k, fixedWeights);
+
+    /// <summary>The same with the rows of x and y where <paramref name="xRows"/> and <paramref name="yRows"/> say (a tile
+    /// of sequences: <see cref="SequenceGemm"/>); grouped rows always go through <see cref="PackedForward"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void ForwardRows(ref float x, RowLayout xRows, ref float w, ref float bias, bool hasBias, ref float y, RowLayout yRows, int rows, int n, int k,
         bool fixedWeights = false)
     {
         int parts = ForwardParts(rows, n, k, fixedWeights);
-        if (parts <= 1 || !WorkerPool.TryAcquire()) { ForwardRange(ref x, xStride, ref w, ref bias, hasBias, ref y, yStride, rows, 0, n, n, k); return; }
+        if (parts <= 1 || !WorkerPool.TryAcquire()) { ForwardRange(ref x, xRows, ref w, ref bias, hasBias, ref y, yRows, rows, 0, n, n, k); return; }
         fixed (float* px = &x, pw = &w, pb = &bias, py = &y)
         {
             var work = ForwardJob;
             work.X = px; work.W = pw; work.Bias = pb; work.Y = py;
-            (work.XStride, work.YStride, work.Rows, work.N, work.K, work.HasBias, work.Parts) = (xStride, yStride, rows, n, k, hasBias, parts);
+            (work.XRows, work.YRows, work.Rows, work.N, work.K, work.HasBias, work.Parts) = (xRows, yRows, rows, n, k, hasBias, parts);
             WorkerPool.RunAcquired(work, parts);
         }
     }
+
+    /// <summary>Whether <see cref="ForwardRows"/> runs a tile of <paramref name="rows"/> rows through <see cref="PackedForward"/>
+    /// on this machine (the widest accelerated register's rule; never without acceleration).</summary>
+    internal static bool PacksRows(int rows, int n, int k) =>
+        Vector512.IsHardwareAccelerated ? PackedForward.Pays<Float512>(rows, n, k)
+        : Vector256.IsHardwareAccelerated && PackedForward.Pays<Float256>(rows, n, k);
 
     /// <summary>dx[r * dxStride + i] += sum_o dz[r * dzStride + o] * w[o * k + i] for r &lt; rows, i &lt; k.
     /// Large products are split over the columns of dx.</summary>
@@ -72,24 +85,31 @@ public static class TileGemm
     /// when <paramref name="hasBias"/>, for o &lt; n, i &lt; k; with <paramref name="overwrite"/>, dw and db = those sums
     /// (what they held is never read, so they need not be cleared first). Large products are split over the outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void BackwardWeights(ref float dz, int dzStride, ref float x, int xStride, ref float dw, ref float db, bool hasBias, int rows, int n, int k,
-        bool overwrite = false)
+    public static void BackwardWeights(ref float dz, int dzStride, ref float x, int xStride, ref float dw, ref float db, bool hasBias, int rows, int n, int k,
+        bool overwrite = false) =>
+        BackwardWeightsRows(ref dz, RowLayout.Dense(dzStride), ref x, RowLayout.Dense(xStride), ref dw, ref db, hasBias, rows, n, k, overwrite);
+
+    /// <summary>The same with the rows of dz and x where <paramref name="dzRows"/> and <paramref name="xRows"/> say (groups
+    /// of the same number of rows: a tile of sequences, <see cref="SequenceGemm"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void BackwardWeightsRows(ref float dz, RowLayout dzRows, ref float x, RowLayout xRows, ref float dw, ref float db, bool hasBias,
+        int rows, int n, int k, bool overwrite = false)
     {
         int parts = DenseParts(rows, n, k, n / 4);
-        if (parts <= 1 || !WorkerPool.TryAcquire()) BackwardWeightsRange(ref dz, dzStride, ref x, xStride, ref dw, rows, 0, n, n, k, overwrite);
+        if (parts <= 1 || !WorkerPool.TryAcquire()) BackwardWeightsRange(ref dz, dzRows, ref x, xRows, ref dw, rows, 0, n, n, k, overwrite);
         else
             fixed (float* pdz = &dz, px = &x, pdw = &dw)
             {
                 var work = BackwardWeightsJob;
                 work.Dz = pdz; work.X = px; work.Dw = pdw;
-                (work.DzStride, work.XStride, work.Rows, work.N, work.K, work.Parts, work.Overwrite) = (dzStride, xStride, rows, n, k, parts, overwrite);
+                (work.DzRows, work.XRows, work.Rows, work.N, work.K, work.Parts, work.Overwrite) = (dzRows, xRows, rows, n, k, parts, overwrite);
                 WorkerPool.RunAcquired(work, parts);
             }
         if (!hasBias) return;
         int first = 0;
         if (overwrite) { Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref db), ref Unsafe.As<float, byte>(ref dz), (uint)(n * sizeof(float))); first = 1; }
         for (int r = first; r < rows; r++)
-            AddRow(ref Unsafe.Add(ref dz, r * dzStride), ref db, n);
+            AddRow(ref Unsafe.Add(ref dz, dzRows.Offset(r)), ref db, n);
     }
 
     /// <summary>How many parts to cut a product into: one per thread, when it is large enough and has at least that
@@ -134,11 +154,12 @@ public static class TileGemm
     /// <summary>Outputs [start, end) of the forward product. The kernel is chosen from the whole layer's n, never from
     /// the part's width, so that every part of a split computes exactly what a serial call would.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRange(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int start, int end, int n, int k)
+    private static void ForwardRange(ref float x, RowLayout xRows, ref float w, ref float bias, bool hasBias, ref float y, RowLayout yRows, int rows, int start, int end, int n, int k)
     {
         ref float wPart = ref Unsafe.Add(ref w, start * k);
         ref float yPart = ref Unsafe.Add(ref y, start);
         ref float bPart = ref Unsafe.Add(ref bias, hasBias ? start : 0);
+        bool grouped = xRows.Grouped || yRows.Grouped;   // only the packed kernel reads rows in groups
         if (rows == 1 && k <= RowKernelMaxInputs && Vector256.IsHardwareAccelerated)
         {
             RowGemv.ForwardRange(ref wPart, ref x, ref bPart, hasBias, ref yPart, end - start, k);
@@ -146,15 +167,16 @@ public static class TileGemm
         }
         if (Vector512.IsHardwareAccelerated)
         {
-            if (PackedForward.Pays<Float512>(rows, n, k)) PackedForward.Run<Float512>(ref x, xStride, rows, ref wPart, k, end - start, ref yPart, yStride, ref bPart, hasBias);
-            else DotRows<Float512>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
+            if (grouped || PackedForward.Pays<Float512>(rows, n, k)) PackedForward.Run<Float512>(ref x, xRows, rows, ref wPart, k, end - start, ref yPart, yRows, ref bPart, hasBias);
+            else DotRows<Float512>(ref x, xRows.Stride, rows, ref wPart, k, end - start, k, ref yPart, yRows.Stride, 1, ref bPart, hasBias);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            if (PackedForward.Pays<Float256>(rows, n, k)) PackedForward.Run<Float256>(ref x, xStride, rows, ref wPart, k, end - start, ref yPart, yStride, ref bPart, hasBias);
-            else DotRows<Float256>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
+            if (grouped || PackedForward.Pays<Float256>(rows, n, k)) PackedForward.Run<Float256>(ref x, xRows, rows, ref wPart, k, end - start, ref yPart, yRows, ref bPart, hasBias);
+            else DotRows<Float256>(ref x, xRows.Stride, rows, ref wPart, k, end - start, k, ref yPart, yRows.Stride, 1, ref bPart, hasBias);
         }
-        else DotRows<Float1>(ref x, xStride, rows, ref wPart, k, end - start, k, ref yPart, yStride, 1, ref bPart, hasBias);
+        else if (grouped) PackedForward.Run<Float1>(ref x, xRows, rows, ref wPart, k, end - start, ref yPart, yRows, ref bPart, hasBias);
+        else DotRows<Float1>(ref x, xRows.Stride, rows, ref wPart, k, end - start, k, ref yPart, yRows.Stride, 1, ref bPart, hasBias);
     }
 
     /// <summary>Inputs up to which a single row goes through <see cref="RowGemv"/> (16 outputs at a time, one reduction
@@ -196,17 +218,22 @@ public static class TileGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardWeightsRange(ref float dz, int dzStride, ref float x, int xStride, ref float dw, int rows, int start, int end, int n, int k, bool overwrite)
+    private static void BackwardWeightsRange(ref float dz, RowLayout dzRows, ref float x, RowLayout xRows, ref float dw, int rows, int start, int end, int n, int k, bool overwrite)
     {
         int block = (long)n * k > WeightRowsAbove ? 4 : end - start;
+        // The rows' sum runs group by group inside the kernel (the j loop), with dW's block in registers throughout.
+        var (groups, perGroup) = xRows.Split(rows);
         for (int o = start; o < end; o += block)
         {
             int count = System.Math.Min(block, end - o);
             ref float dzPart = ref Unsafe.Add(ref dz, o);
             ref float dwPart = ref Unsafe.Add(ref dw, o * k);
-            if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dzPart, 1, dzStride, count, ref x, xStride, rows, k, ref dwPart, k, overwrite);
-            else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dzPart, 1, dzStride, count, ref x, xStride, rows, k, ref dwPart, k, overwrite);
-            else AxpyRows<Float1>(ref dzPart, 1, dzStride, count, ref x, xStride, rows, k, ref dwPart, k, overwrite);
+            if (Vector512.IsHardwareAccelerated)
+                AxpyRows<Float512>(ref dzPart, 1, dzRows.Stride, count, ref x, xRows.Stride, perGroup, k, ref dwPart, k, overwrite, groups, dzRows.GroupStride, xRows.GroupStride);
+            else if (Vector256.IsHardwareAccelerated)
+                AxpyRows<Float256>(ref dzPart, 1, dzRows.Stride, count, ref x, xRows.Stride, perGroup, k, ref dwPart, k, overwrite, groups, dzRows.GroupStride, xRows.GroupStride);
+            else
+                AxpyRows<Float1>(ref dzPart, 1, dzRows.Stride, count, ref x, xRows.Stride, perGroup, k, ref dwPart, k, overwrite, groups, dzRows.GroupStride, xRows.GroupStride);
         }
     }
 
@@ -219,13 +246,14 @@ public static class TileGemm
     private sealed unsafe class ForwardWork : IPartedWork
     {
         public float* X, W, Bias, Y;
-        public int XStride, YStride, Rows, N, K, Parts;
+        public RowLayout XRows, YRows;
+        public int Rows, N, K, Parts;
         public bool HasBias;
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per job; never left at tier 0 (jit-check)
         public void RunPart(int part)
         {
             var (start, end) = Range(N, 4, part, Parts);
-            ForwardRange(ref *X, XStride, ref *W, ref *Bias, HasBias, ref *Y, YStride, Rows, start, end, N, K);
+            ForwardRange(ref *X, XRows, ref *W, ref *Bias, HasBias, ref *Y, YRows, Rows, start, end, N, K);
         }
     }
 
@@ -244,13 +272,14 @@ public static class TileGemm
     private sealed unsafe class BackwardWeightsWork : IPartedWork
     {
         public float* Dz, X, Dw;
-        public int DzStride, XStride, Rows, N, K, Parts;
+        public RowLayout DzRows, XRows;
+        public int Rows, N, K, Parts;
         public bool Overwrite;
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per job; never left at tier 0 (jit-check)
         public void RunPart(int part)
         {
             var (start, end) = Range(N, 4, part, Parts);
-            BackwardWeightsRange(ref *Dz, DzStride, ref *X, XStride, ref *Dw, Rows, start, end, N, K, Overwrite);
+            BackwardWeightsRange(ref *Dz, DzRows, ref *X, XRows, ref *Dw, Rows, start, end, N, K, Overwrite);
         }
     }
 
@@ -373,46 +402,52 @@ public static class TileGemm
     // ---- C[a, :] += sum_j A(a, j) B[j, :] --------------------------------------------------------------------
 
     /// <summary>C[a * cStride + i] += sum_j A[a * aA + j * aJ] * B[j * bStride + i] for a &lt; aCount, i &lt; length
-    /// (with <paramref name="overwrite"/>, C = the sum: C need not be cleared first).
+    /// (with <paramref name="overwrite"/>, C = the sum: C need not be cleared first). With <paramref name="groups"/> &gt; 1
+    /// the sum runs over j &lt; jCount in each of that many groups, group g's A and B <paramref name="aGroup"/> and
+    /// <paramref name="bGroup"/> floats further on (the samples of a tile of sequences).
     /// Blocks of 4 C rows x 4 registers, the j loop innermost (B rows broadcast-multiplied, C in registers).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
     internal static void AxpyRows<V>(ref float a, int aA, int aJ, int aCount, ref float b, int bStride, int jCount, int length,
-        ref float c, int cStride, bool overwrite = false) where V : struct, IFloatVector<V>
+        ref float c, int cStride, bool overwrite = false, int groups = 1, nint aGroup = 0, nint bGroup = 0) where V : struct, IFloatVector<V>
     {
         int wide = 4 * V.Count, i = 0;
         for (; i <= length - wide; i += wide)
         {
             int ai = 0;
-            for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite);
-            for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite);
+            for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+            for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
         }
         for (; i <= length - V.Count; i += V.Count)
-            for (int ai = 0; ai < aCount; ai++) Axpy1x1<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite);
+            for (int ai = 0; ai < aCount; ai++) Axpy1x1<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
         for (; i < length; i++)
-            for (int ai = 0; ai < aCount; ai++) Axpy1x1<Float1>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite);
+            for (int ai = 0; ai < aCount; ai++) Axpy1x1<Float1>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy4x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite)
-        where V : struct, IFloatVector<V>
+    private static void Axpy4x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
+        int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
         int n = V.Count;
         V c00 = V.Zero, c01 = V.Zero, c02 = V.Zero, c03 = V.Zero, c10 = V.Zero, c11 = V.Zero, c12 = V.Zero, c13 = V.Zero;
         V c20 = V.Zero, c21 = V.Zero, c22 = V.Zero, c23 = V.Zero, c30 = V.Zero, c31 = V.Zero, c32 = V.Zero, c33 = V.Zero;
-        ref float a0 = ref Unsafe.Add(ref a, ai * aA);
-        for (int j = 0; j < jCount; j++)
+        for (int g = 0; g < groups; g++)
         {
-            ref float bRow = ref Unsafe.Add(ref b, j * bStride + i);
-            V w0 = V.Load(ref bRow, 0), w1 = V.Load(ref bRow, n), w2 = V.Load(ref bRow, 2 * n), w3 = V.Load(ref bRow, 3 * n);
-            ref float aj = ref Unsafe.Add(ref a0, j * aJ);
-            V s = V.Broadcast(aj);
-            c00 = V.MultiplyAdd(s, w0, c00); c01 = V.MultiplyAdd(s, w1, c01); c02 = V.MultiplyAdd(s, w2, c02); c03 = V.MultiplyAdd(s, w3, c03);
-            s = V.Broadcast(Unsafe.Add(ref aj, aA));
-            c10 = V.MultiplyAdd(s, w0, c10); c11 = V.MultiplyAdd(s, w1, c11); c12 = V.MultiplyAdd(s, w2, c12); c13 = V.MultiplyAdd(s, w3, c13);
-            s = V.Broadcast(Unsafe.Add(ref aj, 2 * aA));
-            c20 = V.MultiplyAdd(s, w0, c20); c21 = V.MultiplyAdd(s, w1, c21); c22 = V.MultiplyAdd(s, w2, c22); c23 = V.MultiplyAdd(s, w3, c23);
-            s = V.Broadcast(Unsafe.Add(ref aj, 3 * aA));
-            c30 = V.MultiplyAdd(s, w0, c30); c31 = V.MultiplyAdd(s, w1, c31); c32 = V.MultiplyAdd(s, w2, c32); c33 = V.MultiplyAdd(s, w3, c33);
+            ref float a0 = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
+            ref float bGroupStart = ref Unsafe.Add(ref b, g * bGroup + i);
+            for (int j = 0; j < jCount; j++)
+            {
+                ref float bRow = ref Unsafe.Add(ref bGroupStart, j * bStride);
+                V w0 = V.Load(ref bRow, 0), w1 = V.Load(ref bRow, n), w2 = V.Load(ref bRow, 2 * n), w3 = V.Load(ref bRow, 3 * n);
+                ref float aj = ref Unsafe.Add(ref a0, j * aJ);
+                V s = V.Broadcast(aj);
+                c00 = V.MultiplyAdd(s, w0, c00); c01 = V.MultiplyAdd(s, w1, c01); c02 = V.MultiplyAdd(s, w2, c02); c03 = V.MultiplyAdd(s, w3, c03);
+                s = V.Broadcast(Unsafe.Add(ref aj, aA));
+                c10 = V.MultiplyAdd(s, w0, c10); c11 = V.MultiplyAdd(s, w1, c11); c12 = V.MultiplyAdd(s, w2, c12); c13 = V.MultiplyAdd(s, w3, c13);
+                s = V.Broadcast(Unsafe.Add(ref aj, 2 * aA));
+                c20 = V.MultiplyAdd(s, w0, c20); c21 = V.MultiplyAdd(s, w1, c21); c22 = V.MultiplyAdd(s, w2, c22); c23 = V.MultiplyAdd(s, w3, c23);
+                s = V.Broadcast(Unsafe.Add(ref aj, 3 * aA));
+                c30 = V.MultiplyAdd(s, w0, c30); c31 = V.MultiplyAdd(s, w1, c31); c32 = V.MultiplyAdd(s, w2, c32); c33 = V.MultiplyAdd(s, w3, c33);
+            }
         }
         AddTo<V>(ref c, ai * cStride + i, n, c00, c01, c02, c03, overwrite);
         AddTo<V>(ref c, (ai + 1) * cStride + i, n, c10, c11, c12, c13, overwrite);
@@ -421,30 +456,38 @@ public static class TileGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy1x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite)
-        where V : struct, IFloatVector<V>
+    private static void Axpy1x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
+        int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
         int n = V.Count;
         V c0 = V.Zero, c1 = V.Zero, c2 = V.Zero, c3 = V.Zero;
-        ref float a0 = ref Unsafe.Add(ref a, ai * aA);
-        for (int j = 0; j < jCount; j++)
+        for (int g = 0; g < groups; g++)
         {
-            ref float bRow = ref Unsafe.Add(ref b, j * bStride + i);
-            V s = V.Broadcast(Unsafe.Add(ref a0, j * aJ));
-            c0 = V.MultiplyAdd(s, V.Load(ref bRow, 0), c0); c1 = V.MultiplyAdd(s, V.Load(ref bRow, n), c1);
-            c2 = V.MultiplyAdd(s, V.Load(ref bRow, 2 * n), c2); c3 = V.MultiplyAdd(s, V.Load(ref bRow, 3 * n), c3);
+            ref float a0 = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
+            ref float bGroupStart = ref Unsafe.Add(ref b, g * bGroup + i);
+            for (int j = 0; j < jCount; j++)
+            {
+                ref float bRow = ref Unsafe.Add(ref bGroupStart, j * bStride);
+                V s = V.Broadcast(Unsafe.Add(ref a0, j * aJ));
+                c0 = V.MultiplyAdd(s, V.Load(ref bRow, 0), c0); c1 = V.MultiplyAdd(s, V.Load(ref bRow, n), c1);
+                c2 = V.MultiplyAdd(s, V.Load(ref bRow, 2 * n), c2); c3 = V.MultiplyAdd(s, V.Load(ref bRow, 3 * n), c3);
+            }
         }
         AddTo<V>(ref c, ai * cStride + i, n, c0, c1, c2, c3, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy1x1<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite)
-        where V : struct, IFloatVector<V>
+    private static void Axpy1x1<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
+        int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
         V acc = V.Zero;
-        ref float a0 = ref Unsafe.Add(ref a, ai * aA);
-        for (int j = 0; j < jCount; j++)
-            acc = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a0, j * aJ)), V.Load(ref b, j * bStride + i), acc);
+        for (int g = 0; g < groups; g++)
+        {
+            ref float a0 = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
+            ref float bGroupStart = ref Unsafe.Add(ref b, g * bGroup + i);
+            for (int j = 0; j < jCount; j++)
+                acc = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a0, j * aJ)), V.Load(ref bGroupStart, j * bStride), acc);
+        }
         nint at = ai * cStride + i;
         V.Store(overwrite ? acc : V.Add(V.Load(ref c, at), acc), ref c, at);
     }
