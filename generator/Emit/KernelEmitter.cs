@@ -241,16 +241,22 @@ internal static class KernelEmitter
                  $"// {c.Graph.Spec.Parameters[parameter].Name}: {why}");
     }
 
-    /// <summary>Zeros the gradient slots that come alive at <paramref name="node"/>'s backward (slots are reused, see
-    /// <see cref="MemoryPlan.GradientStart"/>), sample by sample in a tile.</summary>
-    private static void ClearStartingGradients(KernelContext c, Node node)
+    /// <summary>Writes <paramref name="node"/>'s backward after zeroing the gradient slots that come alive at it (slots
+    /// are reused, see <see cref="MemoryPlan.GradientStart"/>), sample by sample in a tile; a slot the op's code writes
+    /// whole before anything adds to it (<see cref="KernelContext.ClaimFreshGradient"/>: a dense layer's dX, a sum's
+    /// gradients) is stored into instead, and not zeroed.</summary>
+    private static void BackwardWithClears(KernelContext c, Node node)
     {
-        foreach (int id in c.Memory.GradientsStartingAt(node.Id))
+        c.OfferFreshGradients(c.Memory.GradientsStartingAt(node.Id));
+        var code = c.Capture(null, null, () => Run(c, node, forward: false));
+        foreach (int id in c.Memory.GradientsStartingAt(node.Id).Where(c.UnclaimedFreshGradients().Contains))
         {
             void Clear() => c.W.Line($"Unsafe.InitBlockUnaligned(ref Unsafe.As<float, byte>(ref {c.D(id)}), 0, {c.Graph[id].Size} * sizeof(float)); " +
                                      $"// d loss / d {c.Describe(c.Graph[id])} starts here");
             if (c.Tiled) c.RowLoop(Clear); else Clear();
         }
+        c.OfferFreshGradients(System.Array.Empty<int>());
+        c.Use(code);
     }
 
     /// <summary>A backward op's block, checked against the memory plan: every workspace value it reads must be one the
@@ -279,8 +285,7 @@ internal static class KernelEmitter
                 // The updates of the parameters this op reads for the last time stay in its fragment, right after it.
                 fragments.Add(BackwardOp(c, node, () =>
                 {
-                    ClearStartingGradients(c, node);
-                    Run(c, node, forward: false);
+                    BackwardWithClears(c, node);
                     for (int param = 0; param < lastUse.Length; param++)
                         if (lastUse[param] == node.Id) EmitUpdate(c, param, "its gradient is final and backward reads it no more");
                 }));
@@ -302,8 +307,7 @@ internal static class KernelEmitter
         foreach (var node in c.Plan.Backward)
             fragments.Add(BackwardOp(c, node, () =>
             {
-                ClearStartingGradients(c, node);
-                Run(c, node, forward: false);
+                BackwardWithClears(c, node);
             }));
         Kernel(w, c, "BackwardSample", "Reverse mode for one sample: adds seed * d loss / d parameter into g.",
             "void", "ref float p, ref float g, ref float x, ref float t, ref float ws, ref float gs, float seed" + ExtraParameters(c.Plan), fragments);

@@ -84,6 +84,6 @@ internal sealed class FusedEpilogue
             VectorLoops.Map(c.W, Host.Size, dy, false, (isa, i) => $"{isa.Load(dy, i)} * {Activation.Derivative(ActivationNode!, isa.Load(arg, i), isa)}");
         }
         if (Residual >= 0 && c.HasGradient(Residual))
-            VectorLoops.Map(c.W, Host.Size, c.D(Residual), true, (isa, i) => isa.Load(dy, i));
+            VectorLoops.Map(c.W, Host.Size, c.D(Residual), !c.ClaimFreshGradient(Residual, Host.Size), (isa, i) => isa.Load(dy, i));
     }
 }

@@ -111,6 +111,26 @@ internal sealed class KernelContext
     /// <summary>The buffer holding node <paramref name="id"/>'s values (a view's is its root's).</summary>
     public string V(int id) { id = Memory.Root[id]; _used.Values.Add(id); ValuesNamed.Add(id); return "v" + id; }
 
+    /// <summary>The gradient slots that come alive at the backward op being written (<see cref="MemoryPlan.GradientStart"/>)
+    /// and that no code has written yet: the emitter zeros those the op does not claim before its code.</summary>
+    private readonly HashSet<int> _freshGradients = new();
+
+    /// <summary>Starts a backward op whose code may claim the slots <paramref name="ids"/> (see <see cref="ClaimFreshGradient"/>).</summary>
+    public void OfferFreshGradients(IEnumerable<int> ids) { _freshGradients.Clear(); _freshGradients.UnionWith(ids); }
+
+    /// <summary>The offered slots no code claimed: they must be zeroed before the op's code runs.</summary>
+    public IReadOnlyCollection<int> UnclaimedFreshGradients() => _freshGradients.ToList();
+
+    /// <summary>Called by a backward op right before the code that writes <paramref name="floats"/> floats of
+    /// d loss / d node <paramref name="id"/> for every sample: true when that slot comes alive at this op and is exactly
+    /// that big, and nothing has written it yet, so the code must store instead of adding (the slot is then not zeroed
+    /// first). The op must claim at its first write to the slot, and write every element of it.</summary>
+    public bool ClaimFreshGradient(int id, int floats)
+    {
+        int root = Memory.Root[id];
+        return Graph[root].Size == floats && _freshGradients.Remove(root);
+    }
+
     /// <summary>Every value buffer <see cref="V"/> has named since this set was last cleared, nested blocks included
     /// (the backward emitter checks them against the memory plan).</summary>
     public HashSet<int> ValuesNamed { get; } = new();

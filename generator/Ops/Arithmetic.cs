@@ -100,8 +100,10 @@ internal sealed class BinaryArithmeticOp : OpDefinition
             if (self.Size == node.Size)
             {
                 // A sum or difference passes dy itself as the (unread) other operand: nothing else is read.
+                // The first write into a slot that comes alive here stores (the slot is not zeroed first).
+                bool accumulate = !c.ClaimFreshGradient(self.Id, node.Size);
                 ForEachRow(c, node.Size, node.Size, product ? other.Size : node.Size, dy, product ? vo : dy, ds, (rg, ro, rs, n, _, oScalar) =>
-                    VectorLoops.Map(c.W, n, rs, true, (isa, i) => Factor(isa, rg, ro, oScalar, i)));
+                    VectorLoops.Map(c.W, n, rs, accumulate, (isa, i) => Factor(isa, rg, ro, oScalar, i)));
             }
             else if (self.Size == 1)
             {

@@ -68,6 +68,11 @@ internal sealed class LinearOp : OpDefinition
         return id < 0 ? (null, null) : ((ActivationOp)OpRegistry.For(c.Graph[id].Op), c.Graph[id]);
     }
 
+    /// <summary>The trailing argument of a dX product: <c>overwrite: true</c> when dx's slot comes alive here and this is
+    /// its first write (<see cref="KernelContext.ClaimFreshGradient"/>), so the product stores dz W instead of adding it to
+    /// a zeroed slot; empty otherwise.</summary>
+    private static string Overwrite(KernelContext c, Node x) => c.ClaimFreshGradient(x.Id, x.Size) ? ", overwrite: true" : "";
+
     /// <summary>TileGemm over a whole tile: one row per sample, weights (and bias) that are parameters shared by every
     /// sample, and an input that lives in the input buffer or the workspace (so its rows are evenly strided).</summary>
     private sealed class TileGemmStrategy : LoweringStrategy
@@ -132,7 +137,7 @@ internal sealed class LinearOp : OpDefinition
                 });
             if (needX)
                 c.Block(() => c.W.Line($"TileGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
-                                       $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {n}, {k});"));
+                                       $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {n}, {k}{Overwrite(c, x)});"));
         }
     }
 
@@ -211,7 +216,7 @@ internal sealed class LinearOp : OpDefinition
                 });
             if (needX)
                 c.Block(() => c.W.Line($"SequenceGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
-                                       $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {length}, {n}, {k});"));
+                                       $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {length}, {n}, {k}{Overwrite(c, x)});"));
         }
     }
 
@@ -265,7 +270,7 @@ internal sealed class LinearOp : OpDefinition
                 VectorLoops.Map(c.W, n, db, true, (isa, i) => isa.Load("dyRow", i));
                 c.W.Close();
             }
-            if (needX) c.W.Line($"TileGemm.BackwardInput(ref {dy}, {n}, ref {c.V(w.Id)}, ref {c.D(x.Id)}, {k}, {rows}, {n}, {k});");
+            if (needX) c.W.Line($"TileGemm.BackwardInput(ref {dy}, {n}, ref {c.V(w.Id)}, ref {c.D(x.Id)}, {k}, {rows}, {n}, {k}{Overwrite(c, x)});");
         }
     }
 

@@ -71,6 +71,15 @@ public class TileGemmTests
                 for (int o = 0; o < n; o++) { double term = (double)dz[r * dzStride + o] * w[o * k + i]; sum += term; magnitude += Math.Abs(term); }
                 Close(sum, dx[r * dxStride + i], $"dx[{r}, {i}]", magnitude);
             }
+        // overwrite: dz W alone, whatever dx held (NaN, which any read would spread; the gaps between rows kept), the bits
+        // of the sum added to zeros (n over 512 sums in blocks of outputs: only the first block may store)
+        var zeros = new float[rows * dxStride];
+        TileGemm.BackwardInput(ref dz[0], dzStride, ref w[0], ref zeros[0], dxStride, rows, n, k);
+        var written = new float[rows * dxStride];
+        Array.Fill(written, float.NaN);
+        for (int r = 0; r < rows; r++) for (int i = k; i < dxStride; i++) written[r * dxStride + i] = zeros[r * dxStride + i] = 7f;
+        TileGemm.BackwardInput(ref dz[0], dzStride, ref w[0], ref written[0], dxStride, rows, n, k, overwrite: true);
+        Assert.Equal(zeros, written);
     }
 
     [Theory]

@@ -41,12 +41,14 @@ public static class SequenceGemm
         TileGemm.BackwardWeightsRows(ref dz, new RowLayout(n, length, dzSample), ref x, new RowLayout(k, length, xSample), ref dw, ref db, hasBias,
             samples * length, n, k);
 
-    /// <summary>dx += dz W for every sample of the tile, one sample at a time (rows are independent here, so nothing is
-    /// gained by gathering them; W stays in cache from one sample to the next).</summary>
-    public static void BackwardInput(ref float dz, int dzSample, ref float w, ref float dx, int dxSample, int samples, int length, int n, int k)
+    /// <summary>dx += dz W for every sample of the tile (with <paramref name="overwrite"/>, dx = dz W), one sample at a
+    /// time (rows are independent here, so nothing is gained by running them together; W stays in cache from one sample
+    /// to the next).</summary>
+    public static void BackwardInput(ref float dz, int dzSample, ref float w, ref float dx, int dxSample, int samples, int length, int n, int k,
+        bool overwrite = false)
     {
         for (int s = 0; s < samples; s++)
-            TileGemm.BackwardInput(ref Unsafe.Add(ref dz, s * dzSample), n, ref w, ref Unsafe.Add(ref dx, s * dxSample), k, length, n, k);
+            TileGemm.BackwardInput(ref Unsafe.Add(ref dz, s * dzSample), n, ref w, ref Unsafe.Add(ref dx, s * dxSample), k, length, n, k, overwrite);
     }
 
     /// <summary>Copies <paramref name="count"/> runs of <paramref name="length"/> floats, <paramref name="stride"/> apart,

@@ -65,18 +65,20 @@ public static class TileGemm
         Vector512.IsHardwareAccelerated ? PackedForward.Pays<Float512>(rows, n, k)
         : Vector256.IsHardwareAccelerated && PackedForward.Pays<Float256>(rows, n, k);
 
-    /// <summary>dx[r * dxStride + i] += sum_o dz[r * dzStride + o] * w[o * k + i] for r &lt; rows, i &lt; k.
+    /// <summary>dx[r * dxStride + i] += sum_o dz[r * dzStride + o] * w[o * k + i] for r &lt; rows, i &lt; k; with
+    /// <paramref name="overwrite"/>, dx = those sums (what it held is never read, so it need not be cleared first).
     /// Large products are split over the columns of dx.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void BackwardInput(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k)
+    public static unsafe void BackwardInput(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k,
+        bool overwrite = false)
     {
         int parts = DenseParts(rows, n, k, k / 64);
-        if (parts <= 1 || !WorkerPool.TryAcquire()) { BackwardInputRange(ref dz, dzStride, ref w, ref dx, dxStride, rows, n, k, 0, k); return; }
+        if (parts <= 1 || !WorkerPool.TryAcquire()) { BackwardInputRange(ref dz, dzStride, ref w, ref dx, dxStride, rows, n, k, 0, k, overwrite); return; }
         fixed (float* pdz = &dz, pw = &w, pdx = &dx)
         {
             var work = BackwardInputJob;
             work.Dz = pdz; work.W = pw; work.Dx = pdx;
-            (work.DzStride, work.DxStride, work.Rows, work.N, work.K, work.Parts) = (dzStride, dxStride, rows, n, k, parts);
+            (work.DzStride, work.DxStride, work.Rows, work.N, work.K, work.Parts, work.Overwrite) = (dzStride, dxStride, rows, n, k, parts, overwrite);
             WorkerPool.RunAcquired(work, parts);
         }
     }
@@ -202,7 +204,8 @@ public static class TileGemm
 
     // Fully optimized for the same reason as ForwardRange (a tier-1 copy with dynamic PGO ran W2's dW 2.5x slower).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardInputRange(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k, int start, int end)
+    private static void BackwardInputRange(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k, int start, int end,
+        bool overwrite)
     {
         ref float dxPart = ref Unsafe.Add(ref dx, start);
         int block = n > InputBlockAbove ? InputBlock : n;
@@ -211,9 +214,10 @@ public static class TileGemm
             int jn = System.Math.Min(block, n - j0);
             ref float wPart = ref Unsafe.Add(ref w, start + j0 * k);
             ref float dzPart = ref Unsafe.Add(ref dz, j0);
-            if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dzPart, dzStride, 1, rows, ref wPart, k, jn, end - start, ref dxPart, dxStride);
-            else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dzPart, dzStride, 1, rows, ref wPart, k, jn, end - start, ref dxPart, dxStride);
-            else AxpyRows<Float1>(ref dzPart, dzStride, 1, rows, ref wPart, k, jn, end - start, ref dxPart, dxStride);
+            bool store = overwrite && j0 == 0;   // the first block of outputs writes dx, the others add to it
+            if (Vector512.IsHardwareAccelerated) AxpyRows<Float512>(ref dzPart, dzStride, 1, rows, ref wPart, k, jn, end - start, ref dxPart, dxStride, store);
+            else if (Vector256.IsHardwareAccelerated) AxpyRows<Float256>(ref dzPart, dzStride, 1, rows, ref wPart, k, jn, end - start, ref dxPart, dxStride, store);
+            else AxpyRows<Float1>(ref dzPart, dzStride, 1, rows, ref wPart, k, jn, end - start, ref dxPart, dxStride, store);
         }
     }
 
@@ -261,11 +265,12 @@ public static class TileGemm
     {
         public float* Dz, W, Dx;
         public int DzStride, DxStride, Rows, N, K, Parts;
+        public bool Overwrite;
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per job; never left at tier 0 (jit-check)
         public void RunPart(int part)
         {
             var (start, end) = Range(K, 64, part, Parts);
-            BackwardInputRange(ref *Dz, DzStride, ref *W, ref *Dx, DxStride, Rows, N, K, start, end);
+            BackwardInputRange(ref *Dz, DzStride, ref *W, ref *Dx, DxStride, Rows, N, K, start, end, Overwrite);
         }
     }
 
