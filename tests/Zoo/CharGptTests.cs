@@ -12,7 +12,11 @@ public class CharGptTests
     /// <summary>The compiled-vs-interpreted bound (of the element plus the tensor's largest magnitude, see
     /// <c>CompiledVsInterpretedTests</c>), 3x the shallow networks' 1e-5: two blocks of LayerNorm, attention and GEMMs over
     /// 64 rows sum in other orders in the two paths (measured: 1.1e-5 on a LayerNorm weight's gradient).</summary>
-    private const double Relative = 3e-5;
+    // The second step compares gradients after an AdamW step that turned noise-level first-step gradients (rounded
+    // differently on the two paths) into steps of the learning rate: h.0.mlp.c_fc.weight then differs by up to 2.9e-5,
+    // 3.1e-5 and 3.2e-5 of its largest gradient at batch 3 with the attention backward's rowsum(dO O) summed in float
+    // one term at a time, in registers, or in double (equally valid roundings), so the bound sits above that band.
+    private const double Relative = 6e-5;
 
     private static float[] Ids(Rng rng, int batch) => Enumerable.Range(0, batch * CharGpt.Context).Select(_ => (float)rng.NextInt(CharGpt.Vocabulary)).ToArray();
 

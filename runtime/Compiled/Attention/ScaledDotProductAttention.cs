@@ -266,10 +266,8 @@ public static class ScaledDotProductAttention
                     ScaleRows<V>(ref Unsafe.Add(ref dyr, i0 * Ev + h * Dv), Ev, b.Rows, Dv, 1f, ref dO);
                     for (int i = 0; i < Block; i++)
                     {
-                        float dot = 0;   // rowsum(dO O) of this head: the softmax backward's subtrahend
-                        if (i < b.Rows)
-                            for (int c = 0; c < Dv; c++) dot += Unsafe.Add(ref dO, i * Dv + c) * Unsafe.Add(ref yr, (i0 + i) * Ev + h * Dv + c);
-                        Unsafe.Add(ref rowDot, i) = dot;
+                        // rowsum(dO O) of this head: the softmax backward's subtrahend
+                        Unsafe.Add(ref rowDot, i) = i < b.Rows ? TileGemm.Dot<V>(ref Unsafe.Add(ref dO, i * Dv), ref Unsafe.Add(ref yr, (i0 + i) * Ev + h * Dv), Dv) : 0f;
                         Unsafe.Add(ref rowLse, i) = i < b.Rows ? Unsafe.Add(ref lr, h * g.Queries + i0 + i) : 0f;
                     }
                     // P (the forward's probabilities, recomputed with its arithmetic), dS = P (dO V^T - rowDot); zero past
@@ -287,8 +285,8 @@ public static class ScaledDotProductAttention
                         }
                     ScoreGradients<V>(b, ref dO, Dv, ref vT, KP, ref rowLse, ref rowDot, dropout, ref keep, ref p, ref ds);
                     if (need.Bias) AddScoreGradients<V>(b, ref ds, KP, ref BiasRows(g, ref dBias, s.DBias, r, h, i0), g.Keys);
-                    if (needV) for (int c = 0; c < Dv; c++) BlockAxpy<V>(ref dO, Dv, c, ref p, KP, ref Unsafe.Add(ref dvT, c * KP), padded);
-                    if (needK) for (int c = 0; c < D; c++) BlockAxpy<V>(ref qs, D, c, ref ds, KP, ref Unsafe.Add(ref dkT, c * KP), padded);
+                    if (needV) BlockOuter<V>(ref dO, Dv, ref p, KP, ref dvT, padded);
+                    if (needK) BlockOuter<V>(ref qs, D, ref ds, KP, ref dkT, padded);
                     if (needQ)
                     {
                         // dQ_i += scale dS_i K, K's rows read in place: a register of columns per key row, no horizontal sums.
@@ -534,21 +532,47 @@ public static class ScaledDotProductAttention
         }
     }
 
-    /// <summary>y[j] += sum_i a[i, column] x_i[j] over the block's four rows (x rows <paramref name="padded"/> apart,
-    /// a rows <paramref name="width"/> apart), for j &lt; count (a multiple of the register width).</summary>
+    /// <summary>y[c, j] += sum_i a[i, c] x_i[j] over the block's four rows, for c &lt; <paramref name="width"/> (y's rows
+    /// <paramref name="padded"/> apart, as x's) and j &lt; count (a multiple of the register width): dV^T += dO^T P and
+    /// dK^T += Q^T dS. Four registers of columns at a time, the four x rows of each held in registers for every c (16
+    /// registers), so each c costs four broadcasts, and each register of y one load, four FMAs and one store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BlockAxpy<V>(ref float a, int width, int column, ref float x, int padded, ref float y, int count) where V : struct, IFloatVector<V>
+    private static void BlockOuter<V>(ref float a, int width, ref float x, int padded, ref float y, int count) where V : struct, IFloatVector<V>
     {
-        var b0 = V.Broadcast(Unsafe.Add(ref a, column));
-        var b1 = V.Broadcast(Unsafe.Add(ref a, width + column));
-        var b2 = V.Broadcast(Unsafe.Add(ref a, 2 * width + column));
-        var b3 = V.Broadcast(Unsafe.Add(ref a, 3 * width + column));
-        for (int j = 0; j < count; j += V.Count)
+        int C = V.Count, j = 0;
+        ref float a1 = ref Unsafe.Add(ref a, width);
+        ref float a2 = ref Unsafe.Add(ref a, 2 * width);
+        ref float a3 = ref Unsafe.Add(ref a, 3 * width);
+        for (; j + 4 * C <= count; j += 4 * C)
         {
-            var sum = V.MultiplyAdd(b0, V.Load(ref x, j), V.Load(ref y, j));
-            sum = V.MultiplyAdd(b1, V.Load(ref x, padded + j), sum);
-            sum = V.MultiplyAdd(b2, V.Load(ref x, 2 * padded + j), sum);
-            V.Store(V.MultiplyAdd(b3, V.Load(ref x, 3 * padded + j), sum), ref y, j);
+            ref float x0 = ref Unsafe.Add(ref x, j);
+            V x00 = V.Load(ref x0, 0), x01 = V.Load(ref x0, C), x02 = V.Load(ref x0, 2 * C), x03 = V.Load(ref x0, 3 * C);
+            V x10 = V.Load(ref x0, padded), x11 = V.Load(ref x0, padded + C), x12 = V.Load(ref x0, padded + 2 * C), x13 = V.Load(ref x0, padded + 3 * C);
+            V x20 = V.Load(ref x0, 2 * padded), x21 = V.Load(ref x0, 2 * padded + C), x22 = V.Load(ref x0, 2 * padded + 2 * C), x23 = V.Load(ref x0, 2 * padded + 3 * C);
+            V x30 = V.Load(ref x0, 3 * padded), x31 = V.Load(ref x0, 3 * padded + C), x32 = V.Load(ref x0, 3 * padded + 2 * C), x33 = V.Load(ref x0, 3 * padded + 3 * C);
+            for (int c = 0; c < width; c++)
+            {
+                V b0 = V.Broadcast(Unsafe.Add(ref a, c)), b1 = V.Broadcast(Unsafe.Add(ref a1, c));
+                V b2 = V.Broadcast(Unsafe.Add(ref a2, c)), b3 = V.Broadcast(Unsafe.Add(ref a3, c));
+                ref float yc = ref Unsafe.Add(ref y, c * padded + j);
+                V.Store(V.MultiplyAdd(b3, x30, V.MultiplyAdd(b2, x20, V.MultiplyAdd(b1, x10, V.MultiplyAdd(b0, x00, V.Load(ref yc, 0))))), ref yc, 0);
+                V.Store(V.MultiplyAdd(b3, x31, V.MultiplyAdd(b2, x21, V.MultiplyAdd(b1, x11, V.MultiplyAdd(b0, x01, V.Load(ref yc, C))))), ref yc, C);
+                V.Store(V.MultiplyAdd(b3, x32, V.MultiplyAdd(b2, x22, V.MultiplyAdd(b1, x12, V.MultiplyAdd(b0, x02, V.Load(ref yc, 2 * C))))), ref yc, 2 * C);
+                V.Store(V.MultiplyAdd(b3, x33, V.MultiplyAdd(b2, x23, V.MultiplyAdd(b1, x13, V.MultiplyAdd(b0, x03, V.Load(ref yc, 3 * C))))), ref yc, 3 * C);
+            }
+        }
+        for (; j < count; j += C)
+        {
+            ref float x0 = ref Unsafe.Add(ref x, j);
+            V r0 = V.Load(ref x0, 0), r1 = V.Load(ref x0, padded), r2 = V.Load(ref x0, 2 * padded), r3 = V.Load(ref x0, 3 * padded);
+            for (int c = 0; c < width; c++)
+            {
+                ref float yc = ref Unsafe.Add(ref y, c * padded + j);
+                var sum = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a, c)), r0, V.Load(ref yc, 0));
+                sum = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a1, c)), r1, sum);
+                sum = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a2, c)), r2, sum);
+                V.Store(V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a3, c)), r3, sum), ref yc, 0);
+            }
         }
     }
 

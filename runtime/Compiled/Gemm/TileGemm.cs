@@ -386,8 +386,9 @@ public static class TileGemm
         Unsafe.Add(ref c, 3 * cB) = V.Sum(c3) + Tail(ref a, ref b3, i, length);
     }
 
+    /// <summary>sum_i a[i] b[i] for i &lt; <paramref name="length"/>: a register of products at a time, then the scalar tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
-    private static float Dot<V>(ref float a, ref float b, int length) where V : struct, IFloatVector<V>
+    internal static float Dot<V>(ref float a, ref float b, int length) where V : struct, IFloatVector<V>
     {
         V acc = V.Zero;
         int i = 0;
