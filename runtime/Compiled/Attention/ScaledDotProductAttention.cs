@@ -536,7 +536,8 @@ public static class ScaledDotProductAttention
     /// <paramref name="padded"/> apart, as x's) and j &lt; count (a multiple of the register width): dV^T += dO^T P and
     /// dK^T += Q^T dS. Four registers of columns at a time, the four x rows of each held in registers for every c (16
     /// registers), so each c costs four broadcasts, and each register of y one load, four FMAs and one store.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Too large to inline into Backward (the JIT declines), so compiled fully optimized on its own from the first call.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BlockOuter<V>(ref float a, int width, ref float x, int padded, ref float y, int count) where V : struct, IFloatVector<V>
     {
         int C = V.Count, j = 0;
