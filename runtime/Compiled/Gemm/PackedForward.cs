@@ -39,10 +39,31 @@ internal static class PackedForward
     {
         int lanes = 2 * V.Count;
         int r = (rows + lanes - 1) / lanes * lanes;
-        ref float xT = ref Scratch(k * r + count * r);
+        int chunk = Math.Min(count, OutputChunk);
+        ref float xT = ref Scratch(k * r + chunk * r);
         ref float yT = ref Unsafe.Add(ref xT, k * r);
         Pack<V>(ref x, xRows, rows, k, ref xT, r);
-        int o = 0;
+        // A chunk of outputs at a time, each unpacked while its y^T is still in L1/L2 (a 2,048-output head's whole y^T
+        // is megabytes).
+        for (int o0 = 0; o0 < count; o0 += OutputChunk)
+        {
+            int m = Math.Min(OutputChunk, count - o0);
+            Outputs<V>(ref xT, r, ref Unsafe.Add(ref w, o0 * k), k, m, ref yT, ref Unsafe.Add(ref bias, hasBias ? o0 : 0), hasBias);
+            Unpack<V>(ref yT, r, rows, m, ref Unsafe.Add(ref y, o0), yRows);
+        }
+    }
+
+    /// <summary>Outputs per chunk: a multiple of the 6-, 8- and 16-wide blocks, so that every chunk but the last runs
+    /// whole blocks; 96 outputs of y^T at 208 rows are 78 KB.</summary>
+    private const int OutputChunk = 96;
+
+    /// <summary>yT[o * r + row] = sum_i xT[i * r + row] w[o * k + i] (+ bias[o]) for o &lt; count, every row of r.</summary>
+    // Compiled on its own with the blocks inlined into it (inlined into Run, the blocks could exceed the JIT's budget).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void Outputs<V>(ref float xT, int r, ref float w, int k, int count, ref float yT, ref float bias, bool hasBias)
+        where V : struct, IFloatVector<V>
+    {
+        int lanes = 2 * V.Count, o = 0;
         // 8 outputs x 2 registers = 16 accumulators need AVX-512's 32 registers; with 16 (AVX2, x64 scalar) 6 x 2 is
         // the widest block that does not spill.
         if (V.Count < 16)
@@ -66,7 +87,6 @@ internal static class PackedForward
             for (int p = 0; p < r; p += lanes)
                 Tile2x1<V>(ref Unsafe.Add(ref xT, p), r, ref Unsafe.Add(ref w, o * k), k,
                     ref Unsafe.Add(ref yT, o * r + p), ref Unsafe.Add(ref bias, o), hasBias);
-        Unpack<V>(ref yT, r, rows, count, ref y, yRows);
     }
 
     /// <summary>The tile's x^T, then y^T: at least 64K floats (256 KB), so that one buffer covers W3's layers.</summary>
