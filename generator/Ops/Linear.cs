@@ -143,9 +143,9 @@ internal sealed class LinearOp : OpDefinition
 
     /// <summary>The rows of a whole tile of sequences as one product: an input [..., rows, in] per sample (a Transformer's
     /// tokens, say), with weights (and bias) that are parameters shared by every row. The runtime's <c>SequenceGemm</c>
-    /// gathers the tile's samples x rows into one matrix for TileGemm, so a weight is read once per tile and dW sums over
-    /// the whole tile in registers (T5's step: per sample, each of its 20-row products re-read its weights from L3 and
-    /// read and wrote all of dW).</summary>
+    /// runs the tile's samples x rows as one TileGemm product (each sample's rows where they are), so a weight is read once
+    /// per tile and dW sums over the whole tile in registers (T5's step: per sample, each of its 20-row products re-read its
+    /// weights from L3 and read and wrote all of dW).</summary>
     private sealed class SequenceGemmStrategy : LoweringStrategy
     {
         public override string Name => "SequenceGemm (a tile of short sequences as one product)";
