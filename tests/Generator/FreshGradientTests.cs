@@ -1,6 +1,4 @@
-using System.Linq;
 using System.Text.RegularExpressions;
-using NetCompiler.Tests.Zoo;
 using Xunit;
 
 namespace NetCompiler.Tests.Generator;
@@ -84,20 +82,7 @@ public class FreshGradientTests
         run.AssertNoErrors();
         string source = run.Source(type);
         Assert.Matches(new Regex(Regex.Escape(product) + @"\([^;]*overwrite: true\);"), source);
-        foreach (int batch in new[] { 1, 35 })
-        {
-            var compiled = run.Create("FreshCases." + type, seed: 5);
-            var interpreted = run.Create("FreshCases." + type, seed: 5);
-            var rng = new Rng((ulong)(11 + batch));
-            var x = CompiledVsInterpretedTests.Inputs(compiled, batch, rng);
-            var t = Enumerable.Range(0, batch).Select(_ => (float)rng.NextInt(3)).ToArray();
-            for (int step = 0; step < 2; step++)
-            {
-                CompiledVsInterpretedTests.AssertSameAsInterpreter(compiled, interpreted, x, t, batch);
-                compiled.TrainStep(x, t, batch, 0.1f);
-                Interpreter.TrainStep(interpreted, x, t, batch, 0.1f);
-            }
-        }
+        ResidualFusionTests.AssertTrainsAsInterpreter(run, "FreshCases." + type, new[] { 1, 35 });
         run.Unload();
     }
 

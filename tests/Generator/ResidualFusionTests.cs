@@ -91,8 +91,9 @@ public class ResidualFusionTests
         run.Unload();
     }
 
-    /// <summary>Two training steps' outputs, losses and gradients (and the running statistics) against the interpreter.</summary>
-    private static void AssertTrainsAsInterpreter(GeneratorRun run, string type, int[] batches)
+    /// <summary>Two training steps' outputs, losses and gradients (and the running statistics) against the interpreter, for
+    /// each batch size; the network takes class labels 0-2 as targets.</summary>
+    internal static void AssertTrainsAsInterpreter(GeneratorRun run, string type, int[] batches)
     {
         foreach (int batch in batches)
         {
