@@ -15,6 +15,7 @@ public class TileGemmTests
         var data = new TheoryData<int, int, int>();
         foreach (var (rows, n, k) in new[] { (1, 1, 1), (1, 4, 16), (4, 4, 64), (5, 7, 17), (9, 13, 33), (3, 5, 100), (8, 1, 7), (1, 9, 130), (32, 30, 784 / 4),
                      (5, 645, 70), (3, 1031, 2050),   // dX in blocks of outputs with a partial last one; dW row by row
+                     (14, 8, 48),   // 16-register blocks (6 x 2) with 2- and 1-row remainders in both roles
                      (1, 37, 784), (1, 515, 19), (1, 40, 1000) })   // one row: RowGemv's register blocks and leftover outputs, and the dot form past 800 inputs
             data.Add(rows, n, k);
         return data;

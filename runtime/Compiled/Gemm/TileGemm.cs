@@ -196,7 +196,7 @@ public static class TileGemm
     private const int InputBlockAbove = 512, InputBlock = 128;
 
     /// <summary>dW of a layer with more weights than this (32 MB and up of dW read and written per call, beyond the L3)
-    /// runs 4 outputs at a time across all of k, walking dW row by row, where the whole-width form walks it in column
+    /// runs one register block of outputs at a time (4, or 6 with 16 registers) across all of k, walking dW row by row, where the whole-width form walks it in column
     /// stripes that jump a row (8 KB at k = 2048) per 4 outputs and defeat the prefetcher. Measured on Zen 4, one thread:
     /// 2048 x 2048 at 8 rows 17 -> 39 GFLOP/s, at 32 rows 40 -> 56, at 128 even; 1024 x 1024 and 512 x 2048 even or
     /// slightly slower in row order, so they keep the stripes.</summary>
@@ -224,7 +224,7 @@ public static class TileGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsRange(ref float dz, RowLayout dzRows, ref float x, RowLayout xRows, ref float dw, int rows, int start, int end, int n, int k, bool overwrite)
     {
-        int block = (long)n * k > WeightRowsAbove ? 4 : end - start;
+        int block = (long)n * k > WeightRowsAbove ? (Vector512.IsHardwareAccelerated ? 4 : 6) : end - start;
         // The rows' sum runs group by group inside the kernel (the j loop), with dW's block in registers throughout.
         var (groups, perGroup) = xRows.Split(rows);
         for (int o = start; o < end; o += block)
@@ -411,18 +411,34 @@ public static class TileGemm
     /// (with <paramref name="overwrite"/>, C = the sum: C need not be cleared first). With <paramref name="groups"/> &gt; 1
     /// the sum runs over j &lt; jCount in each of that many groups, group g's A and B <paramref name="aGroup"/> and
     /// <paramref name="bGroup"/> floats further on (the samples of a tile of sequences).
-    /// Blocks of 4 C rows x 4 registers, the j loop innermost (B rows broadcast-multiplied, C in registers).</summary>
+    /// Blocks of C rows x registers, the j loop innermost (B rows broadcast-multiplied, C in registers): 4 x 4 with
+    /// AVX-512's 32 registers; with 16 (AVX2, and the portable path's scalar registers) 6 x 2, since 4 x 4's 16 accumulators
+    /// plus 4 B registers and the broadcast spilled 5 accumulators to the stack in the inner loop (JIT disassembly).
+    /// Each C element is one multiply-add chain over the groups and j in order whatever the block, so the block shape does
+    /// not change a result. The blocks step their A and B references by the strides instead of computing j * stride: the
+    /// multiplications and sign extensions that indexing compiled to made the 6 x 2 block issue-bound (Zen 3, AVX2, one
+    /// thread, best of 40 interleaved runs against the spilling 4 x 4: 128 x 512 x 784 dX 49 -> 80 GFLOP/s, dW 45 -> 67;
+    /// 32 x 512 x 512 dX 52 -> 59, dW 51 -> 62; 8 x 512 x 512 even).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
     internal static void AxpyRows<V>(ref float a, int aA, int aJ, int aCount, ref float b, int bStride, int jCount, int length,
         ref float c, int cStride, bool overwrite = false, int groups = 1, nint aGroup = 0, nint bGroup = 0) where V : struct, IFloatVector<V>
     {
-        int wide = 4 * V.Count, i = 0;
-        for (; i <= length - wide; i += wide)
-        {
-            int ai = 0;
-            for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
-            for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
-        }
+        int i = 0;
+        if (V.Count >= 16)
+            for (int wide = 4 * V.Count; i <= length - wide; i += wide)
+            {
+                int ai = 0;
+                for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+                for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+            }
+        else
+            for (int wide = 2 * V.Count; i <= length - wide; i += wide)
+            {
+                int ai = 0;
+                for (; ai <= aCount - 6; ai += 6) Axpy6x2<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+                for (; ai <= aCount - 2; ai += 2) Axpy2x2<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+                for (; ai < aCount; ai++) Axpy1x2<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+            }
         for (; i <= length - V.Count; i += V.Count)
             for (int ai = 0; ai < aCount; ai++) Axpy1x1<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
         for (; i < length; i++)
@@ -438,21 +454,22 @@ public static class TileGemm
         V c20 = V.Zero, c21 = V.Zero, c22 = V.Zero, c23 = V.Zero, c30 = V.Zero, c31 = V.Zero, c32 = V.Zero, c33 = V.Zero;
         for (int g = 0; g < groups; g++)
         {
-            ref float a0 = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
-            ref float bGroupStart = ref Unsafe.Add(ref b, g * bGroup + i);
+            ref float aj = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
+            ref float bRow = ref Unsafe.Add(ref b, g * bGroup + i);
+            nint a1 = aA, a2 = 2 * a1, a3 = 3 * a1;
             for (int j = 0; j < jCount; j++)
             {
-                ref float bRow = ref Unsafe.Add(ref bGroupStart, j * bStride);
                 V w0 = V.Load(ref bRow, 0), w1 = V.Load(ref bRow, n), w2 = V.Load(ref bRow, 2 * n), w3 = V.Load(ref bRow, 3 * n);
-                ref float aj = ref Unsafe.Add(ref a0, j * aJ);
                 V s = V.Broadcast(aj);
                 c00 = V.MultiplyAdd(s, w0, c00); c01 = V.MultiplyAdd(s, w1, c01); c02 = V.MultiplyAdd(s, w2, c02); c03 = V.MultiplyAdd(s, w3, c03);
-                s = V.Broadcast(Unsafe.Add(ref aj, aA));
+                s = V.Broadcast(Unsafe.Add(ref aj, a1));
                 c10 = V.MultiplyAdd(s, w0, c10); c11 = V.MultiplyAdd(s, w1, c11); c12 = V.MultiplyAdd(s, w2, c12); c13 = V.MultiplyAdd(s, w3, c13);
-                s = V.Broadcast(Unsafe.Add(ref aj, 2 * aA));
+                s = V.Broadcast(Unsafe.Add(ref aj, a2));
                 c20 = V.MultiplyAdd(s, w0, c20); c21 = V.MultiplyAdd(s, w1, c21); c22 = V.MultiplyAdd(s, w2, c22); c23 = V.MultiplyAdd(s, w3, c23);
-                s = V.Broadcast(Unsafe.Add(ref aj, 3 * aA));
+                s = V.Broadcast(Unsafe.Add(ref aj, a3));
                 c30 = V.MultiplyAdd(s, w0, c30); c31 = V.MultiplyAdd(s, w1, c31); c32 = V.MultiplyAdd(s, w2, c32); c33 = V.MultiplyAdd(s, w3, c33);
+                bRow = ref Unsafe.Add(ref bRow, bStride);
+                aj = ref Unsafe.Add(ref aj, aJ);
             }
         }
         AddTo<V>(ref c, ai * cStride + i, n, c00, c01, c02, c03, overwrite);
@@ -469,17 +486,105 @@ public static class TileGemm
         V c0 = V.Zero, c1 = V.Zero, c2 = V.Zero, c3 = V.Zero;
         for (int g = 0; g < groups; g++)
         {
-            ref float a0 = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
-            ref float bGroupStart = ref Unsafe.Add(ref b, g * bGroup + i);
+            ref float aj = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
+            ref float bRow = ref Unsafe.Add(ref b, g * bGroup + i);
             for (int j = 0; j < jCount; j++)
             {
-                ref float bRow = ref Unsafe.Add(ref bGroupStart, j * bStride);
-                V s = V.Broadcast(Unsafe.Add(ref a0, j * aJ));
+                V s = V.Broadcast(aj);
                 c0 = V.MultiplyAdd(s, V.Load(ref bRow, 0), c0); c1 = V.MultiplyAdd(s, V.Load(ref bRow, n), c1);
                 c2 = V.MultiplyAdd(s, V.Load(ref bRow, 2 * n), c2); c3 = V.MultiplyAdd(s, V.Load(ref bRow, 3 * n), c3);
+                bRow = ref Unsafe.Add(ref bRow, bStride);
+                aj = ref Unsafe.Add(ref aj, aJ);
             }
         }
         AddTo<V>(ref c, ai * cStride + i, n, c0, c1, c2, c3, overwrite);
+    }
+
+    /// <summary>6 C rows x 2 registers: 12 accumulators, 2 B registers and the broadcast fit 16 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy6x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
+        int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
+    {
+        int n = V.Count;
+        V c00 = V.Zero, c01 = V.Zero, c10 = V.Zero, c11 = V.Zero, c20 = V.Zero, c21 = V.Zero;
+        V c30 = V.Zero, c31 = V.Zero, c40 = V.Zero, c41 = V.Zero, c50 = V.Zero, c51 = V.Zero;
+        for (int g = 0; g < groups; g++)
+        {
+            ref float aj = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
+            ref float bRow = ref Unsafe.Add(ref b, g * bGroup + i);
+            nint a1 = aA, a2 = 2 * a1, a3 = 3 * a1, a4 = 4 * a1, a5 = 5 * a1;
+            for (int j = 0; j < jCount; j++)
+            {
+                V w0 = V.Load(ref bRow, 0), w1 = V.Load(ref bRow, n);
+                V s = V.Broadcast(aj);
+                c00 = V.MultiplyAdd(s, w0, c00); c01 = V.MultiplyAdd(s, w1, c01);
+                s = V.Broadcast(Unsafe.Add(ref aj, a1));
+                c10 = V.MultiplyAdd(s, w0, c10); c11 = V.MultiplyAdd(s, w1, c11);
+                s = V.Broadcast(Unsafe.Add(ref aj, a2));
+                c20 = V.MultiplyAdd(s, w0, c20); c21 = V.MultiplyAdd(s, w1, c21);
+                s = V.Broadcast(Unsafe.Add(ref aj, a3));
+                c30 = V.MultiplyAdd(s, w0, c30); c31 = V.MultiplyAdd(s, w1, c31);
+                s = V.Broadcast(Unsafe.Add(ref aj, a4));
+                c40 = V.MultiplyAdd(s, w0, c40); c41 = V.MultiplyAdd(s, w1, c41);
+                s = V.Broadcast(Unsafe.Add(ref aj, a5));
+                c50 = V.MultiplyAdd(s, w0, c50); c51 = V.MultiplyAdd(s, w1, c51);
+                bRow = ref Unsafe.Add(ref bRow, bStride);
+                aj = ref Unsafe.Add(ref aj, aJ);
+            }
+        }
+        AddTo<V>(ref c, ai * cStride + i, n, c00, c01, overwrite);
+        AddTo<V>(ref c, (ai + 1) * cStride + i, n, c10, c11, overwrite);
+        AddTo<V>(ref c, (ai + 2) * cStride + i, n, c20, c21, overwrite);
+        AddTo<V>(ref c, (ai + 3) * cStride + i, n, c30, c31, overwrite);
+        AddTo<V>(ref c, (ai + 4) * cStride + i, n, c40, c41, overwrite);
+        AddTo<V>(ref c, (ai + 5) * cStride + i, n, c50, c51, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy2x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
+        int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
+    {
+        int n = V.Count;
+        V c00 = V.Zero, c01 = V.Zero, c10 = V.Zero, c11 = V.Zero;
+        for (int g = 0; g < groups; g++)
+        {
+            ref float aj = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
+            ref float bRow = ref Unsafe.Add(ref b, g * bGroup + i);
+            nint a1 = aA;
+            for (int j = 0; j < jCount; j++)
+            {
+                V w0 = V.Load(ref bRow, 0), w1 = V.Load(ref bRow, n);
+                V s = V.Broadcast(aj);
+                c00 = V.MultiplyAdd(s, w0, c00); c01 = V.MultiplyAdd(s, w1, c01);
+                s = V.Broadcast(Unsafe.Add(ref aj, a1));
+                c10 = V.MultiplyAdd(s, w0, c10); c11 = V.MultiplyAdd(s, w1, c11);
+                bRow = ref Unsafe.Add(ref bRow, bStride);
+                aj = ref Unsafe.Add(ref aj, aJ);
+            }
+        }
+        AddTo<V>(ref c, ai * cStride + i, n, c00, c01, overwrite);
+        AddTo<V>(ref c, (ai + 1) * cStride + i, n, c10, c11, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy1x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
+        int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
+    {
+        int n = V.Count;
+        V c0 = V.Zero, c1 = V.Zero;
+        for (int g = 0; g < groups; g++)
+        {
+            ref float aj = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
+            ref float bRow = ref Unsafe.Add(ref b, g * bGroup + i);
+            for (int j = 0; j < jCount; j++)
+            {
+                V s = V.Broadcast(aj);
+                c0 = V.MultiplyAdd(s, V.Load(ref bRow, 0), c0); c1 = V.MultiplyAdd(s, V.Load(ref bRow, n), c1);
+                bRow = ref Unsafe.Add(ref bRow, bStride);
+                aj = ref Unsafe.Add(ref aj, aJ);
+            }
+        }
+        AddTo<V>(ref c, ai * cStride + i, n, c0, c1, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -496,6 +601,14 @@ public static class TileGemm
         }
         nint at = ai * cStride + i;
         V.Store(overwrite ? acc : V.Add(V.Load(ref c, at), acc), ref c, at);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo<V>(ref float c, nint at, int n, V v0, V v1, bool overwrite) where V : struct, IFloatVector<V>
+    {
+        if (overwrite) { V.Store(v0, ref c, at); V.Store(v1, ref c, at + n); return; }
+        V.Store(V.Add(V.Load(ref c, at), v0), ref c, at);
+        V.Store(V.Add(V.Load(ref c, at + n), v1), ref c, at + n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
