@@ -19,6 +19,8 @@ internal enum ScratchUse
     RecurrentSteps,
     /// <summary><see cref="SequenceGemm"/>: the gathered rows of a tile's samples.</summary>
     SequenceRows,
+    /// <summary><see cref="TileGemm.AxpyRows"/>: a column stripe of B, its rows side by side.</summary>
+    BStripe,
 }
 
 /// <summary>The kernels' scratch memory, so that no kernel allocates per call: each buffer grows when a call needs more

@@ -12,7 +12,8 @@ public class SequenceGemmTests
     public static TheoryData<int, int, int, int> Shapes()
     {
         var data = new TheoryData<int, int, int, int>();
-        foreach (var (samples, length, n, k) in new[] { (1, 3, 5, 7), (2, 2, 4, 16), (3, 5, 7, 17), (10, 24, 40, 32), (4, 7, 33, 9), (6, 20, 128, 128), (3, 13, 64, 50) })
+        foreach (var (samples, length, n, k) in new[] { (1, 3, 5, 7), (2, 2, 4, 16), (3, 5, 7, 17), (10, 24, 40, 32), (4, 7, 33, 9), (6, 20, 128, 128), (3, 13, 64, 50),
+                     (2, 12, 14, 256) })   // rows 256 floats apart: dW packs x's stripes across both samples
             data.Add(samples, length, n, k);
         return data;
     }

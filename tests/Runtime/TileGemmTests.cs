@@ -16,6 +16,7 @@ public class TileGemmTests
         foreach (var (rows, n, k) in new[] { (1, 1, 1), (1, 4, 16), (4, 4, 64), (5, 7, 17), (9, 13, 33), (3, 5, 100), (8, 1, 7), (1, 9, 130), (32, 30, 784 / 4),
                      (5, 645, 70), (3, 1031, 2050),   // dX in blocks of outputs with a partial last one; dW row by row
                      (14, 8, 48),   // 16-register blocks (6 x 2) with 2- and 1-row remainders in both roles
+                     (18, 20, 256),   // rows of W (dX) and of x (dW) 256 floats apart: B's stripes packed on 16-register paths
                      (1, 37, 784), (1, 515, 19), (1, 40, 1000) })   // one row: RowGemv's register blocks and leftover outputs, and the dot form past 800 inputs
             data.Add(rows, n, k);
         return data;
@@ -87,7 +88,7 @@ public class TileGemmTests
     [MemberData(nameof(Shapes))]
     public void BackwardWeights_adds_dz_transposed_times_x_and_the_bias_gradient(int rows, int n, int k)
     {
-        int dzStride = n + 1, xStride = k + 2;
+        int dzStride = n + 1, xStride = k % 256 == 0 ? k : k + 2;   // a stride of 256 floats packs x's stripes
         var dz = RandomArrays.Uniform(rows * dzStride, 7);
         var x = RandomArrays.Uniform(rows * xStride, 8);
         var dw = RandomArrays.Uniform(n * k, 9);

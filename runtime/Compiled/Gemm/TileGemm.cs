@@ -202,6 +202,13 @@ public static class TileGemm
     /// slightly slower in row order, so they keep the stripes.</summary>
     private const long WeightRowsAbove = 1 << 21;
 
+    /// <summary>Outputs per block of such a dW with 16 registers (AVX2) at 48 rows or more: each packed stripe of x
+    /// (<see cref="PacksStripes"/>) then serves 32 register blocks before the next is copied, where the 6-output row walk
+    /// re-read all of x from L3 for every 6 outputs. Zen 3, one thread, against the row walk: 2048 x 2048 at 128 rows
+    /// 33 -> 57 GFLOP/s, at 64 rows 35 -> 54, 1536 x 1536 at 128 rows 45 -> 63; at 32 rows even and at 8 rows 0.6x, so
+    /// fewer rows keep the row walk. With AVX-512 not yet measured: it keeps its 4-output row walk.</summary>
+    private const int WeightBlock = 192;
+
     // Fully optimized for the same reason as ForwardRange (a tier-1 copy with dynamic PGO ran W2's dW 2.5x slower).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputRange(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k, int start, int end,
@@ -224,7 +231,7 @@ public static class TileGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightsRange(ref float dz, RowLayout dzRows, ref float x, RowLayout xRows, ref float dw, int rows, int start, int end, int n, int k, bool overwrite)
     {
-        int block = (long)n * k > WeightRowsAbove ? (Vector512.IsHardwareAccelerated ? 4 : 6) : end - start;
+        int block = (long)n * k <= WeightRowsAbove ? end - start : Vector512.IsHardwareAccelerated ? 4 : rows >= 48 ? WeightBlock : 6;
         // The rows' sum runs group by group inside the kernel (the j loop), with dW's block in registers throughout.
         var (groups, perGroup) = xRows.Split(rows);
         for (int o = start; o < end; o += block)
@@ -424,25 +431,61 @@ public static class TileGemm
         ref float c, int cStride, bool overwrite = false, int groups = 1, nint aGroup = 0, nint bGroup = 0) where V : struct, IFloatVector<V>
     {
         int i = 0;
+        bool pack = V.Count < 16 && PacksStripes(bStride, groups * jCount, aCount);   // measured on AVX2 only
+        ref float packed = ref pack ? ref KernelScratch.Get(ScratchUse.BStripe, groups * jCount * 4 * V.Count) : ref b;
         if (V.Count >= 16)
             for (int wide = 4 * V.Count; i <= length - wide; i += wide)
             {
+                ref float bs = ref Stripe(ref b, bStride, jCount, groups, bGroup, i, wide, pack, ref packed);
+                var (bStrideUsed, bGroupUsed) = pack ? (wide, (nint)jCount * wide) : (bStride, bGroup);
                 int ai = 0;
-                for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
-                for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+                for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref bs, bStrideUsed, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroupUsed);
+                for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref bs, bStrideUsed, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroupUsed);
             }
         else
             for (int wide = 2 * V.Count; i <= length - wide; i += wide)
             {
+                ref float bs = ref Stripe(ref b, bStride, jCount, groups, bGroup, i, wide, pack, ref packed);
+                var (bStrideUsed, bGroupUsed) = pack ? (wide, (nint)jCount * wide) : (bStride, bGroup);
                 int ai = 0;
-                for (; ai <= aCount - 6; ai += 6) Axpy6x2<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
-                for (; ai <= aCount - 2; ai += 2) Axpy2x2<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
-                for (; ai < aCount; ai++) Axpy1x2<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+                for (; ai <= aCount - 6; ai += 6) Axpy6x2<V>(ref a, aA, aJ, ai, ref bs, bStrideUsed, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroupUsed);
+                for (; ai <= aCount - 2; ai += 2) Axpy2x2<V>(ref a, aA, aJ, ai, ref bs, bStrideUsed, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroupUsed);
+                for (; ai < aCount; ai++) Axpy1x2<V>(ref a, aA, aJ, ai, ref bs, bStrideUsed, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroupUsed);
             }
         for (; i <= length - V.Count; i += V.Count)
-            for (int ai = 0; ai < aCount; ai++) Axpy1x1<V>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+            for (int ai = 0; ai < aCount; ai++) Axpy1x1<V>(ref a, aA, aJ, ai, ref Unsafe.Add(ref b, i), bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
         for (; i < length; i++)
-            for (int ai = 0; ai < aCount; ai++) Axpy1x1<Float1>(ref a, aA, aJ, ai, ref b, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+            for (int ai = 0; ai < aCount; ai++) Axpy1x1<Float1>(ref a, aA, aJ, ai, ref Unsafe.Add(ref b, i), bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+    }
+
+    /// <summary>Whether <see cref="AxpyRows"/> copies each column stripe of B into contiguous scratch before its C blocks
+    /// read it: when B's rows lie a multiple of 256 floats (1 KB) apart, a stripe's rows fall into at most 4 of the L1's
+    /// 64 sets, so the stripe (up to a few hundred lines) cannot stay in L1 across the C blocks that reuse it, and every
+    /// block streams it again from L2 or beyond. Packed, it is read from memory once per stripe. Only when enough C rows
+    /// reuse the copy (<paramref name="aCount"/> at least 12) and the stripe is long enough to conflict. Zen 3, AVX2, one
+    /// thread, best of 40 interleaved runs: dX 128 x 512 x 512 42 -> 53 GFLOP/s, 1024 x 1024 48 -> 65; dW 128 x 512 x 512
+    /// 36 -> 43, 1024 x 1024 43 -> 59; 784-wide inputs (no conflict, no packing) unchanged. AVX-512's 4 x 4 blocks read
+    /// stripes twice as wide and are not yet measured with it, so they do not pack.</summary>
+    internal static bool PacksStripes(int bStride, int rows, int aCount) => bStride % 256 == 0 && rows > 16 && aCount >= 12;
+
+    /// <summary>B's stripe of columns [i, i + wide): B itself, or (<paramref name="pack"/>) its rows copied one after another
+    /// into <paramref name="packed"/>, group after group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float Stripe(ref float b, int bStride, int jCount, int groups, nint bGroup, int i, int wide, bool pack, ref float packed)
+    {
+        if (!pack) return ref Unsafe.Add(ref b, i);
+        ref float to = ref packed;
+        for (int g = 0; g < groups; g++)
+        {
+            ref float from = ref Unsafe.Add(ref b, g * bGroup + i);
+            for (int j = 0; j < jCount; j++)
+            {
+                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref to), ref Unsafe.As<float, byte>(ref from), (uint)(wide * sizeof(float)));
+                to = ref Unsafe.Add(ref to, wide);
+                from = ref Unsafe.Add(ref from, bStride);
+            }
+        }
+        return ref packed;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -455,7 +498,7 @@ public static class TileGemm
         for (int g = 0; g < groups; g++)
         {
             ref float aj = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
-            ref float bRow = ref Unsafe.Add(ref b, g * bGroup + i);
+            ref float bRow = ref Unsafe.Add(ref b, g * bGroup);
             nint a1 = aA, a2 = 2 * a1, a3 = 3 * a1;
             for (int j = 0; j < jCount; j++)
             {
@@ -487,7 +530,7 @@ public static class TileGemm
         for (int g = 0; g < groups; g++)
         {
             ref float aj = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
-            ref float bRow = ref Unsafe.Add(ref b, g * bGroup + i);
+            ref float bRow = ref Unsafe.Add(ref b, g * bGroup);
             for (int j = 0; j < jCount; j++)
             {
                 V s = V.Broadcast(aj);
@@ -511,7 +554,7 @@ public static class TileGemm
         for (int g = 0; g < groups; g++)
         {
             ref float aj = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
-            ref float bRow = ref Unsafe.Add(ref b, g * bGroup + i);
+            ref float bRow = ref Unsafe.Add(ref b, g * bGroup);
             nint a1 = aA, a2 = 2 * a1, a3 = 3 * a1, a4 = 4 * a1, a5 = 5 * a1;
             for (int j = 0; j < jCount; j++)
             {
@@ -549,7 +592,7 @@ public static class TileGemm
         for (int g = 0; g < groups; g++)
         {
             ref float aj = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
-            ref float bRow = ref Unsafe.Add(ref b, g * bGroup + i);
+            ref float bRow = ref Unsafe.Add(ref b, g * bGroup);
             nint a1 = aA;
             for (int j = 0; j < jCount; j++)
             {
@@ -575,7 +618,7 @@ public static class TileGemm
         for (int g = 0; g < groups; g++)
         {
             ref float aj = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
-            ref float bRow = ref Unsafe.Add(ref b, g * bGroup + i);
+            ref float bRow = ref Unsafe.Add(ref b, g * bGroup);
             for (int j = 0; j < jCount; j++)
             {
                 V s = V.Broadcast(aj);
@@ -595,7 +638,7 @@ public static class TileGemm
         for (int g = 0; g < groups; g++)
         {
             ref float a0 = ref Unsafe.Add(ref a, ai * aA + g * aGroup);
-            ref float bGroupStart = ref Unsafe.Add(ref b, g * bGroup + i);
+            ref float bGroupStart = ref Unsafe.Add(ref b, g * bGroup);
             for (int j = 0; j < jCount; j++)
                 acc = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref a0, j * aJ)), V.Load(ref bGroupStart, j * bStride), acc);
         }
