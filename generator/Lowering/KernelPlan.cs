@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using NetCompiler.Generator.Autodiff;
 using NetCompiler.Generator.Ir;
+using NetCompiler.Generator.Model;
 using NetCompiler.Generator.Ops;
 using NetCompiler.Generator.Optimize;
 
@@ -32,7 +33,8 @@ internal sealed class KernelPlan
         LastBackwardUse = LastUses();
         OverwrittenGradients = Overwritten();
         int longest = Forward.Concat(Loss).Select(n => StrategyOf(n).RowsPerSample(graph, n)).DefaultIfEmpty(1).Max();
-        TileRows = System.Math.Max(1, System.Math.Min(MaxTileRows, TileProductRows / System.Math.Max(1, longest)));
+        TileRows = longest <= 1 && LargestTileWeights(graph) >= WideWeights ? WideTileRows
+            : System.Math.Max(1, System.Math.Min(MaxTileRows, TileProductRows / System.Math.Max(1, longest)));
     }
 
     /// <summary>The form the kernels run: training (forward, loss, backward) or inference (forward only).</summary>
@@ -63,13 +65,32 @@ internal sealed class KernelPlan
     /// for TileGemm). Small networks keep per-sample code with no row loops at all.</summary>
     public bool Tiled { get; }
 
-    /// <summary>Samples per tile: <see cref="MaxTileRows"/>, or for a network whose tile products take several rows per
+    /// <summary>Samples per tile: <see cref="MaxTileRows"/>, or <see cref="WideTileRows"/> for a network of single rows with
+    /// a weight matrix of <see cref="WideWeights"/> or more, or for a network whose tile products take several rows per
     /// sample (a Transformer's tokens) as many samples as make about <see cref="TileProductRows"/> rows, at least one.</summary>
     public int TileRows { get; }
 
     /// <summary>Samples per tile of a network of single rows: large enough that every weight loaded is reused many
     /// times, small enough that a tile's activations stay in the L2 cache.</summary>
     public const int MaxTileRows = 32;
+
+    /// <summary>Samples per tile of a network of single rows whose weights are too large for that (<see cref="WideWeights"/>):
+    /// every tile reads W twice (forward and dX) and reads and writes dW once, from beyond L2, while its activations are a
+    /// few hundred KB, so fewer, larger tiles move far less. bench -- scaling's MLPs, Zen 3 (AVX2), training step at 128 /
+    /// 512 samples, 1 thread, against 32-row tiles: H = 2048 1.20x / 1.28x, 1024 1.75x / 1.48x, 512 (W3) 1.14x / 1.05x
+    /// (two threads 1.21x / 1.43x, 1.29x / 1.42x, 1.08x / 1.24x); H = 256 (784 x 256 weights, under the limit) mixed
+    /// within noise, 0.96-1.07x.</summary>
+    public const int WideTileRows = 128;
+
+    /// <summary>Elements of the largest weight matrix (1 MB of floats) from which a network of single rows takes
+    /// <see cref="WideTileRows"/>-sample tiles.</summary>
+    public const long WideWeights = 1 << 18;
+
+    /// <summary>Elements of the largest weight matrix a dense layer of the forward pass multiplies a whole tile by (its
+    /// weights are read once per tile); 0 when none does (embedding tables, per-sample products).</summary>
+    private long LargestTileWeights(Graph graph) =>
+        Forward.Where(n => n.Op == OpKind.Linear && StrategyOf(n).Scope == StrategyScope.Tile && graph[n.Inputs[1]].Op == OpKind.Param)
+            .Select(n => (long)graph[n.Inputs[1]].Size).DefaultIfEmpty(0).Max();
 
     /// <summary>Rows per tile product a network of sequences aims at: enough to fill TileGemm's register blocks and to
     /// sum dW over many rows in registers, while the tile's values (a few MB for T5 at 10 samples) stay in cache.</summary>

@@ -19,8 +19,49 @@ public partial class TiledOddNet
     [Loss] static Tensor Loss(Tensor logits, [Shape(1)] Tensor label) => CrossEntropy(logits, label);
 }
 
+/// <summary>A layer with a weight matrix of 1 MB or more (520 x 512 = 266,240 floats): the plan takes 128-sample tiles
+/// (KernelPlan.WideTileRows) instead of 32, so a batch crosses several wide tiles and a partial one.</summary>
+[Network]
+public partial class TiledWideNet
+{
+    [Dense(520, 512)] Dense wide;
+    [Dense(512, 3)] Dense head;
+
+    [Forward] Tensor Forward([Shape(520)] Tensor x) => head.Forward(Relu(wide.Forward(x)));
+    [Loss] static Tensor Loss(Tensor logits, [Shape(1)] Tensor label) => CrossEntropy(logits, label);
+}
+
 public class TiledNetworkTests
 {
+    private static int TileRows<T>() =>
+        (int)typeof(T).GetField("TileRows", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetRawConstantValue()!;
+
+    [Fact]
+    public void Wide_weights_take_128_sample_tiles_and_narrow_ones_32() =>
+        Assert.Equal((128, 32), (TileRows<TiledWideNet>(), TileRows<TiledOddNet>()));
+
+    [Theory]
+    [InlineData(129)]
+    [InlineData(257)]
+    public void Wide_tiles_match_the_interpreter_across_full_and_partial_tiles(int batch)
+    {
+        var compiled = new TiledWideNet(seed: 5);
+        var interpreted = new TiledWideNet(seed: 5);
+        var rng = new Rng((ulong)batch);
+        var x = Enumerable.Range(0, batch * 520).Select(_ => rng.NextFloat() * 2 - 1).ToArray();
+        var t = Enumerable.Range(0, batch).Select(_ => (float)rng.NextInt(3)).ToArray();
+        var yc = new float[batch * 3];
+        var yi = new float[batch * 3];
+        compiled.Infer(x, yc, batch);
+        Interpreter.Infer(interpreted, x, yi, batch);
+        CompiledVsInterpretedTests.AssertClose(yi, yc, "outputs");
+        float lc = compiled.ComputeGradients(x, t, batch);
+        float li = Interpreter.ComputeGradients(interpreted, x, t, batch);
+        CompiledVsInterpretedTests.AssertClose([li], [lc], "loss");
+        foreach (var p in compiled.Parameters.Layout)
+            CompiledVsInterpretedTests.AssertClose(interpreted.Parameters.GetGradients(p.Name).ToArray(), compiled.Parameters.GetGradients(p.Name).ToArray(), $"d loss / d {p.Name}");
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
