@@ -17,6 +17,7 @@ public class TileGemmTests
                      (5, 645, 70), (3, 1031, 2050),   // dX in blocks of outputs with a partial last one; dW row by row
                      (14, 8, 48),   // 16-register blocks (6 x 2) with 2- and 1-row remainders in both roles
                      (18, 20, 256),   // rows of W (dX) and of x (dW) 256 floats apart: B's stripes packed on 16-register paths
+                     (70, 20, 40),   // forward in panels of 32 rows (32 + 32 + 6)
                      (1, 37, 784), (1, 515, 19), (1, 40, 1000) })   // one row: RowGemv's register blocks and leftover outputs, and the dot form past 800 inputs
             data.Add(rows, n, k);
         return data;
