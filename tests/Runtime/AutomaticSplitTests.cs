@@ -212,9 +212,9 @@ public class AutomaticSplitTests
     [Fact]
     public void A_batch_of_one_tile_splits_where_the_work_per_parameter_repays_the_combination()
     {
-        // 32 samples = one tile on two threads: the LSTM over 32 steps (a half tile's values are 10x its parameters)
-        // splits into two chunks of 16; the wide MLP (0.025x) stays whole, its combination and update over 670K
-        // parameters costing more than the second core saves.
+        // 32 samples on two threads: the LSTM over 32 steps (one tile; a half tile's values are 10x its parameters)
+        // splits into two chunks of 16; the wide MLP (0.025x, and a quarter of its 128-sample tile) stays whole, its
+        // combination and update over 670K parameters costing more than the second core saves.
         bool Splits(INetwork net)
         {
             var rng = new Rng(4);
