@@ -210,8 +210,9 @@ public static class TileGemm
     private const int InputBlockAbove = 512, InputBlock = 128;
 
     /// <summary>dW of a layer with more weights than this (32 MB and up of dW read and written per call, beyond the L3)
-    /// runs one register block of outputs at a time (4, or 6 with 16 registers) across all of k, walking dW row by row, where the whole-width form walks it in column
-    /// stripes that jump a row (8 KB at k = 2048) per 4 outputs and defeat the prefetcher. Measured on Zen 4, one thread:
+    /// runs one register block of outputs at a time (4, or 6 with 16 registers) across all of k, walking dW row by row,
+    /// where the whole-width form walks it in column stripes that jump a row (8 KB at k = 2048) per 4 outputs and defeat
+    /// the prefetcher. Measured on Zen 4, one thread:
     /// 2048 x 2048 at 8 rows 17 -> 39 GFLOP/s, at 32 rows 40 -> 56, at 128 even; 1024 x 1024 and 512 x 2048 even or
     /// slightly slower in row order, so they keep the stripes.</summary>
     private const long WeightRowsAbove = 1 << 21;
@@ -446,15 +447,14 @@ public static class TileGemm
     {
         int i = 0;
         bool pack = V.Count < 16 && PacksStripes(bStride, groups * jCount, aCount);   // measured on AVX2 only
-        ref float packed = ref pack ? ref KernelScratch.Get(ScratchUse.BStripe, groups * jCount * 4 * V.Count) : ref b;
+        ref float packed = ref pack ? ref KernelScratch.Get(ScratchUse.BStripe, groups * jCount * 2 * V.Count) : ref b;
         if (V.Count >= 16)
             for (int wide = 4 * V.Count; i <= length - wide; i += wide)
             {
-                ref float bs = ref Stripe(ref b, bStride, jCount, groups, bGroup, i, wide, pack, ref packed);
-                var (bStrideUsed, bGroupUsed) = pack ? (wide, (nint)jCount * wide) : (bStride, bGroup);
+                ref float bs = ref Unsafe.Add(ref b, i);
                 int ai = 0;
-                for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref bs, bStrideUsed, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroupUsed);
-                for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref bs, bStrideUsed, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroupUsed);
+                for (; ai <= aCount - 4; ai += 4) Axpy4x4<V>(ref a, aA, aJ, ai, ref bs, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
+                for (; ai < aCount; ai++) Axpy1x4<V>(ref a, aA, aJ, ai, ref bs, bStride, jCount, i, ref c, cStride, overwrite, groups, aGroup, bGroup);
             }
         else
             for (int wide = 2 * V.Count; i <= length - wide; i += wide)
@@ -502,6 +502,8 @@ public static class TileGemm
         return ref packed;
     }
 
+    // The blocks below: b is B's stripe already at column i (B offset, or its packed copy, rows bStride apart), and i is
+    // the stripe's column in C; ai is the first C row of the block.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Axpy4x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
