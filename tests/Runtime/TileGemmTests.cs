@@ -122,4 +122,43 @@ public class TileGemmTests
         TileGemm.BackwardWeights(ref dz[0], dzStride, ref x[0], xStride, ref dw[0], ref db[0], false, rows, n, k);
         Assert.Equal(untouched, db);
     }
+
+    /// <summary>The dot form (C = A B^T over rows of both) on each register width this machine runs, with A row counts
+    /// that take its 4 x 4 blocks (few rows) and its 4 x 3 blocks (12 or more rows, 16-register widths), B row counts that
+    /// leave 1 and 2 rows past the last block of 3 or 4, and lengths not multiples of the width; C written with both
+    /// layouts (rows of A along C's rows, or along its columns, as a convolution's dW and the dense forward use it).</summary>
+    [Theory]
+    [InlineData(3, 5, 9)]
+    [InlineData(12, 3, 16)]
+    [InlineData(13, 7, 37)]
+    [InlineData(16, 11, 8)]
+    [InlineData(17, 14, 100)]
+    public void DotRows_is_a_times_b_transposed_on_every_width(int aCount, int bCount, int length)
+    {
+        Check<Float1>();
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Check<Float256>();
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) Check<Float512>();
+
+        void Check<V>() where V : struct, IFloatVector<V>
+        {
+            int aStride = length + 3, bStride = length + 1;
+            var a = RandomArrays.Uniform(aCount * aStride, 11);
+            var b = RandomArrays.Uniform(bCount * bStride, 12);
+            var bias = RandomArrays.Uniform(bCount, 13);
+            foreach (bool byRows in new[] { true, false })
+            {
+                var (cA, cB) = byRows ? (bCount, 1) : (1, aCount);
+                var c = new float[aCount * bCount];
+                Array.Fill(c, float.NaN);   // every element written, none read
+                TileGemm.DotRows<V>(ref a[0], aStride, aCount, ref b[0], bStride, bCount, length, ref c[0], cA, cB, ref bias[0], true);
+                for (int i = 0; i < aCount; i++)
+                    for (int j = 0; j < bCount; j++)
+                    {
+                        double sum = bias[j], magnitude = Math.Abs(sum);
+                        for (int t = 0; t < length; t++) { double term = (double)a[i * aStride + t] * b[j * bStride + t]; sum += term; magnitude += Math.Abs(term); }
+                        Close(sum, c[i * cA + j * cB], $"{typeof(V).Name} c[{i}, {j}]", magnitude);
+                    }
+            }
+        }
+    }
 }
