@@ -32,6 +32,25 @@ internal sealed class KernelContext
     public GradientPlan Gradients => Plan.Gradients;
     public Fusion Fusion => Plan.Fusion;
     public MemoryPlan Memory => Plan.Memory;
+
+    /// <summary>The rows of each value the training loss depends on (computed on first use).</summary>
+    public LiveRows LiveRows => _liveRows ??= LiveRows.Of(Graph);
+    private LiveRows? _liveRows;
+
+    /// <summary>For a backward kernel of a tile: declares <c>live</c>, the rows of each sample of the tile that
+    /// <paramref name="demand"/> (a prefix: not all) says the loss depends on, computed from the ids that end them.</summary>
+    public void DeclareLiveRows(RowDemand demand)
+    {
+        W.Line("Span<int> live = stackalloc int[TileRows];   // rows of each sample the loss depends on: their gradients past those are zero");
+        bool first = true;
+        foreach (var source in demand.Sources)
+        {
+            var ids = Graph[source.Ids];
+            W.Line($"SequenceGemm.LiveRows(ref {V(ids.Id)}, {ValueStride(ids.Id)}, rows, {ids.Shape[0]}, {SourceWriter.Float(source.Skip)}, live{(first ? "" : ", combine: true")}); " +
+                   $"// up to the last '{ids.Spec.Label}' id that is not {source.Skip}");
+            first = false;
+        }
+    }
     public SourceWriter W { get; private set; } = new();
 
     /// <summary>Starts a new method body.</summary>

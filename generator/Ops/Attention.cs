@@ -72,6 +72,19 @@ internal sealed class AttentionOp : OpDefinition
 
     public override bool DrawsMasks(Node node) => ((AttentionAttribute)node.Attributes).Dropout > 0f;
 
+    /// <summary>Row i of the output reads row i of the queries and the keys and values it attends: with key padding ids,
+    /// none past the last key that is not padding (the masked ones get no weight, in any row); causal over keys of the
+    /// queries' rows, none past the last row needed; otherwise all. Key ids and the bias are read whole.</summary>
+    public override RowDemand OperandRows(Graph graph, Node node, int operand, RowDemand needed)
+    {
+        if (operand == 0) return needed;
+        if (operand > 2) return RowDemand.All;
+        var a = (AttentionAttribute)node.Attributes;
+        if (HasKeyIds(node.Spec) && graph[node.Inputs[KeyIds]] is { Op: OpKind.Input or OpKind.Target, Shape.Length: 1 } ids)
+            return RowDemand.Prefix(new RowSource(ids.Id, a.PadId));
+        return a.Causal && graph[node.Inputs[operand]].Shape[0] == graph[node.Inputs[0]].Shape[0] ? needed : RowDemand.All;
+    }
+
     /// <summary>Whether the node's kernels drop weights: dropout in a training plan.</summary>
     private static bool Drops(KernelContext c, Node node) => c.Plan.Mode == ExecutionMode.Training && node.Definition.DrawsMasks(node);
 

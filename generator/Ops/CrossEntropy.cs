@@ -44,6 +44,16 @@ internal sealed class CrossEntropyOp : OpDefinition
 
     public override bool TakesValues(NodeSpec node, int operand) => true;
 
+    /// <summary>Logits [T, classes] against T ids with an ignore index: only the rows up to the last counted id matter
+    /// (the others add nothing to the loss), whatever is asked of the loss.</summary>
+    public override RowDemand OperandRows(Graph graph, Node node, int operand, RowDemand needed)
+    {
+        var (y, t) = (graph[node.Inputs[0]], graph[node.Inputs[1]]);
+        bool prefix = operand == 0 && y.Shape.Length == 2 && t.DType == DType.Int32 && t.Shape.Length == 1 && Ignores(node, t)
+            && t.Op is OpKind.Target or OpKind.Input;
+        return prefix ? RowDemand.Prefix(new RowSource(t.Id, ((CrossEntropyAttribute)node.Attributes).IgnoreIndex)) : RowDemand.All;
+    }
+
     public override int IdCount(Graph graph, Node node, int operand) => operand == 1 ? graph[node.Inputs[0]].Last : 0;
 
     public override int[]? InferShape(ShapeQuery query)

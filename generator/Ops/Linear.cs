@@ -198,12 +198,17 @@ internal sealed class LinearOp : OpDefinition
             int dyId = epilogue.Result;
             bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
             if (!epilogue.Empty) c.RowLoop(() => epilogue.Backward(c));
+            // Only the rows the loss depends on (LiveRows): past them dz is zero.
+            var live = c.LiveRows.Of(node.Id);
+            bool skips = !live.IsAll && live.Sources.All(source => c.Graph[source.Ids].Shape[0] == length);
+            string liveArgument = skips ? ", live" : "";
             if (needW)
                 c.Block(() =>
                 {
                     string dw = c.D(w.Id), db = needB ? c.D(bias) : dw;
+                    if (skips) c.DeclareLiveRows(live);
                     c.W.Line($"SequenceGemm.BackwardWeights(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, " +
-                             $"ref {dw}, ref {db}, {(needB ? "true" : "false")}, rows, {length}, {n}, {k});");
+                             $"ref {dw}, ref {db}, {(needB ? "true" : "false")}, rows, {length}, {n}, {k}{liveArgument});");
                 });
             else if (needB)
                 c.RowLoop(() =>
@@ -215,8 +220,12 @@ internal sealed class LinearOp : OpDefinition
                     c.W.Close();
                 });
             if (needX)
-                c.Block(() => c.W.Line($"SequenceGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
-                                       $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {length}, {n}, {k}{Overwrite(c, x)});"));
+                c.Block(() =>
+                {
+                    if (skips) c.DeclareLiveRows(live);
+                    c.W.Line($"SequenceGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
+                             $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {length}, {n}, {k}{liveArgument}{Overwrite(c, x)});");
+                });
         }
     }
 

@@ -102,6 +102,24 @@ internal abstract class OpDefinition
     /// from one row of each sequence operand. Default: element-wise ops (broadcasting is checked by the decode graph).</summary>
     public virtual bool RowWise(Graph graph, Node node, bool[] sequence) => Is(OpTraits.ElementWise);
 
+    /// <summary>For training (<see cref="LiveRows"/>): the rows (along axis 0) of operand <paramref name="operand"/> the node's
+    /// value depends on when only the rows <paramref name="needed"/> of that value matter. Default: a row-wise op
+    /// (<see cref="RowWise"/>, with its operands of the same rows as sequences) needs the same rows of those operands;
+    /// everything else needs every row.</summary>
+    public virtual RowDemand OperandRows(Graph graph, Node node, int operand, RowDemand needed)
+    {
+        if (needed.IsAll) return RowDemand.All;
+        var aligned = new bool[node.Inputs.Count];
+        for (int k = 0; k < aligned.Length; k++) aligned[k] = SameRows(node, graph[node.Inputs[k]]);
+        return aligned[operand] && RowWise(graph, node, aligned) ? needed : RowDemand.All;
+    }
+
+    /// <summary>Whether <paramref name="operand"/> is computed per sample with the rows of <paramref name="node"/>: the
+    /// same rank and first axis (a broadcast operand, a parameter or a constant is read whole).</summary>
+    protected static bool SameRows(Node node, Node operand) =>
+        node.Shape.Length >= 1 && operand.Shape.Length == node.Shape.Length && operand.Shape[0] == node.Shape[0]
+        && operand.Op is not (OpKind.Param or OpKind.Constant or OpKind.Buffer);
+
     /// <summary>Whether operand <paramref name="operand"/> is the only sequence among a node's operands.</summary>
     protected static bool OnlySequence(bool[] sequence, int operand)
     {

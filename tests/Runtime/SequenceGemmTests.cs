@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using NetCompiler.Tests.TestSupport;
 using Xunit;
 
@@ -136,5 +137,67 @@ public class SequenceGemmTests
             Assert.Equal(serial.Db, split.Db);
         }
         finally { WorkerPool.Threads = saved; }
+    }
+
+    /// <summary>The live-row products (backward past each sample's last live row skipped) against the full ones on the
+    /// same operands with dz zero past those rows, as the loss leaves it: dW and db the same values, dx the same rows and,
+    /// when overwritten, zeros past them (and left as it was past them when added to). Live counts of 0, all rows, and
+    /// in between; x past them NaN, which a product that read it would spread.</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Backward_over_live_rows_is_the_full_backward_of_a_dz_zero_past_them(int samples, int length, int n, int k)
+    {
+        int dzSample = length * n + 2, xSample = length * k + 3, dxSample = length * k + 1;
+        var live = new int[samples];
+        for (int s = 0; s < samples; s++) live[s] = s % 3 == 0 ? length : s % 3 == 1 ? (s * 7) % length : 0;
+        if (samples == 1) live[0] = length / 2;
+        var dz = RandomArrays.Uniform(samples * dzSample, 4);
+        var x = RandomArrays.Uniform(samples * xSample, 5);
+        var w = RandomArrays.Uniform(n * k, 6);
+        for (int s = 0; s < samples; s++)
+        {
+            Array.Clear(dz, s * dzSample + live[s] * n, (length - live[s]) * n);
+            Array.Fill(x, float.NaN, s * xSample + live[s] * k, (length - live[s]) * k);
+        }
+        var xFinite = x.Select(v => float.IsNaN(v) ? 0.5f : v).ToArray();
+
+        var (dw, db) = (RandomArrays.Uniform(n * k, 7), RandomArrays.Uniform(n, 8));
+        var (dwFull, dbFull) = ((float[])dw.Clone(), (float[])db.Clone());
+        SequenceGemm.BackwardWeights(ref dz[0], dzSample, ref x[0], xSample, ref dw[0], ref db[0], true, samples, length, n, k, live);
+        SequenceGemm.BackwardWeights(ref dz[0], dzSample, ref xFinite[0], xSample, ref dwFull[0], ref dbFull[0], true, samples, length, n, k);
+        Assert.Equal(dwFull, dw);
+        Assert.Equal(dbFull, db);
+
+        foreach (bool overwrite in new[] { true, false })
+        {
+            var dx = RandomArrays.Uniform(samples * dxSample, 9);
+            var dxFull = (float[])dx.Clone();
+            var before = (float[])dx.Clone();
+            SequenceGemm.BackwardInput(ref dz[0], dzSample, ref w[0], ref dx[0], dxSample, samples, length, n, k, live, overwrite);
+            SequenceGemm.BackwardInput(ref dz[0], dzSample, ref w[0], ref dxFull[0], dxSample, samples, length, n, k, overwrite);
+            for (int s = 0; s < samples; s++)
+                for (int j = 0; j < dxSample; j++)
+                {
+                    int at = s * dxSample + j;
+                    bool past = j >= live[s] * k && j < length * k;
+                    if (!past) Assert.Equal(dxFull[at], dx[at]);
+                    else if (overwrite) Assert.Equal(0f, dx[at]);
+                    else Assert.Equal(before[at], dx[at]);
+                }
+        }
+    }
+
+    /// <summary>The live rows of each sample: up to its last id that is not the skipped one (one in the middle counts),
+    /// 0 for nothing but that id; combined, the larger of two.</summary>
+    [Fact]
+    public void Live_rows_end_at_the_last_id_not_skipped()
+    {
+        float[] ids = [5, 0, 3, 0, 0, /* gap */ 9, 0, 0, 0, 0, 0, /* gap */ 9, 1, 2, 3, 4, 5, /* gap */ 9];
+        var live = new int[3];
+        SequenceGemm.LiveRows(ref ids[0], 6, 3, 5, 0f, live);
+        Assert.Equal([3, 0, 5], live);
+        float[] other = [7, 7, 7, 7, 2, 9, 7, 7, 7, 7, 7, 9, 2, 2, 2, 2, 2, 9];
+        SequenceGemm.LiveRows(ref other[0], 6, 3, 5, 2f, live, combine: true);
+        Assert.Equal([4, 5, 5], live);
     }
 }

@@ -51,6 +51,58 @@ public static class SequenceGemm
             TileGemm.BackwardInput(ref Unsafe.Add(ref dz, s * dzSample), n, ref w, ref Unsafe.Add(ref dx, s * dxSample), k, length, n, k, overwrite);
     }
 
+    /// <summary>For each sample of the tile, the rows the loss depends on, as a prefix: one past the last of its
+    /// <paramref name="length"/> ids (sample s's at <c>ids + s * idsSample</c>, float-encoded) that is not
+    /// <paramref name="skip"/> (a padding id, or a loss's ignore index); 0 for a sample of nothing but <paramref name="skip"/>.
+    /// With <paramref name="combine"/>, the larger of that and what <paramref name="live"/> holds (rows some other
+    /// consumer needs).</summary>
+    public static void LiveRows(ref float ids, int idsSample, int samples, int length, float skip, Span<int> live, bool combine = false)
+    {
+        for (int s = 0; s < samples; s++)
+        {
+            ref float row = ref Unsafe.Add(ref ids, s * idsSample);
+            int last = length;
+            while (last > 0 && Unsafe.Add(ref row, last - 1) == skip) last--;
+            live[s] = combine ? Math.Max(live[s], last) : last;
+        }
+    }
+
+    /// <summary><see cref="BackwardWeights(ref float, int, ref float, int, ref float, ref float, bool, int, int, int, int)"/>
+    /// over the first <c>live[s]</c> rows of each sample only (<see cref="LiveRows"/>): the rows past them have a zero
+    /// dz (the loss does not depend on them), so their terms would add exact zeros. The live rows are gathered into one
+    /// matrix of dz and one of x first (rows x (n + k) copies) and summed in the same order as the full product, so the
+    /// result has the same bits.</summary>
+    public static void BackwardWeights(ref float dz, int dzSample, ref float x, int xSample, ref float dw, ref float db, bool hasBias,
+        int samples, int length, int n, int k, ReadOnlySpan<int> live)
+    {
+        int rows = 0;
+        for (int s = 0; s < samples; s++) rows += live[s];
+        if (rows == samples * length) { BackwardWeights(ref dz, dzSample, ref x, xSample, ref dw, ref db, hasBias, samples, length, n, k); return; }
+        if (rows == 0) return;
+        ref float dzs = ref Scratch(rows * (n + k));
+        ref float xs = ref Unsafe.Add(ref dzs, rows * n);
+        for (int s = 0, at = 0; s < samples; at += live[s], s++)
+        {
+            Span(ref dz, s * dzSample, live[s] * n).CopyTo(Span(ref dzs, at * n, live[s] * n));
+            Span(ref x, s * xSample, live[s] * k).CopyTo(Span(ref xs, at * k, live[s] * k));
+        }
+        TileGemm.BackwardWeights(ref dzs, n, ref xs, k, ref dw, ref db, hasBias, rows, n, k);
+    }
+
+    /// <summary><see cref="BackwardInput(ref float, int, ref float, ref float, int, int, int, int, int, bool)"/> over the
+    /// first <c>live[s]</c> rows of each sample (<see cref="LiveRows"/>): past them dz is zero, so dx gains nothing there
+    /// (with <paramref name="overwrite"/>, those rows of dx are set to zero, as the full product would).</summary>
+    public static void BackwardInput(ref float dz, int dzSample, ref float w, ref float dx, int dxSample, int samples, int length, int n, int k,
+        ReadOnlySpan<int> live, bool overwrite = false)
+    {
+        for (int s = 0; s < samples; s++)
+        {
+            int rows = live[s];
+            if (rows > 0) TileGemm.BackwardInput(ref Unsafe.Add(ref dz, s * dzSample), n, ref w, ref Unsafe.Add(ref dx, s * dxSample), k, rows, n, k, overwrite);
+            if (overwrite && rows < length) Span(ref dx, s * dxSample + rows * k, (length - rows) * k).Clear();
+        }
+    }
+
     /// <summary>Copies <paramref name="count"/> runs of <paramref name="length"/> floats, <paramref name="stride"/> apart,
     /// into one contiguous run.</summary>
     private static void Gather(ref float source, int stride, int count, int length, ref float destination)
