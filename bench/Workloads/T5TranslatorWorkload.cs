@@ -54,7 +54,7 @@ internal sealed class T5TranslatorWorkload : IDisposable
     public int SourceTokensPerStep => _data.SourceTokensPerBatch;
 
     /// <summary>Forward FLOPs per sample, 2 per multiply-add over every position, padding included (TorchSharp computes
-    /// it all; the compiled step's backward products skip each sample's rows past its last real source id or counted
+    /// it all; the compiled step's products skip each sample's rows past its last real source id or counted
     /// target, whose gradients are zero, so its rate counts work it does not do: an effective rate): per encoder layer q/k/v/o (4 C^2 S), the feed-forward (2 C F S) and attention's QK^T and PV (2 S^2 C);
     /// per decoder layer the self-attention's projections (4 C^2 T) and products over the causal half (T(T+1)/2 pairs,
     /// 2 C each), the cross-attention's q and o (2 C^2 T), k and v over the source (2 C^2 S) and products (2 T S C), the
@@ -69,7 +69,7 @@ internal sealed class T5TranslatorWorkload : IDisposable
 
     /// <summary>The FLOP count for the report's notes.</summary>
     public static string FlopsNote => string.Create(CultureInfo.InvariantCulture,
-        $"W7 T5Translator FLOPs: 2 per multiply-add over all 24 source and 20 target positions (padding included: TorchSharp computes it all; the compiled step's backward products skip the rows past each sample's last real source id or counted target, whose gradients are zero, so its GFLOP/s is an effective rate) of the " +
+        $"W7 T5Translator FLOPs: 2 per multiply-add over all 24 source and 20 target positions (padding included: TorchSharp computes it all; the compiled step's products skip the rows past each sample's last real source id or counted target, whose gradients are zero, so its GFLOP/s is an effective rate) of the " +
         $"encoder's and decoder's projections, feed-forward networks and attention products (the decoder's self-attention over the causal half), " +
         $"and the head (2,048 x 128 per target position); norms, softmax, bias lookups, embeddings and the loss not counted: " +
         $"{ForwardFlopsPerSample / 1e6:F1} MFLOP per sample forward, training 3x = {TrainFlopsPerSample / 1e6:F0} MFLOP per sample");

@@ -200,7 +200,7 @@ internal static class EntryPointEmitter
         }
         w.Line("ref float x = ref Unsafe.Add(ref input, first * InputSize);");
         w.Line("ref float t = ref Unsafe.Add(ref target, first * TargetSize);");
-        w.Line($"ForwardTile(ref p, ref x, ref ws, rows{extras});");
+        w.Line($"ForwardTile(ref p, ref x, ref t, ref ws, rows{extras});");
         w.Line($"total += LossTile(ref p, ref x, ref t, ref ws, rows{extras});");
         w.Line($"BackwardTile(ref p, ref g, ref x, ref t, ref ws, ref gs, seed, rows, first == 0, first + rows == batch ? update : null, optimizer, learningRate{extras});");
         if (!plan.WholeBatch) w.Close();

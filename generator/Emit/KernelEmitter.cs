@@ -203,12 +203,13 @@ internal static class KernelEmitter
     {
         var ops = c.Plan.Forward.Select(node => Op(c, node, "forward", () => Run(c, node, forward: true))).ToList();
         string extra = ExtraParameters(c.Plan);
+        // A tile's forward reads the targets where a product skips the rows the loss ignores (LiveRows).
         if (c.Plan.WholeBatch)
-            Kernel(w, c, "ForwardTile", "Training forward pass of the whole batch (<paramref name=\"rows\"/> samples; an op needs them all): inputs x -> every value the loss depends on.",
-                "void", "ref float p, ref float x, ref float ws, int rows" + extra, ops);
+            Kernel(w, c, "ForwardTile", "Training forward pass of the whole batch (<paramref name=\"rows\"/> samples; an op needs them all): inputs x (and targets t) -> every value the loss depends on.",
+                "void", "ref float p, ref float x, ref float t, ref float ws, int rows" + extra, ops);
         else if (c.Tiled)
-            Kernel(w, c, "ForwardTile", "Training forward pass of a tile of <paramref name=\"rows\"/> samples: inputs x -> every value the outputs depend on.",
-                "void", "ref float p, ref float x, ref float ws, int rows" + extra, ops);
+            Kernel(w, c, "ForwardTile", "Training forward pass of a tile of <paramref name=\"rows\"/> samples: inputs x (and targets t) -> every value the outputs depend on.",
+                "void", "ref float p, ref float x, ref float t, ref float ws, int rows" + extra, ops);
         else
             Kernel(w, c, "ForwardSample", "Training forward pass of one sample: input x -> every value the output depends on.",
                 "void", "ref float p, ref float x, ref float ws" + extra, ops);

@@ -34,21 +34,27 @@ internal sealed class RowDemand
 /// sequence model trained on padded batches computes rows the loss never reads: a translation's target positions after
 /// its end token (the loss ignores them), a source's positions after its last real token (every attention masks those
 /// keys), and every row computed from those rows alone. Their gradients are exactly zero, so a backward product may skip
-/// them (<c>SequenceGemm</c>'s live-row overloads: the same sums without their zero terms).
+/// them (<c>SequenceGemm</c>'s live-row overloads: the same sums without their zero terms), and so may a forward product
+/// whose value only reaches ops that keep finite values finite (<see cref="SkipsForward"/>: it writes zeros there).
 /// <para>Starting from the loss (<see cref="Ops.OpDefinition.OperandRows"/> of its node), each node's demand on its
 /// operands follows from the rows demanded of its own value: a row-wise op passes it on, an attention passes its queries'
 /// on and demands of its keys and values the rows up to their last unmasked key, a cross-entropy with an ignore index
 /// demands its logits' rows up to the last target it counts. A value with several consumers needs the rows any of them
-/// does; any other op, and any value the loss reaches some other way, needs all rows. Forward values are not skipped: the
-/// rows past a prefix are computed as before (so they stay finite, which the zero gradients rely on).</para></summary>
+/// does; any other op, and any value the loss reaches some other way, needs all rows.</para></summary>
 internal sealed class LiveRows
 {
     private readonly RowDemand[] _demand;
+    private readonly bool[] _finiteBelow;
 
-    private LiveRows(RowDemand[] demand) => _demand = demand;
+    private LiveRows(RowDemand[] demand, bool[] finiteBelow) => (_demand, _finiteBelow) = (demand, finiteBelow);
 
     /// <summary>The rows of node <paramref name="id"/>'s value the loss depends on.</summary>
     public RowDemand Of(int id) => _demand[id];
+
+    /// <summary>Whether the forward may skip the rows of node <paramref name="id"/> the loss does not depend on, leaving
+    /// zeros there: it has such rows, and everything computed from its value keeps finite values finite
+    /// (<see cref="Ops.OpDefinition.KeepsFinite"/>), so the gradients of those rows stay exactly zero.</summary>
+    public bool SkipsForward(int id) => !_demand[id].IsAll && _finiteBelow[id];
 
     public static LiveRows Of(Graph graph)
     {
@@ -72,6 +78,9 @@ internal sealed class LiveRows
                 }
             }
         }
-        return new LiveRows(demand.Select(d => d ?? RowDemand.All).ToArray());
+        var finiteBelow = new bool[count];
+        for (int id = count - 1; id >= 0; id--)
+            finiteBelow[id] = graph.Users[id].All(u => finiteBelow[u] && graph[u].Definition.KeepsFinite(graph[u]));
+        return new LiveRows(demand.Select(d => d ?? RowDemand.All).ToArray(), finiteBelow);
     }
 }

@@ -77,6 +77,9 @@ internal sealed class ActivationOp : OpDefinition
     public static readonly ActivationOp Abs = new(OpKind.Abs, new[] { "Abs" }, "`Abs(x)`", "`dx += dy sign(x)` (0 at 0)",
         (x, _, _) => $"SimdMath.Abs({x})", (x, _, _) => $"SimdMath.AbsGrad({x})", true);
 
+    /// <summary>Exp overflows, Log, Sqrt and Rsqrt (or their derivatives) are infinite at 0.</summary>
+    public override bool KeepsFinite(Node node) => Kind is not (OpKind.Exp or OpKind.Log or OpKind.Sqrt or OpKind.Rsqrt);
+
     public override string Syntax { get; }
     public override string ShapeRule => "`x`'s shape";
     public override string GradientRule { get; }

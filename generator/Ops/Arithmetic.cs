@@ -21,6 +21,8 @@ internal sealed class BinaryArithmeticOp : OpDefinition
     /// <summary>The C# operator.</summary>
     public string Symbol { get; }
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => Kind == OpKind.Mul ? "`a * b`, `a / number`" : $"`a {Symbol} b`";
     public override string ShapeRule => Broadcasting.ShapeRule;
     public override string GradientRule { get; }
@@ -165,6 +167,8 @@ internal sealed class NegOp : OpDefinition
     private NegOp() : base(OpKind.Neg, OpTraits.ElementWise) { }
 
     public static readonly NegOp Instance = new();
+
+    public override bool KeepsFinite(Node node) => true;
 
     public override string Syntax => "`-x`";
     public override string ShapeRule => "`x`'s shape";

@@ -27,6 +27,8 @@ internal sealed class AttentionOp : OpDefinition
 
     public static readonly AttentionOp Instance = new();
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => "`Attention(q, k, v, heads)`, `Attention(q, k, v, heads, causal: true)`, `Attention(q, k, v, heads, keyIds: ids, padId: 0)`, `Attention(q, k, v, heads, dropout: 0.1f)`, `Attention(q, k, v, heads, bias: b, scale: 1f)`";
     public override string ShapeRule => "`[Tq, E] x [Tk, E] x [Tk, Ev] -> [Tq, Ev]`; heads divide E and Ev; causal needs Tq = Tk; key ids `[Tk]` (Tokens); dropout in [0, 1); bias `[heads, Tq, Tk]` or `[Tq, Tk]`";
     public override string GradientRule => "per head, P = softmax(s Q K^T + B) (s = 1 / sqrt(d) unless given; 0 at padding keys; a row without keys is 0): `dS = P (dO V^T - rowsum(dO O))`, `dQ += s dS K`, `dK += s dS^T Q`, `dV += P^T dO`, `dB += dS`; none to the key ids; dropout: P's kept weights scaled by 1 / (1 - p) in the output, `dP` masked and scaled alike";

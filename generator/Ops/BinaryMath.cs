@@ -32,6 +32,8 @@ internal sealed class BinaryMathOp : OpDefinition
         "`da += dy [a < b]`, `db += dy [b < a]`, half each on a tie (summed over broadcast dimensions)",
         (a, b) => $"SimdMath.Minimum({a}, {b})");
 
+    public override bool KeepsFinite(Node node) => Kind != OpKind.Div;
+
     public override string Syntax => _syntax;
     public override string ShapeRule => Broadcasting.ShapeRule;
     public override string GradientRule { get; }

@@ -18,6 +18,8 @@ internal sealed class ConcatOp : OpDefinition
     public override bool RowWise(Graph graph, Node node, bool[] sequence) =>
         sequence.All(s => s) && node.Shape.Length >= 2 && FromFront(((AxisAttribute)node.Attributes).Axis, node.Shape.Length) != 0;
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => "`Concat(a, b, axis)`";
     public override string ShapeRule => "a's shape with `a[axis] + b[axis]` on `axis`";
     public override string GradientRule => "`da += dy[.., :a[axis], ..]`, `db += dy[.., a[axis]:, ..]`";

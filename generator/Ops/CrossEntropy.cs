@@ -22,6 +22,8 @@ internal sealed class CrossEntropyOp : OpDefinition
 
     public static readonly CrossEntropyOp Instance = new();
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => "`CrossEntropy(logits, t)`, `CrossEntropy(logits, t, ignoreIndex: pad)`";
     public override string ShapeRule => "`[]`; `t` of the logits' shape (probabilities) or with last dimension 1 (class indices); `Tokens` `t` of the logits' shape without the last (class ids)";
     public override string GradientRule => "`dlogits += dl (softmax sum(t) - t) / rows` (rows kept: class index not the ignore index; none to ignored rows)";

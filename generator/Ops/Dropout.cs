@@ -16,6 +16,8 @@ internal sealed class DropoutOp : OpDefinition
 
     public static readonly DropoutOp Instance = new();
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => "`[Dropout(p)] Dropout d; d.Forward(x)`, `Dropout(x, p)`";
     public override string ShapeRule => "`x`'s shape; `p` in [0, 1)";
     public override string GradientRule => "`dx += dy mask / (1 - p)` (the mask drawn again); inference: none, x itself";

@@ -18,6 +18,8 @@ internal sealed class GatherOp : OpDefinition
     /// <summary>A sequence of ids gathers each row from its own id (the table is not a sequence).</summary>
     public override bool RowWise(Graph graph, Node node, bool[] sequence) => OnlySequence(sequence, 1);
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => "`Gather(table, ids)`";
     public override string ShapeRule => "`[V, D]` rows by ids `S` -> `S + [D]`";
     public override string GradientRule => "`dtable[ids[i]] += dy[i]`";

@@ -22,6 +22,8 @@ internal sealed class LinearOp : OpDefinition
     /// <summary>Over [T, in], each row is its own product with the (non-sequence) weights.</summary>
     public override bool RowWise(Graph graph, Node node, bool[] sequence) => OnlySequence(sequence, 0) && graph[node.Inputs[0]].Shape.Length >= 2;
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => "`layer.Forward(x)` (`[Dense]`), `Linear(x, w, b)`";
     public override string ShapeRule => "`[..., in] -> [..., out]`, `w` `[out, in]`, `b` `[out]`";
     public override string GradientRule => "`dz = dy act'`; `db += dz`, `dW += dz^T x`, `dx += dz W`";
@@ -178,11 +180,16 @@ internal sealed class LinearOp : OpDefinition
             int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
             var epilogue = FusedEpilogue.Of(c, node);
             int destination = epilogue.Destination;
+            // In training, only the rows the loss depends on when what follows keeps the zeros left in the others finite.
+            var live = c.LiveRows.Of(node.Id);
+            bool skips = c.Plan.Mode == ExecutionMode.Training && c.LiveRows.SkipsForward(node.Id)
+                && live.Sources.All(source => c.Graph[source.Ids].Shape[0] == length);
             c.Block(() =>
             {
                 string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
+                if (skips) c.DeclareLiveRows(live);
                 c.W.Line($"SequenceGemm.Forward(ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
-                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {length}, {n}, {k}{c.FixedWeightsArgument});");
+                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {length}, {n}, {k}{(skips ? ", live" : c.FixedWeightsArgument)});");
             });
             if (!epilogue.Empty) c.RowLoop(() => epilogue.Forward(c));
         }

@@ -22,6 +22,9 @@ internal sealed class NormalizationOp : OpDefinition
 
     private bool IsLayer => Kind == OpKind.LayerNorm;
 
+    /// <summary>With a positive epsilon: a row of zeros normalizes to zeros.</summary>
+    public override bool KeepsFinite(Node node) => ((ScalarAttribute)node.Attributes).Value > 0f;
+
     public override string Syntax => IsLayer ? "`[LayerNorm(d)] LayerNorm n; n.Forward(x)`, `LayerNormalize(x, w, b, eps)`"
         : "`[RmsNorm(d)] RmsNorm n; n.Forward(x)`, `RmsNormalize(x, w, eps)`";
     public override string ShapeRule => "x's shape; `w` (and `b`) `[D]`, D the last dimension";

@@ -114,6 +114,12 @@ internal abstract class OpDefinition
         return aligned[operand] && RowWise(graph, node, aligned) ? needed : RowDemand.All;
     }
 
+    /// <summary>Whether finite operands always give a finite value, and finite derivatives (no division by the data, no
+    /// exponential, logarithm or root of it). The rows a training forward skips (<see cref="LiveRows"/>) hold zeros, and
+    /// what is computed from them downstream must stay finite: their gradients are then exactly zero, which the skipped
+    /// backward terms rely on. Default: false.</summary>
+    public virtual bool KeepsFinite(Node node) => false;
+
     /// <summary>Whether <paramref name="operand"/> is computed per sample with the rows of <paramref name="node"/>: the
     /// same rank and first axis (a broadcast operand, a parameter or a constant is read whole).</summary>
     protected static bool SameRows(Node node, Node operand) =>

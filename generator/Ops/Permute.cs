@@ -19,6 +19,8 @@ internal sealed class PermuteOp : OpDefinition
     public override bool RowWise(Graph graph, Node node, bool[] sequence) =>
         FromFront(((DimensionsAttribute)node.Attributes).Values[0], node.Shape.Length) == 0;
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => "`Permute(x, a0, a1, ...)` (rank 2 to 4)";
     public override string ShapeRule => "`y.shape[k] = x.shape[a_k]`";
     public override string GradientRule => "`dx += Permute(dy, inverse)`";

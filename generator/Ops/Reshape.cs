@@ -21,6 +21,8 @@ internal sealed class ReshapeOp : OpDefinition
         return x.Length >= 2 && node.Shape.Length >= 2 && x[0] == node.Shape[0];
     }
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => "`Reshape(x, d0, ...)` (up to 4 dimensions, one may be -1); `Flatten(x)` is `Reshape(x, -1)`";
     public override string ShapeRule => "the given shape, same number of elements";
     public override string GradientRule => "`dx` is `dy` (shared storage)";

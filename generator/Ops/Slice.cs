@@ -21,6 +21,8 @@ internal sealed class SliceOp : OpDefinition
     public override bool RowWise(Graph graph, Node node, bool[] sequence) =>
         node.Shape.Length >= 2 && FromFront(((SliceAttribute)node.Attributes).Axis, node.Shape.Length) != 0;
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => "`Slice(x, axis, start, length)`; `Split(x, axis, sizes...)` (a `Tensor[]`, one Slice per piece)";
     public override string ShapeRule => "x's shape with `length` on `axis`; Split's sizes add up to `x[axis]`";
     public override string GradientRule => "`dx[.., start:start+length, ..] += dy`";

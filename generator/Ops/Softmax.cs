@@ -23,6 +23,8 @@ internal sealed class SoftmaxOp : OpDefinition
     public override bool RowWise(Graph graph, Node node, bool[] sequence) =>
         node.Shape.Length >= 2 && FromFront(((AxisAttribute)node.Attributes).Axis, node.Shape.Length) != 0;
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => $"`{Kind}(x)`, `{Kind}(x, axis)`";
     public override string ShapeRule => "`x`'s shape (rank 1 or more); along the last axis unless given";
     public override string GradientRule => IsLog ? "`dx += dy - exp(y) sum(dy)` along the axis" : "`dx += y (dy - <dy, y>)` along the axis";

@@ -12,6 +12,8 @@ internal sealed class TransposeOp : OpDefinition
 
     public static readonly TransposeOp Instance = new();
 
+    public override bool KeepsFinite(Node node) => true;
+
     public override string Syntax => "`Transpose(x)`";
     public override string ShapeRule => "`[..., M, N] -> [..., N, M]`";
     public override string GradientRule => "`dx += Transpose(dy)`";

@@ -187,6 +187,35 @@ public class SequenceGemmTests
         }
     }
 
+    /// <summary>The live-row forward: each live row the product the full call gives it (up to rounding: fewer rows may pick
+    /// another kernel, which sums in another order), zeros past them,
+    /// the gaps between samples untouched; x past the live rows NaN, which a product that read it would spread.</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_over_live_rows_is_the_full_forward_there_and_zeros_past_them(int samples, int length, int n, int k)
+    {
+        int xSample = length * k + 5, ySample = length * n + 3;
+        var live = new int[samples];
+        for (int s = 0; s < samples; s++) live[s] = s % 3 == 0 ? length : s % 3 == 1 ? (s * 7) % length : 0;
+        if (samples == 1) live[0] = length / 2;
+        var x = RandomArrays.Uniform(samples * xSample, 1);
+        for (int s = 0; s < samples; s++) Array.Fill(x, float.NaN, s * xSample + live[s] * k, (length - live[s]) * k);
+        var w = RandomArrays.Uniform(n * k, 2);
+        var b = RandomArrays.Uniform(n, 3);
+        var y = new float[samples * ySample];
+        var full = new float[samples * ySample];
+        Array.Fill(y, 42f);
+        SequenceGemm.Forward(ref x[0], xSample, ref w[0], ref b[0], true, ref y[0], ySample, samples, length, n, k, live);
+        SequenceGemm.Forward(ref x[0], xSample, ref w[0], ref b[0], true, ref full[0], ySample, samples, length, n, k);
+        for (int s = 0; s < samples; s++)
+            for (int j = 0; j < ySample; j++)
+            {
+                int at = s * ySample + j;
+                if (j < live[s] * n) Close(full[at], y[at], $"y[{s}, {j}]");
+                else Assert.Equal(j < length * n ? 0f : 42f, y[at]);
+            }
+    }
+
     /// <summary>The live rows of each sample: up to its last id that is not the skipped one (one in the middle counts),
     /// 0 for nothing but that id; combined, the larger of two.</summary>
     [Fact]

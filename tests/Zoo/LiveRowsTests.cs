@@ -61,19 +61,21 @@ public class LiveRowsTests
         }
         """;
 
-    /// <summary>For each dense layer that runs as a tile product (SequenceGemm) in the generated backward of
-    /// <paramref name="source"/>: whether its products (dW and dx, each checked) skip rows.</summary>
-    private static (string Layer, bool Skips)[] SkippingLayers(string source)
+    /// <summary>For each dense layer that runs as a tile product (SequenceGemm) in the generated training forward or
+    /// backward of <paramref name="source"/>: whether its products (in backward dW and dx, each checked) skip rows.</summary>
+    private static (string Layer, bool Skips)[] SkippingLayers(string source, bool backward)
     {
         var run = GeneratorHarness.Run(source);
         Assert.False(run.HasErrors, string.Join("\n", run.AllDiagnostics));
         string generated = run.Source("Pooled");
-        int start = generated.IndexOf("private static void BackwardTile(", StringComparison.Ordinal);
-        Assert.True(start >= 0, "no BackwardTile");
-        return Regex.Matches(generated[start..], @"// backward Linear '(\w+)'(.*?)(?=// (backward|forward|loss) |\z)", RegexOptions.Singleline)
+        string kernel = backward ? "private static void BackwardTile(" : "private static void ForwardTile(";
+        int start = generated.IndexOf(kernel, StringComparison.Ordinal);
+        Assert.True(start >= 0, "no " + kernel);
+        string pass = backward ? "backward" : "forward";
+        return Regex.Matches(generated[start..], $@"// {pass} Linear '(\w+)'(.*?)(?=// (backward|forward|loss) |private static|\z)", RegexOptions.Singleline)
             .Select(m =>
             {
-                var calls = Regex.Matches(m.Groups[2].Value, @"SequenceGemm\.Backward\w+\([^;]*\);").Select(c => c.Value).ToArray();
+                var calls = Regex.Matches(m.Groups[2].Value, @"SequenceGemm\.(Forward|Backward\w+)\([^;]*\);").Select(c => c.Value).ToArray();
                 Assert.True(calls.All(c => c.Contains(", live")) || calls.All(c => !c.Contains(", live")), string.Join("\n", calls));
                 return (Layer: m.Groups[1].Value, Calls: calls);
             })
@@ -87,8 +89,21 @@ public class LiveRowsTests
     [Fact]
     public void Products_the_loss_reads_per_row_skip_the_rows_it_ignores()
     {
-        var layers = SkippingLayers(Pooled.Replace("READ", "y").Replace("LABELS", "7"));
-        Assert.Equal([("head", true), ("k", true), ("o", true), ("q", true), ("v", true)], layers);
+        string source = Pooled.Replace("READ", "y").Replace("LABELS", "7");
+        (string, bool)[] all = [("head", true), ("k", true), ("o", true), ("q", true), ("v", true)];
+        Assert.Equal(all, SkippingLayers(source, backward: true));
+        Assert.Equal(all, SkippingLayers(source, backward: false));
+    }
+
+    /// <summary>An exponential after the attention: the zeros a forward product leaves in skipped rows could become
+    /// infinities there (and NaN gradients), so no forward product skips; backward still does (its skipped terms are
+    /// zeros whatever the forward left).</summary>
+    [Fact]
+    public void Forward_products_skip_nothing_before_an_op_that_can_overflow()
+    {
+        string source = Pooled.Replace("READ", "Exp(y)").Replace("LABELS", "7");
+        Assert.Equal([("head", true), ("k", true), ("o", true), ("q", true), ("v", true)], SkippingLayers(source, backward: true));
+        Assert.Equal([("head", true), ("k", false), ("o", false), ("q", false), ("v", false)], SkippingLayers(source, backward: false));
     }
 
     /// <summary>A mean over the positions reads every row of the attention's output, padded or not (they change the mean,
@@ -97,7 +112,8 @@ public class LiveRowsTests
     [Fact]
     public void A_value_read_across_its_rows_skips_only_what_nothing_reads()
     {
-        var layers = SkippingLayers(Pooled.Replace("READ", "Mean(y, 0, keepDim: true)").Replace("LABELS", "1"));
-        Assert.Equal([("k", true), ("o", false), ("q", false), ("v", true)], layers);
+        string source = Pooled.Replace("READ", "Mean(y, 0, keepDim: true)").Replace("LABELS", "1");
+        Assert.Equal([("k", true), ("o", false), ("q", false), ("v", true)], SkippingLayers(source, backward: true));
+        Assert.Equal([("k", false), ("o", false), ("q", false), ("v", false)], SkippingLayers(source, backward: false));   // the mean need not keep zeros finite
     }
 }

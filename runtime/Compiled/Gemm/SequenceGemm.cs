@@ -34,6 +34,28 @@ public static class SequenceGemm
             Span(ref ys, s * length * n, length * n).CopyTo(Span(ref y, s * ySample, length * n));
     }
 
+    /// <summary><see cref="Forward(ref float, int, ref float, ref float, bool, ref float, int, int, int, int, int, bool)"/>
+    /// for the first <c>live[s]</c> rows of each sample only (<see cref="LiveRows"/>: the loss reads nothing computed from
+    /// the others); the other rows of y are set to zero, so what is computed from them downstream stays finite. The live
+    /// rows are gathered into one matrix, multiplied and scattered back (rows x (k + n) copies); each is the product the
+    /// full call computes, up to rounding (fewer rows may run on another kernel, which sums in another order).</summary>
+    public static void Forward(ref float x, int xSample, ref float w, ref float bias, bool hasBias, ref float y, int ySample,
+        int samples, int length, int n, int k, ReadOnlySpan<int> live)
+    {
+        int rows = 0;
+        for (int s = 0; s < samples; s++) rows += live[s];
+        if (rows == samples * length) { Forward(ref x, xSample, ref w, ref bias, hasBias, ref y, ySample, samples, length, n, k); return; }
+        if (rows > 0)
+        {
+            ref float xs = ref Scratch(rows * (k + n));
+            ref float ys = ref Unsafe.Add(ref xs, rows * k);
+            for (int s = 0, at = 0; s < samples; at += live[s], s++) Span(ref x, s * xSample, live[s] * k).CopyTo(Span(ref xs, at * k, live[s] * k));
+            TileGemm.Forward(ref xs, k, ref w, ref bias, hasBias, ref ys, n, rows, n, k);
+            for (int s = 0, at = 0; s < samples; at += live[s], s++) Span(ref ys, at * n, live[s] * n).CopyTo(Span(ref y, s * ySample, live[s] * n));
+        }
+        for (int s = 0; s < samples; s++) Span(ref y, s * ySample + live[s] * n, (length - live[s]) * n).Clear();
+    }
+
     /// <summary>dW += dz^T x and db += the column sums of dz over every row of the tile
     /// (<see cref="TileGemm.BackwardWeights"/>), summed in row order, sample by sample.</summary>
     public static void BackwardWeights(ref float dz, int dzSample, ref float x, int xSample, ref float dw, ref float db, bool hasBias,
