@@ -37,11 +37,11 @@ internal sealed class KernelContext
     public LiveRows LiveRows => _liveRows ??= LiveRows.Of(Graph);
     private LiveRows? _liveRows;
 
-    /// <summary>For a backward kernel of a tile: declares <c>live</c>, the rows of each sample of the tile that
+    /// <summary>For a training kernel of a tile: declares <c>live</c>, the rows of each sample of the tile that
     /// <paramref name="demand"/> (a prefix: not all) says the loss depends on, computed from the ids that end them.</summary>
     public void DeclareLiveRows(RowDemand demand)
     {
-        W.Line("Span<int> live = stackalloc int[TileRows];   // rows of each sample the loss depends on: their gradients past those are zero");
+        W.Line("Span<int> live = stackalloc int[TileRows];   // rows of each sample the loss depends on (its gradients past those are zero)");
         bool first = true;
         foreach (var source in demand.Sources)
         {

@@ -180,16 +180,13 @@ internal sealed class LinearOp : OpDefinition
             int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
             var epilogue = FusedEpilogue.Of(c, node);
             int destination = epilogue.Destination;
-            // In training, only the rows the loss depends on when what follows keeps the zeros left in the others finite.
-            var live = c.LiveRows.Of(node.Id);
-            bool skips = c.Plan.Mode == ExecutionMode.Training && c.LiveRows.SkipsForward(node.Id)
-                && live.Sources.All(source => c.Graph[source.Ids].Shape[0] == length);
+            var live = RowsComputed(c, node, length, forward: true);
             c.Block(() =>
             {
                 string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
-                if (skips) c.DeclareLiveRows(live);
+                if (live is not null) c.DeclareLiveRows(live);
                 c.W.Line($"SequenceGemm.Forward(ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
-                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {length}, {n}, {k}{(skips ? ", live" : c.FixedWeightsArgument)});");
+                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {length}, {n}, {k}{(live is not null ? ", live" : c.FixedWeightsArgument)});");
             });
             if (!epilogue.Empty) c.RowLoop(() => epilogue.Forward(c));
         }
@@ -205,15 +202,13 @@ internal sealed class LinearOp : OpDefinition
             int dyId = epilogue.Result;
             bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
             if (!epilogue.Empty) c.RowLoop(() => epilogue.Backward(c));
-            // Only the rows the loss depends on (LiveRows): past them dz is zero.
-            var live = c.LiveRows.Of(node.Id);
-            bool skips = !live.IsAll && live.Sources.All(source => c.Graph[source.Ids].Shape[0] == length);
-            string liveArgument = skips ? ", live" : "";
+            var live = RowsComputed(c, node, length, forward: false);
+            string liveArgument = live is not null ? ", live" : "";
             if (needW)
                 c.Block(() =>
                 {
                     string dw = c.D(w.Id), db = needB ? c.D(bias) : dw;
-                    if (skips) c.DeclareLiveRows(live);
+                    if (live is not null) c.DeclareLiveRows(live);
                     c.W.Line($"SequenceGemm.BackwardWeights(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, " +
                              $"ref {dw}, ref {db}, {(needB ? "true" : "false")}, rows, {length}, {n}, {k}{liveArgument});");
                 });
@@ -229,11 +224,23 @@ internal sealed class LinearOp : OpDefinition
             if (needX)
                 c.Block(() =>
                 {
-                    if (skips) c.DeclareLiveRows(live);
+                    if (live is not null) c.DeclareLiveRows(live);
                     c.W.Line($"SequenceGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
                              $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {length}, {n}, {k}{liveArgument}{Overwrite(c, x)});");
                 });
         }
+    }
+
+    /// <summary>The rows of each sample a training product computes when it may skip the others
+    /// (<see cref="Lowering.LiveRows"/>: the loss does not depend on them): in backward whenever they are a prefix of the
+    /// sample's rows (past it dz is zero), in forward only when everything computed from the output keeps the zeros left
+    /// there finite; null to compute every row.</summary>
+    private static RowDemand? RowsComputed(KernelContext c, Node node, int length, bool forward)
+    {
+        var live = c.LiveRows.Of(node.Id);
+        bool skips = c.Plan.Mode == ExecutionMode.Training && !live.IsAll && (!forward || c.LiveRows.SkipsForward(node.Id))
+            && live.Sources.All(source => c.Graph[source.Ids].Shape[0] == length);
+        return skips ? live : null;
     }
 
     /// <summary>TileGemm over the rows of one sample: an input [..., rows, in] (a sequence, say) is a rows x in matrix, so
