@@ -148,9 +148,7 @@ public class SequenceGemmTests
     public void Backward_over_live_rows_is_the_full_backward_of_a_dz_zero_past_them(int samples, int length, int n, int k)
     {
         int dzSample = length * n + 2, xSample = length * k + 3, dxSample = length * k + 1;
-        var live = new int[samples];
-        for (int s = 0; s < samples; s++) live[s] = s % 3 == 0 ? length : s % 3 == 1 ? (s * 7) % length : 0;
-        if (samples == 1) live[0] = length / 2;
+        var live = LiveCounts(samples, length);
         var dz = RandomArrays.Uniform(samples * dzSample, 4);
         var x = RandomArrays.Uniform(samples * xSample, 5);
         var w = RandomArrays.Uniform(n * k, 6);
@@ -195,9 +193,7 @@ public class SequenceGemmTests
     public void Forward_over_live_rows_is_the_full_forward_there_and_zeros_past_them(int samples, int length, int n, int k)
     {
         int xSample = length * k + 5, ySample = length * n + 3;
-        var live = new int[samples];
-        for (int s = 0; s < samples; s++) live[s] = s % 3 == 0 ? length : s % 3 == 1 ? (s * 7) % length : 0;
-        if (samples == 1) live[0] = length / 2;
+        var live = LiveCounts(samples, length);
         var x = RandomArrays.Uniform(samples * xSample, 1);
         for (int s = 0; s < samples; s++) Array.Fill(x, float.NaN, s * xSample + live[s] * k, (length - live[s]) * k);
         var w = RandomArrays.Uniform(n * k, 2);
@@ -214,6 +210,16 @@ public class SequenceGemmTests
                 if (j < live[s] * n) Close(full[at], y[at], $"y[{s}, {j}]");
                 else Assert.Equal(j < length * n ? 0f : 42f, y[at]);
             }
+    }
+
+    /// <summary>Live rows per sample for the live-row products: all of them, some, or none, in turn (half of one sample's
+    /// rows when there is one).</summary>
+    private static int[] LiveCounts(int samples, int length)
+    {
+        var live = new int[samples];
+        for (int s = 0; s < samples; s++) live[s] = s % 3 == 0 ? length : s % 3 == 1 ? (s * 7) % length : 0;
+        if (samples == 1) live[0] = length / 2;
+        return live;
     }
 
     /// <summary>The live rows of each sample: up to its last id that is not the skipped one (one in the middle counts),

@@ -42,8 +42,7 @@ public static class SequenceGemm
     public static void Forward(ref float x, int xSample, ref float w, ref float bias, bool hasBias, ref float y, int ySample,
         int samples, int length, int n, int k, ReadOnlySpan<int> live)
     {
-        int rows = 0;
-        for (int s = 0; s < samples; s++) rows += live[s];
+        int rows = LiveTotal(live, samples);
         if (rows == samples * length) { Forward(ref x, xSample, ref w, ref bias, hasBias, ref y, ySample, samples, length, n, k); return; }
         if (rows > 0)
         {
@@ -97,8 +96,7 @@ public static class SequenceGemm
     public static void BackwardWeights(ref float dz, int dzSample, ref float x, int xSample, ref float dw, ref float db, bool hasBias,
         int samples, int length, int n, int k, ReadOnlySpan<int> live)
     {
-        int rows = 0;
-        for (int s = 0; s < samples; s++) rows += live[s];
+        int rows = LiveTotal(live, samples);
         if (rows == samples * length) { BackwardWeights(ref dz, dzSample, ref x, xSample, ref dw, ref db, hasBias, samples, length, n, k); return; }
         if (rows == 0) return;
         ref float dzs = ref Scratch(rows * (n + k));
@@ -123,6 +121,14 @@ public static class SequenceGemm
             if (rows > 0) TileGemm.BackwardInput(ref Unsafe.Add(ref dz, s * dzSample), n, ref w, ref Unsafe.Add(ref dx, s * dxSample), k, rows, n, k, overwrite);
             if (overwrite && rows < length) Span(ref dx, s * dxSample + rows * k, (length - rows) * k).Clear();
         }
+    }
+
+    /// <summary>The rows of the tile's first <paramref name="samples"/> samples that <paramref name="live"/> keeps.</summary>
+    private static int LiveTotal(ReadOnlySpan<int> live, int samples)
+    {
+        int rows = 0;
+        for (int s = 0; s < samples; s++) rows += live[s];
+        return rows;
     }
 
     /// <summary>Copies <paramref name="count"/> runs of <paramref name="length"/> floats, <paramref name="stride"/> apart,
