@@ -263,5 +263,5 @@ internal sealed class DecodeGraph
     private static int[] Row(int[] shape) => new[] { 1 }.Concat(shape.Skip(1)).ToArray();
 
     /// <summary>The runtime's <c>AttentionDecode.Padded</c>: the transposed keys' row length.</summary>
-    private static int Padded(int context) => (context + 15) & ~15;
+    internal static int Padded(int context) => (context + 15) & ~15;
 }

@@ -29,8 +29,13 @@ internal sealed class AttentionDecodeOp : OpDefinition
     public override IReadOnlyList<LoweringStrategy> Strategies { get; } =
         new[] { new CodeStrategy("one query row over the KV cache", Forward, (_, _) => { }, ExecutionMode.Inference) };
 
-    /// <summary>The scores of one head over every cached position: scratch for the step.</summary>
-    public override int SavedFloats(Node node) => (((AttentionDecodeAttribute)node.Attributes).Context + 15) & ~15;
+    /// <summary>Every head's probabilities over the cached positions and its inverse sum: the runtime's
+    /// <c>AttentionDecode.ScratchFloats</c>, scratch for the step.</summary>
+    public override int SavedFloats(Node node)
+    {
+        var a = (AttentionDecodeAttribute)node.Attributes;
+        return a.Heads * (DecodeGraph.Padded(a.Context) + 16);
+    }
 
     public override int[]? InferShape(ShapeQuery query) => new[] { 1, query.In(2)[1] };
 

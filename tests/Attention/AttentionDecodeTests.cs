@@ -23,7 +23,7 @@ public class AttentionDecodeTests
         var qs = Random(rng, context * e); var ks = Random(rng, context * e); var vs = Random(rng, context * ev);
         var keys = new float[AttentionDecode.KeyCacheFloats(context, e)];
         var values = new float[AttentionDecode.ValueCacheFloats(context, ev)];
-        var scratch = new float[AttentionDecode.Padded(context)];
+        var scratch = new float[AttentionDecode.ScratchFloats(context, heads)];
         var output = new float[ev + 1];
         for (int position = 0; position < context; position++)
         {

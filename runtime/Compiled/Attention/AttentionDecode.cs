@@ -13,9 +13,14 @@ namespace NetCompiler;
 /// register of keys, no horizontal sums); the values row-major, [context, heads d_v]. Nothing is allocated.</para></summary>
 public static class AttentionDecode
 {
-    /// <summary>The context rounded up to whole Vector512 registers: the row length of the transposed keys and of the
-    /// scores scratch.</summary>
+    /// <summary>The context rounded up to whole Vector512 registers: the row length of the transposed keys and of a
+    /// head's probabilities in the scratch.</summary>
     public static int Padded(int context) => (context + 15) & ~15;
+
+    /// <summary>Floats of <see cref="Step(ref float, ref float, ref float, ref float, ref float, ref float, ref float, int, int, int, int, int)"/>'s
+    /// scratch: per head a row of <see cref="Padded"/>(context) probabilities and, a register on, its inverse sum (all
+    /// heads' probabilities are kept so that the weighted sums of several heads run side by side).</summary>
+    public static int ScratchFloats(int context, int heads) => heads * (Padded(context) + 16);
 
     /// <summary>Floats of the key cache of an attention with queries/keys <paramref name="width"/> wide.</summary>
     public static int KeyCacheFloats(int context, int width) => Padded(context) * width;
@@ -26,11 +31,11 @@ public static class AttentionDecode
     /// <summary>Writes key <paramref name="k"/> [heads d_k] and value <paramref name="v"/> [heads d_v] into the caches at
     /// <paramref name="position"/>, then writes into <paramref name="output"/> [heads d_v] the attention of query
     /// <paramref name="q"/> over cache rows 0..position, per head softmax(q k_j / sqrt(d_k)) v_j.
-    /// <paramref name="scores"/> is scratch of <see cref="Padded"/>(context) floats.</summary>
+    /// <paramref name="scratch"/> holds <see cref="ScratchFloats"/> floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Step(ref float q, ref float k, ref float v, ref float output, ref float keys, ref float values, ref float scores,
+    public static void Step(ref float q, ref float k, ref float v, ref float output, ref float keys, ref float values, ref float scratch,
         int position, int heads, int headDim, int valueHeadDim, int context) =>
-        Step(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context, 0f,
+        Step(ref q, ref k, ref v, ref output, ref keys, ref values, ref scratch, position, heads, headDim, valueHeadDim, context, 0f,
             ref Unsafe.NullRef<float>(), 0);
 
     /// <summary><see cref="Step(ref float, ref float, ref float, ref float, ref float, ref float, ref float, int, int, int, int, int)"/>
@@ -38,26 +43,26 @@ public static class AttentionDecode
     /// null reference, the full forward's score bias [1 or heads, context, context] (heads <paramref name="biasHeadStride"/>
     /// floats apart, 0 when shared) added at row <paramref name="position"/>: T5's relative position bias.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Step(ref float q, ref float k, ref float v, ref float output, ref float keys, ref float values, ref float scores,
+    public static void Step(ref float q, ref float k, ref float v, ref float output, ref float keys, ref float values, ref float scratch,
         int position, int heads, int headDim, int valueHeadDim, int context, float scale, ref float bias, int biasHeadStride)
     {
         if ((uint)position >= (uint)context)
             throw new System.ArgumentOutOfRangeException(nameof(position), position, $"AttentionDecode: the position must be in [0, {context}).");
         if (scale == 0f) scale = 1f / System.MathF.Sqrt(headDim);
         if (Vector512.IsHardwareAccelerated)
-            Step<Float512>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context, scale, ref bias, biasHeadStride);
+            Step<Float512>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scratch, position, heads, headDim, valueHeadDim, context, scale, ref bias, biasHeadStride);
         else if (Vector256.IsHardwareAccelerated)
-            Step<Float256>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context, scale, ref bias, biasHeadStride);
-        else Step<Float1>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scores, position, heads, headDim, valueHeadDim, context, scale, ref bias, biasHeadStride);
+            Step<Float256>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scratch, position, heads, headDim, valueHeadDim, context, scale, ref bias, biasHeadStride);
+        else Step<Float1>(ref q, ref k, ref v, ref output, ref keys, ref values, ref scratch, position, heads, headDim, valueHeadDim, context, scale, ref bias, biasHeadStride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Step<V>(ref float q, ref float k, ref float v, ref float output, ref float keys, ref float values, ref float scores,
+    private static void Step<V>(ref float q, ref float k, ref float v, ref float output, ref float keys, ref float values, ref float scratch,
         int position, int heads, int headDim, int valueHeadDim, int context, float scale, ref float bias, int biasHeadStride)
         where V : struct, IFloatVector<V>
     {
         bool biased = !Unsafe.IsNullRef(ref bias);
-        int P = Padded(context), E = heads * headDim, Ev = heads * valueHeadDim, n = position + 1, C = V.Count;
+        int P = Padded(context), S = P + 16, E = heads * headDim, Ev = heads * valueHeadDim, n = position + 1, C = V.Count;
         for (int i = 0; i < E; i++) Unsafe.Add(ref keys, i * P + position) = Unsafe.Add(ref k, i);
         Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref values, position * Ev)), ref Unsafe.As<float, byte>(ref v), (uint)(Ev * sizeof(float)));
         var minusInfinity = V.Broadcast(float.NegativeInfinity);
@@ -66,51 +71,138 @@ public static class AttentionDecode
             // s_j = (scale q) . k_j for j < n, positions in the lanes; lanes past n hold -inf.
             ref float qh = ref Unsafe.Add(ref q, h * headDim);
             ref float kh = ref Unsafe.Add(ref keys, h * headDim * P);
+            ref float scores = ref Unsafe.Add(ref scratch, h * S);   // this head's row of the scratch (ScratchFloats)
             var max = minusInfinity;
             if (biased)
             {
                 // The bias row into the scores first (zeros after it to the register's end): each score adds its entry
                 // as the full forward does, the dot product first.
                 ref float row = ref Unsafe.Add(ref bias, h * biasHeadStride + position * context);
-                for (int j = 0; j < n; j++) Unsafe.Add(ref scores, j) = Unsafe.Add(ref row, j);
-                for (int j = n; j < (n + C - 1) / C * C; j++) Unsafe.Add(ref scores, j) = 0f;
+                for (int b = 0; b < n; b++) Unsafe.Add(ref scores, b) = Unsafe.Add(ref row, b);
+                for (int b = n; b < (n + C - 1) / C * C; b++) Unsafe.Add(ref scores, b) = 0f;
             }
-            for (int j = 0; j < n; j += C)
+            int j = 0;
+            // Up to four registers of positions at a time: independent chains (each still summed over i in order, as one
+            // chain would, so the rounding is the full forward's), whose multiply-adds overlap instead of each waiting
+            // on the latency of the one before. The last register of the row is masked past n.
+            for (int left = (n + C - 1) / C; left > 0; )
             {
-                var s = V.Zero;
-                for (int i = 0; i < headDim; i++) s = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref qh, i) * scale), V.Load(ref kh, i * P + j), s);
-                if (biased) s = V.Add(s, V.Load(ref scores, j));
-                if (j + C > n) s = V.Select(V.Within(0, n - j), s, minusInfinity);
-                V.Store(s, ref scores, j);
-                max = V.Max(max, s);
+                int group = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+                Scores<V>(ref qh, ref Unsafe.Add(ref kh, j), P, headDim, scale, group, out var s0, out var s1, out var s2, out var s3);
+                for (int g = 0; g < group; g++, j += C, left--)
+                {
+                    var s = g == 0 ? s0 : g == 1 ? s1 : g == 2 ? s2 : s3;
+                    if (biased) s = V.Add(s, V.Load(ref scores, j));
+                    if (j + C > n) s = V.Select(V.Within(0, n - j), s, minusInfinity);
+                    V.Store(s, ref scores, j);
+                    max = V.Max(max, s);
+                }
             }
             // p_j = exp(s_j - max), and their sum.
             var m = V.Broadcast(V.MaxAcross(max));
             var total = V.Zero;
-            for (int j = 0; j < n; j += C)
+            for (j = 0; j < n; j += C)
             {
                 var e = V.Exp(V.Subtract(V.Load(ref scores, j), m));
                 if (j + C > n) e = V.Select(V.Within(0, n - j), e, V.Zero);
                 V.Store(e, ref scores, j);
                 total = V.Add(total, e);
             }
-            float inverse = 1f / V.Sum(total);
-            // out = sum_j p_j v_j / sum, a register of the head's value columns at a time.
-            ref float vh = ref Unsafe.Add(ref values, h * valueHeadDim);
-            ref float oh = ref Unsafe.Add(ref output, h * valueHeadDim);
-            int c = 0;
-            for (; c + C <= valueHeadDim; c += C) WeightedValues<V>(ref scores, n, ref Unsafe.Add(ref vh, c), Ev, inverse, ref Unsafe.Add(ref oh, c));
-            for (; c < valueHeadDim; c++) WeightedValues<Float1>(ref scores, n, ref Unsafe.Add(ref vh, c), Ev, inverse, ref Unsafe.Add(ref oh, c));
+            Unsafe.Add(ref scores, P) = 1f / V.Sum(total);   // after the row's P probabilities
+        }
+        // out = sum_j p_j v_j / sum, up to four registers of value columns (of one head or several) at a time: each
+        // column one chain in key order, as the full forward's rows are summed (a decoded row rounds as the full row
+        // does), the chains of different registers overlapping.
+        int R = valueHeadDim / C, registers = heads * R;
+        for (int r = 0; r < registers; )
+        {
+            int group = registers - r >= 4 ? 4 : registers - r >= 2 ? 2 : 1;
+            WeightedValues<V>(ref scratch, S, n, ref values, Ev, valueHeadDim, R, r, group, ref output);
+            r += group;
+        }
+        for (int h = 0; h < heads; h++)   // columns of a head past its whole registers, one at a time
+        {
+            ref float p = ref Unsafe.Add(ref scratch, h * S);
+            float inverse = Unsafe.Add(ref p, P);
+            for (int c = R * C; c < valueHeadDim; c++)
+            {
+                float a = 0f;
+                for (int j = 0; j < n; j++) a = System.MathF.FusedMultiplyAdd(Unsafe.Add(ref p, j), Unsafe.Add(ref values, j * Ev + h * valueHeadDim + c), a);
+                Unsafe.Add(ref output, h * valueHeadDim + c) = a * inverse;
+            }
         }
     }
 
-    /// <summary>output = inverse sum_j p_j v[j stride], for one register of columns.</summary>
+    /// <summary>The dot products of the scaled query with <paramref name="group"/> (1, 2 or 4) registers of key columns
+    /// (the transposed keys from <paramref name="keys"/>, rows <paramref name="stride"/> apart): s0 to s3, those past the
+    /// group zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeightedValues<V>(ref float p, int n, ref float v, int stride, float inverse, ref float output) where V : struct, IFloatVector<V>
+    private static void Scores<V>(ref float q, ref float keys, int stride, int headDim, float scale, int group,
+        out V s0, out V s1, out V s2, out V s3) where V : struct, IFloatVector<V>
     {
-        // One chain in key order, as the full forward's rows are summed: a decoded row rounds as the full row does.
-        var a = V.Zero;
-        for (int j = 0; j < n; j++) a = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p, j)), V.Load(ref v, j * stride), a);
-        V.Store(V.Multiply(a, V.Broadcast(inverse)), ref output, 0);
+        (s0, s1, s2, s3) = (V.Zero, V.Zero, V.Zero, V.Zero);
+        int C = V.Count;
+        if (group == 4)
+            for (int i = 0; i < headDim; i++)
+            {
+                var qi = V.Broadcast(Unsafe.Add(ref q, i) * scale);
+                ref float row = ref Unsafe.Add(ref keys, i * stride);
+                s0 = V.MultiplyAdd(qi, V.Load(ref row, 0), s0);
+                s1 = V.MultiplyAdd(qi, V.Load(ref row, C), s1);
+                s2 = V.MultiplyAdd(qi, V.Load(ref row, 2 * C), s2);
+                s3 = V.MultiplyAdd(qi, V.Load(ref row, 3 * C), s3);
+            }
+        else if (group == 2)
+            for (int i = 0; i < headDim; i++)
+            {
+                var qi = V.Broadcast(Unsafe.Add(ref q, i) * scale);
+                ref float row = ref Unsafe.Add(ref keys, i * stride);
+                s0 = V.MultiplyAdd(qi, V.Load(ref row, 0), s0);
+                s1 = V.MultiplyAdd(qi, V.Load(ref row, C), s1);
+            }
+        else
+            for (int i = 0; i < headDim; i++)
+                s0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q, i) * scale), V.Load(ref keys, i * stride), s0);
+    }
+
+    /// <summary>Registers <paramref name="first"/> to first + <paramref name="group"/> - 1 (1, 2 or 4) of the output, register
+    /// r being head r / R's columns (r % R) C onwards: inverse_h sum_j p_hj v[j, column], p_h the head's row of
+    /// <paramref name="scratch"/> (rows <paramref name="S"/> floats apart, the inverse sum 16 floats before the next).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightedValues<V>(ref float scratch, int S, int n, ref float values, int stride, int valueHeadDim, int R,
+        int first, int group, ref float output) where V : struct, IFloatVector<V>
+    {
+        int C = V.Count;
+        ref float p0 = ref Row(ref scratch, first), p1 = ref Row(ref scratch, first + 1), p2 = ref Row(ref scratch, first + 2), p3 = ref Row(ref scratch, first + 3);
+        ref float v0 = ref Unsafe.Add(ref values, Column(first)), v1 = ref Unsafe.Add(ref values, Column(first + 1));
+        ref float v2 = ref Unsafe.Add(ref values, Column(first + 2)), v3 = ref Unsafe.Add(ref values, Column(first + 3));
+        var (a0, a1, a2, a3) = (V.Zero, V.Zero, V.Zero, V.Zero);
+        if (group == 4)
+            for (int j = 0; j < n; j++)
+            {
+                a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p0, j)), V.Load(ref v0, j * stride), a0);
+                a1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p1, j)), V.Load(ref v1, j * stride), a1);
+                a2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p2, j)), V.Load(ref v2, j * stride), a2);
+                a3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p3, j)), V.Load(ref v3, j * stride), a3);
+            }
+        else if (group == 2)
+            for (int j = 0; j < n; j++)
+            {
+                a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p0, j)), V.Load(ref v0, j * stride), a0);
+                a1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p1, j)), V.Load(ref v1, j * stride), a1);
+            }
+        else
+            for (int j = 0; j < n; j++) a0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref p0, j)), V.Load(ref v0, j * stride), a0);
+        V.Store(V.Multiply(a0, V.Broadcast(Unsafe.Add(ref p0, S - 16))), ref output, Column(first));
+        if (group >= 2) V.Store(V.Multiply(a1, V.Broadcast(Unsafe.Add(ref p1, S - 16))), ref output, Column(first + 1));
+        if (group == 4)
+        {
+            V.Store(V.Multiply(a2, V.Broadcast(Unsafe.Add(ref p2, S - 16))), ref output, Column(first + 2));
+            V.Store(V.Multiply(a3, V.Broadcast(Unsafe.Add(ref p3, S - 16))), ref output, Column(first + 3));
+        }
+
+        // Register r's head row of the scratch (a register past the group reads row 0: never used) and its first column.
+        ref float Row(ref float s, int r) => ref Unsafe.Add(ref s, r < first + group ? r / R * S : 0);
+        int Column(int r) => r < first + group ? r / R * valueHeadDim + r % R * C : 0;
     }
 }
