@@ -4,7 +4,7 @@ using Xunit;
 namespace NetCompiler.Tests.Runtime;
 
 /// <summary><see cref="RowGemv"/> against a float64 product, over shapes that exercise whole registers of outputs, the
-/// outputs left over after them, and rows whose length is not a multiple of a register (the scalar tails), with and
+/// outputs left over after them, rows read four registers at a time and one at a time, and rows whose length is not a multiple of a register (the scalar tails), with and
 /// without a bias; in every ISA mode test.sh runs.</summary>
 public class RowGemvTests
 {
@@ -17,6 +17,8 @@ public class RowGemvTests
     [InlineData(19, 37)]     // tails in both directions
     [InlineData(7, 5)]       // fewer outputs than a register
     [InlineData(24, 3)]
+    [InlineData(33, 83)]     // rows of four registers at a time (64 or 32 floats), then single registers, then a tail
+    [InlineData(16, 100)]
     [InlineData(515, 130)]   // above RowGemv.SplitMultiplyAdds: split across the pool when it has two threads
     public void Matches_a_float64_product(int n, int k)
     {
