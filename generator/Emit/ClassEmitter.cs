@@ -41,9 +41,9 @@ internal static class ClassEmitter
             w.Line($"private readonly float[] _values = global::NetCompiler.AlignedArrays.Allocate({rows}ValueWorkspaceSize);");
             w.Line($"private readonly float[] _gradients = global::NetCompiler.AlignedArrays.Allocate({rows}GradientWorkspaceSize);");
         }
-        // Used by training's batch split (any network with a loss whose training samples are independent) and by the
-        // inference of a network that runs a sample at a time.
-        if ((graph.Loss is not null && !plan.WholeBatch) || !inference.Tiled)
+        // Used by training's batch split (any network with a loss whose training samples are independent) and by
+        // inference's (EntryPointEmitter.InferenceSplits).
+        if ((graph.Loss is not null && !plan.WholeBatch) || EntryPointEmitter.InferenceSplits(inference))
             w.Line("private global::NetCompiler.DataParallelGradients? _chunks; // a batch split across the cores, made on first use");
         w.Line($"private readonly float[] _inference = global::NetCompiler.AlignedArrays.Allocate({(inference.Tiled ? "TileRows * " : "")}InferenceWorkspaceSize);");
         w.Line();

@@ -14,7 +14,7 @@ internal static class EntryPointEmitter
 {
     public static void Emit(SourceWriter w, KernelPlan training, KernelPlan inference)
     {
-        EmitInfer(w, inference, SamplesPerChunk(training));
+        EmitInfer(w, inference, training.Tiled ? InferenceChunkRows(training) : SamplesPerChunk(training));
         if (training.Tiled) EmitTiledTraining(w, training);
         else EmitSampleTraining(w, training);
         EmitTrainSteps(w, training, training.Tiled && !training.WholeBatch);
@@ -69,6 +69,10 @@ internal static class EntryPointEmitter
         if (graph.Spec.Buffers.Count > 0) w.Line("ref float bf = ref MemoryMarshal.GetArrayDataReference(Parameters.Buffers);");
     }
 
+    /// <summary>Whether Infer cuts a large enough batch into one chunk per core, each run on a replica: always, unless an
+    /// op of the inference plan needs the whole batch at once.</summary>
+    internal static bool InferenceSplits(KernelPlan inference) => !inference.Tiled || !inference.WholeBatch;
+
     /// <summary>Infer: the inference plan's kernel over the batch, a tile or a sample at a time.</summary>
     private static void EmitInfer(SourceWriter w, KernelPlan plan, int samplesPerChunk)
     {
@@ -76,13 +80,14 @@ internal static class EntryPointEmitter
         w.Line("/// <summary>Compiled inference: <paramref name=\"batch\"/> samples of <see cref=\"InputSize\"/> floats in,");
         w.Line($"/// <see cref=\"OutputSize\"/> floats per sample out{(plan.Tiled ? ", a tile of up to TileRows samples at a time" : "")}; the inference form");
         w.Line("/// of every op (dropout passes through, batch normalization uses its running statistics). Allocates nothing" +
-            (plan.Tiled ? ".</summary>" : SampleSplitDoc + ".</summary>"));
+            (InferenceSplits(plan) ? SampleSplitDoc + ".</summary>" : ".</summary>"));
         OpenEntryPoint(w, "public void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int batch)");
         w.Line("global::NetCompiler.CompiledSupport.CheckInfer(inputs.Length, outputs.Length, batch, InputSize, OutputSize);");
-        if (!plan.Tiled)
+        if (InferenceSplits(plan))
         {
             // A sample at a time, so only its kernels could use the other cores: the batch splits instead, as in training.
-            EmitChunkCount(w, samplesPerChunk, "1 inside a chunk");
+            // Tiled, a chunk per core runs its whole forward pass on its own (no hand-off between layers).
+            EmitChunkCount(w, samplesPerChunk, plan.Tiled ? $"at least {samplesPerChunk} samples per chunk; 1 inside a chunk" : "1 inside a chunk");
             w.Open("if (chunks > 1)");
             w.Line(EnsureChunks);
             w.Line("_chunks.Infer(inputs, outputs, batch, chunks);");
@@ -246,6 +251,17 @@ internal static class EntryPointEmitter
         int half = System.Math.Max(1, plan.TileRows / 2);
         return (long)half * plan.Memory.ValueSize >= parameters ? half : plan.TileRows;
     }
+
+    /// <summary>The fewest samples of a tiled network worth an inference chunk of their own: training's
+    /// (<see cref="ChunkRows"/>), at most <see cref="InferenceChunkRowsLimit"/>, since inference has no gradients to
+    /// combine and no update, the costs that keep an MLP's training chunks at a full tile.</summary>
+    private static int InferenceChunkRows(KernelPlan training) => System.Math.Min(ChunkRows(training), InferenceChunkRowsLimit);
+
+    /// <summary>Samples per inference chunk that make a split pay whatever the tile: W3 (784 -> 512 -> 512 -> 10) on two
+    /// cores of a Zen 5, a chunk per core against each product split over its columns: batch 128 (chunks of 64)
+    /// 373-381 against 312-331 GFLOP/s, batch 64 (chunks of 32) 300 against 269, batch 32 (chunks of 16) 189 against
+    /// 265.</summary>
+    private const int InferenceChunkRowsLimit = 32;
 
     /// <summary>The head of a per-sample network's ComputeGradients: as <see cref="EmitBatchSplit"/>, a batch with enough
     /// work per core is cut into one chunk per core, each trained on a replica. A sample's work is judged by its training

@@ -4,8 +4,7 @@ using System.Numerics.Tensors;
 
 namespace NetCompiler;
 
-/// <summary>Computes a batch's gradient on several cores (and, for a network that runs a sample at a time, its
-/// inference, <see cref="Infer"/>): the batch is cut into contiguous chunks, each chunk runs
+/// <summary>Computes a batch's gradient on several cores (and its inference, <see cref="Infer"/>): the batch is cut into contiguous chunks, each chunk runs
 /// on its own replica of the network (<see cref="INetwork.CreateReplica"/>: shared values, own gradients and
 /// workspace) as one part of a <see cref="WorkerPool"/> job, and the chunk gradients are combined, weighted by chunk
 /// size and in chunk order, into the original network's gradients. The result is the batch-mean gradient, as with
@@ -140,9 +139,10 @@ public sealed class DataParallelGradients : IPartedWork
     private const int CombineBlock = 4096;
 
     /// <summary>Compiled inference of <paramref name="count"/> samples in <paramref name="chunks"/> chunks, each on its
-    /// replica's own workspace (a network that runs a sample at a time splits its batch here, as its training does).
-    /// Each output is what one <c>Infer</c> over the whole batch gives, bit for bit: samples are independent in
-    /// inference.</summary>
+    /// replica's own workspace (generated <c>Infer</c> splits a large enough batch here). Samples are independent in
+    /// inference, so for a network that runs a sample at a time each output is what one <c>Infer</c> over the whole
+    /// batch gives, bit for bit; a tiled network's chunk may run its products on a row count that picks other kernels
+    /// than the whole batch's, which agree to rounding.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public unsafe void Infer(ReadOnlySpan<float> inputs, Span<float> outputs, int count, int chunks)
     {

@@ -198,6 +198,35 @@ public class AutomaticSplitTests
     }
 
     [Fact]
+    public void Inference_of_a_tiled_network_splits_a_batch_of_32_samples_per_core_and_agrees_to_rounding()
+    {
+        // The LSTM runs tiles of 32 samples; inference chunks need 16 (training's half tile), the wide MLP 32 (its
+        // full tile of 128 capped at 32). 70 rows: two chunks of 35 on two threads.
+        foreach (var (single, split) in new (INetwork, INetwork)[] { (new LstmSequenceNet(seed: 3), new LstmSequenceNet(seed: 3)), (new WideMlpNet(seed: 3), new WideMlpNet(seed: 3)) })
+        {
+            var (x, _) = Batch(single, 6);
+            int outputs = Shapes.Size(single.OutputShape);
+            float[] Outputs(int threads, INetwork net, int rows)
+            {
+                var y = new float[rows * outputs];
+                OnThreads(threads, () => { net.Infer(x.AsSpan(0, rows * Shapes.Size(net.InputShape)), y, rows); return 0; });
+                return y;
+            }
+            var expected = Outputs(1, single, Rows);
+            var actual = Outputs(2, split, Rows);
+            Assert.True(HasSplit(split) && !HasSplit(single), single.GetType().Name);
+            AssertClose(expected, actual, $"{single.GetType().Name} output");
+            Assert.Equal(FloatBits.Of(actual), FloatBits.Of(Outputs(2, split, Rows)));   // the replicas again: the same bits
+            Assert.Contains(expected, v => v != 0f);
+        }
+        // A batch of fewer than two chunks' samples is not split: the products split over their columns instead.
+        var small = new WideMlpNet(seed: 3);
+        var (xs, _) = Batch(small, 7);
+        OnThreads(2, () => { small.Infer(xs.AsSpan(0, 40 * 784), new float[40 * 10], 40); return 0; });
+        Assert.False(HasSplit(small));
+    }
+
+    [Fact]
     public void A_small_network_trained_a_sample_at_a_time_is_never_split()
     {
         // Seed 000's whole batch costs less than a hand-off to another core.
