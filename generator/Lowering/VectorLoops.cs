@@ -4,7 +4,8 @@ using NetCompiler.Generator.Emit;
 namespace NetCompiler.Generator.Lowering;
 
 /// <summary>Emits loops over a constant number of floats with a Vector512 path, a Vector256 path and a portable
-/// path. Short runs become straight-line scalar code. Every trip count and tail is a constant.</summary>
+/// path. Short runs become straight-line scalar code. Every trip count and tail is a constant; on the Vector512 path a
+/// tail of 8 or more floats takes one Vector256 step first.</summary>
 internal static class VectorLoops
 {
     /// <summary>Up to this many elements, a map is written as straight-line scalar statements.</summary>
@@ -35,6 +36,15 @@ internal static class VectorLoops
                 w.Open($"for (int i = 0; i < {full}; i += {width})");
                 w.Line(store("i"));
                 w.Close();
+            }
+            if (isa == Isa.V512 && n - full >= Isa.V256.Width())
+            {
+                // Half a register left: one Vector256 step before the scalar tail.
+                string index = SourceWriter.Int(full);
+                w.Line(accumulate
+                    ? $"Vector256.StoreUnsafe({Isa.V256.Load(output, index)} + {value(Isa.V256, index)}, ref {output}, (nuint)({index}));"
+                    : $"Vector256.StoreUnsafe({value(Isa.V256, index)}, ref {output}, (nuint)({index}));");
+                full += Isa.V256.Width();
             }
             ScalarTail(w, full, n, output, accumulate, value);
             w.Close();
@@ -78,7 +88,14 @@ internal static class VectorLoops
                 w.Line($"acc0 = {step(isa, SourceWriter.Int(start), "acc0")};");
             string sum = lanes switch { 1 => "acc0", 2 => "acc0 + acc1", 3 => "acc0 + acc1 + acc2", _ => "(acc0 + acc1) + (acc2 + acc3)" };
             w.Line($"{result} = {isa.Vector()}.Sum({sum});");
-            for (int k = vectors * width; k < n; k++) w.Line($"{result} = {step(Isa.Scalar, SourceWriter.Int(k), result)};");
+            int tail = vectors * width;
+            if (isa == Isa.V512 && n - tail >= Isa.V256.Width())
+            {
+                // Half a register left: its Vector256 partial sums, then the scalar tail.
+                w.Line($"{result} += Vector256.Sum({step(Isa.V256, SourceWriter.Int(tail), Isa.V256.Zero())});");
+                tail += Isa.V256.Width();
+            }
+            for (int k = tail; k < n; k++) w.Line($"{result} = {step(Isa.Scalar, SourceWriter.Int(k), result)};");
             w.Close();
         }
         w.Open("else");
