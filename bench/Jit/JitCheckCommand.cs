@@ -18,7 +18,7 @@ internal static class JitCheckCommand
     /// <summary>Generated per-sample and per-tile kernels of the zoo's networks (training and inference), and a decoder's
     /// encode and decode steps (and the parts of a kernel split for size).</summary>
     private static readonly Regex s_generatedKernel =
-        new(@"^NetCompiler\.Definitions\.[\w.]+:((Forward|Loss|Backward|Infer)(Sample|Tile)|EncodeStep|DecodeStep)(Part\d+)?\(", RegexOptions.CultureInvariant);
+        new(@"^NetCompiler\.Definitions\.[\w.]+:((Forward|Loss|Backward|Infer)(Sample|Tile)|EncodeStep|DecodeStep|DecodeStepRow)(Part\d+)?\(", RegexOptions.CultureInvariant);
 
     /// <summary>The kernels the workloads must have compiled; a log without them means the check saw nothing.</summary>
     private static readonly string[] s_mustRun =
@@ -31,7 +31,7 @@ internal static class JitCheckCommand
         "ConvolutionGemm:Forward(", "ConvolutionGemm:BackwardInput(", "ConvolutionGemm:BackwardWeights(", "ConvGeometry:Im2Col(",
         "ConvGeometry:GatherColumns[", "MaxPooling:",   // Rows, or Stride2Rows with AVX-512
         "T5Translator:ForwardSample", "T5Translator:LossSample", "T5Translator:BackwardSample", "T5Translator:InferSample",
-        "T5Translator:EncodeStep", "T5Translator:DecodeStep", "ScaledDotProductAttention:Forward(", "ScaledDotProductAttention:Backward(",
+        "T5Translator:EncodeStep", "T5Translator:DecodeStep", "T5Translator:DecodeStepRow", "ScaledDotProductAttention:Forward(", "ScaledDotProductAttention:Backward(",
         "AttentionDecode:Step(",
     ];
 

@@ -3,7 +3,8 @@ using NetCompiler.Generator.Lowering;
 namespace NetCompiler.Generator.Emit;
 
 /// <summary>Prints the decoder of a <c>[Network(Decoder = true)]</c> (<see cref="DecodeGraph"/>): its sizes, workspaces and
-/// KV cache, <c>Decode</c>, the <c>IDecoder</c> entry point that runs the DecodeStep kernel once per row, <c>CopySlot</c>,
+/// KV cache, <c>Decode</c>, the <c>IDecoder</c> entry point that runs the DecodeStep and DecodeStepRow kernels once per row,
+/// <c>Prefill</c>, which runs DecodeStep alone (the ops through the last KV cache write), <c>CopySlot</c>,
 /// and for an encoder-decoder <c>Encode</c>, which runs the EncodeStep kernel once per source. The kernels themselves
 /// are printed with the others (<see cref="KernelEmitter.EmitDecode"/>, <see cref="KernelEmitter.EmitEncode"/>).</summary>
 internal static class DecoderEmitter
@@ -41,6 +42,28 @@ internal static class DecoderEmitter
         w.Line();
     }
 
+    /// <summary>The loop over a call's rows: each marks its position in its slot and runs DecodeStep (through the last
+    /// KV cache write), then, when <paramref name="rows"/>, DecodeStepRow and copies the row out.</summary>
+    private static void EmitSteps(SourceWriter w, KernelPlan plan, bool rows)
+    {
+        int cut = KernelEmitter.DecodeCacheOps(plan), ops = plan.Forward.Count;
+        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
+        EntryPointEmitter.BufferRef(w, plan.Graph);
+        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_decode);");
+        if (rows) w.Line("ref float output = ref MemoryMarshal.GetReference(outputs);");
+        w.Open("for (int i = 0; i < tokens.Length; i++)");
+        w.Line("float x = tokens[i]; // ids travel as floats, as in Infer's input");
+        w.Line("int position = positions[i];");
+        w.Line("ref float kv = ref _kvCache.Slot(slots[i], position);");
+        if (cut > 0) w.Line($"DecodeStep(ref p, ref x, ref ws{KernelEmitter.ExtraArguments(plan, "0")});");
+        if (rows)
+        {
+            if (cut < ops) w.Line($"DecodeStepRow(ref p, ref x, ref ws{KernelEmitter.ExtraArguments(plan, "0")});");
+            w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {EntryPointEmitter.OutputRef(plan, "x", "ws", null)}, DecodeRowSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, i * DecodeRowSize), DecodeRowSize));");
+        }
+        w.Close();
+    }
+
     public static void EmitEntryPoints(SourceWriter w, KernelPlan plan, KernelPlan? encoder)
     {
         ClassEmitter.EmitFillConstants(w, plan, "FillDecodeConstants", "DecodeWorkspaceSize");
@@ -50,17 +73,14 @@ internal static class DecoderEmitter
         w.Line("/// holds the slots named.</summary>");
         EntryPointEmitter.OpenEntryPoint(w, "public void Decode(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, Span<float> outputs)");
         w.Line($"_kvCache.Check(slots, tokens, positions, outputs.Length, DecodeRowSize, DecodeTokenCount{(encoder is null ? "" : ", needsSource: true")});");
-        w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(Parameters.Values);");
-        EntryPointEmitter.BufferRef(w, plan.Graph);
-        w.Line("ref float ws = ref MemoryMarshal.GetArrayDataReference(_decode);");
-        w.Line("ref float output = ref MemoryMarshal.GetReference(outputs);");
-        w.Open("for (int i = 0; i < tokens.Length; i++)");
-        w.Line("float x = tokens[i]; // ids travel as floats, as in Infer's input");
-        w.Line("int position = positions[i];");
-        w.Line("ref float kv = ref _kvCache.Slot(slots[i], position);");
-        w.Line($"DecodeStep(ref p, ref x, ref ws{KernelEmitter.ExtraArguments(plan, "0")});");
-        w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {EntryPointEmitter.OutputRef(plan, "x", "ws", null)}, DecodeRowSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, i * DecodeRowSize), DecodeRowSize));");
-        w.Close();
+        EmitSteps(w, plan, rows: true);
+        EntryPointEmitter.CloseEntryPoint(w);
+        w.Line();
+        w.Line("/// <summary>Compiled prefill (<see cref=\"global::NetCompiler.IDecoder.Prefill\"/>): Decode without the output rows, for tokens");
+        w.Line("/// whose predictions are not read (a prompt's before its last); each row only adds its position to its slot's KV cache.</summary>");
+        EntryPointEmitter.OpenEntryPoint(w, "public void Prefill(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions)");
+        w.Line($"_kvCache.CheckPrefill(slots, tokens, positions, DecodeTokenCount{(encoder is null ? "" : ", needsSource: true")});");
+        EmitSteps(w, plan, rows: false);
         EntryPointEmitter.CloseEntryPoint(w);
         w.Line();
         w.Line("/// <summary><see cref=\"global::NetCompiler.IDecoder.CopySlot\"/>: slot destination continues slot source's sequence.</summary>");

@@ -180,13 +180,35 @@ internal static class KernelEmitter
                 "void", "ref float p, ref float x, ref float ws" + ExtraParameters(c.Plan), ops);
     }
 
-    /// <summary>DecodeStep, the decoder's kernel: one new position of one sequence, from its token and KV cache.</summary>
+    /// <summary>The decoder's kernels, one new position of one sequence from its token and KV cache, cut after the last op
+    /// that writes the cache (<see cref="DecodeCacheOps"/>): DecodeStep runs the ops through it, DecodeStepRow the rest,
+    /// which only the output row needs. A prompt token whose prediction nobody reads runs DecodeStep alone
+    /// (<c>IDecoder.Prefill</c>).</summary>
     public static void EmitDecode(SourceWriter w, KernelContext c)
     {
         var ops = c.Plan.Forward.Select(node => Op(c, node, "decode", () => Run(c, node, forward: true))).ToList();
-        Kernel(w, c, "DecodeStep", "Decoder step of one sequence: the token x at <paramref name=\"position\"/> -> that position's output row, " +
-            "reading the keys and values of positions 0 to position - 1 from the sequence's KV cache <paramref name=\"kv\"/> and adding its own.",
-            "void", "ref float p, ref float x, ref float ws" + ExtraParameters(c.Plan), ops);
+        int cut = DecodeCacheOps(c.Plan);
+        string parameters = "ref float p, ref float x, ref float ws" + ExtraParameters(c.Plan);
+        if (cut > 0)
+            Kernel(w, c, "DecodeStep", "Decoder step of one sequence, up to its last KV cache write: the token x at <paramref name=\"position\"/> -> " +
+                "its keys and values added to the sequence's KV cache <paramref name=\"kv\"/> (after those of positions 0 to position - 1, which it reads), " +
+                (cut < ops.Count ? "and the values DecodeStepRow continues from." : "and that position's output row."),
+                "void", parameters, ops.GetRange(0, cut));
+        if (cut < ops.Count)
+            Kernel(w, c, "DecodeStepRow", cut > 0
+                    ? "The rest of a decoder step, after DecodeStep: the values it left -> that position's output row (writes no cache)."
+                    : "Decoder step of one sequence (its network attends over no earlier position, so it keeps no KV cache): the token x at <paramref name=\"position\"/> -> that position's output row.",
+                "void", parameters, ops.GetRange(cut, ops.Count - cut));
+    }
+
+    /// <summary>How many of the decoder step's ops (<see cref="KernelPlan.Forward"/>, in order) run through the last
+    /// that writes the sequence's KV cache (an <see cref="OpKind.AttentionDecode"/>); the ops after it only compute
+    /// the output row.</summary>
+    public static int DecodeCacheOps(KernelPlan plan)
+    {
+        for (int i = plan.Forward.Count - 1; i >= 0; i--)
+            if (plan.Forward[i].Op == OpKind.AttentionDecode) return i + 1;
+        return 0;
     }
 
     /// <summary>EncodeStep, an encoder-decoder's encoder: one sequence's source ids x -> the source values its decoder

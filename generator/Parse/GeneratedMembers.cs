@@ -36,6 +36,7 @@ internal static class GeneratedMembers
         ("Train", new[] { Span, Span, "int", "NetCompiler.ParameterStore?", "NetCompiler.Optimizer?", "float" }),
         ("CreateReplica", new string[0]),
         ("Decode", new[] { "System.ReadOnlySpan<int>", "System.ReadOnlySpan<int>", "System.ReadOnlySpan<int>", "System.Span<float>" }),   // a decoder's
+        ("Prefill", new[] { "System.ReadOnlySpan<int>", "System.ReadOnlySpan<int>", "System.ReadOnlySpan<int>" }),   // a decoder's
     };
 
     public static void Check(INamedTypeSymbol type, bool isNetwork, List<DiagnosticInfo> diagnostics)

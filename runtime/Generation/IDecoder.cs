@@ -26,6 +26,14 @@ public interface IDecoder
     /// position or slot is out of range, or a position skips ahead of what its slot holds.</exception>
     void Decode(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, Span<float> outputs);
 
+    /// <summary><see cref="Decode"/> without the output rows: each row only adds its position to its slot's KV cache,
+    /// as a prompt's tokens before the last need (their predictions are of known tokens). Skips the work after the last
+    /// cache write (for a GPT, the last block's attention output projection and MLP, the final norm and the head); the
+    /// cache then holds what <see cref="Decode"/> would have left, bit for bit.</summary>
+    /// <exception cref="ArgumentException">The spans differ in length, or a token, position or slot is out of range or
+    /// skips ahead, as for <see cref="Decode"/>.</exception>
+    void Prefill(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions);
+
     /// <summary>Makes KV cache slot <paramref name="destination"/> a copy of slot <paramref name="source"/>: its decoded
     /// positions (and, for an <see cref="IEncoderDecoder"/>, its source), so that both continue the same sequence (a beam
     /// search's beams). Grows the cache when <paramref name="destination"/> is beyond the slots seen.</summary>

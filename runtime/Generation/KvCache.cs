@@ -43,20 +43,29 @@ public sealed class KvCache
     /// <summary>Checks one decoder call's arguments (see <see cref="IDecoder.Decode"/>) and grows the cache to the slots
     /// it names; with <paramref name="needsSource"/> (an encoder-decoder), every slot must have been encoded.</summary>
     public void Check(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, int outputs, int rowSize, int tokenCount,
-        bool needsSource = false)
+        bool needsSource = false) =>
+        CheckRows("Decode", slots, tokens, positions, outputs, rowSize, tokenCount, needsSource);
+
+    /// <summary>Checks one <see cref="IDecoder.Prefill"/> call's arguments (those of <see cref="IDecoder.Decode"/>
+    /// without the outputs) and grows the cache to the slots it names.</summary>
+    public void CheckPrefill(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, int tokenCount, bool needsSource = false) =>
+        CheckRows("Prefill", slots, tokens, positions, 0, 0, tokenCount, needsSource);
+
+    private void CheckRows(string caller, ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, int outputs, int rowSize,
+        int tokenCount, bool needsSource)
     {
         if (slots.Length != tokens.Length || positions.Length != tokens.Length)
-            throw new ArgumentException($"Decode: {slots.Length} slots, {tokens.Length} tokens and {positions.Length} positions; give one of each per row.");
+            throw new ArgumentException($"{caller}: {slots.Length} slots, {tokens.Length} tokens and {positions.Length} positions; give one of each per row.");
         if (outputs < (long)tokens.Length * rowSize)
-            throw new ArgumentException($"Decode: {tokens.Length} rows of {rowSize} outputs need {(long)tokens.Length * rowSize} floats, got {outputs}.", nameof(outputs));
+            throw new ArgumentException($"{caller}: {tokens.Length} rows of {rowSize} outputs need {(long)tokens.Length * rowSize} floats, got {outputs}.", nameof(outputs));
         int most = -1;
         for (int i = 0; i < tokens.Length; i++)
         {
             if ((uint)tokens[i] >= (uint)tokenCount)
-                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Decode: token {i} is {tokens[i]}; ids run from 0 to {tokenCount - 1}.");
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"{caller}: token {i} is {tokens[i]}; ids run from 0 to {tokenCount - 1}.");
             if ((uint)positions[i] >= (uint)Context)
-                throw new ArgumentOutOfRangeException(nameof(positions), positions[i], $"Decode: position {i} is {positions[i]}; the context holds positions 0 to {Context - 1} (restart the sequence at 0 when it is full).");
-            if (slots[i] < 0) throw new ArgumentOutOfRangeException(nameof(slots), slots[i], $"Decode: slot {i} is negative.");
+                throw new ArgumentOutOfRangeException(nameof(positions), positions[i], $"{caller}: position {i} is {positions[i]}; the context holds positions 0 to {Context - 1} (restart the sequence at 0 when it is full).");
+            if (slots[i] < 0) throw new ArgumentOutOfRangeException(nameof(slots), slots[i], $"{caller}: slot {i} is negative.");
             most = Math.Max(most, slots[i]);
         }
         if (most >= _filled.Length) Grow(most + 1);
@@ -64,12 +73,12 @@ public sealed class KvCache
         for (int i = 0; i < tokens.Length; i++)
         {
             int slot = slots[i];
-            if (_seen[slot] == _call) throw new ArgumentException($"Decode: slot {slot} appears twice; decode one position per sequence per call.", nameof(slots));
+            if (_seen[slot] == _call) throw new ArgumentException($"{caller}: slot {slot} appears twice; decode one position per sequence per call.", nameof(slots));
             _seen[slot] = _call;
             if (positions[i] > _filled[slot])
-                throw new ArgumentException($"Decode: row {i} decodes position {positions[i]} of slot {slot}, which holds {_filled[slot]} positions; decode a sequence's positions in order.", nameof(positions));
+                throw new ArgumentException($"{caller}: row {i} decodes position {positions[i]} of slot {slot}, which holds {_filled[slot]} positions; decode a sequence's positions in order.", nameof(positions));
             if (needsSource && !_encoded[slot])
-                throw new ArgumentException($"Decode: slot {slot} holds no source; call Encode for it first.", nameof(slots));
+                throw new ArgumentException($"{caller}: slot {slot} holds no source; call Encode for it first.", nameof(slots));
         }
     }
 

@@ -6,7 +6,8 @@ namespace NetCompiler;
 /// <summary>Generates tokens with a compiled decoder (<see cref="IDecoder"/>): several prompts continued together, one
 /// decoder call per step for all of them, each sequence in its own KV cache slot at its own position. A prompt is read
 /// token by token (each a decoder step that fills the cache); then each step samples the next token from the row the
-/// last one produced (<see cref="TokenSampler"/>) and feeds it back.
+/// last one produced (<see cref="TokenSampler"/>) and feeds it back. A prompt's tokens before its last only fill the
+/// cache (<see cref="IDecoder.Prefill"/>: their rows would predict tokens already known).
 /// <para>When a sequence reaches the context (the network's T positions), its cache restarts: the last T / 2 tokens are
 /// decoded again from position 0 and generation continues after them, so a token is conditioned on at least T / 2 and
 /// at most T - 1 tokens before it. (Shifting the cache instead would keep keys computed at positions they no longer
@@ -17,6 +18,7 @@ public sealed class TokenGenerator
 {
     private readonly IDecoder _decoder;
     private readonly int[] _slots, _tokens, _rowPositions, _position, _read, _written;
+    private readonly int[] _prefillSlots, _prefillTokens, _prefillPositions;   // the rows of a step that only fill the cache
     private readonly int[][] _window;   // per sequence, the tokens at its cache positions 0..position - 1
     private readonly float[] _outputs;
 
@@ -27,6 +29,7 @@ public sealed class TokenGenerator
         ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 1);
         Sequences = sequences;
         (_slots, _tokens, _rowPositions) = (new int[sequences], new int[sequences], new int[sequences]);   // per row of a step
+        (_prefillSlots, _prefillTokens, _prefillPositions) = (new int[sequences], new int[sequences], new int[sequences]);
         (_position, _read, _written) = (new int[sequences], new int[sequences], new int[sequences]);   // per sequence
         _window = new int[sequences][];
         for (int i = 0; i < sequences; i++) _window[i] = new int[decoder.Context];
@@ -67,24 +70,27 @@ public sealed class TokenGenerator
         int row = _decoder.RowSize;
         while (true)
         {
-            // One row per sequence that still has tokens to write: its next prompt token, or the token it drew last.
-            int rows = 0;
+            // One row per sequence that still has tokens to write: its next prompt token, or the token it drew last. A
+            // prompt token before the last only fills the cache (its row would predict a known token); the others decode.
+            int rows = 0, prefills = 0;
             for (int i = 0; i < n; i++)
             {
                 var (prompt, output) = (prompts[i], continuations[i]);
                 if (_written[i] == output.Length) continue;
                 int token = _read[i] < prompt.Length ? prompt[_read[i]++] : output[_written[i] - 1];
                 if (_position[i] == _decoder.Context) Restart(i);
-                (_slots[rows], _tokens[rows], _rowPositions[rows]) = (i, token, _position[i]);
+                if (_read[i] < prompt.Length)
+                    (_prefillSlots[prefills], _prefillTokens[prefills], _prefillPositions[prefills++]) = (i, token, _position[i]);
+                else
+                    (_slots[rows], _tokens[rows], _rowPositions[rows++]) = (i, token, _position[i]);
                 _window[i][_position[i]++] = token;
-                rows++;
             }
-            if (rows == 0) return;
-            _decoder.Decode(_slots.AsSpan(0, rows), _tokens.AsSpan(0, rows), _rowPositions.AsSpan(0, rows), _outputs);
+            if (rows + prefills == 0) return;
+            if (prefills > 0) _decoder.Prefill(_prefillSlots.AsSpan(0, prefills), _prefillTokens.AsSpan(0, prefills), _prefillPositions.AsSpan(0, prefills));
+            if (rows > 0) _decoder.Decode(_slots.AsSpan(0, rows), _tokens.AsSpan(0, rows), _rowPositions.AsSpan(0, rows), _outputs);
             for (int r = 0; r < rows; r++)
             {
                 int i = _slots[r];
-                if (_read[i] < prompts[i].Length) continue;   // still reading the prompt: the row predicts a known token
                 continuations[i][_written[i]++] = sampler.Pick(_outputs.AsSpan(r * row, row));
             }
         }
@@ -102,7 +108,7 @@ public sealed class TokenGenerator
         for (int p = 0; p < keep; p++)
         {
             position[0] = p;
-            _decoder.Decode(slot, window.AsSpan(p, 1), position, _outputs.AsSpan(0, _decoder.RowSize));
+            _decoder.Prefill(slot, window.AsSpan(p, 1), position);
         }
         _position[i] = keep;
     }

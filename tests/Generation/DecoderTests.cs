@@ -121,6 +121,47 @@ public class DecoderTests
         decoder.Decode([0], [5], [1], row);
     }
 
+    /// <summary>Prefill leaves the cache Decode leaves: after slot 0 prefills positions 0..T - 2 (two per call with slot
+    /// 1, which decodes the same tokens and is read), slot 0's last row is bitwise slot 1's, and both are the full
+    /// forward's.</summary>
+    [Theory, MemberData(nameof(Networks))]
+    public void Prefilled_positions_leave_the_cache_decoded_ones_leave(string name)
+    {
+        var net = Create(name, seed: 12);
+        var decoder = (IDecoder)net;
+        int T = decoder.Context, V = decoder.RowSize;
+        var tokens = RandomTokens(T, decoder.TokenCount, 6);
+        var row = new float[V];
+        for (int t = 0; t < T - 1; t++)
+        {
+            decoder.Prefill([0], [tokens[t]], [t]);
+            decoder.Decode([1], [tokens[t]], [t], row);
+        }
+        var (prefilled, decoded) = (new float[V], new float[V]);
+        decoder.Decode([0], [tokens[T - 1]], [T - 1], prefilled);
+        decoder.Decode([1], [tokens[T - 1]], [T - 1], decoded);
+        Assert.Equal(decoded, prefilled);
+        AssertRowClose(FullRows(net, tokens).AsSpan((T - 1) * V, V), prefilled, $"{name} after prefilling {T - 1} positions");
+        // Two slots in one call, at different positions.
+        decoder.Prefill([2, 0], [tokens[0], tokens[1]], [0, 1]);
+        decoder.Decode([2, 0], [tokens[1], tokens[2]], [1, 2], new float[2 * V]);
+    }
+
+    [Fact]
+    public void Prefill_refuses_bad_arguments_as_Decode_does()
+    {
+        IDecoder decoder = new CharGpt(seed: 1);
+        decoder.Prefill([0], [5], [0]);
+        Assert.Contains("Prefill: 2 slots, 1 tokens", Assert.Throws<ArgumentException>(() => decoder.Prefill([0, 1], [5], [1])).Message);
+        Assert.Contains("ids run from 0 to 64", Assert.Throws<ArgumentOutOfRangeException>(() => decoder.Prefill([0], [65], [1])).Message);
+        Assert.Contains("restart the sequence at 0", Assert.Throws<ArgumentOutOfRangeException>(() => decoder.Prefill([0], [5], [64])).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => decoder.Prefill([-1], [5], [0]));
+        Assert.Contains("decode a sequence's positions in order", Assert.Throws<ArgumentException>(() => decoder.Prefill([0], [5], [2])).Message);
+        Assert.Contains("appears twice", Assert.Throws<ArgumentException>(() => decoder.Prefill([2, 2], [5, 5], [0, 1])).Message);
+        // Nothing above moved slot 0 on: position 1 is still next.
+        decoder.Decode([0], [5], [1], new float[decoder.RowSize]);
+    }
+
     /// <summary>What <see cref="TokenGenerator"/> promises, computed the slow way: each token from the full forward over
     /// the window the generator keeps (the prompt and the tokens so far; when the window is full, its last T / 2
     /// tokens), greedy.</summary>

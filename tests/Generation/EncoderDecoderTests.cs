@@ -137,6 +137,12 @@ public class EncoderDecoderTests
             decoder.Decode([0], [target[t]], [t], row);
             AssertRowClose(full.AsSpan(t * V, V), row, $"padding {padding}, position {t}");
         }
+        // The same source in slot 1, all but the last position prefilled: its last row is bitwise slot 0's.
+        decoder.Encode([1], source);
+        for (int t = 0; t < T - 1; t++) decoder.Prefill([1], [target[t]], [t]);
+        var last = new float[V];
+        decoder.Decode([1], [target[T - 1]], [T - 1], last);
+        Assert.Equal(row, last);
     }
 
     /// <summary>Three sequences in one call per step, each from its own source; then slot 1 copied into slot 3 halfway,
@@ -181,6 +187,7 @@ public class EncoderDecoderTests
         var decoder = (IEncoderDecoder)Create(4);
         var row = new float[V];
         Assert.Contains("call Encode", Assert.Throws<ArgumentException>(() => decoder.Decode([0], [1], [0], row)).Message);
+        Assert.Contains("call Encode", Assert.Throws<ArgumentException>(() => decoder.Prefill([0], [1], [0])).Message);
         Assert.Contains("need 7 source ids", Assert.Throws<ArgumentException>(() => decoder.Encode([0], new int[6])).Message);
         Assert.Contains("ids run from 0 to 10", Assert.Throws<ArgumentOutOfRangeException>(() => decoder.Encode([0], [1, 2, 3, 11, 0, 0, 0])).Message);
         decoder.Encode([2], new int[S]);
