@@ -66,42 +66,44 @@ public static class AttentionDecode
         for (int i = 0; i < E; i++) Unsafe.Add(ref keys, i * P + position) = Unsafe.Add(ref k, i);
         Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref values, position * Ev)), ref Unsafe.As<float, byte>(ref v), (uint)(Ev * sizeof(float)));
         var minusInfinity = V.Broadcast(float.NegativeInfinity);
-        for (int h = 0; h < heads; h++)
-        {
-            // s_j = (scale q) . k_j for j < n, positions in the lanes; lanes past n hold -inf.
-            ref float qh = ref Unsafe.Add(ref q, h * headDim);
-            ref float kh = ref Unsafe.Add(ref keys, h * headDim * P);
-            ref float scores = ref Unsafe.Add(ref scratch, h * S);   // this head's row of the scratch (ScratchFloats)
-            var max = minusInfinity;
-            if (biased)
+        int registers = (n + C - 1) / C;   // of positions, per head; the last is masked past n
+        if (biased)
+            for (int h = 0; h < heads; h++)
             {
                 // The bias row into the scores first (zeros after it to the register's end): each score adds its entry
                 // as the full forward does, the dot product first.
                 ref float row = ref Unsafe.Add(ref bias, h * biasHeadStride + position * context);
+                ref float scores = ref Unsafe.Add(ref scratch, h * S);
                 for (int b = 0; b < n; b++) Unsafe.Add(ref scores, b) = Unsafe.Add(ref row, b);
-                for (int b = n; b < (n + C - 1) / C * C; b++) Unsafe.Add(ref scores, b) = 0f;
+                for (int b = n; b < registers * C; b++) Unsafe.Add(ref scores, b) = 0f;
             }
-            int j = 0;
-            // Up to four registers of positions at a time: independent chains (each still summed over i in order, as one
-            // chain would, so the rounding is the full forward's), whose multiply-adds overlap instead of each waiting
-            // on the latency of the one before. The last register of the row is masked past n.
-            for (int left = (n + C - 1) / C; left > 0; )
+        // s_hj = (scale q_h) . k_hj for j < n, positions in the lanes, into head h's row of the scratch; lanes past n
+        // hold -inf. Up to four registers (of one head or several) at a time: independent chains, each still summed
+        // over i in order (the rounding of one chain alone, the full forward's), whose multiply-adds overlap instead of
+        // each waiting on the latency of the one before.
+        for (int item = 0, items = heads * registers; item < items; )
+        {
+            int group = items - item >= 4 ? 4 : items - item >= 2 ? 2 : 1;
+            Scores<V>(ref q, ref keys, headDim, P, registers, item, group, scale, out var s0, out var s1, out var s2, out var s3);
+            for (int g = 0; g < group; g++, item++)
             {
-                int group = left >= 4 ? 4 : left >= 2 ? 2 : 1;
-                Scores<V>(ref qh, ref Unsafe.Add(ref kh, j), P, headDim, scale, group, out var s0, out var s1, out var s2, out var s3);
-                for (int g = 0; g < group; g++, j += C, left--)
-                {
-                    var s = g == 0 ? s0 : g == 1 ? s1 : g == 2 ? s2 : s3;
-                    if (biased) s = V.Add(s, V.Load(ref scores, j));
-                    if (j + C > n) s = V.Select(V.Within(0, n - j), s, minusInfinity);
-                    V.Store(s, ref scores, j);
-                    max = V.Max(max, s);
-                }
+                var sc = g == 0 ? s0 : g == 1 ? s1 : g == 2 ? s2 : s3;
+                int j = item % registers * C;
+                ref float scores = ref Unsafe.Add(ref scratch, item / registers * S);
+                if (biased) sc = V.Add(sc, V.Load(ref scores, j));
+                if (j + C > n) sc = V.Select(V.Within(0, n - j), sc, minusInfinity);
+                V.Store(sc, ref scores, j);
             }
+        }
+        for (int h = 0; h < heads; h++)
+        {
             // p_j = exp(s_j - max), and their sum.
+            ref float scores = ref Unsafe.Add(ref scratch, h * S);
+            var max = minusInfinity;
+            for (int j = 0; j < n; j += C) max = V.Max(max, V.Load(ref scores, j));
             var m = V.Broadcast(V.MaxAcross(max));
             var total = V.Zero;
-            for (j = 0; j < n; j += C)
+            for (int j = 0; j < n; j += C)
             {
                 var e = V.Exp(V.Subtract(V.Load(ref scores, j), m));
                 if (j + C > n) e = V.Select(V.Within(0, n - j), e, V.Zero);
@@ -113,10 +115,10 @@ public static class AttentionDecode
         // out = sum_j p_j v_j / sum, up to four registers of value columns (of one head or several) at a time: each
         // column one chain in key order, as the full forward's rows are summed (a decoded row rounds as the full row
         // does), the chains of different registers overlapping.
-        int R = valueHeadDim / C, registers = heads * R;
-        for (int r = 0; r < registers; )
+        int R = valueHeadDim / C, columns = heads * R;
+        for (int r = 0; r < columns; )
         {
-            int group = registers - r >= 4 ? 4 : registers - r >= 2 ? 2 : 1;
+            int group = columns - r >= 4 ? 4 : columns - r >= 2 ? 2 : 1;
             WeightedValues<V>(ref scratch, S, n, ref values, Ev, valueHeadDim, R, r, group, ref output);
             r += group;
         }
@@ -133,36 +135,40 @@ public static class AttentionDecode
         }
     }
 
-    /// <summary>The dot products of the scaled query with <paramref name="group"/> (1, 2 or 4) registers of key columns
-    /// (the transposed keys from <paramref name="keys"/>, rows <paramref name="stride"/> apart): s0 to s3, those past the
-    /// group zero.</summary>
+    /// <summary>Score registers <paramref name="first"/> to first + <paramref name="group"/> - 1 (1, 2 or 4), register r
+    /// being head r / <paramref name="registers"/>'s positions (r % registers) C onwards: the dot products of the head's
+    /// scaled query (q, heads <paramref name="headDim"/> apart) with those key columns (the transposed keys, rows
+    /// <paramref name="stride"/> apart, a head's rows headDim on): s0 to s3, those past the group zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Scores<V>(ref float q, ref float keys, int stride, int headDim, float scale, int group,
+    private static void Scores<V>(ref float q, ref float keys, int headDim, int stride, int registers, int first, int group, float scale,
         out V s0, out V s1, out V s2, out V s3) where V : struct, IFloatVector<V>
     {
         (s0, s1, s2, s3) = (V.Zero, V.Zero, V.Zero, V.Zero);
-        int C = V.Count;
+        ref float q0 = ref Query(ref q, first), q1 = ref Query(ref q, first + 1), q2 = ref Query(ref q, first + 2), q3 = ref Query(ref q, first + 3);
+        ref float k0 = ref Keys(ref keys, first), k1 = ref Keys(ref keys, first + 1), k2 = ref Keys(ref keys, first + 2), k3 = ref Keys(ref keys, first + 3);
         if (group == 4)
             for (int i = 0; i < headDim; i++)
             {
-                var qi = V.Broadcast(Unsafe.Add(ref q, i) * scale);
-                ref float row = ref Unsafe.Add(ref keys, i * stride);
-                s0 = V.MultiplyAdd(qi, V.Load(ref row, 0), s0);
-                s1 = V.MultiplyAdd(qi, V.Load(ref row, C), s1);
-                s2 = V.MultiplyAdd(qi, V.Load(ref row, 2 * C), s2);
-                s3 = V.MultiplyAdd(qi, V.Load(ref row, 3 * C), s3);
+                nint row = i * stride;
+                s0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q0, i) * scale), V.Load(ref k0, row), s0);
+                s1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q1, i) * scale), V.Load(ref k1, row), s1);
+                s2 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q2, i) * scale), V.Load(ref k2, row), s2);
+                s3 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q3, i) * scale), V.Load(ref k3, row), s3);
             }
         else if (group == 2)
             for (int i = 0; i < headDim; i++)
             {
-                var qi = V.Broadcast(Unsafe.Add(ref q, i) * scale);
-                ref float row = ref Unsafe.Add(ref keys, i * stride);
-                s0 = V.MultiplyAdd(qi, V.Load(ref row, 0), s0);
-                s1 = V.MultiplyAdd(qi, V.Load(ref row, C), s1);
+                nint row = i * stride;
+                s0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q0, i) * scale), V.Load(ref k0, row), s0);
+                s1 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q1, i) * scale), V.Load(ref k1, row), s1);
             }
         else
             for (int i = 0; i < headDim; i++)
-                s0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q, i) * scale), V.Load(ref keys, i * stride), s0);
+                s0 = V.MultiplyAdd(V.Broadcast(Unsafe.Add(ref q0, i) * scale), V.Load(ref k0, i * stride), s0);
+
+        // Register r's head's query and its first key column (a register past the group reads head 0's first: never used).
+        ref float Query(ref float q, int r) => ref Unsafe.Add(ref q, r < first + group ? r / registers * headDim : 0);
+        ref float Keys(ref float k, int r) => ref Unsafe.Add(ref k, r < first + group ? r / registers * headDim * stride + r % registers * V.Count : 0);
     }
 
     /// <summary>Registers <paramref name="first"/> to first + <paramref name="group"/> - 1 (1, 2 or 4) of the output, register
