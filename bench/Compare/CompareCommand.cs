@@ -331,7 +331,7 @@ internal static class CompareCommand
             note: "each token runs the whole 64-position window (as generation without a cache does)");
         var cached = Row(harness, $"W5 generation with the KV cache ({setup})", tokens,
             w.Cached, null, () => w.CachedTorchSharp(1), () => w.CachedTorchSharp(2),
-            note: "compiled: the generated decoder (TokenGenerator over Decode); TorchSharp: its twin with a hand-written KV cache (TorchCharGpt.Decode)");
+            note: "compiled: the generated decoder (TokenGenerator over Prefill for the prompt but its last token, then Decode); TorchSharp: its twin with a hand-written KV cache (TorchCharGpt.Decode)");
         if (cached.Speedup(rerun.BestTorchSharp) is { } overRerun)
             cached = cached with { Notes = cached.Notes + $"; {MarkdownTable.Ratio(overRerun)} the better TorchSharp re-running the full forward per token (target 50x)" };
         return [cached, rerun];

@@ -10,7 +10,7 @@ namespace NetCompiler.Bench;
 /// start of the first W5 window) and greedily generates <see cref="Tokens"/> characters, filling its 64 positions, so no
 /// variant restarts its context. Four ways, each timed per call of the whole prompt and generation:
 /// <list type="bullet">
-/// <item>the compiled decoder with its KV cache (<see cref="TokenGenerator"/> over <c>Decode</c>), what the main job's
+/// <item>the compiled decoder with its KV cache (<see cref="TokenGenerator"/> over <c>Prefill</c> and <c>Decode</c>), what the main job's
 /// generation runs;</item>
 /// <item>re-running the full forward over the window so far for every token (as the seed describes generation without a
 /// cache): compiled <c>Infer</c>, the interpreter, and TorchSharp's twin;</item>
