@@ -26,16 +26,25 @@ public static class CompiledSupport
     public static void CheckTrain(int inputLength, int targetLength, int batch, int inputSize, int targetSize)
     {
         CheckBatch(batch);
-        if (inputLength < (long)batch * inputSize)
-            throw new ArgumentException($"inputs holds {inputLength} floats; batch {batch} x {inputSize} per sample needs {(long)batch * inputSize}.", "inputs");
-        if (targetLength < (long)batch * targetSize)
-            throw new ArgumentException($"targets holds {targetLength} floats; batch {batch} x {targetSize} per sample needs {(long)batch * targetSize}.", "targets");
+        if (inputLength < (long)batch * inputSize) ThrowTooShort("inputs", inputLength, batch, inputSize);
+        if (targetLength < (long)batch * targetSize) ThrowTooShort("targets", targetLength, batch, targetSize);
     }
 
     private static void CheckBatch(int batch)
     {
-        if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must hold at least one sample.");
+        if (batch <= 0) ThrowBatch(batch);
     }
+
+    // The throws live in methods of their own, never inlined: a check inlined into a small network's step then costs a
+    // compare and a branch, not the message's formatting code, which otherwise uses up the JIT's inlining budget for the
+    // step (seed 000's TrainStep then called SimdMath.Log out of line, with every live vector register spilled).
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowTooShort(string name, int length, int batch, int perSample) =>
+        throw new ArgumentException($"{name} holds {length} floats; batch {batch} x {perSample} per sample needs {(long)batch * perSample}.", name);
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBatch(int batch) =>
+        throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must hold at least one sample.");
 
     /// <summary>Validates the learning rate of a plain-SGD training step (finite, not negative), as
     /// <see cref="Sgd"/> does: a NaN rate would turn every parameter into NaN.</summary>
@@ -54,8 +63,12 @@ public static class CompiledSupport
         int owner = Interlocked.CompareExchange(ref caller, me, 0);
         if (owner == 0) return true;
         if (owner == me) return false;
-        throw ConcurrentUse(network.GetType().Name);
+        ThrowConcurrentUse(network);
+        return false;
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowConcurrentUse(object network) => throw ConcurrentUse(network.GetType().Name);
 
     /// <summary>Releases what the outermost <see cref="Enter"/> took.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

@@ -18,10 +18,14 @@ public abstract class LearningRateSchedule
     /// <summary>Checks a rate is finite and not negative.</summary>
     internal static float CheckRate(float rate, string name)
     {
-        if (!float.IsFinite(rate) || rate < 0f)
-            throw new ArgumentOutOfRangeException(name, rate, "A learning rate must be finite and not negative.");
+        if (!float.IsFinite(rate) || rate < 0f) ThrowRate(rate, name);
         return rate;
     }
+
+    // Out of line: a check inlined into a small network's training step should cost a compare, not the JIT's inlining budget.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn, System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ThrowRate(float rate, string name) =>
+        throw new ArgumentOutOfRangeException(name, rate, "A learning rate must be finite and not negative.");
 
     /// <summary>Checks a step count is positive.</summary>
     private protected static long CheckSteps(long steps, string name)
