@@ -30,7 +30,7 @@ internal static class JitCheckCommand
         "LeNet5:ForwardTile", "LeNet5:LossTile", "LeNet5:BackwardTile", "ResNetSmall:ForwardTile", "ResNetSmall:BackwardTile",
         "ConvolutionGemm:Forward(", "ConvolutionGemm:BackwardInput(", "ConvolutionGemm:BackwardWeights(", "ConvGeometry:Im2Col(",
         "ConvGeometry:GatherColumns[", "MaxPooling:",   // Rows, or Stride2Rows with AVX-512
-        "T5Translator:ForwardSample", "T5Translator:LossSample", "T5Translator:BackwardSample", "T5Translator:InferSample",
+        "T5Translator:ForwardTile", "T5Translator:LossTile", "T5Translator:BackwardTile", "T5Translator:InferTile",
         "T5Translator:EncodeStep", "T5Translator:DecodeStep", "T5Translator:DecodeStepRow", "ScaledDotProductAttention:Forward(", "ScaledDotProductAttention:Backward(",
         "AttentionDecode:Step(",
     ];
@@ -117,7 +117,7 @@ internal static class JitCheckCommand
         var missing = s_mustRun.Where(name => !checkedMethods.Any(m => m.ShortName.Contains(name, StringComparison.Ordinal))).ToList();
         var failed = checkedMethods.Where(m => m.Verdict != JitVerdict.Optimized).ToList();
         var others = methods.Where(m => !IsChecked(m) && m.Method.StartsWith("NetCompiler.", StringComparison.Ordinal)).ToList();
-        Console.WriteLine($"Checked {checkedMethods.Count} kernel methods (generated Forward/Loss/Backward/Infer Sample/Tile and Encode/DecodeStep, TileGemm, SimdMath, the convolution, max pooling and attention kernels) " +
+        Console.WriteLine($"Checked {checkedMethods.Count} kernel methods (generated Forward/Loss/Backward/Infer Sample/Tile, EncodeStep, DecodeStep and DecodeStepRow, TileGemm, SimdMath, the convolution, max pooling and attention kernels) " +
             $"out of {methods.Count} methods the JIT compiled in the child. Not checked: {others.Count} other NetCompiler methods " +
             $"(entry points, optimizer, worker pool: they tier up normally; {others.Count(m => m.Verdict == JitVerdict.Optimized)} reached optimized code).");
         if (missing.Count > 0) Console.WriteLine($"FAIL: these kernels never ran, so the check proves nothing: {string.Join(", ", missing)}");
