@@ -4,7 +4,8 @@ using System.Collections.Generic;
 namespace NetCompiler;
 
 /// <summary>Generates tokens with a compiled decoder (<see cref="IDecoder"/>): several prompts continued together, one
-/// decoder call per step for all of them, each sequence in its own KV cache slot at its own position. A prompt is read
+/// decoder call per step for all of them (two while some still read their prompts), each sequence in its own KV cache
+/// slot at its own position. A prompt is read
 /// token by token (each a decoder step that fills the cache); then each step samples the next token from the row the
 /// last one produced (<see cref="TokenSampler"/>) and feeds it back. A prompt's tokens before its last only fill the
 /// cache (<see cref="IDecoder.Prefill"/>: their rows would predict tokens already known).
