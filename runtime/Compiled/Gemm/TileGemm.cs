@@ -391,15 +391,10 @@ public static class TileGemm
             x = V.Load(ref a3, i);
             c30 = V.MultiplyAdd(x, w0, c30); c31 = V.MultiplyAdd(x, w1, c31); c32 = V.MultiplyAdd(x, w2, c32); c33 = V.MultiplyAdd(x, w3, c33);
         }
-        ref float r1 = ref Unsafe.Add(ref c, cA); ref float r2 = ref Unsafe.Add(ref c, 2 * cA); ref float r3 = ref Unsafe.Add(ref c, 3 * cA);
-        c = V.Sum(c00) + Tail(ref a, ref b, i, length); Unsafe.Add(ref c, cB) = V.Sum(c01) + Tail(ref a, ref b1, i, length);
-        Unsafe.Add(ref c, 2 * cB) = V.Sum(c02) + Tail(ref a, ref b2, i, length); Unsafe.Add(ref c, 3 * cB) = V.Sum(c03) + Tail(ref a, ref b3, i, length);
-        r1 = V.Sum(c10) + Tail(ref a1, ref b, i, length); Unsafe.Add(ref r1, cB) = V.Sum(c11) + Tail(ref a1, ref b1, i, length);
-        Unsafe.Add(ref r1, 2 * cB) = V.Sum(c12) + Tail(ref a1, ref b2, i, length); Unsafe.Add(ref r1, 3 * cB) = V.Sum(c13) + Tail(ref a1, ref b3, i, length);
-        r2 = V.Sum(c20) + Tail(ref a2, ref b, i, length); Unsafe.Add(ref r2, cB) = V.Sum(c21) + Tail(ref a2, ref b1, i, length);
-        Unsafe.Add(ref r2, 2 * cB) = V.Sum(c22) + Tail(ref a2, ref b2, i, length); Unsafe.Add(ref r2, 3 * cB) = V.Sum(c23) + Tail(ref a2, ref b3, i, length);
-        r3 = V.Sum(c30) + Tail(ref a3, ref b, i, length); Unsafe.Add(ref r3, cB) = V.Sum(c31) + Tail(ref a3, ref b1, i, length);
-        Unsafe.Add(ref r3, 2 * cB) = V.Sum(c32) + Tail(ref a3, ref b2, i, length); Unsafe.Add(ref r3, 3 * cB) = V.Sum(c33) + Tail(ref a3, ref b3, i, length);
+        StoreSums(V.Sum4(c00, c01, c02, c03), ref a, ref b, bStride, i, length, ref c, cB);
+        StoreSums(V.Sum4(c10, c11, c12, c13), ref a1, ref b, bStride, i, length, ref Unsafe.Add(ref c, cA), cB);
+        StoreSums(V.Sum4(c20, c21, c22, c23), ref a2, ref b, bStride, i, length, ref Unsafe.Add(ref c, 2 * cA), cB);
+        StoreSums(V.Sum4(c30, c31, c32, c33), ref a3, ref b, bStride, i, length, ref Unsafe.Add(ref c, 3 * cA), cB);
     }
 
     /// <summary>The A rows from which <see cref="DotRows"/> runs 4 x 3 blocks on 16-register paths. Zen 3, AVX2, one
@@ -455,10 +450,20 @@ public static class TileGemm
             c0 = V.MultiplyAdd(x, V.Load(ref b, i), c0); c1 = V.MultiplyAdd(x, V.Load(ref b1, i), c1);
             c2 = V.MultiplyAdd(x, V.Load(ref b2, i), c2); c3 = V.MultiplyAdd(x, V.Load(ref b3, i), c3);
         }
-        c = V.Sum(c0) + Tail(ref a, ref b, i, length);
-        Unsafe.Add(ref c, cB) = V.Sum(c1) + Tail(ref a, ref b1, i, length);
-        Unsafe.Add(ref c, 2 * cB) = V.Sum(c2) + Tail(ref a, ref b2, i, length);
-        Unsafe.Add(ref c, 3 * cB) = V.Sum(c3) + Tail(ref a, ref b3, i, length);
+        StoreSums(V.Sum4(c0, c1, c2, c3), ref a, ref b, bStride, i, length, ref c, cB);
+    }
+
+    /// <summary>C[j * cB] = sums[j] + the scalar tail of A's row against B row j (j &lt; 4), for a dot block whose vector
+    /// loop stopped at <paramref name="i"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreSums(Vector128<float> sums, ref float a, ref float b, int bStride, int i, int length, ref float c, int cB)
+    {
+        if (i < length)
+            sums += Vector128.Create(Tail(ref a, ref b, i, length), Tail(ref a, ref Unsafe.Add(ref b, bStride), i, length),
+                Tail(ref a, ref Unsafe.Add(ref b, 2 * bStride), i, length), Tail(ref a, ref Unsafe.Add(ref b, 3 * bStride), i, length));
+        if (cB == 1) { sums.StoreUnsafe(ref c); return; }
+        c = sums.GetElement(0); Unsafe.Add(ref c, cB) = sums.GetElement(1);
+        Unsafe.Add(ref c, 2 * cB) = sums.GetElement(2); Unsafe.Add(ref c, 3 * cB) = sums.GetElement(3);
     }
 
     /// <summary>sum_i a[i] b[i] for i &lt; <paramref name="length"/>: a register of products at a time, then the scalar tail.</summary>
