@@ -142,8 +142,19 @@ internal readonly struct Float256(Vector256<float> v) : IFloatVector<Float256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Sigmoid(Float256 x) => new(SimdMath.Sigmoid(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Tanh(Float256 x) => new(SimdMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float256 value) => Vector256.Sum(value._v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sum4(Float256 a, Float256 b, Float256 c, Float256 d) =>
-        Vector128.Create(Sum(a), Sum(b), Sum(c), Sum(d));
+    /// <summary>As <see cref="Float512.Sum4"/>: 128-bit halves added across the registers, then within each half
+    /// adjacent lanes and the two pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Float256 a, Float256 b, Float256 c, Float256 d)
+    {
+        if (!Avx2.IsSupported) return Vector128.Create(Sum(a), Sum(b), Sum(c), Sum(d));
+        var ab = Avx.Permute2x128(a._v, b._v, 0x20) + Avx.Permute2x128(a._v, b._v, 0x31);   // 4 partial lanes of a, then of b
+        var cd = Avx.Permute2x128(c._v, d._v, 0x20) + Avx.Permute2x128(c._v, d._v, 0x31);
+        ab += Avx.Permute(ab, 0b10_11_00_01); cd += Avx.Permute(cd, 0b10_11_00_01);         // adjacent lanes
+        ab += Avx.Permute(ab, 0b01_00_11_10); cd += Avx.Permute(cd, 0b01_00_11_10);         // the pairs: each half is its sum
+        // lanes 0 and 4 of each, in order
+        return Avx2.PermuteVar8x32(Avx.UnpackLow(ab, cd), Vector256.Create(0, 4, 1, 5, 0, 0, 0, 0)).GetLower();   // ab0 cd0 . . ab4 cd4 . .
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Exp(Float256 x) => new(SimdMath.Exp(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Max(Float256 a, Float256 b) => new(Vector256.Max(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Float256 value)

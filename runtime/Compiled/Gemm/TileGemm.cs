@@ -330,7 +330,7 @@ public static class TileGemm
     /// the portable path) and at least <see cref="ThreeRowBlocksFrom"/> A rows, blocks of 3 B rows: 4 x 4's 16
     /// accumulators, 4 B registers and an A register spill to the stack in the inner loop, 4 x 3's 12 + 3 + 1 fit.
     /// Each C element is the same chain of multiply-adds either way, so the block does not change a result.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)] // loops run long: no tier-0 or OSR code; never inlined into callers that would spend the JIT's inlining budget
     internal static void DotRows<V>(ref float a, int aStride, int aCount, ref float b, int bStride, int bCount, int length,
         ref float c, int cA, int cB, ref float bias, bool hasBias) where V : struct, IFloatVector<V>
     {
@@ -425,15 +425,10 @@ public static class TileGemm
             x = V.Load(ref a3, i);
             c30 = V.MultiplyAdd(x, w0, c30); c31 = V.MultiplyAdd(x, w1, c31); c32 = V.MultiplyAdd(x, w2, c32);
         }
-        ref float r1 = ref Unsafe.Add(ref c, cA); ref float r2 = ref Unsafe.Add(ref c, 2 * cA); ref float r3 = ref Unsafe.Add(ref c, 3 * cA);
-        c = V.Sum(c00) + Tail(ref a, ref b, i, length); Unsafe.Add(ref c, cB) = V.Sum(c01) + Tail(ref a, ref b1, i, length);
-        Unsafe.Add(ref c, 2 * cB) = V.Sum(c02) + Tail(ref a, ref b2, i, length);
-        r1 = V.Sum(c10) + Tail(ref a1, ref b, i, length); Unsafe.Add(ref r1, cB) = V.Sum(c11) + Tail(ref a1, ref b1, i, length);
-        Unsafe.Add(ref r1, 2 * cB) = V.Sum(c12) + Tail(ref a1, ref b2, i, length);
-        r2 = V.Sum(c20) + Tail(ref a2, ref b, i, length); Unsafe.Add(ref r2, cB) = V.Sum(c21) + Tail(ref a2, ref b1, i, length);
-        Unsafe.Add(ref r2, 2 * cB) = V.Sum(c22) + Tail(ref a2, ref b2, i, length);
-        r3 = V.Sum(c30) + Tail(ref a3, ref b, i, length); Unsafe.Add(ref r3, cB) = V.Sum(c31) + Tail(ref a3, ref b1, i, length);
-        Unsafe.Add(ref r3, 2 * cB) = V.Sum(c32) + Tail(ref a3, ref b2, i, length);
+        // Column by column: the four A rows' sums against one B row (Tail's products commute, so the roles swap).
+        StoreSums(V.Sum4(c00, c10, c20, c30), ref b, ref a, aStride, i, length, ref c, cA);
+        StoreSums(V.Sum4(c01, c11, c21, c31), ref b1, ref a, aStride, i, length, ref Unsafe.Add(ref c, cB), cA);
+        StoreSums(V.Sum4(c02, c12, c22, c32), ref b2, ref a, aStride, i, length, ref Unsafe.Add(ref c, 2 * cB), cA);
     }
 
     /// <summary>One row of A against 4 rows of B: C[0], C[cB], C[2 cB], C[3 cB].</summary>
@@ -501,8 +496,12 @@ public static class TileGemm
     /// not change a result. The blocks step their A and B references by the strides instead of computing j * stride: the
     /// multiplications and sign extensions that indexing compiled to made the 6 x 2 block issue-bound (Zen 3, AVX2, one
     /// thread, best of 40 interleaved runs against the spilling 4 x 4: 128 x 512 x 784 dX 49 -> 80 GFLOP/s, dW 45 -> 67;
-    /// 32 x 512 x 512 dX 52 -> 59, dW 51 -> 62; 8 x 512 x 512 even).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // loops run long: no tier-0 or OSR code
+    /// 32 x 512 x 512 dX 52 -> 59, dW 51 -> 62; 8 x 512 x 512 even). The blocks are compiled on their own, never inlined:
+    /// inlined together into the Vector256 copy they used up the JIT's inlining budget, and the 2 x 2 and 1 x 2 blocks
+    /// called <c>MultiplyAdd</c> and <c>Broadcast</c> out of line (JIT disassembly; 31% of ResNetSmall's AVX2 step).
+    /// Zen 5 with AVX-512 off, one thread, builds alternated: ResNetSmall 230-238 -> 146-156 ms, LeNet-5 5.15 -> 3.14 ms,
+    /// W3's Adam step 5.4 -> 4.9 ms; with AVX-512 even.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)] // loops run long: no tier-0 or OSR code; never inlined into callers that would spend the JIT's inlining budget
     internal static void AxpyRows<V>(ref float a, int aA, int aJ, int aCount, ref float b, int bStride, int jCount, int length,
         ref float c, int cStride, bool overwrite = false, int groups = 1, nint aGroup = 0, nint bGroup = 0) where V : struct, IFloatVector<V>
     {
@@ -574,7 +573,7 @@ public static class TileGemm
 
     // The blocks below: b is B's stripe already at column i (B offset, or its packed copy, rows bStride apart), and i is
     // the stripe's column in C; ai is the first C row of the block.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Axpy4x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -607,7 +606,7 @@ public static class TileGemm
         AddTo<V>(ref c, (ai + 3) * cStride + i, n, c30, c31, c32, c33, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Axpy1x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -630,7 +629,7 @@ public static class TileGemm
     }
 
     /// <summary>6 C rows x 2 registers: 12 accumulators, 2 B registers and the broadcast fit 16 registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Axpy8x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -676,7 +675,7 @@ public static class TileGemm
         AddTo<V>(ref c, (ai + 7) * cStride + i, n, c70, c71, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Axpy6x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -715,7 +714,7 @@ public static class TileGemm
         AddTo<V>(ref c, (ai + 5) * cStride + i, n, c50, c51, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Axpy2x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -741,7 +740,7 @@ public static class TileGemm
         AddTo<V>(ref c, (ai + 1) * cStride + i, n, c10, c11, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Axpy1x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -762,7 +761,7 @@ public static class TileGemm
         AddTo<V>(ref c, ai * cStride + i, n, c0, c1, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Axpy1x1<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
