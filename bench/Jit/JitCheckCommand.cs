@@ -10,8 +10,9 @@ namespace NetCompiler.Bench;
 /// runs <see cref="JitCheckWorkloads"/> in a child process with <c>DOTNET_JitDisasmSummary=1</c> and
 /// <c>DOTNET_JitStdOutFile</c>, which make the JIT write one line per compilation with its tier, reads that log,
 /// prints a table of the generated kernels and the runtime's TileGemm/SimdMath methods that were compiled, and
-/// exits with 1 when one of them was compiled with MinOpts (too big for the JIT, or MinOpts forced) or never got
-/// past tier 0. <c>--minopts</c> forces MinOpts in the child (<c>DOTNET_JITMinOpts=1</c>) to show the check failing;
+/// exits with 1 when one of them was compiled with MinOpts (too big for the JIT, or MinOpts forced), never got
+/// past tier 0, or (from the listings <c>DOTNET_JitDisasm=*</c> adds to the log) calls a register helper
+/// (<c>Float512.MultiplyAdd</c>, <c>SimdMath.Exp</c>, ...) out of line in its optimized code. <c>--minopts</c> forces MinOpts in the child (<c>DOTNET_JITMinOpts=1</c>) to show the check failing;
 /// <c>--log FILE</c> keeps the JIT's log.</summary>
 internal static class JitCheckCommand
 {
@@ -58,6 +59,7 @@ internal static class JitCheckCommand
             var start = SelfProcess.StartInfo(["jit-check", "--child"]);
             start.Environment["DOTNET_JitStdOutFile"] = log;
             start.Environment["DOTNET_JitDisasmSummary"] = "1";
+            start.Environment["DOTNET_JitDisasm"] = "*";   // the listings, for helper calls left out of line
             // The JIT's setting is spelled JITMinOpts; DOTNET_ variable names are case-sensitive on Linux.
             if (forceMinOpts) start.Environment["DOTNET_JITMinOpts"] = "1";
             Console.Error.WriteLine($"jit-check: running the workloads in a child process{(forceMinOpts ? " with DOTNET_JITMinOpts=1" : "")}, JIT log {log}");
@@ -72,7 +74,7 @@ internal static class JitCheckCommand
                 Console.Error.WriteLine("jit-check: the JIT wrote no log (DOTNET_JitStdOutFile / DOTNET_JitDisasmSummary ignored?).");
                 return 2;
             }
-            return Report(JitMethod.Group(JitCompilation.Parse(File.ReadLines(log))), forceMinOpts);
+            return Report(JitMethod.Group(JitCompilation.Parse(File.ReadLines(log))), JitOutOfLineCall.Parse(File.ReadLines(log)), forceMinOpts);
         }
         finally
         {
@@ -94,7 +96,7 @@ internal static class JitCheckCommand
          || m.Method.StartsWith("NetCompiler.AttentionDecode:", StringComparison.Ordinal)
          || m.Method.StartsWith("NetCompiler.SimdMath:", StringComparison.Ordinal));
 
-    private static int Report(List<JitMethod> methods, bool forcedMinOpts)
+    private static int Report(List<JitMethod> methods, List<JitOutOfLineCall> calls, bool forcedMinOpts)
     {
         var checkedMethods = methods.Where(IsChecked).OrderBy(m => m.ShortName, StringComparer.Ordinal).ToList();
         var rows = new List<string[]> { new[] { "method", "compiled as", "IL bytes", "code bytes", "verdict" } };
@@ -124,8 +126,14 @@ internal static class JitCheckCommand
         if (failed.Count > 0)
             Console.WriteLine($"FAIL: {failed.Count} kernel methods ran unoptimized: {string.Join(", ", failed.Take(5).Select(m => m.ShortName))}"
                 + (failed.Count > 5 ? $" and {failed.Count - 5} more (see the table)" : ""));
-        bool ok = missing.Count == 0 && failed.Count == 0;
-        if (ok) Console.WriteLine("OK: every kernel that ran was compiled fully optimized (no MinOpts, no tier-0-only code).");
+        var outOfLine = calls.Where(c => IsChecked(new JitMethod(c.Method, []))).ToList();
+        if (outOfLine.Count > 0)
+        {
+            Console.WriteLine($"FAIL: {outOfLine.Count} calls of register helpers left out of line in optimized kernels (the caller ran out of inlining budget):");
+            foreach (var c in outOfLine.Take(10)) Console.WriteLine($"  {new JitMethod(c.Method, []).ShortName} calls {new JitMethod(c.Callee, []).ShortName}");
+        }
+        bool ok = missing.Count == 0 && failed.Count == 0 && outOfLine.Count == 0;
+        if (ok) Console.WriteLine("OK: every kernel that ran was compiled fully optimized (no MinOpts, no tier-0-only code), with its register helpers inlined.");
         return ok ? 0 : 1;
     }
 

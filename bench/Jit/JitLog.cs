@@ -77,3 +77,41 @@ internal sealed record JitMethod(string Method, IReadOnlyList<JitCompilation> Co
     public static List<JitMethod> Group(IEnumerable<JitCompilation> compilations) =>
         compilations.GroupBy(c => c.Method).Select(g => new JitMethod(g.Key, g.ToList())).ToList();
 }
+
+/// <summary>A call, in a method's optimized code, to a register helper the kernels expect inlined: a
+/// <c>Float512</c>/<c>Float256</c>/<c>Float1</c> operation or a <c>SimdMath</c>/<c>ScalarMath</c> function. The JIT
+/// leaves such a call when the caller has used up its inlining budget (a kernel that inlined too many blocks), and the
+/// call then costs more than the operation it wraps.</summary>
+/// <param name="Method">The caller, as the JIT prints it.</param>
+/// <param name="Callee">The helper called.</param>
+internal sealed record JitOutOfLineCall(string Method, string Callee)
+{
+    private static readonly Regex s_header = new(@"^; Assembly listing for method (?<method>.+) \((?<tier>[^()]*)\)\s*$", RegexOptions.CultureInvariant);
+    private static readonly Regex s_call = new(
+        @"^\s+call\s+\[(?<callee>NetCompiler\.(?:Float512|Float256|Float1|SimdMath|ScalarMath):[^\]]+)\]", RegexOptions.CultureInvariant);
+
+    /// <summary>The helper calls in the optimized listings of a <c>DOTNET_JitDisasm</c> log (tier-0 code inlines
+    /// nothing, so its listings are skipped); each caller and callee once.</summary>
+    public static List<JitOutOfLineCall> Parse(IEnumerable<string> lines)
+    {
+        var result = new List<JitOutOfLineCall>();
+        string? method = null;
+        foreach (var line in lines)
+        {
+            var header = s_header.Match(line);
+            if (header.Success)
+            {
+                string tier = header.Groups["tier"].Value;
+                method = tier.StartsWith("Tier1", StringComparison.Ordinal) || tier.StartsWith("Instrumented Tier1", StringComparison.Ordinal)
+                    || tier == "FullOpts" ? header.Groups["method"].Value : null;
+                continue;
+            }
+            if (method is null) continue;
+            var call = s_call.Match(line);
+            if (call.Success && !result.Contains(new JitOutOfLineCall(method, call.Groups["callee"].Value)))
+                result.Add(new JitOutOfLineCall(method, call.Groups["callee"].Value));
+        }
+        return result;
+    }
+}
+

@@ -573,7 +573,7 @@ public static class TileGemm
 
     // The blocks below: b is B's stripe already at column i (B offset, or its packed copy, rows bStride apart), and i is
     // the stripe's column in C; ai is the first C row of the block.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Axpy4x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -606,7 +606,7 @@ public static class TileGemm
         AddTo<V>(ref c, (ai + 3) * cStride + i, n, c30, c31, c32, c33, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Axpy1x4<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -629,7 +629,7 @@ public static class TileGemm
     }
 
     /// <summary>6 C rows x 2 registers: 12 accumulators, 2 B registers and the broadcast fit 16 registers.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Axpy8x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -675,7 +675,7 @@ public static class TileGemm
         AddTo<V>(ref c, (ai + 7) * cStride + i, n, c70, c71, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Axpy6x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -714,7 +714,7 @@ public static class TileGemm
         AddTo<V>(ref c, (ai + 5) * cStride + i, n, c50, c51, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Axpy2x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -740,7 +740,7 @@ public static class TileGemm
         AddTo<V>(ref c, (ai + 1) * cStride + i, n, c10, c11, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Axpy1x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
@@ -761,7 +761,7 @@ public static class TileGemm
         AddTo<V>(ref c, ai * cStride + i, n, c0, c1, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Axpy1x1<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
     {
