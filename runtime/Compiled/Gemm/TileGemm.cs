@@ -628,7 +628,7 @@ public static class TileGemm
         AddTo<V>(ref c, ai * cStride + i, n, c0, c1, c2, c3, overwrite);
     }
 
-    /// <summary>6 C rows x 2 registers: 12 accumulators, 2 B registers and the broadcast fit 16 registers.</summary>
+    /// <summary>8 C rows x 2 registers (AVX-512's 32 registers): 16 accumulators, 2 B registers and the broadcast.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Axpy8x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
@@ -675,6 +675,7 @@ public static class TileGemm
         AddTo<V>(ref c, (ai + 7) * cStride + i, n, c70, c71, overwrite);
     }
 
+    /// <summary>6 C rows x 2 registers: 12 accumulators, 2 B registers and the broadcast fit 16 registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Axpy6x2<V>(ref float a, int aA, int aJ, int ai, ref float b, int bStride, int jCount, int i, ref float c, int cStride, bool overwrite,
         int groups, nint aGroup, nint bGroup) where V : struct, IFloatVector<V>
