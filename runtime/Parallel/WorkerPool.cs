@@ -26,22 +26,30 @@ public static class WorkerPool
     private static volatile int _generation;
     private static IPartedWork? _work;
     private static int _parts, _unfinished;
-    // The job's generation (high 32 bits) and its next unclaimed part (low 32 bits): a part is claimed with a
+    // The job's generation (high 32 bits) and which of its parts are claimed (low 32 bits): a part is claimed with a
     // compare-exchange that also checks the generation, so a worker that fell behind can never run a part of an
-    // earlier job against a later one's counters.
-    private static long _claim = int.MaxValue;   // no job: nothing to claim
+    // earlier job against a later one's counters. Parts 0-15 are claimed as bits (HomeParts), so that each thread can
+    // take its own one first; parts from 16 on, beyond any home, by a counter in the upper 16 bits.
+    private static long _claim = Closed;   // no job: nothing to claim
+    private const int HomeParts = 16;
+    private const long Closed = 0xFFFF_FFFFL;
     private static Exception? _error;
     private static bool _running;   // a job is running (read only by the thread holding Gate)
-    private static int _threads = Math.Max(1, Environment.ProcessorCount);
+    private static int _threads = Math.Clamp(Environment.ProcessorCount, 1, MaxThreads);
 
-    /// <summary>Threads a kernel may use, the caller included (default: the processor count). 1 turns the pool off.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Below 1.</exception>
+    /// <summary>The most threads the pool runs (a job's parts are counted in 16 bits).</summary>
+    public const int MaxThreads = 4096;
+
+    /// <summary>Threads a kernel may use, the caller included (default: the processor count, at most
+    /// <see cref="MaxThreads"/>). 1 turns the pool off.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Below 1 or above <see cref="MaxThreads"/>.</exception>
     public static int Threads
     {
         get => _threads;
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxThreads);
             lock (Gate) _threads = value;
         }
     }
@@ -88,12 +96,12 @@ public static class WorkerPool
             Volatile.Write(ref _claim, (long)generation << 32);
             _generation = generation;   // volatile: wakes the spinning workers after everything above is visible
             foreach (var wake in _wake) if (wake.CurrentCount == 0) wake.Release();
-            Drain();
+            Drain(home: 0);
             var spin = new SpinWait();
             while (Volatile.Read(ref _unfinished) > 0) spin.SpinOnce(sleep1Threshold: -1);
             // Close the job: a worker still holding this generation now finds nothing to claim, even after the next
             // job has reset the part count.
-            Volatile.Write(ref _claim, ((long)generation << 32) | int.MaxValue);
+            Volatile.Write(ref _claim, ((long)generation << 32) | Closed);
             Volatile.Write(ref _work, null);
             if (_error is { } error) ExceptionDispatchInfo.Throw(error);
         }
@@ -104,8 +112,11 @@ public static class WorkerPool
         }
     }
 
-    /// <summary>Claims and runs parts of the current job until none are left.</summary>
-    private static void Drain()
+    /// <summary>Claims and runs parts of the current job until none are left: part <paramref name="home"/> first (the
+    /// caller's is 0, worker i's is i), then any other. The same thread then runs the same part of every job while all
+    /// threads keep up, so a layer's half of W, dW and the optimizer's state stays in one core's cache from the forward
+    /// product through the weight gradient to the update, instead of moving between the cores at every step.</summary>
+    private static void Drain(int home)
     {
         long claim = Volatile.Read(ref _claim);
         long generation = claim >> 32;
@@ -114,9 +125,11 @@ public static class WorkerPool
         while (work is not null)
         {
             claim = Volatile.Read(ref _claim);
-            int part = (int)claim;
-            if (claim >> 32 != generation || part >= parts) return;
-            if (Interlocked.CompareExchange(ref _claim, claim + 1, claim) != claim) continue;
+            if (claim >> 32 != generation) return;
+            int part = NextPart((int)claim, parts, home);
+            if (part < 0) return;
+            long claimed = part < HomeParts ? claim | (1L << part) : claim + (1L << HomeParts);
+            if (Interlocked.CompareExchange(ref _claim, claimed, claim) != claim) continue;
             int mark = KernelScratch.EnterPart(part);
             try { work.RunPart(part); }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
@@ -126,6 +139,19 @@ public static class WorkerPool
                 Interlocked.Decrement(ref _unfinished);
             }
         }
+    }
+
+    /// <summary>The part to claim next given the claimed bits (parts below <see cref="HomeParts"/>) and counter (parts
+    /// from there on) in <paramref name="state"/>, or -1 when all are claimed or the job is closed.</summary>
+    internal static int NextPart(int state, int parts, int home)
+    {
+        if ((long)(uint)state == Closed) return -1;
+        int bits = state & ((1 << HomeParts) - 1);
+        if (home < parts && home < HomeParts && (bits & (1 << home)) == 0) return home;
+        int free = ~bits & ((1 << Math.Min(parts, HomeParts)) - 1);
+        if (free != 0) return System.Numerics.BitOperations.TrailingZeroCount(free);
+        int next = HomeParts + (int)((uint)state >> HomeParts);
+        return next < parts ? next : -1;
     }
 
     private static void EnsureWorkers(int count)
@@ -138,7 +164,8 @@ public static class WorkerPool
         for (int i = _workers.Length; i < count; i++)
         {
             var signal = wake[i] = new SemaphoreSlim(0, 1);
-            workers[i] = new Thread(() => Work(signal)) { IsBackground = true, Name = "NetCompiler worker " + (i + 1) };
+            int home = i + 1;
+            workers[i] = new Thread(() => Work(signal, home)) { IsBackground = true, Name = "NetCompiler worker " + (i + 1) };
             workers[i].Start();
         }
         _workers = workers;
@@ -147,7 +174,7 @@ public static class WorkerPool
 
     /// <summary>A worker: after each job it spins for a while (kernels come in bursts: several layers per step),
     /// then sleeps until woken.</summary>
-    private static void Work(SemaphoreSlim wake)
+    private static void Work(SemaphoreSlim wake, int home)
     {
         // The process's first blocking SemaphoreSlim.Wait allocates 64 bytes, once. Pay it here, at start, so that it
         // does not land in the first call after warm-up in which this worker happens to fall asleep.
@@ -160,7 +187,7 @@ public static class WorkerPool
             while (_generation == seen && spins++ < 2000) spin.SpinOnce(sleep1Threshold: -1);
             if (_generation == seen) { wake.Wait(); continue; }
             seen = _generation;
-            Drain();
+            Drain(home);
         }
     }
 }

@@ -51,6 +51,46 @@ public class WorkerPoolTests
     public void Threads_below_one_are_refused() => Assert.Throws<ArgumentOutOfRangeException>(() => WorkerPool.Threads = 0);
 
     [Fact]
+    public void Threads_above_the_most_the_pool_counts_are_refused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => WorkerPool.Threads = WorkerPool.MaxThreads + 1);
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Jobs_with_more_parts_than_home_parts_run_each_part_once(int threads)
+    {
+        int before = WorkerPool.Threads;
+        WorkerPool.Threads = threads;
+        try
+        {
+            foreach (int parts in new[] { 15, 16, 17, 40, 100 })
+                for (int job = 0; job < 50; job++)
+                {
+                    var work = new CountingWork(parts);
+                    WorkerPool.Run(work, parts);
+                    Assert.All(work.Runs, r => Assert.Equal(1, r));
+                }
+        }
+        finally { WorkerPool.Threads = before; }
+    }
+
+    [Fact]
+    public void Each_thread_claims_its_own_part_first_then_the_lowest_free_one_then_the_counted_ones()
+    {
+        const int claimedCounterUnit = 1 << 16;
+        Assert.Equal(0, WorkerPool.NextPart(0, parts: 2, home: 0));
+        Assert.Equal(1, WorkerPool.NextPart(0, parts: 2, home: 1));
+        Assert.Equal(0, WorkerPool.NextPart(0b10, parts: 2, home: 1));      // its own taken: the other one
+        Assert.Equal(-1, WorkerPool.NextPart(0b11, parts: 2, home: 0));     // all taken
+        Assert.Equal(0, WorkerPool.NextPart(0, parts: 1, home: 1));         // no part of its own in a one-part job
+        Assert.Equal(2, WorkerPool.NextPart(0b011, parts: 20, home: 0));
+        Assert.Equal(16, WorkerPool.NextPart(0xFFFF, parts: 20, home: 3));  // parts 0-15 taken: the counter's first
+        Assert.Equal(18, WorkerPool.NextPart(0xFFFF + 2 * claimedCounterUnit, parts: 20, home: 3));
+        Assert.Equal(-1, WorkerPool.NextPart(0xFFFF + 4 * claimedCounterUnit, parts: 20, home: 3));
+        Assert.Equal(-1, WorkerPool.NextPart(unchecked((int)0xFFFF_FFFF), parts: 2, home: 0));  // a closed job
+    }
+
+    [Fact]
     public void A_parallel_threshold_below_one_is_refused() => Assert.Throws<ArgumentOutOfRangeException>(() => TileGemm.ParallelThreshold = 0);
 
 

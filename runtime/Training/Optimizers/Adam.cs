@@ -128,9 +128,12 @@ public class Adam : Optimizer
     private int Run<V, S>(ref float p, ref float g, ref byte m, ref byte v, int start, int n, int offset, float gradientScale)
         where V : struct, IFloatVector<V> where S : struct, IMomentStorage
     {
+        // The virtual DecoupledDecay first: a call between the broadcasts below would send them all to the stack (no
+        // vector register survives a call), to be reloaded in every iteration.
+        float coupledDecay = DecoupledDecay ? 0f : WeightDecay;
         V b1 = V.Broadcast(Beta1), b2 = V.Broadcast(Beta2), c1 = V.Broadcast(1f - Beta1), c2 = V.Broadcast(1f - Beta2), eps = V.Broadcast(Epsilon);
         V stepSize = V.Broadcast(_stepSize), invSqrtBc2 = V.Broadcast(_inverseSqrtCorrection2), shrink = V.Broadcast(_decoupledDecay);
-        V l2 = V.Broadcast(DecoupledDecay ? 0f : WeightDecay), scale = V.Broadcast(gradientScale);
+        V l2 = V.Broadcast(coupledDecay), scale = V.Broadcast(gradientScale);
         V mFloor = V.Broadcast(_mFloor), vFloor = V.Broadcast(_vFloor), gmFloor = V.Broadcast(_gradientFloorM), gvFloor = V.Broadcast(_gradientFloorV);
         uint key = _roundingKey;
         int i = start;
