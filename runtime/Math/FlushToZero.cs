@@ -29,5 +29,5 @@ internal static class FlushToZero
     /// <summary><paramref name="x"/>, with the lanes whose magnitude is below <paramref name="floor"/> set to +0
     /// (NaN lanes are kept: they compare false), at any register width (<see cref="IFloatVector{TSelf}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V Below<V>(V x, V floor) where V : struct, IFloatVector<V> => V.Select(V.LessThan(V.Abs(x), floor), V.Zero, x);
+    public static V Below<V>(V x, V floor) where V : struct, IFloatVector<V> => V.ZeroBelow(x, floor);
 }

@@ -26,6 +26,11 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     static abstract TSelf Abs(TSelf x);
     /// <summary>All-ones lanes where a &lt; b (NaN compares false).</summary>
     static abstract TSelf LessThan(TSelf a, TSelf b);
+    /// <summary><paramref name="x"/> with the lanes whose magnitude is below <paramref name="floor"/> set to +0 (NaN lanes
+    /// kept: they compare false). One operation rather than Select(LessThan(Abs)): the JIT turns the compare into a
+    /// mask register and a masked blend only when both are in one method (through the wrappers it built the all-ones
+    /// vector and a bitwise select, two instructions more).</summary>
+    static abstract TSelf ZeroBelow(TSelf x, TSelf floor);
     /// <summary>SimdMath's sigmoid at this width (the one-lane form uses the vector polynomial too, so tails agree with lanes).</summary>
     static abstract TSelf Sigmoid(TSelf x);
     /// <summary>SimdMath's tanh at this width.</summary>
@@ -77,6 +82,7 @@ internal readonly struct Float512(Vector512<float> v) : IFloatVector<Float512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 SquareRoot(Float512 x) => new(Vector512.Sqrt(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Abs(Float512 x) => new(Vector512.Abs(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 LessThan(Float512 a, Float512 b) => new(Vector512.LessThan(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 ZeroBelow(Float512 x, Float512 floor) => new(Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(x._v), floor._v), Vector512<float>.Zero, x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Sigmoid(Float512 x) => new(SimdMath.Sigmoid(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float512 Tanh(Float512 x) => new(SimdMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float512 value) => Vector512.Sum(value._v);
@@ -139,6 +145,7 @@ internal readonly struct Float256(Vector256<float> v) : IFloatVector<Float256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 SquareRoot(Float256 x) => new(Vector256.Sqrt(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Abs(Float256 x) => new(Vector256.Abs(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 LessThan(Float256 a, Float256 b) => new(Vector256.LessThan(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 ZeroBelow(Float256 x, Float256 floor) => new(Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(x._v), floor._v), Vector256<float>.Zero, x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Sigmoid(Float256 x) => new(SimdMath.Sigmoid(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float256 Tanh(Float256 x) => new(SimdMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float256 value) => Vector256.Sum(value._v);
@@ -196,6 +203,7 @@ internal readonly struct Float1(float v) : IFloatVector<Float1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 SquareRoot(Float1 x) => new(System.MathF.Sqrt(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Abs(Float1 x) => new(System.MathF.Abs(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 LessThan(Float1 a, Float1 b) => new(System.BitConverter.Int32BitsToSingle(a._v < b._v ? -1 : 0));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 ZeroBelow(Float1 x, Float1 floor) => new(System.MathF.Abs(x._v) < floor._v ? 0f : x._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Sigmoid(Float1 x) => new(ScalarMath.Sigmoid(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Float1 Tanh(Float1 x) => new(ScalarMath.Tanh(x._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Float1 value) => value._v;
