@@ -260,8 +260,9 @@ internal static class KernelEmitter
 
     private static void EmitUpdate(KernelContext c, int parameter, string why)
     {
-        c.W.Line($"if (update is not null) global::NetCompiler.CompiledSupport.UpdateParameter(update, {parameter}, optimizer, learningRate); " +
-                 $"// {c.Graph.Spec.Parameters[parameter].Name}: {why}");
+        string parts = c.GradientParts.TryGetValue(parameter, out var split) && split is not null ? $", {split}" : "";
+        c.W.Line($"if (update is not null) global::NetCompiler.CompiledSupport.UpdateParameter(update, {parameter}, optimizer, learningRate{parts}); " +
+                 $"// {c.Graph.Spec.Parameters[parameter].Name}: {why}{(parts.Length > 0 ? ", on the cores that wrote its gradient" : "")}");
     }
 
     /// <summary>Writes <paramref name="node"/>'s backward after zeroing the gradient slots that come alive at it (slots

@@ -53,6 +53,18 @@ internal sealed class KernelContext
     }
     public SourceWriter W { get; private set; } = new();
 
+    /// <summary>Per parameter index, an expression for the number of parts (cores) the product that computes its whole
+    /// gradient in a tile kernel is cut into (a dense layer's dW); null where several ops add to the gradient. The
+    /// parameter's update is cut the same way, so that each core updates the rows of the gradient it wrote (a 256 x 256
+    /// weight whose dW stays on one core at 8 rows was otherwise updated half on the other core, moving half of W and dW
+    /// between the cores at every step).</summary>
+    public Dictionary<int, string?> GradientParts { get; } = new();
+
+    /// <summary>Records <paramref name="parts"/> as the split of parameter <paramref name="parameter"/>'s gradient product
+    /// (see <see cref="GradientParts"/>).</summary>
+    public void SetGradientParts(int parameter, string parts) =>
+        GradientParts[parameter] = GradientParts.ContainsKey(parameter) ? null : parts;
+
     /// <summary>Starts a new method body.</summary>
     public void Begin() { W = new SourceWriter(); _used.Clear(); }
 

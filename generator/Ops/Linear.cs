@@ -128,6 +128,7 @@ internal sealed class LinearOp : OpDefinition
                     string dw = c.D(w.Id), db = needB ? c.D(bias) : dw;
                     // the step's first tile writes dW (and db) whole where nothing else adds to them: no clear needed
                     bool overwrite = c.Plan.OverwrittenGradients[c.Graph[w.Id].Spec.Parameter];
+                    c.SetGradientParts(c.Graph[w.Id].Spec.Parameter, $"TileGemm.WeightGradientParts(rows, {n}, {k})");
                     c.W.Line($"TileGemm.BackwardWeights(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, " +
                              $"ref {dw}, ref {db}, {(needB ? "true" : "false")}, rows, {n}, {k}{(overwrite ? ", overwrite: firstTile" : "")});");
                 });

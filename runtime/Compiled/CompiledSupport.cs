@@ -83,15 +83,22 @@ public static class CompiledSupport
     /// <see cref="Optimizer.BeginFusedStep"/> and <see cref="Optimizer.EndFusedStep"/>), or without one plain SGD
     /// <c>p -= learningRate * gradient</c>. Frozen parameters are left untouched.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public static void UpdateParameter(ParameterStore store, int index, Optimizer? optimizer, float learningRate)
+    public static void UpdateParameter(ParameterStore store, int index, Optimizer? optimizer, float learningRate) =>
+        UpdateParameter(store, index, optimizer, learningRate, WorkerPool.MaxThreads);
+
+    /// <summary>As <see cref="UpdateParameter(ParameterStore, int, Optimizer?, float)"/>, on at most
+    /// <paramref name="parts"/> cores: those that computed the gradient (a dense layer's dW product, cut by rows of W the
+    /// same way), so each core updates the rows it wrote and its half of W stays in its cache.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void UpdateParameter(ParameterStore store, int index, Optimizer? optimizer, float learningRate, int parts)
     {
-        if (optimizer is not null) { optimizer.UpdateFused(store, index); return; }
+        if (optimizer is not null) { optimizer.UpdateFused(store, index, parts); return; }
         if (store.IsFrozen(index)) return;
         var p = store.Layout[index];
         SgdUpdate(store, p.Offset, p.Offset + p.Length, learningRate);
     }
 
-    /// <summary>As <see cref="UpdateParameter"/> for the elements [<paramref name="start"/>, <paramref name="end"/>) of the
+    /// <summary>As <see cref="UpdateParameter(ParameterStore, int, Optimizer?, float)"/> for the elements [<paramref name="start"/>, <paramref name="end"/>) of the
     /// store, whichever parameters they belong to (frozen ones are left untouched): the update of one slice of a
     /// combined gradient (<see cref="DataParallelGradients"/>). Each element gets the same arithmetic as a whole-parameter
     /// update gives it.</summary>

@@ -138,6 +138,10 @@ public class GeneratedSourceTests
             Method(source, "InferTile"));
         // l0 reads its weight and bias alone: the step's first tile writes their gradients whole, so the step clears only l1's.
         Assert.Matches(@"TileGemm\.BackwardWeights\(ref d\d+, GradientWorkspaceSize, ref v0, InputSize, ref d\d+, ref d\d+, true, rows, 40, 100, overwrite: firstTile\);", backward);
+        // Each weight's update is cut across the cores as its dW product is (each core updates the rows it wrote); the
+        // bias, summed on the calling thread, keeps the optimizer's own rule.
+        Assert.Contains("CompiledSupport.UpdateParameter(update, 0, optimizer, learningRate, TileGemm.WeightGradientParts(rows, 40, 100));", backward);
+        Assert.Contains("CompiledSupport.UpdateParameter(update, 1, optimizer, learningRate);", backward);
         Assert.Contains("ref Unsafe.Add(ref g, 4040)), 0, 123 * sizeof(float)); // l1.weight to l1.bias", source);
         Assert.Contains("not cleared: 4040 of the 4163 gradients", source);
         // The input needs no gradient, so no dX product for the first layer; the small second layer loops over the rows.

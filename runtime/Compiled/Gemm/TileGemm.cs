@@ -152,6 +152,11 @@ public static class TileGemm
         return Parts(multiplyAdds, blocks);
     }
 
+    /// <summary>How many parts <see cref="BackwardWeights"/> cuts dW of an n x k weight over <paramref name="rows"/> rows
+    /// into (generated code cuts the weight's update the same way).</summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public static int WeightGradientParts(int rows, int n, int k) => DenseParts(rows, n, k, n / 4);
+
     /// <summary>Weight elements below which a dense layer's weights count as cache-resident for <see cref="DenseParts"/>.</summary>
     private const long SmallWeights = 1 << 17;
 

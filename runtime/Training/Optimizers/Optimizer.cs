@@ -180,7 +180,7 @@ public abstract class Optimizer
     private long _fusedStep;
 
     /// <summary>Starts a step that generated code fuses into backward, updating each parameter through
-    /// <see cref="UpdateFused"/> as soon as its gradient is final, then calling <see cref="EndFusedStep"/>.
+    /// <see cref="UpdateFused(ParameterStore, int)"/> as soon as its gradient is final, then calling <see cref="EndFusedStep"/>.
     /// Returns false when the step cannot be fused: gradient clipping needs the global norm of every gradient
     /// first, so the caller runs <see cref="Step(ParameterStore)"/> after the gradients instead.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -196,11 +196,16 @@ public abstract class Optimizer
     /// <summary>Updates parameter <paramref name="index"/> of <paramref name="store"/> from its final gradient, within a
     /// fused step (see <see cref="BeginFusedStep"/>); frozen parameters are skipped.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void UpdateFused(ParameterStore store, int index)
+    public void UpdateFused(ParameterStore store, int index) => UpdateFused(store, index, WorkerPool.MaxThreads);
+
+    /// <summary>As <see cref="UpdateFused(ParameterStore, int)"/>, cut into at most <paramref name="parts"/> parts (the
+    /// parts its gradient's product was cut into, see <see cref="CompiledSupport.UpdateParameter(ParameterStore, int, Optimizer?, float, int)"/>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void UpdateFused(ParameterStore store, int index, int parts)
     {
         if (_fusedStep != StepCount + 1) throw new InvalidOperationException("UpdateFused outside BeginFusedStep / EndFusedStep.");
         if (store.IsFrozen(index)) return;
-        UpdateParameter(store, store.Layout[index], 1f);
+        UpdateParameter(store, store.Layout[index], 1f, parts);
     }
 
     /// <summary>Updates the elements [<paramref name="start"/>, <paramref name="end"/>) of <paramref name="store"/> from
@@ -222,11 +227,11 @@ public abstract class Optimizer
     // inside a training step that must not allocate.
     private readonly UpdateJob _job;
 
-    /// <summary>Updates one parameter, split over the worker pool when it is large (elements are independent, so the
-    /// result is the same bits however it is split).</summary>
-    private void UpdateParameter(ParameterStore store, ParameterInfo p, float scale)
+    /// <summary>Updates one parameter, split over the worker pool (into at most <paramref name="maxParts"/> parts) when it
+    /// is large (elements are independent, so the result is the same bits however it is split).</summary>
+    private void UpdateParameter(ParameterStore store, ParameterInfo p, float scale, int maxParts = WorkerPool.MaxThreads)
     {
-        int parts = Math.Min(WorkerPool.Threads, p.Length / (ParallelUpdateMinimum / 2));
+        int parts = Math.Min(Math.Min(WorkerPool.Threads, maxParts), p.Length / (ParallelUpdateMinimum / 2));
         if (parts > 1 && WorkerPool.TryAcquire())
         {
             var job = _job;
