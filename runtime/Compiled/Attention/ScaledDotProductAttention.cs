@@ -350,9 +350,10 @@ public static class ScaledDotProductAttention
             Keys = g.KeysOf(first + Rows - 1);
         }
 
-        public int First { get; }
-        public int Rows { get; }
-        public int Keys { get; }
+        // Fields, not properties: a getter is a method of its own, compiled at tier 0 wherever a caller did not inline it.
+        public readonly int First;
+        public readonly int Rows;
+        public readonly int Keys;
 
         /// <summary>Keys row <paramref name="i"/> of the block attends (<see cref="Keys"/> for rows past the last query).</summary>
         public int KeysOf(int i) => _causal && i < Rows ? First + i + 1 : Keys;
