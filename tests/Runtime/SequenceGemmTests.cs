@@ -8,6 +8,7 @@ namespace NetCompiler.Tests.Runtime;
 /// <summary>The tile-of-sequences products against double-precision loops: samples of <c>length</c> contiguous rows, a
 /// sample stride wider than a sample (the gap, another value's place in the workspace, must be left untouched), one
 /// sample and several, and shapes that hit the kernels' tails. Runs on whichever ISA path the process has.</summary>
+[Collection(ExclusiveCollection.Name)] // changes WorkerPool.Threads
 public class SequenceGemmTests
 {
     public static TheoryData<int, int, int, int> Shapes()
