@@ -1,5 +1,4 @@
 using NetCompiler.Generator.Ir;
-using NetCompiler.Generator.Model;
 using NetCompiler.Generator.Ops;
 
 namespace NetCompiler.Generator.Lowering;
@@ -45,14 +44,6 @@ internal sealed class FusedEpilogue
 
     public bool Empty => Activation is null && Residual < 0;
 
-    /// <summary>The runtime's <c>TileActivation</c> when a TileGemm product can apply the activation to the output columns
-    /// it has just computed, on the core that computed them (ReLU alone, written in place into y), else null.</summary>
-    public string? InKernel => Residual < 0 && Destination == Result && ActivationNode?.Op == OpKind.Relu ? "TileActivation.Relu" : null;
-
-    /// <summary>Whether the backward prologue has code to write: not when the producer of dy already took it through
-    /// the activation (<see cref="KernelContext.GatedGradients"/>).</summary>
-    public bool NeedsBackward(KernelContext c) => !Empty && !c.GatedGradients.Contains(Result);
-
     /// <summary>What the host stores into <see cref="Destination"/> for its result <paramref name="z"/> (a parenthesized
     /// expression or a load) and r's element <paramref name="r"/> (null without a residual): act(z + r) when that is
     /// y's slot, else z + r.</summary>
@@ -87,7 +78,7 @@ internal sealed class FusedEpilogue
     public void Backward(KernelContext c)
     {
         string dy = c.D(Result);
-        if (Activation is not null && !c.GatedGradients.Contains(Result))
+        if (Activation is not null)
         {
             string arg = Activation.DerivativeReadsInput ? c.V(PreActivation) : c.V(Result);
             VectorLoops.Map(c.W, Host.Size, dy, false, (isa, i) => $"{isa.Load(dy, i)} * {Activation.Derivative(ActivationNode!, isa.Load(arg, i), isa)}");

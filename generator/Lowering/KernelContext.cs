@@ -65,12 +65,8 @@ internal sealed class KernelContext
     public void SetGradientParts(int parameter, string parts) =>
         GradientParts[parameter] = GradientParts.ContainsKey(parameter) ? null : parts;
 
-    /// <summary>Values whose gradient the product that wrote it has already taken back through their activation (a
-    /// TileGemm dX with <c>TileActivation</c>), so the activation's host skips that step; per method body.</summary>
-    public HashSet<int> GatedGradients { get; } = new();
-
     /// <summary>Starts a new method body.</summary>
-    public void Begin() { W = new SourceWriter(); _used.Clear(); GatedGradients.Clear(); }
+    public void Begin() { W = new SourceWriter(); _used.Clear(); }
 
     /// <summary>Writes <paramref name="body"/> (one op, or a kernel's prologue or epilogue) on its own, at method-body
     /// level, and returns its code with the buffers it uses, so that a kernel can place it in whichever of its parts

@@ -194,7 +194,7 @@ internal sealed class BatchNormOp : OpDefinition
     private static void TrainingBackward(KernelContext c, Node node)
     {
         var epilogue = FusedEpilogue.Of(c, node);
-        if (epilogue.NeedsBackward(c)) c.RowLoop(() => epilogue.Backward(c));
+        if (!epilogue.Empty) c.RowLoop(() => epilogue.Backward(c));
         c.Block(() => Gradients(c, node, epilogue.Result));
     }
 

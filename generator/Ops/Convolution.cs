@@ -163,7 +163,7 @@ internal sealed class ConvolutionOp : OpDefinition
             var epilogue = FusedEpilogue.Of(c, node);
             int dyId = epilogue.Result;
             bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
-            if (epilogue.NeedsBackward(c)) PerSample(c, () => epilogue.Backward(c));
+            if (!epilogue.Empty) PerSample(c, () => epilogue.Backward(c));
             if (!needX && !needW && !needB) return;
             Whole(c, () =>
             {

@@ -102,15 +102,13 @@ internal sealed class LinearOp : OpDefinition
             int bias = node.Inputs.Count > 2 ? node.Inputs[2] : -1;
             var epilogue = FusedEpilogue.Of(c, node);
             int destination = epilogue.Destination;
-            string? inKernel = epilogue.InKernel;
             c.Block(() =>
             {
                 string vw = c.V(w.Id), vb = bias >= 0 ? c.V(bias) : vw;
                 c.W.Line($"TileGemm.Forward(ref {c.V(x.Id)}, {c.ValueStride(x.Id)}, ref {vw}, ref {vb}, {(bias >= 0 ? "true" : "false")}, " +
-                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {n}, {k}{c.FixedWeightsArgument}" +
-                         $"{(inKernel is null ? "" : ", activation: " + inKernel)});");
+                         $"ref {c.V(destination)}, {c.ValueStride(destination)}, rows, {n}, {k}{c.FixedWeightsArgument});");
             });
-            if (!epilogue.Empty && inKernel is null) c.RowLoop(() => epilogue.Forward(c));
+            if (!epilogue.Empty) c.RowLoop(() => epilogue.Forward(c));
         }
 
         // dz = dy * act'(.) in place (dy is read by nothing else), then dW += dz^T x and db += sum dz in one TileGemm
@@ -123,7 +121,7 @@ internal sealed class LinearOp : OpDefinition
             var epilogue = FusedEpilogue.Of(c, node);
             int dyId = epilogue.Result;
             bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
-            if (epilogue.NeedsBackward(c)) c.RowLoop(() => epilogue.Backward(c));
+            if (!epilogue.Empty) c.RowLoop(() => epilogue.Backward(c));
             if (needW)
                 c.Block(() =>
                 {
@@ -141,30 +139,8 @@ internal sealed class LinearOp : OpDefinition
                     VectorLoops.Map(c.W, n, c.D(bias), true, (isa, i) => isa.Load(dy, i));
                 });
             if (needX)
-                c.Block(() =>
-                {
-                    string overwrite = Overwrite(c, x);
-                    string? gate = overwrite.Length > 0 ? GateInKernel(c, x) : null;
-                    string dx = $"TileGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {n}, {k}";
-                    if (gate is null) c.W.Line($"{dx}{overwrite});");
-                    else
-                    {
-                        // dx is whole after this product: take it back through x's activation here, on the cores that wrote it
-                        c.W.Line($"{dx}, overwrite: true, {gate}, ref {c.V(x.Id)}, {c.ValueStride(x.Id)});");
-                        c.GatedGradients.Add(x.Id);
-                    }
-                });
-        }
-
-        /// <summary>The activation whose gradient this product's dx can apply in the kernel (see
-        /// <see cref="FusedEpilogue.InKernel"/>): when x is a fused activation's output that only this node reads, so that
-        /// dx, which the product writes whole, is final; else null.</summary>
-        private static string? GateInKernel(KernelContext c, Node x)
-        {
-            int host = c.Fusion.FusedInto[x.Id];
-            if (host < 0 || c.Memory.Root[x.Id] != x.Id || c.Graph.Users[x.Id].Count != 1) return null;
-            var epilogue = FusedEpilogue.Of(c, c.Graph[host]);
-            return epilogue.Result == x.Id ? epilogue.InKernel : null;
+                c.Block(() => c.W.Line($"TileGemm.BackwardInput(ref {c.D(dyId)}, GradientWorkspaceSize, ref {c.V(w.Id)}, " +
+                                       $"ref {c.D(x.Id)}, GradientWorkspaceSize, rows, {n}, {k}{Overwrite(c, x)});"));
         }
     }
 
@@ -226,7 +202,7 @@ internal sealed class LinearOp : OpDefinition
             if (epilogue.Activation is { HasDerivative: false }) return;   // a fused Step passes nothing back
             int dyId = epilogue.Result;
             bool needX = c.HasGradient(x.Id), needW = c.HasGradient(w.Id), needB = bias >= 0 && c.HasGradient(bias);
-            if (epilogue.NeedsBackward(c)) c.RowLoop(() => epilogue.Backward(c));
+            if (!epilogue.Empty) c.RowLoop(() => epilogue.Backward(c));
             var live = RowsComputed(c, node, length, forward: false);
             string liveArgument = live is not null ? ", live" : "";
             if (needW)

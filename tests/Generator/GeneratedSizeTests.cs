@@ -78,10 +78,8 @@ public class GeneratedSizeTests
         }
         """;
 
-    /// <summary><paramref name="layers"/> dense layers of <paramref name="width"/> through <c>[Repeat]</c> and a loop, each
-    /// followed by <paramref name="activation"/> (a tiled layer applies ReLU inside its product; LeakyRelu keeps a row loop
-    /// per layer, for tests that need long kernels).</summary>
-    internal static string Deep(string name, int layers, int width, string activation = "Relu") => $$"""
+    /// <summary><paramref name="layers"/> dense layers of <paramref name="width"/> through <c>[Repeat]</c> and a loop.</summary>
+    internal static string Deep(string name, int layers, int width) => $$"""
         using NetCompiler;
         using static NetCompiler.Ops;
 
@@ -98,7 +96,7 @@ public class GeneratedSizeTests
             Tensor Forward([Shape({{width}})] Tensor x)
             {
                 for (int i = 0; i < layers.Length; i++)
-                    x = {{activation}}(layers[i].Forward(x));
+                    x = Relu(layers[i].Forward(x));
                 return head.Forward(x);
             }
 
@@ -129,12 +127,11 @@ public class GeneratedSizeTests
             _output.WriteLine($"{what} width {widths[i],5}: {I(parameters(widths[i])),12} parameters, generated source {I(sizes[i]),7} chars");
         long growth = parameters(widths[^1]) / parameters(widths[0]);
         Assert.True(growth >= 4000, $"parameters grew only {growth}x");
-        // Not monotonic: at the smallest width a layer may stay per sample (straight-line code, its activation in a row
-        // loop) where a wider one runs a tiled product that applies it inside, so no width may exceed the narrowest by
-        // more, and the tiled widths must agree.
-        int tiled = sizes.Skip(1).Min(), largest = sizes.Max();
-        Assert.True(largest <= 1.2 * sizes[0] + 400 && sizes.Skip(1).Max() <= 1.2 * tiled + 400,
-            $"{what}: generated source from {I(sizes[0])} chars at the narrowest width to {I(largest)} while parameters grew {I(growth)}x: {string.Join(", ", sizes)}");
+        // Not monotonic: at the smallest width a small head layer may stay per sample (straight-line code) instead of
+        // looping over the tile's rows, so compare the extremes.
+        int smallest = sizes.Min(), largest = sizes.Max();
+        Assert.True(largest <= 1.2 * smallest + 400,
+            $"{what}: generated source ranges from {I(smallest)} to {I(largest)} chars while parameters grew {I(growth)}x: {string.Join(", ", sizes)}");
     }
 
     [Fact]

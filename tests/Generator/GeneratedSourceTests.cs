@@ -200,49 +200,4 @@ public class GeneratedSourceTests
         Assert.Contains(third.TrackedSteps[TrackingNames.NetworkSpec].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
         Assert.Contains("OutputSize = 4;", third.GeneratedSources.Single().SourceText.ToString());
     }
-
-    private const string ReluChain = """
-        using NetCompiler;
-        using static NetCompiler.Ops;
-
-        namespace SourceCases;
-
-        [Network]
-        public partial class ReluChain
-        {
-            [Dense(100, 40)] Dense l0;
-            [Dense(40, 48)] Dense l1;
-            [Dense(48, 48)] Dense l2;
-            [Dense(48, 3)] Dense head;
-
-            [Forward] Tensor Forward([Shape(100)] Tensor x)
-            {
-                var h = Relu(l0.Forward(x));
-                var g = Relu(l1.Forward(h));
-                return head.Forward(l2.Forward(g) + g);
-            }
-            [Loss] static Tensor Loss(Tensor y, Tensor t) => MeanSquaredError(y, t);
-        }
-        """;
-
-    [Fact]
-    public void ReluAfterATiledProductRunsInsideItsPartsAndDxTakesItsGradientThereWhenItIsTheOnlyReader()
-    {
-        var run = GeneratorHarness.Run(ReluChain);
-        Assert.Empty(run.GeneratorDiagnostics);
-        run.AssertNoErrors();
-        string source = run.Source("ReluChain");
-        string forward = Method(source, "ForwardTile"), backward = Method(source, "BackwardTile");
-        // Both activations go into their products (forward and inference); no row loop applies them afterwards.
-        Assert.Matches(@"TileGemm\.Forward\(ref v0, InputSize, [^;]*rows, 40, 100, activation: TileActivation\.Relu\);", forward);
-        Assert.Matches(@"TileGemm\.Forward\([^;]*rows, 48, 40, activation: TileActivation\.Relu\);", forward);
-        Assert.Matches(@"TileGemm\.Forward\([^;]*rows, 40, 100, fixedWeights: true, activation: TileActivation\.Relu\);", Method(source, "InferTile"));
-        Assert.DoesNotContain("SimdMath.Relu(", forward);
-        // h has one reader (l1): l1's dX writes dh whole and applies ReLU's gradient in the kernel, so l0 does not.
-        Assert.Matches(@"TileGemm\.BackwardInput\([^;]*rows, 48, 40, overwrite: true, TileActivation\.Relu, ref v\d+, ValueWorkspaceSize\);", backward);
-        // g has two readers (l2 and the residual sum): dg is final only after both, so l1's own backward gates it.
-        Assert.Matches(@"TileGemm\.BackwardInput\([^;]*rows, 48, 48(, overwrite: true)?\);", backward);
-        Assert.Single(Regex.Matches(backward, @"SimdMath\.ReluGrad\(Vector512").Cast<Match>());
-        run.Unload();
-    }
 }

@@ -9,7 +9,7 @@ namespace NetCompiler;
 /// <list type="bullet">
 /// <item><see cref="Forward"/>: y[r, o] = x[r, :] . W[o, :] + b[o] (dot form: 4 rows x 4 outputs of accumulators,
 /// each W vector used for 4 rows and each x vector for 4 outputs; the W rows stay in L1 across the tile).</item>
-/// <item><see cref="BackwardInput(ref float, int, ref float, ref float, int, int, int, int, bool)"/>: dx[r, :] += sum_o dz[r, o] W[o, :].</item>
+/// <item><see cref="BackwardInput"/>: dx[r, :] += sum_o dz[r, o] W[o, :].</item>
 /// <item><see cref="BackwardWeights"/>: dW[o, :] += sum_r dz[r, o] x[r, :], db[o] += sum_r dz[r, o].</item>
 /// </list>
 /// The widest accelerated register is used (Vector512, Vector256, else one float); a test compares every path
@@ -36,37 +36,32 @@ public static class TileGemm
     /// <summary>y[r * yStride + o] = sum_i x[r * xStride + i] * w[o * k + i] (+ bias[o]) for r &lt; rows, o &lt; n.
     /// Large products are split over the outputs across <see cref="WorkerPool"/>: with <paramref name="fixedWeights"/>
     /// (inference: the weights are the same at every call) from <see cref="ParallelThreshold"/> on, else as
-    /// <see cref="DenseParts"/> decides. Then y = <paramref name="activation"/>(y), each part over its own outputs.</summary>
+    /// <see cref="DenseParts"/> decides.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ref float x, int xStride, ref float w, ref float bias, bool hasBias, ref float y, int yStride, int rows, int n, int k,
-        bool fixedWeights = false, TileActivation activation = TileActivation.None) =>
-        ForwardRows(ref x, RowLayout.Dense(xStride), ref w, ref bias, hasBias, ref y, RowLayout.Dense(yStride), rows, n, k, fixedWeights, activation);
+        bool fixedWeights = false) =>
+        ForwardRows(ref x, RowLayout.Dense(xStride), ref w, ref bias, hasBias, ref y, RowLayout.Dense(yStride), rows, n, k, fixedWeights);
 
     /// <summary>The same with the rows of x and y where <paramref name="xRows"/> and <paramref name="yRows"/> say (a tile
     /// of sequences: <see cref="SequenceGemm"/>); grouped rows always go through <see cref="PackedForward"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void ForwardRows(ref float x, RowLayout xRows, ref float w, ref float bias, bool hasBias, ref float y, RowLayout yRows, int rows, int n, int k,
-        bool fixedWeights = false, TileActivation activation = TileActivation.None)
+        bool fixedWeights = false)
     {
         if (rows > ForwardPanelRows && !xRows.Grouped && !yRows.Grouped)
         {
             for (int r = 0; r < rows; r += ForwardPanelRows)
                 ForwardRows(ref Unsafe.Add(ref x, r * xRows.Stride), xRows, ref w, ref bias, hasBias, ref Unsafe.Add(ref y, r * yRows.Stride), yRows,
-                    System.Math.Min(ForwardPanelRows, rows - r), n, k, fixedWeights, activation);
+                    System.Math.Min(ForwardPanelRows, rows - r), n, k, fixedWeights);
             return;
         }
         int parts = ForwardParts(rows, n, k, fixedWeights);
-        if (parts <= 1 || !WorkerPool.TryAcquire())
-        {
-            ForwardRange(ref x, xRows, ref w, ref bias, hasBias, ref y, yRows, rows, 0, n, n, k);
-            TileActivationRows.Forward(activation, ref y, yRows, rows, 0, n);
-            return;
-        }
+        if (parts <= 1 || !WorkerPool.TryAcquire()) { ForwardRange(ref x, xRows, ref w, ref bias, hasBias, ref y, yRows, rows, 0, n, n, k); return; }
         fixed (float* px = &x, pw = &w, pb = &bias, py = &y)
         {
             var work = ForwardJob;
             work.X = px; work.W = pw; work.Bias = pb; work.Y = py;
-            (work.XRows, work.YRows, work.Rows, work.N, work.K, work.HasBias, work.Parts, work.Activation) = (xRows, yRows, rows, n, k, hasBias, parts, activation);
+            (work.XRows, work.YRows, work.Rows, work.N, work.K, work.HasBias, work.Parts) = (xRows, yRows, rows, n, k, hasBias, parts);
             WorkerPool.RunAcquired(work, parts);
         }
     }
@@ -88,31 +83,16 @@ public static class TileGemm
     /// <paramref name="overwrite"/>, dx = those sums (what it held is never read, so it need not be cleared first).
     /// Large products are split over the columns of dx.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BackwardInput(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k,
-        bool overwrite = false) =>
-        BackwardInput(ref dz, dzStride, ref w, ref dx, dxStride, rows, n, k, overwrite, TileActivation.None, ref dx, 0);
-
-    /// <summary>As <see cref="BackwardInput(ref float, int, ref float, ref float, int, int, int, int, bool)"/>, then
-    /// dx[r * dxStride + i] *= act'(y[r * yStride + i]) for the activation <paramref name="gate"/> whose output y is
-    /// (the gradient of x = act(.) taken back through the activation), each part over its own columns. Only for a dx
-    /// this product writes whole (<paramref name="overwrite"/>) and nothing else adds to.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void BackwardInput(ref float dz, int dzStride, ref float w, ref float dx, int dxStride, int rows, int n, int k,
-        bool overwrite, TileActivation gate, ref float y, int yStride)
+        bool overwrite = false)
     {
         int parts = DenseParts(rows, n, k, k / 64);
-        if (parts <= 1 || !WorkerPool.TryAcquire())
-        {
-            BackwardInputRange(ref dz, dzStride, ref w, ref dx, dxStride, rows, n, k, 0, k, overwrite);
-            TileActivationRows.Gate(gate, ref dx, dxStride, ref y, yStride, rows, 0, k);
-            return;
-        }
-        fixed (float* pdz = &dz, pw = &w, pdx = &dx, py = &y)
+        if (parts <= 1 || !WorkerPool.TryAcquire()) { BackwardInputRange(ref dz, dzStride, ref w, ref dx, dxStride, rows, n, k, 0, k, overwrite); return; }
+        fixed (float* pdz = &dz, pw = &w, pdx = &dx)
         {
             var work = BackwardInputJob;
-            work.Dz = pdz; work.W = pw; work.Dx = pdx; work.Y = py;
-            (work.DzStride, work.DxStride, work.Rows, work.N, work.K, work.Parts, work.Overwrite, work.Gate, work.YStride) =
-                (dzStride, dxStride, rows, n, k, parts, overwrite, gate, yStride);
+            work.Dz = pdz; work.W = pw; work.Dx = pdx;
+            (work.DzStride, work.DxStride, work.Rows, work.N, work.K, work.Parts, work.Overwrite) = (dzStride, dxStride, rows, n, k, parts, overwrite);
             WorkerPool.RunAcquired(work, parts);
         }
     }
@@ -300,28 +280,24 @@ public static class TileGemm
         public RowLayout XRows, YRows;
         public int Rows, N, K, Parts;
         public bool HasBias;
-        public TileActivation Activation;
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per job; never left at tier 0 (jit-check)
         public void RunPart(int part)
         {
             var (start, end) = Range(N, 4, part, Parts);
             ForwardRange(ref *X, XRows, ref *W, ref *Bias, HasBias, ref *Y, YRows, Rows, start, end, N, K);
-            TileActivationRows.Forward(Activation, ref *Y, YRows, Rows, start, end);
         }
     }
 
     private sealed unsafe class BackwardInputWork : IPartedWork
     {
-        public float* Dz, W, Dx, Y;
-        public int DzStride, DxStride, Rows, N, K, Parts, YStride;
+        public float* Dz, W, Dx;
+        public int DzStride, DxStride, Rows, N, K, Parts;
         public bool Overwrite;
-        public TileActivation Gate;
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per job; never left at tier 0 (jit-check)
         public void RunPart(int part)
         {
             var (start, end) = Range(K, 64, part, Parts);
             BackwardInputRange(ref *Dz, DzStride, ref *W, ref *Dx, DxStride, Rows, N, K, start, end, Overwrite);
-            TileActivationRows.Gate(Gate, ref *Dx, DxStride, ref *Y, YStride, Rows, start, end);
         }
     }
 
