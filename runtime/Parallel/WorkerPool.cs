@@ -215,9 +215,8 @@ public static class WorkerPool
         public bool Once()
         {
             if (Stopwatch.GetTimestamp() < _pureUntil) { Thread.SpinWait(8); return true; }
-            if (_spin.Count >= YieldingRounds) { _spin.SpinOnce(sleep1Threshold: -1); return false; }
             _spin.SpinOnce(sleep1Threshold: -1);
-            return true;
+            return _spin.Count < YieldingRounds;
         }
 
         private const int YieldingRounds = 2000;
